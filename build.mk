@@ -1,0 +1,62 @@
+# build.mk - the rules. Called through the Makefile, after scripts/install-deps.sh.
+
+PKGS := libmicrohttpd sqlite3 libcrypto jansson libpcre2-8
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+
+CC ?= cc
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+BASE_CFLAGS := -std=c17 $(WARN) -D_GNU_SOURCE -Isrc -pthread -MMD -MP $(PKG_CFLAGS)
+LIBS := $(PKG_LIBS) -pthread -lm
+
+SRCS := $(sort $(shell find src -name '*.c' ! -name main.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+
+# --- release: build/rolegate ----------------------------------------------------------------------------------
+R := build/release
+R_CFLAGS := $(BASE_CFLAGS) -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
+R_OBJS := $(SRCS:%.c=$(R)/%.o)
+
+release: build/rolegate
+
+build/rolegate: $(R_OBJS) $(R)/src/main.o
+	$(CC) -o $@ $^ $(LIBS)
+
+$(R)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(R_CFLAGS) -c -o $@ $<
+
+# --- asan: build/asan/rolegate and the unit tests -------------------------------------------------------------
+A := build/asan
+A_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+A_CFLAGS := $(BASE_CFLAGS) $(A_FLAGS)
+A_OBJS := $(SRCS:%.c=$(A)/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(A)/tests/%)
+
+asan: $(A)/rolegate
+unit: $(UNIT_BINS)
+
+$(A)/rolegate: $(A_OBJS) $(A)/src/main.o
+	$(CC) $(A_FLAGS) -o $@ $^ $(LIBS)
+
+$(A)/librolegate.a: $(A_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(A)/tests/%: tests/unit/%.c $(A)/librolegate.a
+	@mkdir -p $(dir $@)
+	$(CC) $(A_CFLAGS) -Itests/unit -o $@ $< $(A)/librolegate.a $(LIBS) $(shell pkg-config --libs cmocka)
+
+$(A)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(A_CFLAGS) -c -o $@ $<
+
+# --- bench and fuzz -------------------------------------------------------------------------------------------
+bench-tools:
+
+fuzzers:
+	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk
+
+-include $(R_OBJS:.o=.d) $(A_OBJS:.o=.d) $(R)/src/main.d $(A)/src/main.d
+
+.PHONY: release asan unit bench-tools fuzzers

@@ -1,0 +1,50 @@
+#!/bin/sh
+# install-deps.sh - installs exactly the Debian packages rolegate needs, and nothing when they are all present.
+#
+#   scripts/install-deps.sh [build|test|bench|fuzz]...     (default: build)
+#
+# Called by `make` (build), `make test` (build + test), `make bench` and `make fuzz`. Idempotent: it asks dpkg
+# which packages are missing and only then runs apt-get (as root, or through sudo when available).
+set -eu
+
+build_pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libjansson-dev libpcre2-dev"
+test_pkgs="libcmocka-dev python3-pytest"
+bench_pkgs="wrk"
+fuzz_pkgs="clang libclang-rt-14-dev"
+
+want=""
+[ $# -eq 0 ] && set -- build
+for what in "$@"; do
+	case "$what" in
+	build) want="$want $build_pkgs" ;;
+	test) want="$want $build_pkgs $test_pkgs" ;;
+	bench) want="$want $build_pkgs $bench_pkgs" ;;
+	fuzz) want="$want $build_pkgs $fuzz_pkgs" ;;
+	*) echo "install-deps.sh: unknown set '$what'" >&2; exit 2 ;;
+	esac
+done
+
+# One dpkg-query for all of them: the packages it reports as installed are removed from the list.
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' $want 2>/dev/null | awk '/install ok installed/ {print $1}')
+missing=""
+for p in $want; do
+	case " $missing " in *" $p "*) continue ;; esac
+	echo "$installed" | grep -qx "$p" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps.sh: installing$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+	sudo="sudo"
+else
+	echo "install-deps.sh: missing packages:$missing (run as root or install them)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+if ! $sudo apt-get install -y --no-install-recommends $missing >/dev/null; then
+	$sudo apt-get update -q >/dev/null
+	$sudo apt-get install -y --no-install-recommends $missing >/dev/null
+fi

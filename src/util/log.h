@@ -1,0 +1,32 @@
+/*
+ * log.h - logging in the OpenBSD manner: log_info/log_warnx/log_warn/fatal/fatalx.
+ *
+ * Lines go to stderr (or a file chosen with log_open) as "ts=... level=... msg=..." logfmt, one write(2) per line
+ * so concurrent threads never interleave. Nothing secret is ever passed here: callers log identifiers, never keys.
+ */
+#ifndef ROLEGATE_LOG_H
+#define ROLEGATE_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
+
+/* Sets the minimum level written. */
+void log_set_level(enum log_level level);
+/* Sends log lines to fd (default 2). The fd is not closed by the logger. */
+void log_set_fd(int fd);
+
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A warning without errno. */
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A warning with strerror(errno) appended. */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes a preformatted logfmt record (the per-request line) with ts= prefixed. */
+void log_record(const char *record);
+/* Logs with strerror(errno) and exits 1. */
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Logs and exits 1. */
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

@@ -1,0 +1,60 @@
+#!/bin/sh
+# run-tests.sh - runs every test and ends with one summary line: "N passed, N failed".
+#
+#   tests/run-tests.sh               C unit tests (build/asan/tests/*), then the end-to-end tests (pytest)
+#   tests/run-tests.sh --unit-only   only the C unit tests
+#
+# The unit tests are cmocka programs; each prints its own "[  PASSED  ]" lines. The end-to-end tests start
+# build/asan/rolegate on ephemeral ports and drive it with boto3 and the aws CLI.
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+failed_names=""
+
+for t in build/asan/tests/test_*; do
+	[ -x "$t" ] || continue
+	out=$(mktemp)
+	if CMOCKA_MESSAGE_OUTPUT=stdout "$t" >"$out" 2>&1; then
+		status=ok
+	else
+		status=fail
+	fi
+	n_ok=$(grep -c '^\[       OK \]' "$out" || true)
+	n_bad=$(grep -c '^\[  FAILED  \] ' "$out" || true)
+	if [ "$status" = fail ] && [ "$n_bad" -eq 0 ]; then
+		n_bad=1 # crashed or sanitizer report: count the program as one failure
+	fi
+	if [ "$status" = fail ]; then
+		cat "$out"
+		failed_names="$failed_names $(basename "$t")"
+	else
+		tail -n 1 "$out" | sed "s|^|$(basename "$t"): |"
+	fi
+	passed=$((passed + n_ok))
+	failed=$((failed + n_bad))
+	rm -f "$out"
+done
+
+if [ "${1:-}" != "--unit-only" ] && [ -d tests/e2e ]; then
+	out=$(mktemp)
+	ROLEGATE_BIN="$PWD/build/asan/rolegate" python3 tests/e2e/run_pytest.py -q tests/e2e 2>&1 | tee "$out"
+	# pytest's last line: "3 failed, 40 passed, 1 error in 12.3s"
+	summary=$(grep -E ' in [0-9.]+s' "$out" | tail -n 1)
+	e2e_pass=$(echo "$summary" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+	e2e_fail=$(echo "$summary" | grep -Eo '[0-9]+ (failed|errors?)' | awk '{s+=$1} END {print s+0}')
+	if ! grep -Eq '[0-9]+ (passed|failed)' "$out"; then
+		e2e_fail=$((e2e_fail + 1)) # pytest could not run at all
+		failed_names="$failed_names pytest"
+	fi
+	[ "${e2e_fail:-0}" -gt 0 ] && failed_names="$failed_names e2e"
+	passed=$((passed + e2e_pass))
+	failed=$((failed + ${e2e_fail:-0}))
+	rm -f "$out"
+fi
+
+echo
+[ -n "$failed_names" ] && echo "failing:$failed_names"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
