@@ -5,6 +5,14 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
 CC ?= cc
+# Quiet by default ("  CC src/x.c"); make V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n'
+endif
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 BASE_CFLAGS := -std=c17 $(WARN) -D_GNU_SOURCE -Isrc -pthread -MMD -MP $(PKG_CFLAGS)
 LIBS := $(PKG_LIBS) -pthread -lm
@@ -20,11 +28,13 @@ R_OBJS := $(SRCS:%.c=$(R)/%.o)
 release: build/rolegate
 
 build/rolegate: $(R_OBJS) $(R)/src/main.o
-	$(CC) -o $@ $^ $(LIBS)
+	$(say) LINK $@
+	$(Q)$(CC) -o $@ $^ $(LIBS)
 
 $(R)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(R_CFLAGS) -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(R_CFLAGS) -c -o $@ $<
 
 # --- asan: build/asan/rolegate and the unit tests -------------------------------------------------------------
 A := build/asan
@@ -37,19 +47,22 @@ asan: $(A)/rolegate
 unit: $(UNIT_BINS)
 
 $(A)/rolegate: $(A_OBJS) $(A)/src/main.o
-	$(CC) $(A_FLAGS) -o $@ $^ $(LIBS)
+	$(say) LINK $@
+	$(Q)$(CC) $(A_FLAGS) -o $@ $^ $(LIBS)
 
 $(A)/librolegate.a: $(A_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(A)/tests/%: tests/unit/%.c $(A)/librolegate.a
 	@mkdir -p $(dir $@)
-	$(CC) $(A_CFLAGS) -Itests/unit -o $@ $< $(A)/librolegate.a $(LIBS) $(shell pkg-config --libs cmocka)
+	$(say) TEST $@
+	$(Q)$(CC) $(A_CFLAGS) -Itests/unit -o $@ $< $(A)/librolegate.a $(LIBS) $(shell pkg-config --libs cmocka)
 
 $(A)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(A_CFLAGS) -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(A_CFLAGS) -c -o $@ $<
 
 # --- bench and fuzz -------------------------------------------------------------------------------------------
 bench-tools:

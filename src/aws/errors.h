@@ -1,0 +1,67 @@
+/*
+ * errors.h - AWS error codes with their HTTP statuses and fault types, and the error carried through a request.
+ *
+ * A handler that fails calls aws_err_set(&c->err, ERR_NO_SUCH_ENTITY, "The user with name %s cannot be found.",
+ * name); the protocol layer turns it into the service's error envelope.
+ */
+#ifndef ROLEGATE_ERRORS_H
+#define ROLEGATE_ERRORS_H
+
+#include <stdbool.h>
+
+enum aws_code {
+	ERR_NONE = 0,
+	/* authentication */
+	ERR_MISSING_AUTHENTICATION_TOKEN,
+	ERR_INCOMPLETE_SIGNATURE,
+	ERR_SIGNATURE_DOES_NOT_MATCH,
+	ERR_INVALID_CLIENT_TOKEN_ID,
+	ERR_EXPIRED_TOKEN,
+	ERR_AUTHORIZATION_QUERY_PARAMETERS,
+	/* authorization */
+	ERR_ACCESS_DENIED,
+	/* the protocol */
+	ERR_INVALID_ACTION,
+	ERR_MISSING_ACTION,
+	ERR_MALFORMED_QUERY_STRING,
+	ERR_INVALID_QUERY_PARAMETER,
+	ERR_VALIDATION,
+	ERR_INVALID_PARAMETER_VALUE,
+	ERR_MISSING_PARAMETER,
+	ERR_REQUEST_ENTITY_TOO_LARGE,
+	ERR_METHOD_NOT_ALLOWED,
+	ERR_UNKNOWN_OPERATION,
+	ERR_SERIALIZATION,
+	/* IAM */
+	ERR_NO_SUCH_ENTITY,
+	ERR_ENTITY_ALREADY_EXISTS,
+	ERR_LIMIT_EXCEEDED,
+	ERR_DELETE_CONFLICT,
+	ERR_INVALID_INPUT,
+	ERR_CONCURRENT_MODIFICATION,
+	ERR_SERVICE_FAILURE,
+	/* generic */
+	ERR_INTERNAL_FAILURE,
+	ERR_SERVICE_UNAVAILABLE,
+	ERR_THROTTLING,
+	ERR_COUNT
+};
+
+struct aws_err {
+	enum aws_code code;
+	char message[4096];
+};
+
+/* The wire code ("NoSuchEntity"). */
+const char *aws_code_name(enum aws_code code);
+/* The HTTP status AWS answers with. */
+int aws_code_status(enum aws_code code);
+/* Whether the fault is the caller's ("Sender") or the service's ("Receiver"). */
+bool aws_code_is_sender(enum aws_code code);
+/* Finds the code for a wire name (used by the SigV4 layer, which reports names). ERR_INTERNAL_FAILURE if unknown. */
+enum aws_code aws_code_from_name(const char *name);
+
+/* Sets the error and its message (printf-style). Returns C_ERR so handlers can `return aws_err_set(...)`. */
+int aws_err_set(struct aws_err *e, enum aws_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
