@@ -230,7 +230,8 @@ static char *reencode(const char *s, size_t len)
 	return res;
 }
 
-static int canonical_query(const struct sigv4_request *req, bool presigned, struct buf *out)
+/* presigned leaves out X-Amz-Signature; skip_token also leaves out X-Amz-Security-Token. */
+static int canonical_query(const struct sigv4_request *req, bool presigned, bool skip_token, struct buf *out)
 {
 	struct qparam params[MAX_QUERY_PARAMS];
 	size_t n = 0, i = 0, len = req->query ? req->query_len : 0;
@@ -249,6 +250,8 @@ static int canonical_query(const struct sigv4_request *req, bool presigned, stru
 		while (eq < end && q[eq] != '=')
 			eq++;
 		if (presigned && eq - start == 15 && strncmp(q + start, "X-Amz-Signature", 15) == 0)
+			continue;
+		if (skip_token && eq - start == 20 && strncmp(q + start, "X-Amz-Security-Token", 20) == 0)
 			continue;
 		if (n == MAX_QUERY_PARAMS)
 			goto fail;
@@ -317,8 +320,8 @@ static int canonical_header(const struct sigv4_request *req, const char *name, s
 	return buf_putc(out, '\n');
 }
 
-int sigv4_canonical_request(const struct sigv4_request *req, const char *signed_headers, bool presigned,
-                            const char *payload, struct buf *out)
+static int canonical_request(const struct sigv4_request *req, const char *signed_headers, bool presigned,
+                             bool skip_token, const char *payload, struct buf *out)
 {
 	const char *p = signed_headers;
 
@@ -326,7 +329,7 @@ int sigv4_canonical_request(const struct sigv4_request *req, const char *signed_
 		return C_ERR;
 	if (canonical_uri(req, out) != C_OK || buf_putc(out, '\n') != C_OK)
 		return C_ERR;
-	if (canonical_query(req, presigned, out) != C_OK || buf_putc(out, '\n') != C_OK)
+	if (canonical_query(req, presigned, skip_token, out) != C_OK || buf_putc(out, '\n') != C_OK)
 		return C_ERR;
 	while (*p) {
 		const char *semi = strchr(p, ';');
@@ -340,6 +343,12 @@ int sigv4_canonical_request(const struct sigv4_request *req, const char *signed_
 	if (buf_putc(out, '\n') != C_OK || buf_puts(out, signed_headers) != C_OK || buf_putc(out, '\n') != C_OK)
 		return C_ERR;
 	return buf_puts(out, payload);
+}
+
+int sigv4_canonical_request(const struct sigv4_request *req, const char *signed_headers, bool presigned,
+                            const char *payload, struct buf *out)
+{
+	return canonical_request(req, signed_headers, presigned, false, payload, out);
 }
 
 int sigv4_string_to_sign(const char *amz_date, const char *scope, const char *canonical, struct buf *out)
@@ -358,18 +367,22 @@ void sigv4_scope(const struct sigv4_auth *auth, char *out, size_t cap)
 void sigv4_signing_key(const char *secret, size_t secret_len, const char *date, const char *region,
                        const char *service, uint8_t key[SHA256_LEN])
 {
-	char k[4 + 256];
+	char small[4 + 256];
+	/* The HMAC key is "AWS4" + the whole secret: secrets longer than usual go to the heap, never truncated. */
+	char *k = secret_len <= sizeof(small) - 4 ? small : malloc(4 + secret_len);
 	uint8_t a[SHA256_LEN], b[SHA256_LEN];
 
-	if (secret_len > 256)
-		secret_len = 256;
+	if (!k)
+		abort(); /* as crypto_hmac_sha256 does on failure: there is no error path here */
 	memcpy(k, "AWS4", 4);
 	memcpy(k + 4, secret, secret_len);
 	crypto_hmac_sha256(k, 4 + secret_len, date, strlen(date), a);
 	crypto_hmac_sha256(a, SHA256_LEN, region, strlen(region), b);
 	crypto_hmac_sha256(b, SHA256_LEN, service, strlen(service), a);
 	crypto_hmac_sha256(a, SHA256_LEN, "aws4_request", 12, key);
-	explicit_bzero(k, sizeof(k));
+	explicit_bzero(k, 4 + secret_len);
+	if (k != small)
+		free(k);
 	explicit_bzero(a, sizeof(a));
 	explicit_bzero(b, sizeof(b));
 }
@@ -384,13 +397,28 @@ void sigv4_signature(const uint8_t key[SHA256_LEN], const char *string_to_sign, 
 
 /* ---- parsing ------------------------------------------------------------------------------------------------- */
 
-static const struct sigv4_header *find_header(const struct sigv4_request *req, const char *name)
+/*
+ * Finds the first header called name and returns it in *tmp with the optional whitespace around its value removed
+ * (RFC 9110 5.5: it is not part of the value; the canonicaliser trims it too), or NULL.
+ */
+static const struct sigv4_header *find_header(const struct sigv4_request *req, const char *name,
+                                              struct sigv4_header *tmp)
 {
 	size_t nlen = strlen(name);
 
-	for (size_t i = 0; i < req->nheaders; i++)
-		if (req->headers[i].name_len == nlen && strncasecmp(req->headers[i].name, name, nlen) == 0)
-			return &req->headers[i];
+	for (size_t i = 0; i < req->nheaders; i++) {
+		if (req->headers[i].name_len == nlen && strncasecmp(req->headers[i].name, name, nlen) == 0) {
+			*tmp = req->headers[i];
+			while (tmp->value_len && (tmp->value[0] == ' ' || tmp->value[0] == '\t')) {
+				tmp->value++;
+				tmp->value_len--;
+			}
+			while (tmp->value_len &&
+			       (tmp->value[tmp->value_len - 1] == ' ' || tmp->value[tmp->value_len - 1] == '\t'))
+				tmp->value_len--;
+			return tmp;
+		}
+	}
 	return NULL;
 }
 
@@ -584,7 +612,7 @@ static int query_param(const struct sigv4_request *req, const char *name, char *
 
 static int parse_presigned(const struct sigv4_request *req, struct sigv4_auth *auth, struct sigv4_error *err)
 {
-	char alg[64], cred[512], expires[32];
+	char alg[64] = "", cred[512], expires[32];
 	char *end;
 	int r;
 
@@ -633,7 +661,8 @@ static int parse_presigned(const struct sigv4_request *req, struct sigv4_auth *a
 
 int sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *auth, struct sigv4_error *err)
 {
-	const struct sigv4_header *h = find_header(req, "authorization");
+	struct sigv4_header hv, dv, tokv, csv;
+	const struct sigv4_header *h = find_header(req, "authorization", &hv);
 	char probe[8];
 
 	memset(auth, 0, sizeof(*auth));
@@ -641,11 +670,11 @@ int sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *auth, struct
 		const struct sigv4_header *d, *tok, *cs;
 		if (parse_header_auth(h->value, h->value_len, auth, err) != C_OK)
 			return C_ERR;
-		d = find_header(req, "x-amz-date");
+		d = find_header(req, "x-amz-date", &dv);
 		if (d) {
 			if (copy_bounded(auth->amz_date, sizeof(auth->amz_date), d->value, d->value_len) != C_OK)
 				auth->amz_date[0] = '\0';
-		} else if ((d = find_header(req, "date")) != NULL) {
+		} else if ((d = find_header(req, "date", &dv)) != NULL) {
 			/* RFC 1123 "Sun, 30 Aug 2015 12:36:00 GMT" */
 			struct tm tm = {0};
 			char tmp[64];
@@ -658,12 +687,12 @@ int sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *auth, struct
 			        "Authorization=%.*s", (int)(h->value_len > 100 ? 100 : h->value_len), h->value);
 			return C_ERR;
 		}
-		tok = find_header(req, "x-amz-security-token");
+		tok = find_header(req, "x-amz-security-token", &tokv);
 		if (tok && copy_bounded(auth->security_token, sizeof(auth->security_token), tok->value, tok->value_len)) {
 			set_err(err, "InvalidClientTokenId", "The security token included in the request is invalid.");
 			return C_ERR;
 		}
-		cs = find_header(req, "x-amz-content-sha256");
+		cs = find_header(req, "x-amz-content-sha256", &csv);
 		if (cs && copy_bounded(auth->content_sha256, sizeof(auth->content_sha256), cs->value, cs->value_len)) {
 			set_err(err, "SignatureDoesNotMatch",
 			        "The provided 'x-amz-content-sha256' header does not match what was computed.");
@@ -748,10 +777,23 @@ int sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
 	buf_init(&canon, CANONICAL_MAX);
 	buf_init(&sts, 1024);
 	sigv4_scope(auth, scope, sizeof(scope));
-	if (sigv4_canonical_request(req, auth->signed_headers, auth->presigned, payload, &canon) == C_OK &&
-	    sigv4_string_to_sign(auth->amz_date, scope, buf_str(&canon), &sts) == C_OK) {
-		sigv4_signature(key, buf_str(&sts), sts.len, sig);
-		ok = valid_signature(auth->signature) && crypto_equal(sig, auth->signature, 64);
+	/*
+	 * A presigned request's X-Amz-Security-Token may have been added after signing (AWS's omit_session_token, as
+	 * AWS IoT clients do): then the signature covers every other parameter. Like an unsigned
+	 * X-Amz-Security-Token header, such a token is not bound by the signature, so the caller must check that it
+	 * belongs to the access key (which it must do anyway).
+	 */
+	for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+		bool skip_token = attempt == 1;
+		if (skip_token && !(auth->presigned && auth->security_token[0]))
+			break;
+		buf_reset(&canon);
+		buf_reset(&sts);
+		if (canonical_request(req, auth->signed_headers, auth->presigned, skip_token, payload, &canon) == C_OK &&
+		    sigv4_string_to_sign(auth->amz_date, scope, buf_str(&canon), &sts) == C_OK) {
+			sigv4_signature(key, buf_str(&sts), sts.len, sig);
+			ok = valid_signature(auth->signature) && crypto_equal(sig, auth->signature, 64);
+		}
 	}
 	buf_free(&canon);
 	buf_free(&sts);

@@ -105,6 +105,11 @@ int sigv4_string_to_sign(const char *amz_date, const char *scope, const char *ca
  * Recomputes the signature of req under key and compares it with auth->signature in constant time.
  * Also checks that every signed header is present and that x-amz-content-sha256, when present, matches the body.
  * C_ERR with SignatureDoesNotMatch and AWS's message.
+ *
+ * The session token need not be signed: an X-Amz-Security-Token header missing from SignedHeaders is accepted,
+ * and so is a presigned request whose X-Amz-Security-Token parameter was added after signing (AWS's
+ * omit_session_token; the signature is then checked over every other parameter). Either way the signature does not
+ * bind auth->security_token, so the caller must check that the token belongs to auth->access_key_id.
  */
 int sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth, const uint8_t key[SHA256_LEN],
                  struct sigv4_error *err);
