@@ -1,2 +1,62 @@
+/*
+ * main.c - rolegate's verbs.
+ *
+ *   rolegate server [OPTIONS]     the AWS-compatible IAM/STS/Organizations endpoint
+ *   rolegate version
+ *   rolegate help
+ */
 #include <stdio.h>
-int main(void) { return 0; }
+#include <string.h>
+
+#include "server/server.h"
+#include "util/common.h"
+
+struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+};
+
+static int version_main(int argc, char **argv);
+static int help_main(int argc, char **argv);
+
+static const struct verb verbs[] = {
+	{"server", server_main, "run the AWS-compatible IAM/STS endpoint (rolegate server --help)"},
+	{"version", version_main, "print the version"},
+	{"help", help_main, "this list"},
+};
+
+static int version_main(int argc, char **argv)
+{
+	UNUSED(argc);
+	UNUSED(argv);
+	printf("rolegate %s\n", ROLEGATE_VERSION);
+	return 0;
+}
+
+static int help_main(int argc, char **argv)
+{
+	UNUSED(argc);
+	UNUSED(argv);
+	printf("usage: rolegate VERB [ARGS]\n\nverbs:\n");
+	for (size_t i = 0; i < ARRAY_LEN(verbs); i++)
+		printf("  %-10s %s\n", verbs[i].name, verbs[i].help);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		help_main(0, NULL);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return help_main(0, NULL);
+	if (strcmp(argv[1], "--version") == 0)
+		return version_main(0, NULL);
+	for (size_t i = 0; i < ARRAY_LEN(verbs); i++)
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return verbs[i].run(argc - 2, argv + 2);
+	fprintf(stderr, "rolegate: unknown verb '%s' (rolegate help lists them)\n", argv[1]);
+	return 2;
+}

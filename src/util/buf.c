@@ -3,6 +3,7 @@
  */
 #include "util/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,9 @@
 
 void buf_init(struct buf *b, size_t max)
 {
+	/* The NUL and the doubling in buf_reserve need headroom: cap max well below SIZE_MAX. */
+	if (max > SIZE_MAX / 4)
+		max = SIZE_MAX / 4;
 	b->p = NULL;
 	b->len = 0;
 	b->cap = 0;

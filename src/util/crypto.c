@@ -88,7 +88,11 @@ int crypto_random(void *buf, size_t n)
 
 uint32_t crypto_random_below(uint32_t bound)
 {
-	uint32_t x, limit = UINT32_MAX - UINT32_MAX % bound;
+	uint32_t x, limit;
+
+	if (bound <= 1)
+		return 0;
+	limit = UINT32_MAX - UINT32_MAX % bound;
 
 	do {
 		if (crypto_random(&x, sizeof(x)) != C_OK)

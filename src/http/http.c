@@ -1,0 +1,315 @@
+/*
+ * http.c - libmicrohttpd glue: request lifecycle, limits, graceful shutdown.
+ *
+ * Lifecycle of one request:
+ *   uri_log()      MHD has the request line: allocate our per-request state and keep the raw URI
+ *   on_request()   first call: headers are complete; refuse an oversize Content-Length with 413 at once
+ *                  next calls: body chunks, appended to a buffer capped at max_body
+ *                  last call: run the handler, queue its response
+ *   on_completed() free the per-request state
+ */
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/common.h"
+#include "util/log.h"
+
+struct http_server {
+	struct MHD_Daemon *d;
+	struct http_options opts;
+	unsigned port;
+	atomic_int inflight; /* requests between their first byte and their completion */
+};
+
+/* Per-request state: MHD's *req_cls. */
+struct req_state {
+	char *uri;       /* owned copy of the raw request target */
+	struct buf body; /* capped at max_body */
+	bool too_large;
+	bool started;
+};
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_server *s = cls;
+	struct req_state *st = calloc(1, sizeof(*st));
+
+	UNUSED(conn);
+	if (!st)
+		return NULL;
+	st->uri = strdup(uri ? uri : "/");
+	buf_init(&st->body, s->opts.max_body);
+	atomic_fetch_add(&s->inflight, 1);
+	return st;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct req_state *st = *req_cls;
+
+	UNUSED(conn);
+	UNUSED(toe);
+	if (!st)
+		return;
+	free(st->uri);
+	buf_free(&st->body);
+	free(st);
+	*req_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct http_request *r = cls;
+
+	UNUSED(kind);
+	if (r->nheaders == HTTP_MAX_HEADERS) {
+		r->too_many_headers = true;
+		return MHD_NO;
+	}
+	r->headers[r->nheaders].name = key;
+	r->headers[r->nheaders].name_len = strlen(key);
+	r->headers[r->nheaders].value = value ? value : "";
+	r->headers[r->nheaders].value_len = value ? strlen(value) : 0;
+	r->nheaders++;
+	return MHD_YES;
+}
+
+static void fill_request(struct MHD_Connection *conn, const char *method, struct req_state *st,
+                         struct http_request *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	char *q = strchr(st->uri, '?');
+
+	memset(r, 0, sizeof(*r));
+	r->method = method;
+	r->path = st->uri;
+	r->path_len = q ? (size_t)(q - st->uri) : strlen(st->uri);
+	if (q) {
+		r->query = q + 1;
+		r->query_len = strlen(q + 1);
+	}
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, r);
+	r->body = buf_str(&st->body);
+	r->body_len = st->body.len;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->source_ip,
+			          sizeof(r->source_ip));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->source_ip,
+			          sizeof(r->source_ip));
+	}
+}
+
+/* MHD's free callback for bodies that carried a secret (buf bodies are NUL-terminated text). */
+static void wipe_and_free(void *p)
+{
+	explicit_bzero(p, strlen(p));
+	free(p);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *resp)
+{
+	struct MHD_Response *mr;
+	enum MHD_Result ret;
+	size_t len = resp->body.len;
+	char *body = buf_steal(&resp->body);
+
+	/* Ownership of body passes to MHD, which frees it once the response is destroyed. */
+	if (resp->sensitive)
+		mr = MHD_create_response_from_buffer_with_free_callback(len, body, wipe_and_free);
+	else
+		mr = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!mr) {
+		free(body);
+		return MHD_NO;
+	}
+	if (resp->content_type)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	if (resp->request_id[0])
+		MHD_add_response_header(mr, "x-amzn-RequestId", resp->request_id);
+	ret = MHD_queue_response(conn, (unsigned)resp->status, mr);
+	MHD_destroy_response(mr);
+	return ret;
+}
+
+static void response_init(struct http_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->status = 500;
+	buf_init(&resp->body, 16 * 1024 * 1024);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+	struct http_server *s = cls;
+	struct req_state *st = *req_cls;
+	struct http_request req;
+	struct http_response resp;
+	enum MHD_Result ret;
+
+	UNUSED(url);
+	UNUSED(version);
+	if (!st)
+		return MHD_NO;
+	if (!st->started) {
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		st->started = true;
+		if (cl && strtoull(cl, NULL, 10) > s->opts.max_body)
+			st->too_large = true;
+		if (!st->too_large)
+			return MHD_YES; /* wait for the body */
+	} else if (*upload_data_size) {
+		if (!st->too_large && buf_append(&st->body, upload_data, *upload_data_size) != C_OK)
+			st->too_large = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	/* Headers and body are complete (or the body is refused unread). */
+	fill_request(conn, method, st, &req);
+	response_init(&resp);
+	if (st->too_large)
+		s->opts.too_large(s->opts.ctx, &req, &resp);
+	else
+		s->opts.handler(s->opts.ctx, &req, &resp);
+	ret = send_response(conn, &resp);
+	buf_free(&resp.body);
+	return ret;
+}
+
+/* Parses "host:port", "[v6]:port" or ":port" into a socket address. */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss)
+{
+	char host[256];
+	const char *colon;
+	long port;
+	char *end;
+
+	memset(ss, 0, sizeof(*ss));
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+		if (!close || close[1] != ':' || (size_t)(close - spec - 1) >= sizeof(host))
+			return C_ERR;
+		memcpy(host, spec + 1, (size_t)(close - spec - 1));
+		host[close - spec - 1] = '\0';
+		colon = close + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon || (size_t)(colon - spec) >= sizeof(host))
+			return C_ERR;
+		memcpy(host, spec, (size_t)(colon - spec));
+		host[colon - spec] = '\0';
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (*end || end == colon + 1 || port < 0 || port > 65535)
+		return C_ERR;
+	if (!host[0])
+		strcpy(host, "0.0.0.0");
+	{
+		struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+		if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+			in4->sin_family = AF_INET;
+			in4->sin_port = htons((uint16_t)port);
+		} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+			in6->sin6_family = AF_INET6;
+			in6->sin6_port = htons((uint16_t)port);
+		} else {
+			return C_ERR;
+		}
+	}
+	return C_OK;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	UNUSED(cls);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_debug("http: %s", msg);
+}
+
+struct http_server *http_start(const struct http_options *opts)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	                 MHD_USE_TURBO;
+
+	if (!s)
+		return NULL;
+	s->opts = *opts;
+	if (parse_listen(opts->listen, &ss) != C_OK) {
+		log_warnx("cannot parse listen address '%s' (expected HOST:PORT or [V6]:PORT)", opts->listen);
+		free(s);
+		return NULL;
+	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	                        MHD_OPTION_THREAD_POOL_SIZE, opts->threads,
+	                        MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, opts->idle_timeout_s,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, opts->max_header_bytes,
+	                        MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
+	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	                        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+	                        MHD_OPTION_END);
+	if (!s->d) {
+		log_warnx("cannot listen on %s", opts->listen);
+		free(s);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : 0;
+	return s;
+}
+
+unsigned http_port(const struct http_server *s) { return s->port; }
+
+void http_stop(struct http_server *s, unsigned grace_ms)
+{
+	struct timespec tick = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+	unsigned waited = 0;
+	MHD_socket lsock;
+
+	if (!s)
+		return;
+	/* Stop accepting; requests already begun keep going. */
+	lsock = MHD_quiesce_daemon(s->d);
+	if (lsock != MHD_INVALID_SOCKET)
+		close(lsock);
+	while (atomic_load(&s->inflight) > 0 && waited < grace_ms) {
+		nanosleep(&tick, NULL);
+		waited += 10;
+	}
+	if (atomic_load(&s->inflight) > 0)
+		log_warnx("http: %d request(s) still in flight after %u ms; closing", atomic_load(&s->inflight), grace_ms);
+	MHD_stop_daemon(s->d);
+	free(s);
+}

@@ -1,0 +1,70 @@
+/*
+ * http.h - the HTTP listener (libmicrohttpd with its internal thread pool) and the request/response it hands to
+ * the service layer.
+ *
+ * The listener bounds everything it reads: the request line and headers (MHD's per-connection memory limit), the
+ * body (max_body: larger bodies get 413 with an AWS-style error before they are read), the number of connections,
+ * and idle time (idle connections and clients that stall are cut after idle_timeout_s).
+ */
+#ifndef ROLEGATE_HTTP_H
+#define ROLEGATE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aws/sigv4.h"
+#include "util/buf.h"
+
+#define HTTP_MAX_HEADERS 64
+
+/* A complete request, as the handler sees it. Everything is owned by the listener and valid during the call. */
+struct http_request {
+	const char *method;
+	const char *path; /* raw, as on the wire (not percent-decoded), without the query */
+	size_t path_len;
+	const char *query; /* raw query string without '?', or NULL */
+	size_t query_len;
+	struct sigv4_header headers[HTTP_MAX_HEADERS];
+	size_t nheaders;
+	bool too_many_headers;
+	const char *body;
+	size_t body_len;
+	char source_ip[64];
+};
+
+/* What the handler fills in. */
+struct http_response {
+	int status;
+	const char *content_type;
+	struct buf body; /* the listener frees it */
+	bool sensitive;  /* the body carries a secret: wipe it once sent */
+	char request_id[40];
+};
+
+/* Handles one request. Called on a listener thread; may block (storage). */
+typedef void (*http_handler_fn)(void *ctx, const struct http_request *req, struct http_response *resp);
+/* Answers a request whose body is too large (before reading it): fills resp with the AWS error. */
+typedef void (*http_reject_fn)(void *ctx, const struct http_request *req, struct http_response *resp);
+
+struct http_options {
+	const char *listen;   /* "127.0.0.1:8600", "[::1]:8600", "0.0.0.0:0" */
+	unsigned threads;
+	unsigned max_connections;
+	unsigned idle_timeout_s;
+	size_t max_body;
+	size_t max_header_bytes;
+	http_handler_fn handler;
+	http_reject_fn too_large;
+	void *ctx;
+};
+
+struct http_server;
+
+/* Binds and starts serving. NULL on failure (logged). */
+struct http_server *http_start(const struct http_options *opts);
+/* The port actually bound (useful with port 0). */
+unsigned http_port(const struct http_server *s);
+/* Stops accepting, lets in-flight requests finish (at most grace_ms), then stops and frees. */
+void http_stop(struct http_server *s, unsigned grace_ms);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * auth.c - SigV4 authentication against the access keys in the store.
+ *
+ * Order of checks, as AWS: signature syntax -> credential scope -> clock skew -> the key exists and is active ->
+ * the signature. Every failure after the syntax step answers with AWS's code and message and tells nothing about
+ * which part was wrong beyond what AWS tells.
+ */
+#include "server/auth.h"
+
+#include <string.h>
+
+#include "aws/arn.h"
+#include "aws/sigv4.h"
+#include "server/keycache.h"
+#include "server/secrets.h"
+#include "util/common.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#define LAST_USED_GRANULARITY_MS (60 * 1000)
+
+static int fail_sig(struct call *c, const struct sigv4_error *e)
+{
+	return aws_err_set(&c->err, aws_code_from_name(e->code), "%s", e->message);
+}
+
+static int invalid_token(struct call *c)
+{
+	return aws_err_set(&c->err, ERR_INVALID_CLIENT_TOKEN_ID, "The security token included in the request is invalid.");
+}
+
+/* The signing key for auth under key k: from the cache, or derived from the opened secret. */
+static int signing_key(struct call *c, const struct sigv4_auth *a, const struct store_access_key *k,
+                       uint8_t key[SHA256_LEN])
+{
+	const uint8_t *tag = k->secret_sealed + k->secret_sealed_len - 16;
+	char secret[128];
+
+	if (k->secret_sealed_len < AEAD_OVERHEAD)
+		return C_ERR;
+	if (sigkey_cache_get(c->srv->keys, a->access_key_id, a->scope_date, a->region, a->service, tag, key))
+		return C_OK;
+	if (secrets_open(k->access_key_id, k->secret_sealed, k->secret_sealed_len, secret, sizeof(secret)) != C_OK) {
+		log_warnx("access key %s: the sealed secret does not open (wrong master key?)", k->access_key_id);
+		return C_ERR;
+	}
+	sigv4_signing_key(secret, strlen(secret), a->scope_date, a->region, a->service, key);
+	explicit_bzero(secret, sizeof(secret));
+	sigkey_cache_put(c->srv->keys, a->access_key_id, a->scope_date, a->region, a->service, tag, key);
+	return C_OK;
+}
+
+/* Fills c->caller from an access key row. */
+static int load_principal(struct call *c, struct db_tx *tx, const struct store_access_key *k)
+{
+	struct principal *p = &c->caller;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->account_id, sizeof(p->account_id), "%s", k->account_id);
+	snprintf(p->access_key_id, sizeof(p->access_key_id), "%s", k->access_key_id);
+	if (!k->user_id[0]) {
+		struct store_account acct;
+		p->kind = PRINCIPAL_ROOT;
+		snprintf(p->id, sizeof(p->id), "%s", k->account_id);
+		if (store_account_get(tx, k->account_id, &acct) == C_OK)
+			p->created_ms = acct.created_ms;
+		return arn_root(p->arn, sizeof(p->arn), k->account_id);
+	} else {
+		struct store_user u;
+		if (store_user_get_by_id(tx, k->user_id, &u) != C_OK)
+			return C_ERR;
+		p->kind = PRINCIPAL_USER;
+		snprintf(p->id, sizeof(p->id), "%s", u.user_id);
+		snprintf(p->name, sizeof(p->name), "%s", u.name);
+		snprintf(p->path, sizeof(p->path), "%s", u.path);
+		p->created_ms = u.created_ms;
+		return arn_user(p->arn, sizeof(p->arn), u.account_id, u.path, u.name);
+	}
+}
+
+/* Records that the key was used, at most once a minute per key (a write per request would be wasteful). */
+static void touch_key(struct call *c, const struct store_access_key *k)
+{
+	struct db_tx *tx;
+
+	if (k->last_used_ms && c->now_ms - k->last_used_ms < LAST_USED_GRANULARITY_MS &&
+	    strcmp(k->last_used_service, c->svc->id) == 0 && strcmp(k->last_used_region, c->region) == 0)
+		return;
+	if (db_begin(c->srv->db, true, &tx) != C_OK)
+		return;
+	if (store_key_touch(tx, k->access_key_id, c->now_ms, c->svc->id, c->region) != C_OK) {
+		db_rollback(tx);
+		return;
+	}
+	db_commit(tx);
+}
+
+int auth_authenticate(struct call *c)
+{
+	struct sigv4_request sreq = {0};
+	struct sigv4_auth a;
+	struct sigv4_error e;
+	struct store_access_key k;
+	struct db_tx *tx = NULL;
+	uint8_t key[SHA256_LEN];
+	int rc;
+
+	sreq.method = c->req->method;
+	sreq.path = c->req->path;
+	sreq.path_len = c->req->path_len;
+	sreq.query = c->req->query;
+	sreq.query_len = c->req->query_len;
+	sreq.headers = c->req->headers;
+	sreq.nheaders = c->req->nheaders;
+	sreq.normalize_path = true;
+	crypto_sha256_hex(c->req->body, c->req->body_len, sreq.payload_hash);
+
+	if (sigv4_parse(&sreq, &a, &e) != C_OK)
+		return fail_sig(c, &e);
+	c->svc = model_service(a.service);
+	snprintf(c->region, sizeof(c->region), "%s", a.region);
+	if (!c->svc)
+		return aws_err_set(&c->err, ERR_INCOMPLETE_SIGNATURE,
+		                   "Credential should be scoped to correct service: '%s' is not served here. ", a.service);
+	if (sigv4_check_time(&a, c->now_ms / 1000, &e) != C_OK)
+		return fail_sig(c, &e);
+	if (a.security_token[0])
+		return invalid_token(c); /* temporary credentials are issued by sts:AssumeRole (not yet served) */
+
+	if (db_begin(c->srv->db, false, &tx) != C_OK)
+		return aws_err_set(&c->err, ERR_SERVICE_UNAVAILABLE, "The service is unavailable. Please try again.");
+	rc = store_key_get(tx, a.access_key_id, &k);
+	if (rc == STORE_NOT_FOUND || (rc == C_OK && strcmp(k.status, "Active") != 0)) {
+		rc = invalid_token(c);
+		goto done;
+	}
+	if (rc != C_OK || signing_key(c, &a, &k, key) != C_OK) {
+		rc = aws_err_set(&c->err, ERR_INTERNAL_FAILURE, "The request processing has failed.");
+		goto done;
+	}
+	rc = sigv4_verify(&sreq, &a, key, &e);
+	explicit_bzero(key, sizeof(key));
+	if (rc != C_OK) {
+		rc = fail_sig(c, &e);
+		goto done;
+	}
+	if (load_principal(c, tx, &k) != C_OK) {
+		rc = invalid_token(c);
+		goto done;
+	}
+	rc = C_OK;
+done:
+	db_rollback(tx); /* read-only: nothing to commit */
+	if (rc == C_OK)
+		touch_key(c, &k);
+	explicit_bzero(&k.secret_sealed, sizeof(k.secret_sealed));
+	return rc;
+}

@@ -1,0 +1,16 @@
+/*
+ * authz.h - authorization: may the caller perform this action on this resource?
+ *
+ * This is the one place where rolegate decides. Today the decision is the one AWS makes for principals without
+ * policies: the account's root may do everything in its own account, everyone else is refused (an IAM user with
+ * no policy is refused by AWS too). The policy engine plugs in here.
+ */
+#ifndef ROLEGATE_AUTHZ_H
+#define ROLEGATE_AUTHZ_H
+
+#include "server/call.h"
+
+/* C_OK when c->caller may perform c->action on c->resource; C_ERR with AccessDenied and AWS's message. */
+int authz_authorize(struct call *c);
+
+#endif

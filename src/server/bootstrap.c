@@ -1,0 +1,206 @@
+/*
+ * bootstrap.c - the first start of a data directory, and every start after it:
+ *
+ *   - the management account exists (12-digit id: --account-id or random), created once
+ *   - the root credentials: from ROLEGATE_ROOT_ACCESS_KEY_ID / ROLEGATE_ROOT_SECRET_ACCESS_KEY when set (the key is
+ *     created or its secret replaced), otherwise generated once, printed once and written to DIR/root-credentials
+ */
+#include "server/bootstrap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aws/ids.h"
+#include "server/secrets.h"
+#include "util/common.h"
+#include "util/log.h"
+
+static bool valid_account_id(const char *s)
+{
+	if (strlen(s) != 12)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static bool valid_key_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 16 || n > 128)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
+static bool valid_secret(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 16 || n > 100)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s > '~')
+			return false;
+	return true;
+}
+
+/* Creates the management account on the first start. */
+static int ensure_account(struct db_tx *tx, const char *wanted, char out[ACCOUNT_ID_LEN + 1], int64_t now)
+{
+	struct store_account a;
+	int rc = store_meta_get(tx, "management_account_id", out, ACCOUNT_ID_LEN + 1);
+
+	if (rc == C_OK) {
+		if (wanted && strcmp(wanted, out) != 0)
+			log_warnx("--account-id %s ignored: this data directory's management account is %s", wanted, out);
+		return C_OK;
+	}
+	if (rc != STORE_NOT_FOUND)
+		return C_ERR;
+	memset(&a, 0, sizeof(a));
+	if (wanted)
+		snprintf(a.account_id, sizeof(a.account_id), "%s", wanted);
+	else
+		id_account(a.account_id);
+	snprintf(a.name, sizeof(a.name), "Management");
+	snprintf(a.status, sizeof(a.status), "ACTIVE");
+	a.is_management = true;
+	a.created_ms = now;
+	if (store_account_create(tx, &a) != C_OK || store_meta_set(tx, "management_account_id", a.account_id) != C_OK)
+		return C_ERR;
+	memcpy(out, a.account_id, ACCOUNT_ID_LEN + 1);
+	log_info("created the management account %s", out);
+	return C_OK;
+}
+
+/* Stores (or updates) a root key with the given secret. */
+static int put_root_key(struct db_tx *tx, const char *account, const char *id, const char *secret, int64_t now)
+{
+	struct store_access_key k;
+	int rc = store_key_get(tx, id, &k);
+	uint8_t sealed[SEALED_SECRET_MAX];
+	size_t sealed_len;
+
+	if (rc == C_OK && (strcmp(k.account_id, account) != 0 || k.user_id[0])) {
+		log_warnx("ROLEGATE_ROOT_ACCESS_KEY_ID %s already belongs to another principal", id);
+		return C_ERR;
+	}
+	if (secrets_seal(id, secret, strlen(secret), sealed, sizeof(sealed), &sealed_len) != C_OK)
+		return C_ERR;
+	if (rc == C_OK) {
+		if (store_key_set_secret(tx, id, sealed, sealed_len) != C_OK ||
+		    store_key_set_status(tx, id, "Active") != C_OK)
+			return C_ERR;
+		return C_OK;
+	}
+	if (rc != STORE_NOT_FOUND)
+		return C_ERR;
+	memset(&k, 0, sizeof(k));
+	snprintf(k.access_key_id, sizeof(k.access_key_id), "%s", id);
+	snprintf(k.account_id, sizeof(k.account_id), "%s", account);
+	snprintf(k.status, sizeof(k.status), "Active");
+	memcpy(k.secret_sealed, sealed, sealed_len);
+	k.secret_sealed_len = sealed_len;
+	k.created_ms = now;
+	return store_key_create(tx, &k);
+}
+
+/* Writes DIR/root-credentials (mode 0600) in the AWS credentials-file format. */
+static int write_credentials_file(const char *dir, const char *id, const char *secret)
+{
+	char path[4096], tmp[4200];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/root-credentials", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		if (fd >= 0)
+			close(fd);
+		log_warn("cannot write %s", tmp);
+		return C_ERR;
+	}
+	fprintf(f, "# Root credentials of the rolegate management account (generated once).\n"
+	           "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+	        id, secret);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		fclose(f);
+		unlink(tmp);
+		return C_ERR;
+	}
+	fclose(f);
+	if (rename(tmp, path) != 0) {
+		unlink(tmp);
+		return C_ERR;
+	}
+	return C_OK;
+}
+
+int bootstrap(struct rg_server *srv, int64_t now)
+{
+	const char *env_id = getenv("ROLEGATE_ROOT_ACCESS_KEY_ID"), *env_secret = getenv("ROLEGATE_ROOT_SECRET_ACCESS_KEY");
+	const char *wanted = srv->cfg->account_id;
+	char id[ACCESS_KEY_ID_LEN + 1], secret[SECRET_KEY_LEN + 1];
+	bool generated = false;
+	struct db_tx *tx;
+	int64_t nkeys = 0;
+
+	if (wanted && !valid_account_id(wanted)) {
+		log_warnx("--account-id must be 12 digits");
+		return C_ERR;
+	}
+	if ((env_id && !env_secret) || (!env_id && env_secret)) {
+		log_warnx("set both ROLEGATE_ROOT_ACCESS_KEY_ID and ROLEGATE_ROOT_SECRET_ACCESS_KEY, or neither");
+		return C_ERR;
+	}
+	if (env_id && (!valid_key_id(env_id) || !valid_secret(env_secret))) {
+		log_warnx("ROLEGATE_ROOT_ACCESS_KEY_ID must be 16-128 of [A-Z0-9] and the secret 16-100 printable "
+		          "characters");
+		return C_ERR;
+	}
+	if (db_begin(srv->db, true, &tx) != C_OK)
+		return C_ERR;
+	if (ensure_account(tx, wanted, srv->management_account, now) != C_OK)
+		goto fail;
+	if (env_id) {
+		if (put_root_key(tx, srv->management_account, env_id, env_secret, now) != C_OK)
+			goto fail;
+	} else {
+		if (store_key_count(tx, srv->management_account, NULL, &nkeys) != C_OK)
+			goto fail;
+		if (nkeys == 0) {
+			id_access_key("AKIA", srv->management_account, id);
+			id_secret_key(secret);
+			if (put_root_key(tx, srv->management_account, id, secret, now) != C_OK)
+				goto fail;
+			generated = true;
+		}
+	}
+	if (db_commit(tx) != C_OK)
+		return C_ERR;
+	if (generated) {
+		/* Printed once, here, and kept in a 0600 file; never logged. */
+		if (write_credentials_file(srv->cfg->data_dir, id, secret) != C_OK)
+			log_warnx("the root credentials below are not saved anywhere else: keep them");
+		printf("rolegate: root credentials of management account %s (saved in %s/root-credentials):\n"
+		       "  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n",
+		       srv->management_account, srv->cfg->data_dir, id, secret);
+		fflush(stdout);
+		explicit_bzero(secret, sizeof(secret));
+	}
+	return C_OK;
+fail:
+	db_rollback(tx);
+	explicit_bzero(secret, sizeof(secret));
+	return C_ERR;
+}

@@ -1,0 +1,14 @@
+/*
+ * bootstrap.h - makes a data directory ready: management account, root credentials.
+ */
+#ifndef ROLEGATE_BOOTSTRAP_H
+#define ROLEGATE_BOOTSTRAP_H
+
+#include <stdint.h>
+
+#include "server/server.h"
+
+/* Creates what the first start creates; applies ROLEGATE_ROOT_* on every start. Fills srv->management_account. */
+int bootstrap(struct rg_server *srv, int64_t now_ms);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * call.h - one API call on its way through the server:
+ *
+ *   decode -> authenticate -> validate -> authorize (authz.c, the one decision point) -> act (one transaction,
+ *   with its audit record) -> encode
+ *
+ * Handlers (src/iam/, src/sts/) receive a struct call whose `in` is the validated input tree and fill `out`.
+ */
+#ifndef ROLEGATE_CALL_H
+#define ROLEGATE_CALL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "aws/errors.h"
+#include "aws/ids.h"
+#include "aws/model.h"
+#include "http/http.h"
+#include "server/principal.h"
+#include "server/server.h"
+#include "store/store.h"
+
+struct call;
+
+/* How an action is served. */
+struct action {
+	const char *service; /* "iam" */
+	const char *name;    /* "CreateUser" */
+	bool write;          /* runs in a write transaction and is audited */
+	/* Writes the ARN the action is performed on (for authorization and the audit trail). May read the store. */
+	int (*resource)(struct call *c, char *out, size_t cap);
+	/* Performs the action: reads c->in, fills c->out (for operations with output). C_ERR with c->err set. */
+	int (*run)(struct call *c);
+};
+
+struct call {
+	struct rg_server *srv;
+	const struct http_request *req;
+	const struct service_model *svc;
+	const struct operation *op;
+	const struct action *action;
+	char request_id[REQUEST_ID_LEN + 1];
+	int64_t now_ms;
+	struct principal caller;
+	char region[64];
+	json_t *in;  /* owned */
+	json_t *out; /* owned; created empty before run() */
+	struct db_tx *tx;
+	char resource[ARN_MAX + 1];
+	struct aws_err err;
+};
+
+/* The action table (src/server/actions.c). NULL when rolegate does not serve service:name. */
+const struct action *action_find(const char *service, const char *name);
+
+/* Helpers for handlers: the string member `name` of c->in, or NULL. */
+const char *call_str(struct call *c, const char *name);
+/* The integer member `name` of c->in, or def. */
+int64_t call_int(struct call *c, const char *name, int64_t def);
+
+#endif

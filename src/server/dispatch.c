@@ -1,0 +1,258 @@
+/*
+ * dispatch.c - one request, top to bottom:
+ *
+ *   authenticate (SigV4; also tells which service: the credential scope's)
+ *   decode the form, find the action, build and validate the input tree
+ *   open one transaction: resource -> authorize -> act -> audit -> commit
+ *   encode the result or the error, log one line
+ */
+#include "server/dispatch.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws/form.h"
+#include "aws/query.h"
+#include "aws/validate.h"
+#include "server/auth.h"
+#include "server/authz.h"
+#include "util/common.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+static const char *header(const struct http_request *req, const char *name)
+{
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			return req->headers[i].value;
+	return NULL;
+}
+
+/* Parameters from the query string (without the presigning X-Amz-* ones) and a form body. */
+static int read_form(struct call *c, struct form *f)
+{
+	const char *ct = header(c->req, "Content-Type");
+
+	if (c->req->query && form_parse(f, c->req->query, c->req->query_len, true, &c->err) != C_OK)
+		return C_ERR;
+	if (strcmp(c->req->method, "POST") == 0 && c->req->body_len) {
+		if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+			return aws_err_set(&c->err, ERR_INVALID_QUERY_PARAMETER,
+			                   "The request body must be application/x-www-form-urlencoded.");
+		if (form_parse(f, c->req->body, c->req->body_len, false, &c->err) != C_OK)
+			return C_ERR;
+	}
+	return form_finish(f, &c->err);
+}
+
+/* Finds the operation named by Action/Version and decodes and validates its input. */
+static int decode_call(struct call *c, const struct form *f)
+{
+	const struct form_pair *action = form_get(f, "Action"), *version = form_get(f, "Version");
+
+	if (!action || !action->value[0])
+		return aws_err_set(&c->err, ERR_MISSING_ACTION, "The request must contain the parameter Action.");
+	if (!version || strcmp(version->value, c->svc->api_version) != 0 ||
+	    !(c->op = model_operation(c->svc, action->value)) || !(c->action = action_find(c->svc->id, action->value)))
+		return aws_err_set(&c->err, ERR_INVALID_ACTION, "Could not find operation %.128s for version %.32s",
+		                   action->value, version ? version->value : "NULL");
+	if (query_decode(c->svc, c->op->input, f, &c->in, &c->err) != C_OK)
+		return C_ERR;
+	return validate_input(c->svc, c->op->input, c->in, &c->err);
+}
+
+/* Copies tree, with every member whose shape is sensitive replaced by "***" (for the audit trail). */
+static json_t *redacted(const struct shape *s, json_t *v)
+{
+	json_t *out;
+
+	if (!s || !v)
+		return NULL;
+	if (s->sensitive)
+		return json_string("***");
+	if (s->type == SHAPE_STRUCTURE && json_is_object(v)) {
+		out = json_object();
+		for (size_t i = 0; out && i < s->nmembers; i++) {
+			json_t *m = json_object_get(v, s->members[i].name);
+			if (m)
+				json_object_set_new(out, s->members[i].name, redacted(s->members[i].shape, m));
+		}
+		return out;
+	}
+	if (s->type == SHAPE_LIST && json_is_array(v)) {
+		size_t i;
+		json_t *item;
+		out = json_array();
+		json_array_foreach(v, i, item) json_array_append_new(out, redacted(s->member, item));
+		return out;
+	}
+	return json_deep_copy(v);
+}
+
+static int audit(struct call *c, struct db_tx *tx, const char *outcome)
+{
+	char action[160];
+	json_t *red = redacted(c->op->input, c->in);
+	char *detail = red ? json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	struct store_audit a = {
+		.time_ms = c->now_ms,
+		.request_id = c->request_id,
+		.account_id = c->caller.account_id,
+		.principal_arn = c->caller.arn,
+		.access_key_id = c->caller.access_key_id,
+		.action = action,
+		.resource = c->resource,
+		.source_ip = c->req->source_ip,
+		.outcome = outcome,
+		.detail = detail,
+	};
+	int rc;
+
+	snprintf(action, sizeof(action), "%s:%s", c->svc->id, c->op->name);
+	rc = store_audit_append(tx, &a);
+	free(detail);
+	json_decref(red);
+	return rc;
+}
+
+/* Records a refused write in its own transaction: refusals are worth keeping too. */
+static void audit_refusal(struct call *c)
+{
+	struct db_tx *tx;
+
+	if (db_begin(c->srv->db, true, &tx) != C_OK)
+		return;
+	if (audit(c, tx, aws_code_name(c->err.code)) != C_OK || db_commit(tx) != C_OK)
+		log_warnx("req=%s: cannot record the refusal in the audit trail", c->request_id);
+}
+
+static int storage_failure(struct call *c)
+{
+	return aws_err_set(&c->err, ERR_SERVICE_FAILURE,
+	                   "The request processing has failed because of an unknown error, exception or failure.");
+}
+
+/* Resource -> authorize -> act -> audit, in one transaction. */
+static int perform(struct call *c)
+{
+	bool write = c->action->write;
+
+	if (db_begin(c->srv->db, write, &c->tx) != C_OK)
+		return storage_failure(c);
+	if (c->action->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
+		if (c->err.code == ERR_NONE)
+			storage_failure(c);
+		goto fail;
+	}
+	if (authz_authorize(c) != C_OK) {
+		db_rollback(c->tx);
+		c->tx = NULL;
+		if (write)
+			audit_refusal(c);
+		return C_ERR;
+	}
+	c->out = json_object();
+	if (!c->out) {
+		storage_failure(c);
+		goto fail;
+	}
+	if (c->action->run(c) != C_OK) {
+		if (c->err.code == ERR_NONE)
+			storage_failure(c);
+		goto fail;
+	}
+	if (write && audit(c, c->tx, "Success") != C_OK) {
+		storage_failure(c);
+		goto fail;
+	}
+	/* The write is acknowledged only once this commit (synchronous=FULL) has returned. */
+	if (db_commit(c->tx) != C_OK) {
+		c->tx = NULL;
+		return storage_failure(c);
+	}
+	c->tx = NULL;
+	return C_OK;
+fail:
+	db_rollback(c->tx);
+	c->tx = NULL;
+	return C_ERR;
+}
+
+static int run(struct call *c)
+{
+	struct form f;
+	int rc;
+
+	if (strcmp(c->req->method, "POST") != 0 && strcmp(c->req->method, "GET") != 0)
+		return aws_err_set(&c->err, ERR_METHOD_NOT_ALLOWED, "The HTTP method %.16s is not allowed.",
+		                   c->req->method);
+	if (c->req->too_many_headers)
+		return aws_err_set(&c->err, ERR_INVALID_QUERY_PARAMETER, "The request has too many headers.");
+	if (auth_authenticate(c) != C_OK)
+		return C_ERR;
+	form_init(&f);
+	rc = read_form(c, &f);
+	if (rc == C_OK)
+		rc = decode_call(c, &f);
+	form_free(&f);
+	if (rc != C_OK)
+		return C_ERR;
+	return perform(c);
+}
+
+static void log_call(const struct call *c, int status, int64_t latency_us)
+{
+	char line[3072];
+
+	snprintf(line, sizeof(line),
+	         "level=info req=%s ip=%s principal=%s action=%s:%s status=%d error=%s latency_us=%" PRId64,
+	         c->request_id, c->req->source_ip[0] ? c->req->source_ip : "-", c->caller.arn[0] ? c->caller.arn : "-",
+	         c->svc ? c->svc->id : "-", c->op ? c->op->name : "-", status,
+	         c->err.code ? aws_code_name(c->err.code) : "-", latency_us);
+	log_record(line);
+}
+
+void dispatch_request(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct call c;
+	int64_t t0 = mono_us();
+
+	memset(&c, 0, sizeof(c));
+	c.srv = ctx;
+	c.req = req;
+	c.now_ms = now_ms();
+	id_request(c.request_id);
+	memcpy(resp->request_id, c.request_id, sizeof(c.request_id));
+	resp->content_type = "text/xml";
+	if (run(&c) == C_OK && query_encode_result(c.svc, c.op, c.out, c.request_id, &resp->body) == C_OK) {
+		resp->status = 200;
+	} else {
+		if (c.err.code == ERR_NONE)
+			aws_err_set(&c.err, ERR_INTERNAL_FAILURE, "The response could not be encoded.");
+		buf_reset(&resp->body);
+		resp->status = aws_code_status(c.err.code);
+		if (query_encode_error(c.svc, &c.err, c.request_id, &resp->body) != C_OK)
+			buf_reset(&resp->body);
+	}
+	log_call(&c, resp->status, mono_us() - t0);
+	json_decref(c.in);
+	json_decref(c.out);
+}
+
+void dispatch_too_large(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+	struct rg_server *srv = ctx;
+	struct aws_err err;
+	char rid[REQUEST_ID_LEN + 1];
+
+	id_request(rid);
+	memcpy(resp->request_id, rid, sizeof(rid));
+	aws_err_set(&err, ERR_REQUEST_ENTITY_TOO_LARGE, "Request body is larger than the allowed %zu bytes.",
+	            srv->cfg->max_body);
+	resp->status = aws_code_status(err.code);
+	resp->content_type = "text/xml";
+	query_encode_error(NULL, &err, rid, &resp->body);
+	log_warnx("req=%s ip=%s: request body too large", rid, req->source_ip);
+}

@@ -1,0 +1,27 @@
+/*
+ * principal.h - who is calling: the identity a request authenticated as.
+ */
+#ifndef ROLEGATE_PRINCIPAL_H
+#define ROLEGATE_PRINCIPAL_H
+
+#include <stdbool.h>
+
+#include "store/store.h"
+
+enum principal_kind {
+	PRINCIPAL_ROOT, /* the account's root user: arn:aws:iam::ACCT:root */
+	PRINCIPAL_USER, /* an IAM user: arn:aws:iam::ACCT:user/PATH/NAME */
+};
+
+struct principal {
+	enum principal_kind kind;
+	char account_id[ACCOUNT_ID_LEN + 1];
+	char arn[ARN_MAX + 1];
+	char id[IAM_ID_MAX];          /* the user's unique id (AIDA...), or the account id for root */
+	char name[IAM_NAME_MAX + 1];  /* "" for root */
+	char path[IAM_PATH_MAX + 1];  /* "" for root */
+	char access_key_id[IAM_ID_MAX];
+	int64_t created_ms;           /* the user's creation time (root: the account's) */
+};
+
+#endif

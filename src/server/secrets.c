@@ -1,0 +1,105 @@
+/*
+ * secrets.c - master key handling and sealing.
+ */
+#include "server/secrets.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/common.h"
+#include "util/crypto.h"
+#include "util/log.h"
+
+static uint8_t master[AEAD_KEY_LEN];
+static int loaded;
+
+/* Reads exactly n bytes from path. */
+static int read_file_exact(const char *path, uint8_t *out, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	ssize_t r;
+
+	if (fd < 0) {
+		log_warn("cannot open master key %s", path);
+		return C_ERR;
+	}
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+		log_warnx("master key %s is readable by others (mode %03o); it should be 0600", path,
+		          (unsigned)(st.st_mode & 0777));
+	r = read(fd, out, n);
+	close(fd);
+	if (r != (ssize_t)n) {
+		log_warnx("master key %s must hold exactly %zu bytes", path, n);
+		return C_ERR;
+	}
+	return C_OK;
+}
+
+/* Creates path with mode 0600 holding a new random key; fails if it exists. */
+static int create_key_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int rc = C_ERR;
+
+	if (fd < 0)
+		return C_ERR;
+	if (crypto_random(master, sizeof(master)) == C_OK && write(fd, master, sizeof(master)) == sizeof(master) &&
+	    fsync(fd) == 0)
+		rc = C_OK;
+	close(fd);
+	if (rc != C_OK)
+		unlink(path);
+	return rc;
+}
+
+int secrets_load_master_key(const char *path, const char *data_dir)
+{
+	char def[4096];
+
+	if (path)
+		return (loaded = read_file_exact(path, master, sizeof(master)) == C_OK) ? C_OK : C_ERR;
+	snprintf(def, sizeof(def), "%s/master.key", data_dir);
+	if (access(def, F_OK) != 0) {
+		if (create_key_file(def) == C_OK) {
+			log_info("generated a new master key in %s", def);
+			loaded = 1;
+			return C_OK;
+		}
+		if (errno != EEXIST) {
+			log_warn("cannot create master key %s", def);
+			return C_ERR;
+		}
+	}
+	return (loaded = read_file_exact(def, master, sizeof(master)) == C_OK) ? C_OK : C_ERR;
+}
+
+void secrets_wipe(void)
+{
+	explicit_bzero(master, sizeof(master));
+	loaded = 0;
+}
+
+int secrets_seal(const char *id, const void *secret, size_t len, uint8_t *out, size_t cap, size_t *outlen)
+{
+	if (!loaded || cap < len + AEAD_OVERHEAD)
+		return C_ERR;
+	if (aead_seal(master, id, strlen(id), secret, len, out) != C_OK)
+		return C_ERR;
+	*outlen = len + AEAD_OVERHEAD;
+	return C_OK;
+}
+
+int secrets_open(const char *id, const uint8_t *sealed, size_t len, char *out, size_t cap)
+{
+	if (!loaded || len < AEAD_OVERHEAD || len - AEAD_OVERHEAD >= cap)
+		return C_ERR;
+	if (aead_open(master, id, strlen(id), sealed, len, (uint8_t *)out) != C_OK)
+		return C_ERR;
+	out[len - AEAD_OVERHEAD] = '\0';
+	return C_OK;
+}

@@ -1,0 +1,146 @@
+/*
+ * server.c - `rolegate server`: one main() shape, in the OpenBSD manner.
+ *
+ *   parse options -> data directory -> master key -> database (migrations) -> bootstrap -> listen
+ *   -> wait for SIGTERM/SIGINT -> stop accepting, let requests finish -> close the database -> wipe keys
+ */
+#include "server/server.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "aws/model.h"
+#include "http/http.h"
+#include "server/bootstrap.h"
+#include "server/config.h"
+#include "server/dispatch.h"
+#include "server/keycache.h"
+#include "server/secrets.h"
+#include "util/common.h"
+#include "util/crypto.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#define SHUTDOWN_GRACE_MS 10000
+
+static int set_log_level(const char *name)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} levels[] = {{"debug", LOG_LEVEL_DEBUG}, {"info", LOG_LEVEL_INFO}, {"warn", LOG_LEVEL_WARN}, {"error", LOG_LEVEL_ERROR}};
+
+	for (size_t i = 0; i < ARRAY_LEN(levels); i++) {
+		if (strcmp(levels[i].name, name) == 0) {
+			log_set_level(levels[i].level);
+			return C_OK;
+		}
+	}
+	fprintf(stderr, "rolegate server: unknown log level '%s'\n", name);
+	return C_ERR;
+}
+
+static int prepare_data_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		log_warn("cannot create data directory %s", dir);
+		return C_ERR;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		log_warnx("%s is not a directory", dir);
+		return C_ERR;
+	}
+	return C_OK;
+}
+
+/* Blocks the stop signals in this thread and (by inheritance) every thread started later; sigwait takes them. */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int server_main(int argc, char **argv)
+{
+	struct server_config cfg;
+	struct rg_server srv;
+	struct http_server *http = NULL;
+	struct http_options hopts;
+	sigset_t stop;
+	int sig = 0, rc, status = 1;
+
+	rc = config_parse(&cfg, argc, argv);
+	if (rc != C_OK) {
+		config_free(&cfg);
+		return rc == 1 ? 0 : 2;
+	}
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = &cfg;
+	if (set_log_level(cfg.log_level) != C_OK)
+		goto out;
+	block_signals(&stop);
+	if (crypto_init() != C_OK || model_init() != C_OK) {
+		log_warnx("cannot initialise the crypto library or the service models");
+		goto out;
+	}
+	if (prepare_data_dir(cfg.data_dir) != C_OK ||
+	    secrets_load_master_key(cfg.master_key_file, cfg.data_dir) != C_OK)
+		goto out;
+	srv.db = db_open_sqlite(cfg.data_dir);
+	if (!srv.db || store_migrate(srv.db) != C_OK) {
+		log_warnx("cannot open the database in %s", cfg.data_dir);
+		goto out;
+	}
+	if (bootstrap(&srv, now_ms()) != C_OK)
+		goto out;
+	srv.keys = sigkey_cache_new();
+	if (!srv.keys)
+		goto out;
+
+	memset(&hopts, 0, sizeof(hopts));
+	hopts.listen = cfg.listen;
+	hopts.threads = cfg.threads ? cfg.threads : 1;
+	hopts.max_connections = cfg.max_connections;
+	hopts.idle_timeout_s = cfg.idle_timeout_s;
+	hopts.max_body = cfg.max_body;
+	hopts.max_header_bytes = 64 * 1024;
+	hopts.handler = dispatch_request;
+	hopts.too_large = dispatch_too_large;
+	hopts.ctx = &srv;
+	http = http_start(&hopts);
+	if (!http)
+		goto out;
+	{
+		/* The host part of --listen with the port actually bound: tests start us on port 0 and read this. */
+		const char *colon = strrchr(cfg.listen, ':');
+		int hostlen = colon ? (int)(colon - cfg.listen) : 0;
+		log_info("listening on http://%.*s:%u (management account %s, data %s)", hostlen, cfg.listen,
+		         http_port(http), srv.management_account, cfg.data_dir);
+	}
+
+	if (sigwait(&stop, &sig) == 0)
+		log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	http_stop(http, SHUTDOWN_GRACE_MS);
+	http = NULL;
+	status = 0;
+out:
+	http_stop(http, 0);
+	db_close(srv.db);
+	sigkey_cache_free(srv.keys);
+	secrets_wipe();
+	model_cleanup();
+	crypto_cleanup();
+	config_free(&cfg);
+	if (status == 0)
+		log_info("stopped");
+	return status;
+}

@@ -1,0 +1,36 @@
+/*
+ * server.h - the running server's shared state and its configuration.
+ */
+#ifndef ROLEGATE_SERVER_H
+#define ROLEGATE_SERVER_H
+
+#include <stddef.h>
+
+#include "store/store.h"
+
+struct sigkey_cache;
+
+/* Everything `rolegate server` can be told on its command line (see config.c for the table). */
+struct server_config {
+	char *listen;
+	char *data_dir;
+	char *master_key_file;
+	char *account_id;
+	unsigned threads;
+	unsigned max_connections;
+	unsigned idle_timeout_s;
+	size_t max_body;
+	char *log_level;
+};
+
+struct rg_server {
+	const struct server_config *cfg;
+	struct db *db;
+	char management_account[ACCOUNT_ID_LEN + 1];
+	struct sigkey_cache *keys;
+};
+
+/* Runs `rolegate server ARGS`: returns the process exit status. */
+int server_main(int argc, char **argv);
+
+#endif

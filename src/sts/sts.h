@@ -1,0 +1,15 @@
+/*
+ * sts.h - STS actions.
+ */
+#ifndef ROLEGATE_STS_H
+#define ROLEGATE_STS_H
+
+#include "server/call.h"
+
+/* identity.c */
+int sts_get_caller_identity(struct call *c);
+int sts_get_access_key_info(struct call *c);
+/* Resource "*": STS identity actions are not on a resource. */
+int sts_resource_any(struct call *c, char *out, size_t cap);
+
+#endif
