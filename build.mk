@@ -65,7 +65,12 @@ $(A)/%.o: %.c
 	$(Q)$(CC) $(A_CFLAGS) -c -o $@ $<
 
 # --- bench and fuzz -------------------------------------------------------------------------------------------
-bench-tools:
+bench-tools: build/bench/http-ceiling
+
+build/bench/http-ceiling: bench/ceiling.c $(R_OBJS)
+	@mkdir -p $(dir $@)
+	$(say) LINK $@
+	$(Q)$(CC) $(R_CFLAGS) -o $@ $^ $(LIBS)
 
 fuzzers:
 	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk

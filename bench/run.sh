@@ -1,0 +1,96 @@
+#!/bin/sh
+# run.sh - `make bench`: throughput and latency of rolegate under wrk, as ratios to a baseline measured in the
+# same run (this machine has 2 noisy cores, so absolute numbers drift; ratios much less).
+#
+#   a  bare-HTTP ceiling: rolegate's listener with a trivial handler (build/bench/http-ceiling)
+#   b  SigV4-signed sts:GetCallerIdentity with the root key
+#   c  the same with an IAM user's key
+#
+# Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (32), BENCH_THREADS (server threads, 4).
+set -eu
+cd "$(dirname "$0")/.."
+
+secs=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNECTIONS:-32}
+threads=${BENCH_THREADS:-4}
+work=$(mktemp -d)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# Waits for "listening on http://HOST:PORT" in a log file and prints the URL.
+wait_url() {
+	for _ in $(seq 1 100); do
+		url=$(grep -o 'listening on http://[^ "]*' "$1" 2>/dev/null | head -n 1 | sed 's/listening on //')
+		[ -n "$url" ] && { echo "$url"; return 0; }
+		sleep 0.05
+	done
+	echo "bench: server did not start; log:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+# Runs wrk and prints "req/s p50_ms p99_ms".
+measure() {
+	wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$2" "$1" >"$work/wrk.out" 2>&1 || { cat "$work/wrk.out" >&2; return 1; }
+	if grep -q "Non-2xx" "$work/wrk.out"; then
+		echo "bench: non-2xx responses:" >&2
+		cat "$work/wrk.out" >&2
+		return 1
+	fi
+	rps=$(awk '/^Requests\/sec/ {print $2}' "$work/wrk.out")
+	p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.out")
+	p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.out")
+	echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+}
+
+# wrk prints latencies as 512.00us, 1.20ms or 2.00s.
+to_ms() {
+	echo "$1" | awk '/us$/ {sub("us",""); printf "%.3f", $1/1000; next}
+	                 /ms$/ {sub("ms",""); printf "%.3f", $1; next}
+	                 /s$/  {sub("s","");  printf "%.3f", $1*1000; next}'
+}
+
+echo 'wrk.method = "POST"' >"$work/plain.lua"
+
+# (a) the ceiling
+build/bench/http-ceiling 127.0.0.1:0 "$threads" 2>"$work/ceiling.log" &
+pids="$pids $!"
+url_a=$(wait_url "$work/ceiling.log")
+a=$(measure "$url_a" "$work/plain.lua")
+kill "$!" 2>/dev/null || true
+
+# (b), (c) the real server, logging every request to a file as it would in production
+key=AKIABENCHROOT0000001
+secret=benchbenchbenchbenchbenchbenchbenchbench
+ROLEGATE_ROOT_ACCESS_KEY_ID=$key ROLEGATE_ROOT_SECRET_ACCESS_KEY=$secret \
+	build/rolegate server --listen 127.0.0.1:0 --data "$work/data" --threads "$threads" 2>"$work/server.log" &
+pids="$pids $!"
+url=$(wait_url "$work/server.log")
+export AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_DEFAULT_REGION=us-east-1
+aws --endpoint-url "$url" iam create-user --user-name bench >/dev/null
+creds=$(aws --endpoint-url "$url" iam create-access-key --user-name bench \
+	--query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
+ukey=$(echo "$creds" | cut -f1)
+usecret=$(echo "$creds" | cut -f2)
+python3 bench/signed_request.py "$url" "$key" "$secret" "$work/root.lua"
+python3 bench/signed_request.py "$url" "$ukey" "$usecret" "$work/user.lua"
+b=$(measure "$url" "$work/root.lua")
+c=$(measure "$url" "$work/user.lua")
+
+echo
+echo "rolegate bench: wrk -t2 -c$conns -d${secs}s, server threads $threads, $(nproc) cores"
+printf '%-44s %10s %9s %9s %7s\n' case req/s p50_ms p99_ms ratio
+row() {
+	set -- "$1" $2 "$3"
+	printf '%-44s %10.0f %9s %9s %7.2f\n' "$1" "$2" "$3" "$4" "$(echo "$2 $5" | awk '{printf "%.4f", $1/$2}')"
+}
+arps=$(echo "$a" | cut -d' ' -f1)
+row "a bare-HTTP ceiling (same listener)" "$a" "$arps"
+row "b sts:GetCallerIdentity, root key (SigV4)" "$b" "$arps"
+row "c sts:GetCallerIdentity, IAM user key" "$c" "$arps"
+echo "targets: ratios b/a and c/a >= 0.60, p99 <= 2 ms at 32 connections"
