@@ -109,10 +109,18 @@ void id_unique(const char *prefix, char out[UNIQUE_ID_LEN + 1])
 
 void id_request(char out[REQUEST_ID_LEN + 1])
 {
+	/* Request ids must be unique, not secret: a random per-thread seed with a counter folded in avoids asking the
+	 * CSPRNG (and its fork check, a system call) on every request. */
+	static _Thread_local uint8_t seed[16];
+	static _Thread_local uint64_t counter;
 	uint8_t b[16];
 	char hex[33];
 
-	random_or_die(b, sizeof(b));
+	if (counter++ == 0)
+		random_or_die(seed, sizeof(seed));
+	memcpy(b, seed, sizeof(b));
+	for (int i = 0; i < 8; i++)
+		b[15 - i] ^= (uint8_t)(counter >> (8 * i));
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
 	hex_encode(b, 16, hex);

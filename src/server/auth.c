@@ -11,6 +11,7 @@
 
 #include "aws/arn.h"
 #include "aws/sigv4.h"
+#include "server/credcache.h"
 #include "server/keycache.h"
 #include "server/secrets.h"
 #include "util/common.h"
@@ -50,11 +51,9 @@ static int signing_key(struct call *c, const struct sigv4_auth *a, const struct 
 	return C_OK;
 }
 
-/* Fills c->caller from an access key row. */
-static int load_principal(struct call *c, struct db_tx *tx, const struct store_access_key *k)
+/* Fills p from an access key row. */
+static int load_principal(struct db_tx *tx, const struct store_access_key *k, struct principal *p)
 {
-	struct principal *p = &c->caller;
-
 	memset(p, 0, sizeof(*p));
 	snprintf(p->account_id, sizeof(p->account_id), "%s", k->account_id);
 	snprintf(p->access_key_id, sizeof(p->access_key_id), "%s", k->access_key_id);
@@ -78,6 +77,30 @@ static int load_principal(struct call *c, struct db_tx *tx, const struct store_a
 	}
 }
 
+/*
+ * Finds the key and its principal: from the cache when nothing was written since it was cached, else from the
+ * store. C_OK, STORE_NOT_FOUND, or C_ERR.
+ */
+static int lookup_key(struct call *c, const char *akid, struct cred *out)
+{
+	uint64_t gen = db_generation(c->srv->db); /* read before the store: see credcache.h */
+	struct db_tx *tx;
+	int rc;
+
+	if (credcache_get(c->srv->creds, akid, gen, out))
+		return C_OK;
+	if (db_begin(c->srv->db, false, &tx) != C_OK)
+		return C_ERR;
+	rc = store_key_get(tx, akid, &out->key);
+	if (rc == C_OK && strcmp(out->key.status, "Active") == 0 &&
+	    load_principal(tx, &out->key, &out->principal) != C_OK)
+		rc = C_ERR;
+	db_rollback(tx); /* read-only: nothing to commit */
+	if (rc == C_OK)
+		credcache_put(c->srv->creds, gen, out);
+	return rc;
+}
+
 /* Records that the key was used, at most once a minute per key (a write per request would be wasteful). */
 static void touch_key(struct call *c, const struct store_access_key *k)
 {
@@ -86,13 +109,14 @@ static void touch_key(struct call *c, const struct store_access_key *k)
 	if (k->last_used_ms && c->now_ms - k->last_used_ms < LAST_USED_GRANULARITY_MS &&
 	    strcmp(k->last_used_service, c->svc->id) == 0 && strcmp(k->last_used_region, c->region) == 0)
 		return;
-	if (db_begin(c->srv->db, true, &tx) != C_OK)
+	if (db_begin_stats(c->srv->db, &tx) != C_OK)
 		return;
 	if (store_key_touch(tx, k->access_key_id, c->now_ms, c->svc->id, c->region) != C_OK) {
 		db_rollback(tx);
 		return;
 	}
-	db_commit(tx);
+	if (db_commit(tx) == C_OK)
+		credcache_touch(c->srv->creds, k->access_key_id, c->now_ms, c->svc->id, c->region);
 }
 
 int auth_authenticate(struct call *c)
@@ -100,8 +124,7 @@ int auth_authenticate(struct call *c)
 	struct sigv4_request sreq = {0};
 	struct sigv4_auth a;
 	struct sigv4_error e;
-	struct store_access_key k;
-	struct db_tx *tx = NULL;
+	struct cred cred;
 	uint8_t key[SHA256_LEN];
 	int rc;
 
@@ -127,32 +150,16 @@ int auth_authenticate(struct call *c)
 	if (a.security_token[0])
 		return invalid_token(c); /* temporary credentials are issued by sts:AssumeRole (not yet served) */
 
-	if (db_begin(c->srv->db, false, &tx) != C_OK)
-		return aws_err_set(&c->err, ERR_SERVICE_UNAVAILABLE, "The service is unavailable. Please try again.");
-	rc = store_key_get(tx, a.access_key_id, &k);
-	if (rc == STORE_NOT_FOUND || (rc == C_OK && strcmp(k.status, "Active") != 0)) {
-		rc = invalid_token(c);
-		goto done;
-	}
-	if (rc != C_OK || signing_key(c, &a, &k, key) != C_OK) {
-		rc = aws_err_set(&c->err, ERR_INTERNAL_FAILURE, "The request processing has failed.");
-		goto done;
-	}
+	rc = lookup_key(c, a.access_key_id, &cred);
+	if (rc == STORE_NOT_FOUND || (rc == C_OK && strcmp(cred.key.status, "Active") != 0))
+		return invalid_token(c);
+	if (rc != C_OK || signing_key(c, &a, &cred.key, key) != C_OK)
+		return aws_err_set(&c->err, ERR_INTERNAL_FAILURE, "The request processing has failed.");
 	rc = sigv4_verify(&sreq, &a, key, &e);
 	explicit_bzero(key, sizeof(key));
-	if (rc != C_OK) {
-		rc = fail_sig(c, &e);
-		goto done;
-	}
-	if (load_principal(c, tx, &k) != C_OK) {
-		rc = invalid_token(c);
-		goto done;
-	}
-	rc = C_OK;
-done:
-	db_rollback(tx); /* read-only: nothing to commit */
-	if (rc == C_OK)
-		touch_key(c, &k);
-	explicit_bzero(&k.secret_sealed, sizeof(k.secret_sealed));
-	return rc;
+	if (rc != C_OK)
+		return fail_sig(c, &e);
+	c->caller = cred.principal;
+	touch_key(c, &cred.key);
+	return C_OK;
 }

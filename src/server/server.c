@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "server/bootstrap.h"
 #include "server/config.h"
+#include "server/credcache.h"
 #include "server/dispatch.h"
 #include "server/keycache.h"
 #include "server/secrets.h"
@@ -103,7 +104,8 @@ int server_main(int argc, char **argv)
 	if (bootstrap(&srv, now_ms()) != C_OK)
 		goto out;
 	srv.keys = sigkey_cache_new();
-	if (!srv.keys)
+	srv.creds = credcache_new();
+	if (!srv.keys || !srv.creds)
 		goto out;
 
 	memset(&hopts, 0, sizeof(hopts));
@@ -119,6 +121,8 @@ int server_main(int argc, char **argv)
 	http = http_start(&hopts);
 	if (!http)
 		goto out;
+	if (log_async_start() != C_OK)
+		log_warnx("cannot start the log writer thread; logging synchronously");
 	{
 		/* The host part of --listen with the port actually bound: tests start us on port 0 and read this. */
 		const char *colon = strrchr(cfg.listen, ':');
@@ -136,11 +140,13 @@ out:
 	http_stop(http, 0);
 	db_close(srv.db);
 	sigkey_cache_free(srv.keys);
+	credcache_free(srv.creds);
 	secrets_wipe();
 	model_cleanup();
 	crypto_cleanup();
 	config_free(&cfg);
 	if (status == 0)
 		log_info("stopped");
+	log_async_stop();
 	return status;
 }

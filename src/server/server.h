@@ -9,6 +9,7 @@
 #include "store/store.h"
 
 struct sigkey_cache;
+struct credcache;
 
 /* Everything `rolegate server` can be told on its command line (see config.c for the table). */
 struct server_config {
@@ -27,7 +28,8 @@ struct rg_server {
 	const struct server_config *cfg;
 	struct db *db;
 	char management_account[ACCOUNT_ID_LEN + 1];
-	struct sigkey_cache *keys;
+	struct sigkey_cache *keys; /* derived SigV4 signing keys */
+	struct credcache *creds;   /* access key -> principal */
 };
 
 /* Runs `rolegate server ARGS`: returns the process exit status. */

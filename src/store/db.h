@@ -58,6 +58,14 @@ void db_close(struct db *db);
 /* Begins a transaction on the calling thread's connection. write=true takes the write lock up front
  * (BEGIN IMMEDIATE), so a write transaction never fails half-way for lack of it. */
 int db_begin(struct db *db, bool write, struct db_tx **tx);
+/* Begins a write transaction for bookkeeping that no cache depends on (an access key's last use): its commit
+ * does not advance db_generation(). */
+int db_begin_stats(struct db *db, struct db_tx **tx);
+/*
+ * A counter advanced after every committed write transaction (except db_begin_stats ones). In-memory caches of
+ * stored data tag entries with the value read *before* they read the store and drop them once it has moved on.
+ */
+uint64_t db_generation(struct db *db);
 /* Commits; C_ERR leaves nothing written (the transaction is rolled back). The tx is gone either way. */
 int db_commit(struct db_tx *tx);
 /* Rolls back. The tx is gone. */

@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,9 @@ struct db_conn {
 
 struct db_tx {
 	struct db_conn *c;
+	struct db *db;
 	bool write;
+	bool stats; /* bookkeeping only: does not advance the generation */
 };
 
 struct db_rows {
@@ -45,6 +48,7 @@ struct db {
 	pthread_mutex_t mu;
 	struct db_conn **conns; /* every connection, for db_close */
 	size_t nconns;
+	atomic_uint_fast64_t generation;
 };
 
 static int conn_pragma(sqlite3 *h, const char *sql)
@@ -195,6 +199,39 @@ static void stmt_release(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+/* Runs one of the fixed control statements (BEGIN, COMMIT, ROLLBACK) through the statement cache. */
+static int control(struct db_conn *c, const char *sql)
+{
+	sqlite3_stmt *st = stmt_get(c, sql);
+	int rc;
+
+	if (!st)
+		return C_ERR;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("sqlite: %s: %s", sql, sqlite3_errmsg(c->h));
+		return C_ERR;
+	}
+	return C_OK;
+}
+
+static const char sql_begin[] = "BEGIN";
+static const char sql_begin_immediate[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+
+uint64_t db_generation(struct db *db) { return atomic_load(&db->generation); }
+
+int db_begin_stats(struct db *db, struct db_tx **txp)
+{
+	int rc = db_begin(db, true, txp);
+
+	if (rc == C_OK)
+		(*txp)->stats = true;
+	return rc;
+}
+
 int db_begin(struct db *db, bool write, struct db_tx **txp)
 {
 	struct db_conn *c = conn_get(db);
@@ -210,8 +247,9 @@ int db_begin(struct db *db, bool write, struct db_tx **txp)
 	if (!tx)
 		return C_ERR;
 	tx->c = c;
+	tx->db = db;
 	tx->write = write;
-	if (conn_pragma(c->h, write ? "BEGIN IMMEDIATE" : "BEGIN") != C_OK) {
+	if (control(c, write ? sql_begin_immediate : sql_begin) != C_OK) {
 		free(tx);
 		return C_ERR;
 	}
@@ -223,10 +261,12 @@ int db_begin(struct db *db, bool write, struct db_tx **txp)
 int db_commit(struct db_tx *tx)
 {
 	struct db_conn *c = tx->c;
-	int rc = conn_pragma(c->h, "COMMIT");
+	int rc = control(c, sql_commit);
 
 	if (rc != C_OK)
-		conn_pragma(c->h, "ROLLBACK");
+		control(c, sql_rollback);
+	else if (tx->write && !tx->stats)
+		atomic_fetch_add(&tx->db->generation, 1);
 	c->tx = NULL;
 	free(tx);
 	return rc;
@@ -237,7 +277,7 @@ void db_rollback(struct db_tx *tx)
 	struct db_conn *c = tx->c;
 
 	if (!sqlite3_get_autocommit(c->h))
-		conn_pragma(c->h, "ROLLBACK");
+		control(c, sql_rollback);
 	c->tx = NULL;
 	free(tx);
 }

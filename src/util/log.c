@@ -4,6 +4,8 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,20 @@
 
 static enum log_level min_level = LOG_LEVEL_INFO;
 static int log_fd = 2;
+
+#define ASYNC_FLUSH_BYTES (64 * 1024)
+#define ASYNC_MAX_BYTES (1024 * 1024)
+
+/* Buffered mode: lines wait in pending[] until the flusher thread writes them. */
+static struct {
+	bool on;
+	bool stopping;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	char *pending;
+	size_t len;
+} async = {.mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 void log_set_level(enum log_level level) { min_level = level; }
 void log_set_fd(int fd) { log_fd = fd; }
@@ -30,10 +46,8 @@ static size_t format_ts(char *out, size_t cap)
 	                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 }
 
-static void write_line(char *line, size_t len)
+static void write_all(const char *line, size_t len)
 {
-	if (len > 0 && line[len - 1] != '\n')
-		line[len++] = '\n';
 	while (len > 0) {
 		ssize_t n = write(log_fd, line, len);
 		if (n < 0) {
@@ -44,6 +58,87 @@ static void write_line(char *line, size_t len)
 		line += n;
 		len -= (size_t)n;
 	}
+}
+
+/* Writes what is pending; called with async.mu held. */
+static void flush_locked(void)
+{
+	if (async.len) {
+		write_all(async.pending, async.len);
+		async.len = 0;
+	}
+}
+
+static void *flusher(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	pthread_mutex_lock(&async.mu);
+	while (!async.stopping) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&async.cond, &async.mu, &ts);
+		flush_locked();
+	}
+	flush_locked();
+	pthread_mutex_unlock(&async.mu);
+	return NULL;
+}
+
+int log_async_start(void)
+{
+	async.pending = malloc(ASYNC_MAX_BYTES);
+	if (!async.pending)
+		return -1;
+	async.len = 0;
+	async.stopping = false;
+	if (pthread_create(&async.thread, NULL, flusher, NULL) != 0) {
+		free(async.pending);
+		async.pending = NULL;
+		return -1;
+	}
+	async.on = true;
+	return 0;
+}
+
+void log_async_stop(void)
+{
+	if (!async.on)
+		return;
+	pthread_mutex_lock(&async.mu);
+	async.stopping = true;
+	pthread_cond_signal(&async.cond);
+	pthread_mutex_unlock(&async.mu);
+	pthread_join(async.thread, NULL);
+	async.on = false;
+	free(async.pending);
+	async.pending = NULL;
+}
+
+/* Emits one line (a newline is added): buffered in async mode, else written at once. */
+static void write_line(char *line, size_t len, bool urgent)
+{
+	if (len > 0 && line[len - 1] != '\n')
+		line[len++] = '\n';
+	if (!async.on) {
+		write_all(line, len);
+		return;
+	}
+	pthread_mutex_lock(&async.mu);
+	if (async.len + len > ASYNC_MAX_BYTES)
+		flush_locked(); /* the flusher fell behind: the writer pays */
+	memcpy(async.pending + async.len, line, len);
+	async.len += len;
+	if (urgent)
+		flush_locked();
+	else if (async.len >= ASYNC_FLUSH_BYTES)
+		pthread_cond_signal(&async.cond);
+	pthread_mutex_unlock(&async.mu);
 }
 
 static void vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
@@ -64,7 +159,7 @@ static void vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 	if (errnum)
 		len += (size_t)snprintf(line + len, sizeof(line) - len - 2, ": %s", strerror(errnum));
 	line[len++] = '"';
-	write_line(line, len);
+	write_line(line, len, level >= LOG_LEVEL_WARN);
 }
 
 #define DEFINE_LOG(name, level)                                                                                     \
@@ -101,7 +196,7 @@ void log_record(const char *record)
 	len += (size_t)snprintf(line + len, sizeof(line) - len - 2, "%s", record);
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2;
-	write_line(line, len);
+	write_line(line, len, false);
 }
 
 void fatal(const char *fmt, ...)
@@ -112,6 +207,7 @@ void fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_LEVEL_ERROR, saved, fmt, ap);
 	va_end(ap);
+	log_async_stop();
 	exit(1);
 }
 
@@ -122,5 +218,6 @@ void fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_LEVEL_ERROR, 0, fmt, ap);
 	va_end(ap);
+	log_async_stop();
 	exit(1);
 }

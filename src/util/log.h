@@ -15,6 +15,13 @@ enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERRO
 void log_set_level(enum log_level level);
 /* Sends log lines to fd (default 2). The fd is not closed by the logger. */
 void log_set_fd(int fd);
+/*
+ * Switches to buffered logging: lines collect in memory and a background thread writes them every 50 ms (or
+ * sooner when 64 KiB are waiting), so a request costs no write(2). Lines of level warn and above, and fatal(),
+ * flush at once. log_async_stop() writes what is left; call it before exiting.
+ */
+int log_async_start(void);
+void log_async_stop(void);
 
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
