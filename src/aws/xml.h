@@ -1,8 +1,9 @@
 /*
  * xml.h - a minimal XML writer for AWS query-protocol responses.
  *
- * Text and attribute values are escaped; characters XML 1.0 cannot carry (C0 controls other than tab, newline and
- * carriage return) are replaced by U+FFFD so a response is always well-formed.
+ * Text and attribute values are escaped; what XML 1.0 cannot carry (C0 controls other than tab, newline and
+ * carriage return, U+FFFE, U+FFFF, and bytes that are not well-formed UTF-8) is replaced by U+FFFD so a response
+ * is always well-formed.
  */
 #ifndef ROLEGATE_XML_H
 #define ROLEGATE_XML_H
