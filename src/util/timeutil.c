@@ -47,6 +47,14 @@ static int num(const char *s, int n)
 	return v;
 }
 
+static int days_in_month(int y, int mo)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return mo == 2 && leap ? 29 : days[mo - 1];
+}
+
 int time_parse_iso8601(const char *s, int64_t *out)
 {
 	struct tm tm = {0};
@@ -64,6 +72,9 @@ int time_parse_iso8601(const char *s, int64_t *out)
 	se = num(s + 17, 2);
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 ||
 	    se > 60)
+		return C_ERR;
+	/* timegm() would roll "02-30" over into March: a day the month does not have is malformed. */
+	if (d > days_in_month(y, mo))
 		return C_ERR;
 	p = s + 19;
 	if (*p == '.') {
