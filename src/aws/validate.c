@@ -18,6 +18,7 @@ struct vctx {
 	const struct service_model *svc;
 	struct buf msgs; /* "Value ... ; Value ..." */
 	int count;
+	bool full; /* a failure did not fit in msgs: later ones are counted, not described */
 };
 
 /* Appends one failure. value_repr is already quoted ('x') or "null". */
@@ -27,15 +28,22 @@ static void fail(struct vctx *v, const char *value_repr, const char *path, const
 static void fail(struct vctx *v, const char *value_repr, const char *path, const char *constraint, ...)
 {
 	va_list ap;
+	struct buf one;
 
-	if (v->count++ >= MAX_REPORTED)
+	if (v->count++ >= MAX_REPORTED || v->full)
 		return;
+	/* Formatted apart and appended whole, so that a message that reached its cap ends with a complete failure,
+	 * never with a fragment or a dangling "; ". */
+	buf_init(&one, v->msgs.max);
 	if (v->count > 1)
-		buf_puts(&v->msgs, "; ");
-	buf_printf(&v->msgs, "Value %s at '%s' failed to satisfy constraint: ", value_repr, path);
+		buf_puts(&one, "; ");
+	buf_printf(&one, "Value %s at '%s' failed to satisfy constraint: ", value_repr, path);
 	va_start(ap, constraint);
-	buf_vprintf(&v->msgs, constraint, ap);
+	buf_vprintf(&one, constraint, ap);
 	va_end(ap);
+	if (buf_append(&v->msgs, buf_str(&one), one.len) != C_OK)
+		v->full = true;
+	buf_free(&one);
 }
 
 /* 'value' as AWS prints it (sensitive values are not echoed). */

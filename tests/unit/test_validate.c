@@ -381,6 +381,39 @@ static void test_many_errors(void **state)
 	json_decref(v);
 }
 
+static void test_long_messages(void **state)
+{
+	json_t *tags = json_array(), *v;
+	struct aws_err err;
+	const char *m, *p;
+	size_t len, entries = 0;
+
+	(void)state;
+	/* 20 failures echoing 255-character values overflow the message: it holds as many whole entries as fit,
+	 * each "Value '...' at '...' failed to satisfy constraint: ...", and the count stays exact. */
+	for (int i = 0; i < 20; i++)
+		json_array_append_new(tags, json_pack("{s:s,s:o}", "Key", "k", "Value", repeat("!", 255)));
+	v = json_pack("{s:s,s:o}", "UserName", "bob", "Tags", tags);
+	assert_int_equal(run(&model_iam, "TagUser", v, &err), C_ERR);
+	m = err.message;
+	len = strlen(m);
+	assert_true(strncmp(m, "20 validation errors detected: Value '", 38) == 0);
+	/* It ends with a whole entry: no dangling separator, no cut constraint. */
+	assert_true(len > strlen(P_TAGVALUE));
+	assert_string_equal(m + len - strlen(P_TAGVALUE), P_TAGVALUE);
+	for (p = strstr(m, "; "); p; p = strstr(p + 2, "; ")) {
+		assert_true(strncmp(p, "; Value '", 9) == 0);
+		entries++;
+	}
+	assert_true(entries >= 2 && entries < 19);
+	for (size_t i = 1; i <= entries + 1; i++) {
+		char where[64];
+		snprintf(where, sizeof(where), "' at 'tags.%zu.member.value' failed to satisfy constraint: ", i);
+		assert_non_null(strstr(m, where));
+	}
+	json_decref(v);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -403,7 +436,7 @@ int main(void)
 		cmocka_unit_test(test_enum),          cmocka_unit_test(test_integer_range),
 		cmocka_unit_test(test_list_length),   cmocka_unit_test(test_unicode_tags),
 		cmocka_unit_test(test_utf16_length),  cmocka_unit_test(test_sensitive_and_custom),
-		cmocka_unit_test(test_many_errors),
+		cmocka_unit_test(test_many_errors),   cmocka_unit_test(test_long_messages),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
