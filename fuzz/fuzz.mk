@@ -1,0 +1,45 @@
+# fuzz.mk - the libFuzzer targets, built with clang into build/fuzz/. Called by build.mk's `fuzzers` (make fuzz).
+#
+# Every fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME. The src files the targets reach (the AWS protocol layer and
+# its utilities: no server, store or HTTP code) are compiled here again with the fuzzer's coverage instrumentation
+# and the sanitizers, never taken from the gcc objects of build.mk; each target links the archive of them.
+
+FUZZ_CC ?= clang
+F := build/fuzz
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n'
+endif
+
+FUZZ_PKGS := libcrypto jansson libpcre2-8
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1 -std=c17 -D_GNU_SOURCE -Isrc
+FUZZ_CFLAGS := $(FUZZ_FLAGS) -Wall -Wextra -Wno-unused-parameter -MMD -MP $(shell pkg-config --cflags $(FUZZ_PKGS))
+FUZZ_LIBS := $(shell pkg-config --libs $(FUZZ_PKGS)) -lm -pthread
+
+FUZZ_SRCS := $(sort $(wildcard src/aws/*.c src/aws/models/*.c src/util/*.c))
+FUZZ_OBJS := $(FUZZ_SRCS:%.c=$(F)/obj/%.o)
+FUZZ_TARGETS := $(patsubst fuzz/%.c,$(F)/%,$(sort $(wildcard fuzz/fuzz_*.c)))
+
+all: $(FUZZ_TARGETS)
+
+$(F)/libfuzzsrc.a: $(FUZZ_OBJS)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(F)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(say) CLANG $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(F)/fuzz_%: fuzz/fuzz_%.c $(F)/libfuzzsrc.a
+	@mkdir -p $(dir $@)
+	$(say) FUZZ $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MF $@.d -o $@ $< $(F)/libfuzzsrc.a $(FUZZ_LIBS)
+
+-include $(FUZZ_OBJS:.o=.d) $(FUZZ_TARGETS:=.d)
+
+.PHONY: all
