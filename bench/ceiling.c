@@ -30,6 +30,13 @@ static void trivial(void *ctx, const struct http_request *req, struct http_respo
 	buf_append(&resp->body, body, sizeof(body) - 1);
 }
 
+static void reject(void *ctx, const struct http_request *req, enum http_reject why, struct http_response *resp)
+{
+	UNUSED(why);
+	trivial(ctx, req, resp);
+	resp->status = 400;
+}
+
 int main(int argc, char **argv)
 {
 	struct http_options o;
@@ -45,7 +52,7 @@ int main(int argc, char **argv)
 	o.max_body = 1024 * 1024;
 	o.max_header_bytes = 64 * 1024;
 	o.handler = trivial;
-	o.too_large = trivial;
+	o.reject = reject;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

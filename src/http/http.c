@@ -37,8 +37,28 @@ struct req_state {
 	char *uri;       /* owned copy of the raw request target */
 	struct buf body; /* capped at max_body */
 	bool too_large;
+	bool bad_framing;
 	bool started;
 };
+
+struct length_check {
+	const char *first;
+	bool conflict;
+};
+
+static enum MHD_Result check_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct length_check *lc = cls;
+
+	UNUSED(kind);
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+		return MHD_YES;
+	if (!lc->first)
+		lc->first = value ? value : "";
+	else if (strcmp(lc->first, value ? value : "") != 0)
+		lc->conflict = true;
+	return MHD_YES;
+}
 
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
@@ -170,11 +190,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!st)
 		return MHD_NO;
 	if (!st->started) {
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		struct length_check lc = {NULL, false};
 		st->started = true;
-		if (cl && strtoull(cl, NULL, 10) > s->opts.max_body)
+		MHD_get_connection_values(conn, MHD_HEADER_KIND, check_length, &lc);
+		if (lc.conflict)
+			st->bad_framing = true;
+		else if (lc.first && strtoull(lc.first, NULL, 10) > s->opts.max_body)
 			st->too_large = true;
-		if (!st->too_large)
+		if (!st->too_large && !st->bad_framing)
 			return MHD_YES; /* wait for the body */
 	} else if (*upload_data_size) {
 		if (!st->too_large && buf_append(&st->body, upload_data, *upload_data_size) != C_OK)
@@ -185,8 +208,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	/* Headers and body are complete (or the body is refused unread). */
 	fill_request(conn, method, st, &req);
 	response_init(&resp);
-	if (st->too_large)
-		s->opts.too_large(s->opts.ctx, &req, &resp);
+	if (st->bad_framing)
+		s->opts.reject(s->opts.ctx, &req, HTTP_REJECT_BAD_FRAMING, &resp);
+	else if (st->too_large)
+		s->opts.reject(s->opts.ctx, &req, HTTP_REJECT_TOO_LARGE, &resp);
 	else
 		s->opts.handler(s->opts.ctx, &req, &resp);
 	ret = send_response(conn, &resp);

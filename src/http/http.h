@@ -43,8 +43,14 @@ struct http_response {
 
 /* Handles one request. Called on a listener thread; may block (storage). */
 typedef void (*http_handler_fn)(void *ctx, const struct http_request *req, struct http_response *resp);
-/* Answers a request whose body is too large (before reading it): fills resp with the AWS error. */
-typedef void (*http_reject_fn)(void *ctx, const struct http_request *req, struct http_response *resp);
+/* Why the listener refuses a request before reading its body. */
+enum http_reject {
+	HTTP_REJECT_TOO_LARGE,   /* the body exceeds max_body */
+	HTTP_REJECT_BAD_FRAMING, /* conflicting Content-Length headers (RFC 9112 6.3) */
+};
+/* Answers a refused request (before its body is read): fills resp with the AWS error. */
+typedef void (*http_reject_fn)(void *ctx, const struct http_request *req, enum http_reject why,
+                               struct http_response *resp);
 
 struct http_options {
 	const char *listen;   /* "127.0.0.1:8600", "[::1]:8600", "0.0.0.0:0" */
@@ -54,7 +60,7 @@ struct http_options {
 	size_t max_body;
 	size_t max_header_bytes;
 	http_handler_fn handler;
-	http_reject_fn too_large;
+	http_reject_fn reject;
 	void *ctx;
 };
 

@@ -2,8 +2,11 @@
  * bootstrap.c - the first start of a data directory, and every start after it:
  *
  *   - the management account exists (12-digit id: --account-id or random), created once
+ *   - the master key is the one this directory's secrets were sealed with (a check value in meta), so a wrong
+ *     --master-key-file stops the start instead of failing request after request
  *   - the root credentials: from ROLEGATE_ROOT_ACCESS_KEY_ID / ROLEGATE_ROOT_SECRET_ACCESS_KEY when set (the key is
- *     created or its secret replaced), otherwise generated once, printed once and written to DIR/root-credentials
+ *     created or its secret replaced; a different key given by the environment before is retired), otherwise
+ *     generated once, printed once and written to DIR/root-credentials
  */
 #include "server/bootstrap.h"
 
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "aws/ids.h"
+#include "util/crypto.h"
 #include "server/secrets.h"
 #include "util/common.h"
 #include "util/log.h"
@@ -82,6 +86,40 @@ static int ensure_account(struct db_tx *tx, const char *wanted, char out[ACCOUNT
 	return C_OK;
 }
 
+#define ROOT_KEYS_MAX 2 /* AccessKeysPerUser applies to the root too */
+#define MASTER_CHECK_PLAINTEXT "rolegate master key check"
+#define MASTER_CHECK_ID "meta:master_key_check"
+
+/* Verifies (or, on the first start, records) that the master key opens this directory's secrets. */
+static int check_master_key(struct db_tx *tx)
+{
+	char stored[256], opened[64];
+	uint8_t sealed[128], *raw;
+	size_t len, rawlen = 0;
+	char *b64;
+	int rc = store_meta_get(tx, "master_key_check", stored, sizeof(stored));
+
+	if (rc == STORE_NOT_FOUND) {
+		if (secrets_seal(MASTER_CHECK_ID, MASTER_CHECK_PLAINTEXT, strlen(MASTER_CHECK_PLAINTEXT), sealed,
+		                 sizeof(sealed), &len) != C_OK || !(b64 = base64_encode(sealed, len)))
+			return C_ERR;
+		rc = store_meta_set(tx, "master_key_check", b64);
+		free(b64);
+		return rc;
+	}
+	if (rc != C_OK)
+		return C_ERR;
+	raw = base64_decode(stored, strlen(stored), &rawlen);
+	rc = raw && secrets_open(MASTER_CHECK_ID, raw, rawlen, opened, sizeof(opened)) == C_OK &&
+	             strcmp(opened, MASTER_CHECK_PLAINTEXT) == 0
+	         ? C_OK
+	         : C_ERR;
+	free(raw);
+	if (rc != C_OK)
+		log_warnx("the master key does not open this data directory's secrets: wrong --master-key-file?");
+	return rc;
+}
+
 /* Stores (or updates) a root key with the given secret. */
 static int put_root_key(struct db_tx *tx, const char *account, const char *id, const char *secret, int64_t now)
 {
@@ -112,6 +150,23 @@ static int put_root_key(struct db_tx *tx, const char *account, const char *id, c
 	k.secret_sealed_len = sealed_len;
 	k.created_ms = now;
 	return store_key_create(tx, &k);
+}
+
+/* The environment names the root key: one it named on an earlier start is deleted when it names another. */
+static int retire_previous_env_key(struct db_tx *tx, const char *env_id)
+{
+	char prev[IAM_ID_MAX];
+	int rc = store_meta_get(tx, "env_root_access_key_id", prev, sizeof(prev));
+
+	if (rc == C_OK && strcmp(prev, env_id) != 0) {
+		rc = store_key_delete(tx, prev);
+		if (rc != C_OK && rc != STORE_NOT_FOUND)
+			return C_ERR;
+		log_info("retired root access key %s, replaced by ROLEGATE_ROOT_ACCESS_KEY_ID %s", prev, env_id);
+	} else if (rc != C_OK && rc != STORE_NOT_FOUND) {
+		return C_ERR;
+	}
+	return store_meta_set(tx, "env_root_access_key_id", env_id);
 }
 
 /* Writes DIR/root-credentials (mode 0600) in the AWS credentials-file format. */
@@ -170,11 +225,19 @@ int bootstrap(struct rg_server *srv, int64_t now)
 	}
 	if (db_begin(srv->db, true, &tx) != C_OK)
 		return C_ERR;
-	if (ensure_account(tx, wanted, srv->management_account, now) != C_OK)
+	if (check_master_key(tx) != C_OK || ensure_account(tx, wanted, srv->management_account, now) != C_OK)
 		goto fail;
 	if (env_id) {
-		if (put_root_key(tx, srv->management_account, env_id, env_secret, now) != C_OK)
+		if (retire_previous_env_key(tx, env_id) != C_OK ||
+		    put_root_key(tx, srv->management_account, env_id, env_secret, now) != C_OK ||
+		    store_key_count(tx, srv->management_account, NULL, &nkeys) != C_OK)
 			goto fail;
+		if (nkeys > ROOT_KEYS_MAX) {
+			log_warnx("the root already has %d access keys; delete one before adding %s from "
+			          "ROLEGATE_ROOT_ACCESS_KEY_ID",
+			          ROOT_KEYS_MAX, env_id);
+			goto fail;
+		}
 	} else {
 		if (store_key_count(tx, srv->management_account, NULL, &nkeys) != C_OK)
 			goto fail;

@@ -117,15 +117,57 @@ static int audit(struct call *c, struct db_tx *tx, const char *outcome)
 	return rc;
 }
 
-/* Records a refused write in its own transaction: refusals are worth keeping too. */
-static void audit_refusal(struct call *c)
+/* Records a failed write attempt in its own transaction (the action's own was rolled back): refusals and errors
+ * are worth keeping too, as CloudTrail keeps them. */
+static void audit_failure(struct call *c)
 {
 	struct db_tx *tx;
 
 	if (db_begin(c->srv->db, true, &tx) != C_OK)
 		return;
 	if (audit(c, tx, aws_code_name(c->err.code)) != C_OK || db_commit(tx) != C_OK)
-		log_warnx("req=%s: cannot record the refusal in the audit trail", c->request_id);
+		log_warnx("req=%s: cannot record the failure in the audit trail", c->request_id);
+}
+
+/* Whether a shape holds a sensitive member anywhere (a secret in a response). */
+static bool has_sensitive(const struct shape *s, int depth)
+{
+	if (!s || depth > 16)
+		return false;
+	if (s->sensitive)
+		return true;
+	switch (s->type) {
+	case SHAPE_STRUCTURE:
+		for (size_t i = 0; i < s->nmembers; i++)
+			if (has_sensitive(s->members[i].shape, depth + 1))
+				return true;
+		return false;
+	case SHAPE_LIST:
+		return has_sensitive(s->member, depth + 1);
+	case SHAPE_MAP:
+		return has_sensitive(s->value, depth + 1);
+	default:
+		return false;
+	}
+}
+
+/* Overwrites the sensitive strings of a result tree before it is freed. */
+static void scrub(const struct shape *s, json_t *v, int depth)
+{
+	size_t i;
+	json_t *item;
+
+	if (!s || !v || depth > 16)
+		return;
+	if (s->sensitive && json_is_string(v)) {
+		explicit_bzero((char *)json_string_value(v), json_string_length(v));
+		return;
+	}
+	if (s->type == SHAPE_STRUCTURE && json_is_object(v))
+		for (i = 0; i < s->nmembers; i++)
+			scrub(s->members[i].shape, json_object_get(v, s->members[i].name), depth + 1);
+	else if (s->type == SHAPE_LIST && json_is_array(v))
+		json_array_foreach(v, i, item) scrub(s->member, item, depth + 1);
 }
 
 static int storage_failure(struct call *c)
@@ -146,13 +188,8 @@ static int perform(struct call *c)
 			storage_failure(c);
 		goto fail;
 	}
-	if (authz_authorize(c) != C_OK) {
-		db_rollback(c->tx);
-		c->tx = NULL;
-		if (write)
-			audit_refusal(c);
-		return C_ERR;
-	}
+	if (authz_authorize(c) != C_OK)
+		goto fail;
 	c->out = json_object();
 	if (!c->out) {
 		storage_failure(c);
@@ -197,9 +234,11 @@ static int run(struct call *c)
 	if (rc == C_OK)
 		rc = decode_call(c, &f);
 	form_free(&f);
-	if (rc != C_OK)
-		return C_ERR;
-	return perform(c);
+	if (rc == C_OK)
+		rc = perform(c);
+	if (rc != C_OK && c->action && c->action->write)
+		audit_failure(c);
+	return rc;
 }
 
 static void log_call(const struct call *c, int status, int64_t latency_us)
@@ -228,6 +267,7 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	resp->content_type = "text/xml";
 	if (run(&c) == C_OK && query_encode_result(c.svc, c.op, c.out, c.request_id, &resp->body) == C_OK) {
 		resp->status = 200;
+		resp->sensitive = has_sensitive(c.op->output, 0);
 	} else {
 		if (c.err.code == ERR_NONE)
 			aws_err_set(&c.err, ERR_INTERNAL_FAILURE, "The response could not be encoded.");
@@ -237,11 +277,13 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 			buf_reset(&resp->body);
 	}
 	log_call(&c, resp->status, mono_us() - t0);
+	if (c.op)
+		scrub(c.op->output, c.out, 0);
 	json_decref(c.in);
 	json_decref(c.out);
 }
 
-void dispatch_too_large(void *ctx, const struct http_request *req, struct http_response *resp)
+void dispatch_reject(void *ctx, const struct http_request *req, enum http_reject why, struct http_response *resp)
 {
 	struct rg_server *srv = ctx;
 	struct aws_err err;
@@ -249,10 +291,13 @@ void dispatch_too_large(void *ctx, const struct http_request *req, struct http_r
 
 	id_request(rid);
 	memcpy(resp->request_id, rid, sizeof(rid));
-	aws_err_set(&err, ERR_REQUEST_ENTITY_TOO_LARGE, "Request body is larger than the allowed %zu bytes.",
-	            srv->cfg->max_body);
+	if (why == HTTP_REJECT_TOO_LARGE)
+		aws_err_set(&err, ERR_REQUEST_ENTITY_TOO_LARGE, "Request body is larger than the allowed %zu bytes.",
+		            srv->cfg->max_body);
+	else
+		aws_err_set(&err, ERR_INVALID_QUERY_PARAMETER, "The request has conflicting Content-Length headers.");
 	resp->status = aws_code_status(err.code);
 	resp->content_type = "text/xml";
 	query_encode_error(NULL, &err, rid, &resp->body);
-	log_warnx("req=%s ip=%s: request body too large", rid, req->source_ip);
+	log_warnx("req=%s ip=%s: refused before reading the body: %s", rid, req->source_ip, err.message);
 }

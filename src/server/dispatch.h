@@ -8,7 +8,7 @@
 
 /* Serves one AWS API request. ctx is the struct rg_server. */
 void dispatch_request(void *ctx, const struct http_request *req, struct http_response *resp);
-/* Answers a request whose body exceeds the limit with 413 and an AWS-style error. */
-void dispatch_too_large(void *ctx, const struct http_request *req, struct http_response *resp);
+/* Answers a request the listener refused before reading its body (413 too large, 400 bad framing). */
+void dispatch_reject(void *ctx, const struct http_request *req, enum http_reject why, struct http_response *resp);
 
 #endif

@@ -116,7 +116,7 @@ int server_main(int argc, char **argv)
 	hopts.max_body = cfg.max_body;
 	hopts.max_header_bytes = 64 * 1024;
 	hopts.handler = dispatch_request;
-	hopts.too_large = dispatch_too_large;
+	hopts.reject = dispatch_reject;
 	hopts.ctx = &srv;
 	http = http_start(&hopts);
 	if (!http)
