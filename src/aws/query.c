@@ -82,6 +82,9 @@ static int decode_scalar(const struct shape *s, const struct form_pair *fp, json
 	case SHAPE_INTEGER:
 	case SHAPE_LONG: {
 		long long v;
+		/* Digits with an optional '-', nothing else (strtoll alone would take " 5" and "+5"). */
+		if (!(fp->value[0] == '-' || (fp->value[0] >= '0' && fp->value[0] <= '9')))
+			return type_error(err, fp->value, "a valid integer");
 		errno = 0;
 		v = strtoll(fp->value, &end, 10);
 		if (errno || end == fp->value || *end)

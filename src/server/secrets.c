@@ -28,7 +28,12 @@ static int read_file_exact(const char *path, uint8_t *out, size_t n)
 		log_warn("cannot open master key %s", path);
 		return C_ERR;
 	}
-	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+	if (fstat(fd, &st) != 0 || st.st_size != (off_t)n) {
+		log_warnx("master key %s must hold exactly %zu bytes", path, n);
+		close(fd);
+		return C_ERR;
+	}
+	if (st.st_mode & 077)
 		log_warnx("master key %s is readable by others (mode %03o); it should be 0600", path,
 		          (unsigned)(st.st_mode & 0777));
 	r = read(fd, out, n);

@@ -30,9 +30,8 @@ void time_iso8601(int64_t s, char out[ISO8601_LEN])
 	time_t t = (time_t)s;
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	if (strftime(out, ISO8601_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		out[0] = '\0';
+	if (!gmtime_r(&t, &tm) || strftime(out, ISO8601_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, ISO8601_LEN, "1970-01-01T00:00:00Z");
 }
 
 static int num(const char *s, int n)
