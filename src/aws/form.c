@@ -8,6 +8,7 @@
 
 #include "util/buf.h"
 #include "util/common.h"
+#include "util/crypto.h"
 #include "util/utf8.h"
 
 void form_init(struct form *f)
@@ -26,17 +27,6 @@ void form_free(struct form *f)
 	form_init(f);
 }
 
-static int hexdig(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes one component into a malloc'd string. */
 static char *decode(const char *s, size_t len, size_t *outlen, struct aws_err *err)
 {
@@ -52,8 +42,8 @@ static char *decode(const char *s, size_t len, size_t *outlen, struct aws_err *e
 		if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
-			int hi = len - i >= 3 ? hexdig(s[i + 1]) : -1;
-			int lo = len - i >= 3 ? hexdig(s[i + 2]) : -1;
+			int hi = len - i >= 3 ? hex_digit(s[i + 1]) : -1;
+			int lo = len - i >= 3 ? hex_digit(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				aws_err_set(err, ERR_MALFORMED_QUERY_STRING,
 				            "The query string contains an invalid percent-encoding.");

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "util/common.h"
+#include "util/crypto.h"
 
 #define CANONICAL_MAX (256 * 1024)
 #define MAX_QUERY_PARAMS 512
@@ -102,17 +103,6 @@ int sigv4_uri_encode(struct buf *out, const char *s, size_t len, bool keep_slash
 	return C_OK;
 }
 
-static int hexdig(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s into out ('+' stays '+'). C_ERR on an invalid escape. */
 static int percent_decode(struct buf *out, const char *s, size_t len)
 {
@@ -122,8 +112,8 @@ static int percent_decode(struct buf *out, const char *s, size_t len)
 			int hi, lo;
 			if (len - i < 3)
 				return C_ERR;
-			hi = hexdig(s[i + 1]);
-			lo = hexdig(s[i + 2]);
+			hi = hex_digit(s[i + 1]);
+			lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return C_ERR;
 			c = (char)(hi << 4 | lo);

@@ -117,7 +117,7 @@ void hex_encode(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int hexval(char c)
+int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -131,7 +131,7 @@ static int hexval(char c)
 int hex_decode(const char *in, size_t n, uint8_t *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+		int hi = hex_digit(in[2 * i]), lo = hex_digit(in[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return C_ERR;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -40,6 +40,8 @@ int crypto_equal(const void *a, const void *b, size_t n);
 
 /* Writes 2*n lowercase hex digits and a NUL into out. */
 void hex_encode(const uint8_t *in, size_t n, char *out);
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(char c);
 /* Decodes exactly 2*n hex digits from in into out. C_ERR on a non-hex digit. */
 int hex_decode(const char *in, size_t n, uint8_t *out);
 
