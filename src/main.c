@@ -2,12 +2,14 @@
  * main.c - rolegate's verbs.
  *
  *   rolegate server [OPTIONS]     the AWS-compatible IAM/STS/Organizations endpoint
+ *   rolegate policy eval|validate the policy engine on the command line
  *   rolegate version
  *   rolegate help
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "policy/cli.h"
 #include "server/server.h"
 #include "util/common.h"
 
@@ -22,6 +24,7 @@ static int help_main(int argc, char **argv);
 
 static const struct verb verbs[] = {
 	{"server", server_main, "run the AWS-compatible IAM/STS endpoint (rolegate server --help)"},
+	{"policy", policy_main, "evaluate or validate IAM policies (rolegate policy --help)"},
 	{"version", version_main, "print the version"},
 	{"help", help_main, "this list"},
 };

@@ -1,0 +1,130 @@
+/*
+ * policy.h - the IAM policy language and AWS's evaluation logic: one engine for every decision rolegate makes.
+ *
+ * Life of a policy:
+ *   policy_compile()   JSON text -> validated, immutable struct policy (cached by document hash; reference counted)
+ *   policy_evaluate()  request + the policies that apply to it -> Allowed / ExplicitlyDenied / ImplicitlyDenied,
+ *                      and which statements decided it. Evaluation allocates nothing.
+ *
+ * The logic is AWS's "Policy evaluation logic" (docs.aws.amazon.com/IAM/latest/UserGuide/
+ * reference_policies_evaluation-logic.html): an explicit deny anywhere wins; every SCP / RCP layer must allow;
+ * same-account access needs an allow in an identity policy or the resource policy; cross-account access needs
+ * both; permissions boundaries and session policies limit identity-based grants; a role trust policy must
+ * explicitly allow the principal.
+ */
+#ifndef ROLEGATE_POLICY_H
+#define ROLEGATE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a policy is for: validation rules and size limits differ per kind. */
+enum policy_kind {
+	POLICY_IDENTITY, /* attached to a user, group or role (inline or managed): no Principal */
+	POLICY_TRUST,    /* a role's AssumeRolePolicyDocument: Principal required, no Resource */
+	POLICY_RESOURCE, /* a resource-based policy: Principal required */
+	POLICY_BOUNDARY, /* a permissions boundary: an identity policy used as a limit */
+	POLICY_SESSION,  /* a session policy passed to AssumeRole */
+	POLICY_SCP,      /* a service control policy */
+	POLICY_RCP,      /* a resource control policy */
+};
+
+/* Parses "identity", "trust", "resource", "boundary", "session", "scp", "rcp". -1 when unknown. */
+int policy_kind_parse(const char *name);
+const char *policy_kind_name(enum policy_kind kind);
+
+struct policy;
+
+#define POLICY_ERROR_MAX 512
+
+/*
+ * Compiles a policy document of the given kind. On C_OK *out is a reference the caller owns (policy_release).
+ * On C_ERR, error holds AWS's MalformedPolicyDocument message ("Syntax errors in policy.", "Policy document
+ * should not specify a principal.", ...). Identical documents share one compiled policy.
+ */
+int policy_compile(const char *doc, size_t len, enum policy_kind kind, struct policy **out,
+                   char error[POLICY_ERROR_MAX]);
+/* Takes another reference. */
+struct policy *policy_ref(struct policy *p);
+/* Drops a reference; the last one frees the policy. NULL is fine. */
+void policy_release(struct policy *p);
+/* Frees the cache of compiled policies (at exit). */
+void policy_cache_clear(void);
+size_t policy_statement_count(const struct policy *p);
+
+/* ---- the request ---------------------------------------------------------------------------------------------- */
+
+/* One context key and its value(s). A key given as a list is multi-valued even with one element. */
+struct policy_ctx_entry {
+	const char *key; /* e.g. "aws:username"; compared without regard to case */
+	const char *const *values;
+	size_t nvalues;
+	bool multi;
+};
+
+struct policy_request {
+	const char *action;            /* "iam:CreateRole" */
+	const char *resource;          /* an ARN, or "*" */
+	const char *resource_account;  /* 12 digits, "aws", or NULL when unknown */
+	const char *principal;         /* the caller's ARN (user, assumed-role session, root, role), or a service name */
+	const char *principal_account; /* NULL for a service principal */
+	const struct policy_ctx_entry *ctx;
+	size_t nctx;
+};
+
+/* One layer of SCPs or RCPs (the root, an OU, the account): at least one of its policies must allow. */
+struct policy_layer {
+	struct policy *const *policies;
+	size_t n;
+	const char *id;
+};
+
+/* The policies that apply to a request. Absent parts are NULL / 0. */
+struct policy_set {
+	struct policy *const *identity; /* the principal's identity policies (user + groups, or role) */
+	size_t nidentity;
+	struct policy *resource; /* the resource's policy (a trust policy for sts:AssumeRole) */
+	struct policy *const *boundaries; /* a permissions boundary applies when nboundaries > 0 */
+	size_t nboundaries;
+	struct policy *session; /* the session policy of an assumed-role session */
+	const struct policy_layer *scp; /* one entry per level, root first */
+	size_t nscp;
+	const struct policy_layer *rcp;
+	size_t nrcp;
+};
+
+enum policy_decision {
+	POLICY_ALLOWED,
+	POLICY_EXPLICIT_DENY,
+	POLICY_IMPLICIT_DENY,
+};
+
+const char *policy_decision_name(enum policy_decision d); /* "Allowed", "ExplicitlyDenied", "ImplicitlyDenied" */
+
+/* Where a deciding statement lives. */
+enum policy_source { SRC_IDENTITY, SRC_RESOURCE, SRC_BOUNDARY, SRC_SESSION, SRC_SCP, SRC_RCP };
+
+#define POLICY_EXPLAIN_MAX 16
+
+struct policy_explain_item {
+	enum policy_source source;
+	int policy;    /* index within its list (layer-major for SCP/RCP: layer * 1000 + index) */
+	int statement; /* index within the policy */
+	bool allow;
+	char sid[64];
+};
+
+/* Why: the statements that decided (the denies for a deny; the allows for an allow), and the reason for an
+ * implicit deny ("no identity-based policy allows the action", ...). */
+struct policy_explain {
+	struct policy_explain_item items[POLICY_EXPLAIN_MAX];
+	size_t n;
+	const char *reason; /* static text */
+};
+
+/* Evaluates req against set. ex may be NULL. */
+enum policy_decision policy_evaluate(const struct policy_request *req, const struct policy_set *set,
+                                     struct policy_explain *ex);
+
+#endif
