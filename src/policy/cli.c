@@ -249,6 +249,19 @@ static void principal_account(const char *arn, char out[13])
 		snprintf(out, 13, "%.12s", p);
 }
 
+static bool is_role_arn(const char *arn)
+{
+	const char *p = arn;
+	int colons = 0;
+
+	if (strncmp(arn, "arn:", 4) != 0 || !strstr(arn, ":iam:"))
+		return false;
+	while (*p && colons < 5)
+		if (*p++ == ':')
+			colons++;
+	return colons == 5 && strncmp(p, "role/", 5) == 0;
+}
+
 static const char *source_name(enum policy_source s)
 {
 	static const char *const names[] = {"identity", "resource", "boundary", "session", "scp", "rcp"};
@@ -297,7 +310,8 @@ static int run_case(json_t *tc, struct one_case *c)
 	                   c->rcp_p, c->rcp, &c->nrcp) != C_OK)
 		return C_ERR;
 	if (json_object_get(tc, "resourcePolicy") && !json_is_null(json_object_get(tc, "resourcePolicy"))) {
-		enum policy_kind k = strncasecmp(action, "sts:AssumeRole", 14) == 0 ? POLICY_TRUST : POLICY_RESOURCE;
+		/* A role's resource policy is its trust policy. */
+		enum policy_kind k = is_role_arn(resource) ? POLICY_TRUST : POLICY_RESOURCE;
 		if (compile_one(c, json_object_get(tc, "resourcePolicy"), k, "resourcePolicy", &c->resource) != C_OK)
 			return C_ERR;
 	}

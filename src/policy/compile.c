@@ -333,6 +333,7 @@ static int compile_resource(struct cstate *cs, const char *s, size_t len, void *
 			seglen[nseg] = 1;
 			nseg++;
 		}
+		r->expanded = true;
 	}
 	for (int k = 0; k < 4; k++)
 		if (tokenize(cs, seg[k + 1], seglen[k + 1], true, false, &r->seg[k]) != C_OK)

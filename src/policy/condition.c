@@ -240,6 +240,18 @@ static bool in_network(const struct cidr *net, const struct cidr *ip)
 
 /* ---- operators ---------------------------------------------------------------------------------------------- */
 
+/* Whether s has the six ':'-separated parts of an ARN. */
+static bool looks_like_arn(const char *s, size_t len)
+{
+	int colons = 0;
+
+	if (len < 4 || strncmp(s, "arn:", 4) != 0)
+		return false;
+	for (size_t i = 0; i < len && colons < 5; i++)
+		colons += s[i] == ':';
+	return colons == 5;
+}
+
 /* Whether one policy value matches request value v (for a negated operator: the underlying positive test). */
 static bool value_matches(const struct eval_ctx *ctx, int op, const struct pval *pv, const char *v, size_t vlen,
                           bool *usable)
@@ -248,8 +260,9 @@ static bool value_matches(const struct eval_ctx *ctx, int op, const struct pval 
 	int64_t t;
 	struct cidr ip;
 
-	*usable = pv->ok;
-	if (!pv->ok)
+	/* A value whose variable cannot be resolved compares with nothing: it neither matches nor differs. */
+	*usable = pv->ok && pstr_resolvable(ctx, &pv->s);
+	if (!*usable)
 		return false;
 	switch (op) {
 	case OP_STRING_EQUALS:
@@ -342,6 +355,9 @@ static bool value_matches(const struct eval_ctx *ctx, int op, const struct pval 
 	case OP_ARN_LIKE:
 	case OP_ARN_NOT_EQUALS:
 	case OP_ARN_NOT_LIKE:
+		/* Both sides must be ARNs: a value that is not (the request's, or the policy's) compares with nothing. */
+		if (!looks_like_arn(v, vlen) || !looks_like_arn(pv->s.raw, pv->s.rawlen))
+			return *usable = false;
 		return arn_pattern_match(ctx, &pv->s, v, vlen);
 	default:
 		return false;

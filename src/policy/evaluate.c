@@ -62,13 +62,18 @@ static bool actions_match(const struct pstmt *st, const char *action)
 
 static bool resources_match(const struct eval_ctx *ctx, const struct pstmt *st, const char *resource)
 {
-	bool any = false;
+	bool any = false, unknown = false;
 
 	if (st->res_mode == 0)
 		return true;
-	for (size_t i = 0; i < st->nresources && !any; i++)
-		any = resource_matches(ctx, &st->resources[i], resource);
-	return st->res_mode == 2 ? !any : any;
+	for (size_t i = 0; i < st->nresources && !any; i++) {
+		enum rmatch m = resource_matches(ctx, &st->resources[i], resource);
+		any = m == RM_MATCH;
+		unknown |= m == RM_UNKNOWN;
+	}
+	if (st->res_mode == 2)
+		return !any && !unknown;
+	return any;
 }
 
 /* Whether a statement applies, apart from its principal. */

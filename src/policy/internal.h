@@ -40,6 +40,7 @@ struct pstr {
 struct pres {
 	bool all;      /* "*" */
 	bool nomatch;  /* a short ARN that can never match for this kind of policy */
+	bool expanded; /* a short ARN completed with '*' parts */
 	struct pstr seg[4]; /* partition, service, region, account: wildcards, matched without regard to case */
 	const char *product; /* the resource type prefix ("user/", "role/" ...), matched literally */
 	uint32_t product_len;
@@ -157,9 +158,14 @@ const struct policy_ctx_entry *ctx_find(const struct policy_request *req, const 
  * never matches. */
 bool pstr_match(const struct eval_ctx *ctx, const struct pstr *p, const char *s, size_t len, bool ignore_case,
                 bool wildcards);
+/* Whether every variable of p resolves in ctx (true when p has none). */
+bool pstr_resolvable(const struct eval_ctx *ctx, const struct pstr *p);
 /* Whether pattern p, with variables resolved, equals its raw text (no variables to resolve or all resolved). */
 bool action_matches(const struct pstr *p, const char *action);
-bool resource_matches(const struct eval_ctx *ctx, const struct pres *r, const char *resource);
+/* How one Resource entry relates to the request's resource. RM_UNKNOWN: it cannot tell (an unresolvable
+ * variable, a short ARN): such an entry matches nothing, and a NotResource holding it does not apply either. */
+enum rmatch { RM_NOMATCH, RM_MATCH, RM_UNKNOWN };
+enum rmatch resource_matches(const struct eval_ctx *ctx, const struct pres *r, const char *resource);
 /* ArnLike / ArnEquals: the pattern's variables are resolved, then the pattern and v are compared part by part
  * (the six ':'-separated parts of an ARN), with wildcards, case-sensitively. */
 bool arn_pattern_match(const struct eval_ctx *ctx, const struct pstr *p, const char *v, size_t vlen);

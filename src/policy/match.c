@@ -137,16 +137,29 @@ bool pstr_match(const struct eval_ctx *ctx, const struct pstr *p, const char *s,
 	struct seg segs[MAX_SEGS];
 	size_t n;
 
-	if (!p->has_var && !p->has_wild) {
-		if (p->rawlen != len)
+	if (p->n <= 1 && !p->has_var && !p->has_wild) {
+		/* One literal token (its text may differ from raw: "${?}" stands for '?'). */
+		const char *t = p->n ? p->t[0].s : "";
+		size_t tl = p->n ? p->t[0].len : 0;
+		if (tl != len)
 			return false;
-		return ignore_case ? strncasecmp(p->raw, s, len) == 0 : memcmp(p->raw, s, len) == 0;
+		return ignore_case ? strncasecmp(t, s, len) == 0 : memcmp(t, s, len) == 0;
 	}
 	if (!resolve(ctx && ctx->vars ? ctx : NULL, p, wildcards, segs, &n))
 		return false;
 	if (p->has_var && !(ctx && ctx->vars))
 		return false;
 	return glob(segs, n, s, len, ignore_case);
+}
+
+bool pstr_resolvable(const struct eval_ctx *ctx, const struct pstr *p)
+{
+	struct seg segs[MAX_SEGS];
+	size_t n;
+
+	if (!p->has_var)
+		return true;
+	return ctx && ctx->vars && resolve(ctx, p, false, segs, &n);
 }
 
 bool action_matches(const struct pstr *p, const char *action)
@@ -179,24 +192,30 @@ static bool split_arn(const char *s, struct arn_parts *a)
 	return n == 6;
 }
 
-bool resource_matches(const struct eval_ctx *ctx, const struct pres *r, const char *resource)
+enum rmatch resource_matches(const struct eval_ctx *ctx, const struct pres *r, const char *resource)
 {
 	struct arn_parts a;
 	const char *rest;
 	size_t restlen;
+	struct seg segs[MAX_SEGS];
+	size_t n;
 
 	if (r->all)
-		return true;
+		return RM_MATCH;
 	if (r->nomatch || !split_arn(resource, &a))
-		return false;
+		return RM_NOMATCH;
 	for (int k = 0; k < 4; k++)
 		if (!pstr_match(ctx, &r->seg[k], a.part[k + 1], a.len[k + 1], true, true))
-			return false;
+			return r->expanded ? RM_UNKNOWN : RM_NOMATCH;
 	rest = a.part[5];
 	restlen = a.len[5];
 	if (restlen < r->product_len || memcmp(rest, r->product, r->product_len) != 0)
-		return false;
-	return pstr_match(ctx, &r->id, rest + r->product_len, restlen - r->product_len, false, true);
+		return r->expanded ? RM_UNKNOWN : RM_NOMATCH;
+	if (r->id.has_var && (!ctx || !ctx->vars || !resolve(ctx, &r->id, true, segs, &n)))
+		return r->id.has_var && ctx && ctx->vars ? RM_UNKNOWN : RM_NOMATCH;
+	if (pstr_match(ctx, &r->id, rest + r->product_len, restlen - r->product_len, false, true))
+		return RM_MATCH;
+	return r->expanded ? RM_UNKNOWN : RM_NOMATCH;
 }
 
 bool arn_pattern_match(const struct eval_ctx *ctx, const struct pstr *p, const char *v, size_t vlen)
