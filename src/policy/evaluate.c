@@ -386,35 +386,35 @@ enum policy_decision policy_evaluate(const struct policy_request *req, const str
 	/* ---- the core grant ---- */
 	if (set->session && sess.result != A_ALLOWED) {
 		core = as_decision(sess.result);
-		why = "no session policy allows the action";
+		why = "no session policy";
 	} else if (is_service_principal(req)) {
 		core = res.result == A_ALLOWED ? POLICY_ALLOWED : POLICY_IMPLICIT_DENY;
-		why = "no resource-based policy allows the action";
+		why = "no resource-based policy";
 	} else if (same_account) {
 		enum trust t = account_trust(req, &res);
 		bool res_ok = res.result == A_ALLOWED, id_ok = id.result == A_ALLOWED;
 		if (t == TRUST_NONE)
 			id_ok = false;
 		core = res_ok || id_ok ? POLICY_ALLOWED : POLICY_IMPLICIT_DENY;
-		why = t == TRUST_IMPLICIT ? "no identity-based policy allows the action"
-		                          : "no resource-based policy allows the action";
+		why = t == TRUST_IMPLICIT ? "no identity-based policy"
+		                          : "no resource-based policy";
 	} else {
 		bool res_ok = res.result == A_ALLOWED || res.result == A_ALLOWED_FOR_ACCOUNT;
 		core = res_ok && id.result == A_ALLOWED ? POLICY_ALLOWED : POLICY_IMPLICIT_DENY;
-		why = id.result != A_ALLOWED ? "no identity-based policy allows the action"
-		                             : "no resource-based policy allows the action";
+		why = id.result != A_ALLOWED ? "no identity-based policy"
+		                             : "no resource-based policy";
 	}
 
 	/* ---- the guardrails ---- */
 	result = core;
 	if (scp.result != A_NOT_APPLICABLE && scp.result != A_ALLOWED) {
 		if (result == POLICY_ALLOWED)
-			why = "no service control policy allows the action";
+			why = "no service control policy";
 		result = worst(result, as_decision(scp.result));
 	}
 	if (rcp.result != A_NOT_APPLICABLE && rcp.result != A_ALLOWED) {
 		if (result == POLICY_ALLOWED)
-			why = "no resource control policy allows the action";
+			why = "no resource control policy";
 		result = worst(result, as_decision(rcp.result));
 	}
 	if (res.result == A_EXPLICIT || res.result == A_DENIED_FOR_ACCOUNT)
@@ -437,14 +437,14 @@ enum policy_decision policy_evaluate(const struct policy_request *req, const str
 			}
 			if (!bypass) {
 				if (result == POLICY_ALLOWED)
-					why = "no permissions boundary allows the action";
+					why = "no permissions boundary";
 				result = worst(result, POLICY_IMPLICIT_DENY);
 			}
 		}
 	}
 	if (protected_resource(req) && result == POLICY_ALLOWED) {
 		result = POLICY_IMPLICIT_DENY;
-		why = "the resource is managed by AWS";
+		why = "no policy"; /* the resource is managed by AWS: nothing can allow the change */
 	}
 
 	/* ---- explanation ---- */
@@ -463,7 +463,7 @@ enum policy_decision policy_evaluate(const struct policy_request *req, const str
 		explain_add(ex, res.allow, res.nallow);
 		ex->reason = "allowed";
 	} else {
-		ex->reason = why ? why : "no policy allows the action";
+		ex->reason = why ? why : "no policy";
 	}
 	return result;
 }

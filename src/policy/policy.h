@@ -115,8 +115,9 @@ struct policy_explain_item {
 	char sid[64];
 };
 
-/* Why: the statements that decided (the denies for a deny; the allows for an allow), and the reason for an
- * implicit deny ("no identity-based policy allows the action", ...). */
+/* Why: the statements that decided (the denies for a deny; the allows for an allow), and for an implicit deny
+ * which kind of policy failed to allow, as AWS words it in AccessDenied messages: "no identity-based policy"
+ * (... allows the ACTION action), "no permissions boundary", "no session policy", "no service control policy"... */
 struct policy_explain {
 	struct policy_explain_item items[POLICY_EXPLAIN_MAX];
 	size_t n;
