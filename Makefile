@@ -5,6 +5,8 @@
 #   make test         build with ASan+UBSan, run the C unit tests and the end-to-end tests (real AWS clients)
 #   make bench        benchmarks (wrk against the server); prints ratios against the bare-HTTP ceiling
 #   make fuzz         libFuzzer targets (clang), FUZZ_SECONDS each
+#   make difftest     differential test of the policy engine against the oracle (@cloud-copilot/iam-simulate,
+#                     installed with npm into build/difftest/oracle/): DIFFTEST_CASES (100000) cases of DIFFTEST_SEED
 #   make clean
 
 SUBMAKE = $(MAKE) --no-print-directory -f build.mk
@@ -33,7 +35,17 @@ fuzz:
 	@$(SUBMAKE) fuzzers
 	@fuzz/run.sh
 
+DIFFTEST_CASES ?= 100000
+DIFFTEST_SEED ?= 1
+
+# run.py installs the pinned oracle first when it is missing (tests/difftest/install-oracle.sh) and prints
+# "difftest SKIPPED: <why>" and fails when it cannot (no node >= 18, no npm, no registry).
+difftest:
+	@scripts/install-deps.sh test
+	@$(SUBMAKE) release
+	@python3 tests/difftest/run.py -n $(DIFFTEST_CASES) --seed $(DIFFTEST_SEED) --rolegate build/rolegate
+
 clean:
 	rm -rf build
 
-.PHONY: all test unit bench fuzz clean
+.PHONY: all test unit bench fuzz difftest clean

@@ -9,6 +9,10 @@ set -eu
 
 build_pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libjansson-dev libpcre2-dev"
 test_pkgs="libcmocka-dev python3-pytest"
+# The policy engine's differential test (tests/difftest/) runs its oracle on node >= 18 and installs it with npm:
+# asked for only when the commands are missing, so that a node from elsewhere (with its own npm) stays as it is.
+command -v node >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs"
+command -v npm >/dev/null 2>&1 || test_pkgs="$test_pkgs npm"
 bench_pkgs="wrk"
 fuzz_pkgs="clang libclang-rt-14-dev"
 

@@ -1,11 +1,15 @@
 #!/bin/sh
 # run-tests.sh - runs every test and ends with one summary line: "N passed, N failed".
 #
-#   tests/run-tests.sh               C unit tests (build/asan/tests/*), then the end-to-end tests (pytest)
+#   tests/run-tests.sh               C unit tests (build/asan/tests/*), the end-to-end tests (pytest), then a
+#                                    5 000-case sample of the policy engine's differential test
 #   tests/run-tests.sh --unit-only   only the C unit tests
 #
 # The unit tests are cmocka programs; each prints its own "[  PASSED  ]" lines. The end-to-end tests start
-# build/asan/rolegate on ephemeral ports and drive it with boto3 and the aws CLI.
+# build/asan/rolegate on ephemeral ports and drive it with boto3 and the aws CLI. The differential test
+# (tests/difftest/run.py; `make difftest` runs 100 000 cases) compares build/asan/rolegate's policy decisions with the
+# oracle's and counts as one test: it fails on any unexplained disagreement, and also when it cannot run (no node,
+# npm or registry: "difftest SKIPPED: <why>").
 set -u
 cd "$(dirname "$0")/.."
 
@@ -51,6 +55,21 @@ if [ "${1:-}" != "--unit-only" ] && [ -d tests/e2e ]; then
 	[ "${e2e_fail:-0}" -gt 0 ] && failed_names="$failed_names e2e"
 	passed=$((passed + e2e_pass))
 	failed=$((failed + ${e2e_fail:-0}))
+	rm -f "$out"
+fi
+
+if [ "${1:-}" != "--unit-only" ] && [ -f tests/difftest/run.py ]; then
+	out=$(mktemp)
+	python3 tests/difftest/run.py -n "${DIFFTEST_SAMPLE:-5000}" --seed 1 --rolegate build/asan/rolegate >"$out" 2>&1
+	status=$?
+	cat "$out"
+	if [ "$status" -eq 0 ]; then
+		passed=$((passed + 1))
+	else
+		grep -q '^difftest SKIPPED' "$out" || [ "$status" -ne 3 ] || echo "difftest SKIPPED: the oracle is not available"
+		failed=$((failed + 1))
+		failed_names="$failed_names difftest"
+	fi
 	rm -f "$out"
 fi
 
