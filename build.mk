@@ -65,7 +65,12 @@ $(A)/%.o: %.c
 	$(Q)$(CC) $(A_CFLAGS) -c -o $@ $<
 
 # --- bench and fuzz -------------------------------------------------------------------------------------------
-bench-tools: build/bench/http-ceiling
+bench-tools: build/bench/http-ceiling build/bench/policy-bench
+
+build/bench/policy-bench: bench/policy_bench.c $(R_OBJS)
+	@mkdir -p $(dir $@)
+	$(say) LINK $@
+	$(Q)$(CC) $(R_CFLAGS) -o $@ $^ $(LIBS)
 
 build/bench/http-ceiling: bench/ceiling.c $(R_OBJS)
 	@mkdir -p $(dir $@)

@@ -108,3 +108,21 @@ row "a bare-HTTP ceiling (same listener)" "$a" "$arps"
 row "b sts:GetCallerIdentity, root key (SigV4)" "$b" "$arps"
 row "c sts:GetCallerIdentity, IAM user key" "$c" "$arps"
 echo "targets: ratios b/a and c/a >= 0.60, p99 <= 2 ms at 32 connections"
+
+# The policy engine on one core, beside @cloud-copilot/iam-simulate on the same cases (installed at test time).
+echo
+echo "policy engine: decisions/s on one core (build/bench/policy-bench), beside iam-simulate (node, same cases)"
+build/bench/policy-bench 3 >"$work/engine"
+if tests/difftest/install-oracle.sh >/dev/null 2>"$work/oracle.err"; then
+	node bench/policy_bench_oracle.mjs 3 >"$work/oracle"
+else
+	echo "  iam-simulate unavailable: $(cat "$work/oracle.err")"
+	: >"$work/oracle"
+fi
+printf '%-44s %12s %14s %9s\n' case rolegate iam-simulate ratio
+while read -r tag name rate result heap; do
+	orate=$(awk -v n="$name" '$1 == n {print $2}' "$work/oracle")
+	ratio=$( [ -n "$orate" ] && echo "$rate $orate" | awk '{printf "%.0fx", $1/$2}' || echo "-")
+	printf '%-44s %12.0f %14s %9s   (%s, %s)\n' "$tag $name" "$rate" "${orate:--}" "$ratio" "$result" "$heap"
+done <"$work/engine"
+echo "targets: (a) >= 1 000 000 decisions/s; both >= 20x iam-simulate; heap+0: evaluation allocates nothing"

@@ -51,6 +51,21 @@ static int signing_key(struct call *c, const struct sigv4_auth *a, const struct 
 	return C_OK;
 }
 
+static int keep_tag(void *arg, const struct store_tag *t)
+{
+	struct principal *p = arg;
+	size_t kl = strlen(t->key) + 1, vl = strlen(t->value) + 1;
+
+	if (p->tags_len + kl + vl > sizeof(p->tags)) {
+		p->tags_complete = false;
+		return C_OK;
+	}
+	memcpy(p->tags + p->tags_len, t->key, kl);
+	memcpy(p->tags + p->tags_len + kl, t->value, vl);
+	p->tags_len += kl + vl;
+	return C_OK;
+}
+
 /* Fills p from an access key row. */
 static int load_principal(struct db_tx *tx, const struct store_access_key *k, struct principal *p)
 {
@@ -73,6 +88,9 @@ static int load_principal(struct db_tx *tx, const struct store_access_key *k, st
 		snprintf(p->name, sizeof(p->name), "%s", u.name);
 		snprintf(p->path, sizeof(p->path), "%s", u.path);
 		p->created_ms = u.created_ms;
+		p->tags_complete = true;
+		if (store_tag_list(tx, u.user_id, 0, 50, keep_tag, p) < 0)
+			return C_ERR;
 		return arn_user(p->arn, sizeof(p->arn), u.account_id, u.path, u.name);
 	}
 }

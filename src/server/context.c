@@ -108,7 +108,13 @@ int context_build(struct call *c, struct call_context *ctx)
 	case PRINCIPAL_USER:
 		add(ctx, "aws:PrincipalType", "User");
 		add(ctx, "aws:username", p->name);
-		{
+		if (p->tags_complete) {
+			for (size_t off = 0; off < p->tags_len;) {
+				const char *k = p->tags + off, *v = k + strlen(k) + 1;
+				add(ctx, keep(ctx, "aws:PrincipalTag/%s", k), v);
+				off += strlen(k) + strlen(v) + 2;
+			}
+		} else {
 			struct tag_walk w = {ctx};
 			if (c->tx && store_tag_list(c->tx, p->id, 0, 50, add_principal_tag, &w) < 0)
 				return C_ERR;

@@ -22,6 +22,11 @@ struct principal {
 	char path[IAM_PATH_MAX + 1];  /* "" for root */
 	char access_key_id[IAM_ID_MAX];
 	int64_t created_ms;           /* the user's creation time (root: the account's) */
+	/* The principal's tags (aws:PrincipalTag/KEY), as "key\0value\0key\0value\0...": loaded with the principal
+	 * so that building a request's context reads no storage. tags_complete is false when they did not fit. */
+	char tags[2048];
+	size_t tags_len;
+	bool tags_complete;
 };
 
 #endif
