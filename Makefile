@@ -43,7 +43,7 @@ DIFFTEST_SEED ?= 1
 difftest:
 	@scripts/install-deps.sh test
 	@$(SUBMAKE) release
-	@python3 tests/difftest/run.py -n $(DIFFTEST_CASES) --seed $(DIFFTEST_SEED) --rolegate build/rolegate
+	@python3 tests/difftest/run.py -n $(DIFFTEST_CASES) --seed $(DIFFTEST_SEED) --minimize 100 --rolegate build/rolegate
 
 clean:
 	rm -rf build

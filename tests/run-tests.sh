@@ -60,7 +60,8 @@ fi
 
 if [ "${1:-}" != "--unit-only" ] && [ -f tests/difftest/run.py ]; then
 	out=$(mktemp)
-	python3 tests/difftest/run.py -n "${DIFFTEST_SAMPLE:-5000}" --seed 1 --rolegate build/asan/rolegate >"$out" 2>&1
+	python3 tests/difftest/run.py -n "${DIFFTEST_SAMPLE:-5000}" --seed 1 --minimize 20 --rolegate build/asan/rolegate \
+		>"$out" 2>&1
 	status=$?
 	cat "$out"
 	if [ "$status" -eq 0 ]; then

@@ -698,7 +698,7 @@ class Gen:
             if self.variables_for(principal, ctx):
                 kinds.append((18, "variable"))
             if any(c in name for c in "*?$"):
-                kinds.append((10, "escaped"))
+                kinds.append((30, "escaped"))
             kinds.append((3, "default-variable"))
             kind = r.wpick(kinds)
             self.feat("resource:" + kind)

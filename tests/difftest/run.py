@@ -466,6 +466,7 @@ def main():
     ap.add_argument("--no-install", action="store_true", help="do not run install-oracle.sh first")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per engine run of one batch")
     ap.add_argument("--quiet", action="store_true", help="only the summary line (and SKIPPED/errors)")
+    ap.add_argument("--coverage", action="store_true", help="also print how many cases exercise each feature")
     a = ap.parse_args()
 
     def say(*args):
@@ -550,6 +551,10 @@ def main():
     say(f"difftest: oracle results: {dist(agg['oracle_results'])}")
     if rolegate:
         say(f"difftest: rolegate results: {dist(agg['rolegate_results'])}")
+    if a.coverage:
+        say("difftest: cases per feature (a case has many):")
+        for f, c in sorted(agg["features_all"].items()):
+            say(f"    {c:8d}  {f}")
     if rejected:
         say(f"difftest: ORACLE-REJECTED {rejected} cases (the generator should make none):")
         for why, c in agg["rejections"].most_common(10):
@@ -562,10 +567,10 @@ def main():
         say(f"difftest: disagreements by answers: " + "; ".join(f"{k}: {c}" for k, c in pairs.most_common()))
         sigs = collections.Counter(signature(d) for d in disagreements)
         say("difftest: top disagreement patterns (answers | oracle's view of the layers):")
-        for (ans, lay), c in sigs.most_common(12):
+        for (ans, lay), c in sigs.most_common(8):
             say(f"    {c:6d}  {ans} | {lay}")
         say("difftest: features over-represented among disagreements (lift, in disagreements, overall):")
-        for lift, k, allk, f in feature_lift(disagreements, agg["features_all"], n)[:15]:
+        for lift, k, allk, f in feature_lift(disagreements, agg["features_all"], n)[:10]:
             say(f"    {lift:5.1f}x {k:6d} {allk:7d}  {f}")
         say(f"difftest: every disagreement (case and both answers): {os.path.join(a.out, 'disagreements.json')}")
 
@@ -573,6 +578,7 @@ def main():
                "oracle_rejected": rejected, "wall_seconds": round(wall, 1), "oracle_results": agg["oracle_results"],
                "rolegate_results": agg["rolegate_results"], "rejections": agg["rejections"],
                "excluded_by": agg["excluded_by"], "rejected_examples": rejected_examples,
+               "features": dict(sorted(agg["features_all"].items())),
                "oracle_version": open(os.path.join(HERE, "oracle-version")).read().strip()}
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
