@@ -95,6 +95,66 @@ def uses_variables(doc):
     return re.search(r"\$\{", json.dumps(doc)) is not None
 
 
+def conditions(doc):
+    """(operator as written, key, [values]) of every condition of a policy document."""
+    for st in statements(doc):
+        for op, block in (st.get("Condition") or {}).items():
+            for key, vals in block.items():
+                yield op, key, values(vals)
+
+
+def base_operator(op):
+    """StringEquals of "ForAnyValue:StringEqualsIfExists"."""
+    base = op.split(":", 1)[1] if ":" in op else op
+    return base[:-8] if base.lower().endswith("ifexists") else base
+
+
+def context_values(case, key):
+    """The request's values for a condition key (keys compare without regard to case), or None."""
+    for k, v in (case["request"].get("context") or {}).items():
+        if k.lower() == key.lower():
+            return [str(x) for x in values(v)]
+    return None
+
+
 # -- the documented divergences (one predicate per entry of docs/policy-divergences.md) -------------------------------
-# None yet: an entry is added only with evidence (the AWS documentation that shows the oracle is wrong), together
-# with its section in docs/policy-divergences.md.
+
+@predicate("ipv4-prefix-zero")
+def ipv4_prefix_zero(case, match):
+    """Some IP address condition has an IPv4 network of prefix length 0 among its values."""
+    ops = {o.lower() for o in match["operators"]}
+    pattern = re.compile(match["value"])
+    return any(base_operator(op).lower() in ops and any(pattern.match(str(v)) for v in vals)
+               for _, doc in policies(case) for op, _, vals in conditions(doc))
+
+
+@predicate("variables-in-2008-policy")
+def variables_in_2008_policy(case, match):
+    """A policy whose Version is not 2012-10-17 (or absent) holds ${...}."""
+    return any(doc.get("Version") != "2012-10-17" and uses_variables(doc) for _, doc in policies(case))
+
+
+def _operator_on_unparsable(case, match, parsable):
+    """A condition with one of match's operators whose request value (or policy value) is not parsable."""
+    ops = {o.lower() for o in match["operators"]}
+    for _, doc in policies(case):
+        for op, key, vals in conditions(doc):
+            if base_operator(op).lower() not in ops:
+                continue
+            req = context_values(case, key) or []
+            if any(not parsable(v) for v in req) or any(not parsable(str(v)) for v in vals):
+                return True
+    return False
+
+
+@predicate("numeric-operator-non-number")
+def numeric_operator_non_number(case, match):
+    number = re.compile(match["number"])
+    return _operator_on_unparsable(case, match, lambda v: number.match(v) is not None)
+
+
+@predicate("date-operator-non-date")
+def date_operator_non_date(case, match):
+    """A Date operator meets a value that is not ISO 8601, or an epoch integer (which the oracle reads as ms)."""
+    iso = re.compile(match["iso8601"])
+    return _operator_on_unparsable(case, match, lambda v: iso.match(v) is not None)
