@@ -616,6 +616,12 @@ static int compile_value(struct cstate *cs, struct pcond *c, json_t *v, struct p
 		out->ok = true;
 		break;
 	}
+	if (!out->ok) {
+		static const char *const what[] = {"a number", "a date (ISO 8601 or epoch seconds)", "an IP address or CIDR"};
+		int kind = op <= OP_NUMERIC_GREATER_THAN_EQUALS ? 0 : op <= OP_DATE_GREATER_THAN_EQUALS ? 1 : 2;
+		return fail(cs, "The condition value \"%.*s\" of %s is not %s.", (int)(len > 128 ? 128 : len), s,
+		            c->op_raw, what[kind]);
+	}
 	return C_OK;
 }
 
