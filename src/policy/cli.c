@@ -7,7 +7,8 @@
  *        "identityPolicies":[..],"resourcePolicy":{..},"serviceControlPolicies":[{"orgIdentifier":..,"policies":[..]}],
  *        "resourceControlPolicies":[..],"permissionBoundaries":[..],"sessionPolicy":{..}}
  *       prints one line per case: {"result":"Allowed|ExplicitlyDenied|ImplicitlyDenied","explain":[..]}.
- *       Malformed input: a message on stderr and exit status 2.
+ *       Condition values that do not parse (a number, a date, a CIDR) never match here; `validate` refuses them,
+ *       as IAM does when a policy is saved. Malformed input: a message on stderr and exit status 2.
  *
  *   rolegate policy validate FILE --kind identity|trust|resource|boundary|session|scp|rcp
  *       prints the finding: {"valid":true,...} or {"valid":false,"error":"MalformedPolicyDocument: ..."};
@@ -104,7 +105,8 @@ static int compile_one(struct one_case *c, json_t *doc, enum policy_kind kind, c
 		snprintf(c->error, sizeof(c->error), "%s: cannot serialise the policy", where);
 		return C_ERR;
 	}
-	rc = policy_compile(text, strlen(text), kind, out, err);
+	/* Evaluation takes policies as they are: a condition value that does not parse never matches. */
+	rc = policy_compile_flags(text, strlen(text), kind, POLICY_LENIENT_VALUES, out, err);
 	free(text);
 	if (rc != C_OK)
 		snprintf(c->error, sizeof(c->error), "%s: MalformedPolicyDocument: %s", where, err);

@@ -80,6 +80,7 @@ static void arena_free(struct arena *a)
 struct cstate {
 	struct arena arena;
 	enum policy_kind kind;
+	unsigned flags;
 	bool v2012;
 	char *error;
 	bool failed;
@@ -616,7 +617,7 @@ static int compile_value(struct cstate *cs, struct pcond *c, json_t *v, struct p
 		out->ok = true;
 		break;
 	}
-	if (!out->ok) {
+	if (!out->ok && !(cs->flags & POLICY_LENIENT_VALUES)) {
 		static const char *const what[] = {"a number", "a date (ISO 8601 or epoch seconds)", "an IP address or CIDR"};
 		int kind = op <= OP_NUMERIC_GREATER_THAN_EQUALS ? 0 : op <= OP_DATE_GREATER_THAN_EQUALS ? 1 : 2;
 		return fail(cs, "The condition value \"%.*s\" of %s is not %s.", (int)(len > 128 ? 128 : len), s,
@@ -849,16 +850,16 @@ static int compile_document(struct cstate *cs, json_t *doc, struct policy *p)
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct policy *cache[CACHE_BUCKETS];
 
-static void hash_doc(const char *doc, size_t len, enum policy_kind kind, uint8_t out[32])
+static void hash_doc(const char *doc, size_t len, enum policy_kind kind, unsigned flags, uint8_t out[32])
 {
-	uint8_t k = (uint8_t)kind;
 	uint8_t inner[32];
 	char buf[64];
 
 	crypto_sha256(doc, len, inner);
 	memcpy(buf, inner, 32);
-	buf[32] = (char)k;
-	crypto_sha256(buf, 33, out);
+	buf[32] = (char)kind;
+	buf[33] = (char)flags;
+	crypto_sha256(buf, 34, out);
 }
 
 static struct policy *cache_find(const uint8_t hash[32])
@@ -919,7 +920,13 @@ size_t policy_statement_count(const struct policy *p) { return p->nstmts; }
 int policy_compile(const char *doc, size_t len, enum policy_kind kind, struct policy **out,
                    char error[POLICY_ERROR_MAX])
 {
-	struct cstate cs = {.kind = kind, .error = error};
+	return policy_compile_flags(doc, len, kind, 0, out, error);
+}
+
+int policy_compile_flags(const char *doc, size_t len, enum policy_kind kind, unsigned flags, struct policy **out,
+                         char error[POLICY_ERROR_MAX])
+{
+	struct cstate cs = {.kind = kind, .flags = flags, .error = error};
 	json_error_t jerr;
 	json_t *root;
 	struct policy *p, *existing;
@@ -931,7 +938,7 @@ int policy_compile(const char *doc, size_t len, enum policy_kind kind, struct po
 		return fail(&cs, "Cannot exceed quota for PolicySize: %d", MAX_DOC_BYTES);
 	if (!utf8_valid(doc, len))
 		return fail(&cs, "Syntax errors in policy.");
-	hash_doc(doc, len, kind, hash);
+	hash_doc(doc, len, kind, flags, hash);
 	pthread_mutex_lock(&cache_mu);
 	existing = cache_find(hash);
 	if (existing) {

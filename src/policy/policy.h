@@ -45,6 +45,13 @@ struct policy;
  */
 int policy_compile(const char *doc, size_t len, enum policy_kind kind, struct policy **out,
                    char error[POLICY_ERROR_MAX]);
+/* Flags of policy_compile_flags(). */
+#define POLICY_LENIENT_VALUES 1 /* accept condition values that do not parse (they never match) instead of refusing
+                                 * the policy: what an evaluation of policies written elsewhere needs */
+
+/* policy_compile() with flags. */
+int policy_compile_flags(const char *doc, size_t len, enum policy_kind kind, unsigned flags, struct policy **out,
+                         char error[POLICY_ERROR_MAX]);
 /* Takes another reference. */
 struct policy *policy_ref(struct policy *p);
 /* Drops a reference; the last one frees the policy. NULL is fine. */
