@@ -33,6 +33,7 @@ struct verdict {
 	bool direct_allow; /* resource policy: an allow naming the principal itself (or a session of its role) */
 	bool exact_allow;  /* resource policy: an allow whose Principal is the caller's own ARN (not via its role) */
 	bool star_allow;   /* resource policy: an allow with Principal "*" */
+	bool named_allow;  /* resource policy: an allow naming the caller's own ARN (not "*", not its role) */
 	bool account_allow; /* resource policy: an allow naming the principal's account */
 	struct policy_explain_item deny[4], allow[4];
 	size_t ndeny, nallow;
@@ -200,6 +201,8 @@ static void analyze_resource_policy(const struct policy_request *req, const stru
 					v->exact_allow = true;
 				if (star)
 					v->star_allow = true;
+				else if (pm == PM_MATCH)
+					v->named_allow = true;
 			}
 		} else {
 			note(v->deny, &v->ndeny, SRC_RESOURCE, 0, (int)s, st);
@@ -384,8 +387,15 @@ enum policy_decision policy_evaluate(const struct policy_request *req, const str
 	               strcmp(req->principal_account, req->resource_account) == 0;
 
 	/* ---- the core grant ---- */
-	if (set->session && sess.result != A_ALLOWED) {
+	if (set->session && sess.result != A_ALLOWED &&
+	    !(sess.result == A_IMPLICIT && same_account && is_role_session(req->principal) && res.result == A_ALLOWED &&
+	      res.named_allow)) {
+		/* A session policy limits the session, except for what a same-account resource policy grants to the
+		 * session's own ARN: that is added after the session was made (AWS, "Session policies"). */
 		core = as_decision(sess.result);
+		why = "no session policy";
+	} else if (set->session && sess.result != A_ALLOWED) {
+		core = POLICY_ALLOWED;
 		why = "no session policy";
 	} else if (is_service_principal(req)) {
 		core = res.result == A_ALLOWED ? POLICY_ALLOWED : POLICY_IMPLICIT_DENY;

@@ -158,3 +158,21 @@ def date_operator_non_date(case, match):
     """A Date operator meets a value that is not ISO 8601, or an epoch integer (which the oracle reads as ms)."""
     iso = re.compile(match["iso8601"])
     return _operator_on_unparsable(case, match, lambda v: iso.match(v) is not None)
+
+
+@predicate("session-arn-in-resource-policy")
+def session_arn_in_resource_policy(case, match):
+    """A same-account role session with a session policy, and a resource policy allowing that very session ARN."""
+    if principal_kind(case) != "assumed-role" or not same_account(case):
+        return False
+    if case.get("sessionPolicy") is None or case.get("resourcePolicy") is None:
+        return False
+    who = case["request"]["principal"]
+    for st in statements(case["resourcePolicy"]):
+        if st.get("Effect") != "Allow" or "Principal" not in st:
+            continue
+        p = st["Principal"]
+        aws = values(p.get("AWS", [])) if isinstance(p, dict) else []
+        if who in aws:
+            return True
+    return False
