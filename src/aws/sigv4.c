@@ -7,6 +7,7 @@
 #include "aws/sigv4.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -655,7 +656,8 @@ int sigv4_parse(const struct sigv4_request *req, struct sigv4_auth *auth, struct
 	const struct sigv4_header *h = find_header(req, "authorization", &hv);
 	char probe[8];
 
-	memset(auth, 0, sizeof(*auth));
+	memset(auth, 0, offsetof(struct sigv4_auth, security_token));
+	auth->security_token[0] = '\0';
 	if (h) {
 		const struct sigv4_header *d, *tok, *cs;
 		if (parse_header_auth(h->value, h->value_len, auth, err) != C_OK)

@@ -58,12 +58,13 @@ struct sigv4_auth {
 	char amz_date[17];       /* YYYYMMDDTHHMMSSZ: the request's signing time */
 	char signed_headers[1024]; /* "host;x-amz-date", as given */
 	char signature[65];       /* lowercase hex */
-	char security_token[4096]; /* X-Amz-Security-Token, "" when absent */
 	bool presigned;
 	int64_t expires_s; /* presigned only: X-Amz-Expires */
 	int64_t time_s;    /* amz_date as seconds since the epoch */
 	/* The x-amz-content-sha256 value when present ("" otherwise): checked against the body by sigv4_verify. */
 	char content_sha256[SHA256_HEX_LEN + 1 + 16];
+	/* Last, so that sigv4_parse need not clear all of it. */
+	char security_token[4096]; /* X-Amz-Security-Token, "" when absent */
 };
 
 /* Why a request failed: an AWS error code and AWS's message. */

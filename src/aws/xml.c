@@ -10,19 +10,24 @@
 
 int xml_open(struct buf *b, const char *name)
 {
-	return buf_printf(b, "<%s>", name);
+	if (buf_putc(b, '<') != C_OK || buf_puts(b, name) != C_OK)
+		return C_ERR;
+	return buf_putc(b, '>');
 }
 
 int xml_open_ns(struct buf *b, const char *name, const char *ns)
 {
-	if (buf_printf(b, "<%s xmlns=\"", name) != C_OK || xml_text(b, ns, strlen(ns)) != C_OK)
+	if (buf_putc(b, '<') != C_OK || buf_puts(b, name) != C_OK || buf_puts(b, " xmlns=\"") != C_OK ||
+	    xml_text(b, ns, strlen(ns)) != C_OK)
 		return C_ERR;
 	return buf_puts(b, "\">");
 }
 
 int xml_close(struct buf *b, const char *name)
 {
-	return buf_printf(b, "</%s>", name);
+	if (buf_append(b, "</", 2) != C_OK || buf_puts(b, name) != C_OK)
+		return C_ERR;
+	return buf_putc(b, '>');
 }
 
 /*

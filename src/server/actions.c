@@ -4,6 +4,7 @@
  * Adding an action: add "service Operation" to tools/operations.txt, run tools/gen-models.py, write the handler in
  * src/<service>/, and add its line here.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "iam/iam.h"
@@ -38,6 +39,24 @@ const struct action *action_find(const char *service, const char *name)
 		if (strcmp(actions[i].service, service) == 0 && strcmp(actions[i].name, name) == 0)
 			return &actions[i];
 	return NULL;
+}
+
+void call_init(struct call *c)
+{
+	memset(c, 0, offsetof(struct call, err));
+	c->err.code = ERR_NONE;
+	c->err.message[0] = '\0';
+	c->resource[0] = '\0';
+	/* The caller is unknown until authentication fills it in whole. */
+	memset(&c->caller, 0, offsetof(struct principal, arn));
+	c->caller.arn[0] = '\0';
+	c->caller.id[0] = '\0';
+	c->caller.name[0] = '\0';
+	c->caller.path[0] = '\0';
+	c->caller.access_key_id[0] = '\0';
+	c->caller.created_ms = 0;
+	c->caller.tags_len = 0;
+	c->caller.tags_complete = false;
 }
 
 const char *call_str(struct call *c, const char *name)

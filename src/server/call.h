@@ -41,14 +41,18 @@ struct call {
 	const struct action *action;
 	char request_id[REQUEST_ID_LEN + 1];
 	int64_t now_ms;
-	struct principal caller;
 	char region[64];
 	json_t *in;  /* owned */
 	json_t *out; /* owned; created empty before run() */
 	struct db_tx *tx;
-	char resource[ARN_MAX + 1];
+	/* The large members come last: call_init() clears what precedes them and only their first bytes. */
 	struct aws_err err;
+	char resource[ARN_MAX + 1];
+	struct principal caller;
 };
+
+/* Prepares a call for one request without clearing its kilobytes of buffers. */
+void call_init(struct call *c);
 
 /* The action table (src/server/actions.c). NULL when rolegate does not serve service:name. */
 const struct action *action_find(const char *service, const char *name);

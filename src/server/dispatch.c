@@ -258,7 +258,7 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	struct call c;
 	int64_t t0 = mono_us();
 
-	memset(&c, 0, sizeof(c));
+	call_init(&c);
 	c.srv = ctx;
 	c.req = req;
 	c.now_ms = now_ms();
