@@ -240,13 +240,11 @@ static bool in_network(const struct cidr *net, const struct cidr *ip)
 
 /* ---- operators ---------------------------------------------------------------------------------------------- */
 
-/* Whether s has the six ':'-separated parts of an ARN. */
+/* Whether s has the six ':'-separated parts of an ARN (ARN operators compare values part by part). */
 static bool looks_like_arn(const char *s, size_t len)
 {
 	int colons = 0;
 
-	if (len < 4 || strncmp(s, "arn:", 4) != 0)
-		return false;
 	for (size_t i = 0; i < len && colons < 5; i++)
 		colons += s[i] == ':';
 	return colons == 5;
