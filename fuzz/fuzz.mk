@@ -1,8 +1,9 @@
 # fuzz.mk - the libFuzzer targets, built with clang into build/fuzz/. Called by build.mk's `fuzzers` (make fuzz).
 #
-# Every fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME. The src files the targets reach (the AWS protocol layer and
-# its utilities: no server, store or HTTP code) are compiled here again with the fuzzer's coverage instrumentation
-# and the sanitizers, never taken from the gcc objects of build.mk; each target links the archive of them.
+# Every fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME. The src files the targets reach (the AWS protocol layer, the
+# policy engine and their utilities: no server, store or HTTP code) are compiled here again with the fuzzer's
+# coverage instrumentation and the sanitizers, never taken from the gcc objects of build.mk; each target links the
+# archive of them (and takes only the objects it references).
 
 FUZZ_CC ?= clang
 F := build/fuzz
@@ -20,7 +21,7 @@ FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 FUZZ_CFLAGS := $(FUZZ_FLAGS) -Wall -Wextra -Wno-unused-parameter -MMD -MP $(shell pkg-config --cflags $(FUZZ_PKGS))
 FUZZ_LIBS := $(shell pkg-config --libs $(FUZZ_PKGS)) -lm -pthread
 
-FUZZ_SRCS := $(sort $(wildcard src/aws/*.c src/aws/models/*.c src/util/*.c))
+FUZZ_SRCS := $(sort $(wildcard src/aws/*.c src/aws/models/*.c src/util/*.c src/policy/*.c))
 FUZZ_OBJS := $(FUZZ_SRCS:%.c=$(F)/obj/%.o)
 FUZZ_TARGETS := $(patsubst fuzz/%.c,$(F)/%,$(sort $(wildcard fuzz/fuzz_*.c)))
 
