@@ -341,12 +341,18 @@ static int compile_resource(struct cstate *cs, const char *s, size_t len, void *
 			return C_ERR;
 	{
 		/* The resource type prefix (up to the first '/' or ':') allows no wildcards: it is matched literally. S3
-		 * bucket and object ARNs (no region, no account) have none. */
+		 * bucket and object ARNs (no region, no account) have none, and it ends before any ${variable} (whose
+		 * key has a ':' of its own: "arn:aws:sqs:us-east-2:*:${aws:username}-queue" has no prefix). */
 		const char *res = seg[5];
-		size_t rlen = seglen[5], split = 0;
+		size_t rlen = seglen[5], split = 0, lim = rlen;
 		bool s3 = seglen[2] == 2 && memcmp(seg[2], "s3", 2) == 0 && seglen[3] == 0 && seglen[4] == 0;
+		if (cs->v2012) {
+			const char *var = memmem(res, rlen, "${", 2);
+			if (var)
+				lim = (size_t)(var - res);
+		}
 		if (!s3) {
-			const char *slash = memchr(res, '/', rlen), *colon = memchr(res, ':', rlen);
+			const char *slash = memchr(res, '/', lim), *colon = memchr(res, ':', lim);
 			const char *first = slash && colon ? (slash < colon ? slash : colon) : (slash ? slash : colon);
 			if (first)
 				split = (size_t)(first - res) + 1;

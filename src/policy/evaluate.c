@@ -388,7 +388,8 @@ enum policy_decision policy_evaluate(const struct policy_request *req, const str
 
 	/* ---- the core grant ---- */
 	if (set->session && sess.result != A_ALLOWED &&
-	    !(sess.result == A_IMPLICIT && same_account && is_role_session(req->principal) && res.result == A_ALLOWED &&
+	    !(sess.result == A_IMPLICIT && same_account &&
+	      (is_role_session(req->principal) || is_federated_user(req->principal)) && res.result == A_ALLOWED &&
 	      res.named_allow)) {
 		/* A session policy limits the session, except for what a same-account resource policy grants to the
 		 * session's own ARN: that is added after the session was made (AWS, "Session policies"). */

@@ -162,8 +162,9 @@ def date_operator_non_date(case, match):
 
 @predicate("session-arn-in-resource-policy")
 def session_arn_in_resource_policy(case, match):
-    """A same-account role session with a session policy, and a resource policy allowing that very session ARN."""
-    if principal_kind(case) != "assumed-role" or not same_account(case):
+    """A same-account role or federated-user session with a session policy, and a resource policy allowing that very
+    session ARN."""
+    if principal_kind(case) not in ("assumed-role", "federated-user") or not same_account(case):
         return False
     if case.get("sessionPolicy") is None or case.get("resourcePolicy") is None:
         return False
@@ -175,4 +176,29 @@ def session_arn_in_resource_policy(case, match):
         aws = values(p.get("AWS", [])) if isinstance(p, dict) else []
         if who in aws:
             return True
+    return False
+
+
+@predicate("variable-at-start-of-resource-id")
+def variable_at_start_of_resource_id(case, match):
+    """A 2012-10-17 policy holds a Resource/NotResource ARN whose resource part has a ${...} before any '/' or ':'
+    of its own (the oracle cuts the resource type at the ':' inside the variable's key)."""
+    for _, doc in policies(case):
+        if doc.get("Version") != "2012-10-17":
+            continue
+        for st in statements(doc):
+            for field in ("Resource", "NotResource"):
+                for r in values(st.get(field, [])):
+                    if not isinstance(r, str) or not r.startswith("arn:"):
+                        continue
+                    parts = r.split(":", 5)
+                    if len(parts) < 6:
+                        continue
+                    rest = parts[5]
+                    var = rest.find("${")
+                    if var < 0:
+                        continue
+                    head = rest[:var]
+                    if "/" not in head and ":" not in head and re.search(r"\$\{[^}]*[:/]", rest[var:]):
+                        return True
     return False
