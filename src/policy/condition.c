@@ -240,6 +240,23 @@ static bool in_network(const struct cidr *net, const struct cidr *ip)
 
 /* ---- operators ---------------------------------------------------------------------------------------------- */
 
+/*
+ * The comparison of a Numeric or Date operator, by its offset from ...Equals: the six operators of each family come
+ * in the same order (Equals, NotEquals, LessThan, LessThanEquals, GreaterThan, GreaterThanEquals). NotEquals tests
+ * equality here; the negation is applied by the caller.
+ */
+static bool relation(int rel, double request, double policy)
+{
+	switch (rel) {
+	case 0:
+	case 1: return request == policy;
+	case 2: return request < policy;
+	case 3: return request <= policy;
+	case 4: return request > policy;
+	default: return request >= policy;
+	}
+}
+
 /* Whether s has the six ':'-separated parts of an ARN (ARN operators compare values part by part). */
 static bool looks_like_arn(const char *s, size_t len)
 {
@@ -312,14 +329,7 @@ static bool value_matches(const struct eval_ctx *ctx, int op, const struct pval 
 	case OP_NUMERIC_GREATER_THAN_EQUALS:
 		if (parse_number(v, vlen, &d) != C_OK)
 			return *usable = false;
-		switch (op) {
-		case OP_NUMERIC_EQUALS:
-		case OP_NUMERIC_NOT_EQUALS: return d == pv->num;
-		case OP_NUMERIC_LESS_THAN: return d < pv->num;
-		case OP_NUMERIC_LESS_THAN_EQUALS: return d <= pv->num;
-		case OP_NUMERIC_GREATER_THAN: return d > pv->num;
-		default: return d >= pv->num;
-		}
+		return relation(op - OP_NUMERIC_EQUALS, d, pv->num);
 	case OP_DATE_EQUALS:
 	case OP_DATE_NOT_EQUALS:
 	case OP_DATE_LESS_THAN:
@@ -328,14 +338,8 @@ static bool value_matches(const struct eval_ctx *ctx, int op, const struct pval 
 	case OP_DATE_GREATER_THAN_EQUALS:
 		if (parse_date_ms(v, vlen, &t) != C_OK)
 			return *usable = false;
-		switch (op) {
-		case OP_DATE_EQUALS:
-		case OP_DATE_NOT_EQUALS: return t == pv->date_ms;
-		case OP_DATE_LESS_THAN: return t < pv->date_ms;
-		case OP_DATE_LESS_THAN_EQUALS: return t <= pv->date_ms;
-		case OP_DATE_GREATER_THAN: return t > pv->date_ms;
-		default: return t >= pv->date_ms;
-		}
+		/* milliseconds since the epoch are exact in a double for any year AWS accepts */
+		return relation(op - OP_DATE_EQUALS, (double)t, (double)pv->date_ms);
 	case OP_IP_ADDRESS:
 	case OP_NOT_IP_ADDRESS: {
 		char buf[64];
