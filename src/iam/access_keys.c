@@ -201,3 +201,13 @@ int iam_get_access_key_last_used(struct call *c)
 	json_object_set_new(c->out, "AccessKeyLastUsed", used);
 	return C_OK;
 }
+
+static const struct action actions[] = {
+	{"iam", "CreateAccessKey", true, iam_resource_user, iam_create_access_key},
+	{"iam", "ListAccessKeys", false, iam_resource_user, iam_list_access_keys},
+	{"iam", "UpdateAccessKey", true, iam_resource_user, iam_update_access_key},
+	{"iam", "DeleteAccessKey", true, iam_resource_user, iam_delete_access_key},
+	{"iam", "GetAccessKeyLastUsed", false, iam_resource_key_owner, iam_get_access_key_last_used},
+};
+
+ACTION_TABLE(iam_access_key_actions, actions);

@@ -6,6 +6,10 @@
 
 #include "server/call.h"
 
+/* The action tables of the IAM families (see src/server/actions.c). */
+extern const struct action_table iam_user_actions;
+extern const struct action_table iam_access_key_actions;
+
 /* users.c */
 int iam_create_user(struct call *c);
 int iam_get_user(struct call *c);

@@ -218,3 +218,16 @@ int iam_list_user_tags(struct call *c)
 	snprintf(next, sizeof(next), "%d", skip + limit);
 	return iam_marker_write(c, more, next);
 }
+
+static const struct action actions[] = {
+	{"iam", "CreateUser", true, iam_resource_new_user, iam_create_user},
+	{"iam", "GetUser", false, iam_resource_user, iam_get_user},
+	{"iam", "ListUsers", false, iam_resource_users, iam_list_users},
+	{"iam", "UpdateUser", true, iam_resource_user, iam_update_user},
+	{"iam", "DeleteUser", true, iam_resource_user, iam_delete_user},
+	{"iam", "TagUser", true, iam_resource_user, iam_tag_user},
+	{"iam", "UntagUser", true, iam_resource_user, iam_untag_user},
+	{"iam", "ListUserTags", false, iam_resource_user, iam_list_user_tags},
+};
+
+ACTION_TABLE(iam_user_actions, actions);

@@ -2,7 +2,8 @@
  * actions.c - the table of every action rolegate serves: whether it writes, what it acts on, who runs it.
  *
  * Adding an action: add "service Operation" to tools/operations.txt, run tools/gen-models.py, write the handler in
- * src/<service>/, and add its line here.
+ * src/<service>/<family>.c and add its line to that file's table (a new family: its table goes in the list below
+ * and its extern in iam/iam.h, sts/sts.h or orgs/orgs.h).
  */
 #include <stddef.h>
 #include <string.h>
@@ -12,32 +13,21 @@
 #include "sts/sts.h"
 #include "util/common.h"
 
-static const struct action actions[] = {
-	/* IAM users */
-	{"iam", "CreateUser", true, iam_resource_new_user, iam_create_user},
-	{"iam", "GetUser", false, iam_resource_user, iam_get_user},
-	{"iam", "ListUsers", false, iam_resource_users, iam_list_users},
-	{"iam", "UpdateUser", true, iam_resource_user, iam_update_user},
-	{"iam", "DeleteUser", true, iam_resource_user, iam_delete_user},
-	{"iam", "TagUser", true, iam_resource_user, iam_tag_user},
-	{"iam", "UntagUser", true, iam_resource_user, iam_untag_user},
-	{"iam", "ListUserTags", false, iam_resource_user, iam_list_user_tags},
-	/* IAM access keys */
-	{"iam", "CreateAccessKey", true, iam_resource_user, iam_create_access_key},
-	{"iam", "ListAccessKeys", false, iam_resource_user, iam_list_access_keys},
-	{"iam", "UpdateAccessKey", true, iam_resource_user, iam_update_access_key},
-	{"iam", "DeleteAccessKey", true, iam_resource_user, iam_delete_access_key},
-	{"iam", "GetAccessKeyLastUsed", false, iam_resource_key_owner, iam_get_access_key_last_used},
-	/* STS */
-	{"sts", "GetCallerIdentity", false, sts_resource_any, sts_get_caller_identity},
-	{"sts", "GetAccessKeyInfo", false, sts_resource_any, sts_get_access_key_info},
+/* Every family's table (each defined beside its handlers). */
+static const struct action_table *const tables[] = {
+	&iam_user_actions,
+	&iam_access_key_actions,
+	&sts_identity_actions,
 };
 
 const struct action *action_find(const char *service, const char *name)
 {
-	for (size_t i = 0; i < ARRAY_LEN(actions); i++)
-		if (strcmp(actions[i].service, service) == 0 && strcmp(actions[i].name, name) == 0)
-			return &actions[i];
+	for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+		for (size_t i = 0; i < tables[t]->n; i++) {
+			const struct action *a = &tables[t]->actions[i];
+			if (strcmp(a->service, service) == 0 && strcmp(a->name, name) == 0)
+				return a;
+		}
 	return NULL;
 }
 

@@ -54,6 +54,14 @@ struct call {
 /* Prepares a call for one request without clearing its kilobytes of buffers. */
 void call_init(struct call *c);
 
+/* A family's actions: each src/<service>/<family>.c defines one, and src/server/actions.c lists them all. */
+struct action_table {
+	const struct action *actions;
+	size_t n;
+};
+
+#define ACTION_TABLE(name, array) const struct action_table name = {array, sizeof(array) / sizeof((array)[0])}
+
 /* The action table (src/server/actions.c). NULL when rolegate does not serve service:name. */
 const struct action *action_find(const char *service, const char *name);
 

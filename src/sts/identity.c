@@ -40,3 +40,10 @@ int sts_get_access_key_info(struct call *c)
 	json_object_set_new(c->out, "Account", json_string(account));
 	return C_OK;
 }
+
+static const struct action actions[] = {
+	{"sts", "GetCallerIdentity", false, sts_resource_any, sts_get_caller_identity},
+	{"sts", "GetAccessKeyInfo", false, sts_resource_any, sts_get_access_key_info},
+};
+
+ACTION_TABLE(sts_identity_actions, actions);

@@ -6,6 +6,8 @@
 
 #include "server/call.h"
 
+extern const struct action_table sts_identity_actions;
+
 /* identity.c */
 int sts_get_caller_identity(struct call *c);
 int sts_get_access_key_info(struct call *c);

@@ -53,6 +53,216 @@ static const struct shape s_GetAccessKeyLastUsedRequest;
 static const struct shape s_stringType;
 static const struct shape s_AccessKeyLastUsed;
 static const struct shape s_GetAccessKeyLastUsedResponse;
+static const struct shape s_ListSigningCertificatesRequest;
+static const struct shape s_certificateIdType;
+static const struct shape s_certificateBodyType;
+static const struct shape s_SigningCertificate;
+static const struct shape s_certificateListType;
+static const struct shape s_ListSigningCertificatesResponse;
+static const struct shape s_ListSSHPublicKeysRequest;
+static const struct shape s_publicKeyIdType;
+static const struct shape s_SSHPublicKeyMetadata;
+static const struct shape s_SSHPublicKeyListType;
+static const struct shape s_ListSSHPublicKeysResponse;
+static const struct shape s_serviceName;
+static const struct shape s_allUsers;
+static const struct shape s_ListServiceSpecificCredentialsRequest;
+static const struct shape s_serviceUserName;
+static const struct shape s_serviceCredentialAlias;
+static const struct shape s_serviceSpecificCredentialId;
+static const struct shape s_ServiceSpecificCredentialMetadata;
+static const struct shape s_ServiceSpecificCredentialsListType;
+static const struct shape s_ListServiceSpecificCredentialsResponse;
+static const struct shape s_PutUserPermissionsBoundaryRequest;
+static const struct shape s_DeleteUserPermissionsBoundaryRequest;
+static const struct shape s_groupNameType;
+static const struct shape s_CreateGroupRequest;
+static const struct shape s_Group;
+static const struct shape s_CreateGroupResponse;
+static const struct shape s_GetGroupRequest;
+static const struct shape s_GetGroupResponse;
+static const struct shape s_UpdateGroupRequest;
+static const struct shape s_DeleteGroupRequest;
+static const struct shape s_ListGroupsRequest;
+static const struct shape s_groupListType;
+static const struct shape s_ListGroupsResponse;
+static const struct shape s_AddUserToGroupRequest;
+static const struct shape s_RemoveUserFromGroupRequest;
+static const struct shape s_ListGroupsForUserRequest;
+static const struct shape s_ListGroupsForUserResponse;
+static const struct shape s_roleNameType;
+static const struct shape s_policyDocumentType;
+static const struct shape s_roleDescriptionType;
+static const struct shape s_roleMaxSessionDurationType;
+static const struct shape s_CreateRoleRequest;
+static const struct shape s_RoleLastUsed;
+static const struct shape s_Role;
+static const struct shape s_CreateRoleResponse;
+static const struct shape s_GetRoleRequest;
+static const struct shape s_GetRoleResponse;
+static const struct shape s_ListRolesRequest;
+static const struct shape s_roleListType;
+static const struct shape s_ListRolesResponse;
+static const struct shape s_UpdateRoleRequest;
+static const struct shape s_UpdateRoleResponse;
+static const struct shape s_UpdateRoleDescriptionRequest;
+static const struct shape s_UpdateRoleDescriptionResponse;
+static const struct shape s_UpdateAssumeRolePolicyRequest;
+static const struct shape s_DeleteRoleRequest;
+static const struct shape s_PutRolePermissionsBoundaryRequest;
+static const struct shape s_DeleteRolePermissionsBoundaryRequest;
+static const struct shape s_TagRoleRequest;
+static const struct shape s_UntagRoleRequest;
+static const struct shape s_ListRoleTagsRequest;
+static const struct shape s_ListRoleTagsResponse;
+static const struct shape s_policyNameType;
+static const struct shape s_PutUserPolicyRequest;
+static const struct shape s_GetUserPolicyRequest;
+static const struct shape s_GetUserPolicyResponse;
+static const struct shape s_ListUserPoliciesRequest;
+static const struct shape s_policyNameListType;
+static const struct shape s_ListUserPoliciesResponse;
+static const struct shape s_DeleteUserPolicyRequest;
+static const struct shape s_PutGroupPolicyRequest;
+static const struct shape s_GetGroupPolicyRequest;
+static const struct shape s_GetGroupPolicyResponse;
+static const struct shape s_ListGroupPoliciesRequest;
+static const struct shape s_ListGroupPoliciesResponse;
+static const struct shape s_DeleteGroupPolicyRequest;
+static const struct shape s_PutRolePolicyRequest;
+static const struct shape s_GetRolePolicyRequest;
+static const struct shape s_GetRolePolicyResponse;
+static const struct shape s_ListRolePoliciesRequest;
+static const struct shape s_ListRolePoliciesResponse;
+static const struct shape s_DeleteRolePolicyRequest;
+static const struct shape s_policyPathType;
+static const struct shape s_policyDescriptionType;
+static const struct shape s_CreatePolicyRequest;
+static const struct shape s_policyVersionIdType;
+static const struct shape s_attachmentCountType;
+static const struct shape s_Policy;
+static const struct shape s_CreatePolicyResponse;
+static const struct shape s_GetPolicyRequest;
+static const struct shape s_GetPolicyResponse;
+static const struct shape s_policyScopeType;
+static const struct shape s_PolicyUsageType;
+static const struct shape s_ListPoliciesRequest;
+static const struct shape s_policyListType;
+static const struct shape s_ListPoliciesResponse;
+static const struct shape s_DeletePolicyRequest;
+static const struct shape s_CreatePolicyVersionRequest;
+static const struct shape s_PolicyVersion;
+static const struct shape s_CreatePolicyVersionResponse;
+static const struct shape s_GetPolicyVersionRequest;
+static const struct shape s_GetPolicyVersionResponse;
+static const struct shape s_ListPolicyVersionsRequest;
+static const struct shape s_policyDocumentVersionListType;
+static const struct shape s_ListPolicyVersionsResponse;
+static const struct shape s_DeletePolicyVersionRequest;
+static const struct shape s_SetDefaultPolicyVersionRequest;
+static const struct shape s_TagPolicyRequest;
+static const struct shape s_UntagPolicyRequest;
+static const struct shape s_ListPolicyTagsRequest;
+static const struct shape s_ListPolicyTagsResponse;
+static const struct shape s_EntityType;
+static const struct shape s_ListEntitiesForPolicyRequest;
+static const struct shape s_PolicyGroup;
+static const struct shape s_PolicyGroupListType;
+static const struct shape s_PolicyUser;
+static const struct shape s_PolicyUserListType;
+static const struct shape s_PolicyRole;
+static const struct shape s_PolicyRoleListType;
+static const struct shape s_ListEntitiesForPolicyResponse;
+static const struct shape s_AttachUserPolicyRequest;
+static const struct shape s_DetachUserPolicyRequest;
+static const struct shape s_ListAttachedUserPoliciesRequest;
+static const struct shape s_AttachedPolicy;
+static const struct shape s_attachedPoliciesListType;
+static const struct shape s_ListAttachedUserPoliciesResponse;
+static const struct shape s_AttachGroupPolicyRequest;
+static const struct shape s_DetachGroupPolicyRequest;
+static const struct shape s_ListAttachedGroupPoliciesRequest;
+static const struct shape s_ListAttachedGroupPoliciesResponse;
+static const struct shape s_AttachRolePolicyRequest;
+static const struct shape s_DetachRolePolicyRequest;
+static const struct shape s_ListAttachedRolePoliciesRequest;
+static const struct shape s_ListAttachedRolePoliciesResponse;
+static const struct shape s_instanceProfileNameType;
+static const struct shape s_CreateInstanceProfileRequest;
+static const struct shape s_InstanceProfile;
+static const struct shape s_CreateInstanceProfileResponse;
+static const struct shape s_GetInstanceProfileRequest;
+static const struct shape s_GetInstanceProfileResponse;
+static const struct shape s_DeleteInstanceProfileRequest;
+static const struct shape s_AddRoleToInstanceProfileRequest;
+static const struct shape s_RemoveRoleFromInstanceProfileRequest;
+static const struct shape s_ListInstanceProfilesRequest;
+static const struct shape s_instanceProfileListType;
+static const struct shape s_ListInstanceProfilesResponse;
+static const struct shape s_ListInstanceProfilesForRoleRequest;
+static const struct shape s_ListInstanceProfilesForRoleResponse;
+static const struct shape s_passwordType;
+static const struct shape s_CreateLoginProfileRequest;
+static const struct shape s_LoginProfile;
+static const struct shape s_CreateLoginProfileResponse;
+static const struct shape s_GetLoginProfileRequest;
+static const struct shape s_GetLoginProfileResponse;
+static const struct shape s_booleanObjectType;
+static const struct shape s_UpdateLoginProfileRequest;
+static const struct shape s_DeleteLoginProfileRequest;
+static const struct shape s_minimumPasswordLengthType;
+static const struct shape s_maxPasswordAgeType;
+static const struct shape s_passwordReusePreventionType;
+static const struct shape s_UpdateAccountPasswordPolicyRequest;
+static const struct shape s_PasswordPolicy;
+static const struct shape s_GetAccountPasswordPolicyResponse;
+static const struct shape s_virtualMFADeviceName;
+static const struct shape s_CreateVirtualMFADeviceRequest;
+static const struct shape s_serialNumberType;
+static const struct shape s_BootstrapDatum;
+static const struct shape s_VirtualMFADevice;
+static const struct shape s_CreateVirtualMFADeviceResponse;
+static const struct shape s_authenticationCodeType;
+static const struct shape s_EnableMFADeviceRequest;
+static const struct shape s_DeactivateMFADeviceRequest;
+static const struct shape s_DeleteVirtualMFADeviceRequest;
+static const struct shape s_ListMFADevicesRequest;
+static const struct shape s_MFADevice;
+static const struct shape s_mfaDeviceListType;
+static const struct shape s_ListMFADevicesResponse;
+static const struct shape s_assignmentStatusType;
+static const struct shape s_ListVirtualMFADevicesRequest;
+static const struct shape s_virtualMFADeviceListType;
+static const struct shape s_ListVirtualMFADevicesResponse;
+static const struct shape s_ResyncMFADeviceRequest;
+static const struct shape s_TagMFADeviceRequest;
+static const struct shape s_UntagMFADeviceRequest;
+static const struct shape s_ListMFADeviceTagsRequest;
+static const struct shape s_ListMFADeviceTagsResponse;
+static const struct shape s_accountAliasType;
+static const struct shape s_CreateAccountAliasRequest;
+static const struct shape s_DeleteAccountAliasRequest;
+static const struct shape s_ListAccountAliasesRequest;
+static const struct shape s_accountAliasListType;
+static const struct shape s_ListAccountAliasesResponse;
+static const struct shape s_summaryKeyType;
+static const struct shape s_summaryValueType;
+static const struct shape s_summaryMapType;
+static const struct shape s_GetAccountSummaryResponse;
+static const struct shape s_entityListType;
+static const struct shape s_GetAccountAuthorizationDetailsRequest;
+static const struct shape s_PolicyDetail;
+static const struct shape s_policyDetailListType;
+static const struct shape s_groupNameListType;
+static const struct shape s_UserDetail;
+static const struct shape s_userDetailListType;
+static const struct shape s_GroupDetail;
+static const struct shape s_groupDetailListType;
+static const struct shape s_RoleDetail;
+static const struct shape s_roleDetailListType;
+static const struct shape s_ManagedPolicyDetail;
+static const struct shape s_ManagedPolicyDetailListType;
+static const struct shape s_GetAccountAuthorizationDetailsResponse;
 
 static const char *const patterns[] = {
 	"(\\x{002F})|(\\x{002F}[\\x{0021}-\\x{007E}]+\\x{002F})",
@@ -62,6 +272,14 @@ static const char *const patterns[] = {
 	"[\\w]+",
 	"\\x{002F}[\\x{0021}-\\x{007F}]*",
 	"[\\x{0020}-\\x{00FF}]+",
+	"[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{00FF}]+",
+	"[\\w+=,.@-]*",
+	"[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{007E}\\x{00A1}-\\x{00FF}]*",
+	"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/",
+	"v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
+	"[\\w+=/:,.@-]+",
+	"[\\d]+",
+	"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
 };
 
 /* The same patterns as the model writes them: AWS quotes these in validation messages. */
@@ -73,6 +291,14 @@ static const char *const pattern_sources[] = {
 	"[\\w]+",
 	"\\u002F[\\u0021-\\u007F]*",
 	"[\\u0020-\\u00FF]+",
+	"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+	"[\\w+=,.@-]*",
+	"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
+	"((/[A-Za-z0-9\\.,\\+@=_-]+)*)/",
+	"v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
+	"[\\w+=/:,.@-]+",
+	"[\\d]+",
+	"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
 };
 
 static const struct shape_member s_Tag_members[] = {
@@ -195,6 +421,770 @@ static const struct shape_member s_AccessKeyLastUsed_members[] = {
 static const struct shape_member s_GetAccessKeyLastUsedResponse_members[] = {
 	{"UserName", NULL, &s_existingUserNameType, false},
 	{"AccessKeyLastUsed", NULL, &s_AccessKeyLastUsed, false},
+};
+static const struct shape_member s_ListSigningCertificatesRequest_members[] = {
+	{"UserName", NULL, &s_existingUserNameType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_SigningCertificate_members[] = {
+	{"UserName", NULL, &s_userNameType, true},
+	{"CertificateId", NULL, &s_certificateIdType, true},
+	{"CertificateBody", NULL, &s_certificateBodyType, true},
+	{"Status", NULL, &s_statusType, true},
+	{"UploadDate", NULL, &s_dateType, false},
+};
+static const struct shape_member s_ListSigningCertificatesResponse_members[] = {
+	{"Certificates", NULL, &s_certificateListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_ListSSHPublicKeysRequest_members[] = {
+	{"UserName", NULL, &s_userNameType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_SSHPublicKeyMetadata_members[] = {
+	{"UserName", NULL, &s_userNameType, true},
+	{"SSHPublicKeyId", NULL, &s_publicKeyIdType, true},
+	{"Status", NULL, &s_statusType, true},
+	{"UploadDate", NULL, &s_dateType, true},
+};
+static const struct shape_member s_ListSSHPublicKeysResponse_members[] = {
+	{"SSHPublicKeys", NULL, &s_SSHPublicKeyListType, false},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_ListServiceSpecificCredentialsRequest_members[] = {
+	{"UserName", NULL, &s_userNameType, false},
+	{"ServiceName", NULL, &s_serviceName, false},
+	{"AllUsers", NULL, &s_allUsers, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ServiceSpecificCredentialMetadata_members[] = {
+	{"UserName", NULL, &s_userNameType, true},
+	{"Status", NULL, &s_statusType, true},
+	{"ServiceUserName", NULL, &s_serviceUserName, false},
+	{"ServiceCredentialAlias", NULL, &s_serviceCredentialAlias, false},
+	{"CreateDate", NULL, &s_dateType, true},
+	{"ExpirationDate", NULL, &s_dateType, false},
+	{"ServiceSpecificCredentialId", NULL, &s_serviceSpecificCredentialId, true},
+	{"ServiceName", NULL, &s_serviceName, true},
+};
+static const struct shape_member s_ListServiceSpecificCredentialsResponse_members[] = {
+	{"ServiceSpecificCredentials", NULL, &s_ServiceSpecificCredentialsListType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+	{"IsTruncated", NULL, &s_booleanType, false},
+};
+static const struct shape_member s_PutUserPermissionsBoundaryRequest_members[] = {
+	{"UserName", NULL, &s_userNameType, true},
+	{"PermissionsBoundary", NULL, &s_arnType, true},
+};
+static const struct shape_member s_DeleteUserPermissionsBoundaryRequest_members[] = {
+	{"UserName", NULL, &s_userNameType, true},
+};
+static const struct shape_member s_CreateGroupRequest_members[] = {
+	{"Path", NULL, &s_pathType, false},
+	{"GroupName", NULL, &s_groupNameType, true},
+};
+static const struct shape_member s_Group_members[] = {
+	{"Path", NULL, &s_pathType, true},
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"GroupId", NULL, &s_idType, true},
+	{"Arn", NULL, &s_arnType, true},
+	{"CreateDate", NULL, &s_dateType, true},
+};
+static const struct shape_member s_CreateGroupResponse_members[] = {
+	{"Group", NULL, &s_Group, true},
+};
+static const struct shape_member s_GetGroupRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_GetGroupResponse_members[] = {
+	{"Group", NULL, &s_Group, true},
+	{"Users", NULL, &s_userListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_UpdateGroupRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"NewPath", NULL, &s_pathType, false},
+	{"NewGroupName", NULL, &s_groupNameType, false},
+};
+static const struct shape_member s_DeleteGroupRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+};
+static const struct shape_member s_ListGroupsRequest_members[] = {
+	{"PathPrefix", NULL, &s_pathPrefixType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListGroupsResponse_members[] = {
+	{"Groups", NULL, &s_groupListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_AddUserToGroupRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"UserName", NULL, &s_existingUserNameType, true},
+};
+static const struct shape_member s_RemoveUserFromGroupRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"UserName", NULL, &s_existingUserNameType, true},
+};
+static const struct shape_member s_ListGroupsForUserRequest_members[] = {
+	{"UserName", NULL, &s_existingUserNameType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListGroupsForUserResponse_members[] = {
+	{"Groups", NULL, &s_groupListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_CreateRoleRequest_members[] = {
+	{"Path", NULL, &s_pathType, false},
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"AssumeRolePolicyDocument", NULL, &s_policyDocumentType, true},
+	{"Description", NULL, &s_roleDescriptionType, false},
+	{"MaxSessionDuration", NULL, &s_roleMaxSessionDurationType, false},
+	{"PermissionsBoundary", NULL, &s_arnType, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_RoleLastUsed_members[] = {
+	{"LastUsedDate", NULL, &s_dateType, false},
+	{"Region", NULL, &s_stringType, false},
+};
+static const struct shape_member s_Role_members[] = {
+	{"Path", NULL, &s_pathType, true},
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"RoleId", NULL, &s_idType, true},
+	{"Arn", NULL, &s_arnType, true},
+	{"CreateDate", NULL, &s_dateType, true},
+	{"AssumeRolePolicyDocument", NULL, &s_policyDocumentType, false},
+	{"Description", NULL, &s_roleDescriptionType, false},
+	{"MaxSessionDuration", NULL, &s_roleMaxSessionDurationType, false},
+	{"PermissionsBoundary", NULL, &s_AttachedPermissionsBoundary, false},
+	{"Tags", NULL, &s_tagListType, false},
+	{"RoleLastUsed", NULL, &s_RoleLastUsed, false},
+};
+static const struct shape_member s_CreateRoleResponse_members[] = {
+	{"Role", NULL, &s_Role, true},
+};
+static const struct shape_member s_GetRoleRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+};
+static const struct shape_member s_GetRoleResponse_members[] = {
+	{"Role", NULL, &s_Role, true},
+};
+static const struct shape_member s_ListRolesRequest_members[] = {
+	{"PathPrefix", NULL, &s_pathPrefixType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListRolesResponse_members[] = {
+	{"Roles", NULL, &s_roleListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_UpdateRoleRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"Description", NULL, &s_roleDescriptionType, false},
+	{"MaxSessionDuration", NULL, &s_roleMaxSessionDurationType, false},
+};
+static const struct shape_member s_UpdateRoleResponse_members[] = {
+	{NULL, NULL, NULL, false},
+};
+static const struct shape_member s_UpdateRoleDescriptionRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"Description", NULL, &s_roleDescriptionType, true},
+};
+static const struct shape_member s_UpdateRoleDescriptionResponse_members[] = {
+	{"Role", NULL, &s_Role, false},
+};
+static const struct shape_member s_UpdateAssumeRolePolicyRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"PolicyDocument", NULL, &s_policyDocumentType, true},
+};
+static const struct shape_member s_DeleteRoleRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+};
+static const struct shape_member s_PutRolePermissionsBoundaryRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"PermissionsBoundary", NULL, &s_arnType, true},
+};
+static const struct shape_member s_DeleteRolePermissionsBoundaryRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+};
+static const struct shape_member s_TagRoleRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"Tags", NULL, &s_tagListType, true},
+};
+static const struct shape_member s_UntagRoleRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"TagKeys", NULL, &s_tagKeyListType, true},
+};
+static const struct shape_member s_ListRoleTagsRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListRoleTagsResponse_members[] = {
+	{"Tags", NULL, &s_tagListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_PutUserPolicyRequest_members[] = {
+	{"UserName", NULL, &s_existingUserNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+	{"PolicyDocument", NULL, &s_policyDocumentType, true},
+};
+static const struct shape_member s_GetUserPolicyRequest_members[] = {
+	{"UserName", NULL, &s_existingUserNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+};
+static const struct shape_member s_GetUserPolicyResponse_members[] = {
+	{"UserName", NULL, &s_existingUserNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+	{"PolicyDocument", NULL, &s_policyDocumentType, true},
+};
+static const struct shape_member s_ListUserPoliciesRequest_members[] = {
+	{"UserName", NULL, &s_existingUserNameType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListUserPoliciesResponse_members[] = {
+	{"PolicyNames", NULL, &s_policyNameListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_DeleteUserPolicyRequest_members[] = {
+	{"UserName", NULL, &s_existingUserNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+};
+static const struct shape_member s_PutGroupPolicyRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+	{"PolicyDocument", NULL, &s_policyDocumentType, true},
+};
+static const struct shape_member s_GetGroupPolicyRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+};
+static const struct shape_member s_GetGroupPolicyResponse_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+	{"PolicyDocument", NULL, &s_policyDocumentType, true},
+};
+static const struct shape_member s_ListGroupPoliciesRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListGroupPoliciesResponse_members[] = {
+	{"PolicyNames", NULL, &s_policyNameListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_DeleteGroupPolicyRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+};
+static const struct shape_member s_PutRolePolicyRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+	{"PolicyDocument", NULL, &s_policyDocumentType, true},
+};
+static const struct shape_member s_GetRolePolicyRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+};
+static const struct shape_member s_GetRolePolicyResponse_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+	{"PolicyDocument", NULL, &s_policyDocumentType, true},
+};
+static const struct shape_member s_ListRolePoliciesRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListRolePoliciesResponse_members[] = {
+	{"PolicyNames", NULL, &s_policyNameListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_DeleteRolePolicyRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"PolicyName", NULL, &s_policyNameType, true},
+};
+static const struct shape_member s_CreatePolicyRequest_members[] = {
+	{"PolicyName", NULL, &s_policyNameType, true},
+	{"Path", NULL, &s_policyPathType, false},
+	{"PolicyDocument", NULL, &s_policyDocumentType, true},
+	{"Description", NULL, &s_policyDescriptionType, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_Policy_members[] = {
+	{"PolicyName", NULL, &s_policyNameType, false},
+	{"PolicyId", NULL, &s_idType, false},
+	{"Arn", NULL, &s_arnType, false},
+	{"Path", NULL, &s_policyPathType, false},
+	{"DefaultVersionId", NULL, &s_policyVersionIdType, false},
+	{"AttachmentCount", NULL, &s_attachmentCountType, false},
+	{"PermissionsBoundaryUsageCount", NULL, &s_attachmentCountType, false},
+	{"IsAttachable", NULL, &s_booleanType, false},
+	{"Description", NULL, &s_policyDescriptionType, false},
+	{"CreateDate", NULL, &s_dateType, false},
+	{"UpdateDate", NULL, &s_dateType, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_CreatePolicyResponse_members[] = {
+	{"Policy", NULL, &s_Policy, false},
+};
+static const struct shape_member s_GetPolicyRequest_members[] = {
+	{"PolicyArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_GetPolicyResponse_members[] = {
+	{"Policy", NULL, &s_Policy, false},
+};
+static const char *const s_policyScopeType_enum[] = {"All", "AWS", "Local", NULL};
+static const char *const s_PolicyUsageType_enum[] = {"PermissionsPolicy", "PermissionsBoundary", NULL};
+static const struct shape_member s_ListPoliciesRequest_members[] = {
+	{"Scope", NULL, &s_policyScopeType, false},
+	{"OnlyAttached", NULL, &s_booleanType, false},
+	{"PathPrefix", NULL, &s_policyPathType, false},
+	{"PolicyUsageFilter", NULL, &s_PolicyUsageType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListPoliciesResponse_members[] = {
+	{"Policies", NULL, &s_policyListType, false},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_DeletePolicyRequest_members[] = {
+	{"PolicyArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_CreatePolicyVersionRequest_members[] = {
+	{"PolicyArn", NULL, &s_arnType, true},
+	{"PolicyDocument", NULL, &s_policyDocumentType, true},
+	{"SetAsDefault", NULL, &s_booleanType, false},
+};
+static const struct shape_member s_PolicyVersion_members[] = {
+	{"Document", NULL, &s_policyDocumentType, false},
+	{"VersionId", NULL, &s_policyVersionIdType, false},
+	{"IsDefaultVersion", NULL, &s_booleanType, false},
+	{"CreateDate", NULL, &s_dateType, false},
+};
+static const struct shape_member s_CreatePolicyVersionResponse_members[] = {
+	{"PolicyVersion", NULL, &s_PolicyVersion, false},
+};
+static const struct shape_member s_GetPolicyVersionRequest_members[] = {
+	{"PolicyArn", NULL, &s_arnType, true},
+	{"VersionId", NULL, &s_policyVersionIdType, true},
+};
+static const struct shape_member s_GetPolicyVersionResponse_members[] = {
+	{"PolicyVersion", NULL, &s_PolicyVersion, false},
+};
+static const struct shape_member s_ListPolicyVersionsRequest_members[] = {
+	{"PolicyArn", NULL, &s_arnType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListPolicyVersionsResponse_members[] = {
+	{"Versions", NULL, &s_policyDocumentVersionListType, false},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_DeletePolicyVersionRequest_members[] = {
+	{"PolicyArn", NULL, &s_arnType, true},
+	{"VersionId", NULL, &s_policyVersionIdType, true},
+};
+static const struct shape_member s_SetDefaultPolicyVersionRequest_members[] = {
+	{"PolicyArn", NULL, &s_arnType, true},
+	{"VersionId", NULL, &s_policyVersionIdType, true},
+};
+static const struct shape_member s_TagPolicyRequest_members[] = {
+	{"PolicyArn", NULL, &s_arnType, true},
+	{"Tags", NULL, &s_tagListType, true},
+};
+static const struct shape_member s_UntagPolicyRequest_members[] = {
+	{"PolicyArn", NULL, &s_arnType, true},
+	{"TagKeys", NULL, &s_tagKeyListType, true},
+};
+static const struct shape_member s_ListPolicyTagsRequest_members[] = {
+	{"PolicyArn", NULL, &s_arnType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListPolicyTagsResponse_members[] = {
+	{"Tags", NULL, &s_tagListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const char *const s_EntityType_enum[] = {"User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy", NULL};
+static const struct shape_member s_ListEntitiesForPolicyRequest_members[] = {
+	{"PolicyArn", NULL, &s_arnType, true},
+	{"EntityFilter", NULL, &s_EntityType, false},
+	{"PathPrefix", NULL, &s_pathType, false},
+	{"PolicyUsageFilter", NULL, &s_PolicyUsageType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_PolicyGroup_members[] = {
+	{"GroupName", NULL, &s_groupNameType, false},
+	{"GroupId", NULL, &s_idType, false},
+};
+static const struct shape_member s_PolicyUser_members[] = {
+	{"UserName", NULL, &s_userNameType, false},
+	{"UserId", NULL, &s_idType, false},
+};
+static const struct shape_member s_PolicyRole_members[] = {
+	{"RoleName", NULL, &s_roleNameType, false},
+	{"RoleId", NULL, &s_idType, false},
+};
+static const struct shape_member s_ListEntitiesForPolicyResponse_members[] = {
+	{"PolicyGroups", NULL, &s_PolicyGroupListType, false},
+	{"PolicyUsers", NULL, &s_PolicyUserListType, false},
+	{"PolicyRoles", NULL, &s_PolicyRoleListType, false},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_AttachUserPolicyRequest_members[] = {
+	{"UserName", NULL, &s_userNameType, true},
+	{"PolicyArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_DetachUserPolicyRequest_members[] = {
+	{"UserName", NULL, &s_userNameType, true},
+	{"PolicyArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_ListAttachedUserPoliciesRequest_members[] = {
+	{"UserName", NULL, &s_userNameType, true},
+	{"PathPrefix", NULL, &s_policyPathType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_AttachedPolicy_members[] = {
+	{"PolicyName", NULL, &s_policyNameType, false},
+	{"PolicyArn", NULL, &s_arnType, false},
+};
+static const struct shape_member s_ListAttachedUserPoliciesResponse_members[] = {
+	{"AttachedPolicies", NULL, &s_attachedPoliciesListType, false},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_AttachGroupPolicyRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"PolicyArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_DetachGroupPolicyRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"PolicyArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_ListAttachedGroupPoliciesRequest_members[] = {
+	{"GroupName", NULL, &s_groupNameType, true},
+	{"PathPrefix", NULL, &s_policyPathType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListAttachedGroupPoliciesResponse_members[] = {
+	{"AttachedPolicies", NULL, &s_attachedPoliciesListType, false},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_AttachRolePolicyRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"PolicyArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_DetachRolePolicyRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"PolicyArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_ListAttachedRolePoliciesRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"PathPrefix", NULL, &s_policyPathType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListAttachedRolePoliciesResponse_members[] = {
+	{"AttachedPolicies", NULL, &s_attachedPoliciesListType, false},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_CreateInstanceProfileRequest_members[] = {
+	{"InstanceProfileName", NULL, &s_instanceProfileNameType, true},
+	{"Path", NULL, &s_pathType, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_InstanceProfile_members[] = {
+	{"Path", NULL, &s_pathType, true},
+	{"InstanceProfileName", NULL, &s_instanceProfileNameType, true},
+	{"InstanceProfileId", NULL, &s_idType, true},
+	{"Arn", NULL, &s_arnType, true},
+	{"CreateDate", NULL, &s_dateType, true},
+	{"Roles", NULL, &s_roleListType, true},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_CreateInstanceProfileResponse_members[] = {
+	{"InstanceProfile", NULL, &s_InstanceProfile, true},
+};
+static const struct shape_member s_GetInstanceProfileRequest_members[] = {
+	{"InstanceProfileName", NULL, &s_instanceProfileNameType, true},
+};
+static const struct shape_member s_GetInstanceProfileResponse_members[] = {
+	{"InstanceProfile", NULL, &s_InstanceProfile, true},
+};
+static const struct shape_member s_DeleteInstanceProfileRequest_members[] = {
+	{"InstanceProfileName", NULL, &s_instanceProfileNameType, true},
+};
+static const struct shape_member s_AddRoleToInstanceProfileRequest_members[] = {
+	{"InstanceProfileName", NULL, &s_instanceProfileNameType, true},
+	{"RoleName", NULL, &s_roleNameType, true},
+};
+static const struct shape_member s_RemoveRoleFromInstanceProfileRequest_members[] = {
+	{"InstanceProfileName", NULL, &s_instanceProfileNameType, true},
+	{"RoleName", NULL, &s_roleNameType, true},
+};
+static const struct shape_member s_ListInstanceProfilesRequest_members[] = {
+	{"PathPrefix", NULL, &s_pathPrefixType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListInstanceProfilesResponse_members[] = {
+	{"InstanceProfiles", NULL, &s_instanceProfileListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_ListInstanceProfilesForRoleRequest_members[] = {
+	{"RoleName", NULL, &s_roleNameType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListInstanceProfilesForRoleResponse_members[] = {
+	{"InstanceProfiles", NULL, &s_instanceProfileListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_CreateLoginProfileRequest_members[] = {
+	{"UserName", NULL, &s_userNameType, false},
+	{"Password", NULL, &s_passwordType, false},
+	{"PasswordResetRequired", NULL, &s_booleanType, false},
+};
+static const struct shape_member s_LoginProfile_members[] = {
+	{"UserName", NULL, &s_userNameType, true},
+	{"CreateDate", NULL, &s_dateType, true},
+	{"PasswordResetRequired", NULL, &s_booleanType, false},
+};
+static const struct shape_member s_CreateLoginProfileResponse_members[] = {
+	{"LoginProfile", NULL, &s_LoginProfile, true},
+};
+static const struct shape_member s_GetLoginProfileRequest_members[] = {
+	{"UserName", NULL, &s_userNameType, false},
+};
+static const struct shape_member s_GetLoginProfileResponse_members[] = {
+	{"LoginProfile", NULL, &s_LoginProfile, true},
+};
+static const struct shape_member s_UpdateLoginProfileRequest_members[] = {
+	{"UserName", NULL, &s_userNameType, true},
+	{"Password", NULL, &s_passwordType, false},
+	{"PasswordResetRequired", NULL, &s_booleanObjectType, false},
+};
+static const struct shape_member s_DeleteLoginProfileRequest_members[] = {
+	{"UserName", NULL, &s_userNameType, false},
+};
+static const struct shape_member s_UpdateAccountPasswordPolicyRequest_members[] = {
+	{"MinimumPasswordLength", NULL, &s_minimumPasswordLengthType, false},
+	{"RequireSymbols", NULL, &s_booleanType, false},
+	{"RequireNumbers", NULL, &s_booleanType, false},
+	{"RequireUppercaseCharacters", NULL, &s_booleanType, false},
+	{"RequireLowercaseCharacters", NULL, &s_booleanType, false},
+	{"AllowUsersToChangePassword", NULL, &s_booleanType, false},
+	{"MaxPasswordAge", NULL, &s_maxPasswordAgeType, false},
+	{"PasswordReusePrevention", NULL, &s_passwordReusePreventionType, false},
+	{"HardExpiry", NULL, &s_booleanObjectType, false},
+};
+static const struct shape_member s_PasswordPolicy_members[] = {
+	{"MinimumPasswordLength", NULL, &s_minimumPasswordLengthType, false},
+	{"RequireSymbols", NULL, &s_booleanType, false},
+	{"RequireNumbers", NULL, &s_booleanType, false},
+	{"RequireUppercaseCharacters", NULL, &s_booleanType, false},
+	{"RequireLowercaseCharacters", NULL, &s_booleanType, false},
+	{"AllowUsersToChangePassword", NULL, &s_booleanType, false},
+	{"ExpirePasswords", NULL, &s_booleanType, false},
+	{"MaxPasswordAge", NULL, &s_maxPasswordAgeType, false},
+	{"PasswordReusePrevention", NULL, &s_passwordReusePreventionType, false},
+	{"HardExpiry", NULL, &s_booleanObjectType, false},
+};
+static const struct shape_member s_GetAccountPasswordPolicyResponse_members[] = {
+	{"PasswordPolicy", NULL, &s_PasswordPolicy, true},
+};
+static const struct shape_member s_CreateVirtualMFADeviceRequest_members[] = {
+	{"Path", NULL, &s_pathType, false},
+	{"VirtualMFADeviceName", NULL, &s_virtualMFADeviceName, true},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_VirtualMFADevice_members[] = {
+	{"SerialNumber", NULL, &s_serialNumberType, true},
+	{"Base32StringSeed", NULL, &s_BootstrapDatum, false},
+	{"QRCodePNG", NULL, &s_BootstrapDatum, false},
+	{"User", NULL, &s_User, false},
+	{"EnableDate", NULL, &s_dateType, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_CreateVirtualMFADeviceResponse_members[] = {
+	{"VirtualMFADevice", NULL, &s_VirtualMFADevice, true},
+};
+static const struct shape_member s_EnableMFADeviceRequest_members[] = {
+	{"UserName", NULL, &s_existingUserNameType, true},
+	{"SerialNumber", NULL, &s_serialNumberType, true},
+	{"AuthenticationCode1", NULL, &s_authenticationCodeType, true},
+	{"AuthenticationCode2", NULL, &s_authenticationCodeType, true},
+};
+static const struct shape_member s_DeactivateMFADeviceRequest_members[] = {
+	{"UserName", NULL, &s_existingUserNameType, false},
+	{"SerialNumber", NULL, &s_serialNumberType, true},
+};
+static const struct shape_member s_DeleteVirtualMFADeviceRequest_members[] = {
+	{"SerialNumber", NULL, &s_serialNumberType, true},
+};
+static const struct shape_member s_ListMFADevicesRequest_members[] = {
+	{"UserName", NULL, &s_existingUserNameType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_MFADevice_members[] = {
+	{"UserName", NULL, &s_userNameType, true},
+	{"SerialNumber", NULL, &s_serialNumberType, true},
+	{"EnableDate", NULL, &s_dateType, true},
+};
+static const struct shape_member s_ListMFADevicesResponse_members[] = {
+	{"MFADevices", NULL, &s_mfaDeviceListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const char *const s_assignmentStatusType_enum[] = {"Assigned", "Unassigned", "Any", NULL};
+static const struct shape_member s_ListVirtualMFADevicesRequest_members[] = {
+	{"AssignmentStatus", NULL, &s_assignmentStatusType, false},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListVirtualMFADevicesResponse_members[] = {
+	{"VirtualMFADevices", NULL, &s_virtualMFADeviceListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_ResyncMFADeviceRequest_members[] = {
+	{"UserName", NULL, &s_existingUserNameType, true},
+	{"SerialNumber", NULL, &s_serialNumberType, true},
+	{"AuthenticationCode1", NULL, &s_authenticationCodeType, true},
+	{"AuthenticationCode2", NULL, &s_authenticationCodeType, true},
+};
+static const struct shape_member s_TagMFADeviceRequest_members[] = {
+	{"SerialNumber", NULL, &s_serialNumberType, true},
+	{"Tags", NULL, &s_tagListType, true},
+};
+static const struct shape_member s_UntagMFADeviceRequest_members[] = {
+	{"SerialNumber", NULL, &s_serialNumberType, true},
+	{"TagKeys", NULL, &s_tagKeyListType, true},
+};
+static const struct shape_member s_ListMFADeviceTagsRequest_members[] = {
+	{"SerialNumber", NULL, &s_serialNumberType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListMFADeviceTagsResponse_members[] = {
+	{"Tags", NULL, &s_tagListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_CreateAccountAliasRequest_members[] = {
+	{"AccountAlias", NULL, &s_accountAliasType, true},
+};
+static const struct shape_member s_DeleteAccountAliasRequest_members[] = {
+	{"AccountAlias", NULL, &s_accountAliasType, true},
+};
+static const struct shape_member s_ListAccountAliasesRequest_members[] = {
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListAccountAliasesResponse_members[] = {
+	{"AccountAliases", NULL, &s_accountAliasListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const char *const s_summaryKeyType_enum[] = {"Users", "UsersQuota", "Groups", "GroupsQuota", "ServerCertificates", "ServerCertificatesQuota", "UserPolicySizeQuota", "GroupPolicySizeQuota", "GroupsPerUserQuota", "SigningCertificatesPerUserQuota", "AccessKeysPerUserQuota", "MFADevices", "MFADevicesInUse", "AccountMFAEnabled", "AccountAccessKeysPresent", "AccountPasswordPresent", "AccountSigningCertificatesPresent", "AttachedPoliciesPerGroupQuota", "AttachedPoliciesPerRoleQuota", "AttachedPoliciesPerUserQuota", "Policies", "PoliciesQuota", "PolicySizeQuota", "PolicyVersionsInUse", "PolicyVersionsInUseQuota", "VersionsPerPolicyQuota", "GlobalEndpointTokenVersion", "AssumeRolePolicySizeQuota", "InstanceProfiles", "InstanceProfilesQuota", "Providers", "RolePolicySizeQuota", "Roles", "RolesQuota", NULL};
+static const struct shape_member s_GetAccountSummaryResponse_members[] = {
+	{"SummaryMap", NULL, &s_summaryMapType, false},
+};
+static const struct shape_member s_GetAccountAuthorizationDetailsRequest_members[] = {
+	{"Filter", NULL, &s_entityListType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+	{"Marker", NULL, &s_markerType, false},
+};
+static const struct shape_member s_PolicyDetail_members[] = {
+	{"PolicyName", NULL, &s_policyNameType, false},
+	{"PolicyDocument", NULL, &s_policyDocumentType, false},
+};
+static const struct shape_member s_UserDetail_members[] = {
+	{"Path", NULL, &s_pathType, false},
+	{"UserName", NULL, &s_userNameType, false},
+	{"UserId", NULL, &s_idType, false},
+	{"Arn", NULL, &s_arnType, false},
+	{"CreateDate", NULL, &s_dateType, false},
+	{"UserPolicyList", NULL, &s_policyDetailListType, false},
+	{"GroupList", NULL, &s_groupNameListType, false},
+	{"AttachedManagedPolicies", NULL, &s_attachedPoliciesListType, false},
+	{"PermissionsBoundary", NULL, &s_AttachedPermissionsBoundary, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_GroupDetail_members[] = {
+	{"Path", NULL, &s_pathType, false},
+	{"GroupName", NULL, &s_groupNameType, false},
+	{"GroupId", NULL, &s_idType, false},
+	{"Arn", NULL, &s_arnType, false},
+	{"CreateDate", NULL, &s_dateType, false},
+	{"GroupPolicyList", NULL, &s_policyDetailListType, false},
+	{"AttachedManagedPolicies", NULL, &s_attachedPoliciesListType, false},
+};
+static const struct shape_member s_RoleDetail_members[] = {
+	{"Path", NULL, &s_pathType, false},
+	{"RoleName", NULL, &s_roleNameType, false},
+	{"RoleId", NULL, &s_idType, false},
+	{"Arn", NULL, &s_arnType, false},
+	{"CreateDate", NULL, &s_dateType, false},
+	{"AssumeRolePolicyDocument", NULL, &s_policyDocumentType, false},
+	{"InstanceProfileList", NULL, &s_instanceProfileListType, false},
+	{"RolePolicyList", NULL, &s_policyDetailListType, false},
+	{"AttachedManagedPolicies", NULL, &s_attachedPoliciesListType, false},
+	{"PermissionsBoundary", NULL, &s_AttachedPermissionsBoundary, false},
+	{"Tags", NULL, &s_tagListType, false},
+	{"RoleLastUsed", NULL, &s_RoleLastUsed, false},
+};
+static const struct shape_member s_ManagedPolicyDetail_members[] = {
+	{"PolicyName", NULL, &s_policyNameType, false},
+	{"PolicyId", NULL, &s_idType, false},
+	{"Arn", NULL, &s_arnType, false},
+	{"Path", NULL, &s_policyPathType, false},
+	{"DefaultVersionId", NULL, &s_policyVersionIdType, false},
+	{"AttachmentCount", NULL, &s_attachmentCountType, false},
+	{"PermissionsBoundaryUsageCount", NULL, &s_attachmentCountType, false},
+	{"IsAttachable", NULL, &s_booleanType, false},
+	{"Description", NULL, &s_policyDescriptionType, false},
+	{"CreateDate", NULL, &s_dateType, false},
+	{"UpdateDate", NULL, &s_dateType, false},
+	{"PolicyVersionList", NULL, &s_policyDocumentVersionListType, false},
+};
+static const struct shape_member s_GetAccountAuthorizationDetailsResponse_members[] = {
+	{"UserDetailList", NULL, &s_userDetailListType, false},
+	{"GroupDetailList", NULL, &s_groupDetailListType, false},
+	{"RoleDetailList", NULL, &s_roleDetailListType, false},
+	{"Policies", NULL, &s_ManagedPolicyDetailListType, false},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
 };
 
 static const struct shape s_pathType = {
@@ -548,20 +1538,1603 @@ static const struct shape s_GetAccessKeyLastUsedResponse = {
 	.members = s_GetAccessKeyLastUsedResponse_members,
 	.nmembers = 2,
 };
+static const struct shape s_ListSigningCertificatesRequest = {
+	.name = "ListSigningCertificatesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListSigningCertificatesRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_certificateIdType = {
+	.name = "certificateIdType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 24,
+	.has_max = true,
+	.max = 128,
+	.pattern = 4,
+};
+static const struct shape s_certificateBodyType = {
+	.name = "certificateBodyType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 16384,
+	.pattern = 7,
+};
+static const struct shape s_SigningCertificate = {
+	.name = "SigningCertificate",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_SigningCertificate_members,
+	.nmembers = 5,
+};
+static const struct shape s_certificateListType = {
+	.name = "certificateListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_SigningCertificate,
+	.member_name = "member",
+};
+static const struct shape s_ListSigningCertificatesResponse = {
+	.name = "ListSigningCertificatesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListSigningCertificatesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListSSHPublicKeysRequest = {
+	.name = "ListSSHPublicKeysRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListSSHPublicKeysRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_publicKeyIdType = {
+	.name = "publicKeyIdType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 20,
+	.has_max = true,
+	.max = 128,
+	.pattern = 4,
+};
+static const struct shape s_SSHPublicKeyMetadata = {
+	.name = "SSHPublicKeyMetadata",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_SSHPublicKeyMetadata_members,
+	.nmembers = 4,
+};
+static const struct shape s_SSHPublicKeyListType = {
+	.name = "SSHPublicKeyListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_SSHPublicKeyMetadata,
+	.member_name = "member",
+};
+static const struct shape s_ListSSHPublicKeysResponse = {
+	.name = "ListSSHPublicKeysResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListSSHPublicKeysResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_serviceName = {
+	.name = "serviceName",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_allUsers = {
+	.name = "allUsers",
+	.type = SHAPE_BOOLEAN,
+	.pattern = -1,
+};
+static const struct shape s_ListServiceSpecificCredentialsRequest = {
+	.name = "ListServiceSpecificCredentialsRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListServiceSpecificCredentialsRequest_members,
+	.nmembers = 5,
+};
+static const struct shape s_serviceUserName = {
+	.name = "serviceUserName",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 0,
+	.has_max = true,
+	.max = 200,
+	.pattern = 8,
+};
+static const struct shape s_serviceCredentialAlias = {
+	.name = "serviceCredentialAlias",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 0,
+	.has_max = true,
+	.max = 200,
+	.pattern = 1,
+};
+static const struct shape s_serviceSpecificCredentialId = {
+	.name = "serviceSpecificCredentialId",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 20,
+	.has_max = true,
+	.max = 128,
+	.pattern = 4,
+};
+static const struct shape s_ServiceSpecificCredentialMetadata = {
+	.name = "ServiceSpecificCredentialMetadata",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ServiceSpecificCredentialMetadata_members,
+	.nmembers = 8,
+};
+static const struct shape s_ServiceSpecificCredentialsListType = {
+	.name = "ServiceSpecificCredentialsListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_ServiceSpecificCredentialMetadata,
+	.member_name = "member",
+};
+static const struct shape s_ListServiceSpecificCredentialsResponse = {
+	.name = "ListServiceSpecificCredentialsResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListServiceSpecificCredentialsResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_PutUserPermissionsBoundaryRequest = {
+	.name = "PutUserPermissionsBoundaryRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PutUserPermissionsBoundaryRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_DeleteUserPermissionsBoundaryRequest = {
+	.name = "DeleteUserPermissionsBoundaryRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteUserPermissionsBoundaryRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_groupNameType = {
+	.name = "groupNameType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 128,
+	.pattern = 1,
+};
+static const struct shape s_CreateGroupRequest = {
+	.name = "CreateGroupRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateGroupRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_Group = {
+	.name = "Group",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_Group_members,
+	.nmembers = 5,
+};
+static const struct shape s_CreateGroupResponse = {
+	.name = "CreateGroupResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateGroupResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetGroupRequest = {
+	.name = "GetGroupRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetGroupRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_GetGroupResponse = {
+	.name = "GetGroupResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetGroupResponse_members,
+	.nmembers = 4,
+};
+static const struct shape s_UpdateGroupRequest = {
+	.name = "UpdateGroupRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UpdateGroupRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_DeleteGroupRequest = {
+	.name = "DeleteGroupRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteGroupRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_ListGroupsRequest = {
+	.name = "ListGroupsRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListGroupsRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_groupListType = {
+	.name = "groupListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_Group,
+	.member_name = "member",
+};
+static const struct shape s_ListGroupsResponse = {
+	.name = "ListGroupsResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListGroupsResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_AddUserToGroupRequest = {
+	.name = "AddUserToGroupRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AddUserToGroupRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_RemoveUserFromGroupRequest = {
+	.name = "RemoveUserFromGroupRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_RemoveUserFromGroupRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_ListGroupsForUserRequest = {
+	.name = "ListGroupsForUserRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListGroupsForUserRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListGroupsForUserResponse = {
+	.name = "ListGroupsForUserResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListGroupsForUserResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_roleNameType = {
+	.name = "roleNameType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 64,
+	.pattern = 1,
+};
+static const struct shape s_policyDocumentType = {
+	.name = "policyDocumentType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 131072,
+	.pattern = 7,
+};
+static const struct shape s_roleDescriptionType = {
+	.name = "roleDescriptionType",
+	.type = SHAPE_STRING,
+	.has_max = true,
+	.max = 1000,
+	.pattern = 9,
+};
+static const struct shape s_roleMaxSessionDurationType = {
+	.name = "roleMaxSessionDurationType",
+	.type = SHAPE_INTEGER,
+	.has_min = true,
+	.min = 3600,
+	.has_max = true,
+	.max = 43200,
+	.pattern = -1,
+};
+static const struct shape s_CreateRoleRequest = {
+	.name = "CreateRoleRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateRoleRequest_members,
+	.nmembers = 7,
+};
+static const struct shape s_RoleLastUsed = {
+	.name = "RoleLastUsed",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_RoleLastUsed_members,
+	.nmembers = 2,
+};
+static const struct shape s_Role = {
+	.name = "Role",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_Role_members,
+	.nmembers = 11,
+};
+static const struct shape s_CreateRoleResponse = {
+	.name = "CreateRoleResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateRoleResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetRoleRequest = {
+	.name = "GetRoleRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetRoleRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetRoleResponse = {
+	.name = "GetRoleResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetRoleResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_ListRolesRequest = {
+	.name = "ListRolesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListRolesRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_roleListType = {
+	.name = "roleListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_Role,
+	.member_name = "member",
+};
+static const struct shape s_ListRolesResponse = {
+	.name = "ListRolesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListRolesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_UpdateRoleRequest = {
+	.name = "UpdateRoleRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UpdateRoleRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_UpdateRoleResponse = {
+	.name = "UpdateRoleResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UpdateRoleResponse_members,
+	.nmembers = 0,
+};
+static const struct shape s_UpdateRoleDescriptionRequest = {
+	.name = "UpdateRoleDescriptionRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UpdateRoleDescriptionRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_UpdateRoleDescriptionResponse = {
+	.name = "UpdateRoleDescriptionResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UpdateRoleDescriptionResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_UpdateAssumeRolePolicyRequest = {
+	.name = "UpdateAssumeRolePolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UpdateAssumeRolePolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_DeleteRoleRequest = {
+	.name = "DeleteRoleRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteRoleRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_PutRolePermissionsBoundaryRequest = {
+	.name = "PutRolePermissionsBoundaryRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PutRolePermissionsBoundaryRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_DeleteRolePermissionsBoundaryRequest = {
+	.name = "DeleteRolePermissionsBoundaryRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteRolePermissionsBoundaryRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_TagRoleRequest = {
+	.name = "TagRoleRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_TagRoleRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_UntagRoleRequest = {
+	.name = "UntagRoleRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UntagRoleRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_ListRoleTagsRequest = {
+	.name = "ListRoleTagsRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListRoleTagsRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListRoleTagsResponse = {
+	.name = "ListRoleTagsResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListRoleTagsResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_policyNameType = {
+	.name = "policyNameType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 128,
+	.pattern = 1,
+};
+static const struct shape s_PutUserPolicyRequest = {
+	.name = "PutUserPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PutUserPolicyRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_GetUserPolicyRequest = {
+	.name = "GetUserPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetUserPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_GetUserPolicyResponse = {
+	.name = "GetUserPolicyResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetUserPolicyResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListUserPoliciesRequest = {
+	.name = "ListUserPoliciesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListUserPoliciesRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_policyNameListType = {
+	.name = "policyNameListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_policyNameType,
+	.member_name = "member",
+};
+static const struct shape s_ListUserPoliciesResponse = {
+	.name = "ListUserPoliciesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListUserPoliciesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_DeleteUserPolicyRequest = {
+	.name = "DeleteUserPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteUserPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_PutGroupPolicyRequest = {
+	.name = "PutGroupPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PutGroupPolicyRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_GetGroupPolicyRequest = {
+	.name = "GetGroupPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetGroupPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_GetGroupPolicyResponse = {
+	.name = "GetGroupPolicyResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetGroupPolicyResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListGroupPoliciesRequest = {
+	.name = "ListGroupPoliciesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListGroupPoliciesRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListGroupPoliciesResponse = {
+	.name = "ListGroupPoliciesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListGroupPoliciesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_DeleteGroupPolicyRequest = {
+	.name = "DeleteGroupPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteGroupPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_PutRolePolicyRequest = {
+	.name = "PutRolePolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PutRolePolicyRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_GetRolePolicyRequest = {
+	.name = "GetRolePolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetRolePolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_GetRolePolicyResponse = {
+	.name = "GetRolePolicyResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetRolePolicyResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListRolePoliciesRequest = {
+	.name = "ListRolePoliciesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListRolePoliciesRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListRolePoliciesResponse = {
+	.name = "ListRolePoliciesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListRolePoliciesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_DeleteRolePolicyRequest = {
+	.name = "DeleteRolePolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteRolePolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_policyPathType = {
+	.name = "policyPathType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 512,
+	.pattern = 10,
+};
+static const struct shape s_policyDescriptionType = {
+	.name = "policyDescriptionType",
+	.type = SHAPE_STRING,
+	.has_max = true,
+	.max = 1000,
+	.pattern = -1,
+};
+static const struct shape s_CreatePolicyRequest = {
+	.name = "CreatePolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreatePolicyRequest_members,
+	.nmembers = 5,
+};
+static const struct shape s_policyVersionIdType = {
+	.name = "policyVersionIdType",
+	.type = SHAPE_STRING,
+	.pattern = 11,
+};
+static const struct shape s_attachmentCountType = {
+	.name = "attachmentCountType",
+	.type = SHAPE_INTEGER,
+	.pattern = -1,
+};
+static const struct shape s_Policy = {
+	.name = "Policy",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_Policy_members,
+	.nmembers = 12,
+};
+static const struct shape s_CreatePolicyResponse = {
+	.name = "CreatePolicyResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreatePolicyResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetPolicyRequest = {
+	.name = "GetPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetPolicyRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetPolicyResponse = {
+	.name = "GetPolicyResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetPolicyResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_policyScopeType = {
+	.name = "policyScopeType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+	.enums = s_policyScopeType_enum,
+};
+static const struct shape s_PolicyUsageType = {
+	.name = "PolicyUsageType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+	.enums = s_PolicyUsageType_enum,
+};
+static const struct shape s_ListPoliciesRequest = {
+	.name = "ListPoliciesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListPoliciesRequest_members,
+	.nmembers = 6,
+};
+static const struct shape s_policyListType = {
+	.name = "policyListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_Policy,
+	.member_name = "member",
+};
+static const struct shape s_ListPoliciesResponse = {
+	.name = "ListPoliciesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListPoliciesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_DeletePolicyRequest = {
+	.name = "DeletePolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeletePolicyRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_CreatePolicyVersionRequest = {
+	.name = "CreatePolicyVersionRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreatePolicyVersionRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_PolicyVersion = {
+	.name = "PolicyVersion",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PolicyVersion_members,
+	.nmembers = 4,
+};
+static const struct shape s_CreatePolicyVersionResponse = {
+	.name = "CreatePolicyVersionResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreatePolicyVersionResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetPolicyVersionRequest = {
+	.name = "GetPolicyVersionRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetPolicyVersionRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_GetPolicyVersionResponse = {
+	.name = "GetPolicyVersionResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetPolicyVersionResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_ListPolicyVersionsRequest = {
+	.name = "ListPolicyVersionsRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListPolicyVersionsRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_policyDocumentVersionListType = {
+	.name = "policyDocumentVersionListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_PolicyVersion,
+	.member_name = "member",
+};
+static const struct shape s_ListPolicyVersionsResponse = {
+	.name = "ListPolicyVersionsResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListPolicyVersionsResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_DeletePolicyVersionRequest = {
+	.name = "DeletePolicyVersionRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeletePolicyVersionRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_SetDefaultPolicyVersionRequest = {
+	.name = "SetDefaultPolicyVersionRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_SetDefaultPolicyVersionRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_TagPolicyRequest = {
+	.name = "TagPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_TagPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_UntagPolicyRequest = {
+	.name = "UntagPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UntagPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_ListPolicyTagsRequest = {
+	.name = "ListPolicyTagsRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListPolicyTagsRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListPolicyTagsResponse = {
+	.name = "ListPolicyTagsResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListPolicyTagsResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_EntityType = {
+	.name = "EntityType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+	.enums = s_EntityType_enum,
+};
+static const struct shape s_ListEntitiesForPolicyRequest = {
+	.name = "ListEntitiesForPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListEntitiesForPolicyRequest_members,
+	.nmembers = 6,
+};
+static const struct shape s_PolicyGroup = {
+	.name = "PolicyGroup",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PolicyGroup_members,
+	.nmembers = 2,
+};
+static const struct shape s_PolicyGroupListType = {
+	.name = "PolicyGroupListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_PolicyGroup,
+	.member_name = "member",
+};
+static const struct shape s_PolicyUser = {
+	.name = "PolicyUser",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PolicyUser_members,
+	.nmembers = 2,
+};
+static const struct shape s_PolicyUserListType = {
+	.name = "PolicyUserListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_PolicyUser,
+	.member_name = "member",
+};
+static const struct shape s_PolicyRole = {
+	.name = "PolicyRole",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PolicyRole_members,
+	.nmembers = 2,
+};
+static const struct shape s_PolicyRoleListType = {
+	.name = "PolicyRoleListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_PolicyRole,
+	.member_name = "member",
+};
+static const struct shape s_ListEntitiesForPolicyResponse = {
+	.name = "ListEntitiesForPolicyResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListEntitiesForPolicyResponse_members,
+	.nmembers = 5,
+};
+static const struct shape s_AttachUserPolicyRequest = {
+	.name = "AttachUserPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AttachUserPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_DetachUserPolicyRequest = {
+	.name = "DetachUserPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DetachUserPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_ListAttachedUserPoliciesRequest = {
+	.name = "ListAttachedUserPoliciesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListAttachedUserPoliciesRequest_members,
+	.nmembers = 4,
+};
+static const struct shape s_AttachedPolicy = {
+	.name = "AttachedPolicy",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AttachedPolicy_members,
+	.nmembers = 2,
+};
+static const struct shape s_attachedPoliciesListType = {
+	.name = "attachedPoliciesListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_AttachedPolicy,
+	.member_name = "member",
+};
+static const struct shape s_ListAttachedUserPoliciesResponse = {
+	.name = "ListAttachedUserPoliciesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListAttachedUserPoliciesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_AttachGroupPolicyRequest = {
+	.name = "AttachGroupPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AttachGroupPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_DetachGroupPolicyRequest = {
+	.name = "DetachGroupPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DetachGroupPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_ListAttachedGroupPoliciesRequest = {
+	.name = "ListAttachedGroupPoliciesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListAttachedGroupPoliciesRequest_members,
+	.nmembers = 4,
+};
+static const struct shape s_ListAttachedGroupPoliciesResponse = {
+	.name = "ListAttachedGroupPoliciesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListAttachedGroupPoliciesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_AttachRolePolicyRequest = {
+	.name = "AttachRolePolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AttachRolePolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_DetachRolePolicyRequest = {
+	.name = "DetachRolePolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DetachRolePolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_ListAttachedRolePoliciesRequest = {
+	.name = "ListAttachedRolePoliciesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListAttachedRolePoliciesRequest_members,
+	.nmembers = 4,
+};
+static const struct shape s_ListAttachedRolePoliciesResponse = {
+	.name = "ListAttachedRolePoliciesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListAttachedRolePoliciesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_instanceProfileNameType = {
+	.name = "instanceProfileNameType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 128,
+	.pattern = 1,
+};
+static const struct shape s_CreateInstanceProfileRequest = {
+	.name = "CreateInstanceProfileRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateInstanceProfileRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_InstanceProfile = {
+	.name = "InstanceProfile",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_InstanceProfile_members,
+	.nmembers = 7,
+};
+static const struct shape s_CreateInstanceProfileResponse = {
+	.name = "CreateInstanceProfileResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateInstanceProfileResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetInstanceProfileRequest = {
+	.name = "GetInstanceProfileRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetInstanceProfileRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetInstanceProfileResponse = {
+	.name = "GetInstanceProfileResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetInstanceProfileResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_DeleteInstanceProfileRequest = {
+	.name = "DeleteInstanceProfileRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteInstanceProfileRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_AddRoleToInstanceProfileRequest = {
+	.name = "AddRoleToInstanceProfileRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AddRoleToInstanceProfileRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_RemoveRoleFromInstanceProfileRequest = {
+	.name = "RemoveRoleFromInstanceProfileRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_RemoveRoleFromInstanceProfileRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_ListInstanceProfilesRequest = {
+	.name = "ListInstanceProfilesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListInstanceProfilesRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_instanceProfileListType = {
+	.name = "instanceProfileListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_InstanceProfile,
+	.member_name = "member",
+};
+static const struct shape s_ListInstanceProfilesResponse = {
+	.name = "ListInstanceProfilesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListInstanceProfilesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListInstanceProfilesForRoleRequest = {
+	.name = "ListInstanceProfilesForRoleRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListInstanceProfilesForRoleRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListInstanceProfilesForRoleResponse = {
+	.name = "ListInstanceProfilesForRoleResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListInstanceProfilesForRoleResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_passwordType = {
+	.name = "passwordType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 128,
+	.pattern = 7,
+	.sensitive = true,
+};
+static const struct shape s_CreateLoginProfileRequest = {
+	.name = "CreateLoginProfileRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateLoginProfileRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_LoginProfile = {
+	.name = "LoginProfile",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_LoginProfile_members,
+	.nmembers = 3,
+};
+static const struct shape s_CreateLoginProfileResponse = {
+	.name = "CreateLoginProfileResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateLoginProfileResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetLoginProfileRequest = {
+	.name = "GetLoginProfileRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetLoginProfileRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetLoginProfileResponse = {
+	.name = "GetLoginProfileResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetLoginProfileResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_booleanObjectType = {
+	.name = "booleanObjectType",
+	.type = SHAPE_BOOLEAN,
+	.pattern = -1,
+};
+static const struct shape s_UpdateLoginProfileRequest = {
+	.name = "UpdateLoginProfileRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UpdateLoginProfileRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_DeleteLoginProfileRequest = {
+	.name = "DeleteLoginProfileRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteLoginProfileRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_minimumPasswordLengthType = {
+	.name = "minimumPasswordLengthType",
+	.type = SHAPE_INTEGER,
+	.has_min = true,
+	.min = 6,
+	.has_max = true,
+	.max = 128,
+	.pattern = -1,
+};
+static const struct shape s_maxPasswordAgeType = {
+	.name = "maxPasswordAgeType",
+	.type = SHAPE_INTEGER,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 1095,
+	.pattern = -1,
+};
+static const struct shape s_passwordReusePreventionType = {
+	.name = "passwordReusePreventionType",
+	.type = SHAPE_INTEGER,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 24,
+	.pattern = -1,
+};
+static const struct shape s_UpdateAccountPasswordPolicyRequest = {
+	.name = "UpdateAccountPasswordPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UpdateAccountPasswordPolicyRequest_members,
+	.nmembers = 9,
+};
+static const struct shape s_PasswordPolicy = {
+	.name = "PasswordPolicy",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PasswordPolicy_members,
+	.nmembers = 10,
+};
+static const struct shape s_GetAccountPasswordPolicyResponse = {
+	.name = "GetAccountPasswordPolicyResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetAccountPasswordPolicyResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_virtualMFADeviceName = {
+	.name = "virtualMFADeviceName",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.pattern = 1,
+};
+static const struct shape s_CreateVirtualMFADeviceRequest = {
+	.name = "CreateVirtualMFADeviceRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateVirtualMFADeviceRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_serialNumberType = {
+	.name = "serialNumberType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 9,
+	.has_max = true,
+	.max = 256,
+	.pattern = 12,
+};
+static const struct shape s_BootstrapDatum = {
+	.name = "BootstrapDatum",
+	.type = SHAPE_BLOB,
+	.pattern = -1,
+	.sensitive = true,
+};
+static const struct shape s_VirtualMFADevice = {
+	.name = "VirtualMFADevice",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_VirtualMFADevice_members,
+	.nmembers = 6,
+};
+static const struct shape s_CreateVirtualMFADeviceResponse = {
+	.name = "CreateVirtualMFADeviceResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateVirtualMFADeviceResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_authenticationCodeType = {
+	.name = "authenticationCodeType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 6,
+	.has_max = true,
+	.max = 6,
+	.pattern = 13,
+};
+static const struct shape s_EnableMFADeviceRequest = {
+	.name = "EnableMFADeviceRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_EnableMFADeviceRequest_members,
+	.nmembers = 4,
+};
+static const struct shape s_DeactivateMFADeviceRequest = {
+	.name = "DeactivateMFADeviceRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeactivateMFADeviceRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_DeleteVirtualMFADeviceRequest = {
+	.name = "DeleteVirtualMFADeviceRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteVirtualMFADeviceRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_ListMFADevicesRequest = {
+	.name = "ListMFADevicesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListMFADevicesRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_MFADevice = {
+	.name = "MFADevice",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_MFADevice_members,
+	.nmembers = 3,
+};
+static const struct shape s_mfaDeviceListType = {
+	.name = "mfaDeviceListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_MFADevice,
+	.member_name = "member",
+};
+static const struct shape s_ListMFADevicesResponse = {
+	.name = "ListMFADevicesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListMFADevicesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_assignmentStatusType = {
+	.name = "assignmentStatusType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+	.enums = s_assignmentStatusType_enum,
+};
+static const struct shape s_ListVirtualMFADevicesRequest = {
+	.name = "ListVirtualMFADevicesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListVirtualMFADevicesRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_virtualMFADeviceListType = {
+	.name = "virtualMFADeviceListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_VirtualMFADevice,
+	.member_name = "member",
+};
+static const struct shape s_ListVirtualMFADevicesResponse = {
+	.name = "ListVirtualMFADevicesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListVirtualMFADevicesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_ResyncMFADeviceRequest = {
+	.name = "ResyncMFADeviceRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ResyncMFADeviceRequest_members,
+	.nmembers = 4,
+};
+static const struct shape s_TagMFADeviceRequest = {
+	.name = "TagMFADeviceRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_TagMFADeviceRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_UntagMFADeviceRequest = {
+	.name = "UntagMFADeviceRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UntagMFADeviceRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_ListMFADeviceTagsRequest = {
+	.name = "ListMFADeviceTagsRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListMFADeviceTagsRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListMFADeviceTagsResponse = {
+	.name = "ListMFADeviceTagsResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListMFADeviceTagsResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_accountAliasType = {
+	.name = "accountAliasType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 3,
+	.has_max = true,
+	.max = 63,
+	.pattern = 14,
+};
+static const struct shape s_CreateAccountAliasRequest = {
+	.name = "CreateAccountAliasRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateAccountAliasRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_DeleteAccountAliasRequest = {
+	.name = "DeleteAccountAliasRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteAccountAliasRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_ListAccountAliasesRequest = {
+	.name = "ListAccountAliasesRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListAccountAliasesRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_accountAliasListType = {
+	.name = "accountAliasListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_accountAliasType,
+	.member_name = "member",
+};
+static const struct shape s_ListAccountAliasesResponse = {
+	.name = "ListAccountAliasesResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListAccountAliasesResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_summaryKeyType = {
+	.name = "summaryKeyType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+	.enums = s_summaryKeyType_enum,
+};
+static const struct shape s_summaryValueType = {
+	.name = "summaryValueType",
+	.type = SHAPE_INTEGER,
+	.pattern = -1,
+};
+static const struct shape s_summaryMapType = {
+	.name = "summaryMapType",
+	.type = SHAPE_MAP,
+	.pattern = -1,
+	.key = &s_summaryKeyType,
+	.value = &s_summaryValueType,
+	.key_name = "key",
+	.value_name = "value",
+};
+static const struct shape s_GetAccountSummaryResponse = {
+	.name = "GetAccountSummaryResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetAccountSummaryResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_entityListType = {
+	.name = "entityListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_EntityType,
+	.member_name = "member",
+};
+static const struct shape s_GetAccountAuthorizationDetailsRequest = {
+	.name = "GetAccountAuthorizationDetailsRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetAccountAuthorizationDetailsRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_PolicyDetail = {
+	.name = "PolicyDetail",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PolicyDetail_members,
+	.nmembers = 2,
+};
+static const struct shape s_policyDetailListType = {
+	.name = "policyDetailListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_PolicyDetail,
+	.member_name = "member",
+};
+static const struct shape s_groupNameListType = {
+	.name = "groupNameListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_groupNameType,
+	.member_name = "member",
+};
+static const struct shape s_UserDetail = {
+	.name = "UserDetail",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UserDetail_members,
+	.nmembers = 10,
+};
+static const struct shape s_userDetailListType = {
+	.name = "userDetailListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_UserDetail,
+	.member_name = "member",
+};
+static const struct shape s_GroupDetail = {
+	.name = "GroupDetail",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GroupDetail_members,
+	.nmembers = 7,
+};
+static const struct shape s_groupDetailListType = {
+	.name = "groupDetailListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_GroupDetail,
+	.member_name = "member",
+};
+static const struct shape s_RoleDetail = {
+	.name = "RoleDetail",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_RoleDetail_members,
+	.nmembers = 12,
+};
+static const struct shape s_roleDetailListType = {
+	.name = "roleDetailListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_RoleDetail,
+	.member_name = "member",
+};
+static const struct shape s_ManagedPolicyDetail = {
+	.name = "ManagedPolicyDetail",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ManagedPolicyDetail_members,
+	.nmembers = 12,
+};
+static const struct shape s_ManagedPolicyDetailListType = {
+	.name = "ManagedPolicyDetailListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_ManagedPolicyDetail,
+	.member_name = "member",
+};
+static const struct shape s_GetAccountAuthorizationDetailsResponse = {
+	.name = "GetAccountAuthorizationDetailsResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetAccountAuthorizationDetailsResponse_members,
+	.nmembers = 6,
+};
 
 static const struct operation ops[] = {
+	{"AddRoleToInstanceProfile", &s_AddRoleToInstanceProfileRequest, NULL, NULL},
+	{"AddUserToGroup", &s_AddUserToGroupRequest, NULL, NULL},
+	{"AttachGroupPolicy", &s_AttachGroupPolicyRequest, NULL, NULL},
+	{"AttachRolePolicy", &s_AttachRolePolicyRequest, NULL, NULL},
+	{"AttachUserPolicy", &s_AttachUserPolicyRequest, NULL, NULL},
 	{"CreateAccessKey", &s_CreateAccessKeyRequest, &s_CreateAccessKeyResponse, "CreateAccessKeyResult"},
+	{"CreateAccountAlias", &s_CreateAccountAliasRequest, NULL, NULL},
+	{"CreateGroup", &s_CreateGroupRequest, &s_CreateGroupResponse, "CreateGroupResult"},
+	{"CreateInstanceProfile", &s_CreateInstanceProfileRequest, &s_CreateInstanceProfileResponse, "CreateInstanceProfileResult"},
+	{"CreateLoginProfile", &s_CreateLoginProfileRequest, &s_CreateLoginProfileResponse, "CreateLoginProfileResult"},
+	{"CreatePolicy", &s_CreatePolicyRequest, &s_CreatePolicyResponse, "CreatePolicyResult"},
+	{"CreatePolicyVersion", &s_CreatePolicyVersionRequest, &s_CreatePolicyVersionResponse, "CreatePolicyVersionResult"},
+	{"CreateRole", &s_CreateRoleRequest, &s_CreateRoleResponse, "CreateRoleResult"},
 	{"CreateUser", &s_CreateUserRequest, &s_CreateUserResponse, "CreateUserResult"},
+	{"CreateVirtualMFADevice", &s_CreateVirtualMFADeviceRequest, &s_CreateVirtualMFADeviceResponse, "CreateVirtualMFADeviceResult"},
+	{"DeactivateMFADevice", &s_DeactivateMFADeviceRequest, NULL, NULL},
 	{"DeleteAccessKey", &s_DeleteAccessKeyRequest, NULL, NULL},
+	{"DeleteAccountAlias", &s_DeleteAccountAliasRequest, NULL, NULL},
+	{"DeleteAccountPasswordPolicy", NULL, NULL, NULL},
+	{"DeleteGroup", &s_DeleteGroupRequest, NULL, NULL},
+	{"DeleteGroupPolicy", &s_DeleteGroupPolicyRequest, NULL, NULL},
+	{"DeleteInstanceProfile", &s_DeleteInstanceProfileRequest, NULL, NULL},
+	{"DeleteLoginProfile", &s_DeleteLoginProfileRequest, NULL, NULL},
+	{"DeletePolicy", &s_DeletePolicyRequest, NULL, NULL},
+	{"DeletePolicyVersion", &s_DeletePolicyVersionRequest, NULL, NULL},
+	{"DeleteRole", &s_DeleteRoleRequest, NULL, NULL},
+	{"DeleteRolePermissionsBoundary", &s_DeleteRolePermissionsBoundaryRequest, NULL, NULL},
+	{"DeleteRolePolicy", &s_DeleteRolePolicyRequest, NULL, NULL},
 	{"DeleteUser", &s_DeleteUserRequest, NULL, NULL},
+	{"DeleteUserPermissionsBoundary", &s_DeleteUserPermissionsBoundaryRequest, NULL, NULL},
+	{"DeleteUserPolicy", &s_DeleteUserPolicyRequest, NULL, NULL},
+	{"DeleteVirtualMFADevice", &s_DeleteVirtualMFADeviceRequest, NULL, NULL},
+	{"DetachGroupPolicy", &s_DetachGroupPolicyRequest, NULL, NULL},
+	{"DetachRolePolicy", &s_DetachRolePolicyRequest, NULL, NULL},
+	{"DetachUserPolicy", &s_DetachUserPolicyRequest, NULL, NULL},
+	{"EnableMFADevice", &s_EnableMFADeviceRequest, NULL, NULL},
 	{"GetAccessKeyLastUsed", &s_GetAccessKeyLastUsedRequest, &s_GetAccessKeyLastUsedResponse, "GetAccessKeyLastUsedResult"},
+	{"GetAccountAuthorizationDetails", &s_GetAccountAuthorizationDetailsRequest, &s_GetAccountAuthorizationDetailsResponse, "GetAccountAuthorizationDetailsResult"},
+	{"GetAccountPasswordPolicy", NULL, &s_GetAccountPasswordPolicyResponse, "GetAccountPasswordPolicyResult"},
+	{"GetAccountSummary", NULL, &s_GetAccountSummaryResponse, "GetAccountSummaryResult"},
+	{"GetGroup", &s_GetGroupRequest, &s_GetGroupResponse, "GetGroupResult"},
+	{"GetGroupPolicy", &s_GetGroupPolicyRequest, &s_GetGroupPolicyResponse, "GetGroupPolicyResult"},
+	{"GetInstanceProfile", &s_GetInstanceProfileRequest, &s_GetInstanceProfileResponse, "GetInstanceProfileResult"},
+	{"GetLoginProfile", &s_GetLoginProfileRequest, &s_GetLoginProfileResponse, "GetLoginProfileResult"},
+	{"GetPolicy", &s_GetPolicyRequest, &s_GetPolicyResponse, "GetPolicyResult"},
+	{"GetPolicyVersion", &s_GetPolicyVersionRequest, &s_GetPolicyVersionResponse, "GetPolicyVersionResult"},
+	{"GetRole", &s_GetRoleRequest, &s_GetRoleResponse, "GetRoleResult"},
+	{"GetRolePolicy", &s_GetRolePolicyRequest, &s_GetRolePolicyResponse, "GetRolePolicyResult"},
 	{"GetUser", &s_GetUserRequest, &s_GetUserResponse, "GetUserResult"},
+	{"GetUserPolicy", &s_GetUserPolicyRequest, &s_GetUserPolicyResponse, "GetUserPolicyResult"},
 	{"ListAccessKeys", &s_ListAccessKeysRequest, &s_ListAccessKeysResponse, "ListAccessKeysResult"},
+	{"ListAccountAliases", &s_ListAccountAliasesRequest, &s_ListAccountAliasesResponse, "ListAccountAliasesResult"},
+	{"ListAttachedGroupPolicies", &s_ListAttachedGroupPoliciesRequest, &s_ListAttachedGroupPoliciesResponse, "ListAttachedGroupPoliciesResult"},
+	{"ListAttachedRolePolicies", &s_ListAttachedRolePoliciesRequest, &s_ListAttachedRolePoliciesResponse, "ListAttachedRolePoliciesResult"},
+	{"ListAttachedUserPolicies", &s_ListAttachedUserPoliciesRequest, &s_ListAttachedUserPoliciesResponse, "ListAttachedUserPoliciesResult"},
+	{"ListEntitiesForPolicy", &s_ListEntitiesForPolicyRequest, &s_ListEntitiesForPolicyResponse, "ListEntitiesForPolicyResult"},
+	{"ListGroupPolicies", &s_ListGroupPoliciesRequest, &s_ListGroupPoliciesResponse, "ListGroupPoliciesResult"},
+	{"ListGroups", &s_ListGroupsRequest, &s_ListGroupsResponse, "ListGroupsResult"},
+	{"ListGroupsForUser", &s_ListGroupsForUserRequest, &s_ListGroupsForUserResponse, "ListGroupsForUserResult"},
+	{"ListInstanceProfiles", &s_ListInstanceProfilesRequest, &s_ListInstanceProfilesResponse, "ListInstanceProfilesResult"},
+	{"ListInstanceProfilesForRole", &s_ListInstanceProfilesForRoleRequest, &s_ListInstanceProfilesForRoleResponse, "ListInstanceProfilesForRoleResult"},
+	{"ListMFADeviceTags", &s_ListMFADeviceTagsRequest, &s_ListMFADeviceTagsResponse, "ListMFADeviceTagsResult"},
+	{"ListMFADevices", &s_ListMFADevicesRequest, &s_ListMFADevicesResponse, "ListMFADevicesResult"},
+	{"ListPolicies", &s_ListPoliciesRequest, &s_ListPoliciesResponse, "ListPoliciesResult"},
+	{"ListPolicyTags", &s_ListPolicyTagsRequest, &s_ListPolicyTagsResponse, "ListPolicyTagsResult"},
+	{"ListPolicyVersions", &s_ListPolicyVersionsRequest, &s_ListPolicyVersionsResponse, "ListPolicyVersionsResult"},
+	{"ListRolePolicies", &s_ListRolePoliciesRequest, &s_ListRolePoliciesResponse, "ListRolePoliciesResult"},
+	{"ListRoleTags", &s_ListRoleTagsRequest, &s_ListRoleTagsResponse, "ListRoleTagsResult"},
+	{"ListRoles", &s_ListRolesRequest, &s_ListRolesResponse, "ListRolesResult"},
+	{"ListSSHPublicKeys", &s_ListSSHPublicKeysRequest, &s_ListSSHPublicKeysResponse, "ListSSHPublicKeysResult"},
+	{"ListServiceSpecificCredentials", &s_ListServiceSpecificCredentialsRequest, &s_ListServiceSpecificCredentialsResponse, "ListServiceSpecificCredentialsResult"},
+	{"ListSigningCertificates", &s_ListSigningCertificatesRequest, &s_ListSigningCertificatesResponse, "ListSigningCertificatesResult"},
+	{"ListUserPolicies", &s_ListUserPoliciesRequest, &s_ListUserPoliciesResponse, "ListUserPoliciesResult"},
 	{"ListUserTags", &s_ListUserTagsRequest, &s_ListUserTagsResponse, "ListUserTagsResult"},
 	{"ListUsers", &s_ListUsersRequest, &s_ListUsersResponse, "ListUsersResult"},
+	{"ListVirtualMFADevices", &s_ListVirtualMFADevicesRequest, &s_ListVirtualMFADevicesResponse, "ListVirtualMFADevicesResult"},
+	{"PutGroupPolicy", &s_PutGroupPolicyRequest, NULL, NULL},
+	{"PutRolePermissionsBoundary", &s_PutRolePermissionsBoundaryRequest, NULL, NULL},
+	{"PutRolePolicy", &s_PutRolePolicyRequest, NULL, NULL},
+	{"PutUserPermissionsBoundary", &s_PutUserPermissionsBoundaryRequest, NULL, NULL},
+	{"PutUserPolicy", &s_PutUserPolicyRequest, NULL, NULL},
+	{"RemoveRoleFromInstanceProfile", &s_RemoveRoleFromInstanceProfileRequest, NULL, NULL},
+	{"RemoveUserFromGroup", &s_RemoveUserFromGroupRequest, NULL, NULL},
+	{"ResyncMFADevice", &s_ResyncMFADeviceRequest, NULL, NULL},
+	{"SetDefaultPolicyVersion", &s_SetDefaultPolicyVersionRequest, NULL, NULL},
+	{"TagMFADevice", &s_TagMFADeviceRequest, NULL, NULL},
+	{"TagPolicy", &s_TagPolicyRequest, NULL, NULL},
+	{"TagRole", &s_TagRoleRequest, NULL, NULL},
 	{"TagUser", &s_TagUserRequest, NULL, NULL},
+	{"UntagMFADevice", &s_UntagMFADeviceRequest, NULL, NULL},
+	{"UntagPolicy", &s_UntagPolicyRequest, NULL, NULL},
+	{"UntagRole", &s_UntagRoleRequest, NULL, NULL},
 	{"UntagUser", &s_UntagUserRequest, NULL, NULL},
 	{"UpdateAccessKey", &s_UpdateAccessKeyRequest, NULL, NULL},
+	{"UpdateAccountPasswordPolicy", &s_UpdateAccountPasswordPolicyRequest, NULL, NULL},
+	{"UpdateAssumeRolePolicy", &s_UpdateAssumeRolePolicyRequest, NULL, NULL},
+	{"UpdateGroup", &s_UpdateGroupRequest, NULL, NULL},
+	{"UpdateLoginProfile", &s_UpdateLoginProfileRequest, NULL, NULL},
+	{"UpdateRole", &s_UpdateRoleRequest, &s_UpdateRoleResponse, "UpdateRoleResult"},
+	{"UpdateRoleDescription", &s_UpdateRoleDescriptionRequest, &s_UpdateRoleDescriptionResponse, "UpdateRoleDescriptionResult"},
 	{"UpdateUser", &s_UpdateUserRequest, NULL, NULL},
 };
 
@@ -573,8 +3146,8 @@ const struct service_model model_iam = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 13,
+	.nops = 101,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
-	.npatterns = 7,
+	.npatterns = 15,
 };

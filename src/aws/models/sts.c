@@ -13,16 +13,61 @@ static const struct shape s_GetCallerIdentityResponse;
 static const struct shape s_accessKeyIdType;
 static const struct shape s_GetAccessKeyInfoRequest;
 static const struct shape s_GetAccessKeyInfoResponse;
+static const struct shape s_roleSessionNameType;
+static const struct shape s_PolicyDescriptorType;
+static const struct shape s_policyDescriptorListType;
+static const struct shape s_unrestrictedSessionPolicyDocumentType;
+static const struct shape s_roleDurationSecondsType;
+static const struct shape s_tagKeyType;
+static const struct shape s_tagValueType;
+static const struct shape s_Tag;
+static const struct shape s_tagListType;
+static const struct shape s_tagKeyListType;
+static const struct shape s_externalIdType;
+static const struct shape s_serialNumberType;
+static const struct shape s_tokenCodeType;
+static const struct shape s_sourceIdentityType;
+static const struct shape s_contextAssertionType;
+static const struct shape s_ProvidedContext;
+static const struct shape s_ProvidedContextsListType;
+static const struct shape s_AssumeRoleRequest;
+static const struct shape s_accessKeySecretType;
+static const struct shape s_tokenType;
+static const struct shape s_dateType;
+static const struct shape s_Credentials;
+static const struct shape s_assumedRoleIdType;
+static const struct shape s_AssumedRoleUser;
+static const struct shape s_nonNegativeIntegerType;
+static const struct shape s_AssumeRoleResponse;
+static const struct shape s_durationSecondsType;
+static const struct shape s_GetSessionTokenRequest;
+static const struct shape s_GetSessionTokenResponse;
 
 static const char *const patterns[] = {
 	"[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{007E}\\x{0085}\\x{00A0}-\\x{D7FF}\\x{E000}-\\x{FFFD}\\x{1000}0-\\x{10FF}FF]+",
 	"[\\w]*",
+	"[\\w+=,.@-]*",
+	"[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{00FF}]+",
+	"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+	"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+	"[\\w+=,.@:\\/-]*",
+	"[\\w+=/:,.@-]*",
+	"[\\d]*",
+	"[\\w+=,.@:-]*",
 };
 
 /* The same patterns as the model writes them: AWS quotes these in validation messages. */
 static const char *const pattern_sources[] = {
 	"[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+",
 	"[\\w]*",
+	"[\\w+=,.@-]*",
+	"[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+	"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+	"[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+	"[\\w+=,.@:\\/-]*",
+	"[\\w+=/:,.@-]*",
+	"[\\d]*",
+	"[\\w+=,.@:-]*",
 };
 
 static const struct shape_member s_GetCallerIdentityRequest_members[] = {
@@ -38,6 +83,55 @@ static const struct shape_member s_GetAccessKeyInfoRequest_members[] = {
 };
 static const struct shape_member s_GetAccessKeyInfoResponse_members[] = {
 	{"Account", NULL, &s_accountType, false},
+};
+static const struct shape_member s_PolicyDescriptorType_members[] = {
+	{"arn", NULL, &s_arnType, false},
+};
+static const struct shape_member s_Tag_members[] = {
+	{"Key", NULL, &s_tagKeyType, true},
+	{"Value", NULL, &s_tagValueType, true},
+};
+static const struct shape_member s_ProvidedContext_members[] = {
+	{"ProviderArn", NULL, &s_arnType, false},
+	{"ContextAssertion", NULL, &s_contextAssertionType, false},
+};
+static const struct shape_member s_AssumeRoleRequest_members[] = {
+	{"RoleArn", NULL, &s_arnType, true},
+	{"RoleSessionName", NULL, &s_roleSessionNameType, true},
+	{"PolicyArns", NULL, &s_policyDescriptorListType, false},
+	{"Policy", NULL, &s_unrestrictedSessionPolicyDocumentType, false},
+	{"DurationSeconds", NULL, &s_roleDurationSecondsType, false},
+	{"Tags", NULL, &s_tagListType, false},
+	{"TransitiveTagKeys", NULL, &s_tagKeyListType, false},
+	{"ExternalId", NULL, &s_externalIdType, false},
+	{"SerialNumber", NULL, &s_serialNumberType, false},
+	{"TokenCode", NULL, &s_tokenCodeType, false},
+	{"SourceIdentity", NULL, &s_sourceIdentityType, false},
+	{"ProvidedContexts", NULL, &s_ProvidedContextsListType, false},
+};
+static const struct shape_member s_Credentials_members[] = {
+	{"AccessKeyId", NULL, &s_accessKeyIdType, true},
+	{"SecretAccessKey", NULL, &s_accessKeySecretType, true},
+	{"SessionToken", NULL, &s_tokenType, true},
+	{"Expiration", NULL, &s_dateType, true},
+};
+static const struct shape_member s_AssumedRoleUser_members[] = {
+	{"AssumedRoleId", NULL, &s_assumedRoleIdType, true},
+	{"Arn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_AssumeRoleResponse_members[] = {
+	{"Credentials", NULL, &s_Credentials, false},
+	{"AssumedRoleUser", NULL, &s_AssumedRoleUser, false},
+	{"PackedPolicySize", NULL, &s_nonNegativeIntegerType, false},
+	{"SourceIdentity", NULL, &s_sourceIdentityType, false},
+};
+static const struct shape_member s_GetSessionTokenRequest_members[] = {
+	{"DurationSeconds", NULL, &s_durationSecondsType, false},
+	{"SerialNumber", NULL, &s_serialNumberType, false},
+	{"TokenCode", NULL, &s_tokenCodeType, false},
+};
+static const struct shape_member s_GetSessionTokenResponse_members[] = {
+	{"Credentials", NULL, &s_Credentials, false},
 };
 
 static const struct shape s_GetCallerIdentityRequest = {
@@ -96,10 +190,240 @@ static const struct shape s_GetAccessKeyInfoResponse = {
 	.members = s_GetAccessKeyInfoResponse_members,
 	.nmembers = 1,
 };
+static const struct shape s_roleSessionNameType = {
+	.name = "roleSessionNameType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 2,
+	.has_max = true,
+	.max = 64,
+	.pattern = 2,
+};
+static const struct shape s_PolicyDescriptorType = {
+	.name = "PolicyDescriptorType",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PolicyDescriptorType_members,
+	.nmembers = 1,
+};
+static const struct shape s_policyDescriptorListType = {
+	.name = "policyDescriptorListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_PolicyDescriptorType,
+	.member_name = "member",
+};
+static const struct shape s_unrestrictedSessionPolicyDocumentType = {
+	.name = "unrestrictedSessionPolicyDocumentType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.pattern = 3,
+};
+static const struct shape s_roleDurationSecondsType = {
+	.name = "roleDurationSecondsType",
+	.type = SHAPE_INTEGER,
+	.has_min = true,
+	.min = 900,
+	.has_max = true,
+	.max = 43200,
+	.pattern = -1,
+};
+static const struct shape s_tagKeyType = {
+	.name = "tagKeyType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 128,
+	.pattern = 4,
+};
+static const struct shape s_tagValueType = {
+	.name = "tagValueType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 0,
+	.has_max = true,
+	.max = 256,
+	.pattern = 5,
+};
+static const struct shape s_Tag = {
+	.name = "Tag",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_Tag_members,
+	.nmembers = 2,
+};
+static const struct shape s_tagListType = {
+	.name = "tagListType",
+	.type = SHAPE_LIST,
+	.has_max = true,
+	.max = 50,
+	.pattern = -1,
+	.member = &s_Tag,
+	.member_name = "member",
+};
+static const struct shape s_tagKeyListType = {
+	.name = "tagKeyListType",
+	.type = SHAPE_LIST,
+	.has_max = true,
+	.max = 50,
+	.pattern = -1,
+	.member = &s_tagKeyType,
+	.member_name = "member",
+};
+static const struct shape s_externalIdType = {
+	.name = "externalIdType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 2,
+	.has_max = true,
+	.max = 1224,
+	.pattern = 6,
+};
+static const struct shape s_serialNumberType = {
+	.name = "serialNumberType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 9,
+	.has_max = true,
+	.max = 256,
+	.pattern = 7,
+};
+static const struct shape s_tokenCodeType = {
+	.name = "tokenCodeType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 6,
+	.has_max = true,
+	.max = 6,
+	.pattern = 8,
+};
+static const struct shape s_sourceIdentityType = {
+	.name = "sourceIdentityType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 2,
+	.has_max = true,
+	.max = 64,
+	.pattern = 2,
+};
+static const struct shape s_contextAssertionType = {
+	.name = "contextAssertionType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 4,
+	.has_max = true,
+	.max = 2048,
+	.pattern = -1,
+};
+static const struct shape s_ProvidedContext = {
+	.name = "ProvidedContext",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ProvidedContext_members,
+	.nmembers = 2,
+};
+static const struct shape s_ProvidedContextsListType = {
+	.name = "ProvidedContextsListType",
+	.type = SHAPE_LIST,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 5,
+	.pattern = -1,
+	.member = &s_ProvidedContext,
+	.member_name = "member",
+};
+static const struct shape s_AssumeRoleRequest = {
+	.name = "AssumeRoleRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AssumeRoleRequest_members,
+	.nmembers = 12,
+};
+static const struct shape s_accessKeySecretType = {
+	.name = "accessKeySecretType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+	.sensitive = true,
+};
+static const struct shape s_tokenType = {
+	.name = "tokenType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_dateType = {
+	.name = "dateType",
+	.type = SHAPE_TIMESTAMP,
+	.pattern = -1,
+};
+static const struct shape s_Credentials = {
+	.name = "Credentials",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_Credentials_members,
+	.nmembers = 4,
+};
+static const struct shape s_assumedRoleIdType = {
+	.name = "assumedRoleIdType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 2,
+	.has_max = true,
+	.max = 193,
+	.pattern = 9,
+};
+static const struct shape s_AssumedRoleUser = {
+	.name = "AssumedRoleUser",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AssumedRoleUser_members,
+	.nmembers = 2,
+};
+static const struct shape s_nonNegativeIntegerType = {
+	.name = "nonNegativeIntegerType",
+	.type = SHAPE_INTEGER,
+	.has_min = true,
+	.min = 0,
+	.pattern = -1,
+};
+static const struct shape s_AssumeRoleResponse = {
+	.name = "AssumeRoleResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AssumeRoleResponse_members,
+	.nmembers = 4,
+};
+static const struct shape s_durationSecondsType = {
+	.name = "durationSecondsType",
+	.type = SHAPE_INTEGER,
+	.has_min = true,
+	.min = 900,
+	.has_max = true,
+	.max = 129600,
+	.pattern = -1,
+};
+static const struct shape s_GetSessionTokenRequest = {
+	.name = "GetSessionTokenRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetSessionTokenRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_GetSessionTokenResponse = {
+	.name = "GetSessionTokenResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetSessionTokenResponse_members,
+	.nmembers = 1,
+};
 
 static const struct operation ops[] = {
+	{"AssumeRole", &s_AssumeRoleRequest, &s_AssumeRoleResponse, "AssumeRoleResult"},
 	{"GetAccessKeyInfo", &s_GetAccessKeyInfoRequest, &s_GetAccessKeyInfoResponse, "GetAccessKeyInfoResult"},
 	{"GetCallerIdentity", &s_GetCallerIdentityRequest, &s_GetCallerIdentityResponse, "GetCallerIdentityResult"},
+	{"GetSessionToken", &s_GetSessionTokenRequest, &s_GetSessionTokenResponse, "GetSessionTokenResult"},
 };
 
 const struct service_model model_sts = {
@@ -110,8 +434,8 @@ const struct service_model model_sts = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 2,
+	.nops = 4,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
-	.npatterns = 2,
+	.npatterns = 10,
 };
