@@ -1,0 +1,35 @@
+/*
+ * effective.h - the identity-based policies that apply to a principal, compiled (the contract between IAM's
+ * storage and the server's authorization; implemented in src/iam/effective.c).
+ */
+#ifndef ROLEGATE_EFFECTIVE_H
+#define ROLEGATE_EFFECTIVE_H
+
+#include <stddef.h>
+
+#include "policy/policy.h"
+#include "store/store.h"
+
+#define PRINCIPAL_POLICIES_MAX 128
+
+struct principal_policies {
+	struct policy *identity[PRINCIPAL_POLICIES_MAX]; /* references: released by principal_policies_release */
+	size_t nidentity;
+	struct policy *boundary; /* the permissions boundary, or NULL */
+};
+
+/*
+ * Fills out with the policies of a user (kind "user": its inline policies, its attached managed policies' default
+ * versions, and the same for each of its groups) or a role (kind "role": its inline and attached policies), and
+ * its permissions boundary. id is the user's or role's unique id. C_OK, STORE_NOT_FOUND (no such principal), or
+ * C_ERR. A stored policy that no longer compiles is skipped and logged (it cannot grant anything).
+ */
+int principal_policies_load(struct db_tx *tx, const char *kind, const char *id, struct principal_policies *out);
+/* Releases every reference and empties out. */
+void principal_policies_release(struct principal_policies *out);
+
+/* Creates (once) the AWS-managed policies under arn:aws:iam::aws:policy/ (AdministratorAccess, PowerUserAccess,
+ * ReadOnlyAccess, IAMFullAccess, IAMReadOnlyAccess). Called at every start; C_OK when they are there. */
+int iam_ensure_aws_managed_policies(struct db_tx *tx, int64_t now_ms);
+
+#endif
