@@ -43,6 +43,43 @@ static const struct {
 	[ERR_INVALID_INPUT] = {"InvalidInput", 400, true},
 	[ERR_CONCURRENT_MODIFICATION] = {"ConcurrentModification", 409, true},
 	[ERR_SERVICE_FAILURE] = {"ServiceFailure", 500, false},
+	[ERR_MALFORMED_POLICY_DOCUMENT] = {"MalformedPolicyDocument", 400, true},
+	[ERR_UNMODIFIABLE_ENTITY] = {"UnmodifiableEntity", 400, true},
+	[ERR_PASSWORD_POLICY_VIOLATION] = {"PasswordPolicyViolation", 400, true},
+	[ERR_INVALID_AUTHENTICATION_CODE] = {"InvalidAuthenticationCode", 403, true},
+	[ERR_ENTITY_TEMPORARILY_UNMODIFIABLE] = {"EntityTemporarilyUnmodifiable", 409, true},
+	[ERR_PACKED_POLICY_TOO_LARGE] = {"PackedPolicyTooLarge", 400, true},
+	[ERR_REGION_DISABLED] = {"RegionDisabledException", 403, true},
+	[ERR_ORG_NOT_IN_USE] = {"AWSOrganizationsNotInUseException", 400, true},
+	[ERR_ORG_ACCESS_DENIED] = {"AccessDeniedException", 400, true},
+	[ERR_ORG_ACCOUNT_NOT_FOUND] = {"AccountNotFoundException", 400, true},
+	[ERR_ORG_ACCOUNT_ALREADY_CLOSED] = {"AccountAlreadyClosedException", 400, true},
+	[ERR_ORG_ALREADY_IN_ORGANIZATION] = {"AlreadyInOrganizationException", 400, true},
+	[ERR_ORG_CHILD_NOT_FOUND] = {"ChildNotFoundException", 400, true},
+	[ERR_ORG_CONCURRENT_MODIFICATION] = {"ConcurrentModificationException", 400, true},
+	[ERR_ORG_CONSTRAINT_VIOLATION] = {"ConstraintViolationException", 400, true},
+	[ERR_ORG_CREATE_ACCOUNT_STATUS_NOT_FOUND] = {"CreateAccountStatusNotFoundException", 400, true},
+	[ERR_ORG_DESTINATION_PARENT_NOT_FOUND] = {"DestinationParentNotFoundException", 400, true},
+	[ERR_ORG_DUPLICATE_ACCOUNT] = {"DuplicateAccountException", 400, true},
+	[ERR_ORG_DUPLICATE_OU] = {"DuplicateOrganizationalUnitException", 400, true},
+	[ERR_ORG_DUPLICATE_POLICY_ATTACHMENT] = {"DuplicatePolicyAttachmentException", 400, true},
+	[ERR_ORG_DUPLICATE_POLICY] = {"DuplicatePolicyException", 400, true},
+	[ERR_ORG_INVALID_INPUT] = {"InvalidInputException", 400, true},
+	[ERR_ORG_MALFORMED_POLICY_DOCUMENT] = {"MalformedPolicyDocumentException", 400, true},
+	[ERR_ORG_MASTER_CANNOT_LEAVE] = {"MasterCannotLeaveOrganizationException", 400, true},
+	[ERR_ORG_NOT_EMPTY] = {"OrganizationNotEmptyException", 400, true},
+	[ERR_ORG_OU_NOT_EMPTY] = {"OrganizationalUnitNotEmptyException", 400, true},
+	[ERR_ORG_OU_NOT_FOUND] = {"OrganizationalUnitNotFoundException", 400, true},
+	[ERR_ORG_PARENT_NOT_FOUND] = {"ParentNotFoundException", 400, true},
+	[ERR_ORG_POLICY_IN_USE] = {"PolicyInUseException", 400, true},
+	[ERR_ORG_POLICY_NOT_ATTACHED] = {"PolicyNotAttachedException", 400, true},
+	[ERR_ORG_POLICY_NOT_FOUND] = {"PolicyNotFoundException", 400, true},
+	[ERR_ORG_POLICY_TYPE_ALREADY_ENABLED] = {"PolicyTypeAlreadyEnabledException", 400, true},
+	[ERR_ORG_POLICY_TYPE_NOT_ENABLED] = {"PolicyTypeNotEnabledException", 400, true},
+	[ERR_ORG_ROOT_NOT_FOUND] = {"RootNotFoundException", 400, true},
+	[ERR_ORG_SOURCE_PARENT_NOT_FOUND] = {"SourceParentNotFoundException", 400, true},
+	[ERR_ORG_TARGET_NOT_FOUND] = {"TargetNotFoundException", 400, true},
+	[ERR_ORG_SERVICE] = {"ServiceException", 500, false},
 	[ERR_INTERNAL_FAILURE] = {"InternalFailure", 500, false},
 	[ERR_SERVICE_UNAVAILABLE] = {"ServiceUnavailable", 503, false},
 	[ERR_THROTTLING] = {"Throttling", 400, true},
@@ -60,11 +97,58 @@ enum aws_code aws_code_from_name(const char *name)
 	return ERR_INTERNAL_FAILURE;
 }
 
+/*
+ * JSON-protocol services name the common errors differently (and answer 400 where query services answer 403):
+ * InvalidSignatureException, UnrecognizedClientException, ValidationException ...
+ */
+static const struct {
+	enum aws_code code;
+	const char *name;
+	int status;
+} json_names[] = {
+	{ERR_MISSING_AUTHENTICATION_TOKEN, "MissingAuthenticationTokenException", 400},
+	{ERR_INCOMPLETE_SIGNATURE, "IncompleteSignatureException", 400},
+	{ERR_SIGNATURE_DOES_NOT_MATCH, "InvalidSignatureException", 400},
+	{ERR_INVALID_CLIENT_TOKEN_ID, "UnrecognizedClientException", 400},
+	{ERR_EXPIRED_TOKEN, "ExpiredTokenException", 400},
+	{ERR_ACCESS_DENIED, "AccessDeniedException", 400},
+	{ERR_VALIDATION, "ValidationException", 400},
+	{ERR_INVALID_ACTION, "UnknownOperationException", 400},
+	{ERR_MISSING_ACTION, "UnknownOperationException", 400},
+	{ERR_INTERNAL_FAILURE, "InternalFailure", 500},
+	{ERR_SERVICE_FAILURE, "ServiceException", 500},
+	{ERR_SERVICE_UNAVAILABLE, "ServiceUnavailableException", 503},
+	{ERR_THROTTLING, "TooManyRequestsException", 400},
+};
+
+const char *aws_code_name_json(enum aws_code code)
+{
+	for (size_t i = 0; i < ARRAY_LEN(json_names); i++)
+		if (json_names[i].code == code)
+			return json_names[i].name;
+	return table[code].name;
+}
+
+int aws_code_status_json(enum aws_code code)
+{
+	for (size_t i = 0; i < ARRAY_LEN(json_names); i++)
+		if (json_names[i].code == code)
+			return json_names[i].status;
+	return table[code].status;
+}
+
+int aws_err_reason(struct aws_err *e, const char *reason)
+{
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	return C_ERR;
+}
+
 int aws_err_set(struct aws_err *e, enum aws_code code, const char *fmt, ...)
 {
 	va_list ap;
 
 	e->code = code;
+	e->reason[0] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);

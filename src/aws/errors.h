@@ -40,6 +40,45 @@ enum aws_code {
 	ERR_INVALID_INPUT,
 	ERR_CONCURRENT_MODIFICATION,
 	ERR_SERVICE_FAILURE,
+	ERR_MALFORMED_POLICY_DOCUMENT,
+	ERR_UNMODIFIABLE_ENTITY,
+	ERR_PASSWORD_POLICY_VIOLATION,
+	ERR_INVALID_AUTHENTICATION_CODE,
+	ERR_ENTITY_TEMPORARILY_UNMODIFIABLE,
+	/* STS */
+	ERR_PACKED_POLICY_TOO_LARGE,
+	ERR_REGION_DISABLED,
+	/* Organizations (JSON protocol: the wire name is the code) */
+	ERR_ORG_NOT_IN_USE,
+	ERR_ORG_ACCESS_DENIED,
+	ERR_ORG_ACCOUNT_NOT_FOUND,
+	ERR_ORG_ACCOUNT_ALREADY_CLOSED,
+	ERR_ORG_ALREADY_IN_ORGANIZATION,
+	ERR_ORG_CHILD_NOT_FOUND,
+	ERR_ORG_CONCURRENT_MODIFICATION,
+	ERR_ORG_CONSTRAINT_VIOLATION,
+	ERR_ORG_CREATE_ACCOUNT_STATUS_NOT_FOUND,
+	ERR_ORG_DESTINATION_PARENT_NOT_FOUND,
+	ERR_ORG_DUPLICATE_ACCOUNT,
+	ERR_ORG_DUPLICATE_OU,
+	ERR_ORG_DUPLICATE_POLICY_ATTACHMENT,
+	ERR_ORG_DUPLICATE_POLICY,
+	ERR_ORG_INVALID_INPUT,
+	ERR_ORG_MALFORMED_POLICY_DOCUMENT,
+	ERR_ORG_MASTER_CANNOT_LEAVE,
+	ERR_ORG_NOT_EMPTY,
+	ERR_ORG_OU_NOT_EMPTY,
+	ERR_ORG_OU_NOT_FOUND,
+	ERR_ORG_PARENT_NOT_FOUND,
+	ERR_ORG_POLICY_IN_USE,
+	ERR_ORG_POLICY_NOT_ATTACHED,
+	ERR_ORG_POLICY_NOT_FOUND,
+	ERR_ORG_POLICY_TYPE_ALREADY_ENABLED,
+	ERR_ORG_POLICY_TYPE_NOT_ENABLED,
+	ERR_ORG_ROOT_NOT_FOUND,
+	ERR_ORG_SOURCE_PARENT_NOT_FOUND,
+	ERR_ORG_TARGET_NOT_FOUND,
+	ERR_ORG_SERVICE,
 	/* generic */
 	ERR_INTERNAL_FAILURE,
 	ERR_SERVICE_UNAVAILABLE,
@@ -49,6 +88,7 @@ enum aws_code {
 
 struct aws_err {
 	enum aws_code code;
+	char reason[64]; /* JSON protocol errors that carry one (ConstraintViolationException ...), else "" */
 	char message[4096];
 };
 
@@ -58,6 +98,12 @@ const char *aws_code_name(enum aws_code code);
 int aws_code_status(enum aws_code code);
 /* Whether the fault is the caller's ("Sender") or the service's ("Receiver"). */
 bool aws_code_is_sender(enum aws_code code);
+/* The wire code in the JSON protocol ("AccessDeniedException", "UnrecognizedClientException" ...). */
+const char *aws_code_name_json(enum aws_code code);
+/* The HTTP status in the JSON protocol. */
+int aws_code_status_json(enum aws_code code);
+/* Sets the Reason of a JSON-protocol error (after aws_err_set). Returns C_ERR. */
+int aws_err_reason(struct aws_err *e, const char *reason);
 /* Finds the code for a wire name (used by the SigV4 layer, which reports names). ERR_INTERNAL_FAILURE if unknown. */
 enum aws_code aws_code_from_name(const char *name);
 

@@ -36,6 +36,7 @@ void call_init(struct call *c)
 	memset(c, 0, offsetof(struct call, err));
 	c->err.code = ERR_NONE;
 	c->err.message[0] = '\0';
+	c->err.reason[0] = '\0';
 	c->resource[0] = '\0';
 	/* The caller is unknown until authentication fills it in whole. */
 	memset(&c->caller, 0, offsetof(struct principal, arn));

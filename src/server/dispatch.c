@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "aws/form.h"
+#include "aws/jsonp.h"
 #include "aws/query.h"
 #include "aws/validate.h"
 #include "server/auth.h"
@@ -61,6 +62,30 @@ static int decode_call(struct call *c, const struct form *f)
 	if (query_decode(c->svc, c->op->input, f, &c->in, &c->err) != C_OK)
 		return C_ERR;
 	return validate_input(c->svc, c->op->input, c->in, &c->err);
+}
+
+/* JSON protocol: the operation named by X-Amz-Target, its input from the body. */
+static int decode_json_call(struct call *c)
+{
+	const char *target = header(c->req, "X-Amz-Target"), *dot;
+	size_t plen = strlen(c->svc->target_prefix);
+
+	if (!target || strncmp(target, c->svc->target_prefix, plen) != 0 || target[plen] != '.')
+		return aws_err_set(&c->err, ERR_INVALID_ACTION, "The X-Amz-Target header does not name an operation of %s.",
+		                   c->svc->id);
+	dot = target + plen + 1;
+	if (!(c->op = model_operation(c->svc, dot)) || !(c->action = action_find(c->svc->id, dot)))
+		return aws_err_set(&c->err, ERR_INVALID_ACTION, "Unknown operation %.128s.", dot);
+	if (jsonp_decode(c->op->input, c->req->body, c->req->body_len, &c->in, &c->err) != C_OK)
+		return C_ERR;
+	return validate_input(c->svc, c->op->input, c->in, &c->err);
+}
+
+static bool is_json(const struct call *c)
+{
+	if (c->svc)
+		return strcmp(c->svc->protocol, "json") == 0;
+	return header(c->req, "X-Amz-Target") != NULL;
 }
 
 /* Copies tree, with every member whose shape is sensitive replaced by "***" (for the audit trail). */
@@ -229,11 +254,17 @@ static int run(struct call *c)
 		return aws_err_set(&c->err, ERR_INVALID_QUERY_PARAMETER, "The request has too many headers.");
 	if (auth_authenticate(c) != C_OK)
 		return C_ERR;
-	form_init(&f);
-	rc = read_form(c, &f);
-	if (rc == C_OK)
-		rc = decode_call(c, &f);
-	form_free(&f);
+	if (is_json(c)) {
+		if (strcmp(c->req->method, "POST") != 0)
+			return aws_err_set(&c->err, ERR_METHOD_NOT_ALLOWED, "Only POST is allowed.");
+		rc = decode_json_call(c);
+	} else {
+		form_init(&f);
+		rc = read_form(c, &f);
+		if (rc == C_OK)
+			rc = decode_call(c, &f);
+		form_free(&f);
+	}
 	if (rc == C_OK)
 		rc = perform(c);
 	if (rc != C_OK && c->action && c->action->write)
@@ -249,7 +280,8 @@ static void log_call(const struct call *c, int status, int64_t latency_us)
 	         "level=info req=%s ip=%s principal=%s action=%s:%s status=%d error=%s latency_us=%" PRId64,
 	         c->request_id, c->req->source_ip[0] ? c->req->source_ip : "-", c->caller.arn[0] ? c->caller.arn : "-",
 	         c->svc ? c->svc->id : "-", c->op ? c->op->name : "-", status,
-	         c->err.code ? aws_code_name(c->err.code) : "-", latency_us);
+	         c->err.code ? (is_json(c) ? aws_code_name_json(c->err.code) : aws_code_name(c->err.code)) : "-",
+	         latency_us);
 	log_record(line);
 }
 
@@ -264,16 +296,27 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	c.now_ms = now_ms();
 	id_request(c.request_id);
 	memcpy(resp->request_id, c.request_id, sizeof(c.request_id));
-	resp->content_type = "text/xml";
-	if (run(&c) == C_OK && query_encode_result(c.svc, c.op, c.out, c.request_id, &resp->body) == C_OK) {
-		resp->status = 200;
-		resp->sensitive = has_sensitive(c.op->output, 0);
-	} else {
-		if (c.err.code == ERR_NONE)
+	if (run(&c) == C_OK) {
+		bool json = is_json(&c);
+		int rc = json ? jsonp_encode_result(c.op, c.out, &resp->body)
+		              : query_encode_result(c.svc, c.op, c.out, c.request_id, &resp->body);
+		resp->content_type = json ? JSONP_CONTENT_TYPE : "text/xml";
+		if (rc == C_OK) {
+			resp->status = 200;
+			resp->sensitive = has_sensitive(c.op->output, 0);
+		} else {
 			aws_err_set(&c.err, ERR_INTERNAL_FAILURE, "The response could not be encoded.");
+		}
+	} else if (c.err.code == ERR_NONE) {
+		aws_err_set(&c.err, ERR_INTERNAL_FAILURE, "The request processing has failed.");
+	}
+	if (c.err.code != ERR_NONE) {
+		bool json = is_json(&c);
 		buf_reset(&resp->body);
-		resp->status = aws_code_status(c.err.code);
-		if (query_encode_error(c.svc, &c.err, c.request_id, &resp->body) != C_OK)
+		resp->status = json ? aws_code_status_json(c.err.code) : aws_code_status(c.err.code);
+		resp->content_type = json ? JSONP_CONTENT_TYPE : "text/xml";
+		if ((json ? jsonp_encode_error(&c.err, &resp->body)
+		          : query_encode_error(c.svc, &c.err, c.request_id, &resp->body)) != C_OK)
 			buf_reset(&resp->body);
 	}
 	log_call(&c, resp->status, mono_us() - t0);
