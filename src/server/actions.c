@@ -48,6 +48,13 @@ void call_init(struct call *c)
 	c->caller.created_ms = 0;
 	c->caller.tags_len = 0;
 	c->caller.tags_complete = false;
+	c->caller.temporary = false;
+	c->caller.mfa_s = c->caller.token_issued_s = c->caller.token_expires_s = 0;
+	c->caller.source_identity[0] = '\0';
+	c->caller.chained = false;
+	c->caller.role_id[0] = '\0';
+	c->caller.role_arn[0] = '\0';
+	c->caller.session_name[0] = '\0';
 }
 
 const char *call_str(struct call *c, const char *name)

@@ -8,12 +8,14 @@
 #include "server/auth.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "aws/arn.h"
 #include "aws/sigv4.h"
 #include "server/credcache.h"
 #include "server/keycache.h"
 #include "server/secrets.h"
+#include "server/tokens.h"
 #include "util/common.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -137,6 +139,122 @@ static void touch_key(struct call *c, const struct store_access_key *k)
 		credcache_touch(c->srv->creds, k->access_key_id, c->now_ms, c->svc->id, c->region);
 }
 
+static int keep_claim_tag(struct principal *p, const char *k, const char *v)
+{
+	size_t kl = strlen(k) + 1, vl = strlen(v) + 1;
+
+	/* A session tag replaces the role's tag of the same key (keys compare without regard to case). */
+	for (size_t off = 0; off < p->tags_len;) {
+		const char *ok = p->tags + off, *ov = ok + strlen(ok) + 1;
+		size_t len = strlen(ok) + strlen(ov) + 2;
+		if (strcasecmp(ok, k) == 0) {
+			memmove(p->tags + off, p->tags + off + len, p->tags_len - off - len);
+			p->tags_len -= len;
+			break;
+		}
+		off += len;
+	}
+	if (p->tags_len + kl + vl > sizeof(p->tags)) {
+		p->tags_complete = false;
+		return C_ERR;
+	}
+	memcpy(p->tags + p->tags_len, k, kl);
+	memcpy(p->tags + p->tags_len + kl, v, vl);
+	p->tags_len += kl + vl;
+	return C_OK;
+}
+
+/* The principal of a session token: a role session (the role's tags, then the session's), or a user's or root's
+ * GetSessionToken session. */
+static int session_principal(struct call *c, struct db_tx *tx, const struct session_claims *cl)
+{
+	struct principal *p = &c->caller;
+	size_t off = 0;
+	const char *tk, *tv;
+	bool tt;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->account_id, sizeof(p->account_id), "%s", cl->account_id);
+	snprintf(p->access_key_id, sizeof(p->access_key_id), "%s", cl->access_key_id);
+	if (cl->kind == 'R') {
+		p->kind = PRINCIPAL_ROLE_SESSION;
+		snprintf(p->arn, sizeof(p->arn), "arn:aws:sts::%s:assumed-role/%s/%s", cl->account_id, cl->role_name,
+		         cl->session_name);
+		snprintf(p->id, sizeof(p->id), "%s:%s", cl->role_id, cl->session_name);
+		snprintf(p->name, sizeof(p->name), "%s", cl->role_name);
+		snprintf(p->path, sizeof(p->path), "%s", cl->role_path);
+		snprintf(p->role_id, sizeof(p->role_id), "%s", cl->role_id);
+		snprintf(p->role_arn, sizeof(p->role_arn), "arn:aws:iam::%s:role%s%s", cl->account_id, cl->role_path,
+		         cl->role_name);
+		snprintf(p->session_name, sizeof(p->session_name), "%s", cl->session_name);
+		p->tags_complete = true;
+		if (store_tag_list(tx, cl->role_id, 0, 50, keep_tag, p) < 0)
+			return C_ERR;
+		while (claims_next_tag(cl, &off, &tk, &tv, &tt) == C_OK)
+			keep_claim_tag(p, tk, tv);
+	} else {
+		struct store_access_key k = {0};
+		snprintf(k.account_id, sizeof(k.account_id), "%s", cl->account_id);
+		snprintf(k.access_key_id, sizeof(k.access_key_id), "%s", cl->access_key_id);
+		snprintf(k.user_id, sizeof(k.user_id), "%s", cl->user_id);
+		if (load_principal(tx, &k, p) != C_OK)
+			return C_ERR;
+	}
+	p->temporary = true;
+	p->token_issued_s = cl->issued_s;
+	p->token_expires_s = cl->expires_s;
+	p->mfa_s = cl->mfa_s;
+	p->chained = cl->chained;
+	snprintf(p->source_identity, sizeof(p->source_identity), "%s", cl->source_identity);
+	return C_OK;
+}
+
+/* Authenticates a request signed with temporary credentials: everything comes from the sealed token. */
+static int authenticate_session(struct call *c, const struct sigv4_auth *a, const struct sigv4_request *sreq)
+{
+	struct session_claims cl;
+	struct sigv4_error e;
+	struct db_tx *tx;
+	uint8_t key[SHA256_LEN], digest[SHA256_LEN];
+	char err[POLICY_ERROR_MAX];
+	int rc;
+
+	if (token_open(c->srv->keyring, a->security_token, &cl) != C_OK)
+		return invalid_token(c);
+	if (strcmp(cl.access_key_id, a->access_key_id) != 0) {
+		claims_clear(&cl);
+		return invalid_token(c);
+	}
+	if (c->now_ms / 1000 >= cl.expires_s) {
+		claims_clear(&cl);
+		return aws_err_set(&c->err, ERR_EXPIRED_TOKEN, "The security token included in the request is expired");
+	}
+	crypto_sha256(cl.secret, strlen(cl.secret), digest);
+	if (!sigkey_cache_get(c->srv->keys, a->access_key_id, a->scope_date, a->region, a->service, digest, key)) {
+		sigv4_signing_key(cl.secret, strlen(cl.secret), a->scope_date, a->region, a->service, key);
+		sigkey_cache_put(c->srv->keys, a->access_key_id, a->scope_date, a->region, a->service, digest, key);
+	}
+	rc = sigv4_verify(sreq, a, key, &e);
+	explicit_bzero(key, sizeof(key));
+	if (rc != C_OK) {
+		claims_clear(&cl);
+		return fail_sig(c, &e);
+	}
+	if (db_begin(c->srv->db, false, &tx) != C_OK) {
+		claims_clear(&cl);
+		return aws_err_set(&c->err, ERR_SERVICE_UNAVAILABLE, "The service is unavailable. Please try again.");
+	}
+	rc = session_principal(c, tx, &cl);
+	db_rollback(tx);
+	if (rc == C_OK && cl.session_policy &&
+	    policy_compile(cl.session_policy, strlen(cl.session_policy), POLICY_SESSION, &c->session_policy, err) != C_OK)
+		rc = C_ERR; /* it compiled when the session was made: a change of rules since then denies, never allows */
+	claims_clear(&cl);
+	if (rc != C_OK)
+		return invalid_token(c);
+	return C_OK;
+}
+
 int auth_authenticate(struct call *c)
 {
 	struct sigv4_request sreq = {0};
@@ -166,7 +284,7 @@ int auth_authenticate(struct call *c)
 	if (sigv4_check_time(&a, c->now_ms / 1000, &e) != C_OK)
 		return fail_sig(c, &e);
 	if (a.security_token[0])
-		return invalid_token(c); /* temporary credentials are issued by sts:AssumeRole (not yet served) */
+		return authenticate_session(c, &a, &sreq);
 
 	rc = lookup_key(c, a.access_key_id, &cred);
 	if (rc == STORE_NOT_FOUND || (rc == C_OK && strcmp(cred.key.status, "Active") != 0))

@@ -16,6 +16,7 @@
 #include "aws/ids.h"
 #include "aws/model.h"
 #include "http/http.h"
+#include "policy/policy.h"
 #include "server/principal.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -45,6 +46,9 @@ struct call {
 	json_t *in;  /* owned */
 	json_t *out; /* owned; created empty before run() */
 	struct db_tx *tx;
+	struct policy *session_policy;  /* the caller's session policy (temporary credentials), or NULL; owned */
+	struct policy *resource_policy; /* the policy of the resource acted on (a role's trust policy), or NULL; owned */
+	int64_t mfa_verified_s;         /* MFA verified by this very request (AssumeRole with TokenCode), else 0 */
 	/* The large members come last: call_init() clears what precedes them and only their first bytes. */
 	struct aws_err err;
 	char resource[ARN_MAX + 1];

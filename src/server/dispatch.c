@@ -324,6 +324,8 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 		scrub(c.op->output, c.out, 0);
 	json_decref(c.in);
 	json_decref(c.out);
+	policy_release(c.session_policy);
+	policy_release(c.resource_policy);
 }
 
 void dispatch_reject(void *ctx, const struct http_request *req, enum http_reject why, struct http_response *resp)

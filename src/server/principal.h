@@ -9,15 +9,16 @@
 #include "store/store.h"
 
 enum principal_kind {
-	PRINCIPAL_ROOT, /* the account's root user: arn:aws:iam::ACCT:root */
-	PRINCIPAL_USER, /* an IAM user: arn:aws:iam::ACCT:user/PATH/NAME */
+	PRINCIPAL_ROOT,         /* the account's root user: arn:aws:iam::ACCT:root */
+	PRINCIPAL_USER,         /* an IAM user: arn:aws:iam::ACCT:user/PATH/NAME */
+	PRINCIPAL_ROLE_SESSION, /* an assumed role: arn:aws:sts::ACCT:assumed-role/ROLE/SESSION */
 };
 
 struct principal {
 	enum principal_kind kind;
 	char account_id[ACCOUNT_ID_LEN + 1];
 	char arn[ARN_MAX + 1];
-	char id[IAM_ID_MAX];          /* the user's unique id (AIDA...), or the account id for root */
+	char id[IAM_ID_MAX + 66];     /* aws:userid: AIDA... (user), the account id (root), AROA...:SESSION (role session) */
 	char name[IAM_NAME_MAX + 1];  /* "" for root */
 	char path[IAM_PATH_MAX + 1];  /* "" for root */
 	char access_key_id[IAM_ID_MAX];
@@ -27,6 +28,16 @@ struct principal {
 	char tags[2048];
 	size_t tags_len;
 	bool tags_complete;
+	/* Temporary credentials (AssumeRole, GetSessionToken): what their token says. */
+	bool temporary;
+	int64_t token_issued_s, token_expires_s;
+	int64_t mfa_s; /* when MFA was verified; 0 without */
+	char source_identity[65];
+	bool chained;  /* a role session obtained with role-session credentials */
+	/* Role sessions: the role (name and path are in name/path; arn is the session's ARN) */
+	char role_id[IAM_ID_MAX];
+	char role_arn[ARN_MAX + 1];
+	char session_name[65];
 };
 
 #endif

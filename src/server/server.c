@@ -18,6 +18,7 @@
 #include "server/bootstrap.h"
 #include "server/config.h"
 #include "server/credcache.h"
+#include "server/keyring.h"
 #include "server/dispatch.h"
 #include "server/keycache.h"
 #include "server/secrets.h"
@@ -105,7 +106,8 @@ int server_main(int argc, char **argv)
 		goto out;
 	srv.keys = sigkey_cache_new();
 	srv.creds = credcache_new();
-	if (!srv.keys || !srv.creds)
+	srv.keyring = keyring_open(srv.db);
+	if (!srv.keys || !srv.creds || !srv.keyring)
 		goto out;
 
 	memset(&hopts, 0, sizeof(hopts));
@@ -141,6 +143,7 @@ out:
 	db_close(srv.db);
 	sigkey_cache_free(srv.keys);
 	credcache_free(srv.creds);
+	keyring_free(srv.keyring);
 	secrets_wipe();
 	model_cleanup();
 	crypto_cleanup();

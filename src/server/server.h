@@ -10,6 +10,7 @@
 
 struct sigkey_cache;
 struct credcache;
+struct keyring;
 
 /* Everything `rolegate server` can be told on its command line (see config.c for the table). */
 struct server_config {
@@ -30,6 +31,7 @@ struct rg_server {
 	char management_account[ACCOUNT_ID_LEN + 1];
 	struct sigkey_cache *keys; /* derived SigV4 signing keys */
 	struct credcache *creds;   /* access key -> principal */
+	struct keyring *keyring;   /* the keys that seal session tokens */
 };
 
 /* Runs `rolegate server ARGS`: returns the process exit status. */

@@ -56,3 +56,19 @@ int store_account_get(struct db_tx *tx, const char *account_id, struct store_acc
 	db_rows_done(r);
 	return rc;
 }
+
+int store_account_org_id(struct db_tx *tx, const char *account_id, char *out, size_t cap)
+{
+	struct db_rows *r = db_query(tx,
+	                             "SELECT org_id FROM org_accounts WHERE account_id = ?1 "
+	                             "UNION SELECT org_id FROM organizations WHERE management_account_id = ?1 LIMIT 1",
+	                             DB_ARGS(db_text(account_id)));
+	int rc = db_step(r);
+
+	if (rc == DB_ROW)
+		rc = db_col_copy(r, 0, out, cap);
+	else if (rc == DB_DONE)
+		rc = STORE_NOT_FOUND;
+	db_rows_done(r);
+	return rc;
+}

@@ -46,6 +46,8 @@ struct store_account {
 
 int store_account_create(struct db_tx *tx, const struct store_account *a);
 int store_account_get(struct db_tx *tx, const char *account_id, struct store_account *out);
+/* The id of the organization account_id belongs to (as a member or as its management account). */
+int store_account_org_id(struct db_tx *tx, const char *account_id, char *out, size_t cap);
 
 /* ---- users ---- */
 struct store_user {

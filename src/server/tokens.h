@@ -1,0 +1,57 @@
+/*
+ * tokens.h - sealed session tokens: everything needed to verify a temporary credential, in the token itself.
+ *
+ * A token is "RGT1." + key id + "." + base64(AES-256-GCM(claims)), sealed under a server key (keyring.h) with the
+ * key id as associated data. Verifying a temporary credential opens the token (no per-session row, no write):
+ * the claims name the access key id it was issued with and carry its secret, the principal, the times, MFA, the
+ * source identity, the session policy and the session tags. A token that does not open is refused as
+ * InvalidClientTokenId; one past its expiry as ExpiredToken.
+ */
+#ifndef ROLEGATE_TOKENS_H
+#define ROLEGATE_TOKENS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "server/keyring.h"
+#include "store/store.h"
+
+#define TOKEN_MAX 8192
+#define SESSION_TAGS_MAX 50
+
+struct session_claims {
+	char kind;                           /* 'R' an assumed-role session, 'U' a GetSessionToken session */
+	char account_id[ACCOUNT_ID_LEN + 1]; /* the account of the role (R) or of the user/root (U) */
+	char access_key_id[IAM_ID_MAX];      /* ASIA... */
+	char secret[64];
+	/* R: the role and the session name; U: the user ("" for the account root) */
+	char role_id[IAM_ID_MAX];
+	char role_name[IAM_NAME_MAX + 1];
+	char role_path[IAM_PATH_MAX + 1];
+	char session_name[65];
+	char user_id[IAM_ID_MAX];
+	char source_arn[ARN_MAX + 1]; /* who obtained the session */
+	int64_t issued_s, expires_s;
+	int64_t mfa_s; /* when MFA was verified, 0 without MFA */
+	char source_identity[65];
+	char *session_policy; /* the combined session policy document, or NULL; owned: claims_clear() frees it */
+	bool chained;         /* obtained with role-session credentials (role chaining) */
+	/* the session tags, packed: "key\0value\0T\0" per tag (T: '1' transitive, '0' not) */
+	char tags[4096];
+	size_t tags_len;
+	size_t ntags;
+};
+
+void claims_clear(struct session_claims *c);
+/* Appends a session tag. C_ERR when the packed tags would not fit. */
+int claims_add_tag(struct session_claims *c, const char *key, const char *value, bool transitive);
+/* Walks the tags: *off starts at 0; C_OK while there is a tag. */
+int claims_next_tag(const struct session_claims *c, size_t *off, const char **key, const char **value,
+                    bool *transitive);
+
+/* Seals c into out (a NUL-terminated token). C_ERR when the keyring has no key or the token would not fit. */
+int token_issue(struct keyring *k, const struct session_claims *c, char *out, size_t cap);
+/* Opens a token. C_ERR when it is not one of ours, was tampered with, or its key is unknown. */
+int token_open(struct keyring *k, const char *token, struct session_claims *out);
+
+#endif
