@@ -13,7 +13,8 @@ else
 Q := @
 say = @printf '  %-6s %s\n'
 endif
-WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
+        -Wno-missing-field-initializers
 BASE_CFLAGS := -std=c17 $(WARN) -D_GNU_SOURCE -Isrc -pthread -MMD -MP $(PKG_CFLAGS)
 LIBS := $(PKG_LIBS) -pthread -lm
 

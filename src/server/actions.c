@@ -55,6 +55,7 @@ void call_init(struct call *c)
 	c->caller.role_id[0] = '\0';
 	c->caller.role_arn[0] = '\0';
 	c->caller.session_name[0] = '\0';
+	c->caller.session_tags_len = 0;
 }
 
 const char *call_str(struct call *c, const char *name)

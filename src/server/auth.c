@@ -200,6 +200,10 @@ static int session_principal(struct call *c, struct db_tx *tx, const struct sess
 		if (load_principal(tx, &k, p) != C_OK)
 			return C_ERR;
 	}
+	if (cl->tags_len <= sizeof(p->session_tags)) {
+		memcpy(p->session_tags, cl->tags, cl->tags_len);
+		p->session_tags_len = cl->tags_len;
+	}
 	p->temporary = true;
 	p->token_issued_s = cl->issued_s;
 	p->token_expires_s = cl->expires_s;

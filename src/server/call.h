@@ -32,6 +32,9 @@ struct action {
 	int (*resource)(struct call *c, char *out, size_t cap);
 	/* Performs the action: reads c->in, fills c->out (for operations with output). C_ERR with c->err set. */
 	int (*run)(struct call *c);
+	/* Writes nothing itself but is audited, granted or refused, and answers only once the record is durable
+	 * (sts:AssumeRole, sts:GetSessionToken; the records are group-committed). */
+	bool audit_durably;
 };
 
 struct call {

@@ -18,6 +18,7 @@
 #include "aws/query.h"
 #include "aws/validate.h"
 #include "server/auth.h"
+#include "server/auditlog.h"
 #include "server/authz.h"
 #include "util/common.h"
 #include "util/log.h"
@@ -116,12 +117,21 @@ static json_t *redacted(const struct shape *s, json_t *v)
 	return json_deep_copy(v);
 }
 
-static int audit(struct call *c, struct db_tx *tx, const char *outcome)
+/* The audit record of a call; *detail (the redacted input, plus whether MFA was used) is the caller's to free. */
+static void audit_record(struct call *c, const char *outcome, char action[160], char **detail, struct store_audit *a)
 {
-	char action[160];
 	json_t *red = redacted(c->op->input, c->in);
-	char *detail = red ? json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	struct store_audit a = {
+
+	if (red) {
+		json_object_del(red, "TokenCode"); /* a one-time code: nobody's business after use */
+		if (c->action->audit_durably)
+			json_object_set_new(red, "MFAUsed",
+			                    json_boolean(c->mfa_verified_s || (c->caller.temporary && c->caller.mfa_s)));
+	}
+	*detail = red ? json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(red);
+	snprintf(action, 160, "%s:%s", c->svc->id, c->op->name);
+	*a = (struct store_audit){
 		.time_ms = c->now_ms,
 		.request_id = c->request_id,
 		.account_id = c->caller.account_id,
@@ -131,14 +141,32 @@ static int audit(struct call *c, struct db_tx *tx, const char *outcome)
 		.resource = c->resource,
 		.source_ip = c->req->source_ip,
 		.outcome = outcome,
-		.detail = detail,
+		.detail = *detail,
 	};
+}
+
+static int audit(struct call *c, struct db_tx *tx, const char *outcome)
+{
+	char action[160], *detail;
+	struct store_audit a;
 	int rc;
 
-	snprintf(action, sizeof(action), "%s:%s", c->svc->id, c->op->name);
+	audit_record(c, outcome, action, &detail, &a);
 	rc = store_audit_append(tx, &a);
 	free(detail);
-	json_decref(red);
+	return rc;
+}
+
+/* Writes the record through the group committer and waits until it is durable. */
+static int audit_durable(struct call *c, const char *outcome)
+{
+	char action[160], *detail;
+	struct store_audit a;
+	int rc;
+
+	audit_record(c, outcome, action, &detail, &a);
+	rc = auditlog_commit(c->srv->audit, &a);
+	free(detail);
 	return rc;
 }
 
@@ -267,8 +295,16 @@ static int run(struct call *c)
 	}
 	if (rc == C_OK)
 		rc = perform(c);
-	if (rc != C_OK && c->action && c->action->write)
+	if (c->action && c->action->audit_durably && c->caller.arn[0]) {
+		/* Granted or refused, the record is on disk before the answer (and the credentials) leave. */
+		if (audit_durable(c, rc == C_OK ? "Success" : aws_code_name(c->err.code)) != C_OK && rc == C_OK) {
+			json_decref(c->out);
+			c->out = NULL;
+			return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request could not be recorded; try again.");
+		}
+	} else if (rc != C_OK && c->action && c->action->write) {
 		audit_failure(c);
+	}
 	return rc;
 }
 

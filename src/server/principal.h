@@ -38,6 +38,9 @@ struct principal {
 	char role_id[IAM_ID_MAX];
 	char role_arn[ARN_MAX + 1];
 	char session_name[65];
+	/* The session tags of temporary credentials, packed as in tokens.h ("key\0value\0T\0"...). */
+	char session_tags[4096];
+	size_t session_tags_len;
 };
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "aws/model.h"
 #include "http/http.h"
+#include "server/auditlog.h"
 #include "server/bootstrap.h"
 #include "server/config.h"
 #include "server/credcache.h"
@@ -107,7 +108,8 @@ int server_main(int argc, char **argv)
 	srv.keys = sigkey_cache_new();
 	srv.creds = credcache_new();
 	srv.keyring = keyring_open(srv.db);
-	if (!srv.keys || !srv.creds || !srv.keyring)
+	srv.audit = auditlog_new(srv.db);
+	if (!srv.keys || !srv.creds || !srv.keyring || !srv.audit)
 		goto out;
 
 	memset(&hopts, 0, sizeof(hopts));
@@ -144,6 +146,7 @@ out:
 	sigkey_cache_free(srv.keys);
 	credcache_free(srv.creds);
 	keyring_free(srv.keyring);
+	auditlog_free(srv.audit);
 	secrets_wipe();
 	model_cleanup();
 	crypto_cleanup();

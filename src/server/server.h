@@ -11,6 +11,7 @@
 struct sigkey_cache;
 struct credcache;
 struct keyring;
+struct auditlog;
 
 /* Everything `rolegate server` can be told on its command line (see config.c for the table). */
 struct server_config {
@@ -32,6 +33,7 @@ struct rg_server {
 	struct sigkey_cache *keys; /* derived SigV4 signing keys */
 	struct credcache *creds;   /* access key -> principal */
 	struct keyring *keyring;   /* the keys that seal session tokens */
+	struct auditlog *audit;    /* group commit of the records of sts:AssumeRole and sts:GetSessionToken */
 };
 
 /* Runs `rolegate server ARGS`: returns the process exit status. */

@@ -37,16 +37,21 @@ int claims_add_tag(struct session_claims *c, const char *key, const char *value,
 	return C_OK;
 }
 
-int claims_next_tag(const struct session_claims *c, size_t *off, const char **key, const char **value,
-                    bool *transitive)
+int tags_next(const char *buf, size_t len, size_t *off, const char **key, const char **value, bool *transitive)
 {
-	if (*off >= c->tags_len)
+	if (*off >= len)
 		return C_ERR;
-	*key = c->tags + *off;
+	*key = buf + *off;
 	*value = *key + strlen(*key) + 1;
 	*transitive = (*value)[strlen(*value) + 1] == '1';
 	*off += strlen(*key) + strlen(*value) + 4;
 	return C_OK;
+}
+
+int claims_next_tag(const struct session_claims *c, size_t *off, const char **key, const char **value,
+                    bool *transitive)
+{
+	return tags_next(c->tags, c->tags_len, off, key, value, transitive);
 }
 
 static void copy(char *dst, size_t cap, json_t *v)

@@ -45,7 +45,9 @@ struct session_claims {
 void claims_clear(struct session_claims *c);
 /* Appends a session tag. C_ERR when the packed tags would not fit. */
 int claims_add_tag(struct session_claims *c, const char *key, const char *value, bool transitive);
-/* Walks the tags: *off starts at 0; C_OK while there is a tag. */
+/* Walks packed tags (buf, len): *off starts at 0; C_OK while there is a tag. */
+int tags_next(const char *buf, size_t len, size_t *off, const char **key, const char **value, bool *transitive);
+/* Walks the tags of c: *off starts at 0; C_OK while there is a tag. */
 int claims_next_tag(const struct session_claims *c, size_t *off, const char **key, const char **value,
                     bool *transitive);
 

@@ -7,6 +7,15 @@
 #include "server/call.h"
 
 extern const struct action_table sts_identity_actions;
+extern const struct action_table sts_session_actions;
+
+/* sessions.c */
+int sts_assume_role(struct call *c);
+int sts_get_session_token(struct call *c);
+/* Resource of AssumeRole: the role; loads its trust policy into c->resource_policy and verifies MFA. */
+int sts_resource_assume_role(struct call *c, char *out, size_t cap);
+/* Resource of GetSessionToken ("*"); verifies MFA. */
+int sts_resource_session(struct call *c, char *out, size_t cap);
 
 /* identity.c */
 int sts_get_caller_identity(struct call *c);
