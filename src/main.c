@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy/cli.h"
+#include "server/audit_cli.h"
 #include "server/keyring.h"
 #include "server/server.h"
 #include "util/common.h"
@@ -27,6 +28,7 @@ static const struct verb verbs[] = {
 	{"server", server_main, "run the AWS-compatible IAM/STS endpoint (rolegate server --help)"},
 	{"policy", policy_main, "evaluate or validate IAM policies (rolegate policy --help)"},
 	{"keys", keys_main, "rotate or list the keys that seal session tokens (rolegate keys --help)"},
+	{"audit", audit_main, "show the audit trail (rolegate audit --help)"},
 	{"version", version_main, "print the version"},
 	{"help", help_main, "this list"},
 };
