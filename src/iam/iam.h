@@ -9,6 +9,11 @@
 /* The action tables of the IAM families (see src/server/actions.c). */
 extern const struct action_table iam_user_actions;
 extern const struct action_table iam_access_key_actions;
+extern const struct action_table iam_group_actions;
+extern const struct action_table iam_role_actions;
+extern const struct action_table iam_policy_actions;
+extern const struct action_table iam_instance_profile_actions;
+extern const struct action_table iam_authz_details_actions;
 
 /* users.c */
 int iam_create_user(struct call *c);
@@ -54,5 +59,55 @@ int iam_tags_json(struct call *c, const char *resource_id, int skip, int limit, 
 int iam_marker_read(struct call *c, char *pos, size_t cap);
 /* Sets IsTruncated and (when truncated) Marker in c->out. */
 int iam_marker_write(struct call *c, bool truncated, const char *pos);
+
+/* ---- groups, roles, policies, instance profiles (groups.c, roles.c, policies.c, instance_profiles.c,
+ * authz_details.c, managed_aws.c) ---- */
+#include "store/iam_store.h"
+
+#define IAM_POLICY_VERSIONS_MAX 5
+#define IAM_ATTACHED_POLICIES_MAX 10 /* managed policies per user, group or role */
+
+/* groups.c */
+/* Loads the group `name` of the caller's account; NoSuchEntity with AWS's message when absent. */
+int iam_load_group(struct call *c, const char *name, struct store_group *g);
+/* The Group structure as AWS returns it. NULL on failure. */
+json_t *iam_group_json(const struct store_group *g);
+
+/* roles.c */
+/* Loads the role `name` of the caller's account (caller frees with store_role_clear); NoSuchEntity when absent. */
+int iam_load_role(struct call *c, const char *name, struct store_role *r);
+/* The Role structure: with_details adds Tags, PermissionsBoundary and RoleLastUsed (GetRole), as AWS does. */
+json_t *iam_role_json(struct call *c, const struct store_role *r, bool with_details);
+
+/* policies.c */
+/* Loads the managed policy policy_arn as the caller's account sees it (its own, or AWS-managed); NoSuchEntity
+ * "Policy ARN was not found." when absent. */
+int iam_load_policy(struct call *c, const char *policy_arn, struct store_managed_policy *p);
+/* Checks that arn names a managed policy the caller's account may use as a permissions boundary (InvalidInput /
+ * NoSuchEntity as AWS answers otherwise). */
+int iam_check_boundary(struct call *c, const char *arn);
+/* DeleteConflict when a user still has inline or attached policies or group memberships (DeleteUser). */
+int iam_user_delete_conflicts(struct call *c, const struct store_user *u);
+/* Validates a policy document of kind (MalformedPolicyDocument with the engine's message). */
+int iam_policy_validate(struct call *c, const char *doc, enum policy_kind kind);
+/* The characters of doc that are not white space: what AWS's policy size quotas count. */
+size_t iam_policy_size(const char *doc);
+/* Percent-encodes a policy document as IAM returns documents (RFC 3986: all but A-Z a-z 0-9 - _ . ~). The
+ * caller frees the result; NULL when out of memory. */
+char *iam_url_encode(const char *doc);
+/* Sets c->out[member] to the URL-encoded doc. */
+int iam_set_document(json_t *obj, const char *member, const char *doc);
+/* The AttachedPolicies entries of an entity (for GetAccountAuthorizationDetails): appends to arr. */
+int iam_attached_policies_json(struct call *c, const char *entity_id, json_t *arr);
+/* Appends {PolicyName, PolicyDocument} of every inline policy of owner_id to arr. */
+int iam_inline_policies_json(struct call *c, const char *owner_id, json_t *arr);
+/* The Policy structure (with_tags: GetPolicy and CreatePolicy include Tags). NULL on failure. */
+json_t *iam_policy_json(struct call *c, const struct store_managed_policy *p, bool with_tags);
+/* "vN" -> N; 0 when id is not of that form. */
+int64_t iam_version_number(const char *id);
+
+/* instance_profiles.c */
+/* The InstanceProfile structure with its roles. NULL on failure. */
+json_t *iam_instance_profile_json(struct call *c, const struct store_instance_profile *p);
 
 #endif

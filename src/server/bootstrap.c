@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "aws/ids.h"
+#include "iam/effective.h"
 #include "util/crypto.h"
 #include "server/secrets.h"
 #include "util/common.h"
@@ -225,7 +226,8 @@ int bootstrap(struct rg_server *srv, int64_t now)
 	}
 	if (db_begin(srv->db, true, &tx) != C_OK)
 		return C_ERR;
-	if (check_master_key(tx) != C_OK || ensure_account(tx, wanted, srv->management_account, now) != C_OK)
+	if (check_master_key(tx) != C_OK || ensure_account(tx, wanted, srv->management_account, now) != C_OK ||
+	    iam_ensure_aws_managed_policies(tx, now) != C_OK)
 		goto fail;
 	if (env_id) {
 		if (retire_previous_env_key(tx, env_id) != C_OK ||

@@ -63,6 +63,7 @@ int store_role_get_by_id(struct db_tx *tx, const char *role_id, struct store_rol
 /* Writes every updatable column from r (trust_policy, description, max_session_s, permissions_boundary). */
 int store_role_update(struct db_tx *tx, const struct store_role *r);
 int store_role_delete(struct db_tx *tx, const char *role_id);
+/* List callbacks get r->trust_policy (and inline / version callbacks their document) valid during the call only. */
 int store_role_list(struct db_tx *tx, const char *account_id, const char *path_prefix, const char *after_lc,
                     int limit, store_role_fn fn, void *ctx);
 int store_role_touch(struct db_tx *tx, const char *role_id, int64_t when_ms, const char *region);
@@ -145,5 +146,66 @@ int store_attachments_of_entity(struct db_tx *tx, const char *entity_id, store_a
 int store_attachments_of_policy(struct db_tx *tx, const char *policy_arn, const char *entity_type,
                                 store_attachment_fn fn, void *ctx);
 int store_attachment_count(struct db_tx *tx, const char *entity_id, int64_t *count);
+
+/* ---- additions (src/store/groups.c, roles.c, policies.c) ---- */
+
+/* Membership counts (DeleteGroup and DeleteUser refuse while there are members / memberships). */
+int store_group_member_count(struct db_tx *tx, const char *group_id, int64_t *count);
+int store_user_group_count(struct db_tx *tx, const char *user_id, int64_t *count);
+
+/* store_managed_get with the attachment count taken within account_id (NULL: every account). */
+int store_managed_get_in(struct db_tx *tx, const char *account_id, const char *arn, struct store_managed_policy *out);
+/*
+ * store_managed_list with ListPolicies' PolicyUsageFilter (usage "PermissionsPolicy", "PermissionsBoundary" or
+ * NULL; with only_attached, "PermissionsBoundary" keeps the policies set as a boundary in the account, anything
+ * else those attached in it). Order: lowercased name, then ARN; `after` is "NAME_LC ARN" (the key of the last row
+ * seen: iam_policy_key) or a bare lowercased name.
+ */
+int store_managed_list_ex(struct db_tx *tx, const char *account_id, const char *scope, bool only_attached,
+                          const char *usage, const char *path_prefix, const char *after, int limit,
+                          store_managed_fn fn, void *ctx);
+/* How many users and roles (of account_id; NULL: all) have policy_arn as their permissions boundary. */
+int store_boundary_count(struct db_tx *tx, const char *account_id, const char *policy_arn, int64_t *count);
+/* The users and roles of account_id whose permissions boundary is policy_arn (entity_type "user" / "role"). */
+int store_boundary_entities(struct db_tx *tx, const char *account_id, const char *policy_arn,
+                            store_attachment_fn fn, void *ctx);
+/* store_attachments_of_policy within one account (account_id NULL: all), ordered by entity type and id. */
+int store_attachments_of_policy_in(struct db_tx *tx, const char *account_id, const char *policy_arn,
+                                   const char *entity_type, store_attachment_fn fn, void *ctx);
+
+typedef int (*store_document_fn)(void *ctx, const char *document);
+/*
+ * Calls fn with every identity-policy document that applies to an entity: its inline policies and the default
+ * versions of its attached managed policies, and when with_groups (a user) the same for each of its groups. One
+ * indexed query. Returns the number of documents, or C_ERR.
+ */
+int store_principal_documents(struct db_tx *tx, const char *entity_id, bool with_groups, store_document_fn fn,
+                              void *ctx);
+
+/* ---- instance profiles (the role list of a profile holds at most one role, as on AWS) ---- */
+struct store_instance_profile {
+	char profile_id[IAM_ID_MAX]; /* AIPA... */
+	char account_id[ACCOUNT_ID_LEN + 1];
+	char name[129];
+	char path[IAM_PATH_MAX + 1];
+	int64_t created_ms;
+};
+typedef int (*store_profile_fn)(void *ctx, const struct store_instance_profile *p);
+
+int store_profile_create(struct db_tx *tx, const struct store_instance_profile *p);
+int store_profile_get(struct db_tx *tx, const char *account_id, const char *name, struct store_instance_profile *out);
+int store_profile_delete(struct db_tx *tx, const char *profile_id);
+int store_profile_list(struct db_tx *tx, const char *account_id, const char *path_prefix, const char *after_lc,
+                       int limit, store_profile_fn fn, void *ctx);
+/* STORE_EXISTS when the role is in the profile already. */
+int store_profile_add_role(struct db_tx *tx, const char *profile_id, const char *role_id);
+int store_profile_remove_role(struct db_tx *tx, const char *profile_id, const char *role_id);
+/* The roles of a profile (the callback's role.trust_policy is valid during the call only). */
+int store_profile_roles(struct db_tx *tx, const char *profile_id, store_role_fn fn, void *ctx);
+/* The profiles a role is in, in name order, paged. */
+int store_role_profiles(struct db_tx *tx, const char *role_id, const char *after_lc, int limit, store_profile_fn fn,
+                        void *ctx);
+int store_profile_role_count(struct db_tx *tx, const char *profile_id, int64_t *count);
+int store_role_profile_count(struct db_tx *tx, const char *role_id, int64_t *count);
 
 #endif
