@@ -23,6 +23,26 @@ int arn_root(char *out, size_t cap, const char *account_id)
 	return fits(snprintf(out, cap, "arn:aws:iam::%s:root", account_id), cap);
 }
 
+int arn_group(char *out, size_t cap, const char *account_id, const char *path, const char *name)
+{
+	return fits(snprintf(out, cap, "arn:aws:iam::%s:group%s%s", account_id, path, name), cap);
+}
+
+int arn_role(char *out, size_t cap, const char *account_id, const char *path, const char *name)
+{
+	return fits(snprintf(out, cap, "arn:aws:iam::%s:role%s%s", account_id, path, name), cap);
+}
+
+int arn_policy(char *out, size_t cap, const char *account_id, const char *path, const char *name)
+{
+	return fits(snprintf(out, cap, "arn:aws:iam::%s:policy%s%s", account_id, path, name), cap);
+}
+
+int arn_instance_profile(char *out, size_t cap, const char *account_id, const char *path, const char *name)
+{
+	return fits(snprintf(out, cap, "arn:aws:iam::%s:instance-profile%s%s", account_id, path, name), cap);
+}
+
 int arn_parse(const char *s, struct arn *out)
 {
 	char *p, *parts[6];
