@@ -76,6 +76,7 @@ static const struct {
 	[ERR_ORG_POLICY_NOT_FOUND] = {"PolicyNotFoundException", 400, true},
 	[ERR_ORG_POLICY_TYPE_ALREADY_ENABLED] = {"PolicyTypeAlreadyEnabledException", 400, true},
 	[ERR_ORG_POLICY_TYPE_NOT_ENABLED] = {"PolicyTypeNotEnabledException", 400, true},
+	[ERR_ORG_POLICY_TYPE_NOT_AVAILABLE] = {"PolicyTypeNotAvailableForOrganizationException", 400, true},
 	[ERR_ORG_ROOT_NOT_FOUND] = {"RootNotFoundException", 400, true},
 	[ERR_ORG_SOURCE_PARENT_NOT_FOUND] = {"SourceParentNotFoundException", 400, true},
 	[ERR_ORG_TARGET_NOT_FOUND] = {"TargetNotFoundException", 400, true},

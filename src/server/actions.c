@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "iam/iam.h"
+#include "orgs/orgs.h"
 #include "server/call.h"
 #include "sts/sts.h"
 #include "util/common.h"
@@ -18,6 +19,7 @@ static const struct action_table *const tables[] = {
 	&iam_user_actions,
 	&iam_access_key_actions,
 	&sts_identity_actions,
+	&orgs_actions,
 };
 
 const struct action *action_find(const char *service, const char *name)
