@@ -68,12 +68,16 @@ int iam_marker_write(struct call *c, bool truncated, const char *pos);
 #define IAM_ATTACHED_POLICIES_MAX 10 /* managed policies per user, group or role */
 
 /* groups.c */
+/* Resource: the group named by GroupName. */
+int iam_resource_group(struct call *c, char *out, size_t cap);
 /* Loads the group `name` of the caller's account; NoSuchEntity with AWS's message when absent. */
 int iam_load_group(struct call *c, const char *name, struct store_group *g);
 /* The Group structure as AWS returns it. NULL on failure. */
 json_t *iam_group_json(const struct store_group *g);
 
 /* roles.c */
+/* Resource: the role named by RoleName. */
+int iam_resource_role(struct call *c, char *out, size_t cap);
 /* Loads the role `name` of the caller's account (caller frees with store_role_clear); NoSuchEntity when absent. */
 int iam_load_role(struct call *c, const char *name, struct store_role *r);
 /* The Role structure: with_details adds Tags, PermissionsBoundary and RoleLastUsed (GetRole), as AWS does. */
@@ -101,6 +105,8 @@ int iam_set_document(json_t *obj, const char *member, const char *doc);
 int iam_attached_policies_json(struct call *c, const char *entity_id, json_t *arr);
 /* Appends {PolicyName, PolicyDocument} of every inline policy of owner_id to arr. */
 int iam_inline_policies_json(struct call *c, const char *owner_id, json_t *arr);
+/* Appends every version of a policy, with its document, to arr (PolicyVersionList). */
+int iam_policy_versions_json(struct call *c, const char *policy_id, json_t *arr);
 /* The Policy structure (with_tags: GetPolicy and CreatePolicy include Tags). NULL on failure. */
 json_t *iam_policy_json(struct call *c, const struct store_managed_policy *p, bool with_tags);
 /* "vN" -> N; 0 when id is not of that form. */

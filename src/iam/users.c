@@ -51,10 +51,8 @@ int iam_create_user(struct call *c)
 	struct store_user u;
 	int rc;
 
-	if (boundary)
-		/* No managed policy exists in this account yet, so no boundary can be attached. */
-		return aws_err_set(&c->err, ERR_NO_SUCH_ENTITY, "Scope ARN: %s does not exist or is not attachable.",
-		                   boundary);
+	if (boundary && iam_check_boundary(c, boundary) != C_OK)
+		return C_ERR;
 	if (iam_check_tags(c, tags, NULL, "TagsPerUser") != C_OK)
 		return C_ERR;
 	memset(&u, 0, sizeof(u));
@@ -62,6 +60,7 @@ int iam_create_user(struct call *c)
 	snprintf(u.account_id, sizeof(u.account_id), "%s", c->caller.account_id);
 	snprintf(u.name, sizeof(u.name), "%s", name);
 	snprintf(u.path, sizeof(u.path), "%s", path ? path : "/");
+	snprintf(u.permissions_boundary, sizeof(u.permissions_boundary), "%s", boundary ? boundary : "");
 	u.created_ms = c->now_ms;
 	rc = store_user_create(c->tx, &u);
 	if (rc == STORE_EXISTS)
@@ -163,6 +162,8 @@ int iam_delete_user(struct call *c)
 		return C_ERR;
 	if (keys > 0)
 		return aws_err_set(&c->err, ERR_DELETE_CONFLICT, "Cannot delete entity, must delete access keys first.");
+	if (iam_user_delete_conflicts(c, &u) != C_OK)
+		return C_ERR;
 	if (store_tag_delete_all(c->tx, u.user_id) != C_OK || store_user_delete(c->tx, u.user_id) != C_OK)
 		return C_ERR;
 	return C_OK;

@@ -18,6 +18,11 @@
 static const struct action_table *const tables[] = {
 	&iam_user_actions,
 	&iam_access_key_actions,
+	&iam_group_actions,
+	&iam_role_actions,
+	&iam_policy_actions,
+	&iam_instance_profile_actions,
+	&iam_authz_details_actions,
 	&sts_identity_actions,
 	&orgs_actions,
 };

@@ -18,7 +18,7 @@
 struct store_group {
 	char group_id[IAM_ID_MAX]; /* AGPA... */
 	char account_id[ACCOUNT_ID_LEN + 1];
-	char name[IAM_NAME_MAX + 1];
+	char name[129]; /* group names take up to 128 characters */
 	char path[IAM_PATH_MAX + 1];
 	int64_t created_ms;
 };
@@ -158,12 +158,14 @@ int store_managed_get_in(struct db_tx *tx, const char *account_id, const char *a
 /*
  * store_managed_list with ListPolicies' PolicyUsageFilter (usage "PermissionsPolicy", "PermissionsBoundary" or
  * NULL; with only_attached, "PermissionsBoundary" keeps the policies set as a boundary in the account, anything
- * else those attached in it). Order: lowercased name, then ARN; `after` is "NAME_LC ARN" (the key of the last row
- * seen: iam_policy_key) or a bare lowercased name.
+ * else those attached in it). Order: lowercased name, then policy id; `after` is "NAME_LC POLICY_ID" (the key of
+ * the last row seen) or a bare lowercased name.
  */
 int store_managed_list_ex(struct db_tx *tx, const char *account_id, const char *scope, bool only_attached,
                           const char *usage, const char *path_prefix, const char *after, int limit,
                           store_managed_fn fn, void *ctx);
+/* Sets (arn) or removes (NULL) a user's permissions boundary. */
+int store_user_set_boundary(struct db_tx *tx, const char *user_id, const char *arn);
 /* How many users and roles (of account_id; NULL: all) have policy_arn as their permissions boundary. */
 int store_boundary_count(struct db_tx *tx, const char *account_id, const char *policy_arn, int64_t *count);
 /* The users and roles of account_id whose permissions boundary is policy_arn (entity_type "user" / "role"). */

@@ -176,20 +176,20 @@ int store_managed_list_ex(struct db_tx *tx, const char *account_id, const char *
                           const char *usage, const char *path_prefix, const char *after, int limit,
                           store_managed_fn fn, void *ctx)
 {
-	/* Order: lowercased name, then ARN (an account may hold a policy of the same name as an AWS-managed one);
-	 * `after` is "name_lc ARN" (the key of the last row seen) or a bare lowercased name. */
+	/* Order: lowercased name, then policy id (an account may hold a policy of the same name as an AWS-managed
+	 * one); `after` is "name_lc POLICY_ID" (the key of the last row seen) or a bare lowercased name. */
 	static const char sql[] =
 		"SELECT " MANAGED_COLUMNS " FROM managed_policies p WHERE "
 		"((?2 = 'AWS' AND p.account_id = 'aws') OR (?2 = 'Local' AND p.account_id = ?1) "
 		" OR (?2 = 'All' AND (p.account_id = 'aws' OR p.account_id = ?1))) "
 		"AND (?3 IS NULL OR substr(p.path, 1, length(?3)) = ?3) "
-		"AND (?4 IS NULL OR CASE WHEN instr(?4, ' ') > 0 THEN p.name_lc || ' ' || p.arn > ?4 ELSE p.name_lc > ?4 END) "
+		"AND (?4 IS NULL OR CASE WHEN instr(?4, ' ') > 0 THEN p.name_lc || ' ' || p.policy_id > ?4 ELSE p.name_lc > ?4 END) "
 		"AND (NOT ?6 OR (?7 = 'PermissionsBoundary' AND ("
 		"      EXISTS (SELECT 1 FROM users u WHERE u.account_id = ?1 AND u.permissions_boundary = p.arn) OR "
 		"      EXISTS (SELECT 1 FROM roles r WHERE r.account_id = ?1 AND r.permissions_boundary = p.arn))) "
 		"  OR (?7 IS NOT 'PermissionsBoundary' AND "
 		"      EXISTS (SELECT 1 FROM policy_attachments a WHERE a.policy_arn = p.arn AND a.account_id = ?1))) "
-		"ORDER BY p.name_lc, p.arn LIMIT ?5";
+		"ORDER BY p.name_lc, p.policy_id LIMIT ?5";
 	struct db_rows *r = db_query(tx, sql,
 	                             DB_ARGS(db_text(account_id), db_text(scope ? scope : "All"), db_text(path_prefix),
 	                                     db_text(after), db_int(limit), db_int(only_attached), db_text(usage)));
@@ -346,6 +346,17 @@ int store_managed_default_document(struct db_tx *tx, const char *arn, char **doc
 		rc = STORE_NOT_FOUND;
 	}
 	db_rows_done(r);
+	return rc;
+}
+
+int store_user_set_boundary(struct db_tx *tx, const char *user_id, const char *arn)
+{
+	int64_t changes = 0;
+	int rc = db_exec(tx, "UPDATE users SET permissions_boundary = ?2 WHERE user_id = ?1",
+	                 DB_ARGS(db_text(user_id), db_text(arn)), &changes);
+
+	if (rc == C_OK && changes == 0)
+		return STORE_NOT_FOUND;
 	return rc;
 }
 

@@ -342,11 +342,13 @@ static void test_managed_list_and_versions(void **state)
 	assert_int_equal(store_managed_list(fx->tx, ACCT2, "Local", false, NULL, NULL, 100, count_managed, &n), 0);
 	assert_int_equal(store_managed_list(fx->tx, ACCT, "AWS", false, NULL, NULL, 100, count_managed, &n), 5);
 	assert_int_equal(store_managed_list(fx->tx, ACCT, "All", true, NULL, NULL, 100, count_managed, &n), 0);
-	/* paging after "name ARN" keys keeps both policies named ReadOnlyAccess */
-	assert_int_equal(store_managed_list_ex(fx->tx, ACCT, "All", false, NULL, NULL,
-	                                       "readonlyaccess arn:aws:iam::123456789012:policy/ReadOnlyAccess", 100,
+	/* paging after "name POLICY_ID" keys keeps both policies named ReadOnlyAccess */
+	assert_int_equal(store_managed_list_ex(fx->tx, ACCT, "All", false, NULL, NULL, "readonlyaccess ANPAA", 100,
 	                                       count_managed, &n),
-	                 1);
+	                 2);
+	assert_int_equal(store_managed_list_ex(fx->tx, ACCT, "All", false, NULL, NULL, "readonlyaccess ANPAZZZZZZZZZZZZZZZZZZZZ", 100,
+	                                       count_managed, &n),
+	                 0);
 	assert_int_equal(store_managed_list(fx->tx, ACCT, "All", false, NULL, "readonlyaccess", 100, count_managed, &n), 0);
 
 	/* attachment counts are per account for AWS-managed policies */

@@ -1,0 +1,470 @@
+/*
+ * roles.c - IAM roles: CreateRole, GetRole, ListRoles, UpdateRole, UpdateRoleDescription, UpdateAssumeRolePolicy,
+ * DeleteRole, TagRole, UntagRole, ListRoleTags.
+ *
+ * A role's trust policy (AssumeRolePolicyDocument) is validated by the policy engine as a trust policy, must stay
+ * within IAM's ACLSizePerRole quota, and may name as AWS principals only accounts, users and roles that exist
+ * here, as IAM refuses principals it cannot resolve ("Invalid principal in policy").
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/arn.h"
+#include "aws/ids.h"
+#include "iam/iam.h"
+#include "util/common.h"
+
+#define TRUST_POLICY_SIZE_MAX 2048
+#define TAGS_PER_ROLE 50
+
+/* ---- shared -------------------------------------------------------------------------------------------------- */
+
+int iam_load_role(struct call *c, const char *name, struct store_role *r)
+{
+	int rc = store_role_get(c->tx, c->caller.account_id, name, r);
+
+	if (rc == STORE_NOT_FOUND)
+		return aws_err_set(&c->err, ERR_NO_SUCH_ENTITY, "The role with name %s cannot be found.", name);
+	return rc == C_OK ? C_OK : C_ERR;
+}
+
+json_t *iam_role_json(struct call *c, const struct store_role *r, bool with_details)
+{
+	char arn[ARN_MAX + 1];
+	json_t *o;
+
+	if (arn_role(arn, sizeof(arn), r->account_id, r->path, r->name) != C_OK)
+		return NULL;
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "Path", r->path, "RoleName", r->name, "RoleId", r->role_id,
+	              "Arn", arn, "CreateDate", (json_int_t)(r->created_ms / 1000), "MaxSessionDuration",
+	              (json_int_t)r->max_session_s);
+	if (!o || iam_set_document(o, "AssumeRolePolicyDocument", r->trust_policy ? r->trust_policy : "") != C_OK)
+		goto fail;
+	if (r->description[0])
+		json_object_set_new(o, "Description", json_string(r->description));
+	if (with_details) {
+		json_t *tags = json_array(), *used;
+		if (r->permissions_boundary[0])
+			json_object_set_new(o, "PermissionsBoundary",
+			                    json_pack("{s:s, s:s}", "PermissionsBoundaryType", "PermissionsBoundaryPolicy",
+			                              "PermissionsBoundaryArn", r->permissions_boundary));
+		if (!tags || iam_tags_json(c, r->role_id, 0, TAGS_PER_ROLE, tags) != C_OK) {
+			json_decref(tags);
+			goto fail;
+		}
+		if (json_array_size(tags))
+			json_object_set_new(o, "Tags", tags);
+		else
+			json_decref(tags);
+		/* AWS answers an empty RoleLastUsed for a role never used. */
+		used = r->last_used_ms ? json_pack("{s:I, s:s}", "LastUsedDate", (json_int_t)(r->last_used_ms / 1000),
+		                                   "Region", r->last_used_region)
+		                       : json_object();
+		if (!used)
+			goto fail;
+		json_object_set_new(o, "RoleLastUsed", used);
+	}
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+/* ---- trust policies ------------------------------------------------------------------------------------------ */
+
+/* Whether the AWS principal p (an account id or an ARN, as the policy names it) exists here. */
+static int principal_exists(struct call *c, const char *p, bool *exists)
+{
+	struct store_account acct;
+	struct arn a;
+	const char *res, *slash, *name;
+	char path[IAM_PATH_MAX + 1];
+	int rc;
+
+	*exists = false;
+	if (strcmp(p, "*") == 0) {
+		*exists = true;
+		return C_OK;
+	}
+	if (strlen(p) == ACCOUNT_ID_LEN && strspn(p, "0123456789") == ACCOUNT_ID_LEN) {
+		rc = store_account_get(c->tx, p, &acct);
+		*exists = rc == C_OK;
+		return rc == C_OK || rc == STORE_NOT_FOUND ? C_OK : C_ERR;
+	}
+	if (arn_parse(p, &a) != C_OK || strlen(a.account) != ACCOUNT_ID_LEN)
+		return C_OK;
+	rc = store_account_get(c->tx, a.account, &acct);
+	if (rc == STORE_NOT_FOUND)
+		return C_OK;
+	if (rc != C_OK)
+		return C_ERR;
+	res = a.resource;
+	if (strcmp(a.service, "iam") == 0 && strcmp(res, "root") == 0) {
+		*exists = true;
+		return C_OK;
+	}
+	if (strcmp(a.service, "sts") == 0 && strncmp(res, "assumed-role/", 13) == 0) {
+		/* arn:aws:sts::ACCT:assumed-role/ROLE/SESSION: the role must exist */
+		char role[IAM_NAME_MAX + 1];
+		struct store_role r;
+		const char *end = strchr(res + 13, '/');
+		if (!end || (size_t)(end - (res + 13)) > IAM_NAME_MAX)
+			return C_OK;
+		snprintf(role, sizeof(role), "%.*s", (int)(end - (res + 13)), res + 13);
+		rc = store_role_get(c->tx, a.account, role, &r);
+		store_role_clear(&r);
+		*exists = rc == C_OK;
+		return rc == C_OK || rc == STORE_NOT_FOUND ? C_OK : C_ERR;
+	}
+	if (strcmp(a.service, "sts") == 0 && strncmp(res, "federated-user/", 15) == 0) {
+		*exists = true;
+		return C_OK;
+	}
+	if (strcmp(a.service, "iam") != 0 || !(slash = strrchr(res, '/')))
+		return C_OK;
+	name = slash + 1;
+	if (strncmp(res, "user/", 5) == 0) {
+		struct store_user u;
+		snprintf(path, sizeof(path), "%.*s", (int)(slash - res - 4 + 1), res + 4);
+		rc = store_user_get(c->tx, a.account, name, &u);
+		*exists = rc == C_OK && strcmp(u.path, path) == 0 && strcmp(u.name, name) == 0;
+	} else if (strncmp(res, "role/", 5) == 0) {
+		struct store_role r;
+		snprintf(path, sizeof(path), "%.*s", (int)(slash - res - 4 + 1), res + 4);
+		rc = store_role_get(c->tx, a.account, name, &r);
+		*exists = rc == C_OK && strcmp(r.path, path) == 0 && strcmp(r.name, name) == 0;
+		if (rc == C_OK)
+			store_role_clear(&r);
+	} else {
+		return C_OK;
+	}
+	return rc == C_OK || rc == STORE_NOT_FOUND ? C_OK : C_ERR;
+}
+
+/* Refuses a trust policy that names an AWS principal that does not exist here. */
+static int check_principals(struct call *c, json_t *stmt)
+{
+	json_t *aws = json_object_get(json_object_get(stmt, "Principal"), "AWS"), *v;
+	size_t i, n = json_is_array(aws) ? json_array_size(aws) : (aws ? 1 : 0);
+
+	for (i = 0; i < n; i++) {
+		bool exists = false;
+		v = json_is_array(aws) ? json_array_get(aws, i) : aws;
+		if (!json_is_string(v))
+			continue;
+		if (principal_exists(c, json_string_value(v), &exists) != C_OK)
+			return C_ERR;
+		if (!exists)
+			return aws_err_set(&c->err, ERR_MALFORMED_POLICY_DOCUMENT, "Invalid principal in policy: \"AWS\":\"%s\"",
+			                   json_string_value(v));
+	}
+	return C_OK;
+}
+
+/* Validates a trust policy: the engine's rules, the size quota, principals that exist. */
+static int check_trust_policy(struct call *c, const char *doc)
+{
+	json_t *root, *stmts;
+	size_t i, n;
+	int rc = C_OK;
+
+	if (iam_policy_validate(c, doc, POLICY_TRUST) != C_OK)
+		return C_ERR;
+	if (iam_policy_size(doc) > TRUST_POLICY_SIZE_MAX)
+		return aws_err_set(&c->err, ERR_LIMIT_EXCEEDED, "Cannot exceed quota for ACLSizePerRole: %d",
+		                   TRUST_POLICY_SIZE_MAX);
+	if (!(root = json_loads(doc, JSON_REJECT_DUPLICATES, NULL)))
+		return aws_err_set(&c->err, ERR_MALFORMED_POLICY_DOCUMENT, "Syntax errors in policy.");
+	stmts = json_object_get(root, "Statement");
+	n = json_is_array(stmts) ? json_array_size(stmts) : 1;
+	for (i = 0; rc == C_OK && i < n; i++)
+		rc = check_principals(c, json_is_array(stmts) ? json_array_get(stmts, i) : stmts);
+	json_decref(root);
+	return rc;
+}
+
+/* ---- resources ----------------------------------------------------------------------------------------------- */
+
+int iam_resource_role(struct call *c, char *out, size_t cap)
+{
+	const char *name = call_str(c, "RoleName");
+	struct store_role r;
+	int rc = store_role_get(c->tx, c->caller.account_id, name, &r);
+
+	if (rc == C_OK) {
+		rc = arn_role(out, cap, r.account_id, r.path, r.name);
+		store_role_clear(&r);
+		return rc;
+	}
+	if (rc == STORE_NOT_FOUND)
+		return arn_role(out, cap, c->caller.account_id, "/", name);
+	return C_ERR;
+}
+
+static int resource_new_role(struct call *c, char *out, size_t cap)
+{
+	const char *path = call_str(c, "Path");
+
+	return arn_role(out, cap, c->caller.account_id, path ? path : "/", call_str(c, "RoleName"));
+}
+
+static int resource_roles(struct call *c, char *out, size_t cap)
+{
+	return snprintf(out, cap, "arn:aws:iam::%s:role/", c->caller.account_id) < (int)cap ? C_OK : C_ERR;
+}
+
+/* ---- actions ------------------------------------------------------------------------------------------------- */
+
+static int create_role(struct call *c)
+{
+	const char *name = call_str(c, "RoleName"), *path = call_str(c, "Path");
+	const char *doc = call_str(c, "AssumeRolePolicyDocument"), *description = call_str(c, "Description");
+	const char *boundary = call_str(c, "PermissionsBoundary");
+	json_t *tags = json_object_get(c->in, "Tags"), *j;
+	struct store_role r;
+	int rc;
+
+	if (check_trust_policy(c, doc) != C_OK || (boundary && iam_check_boundary(c, boundary) != C_OK) ||
+	    iam_check_tags(c, tags, NULL, "TagsPerRole") != C_OK)
+		return C_ERR;
+	memset(&r, 0, sizeof(r));
+	id_unique("AROA", r.role_id);
+	snprintf(r.account_id, sizeof(r.account_id), "%s", c->caller.account_id);
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	snprintf(r.path, sizeof(r.path), "%s", path ? path : "/");
+	snprintf(r.description, sizeof(r.description), "%s", description ? description : "");
+	snprintf(r.permissions_boundary, sizeof(r.permissions_boundary), "%s", boundary ? boundary : "");
+	r.trust_policy = (char *)doc; /* borrowed: not cleared */
+	r.max_session_s = call_int(c, "MaxSessionDuration", 3600);
+	r.created_ms = c->now_ms;
+	rc = store_role_create(c->tx, &r);
+	if (rc == STORE_EXISTS)
+		return aws_err_set(&c->err, ERR_ENTITY_ALREADY_EXISTS, "Role with name %s already exists.", name);
+	if (rc != C_OK || (tags && iam_put_tags(c, r.role_id, tags) != C_OK))
+		return C_ERR;
+	if (!(j = iam_role_json(c, &r, true)))
+		return C_ERR;
+	/* CreateRole's answer has no RoleLastUsed. */
+	json_object_del(j, "RoleLastUsed");
+	json_object_set_new(c->out, "Role", j);
+	return C_OK;
+}
+
+static int get_role(struct call *c)
+{
+	struct store_role r;
+	json_t *j;
+
+	if (iam_load_role(c, call_str(c, "RoleName"), &r) != C_OK)
+		return C_ERR;
+	j = iam_role_json(c, &r, true);
+	store_role_clear(&r);
+	if (!j)
+		return C_ERR;
+	json_object_set_new(c->out, "Role", j);
+	return C_OK;
+}
+
+struct list_ctx {
+	struct call *c;
+	json_t *roles;
+	int limit, seen;
+	char last_lc[IAM_NAME_MAX + 1];
+};
+
+static int list_one(void *ctx, const struct store_role *r)
+{
+	struct list_ctx *l = ctx;
+	json_t *j;
+	size_t i;
+
+	if (l->seen++ >= l->limit)
+		return C_OK;
+	if (!(j = iam_role_json(l->c, r, false)) || json_array_append_new(l->roles, j) != 0)
+		return C_ERR;
+	for (i = 0; r->name[i] && i + 1 < sizeof(l->last_lc); i++)
+		l->last_lc[i] = (char)((r->name[i] >= 'A' && r->name[i] <= 'Z') ? r->name[i] + 32 : r->name[i]);
+	l->last_lc[i] = '\0';
+	return C_OK;
+}
+
+static int list_roles(struct call *c)
+{
+	struct list_ctx l = {.c = c, .limit = (int)call_int(c, "MaxItems", IAM_DEFAULT_MAX_ITEMS)};
+	char after[IAM_NAME_MAX + 1];
+
+	if (iam_marker_read(c, after, sizeof(after)) != C_OK)
+		return C_ERR;
+	l.roles = json_array();
+	json_object_set_new(c->out, "Roles", l.roles);
+	if (store_role_list(c->tx, c->caller.account_id, call_str(c, "PathPrefix"), after[0] ? after : NULL,
+	                    l.limit + 1, list_one, &l) < 0)
+		return C_ERR;
+	return iam_marker_write(c, l.seen > l.limit, l.last_lc);
+}
+
+static int update_role(struct call *c)
+{
+	const char *description = call_str(c, "Description");
+	struct store_role r;
+	int rc;
+
+	if (iam_load_role(c, call_str(c, "RoleName"), &r) != C_OK)
+		return C_ERR;
+	if (description)
+		snprintf(r.description, sizeof(r.description), "%s", description);
+	r.max_session_s = call_int(c, "MaxSessionDuration", r.max_session_s);
+	rc = store_role_update(c->tx, &r) == C_OK ? C_OK : C_ERR;
+	store_role_clear(&r);
+	return rc;
+}
+
+static int update_role_description(struct call *c)
+{
+	struct store_role r;
+	json_t *j = NULL;
+	int rc;
+
+	if (iam_load_role(c, call_str(c, "RoleName"), &r) != C_OK)
+		return C_ERR;
+	snprintf(r.description, sizeof(r.description), "%s", call_str(c, "Description"));
+	rc = store_role_update(c->tx, &r) == C_OK ? C_OK : C_ERR;
+	if (rc == C_OK && !(j = iam_role_json(c, &r, true)))
+		rc = C_ERR;
+	store_role_clear(&r);
+	if (rc == C_OK)
+		json_object_set_new(c->out, "Role", j);
+	return rc;
+}
+
+static int update_assume_role_policy(struct call *c)
+{
+	const char *doc = call_str(c, "PolicyDocument");
+	struct store_role r;
+	char *old;
+	int rc;
+
+	if (iam_load_role(c, call_str(c, "RoleName"), &r) != C_OK)
+		return C_ERR;
+	rc = check_trust_policy(c, doc);
+	if (rc == C_OK) {
+		old = r.trust_policy;
+		r.trust_policy = (char *)doc;
+		rc = store_role_update(c->tx, &r) == C_OK ? C_OK : C_ERR;
+		r.trust_policy = old;
+	}
+	store_role_clear(&r);
+	return rc;
+}
+
+static int delete_role(struct call *c)
+{
+	struct store_role r;
+	int64_t n = 0;
+	int rc = C_ERR;
+
+	if (iam_load_role(c, call_str(c, "RoleName"), &r) != C_OK)
+		return C_ERR;
+	if (store_role_profile_count(c->tx, r.role_id, &n) != C_OK)
+		goto done;
+	if (n > 0) {
+		aws_err_set(&c->err, ERR_DELETE_CONFLICT, "Cannot delete entity, must remove roles from instance profile first.");
+		goto done;
+	}
+	if (store_inline_count(c->tx, r.role_id, &n) != C_OK)
+		goto done;
+	if (n > 0) {
+		aws_err_set(&c->err, ERR_DELETE_CONFLICT, "Cannot delete entity, must delete policies first.");
+		goto done;
+	}
+	if (store_attachment_count(c->tx, r.role_id, &n) != C_OK)
+		goto done;
+	if (n > 0) {
+		aws_err_set(&c->err, ERR_DELETE_CONFLICT, "Cannot delete entity, must detach all policies first.");
+		goto done;
+	}
+	if (store_tag_delete_all(c->tx, r.role_id) != C_OK || store_role_delete(c->tx, r.role_id) != C_OK)
+		goto done;
+	rc = C_OK;
+done:
+	store_role_clear(&r);
+	return rc;
+}
+
+static int tag_role(struct call *c)
+{
+	struct store_role r;
+	json_t *tags = json_object_get(c->in, "Tags");
+	int rc;
+
+	if (iam_load_role(c, call_str(c, "RoleName"), &r) != C_OK)
+		return C_ERR;
+	rc = iam_check_tags(c, tags, r.role_id, "TagsPerRole");
+	if (rc == C_OK)
+		rc = iam_put_tags(c, r.role_id, tags);
+	store_role_clear(&r);
+	return rc;
+}
+
+static int untag_role(struct call *c)
+{
+	struct store_role r;
+	json_t *keys = json_object_get(c->in, "TagKeys"), *k;
+	size_t i;
+	int rc = C_OK;
+
+	if (iam_load_role(c, call_str(c, "RoleName"), &r) != C_OK)
+		return C_ERR;
+	json_array_foreach(keys, i, k)
+	{
+		if (store_tag_delete(c->tx, r.role_id, json_string_value(k)) != C_OK) {
+			rc = C_ERR;
+			break;
+		}
+	}
+	store_role_clear(&r);
+	return rc;
+}
+
+static int list_role_tags(struct call *c)
+{
+	struct store_role r;
+	int limit = (int)call_int(c, "MaxItems", IAM_DEFAULT_MAX_ITEMS), skip = 0, rc;
+	char pos[32], next[32];
+	json_t *tags;
+	bool more;
+
+	if (iam_load_role(c, call_str(c, "RoleName"), &r) != C_OK)
+		return C_ERR;
+	store_role_clear(&r);
+	if (iam_marker_read(c, pos, sizeof(pos)) != C_OK)
+		return C_ERR;
+	if (pos[0])
+		skip = atoi(pos);
+	tags = json_array();
+	json_object_set_new(c->out, "Tags", tags);
+	rc = iam_tags_json(c, r.role_id, skip, limit + 1, tags);
+	if (rc != C_OK)
+		return C_ERR;
+	more = json_array_size(tags) > (size_t)limit;
+	if (more)
+		json_array_remove(tags, (size_t)limit);
+	snprintf(next, sizeof(next), "%d", skip + limit);
+	return iam_marker_write(c, more, next);
+}
+
+static const struct action actions[] = {
+	{"iam", "CreateRole", true, resource_new_role, create_role},
+	{"iam", "GetRole", false, iam_resource_role, get_role},
+	{"iam", "ListRoles", false, resource_roles, list_roles},
+	{"iam", "UpdateRole", true, iam_resource_role, update_role},
+	{"iam", "UpdateRoleDescription", true, iam_resource_role, update_role_description},
+	{"iam", "UpdateAssumeRolePolicy", true, iam_resource_role, update_assume_role_policy},
+	{"iam", "DeleteRole", true, iam_resource_role, delete_role},
+	{"iam", "TagRole", true, iam_resource_role, tag_role},
+	{"iam", "UntagRole", true, iam_resource_role, untag_role},
+	{"iam", "ListRoleTags", false, iam_resource_role, list_role_tags},
+};
+
+ACTION_TABLE(iam_role_actions, actions);
