@@ -14,6 +14,9 @@ extern const struct action_table iam_role_actions;
 extern const struct action_table iam_policy_actions;
 extern const struct action_table iam_instance_profile_actions;
 extern const struct action_table iam_authz_details_actions;
+extern const struct action_table iam_mfa_actions;     /* mfa.c */
+extern const struct action_table iam_login_actions;   /* login.c */
+extern const struct action_table iam_account_actions; /* account.c */
 
 /* users.c */
 int iam_create_user(struct call *c);

@@ -23,6 +23,9 @@ static const struct action_table *const tables[] = {
 	&iam_policy_actions,
 	&iam_instance_profile_actions,
 	&iam_authz_details_actions,
+	&iam_mfa_actions,
+	&iam_login_actions,
+	&iam_account_actions,
 	&sts_identity_actions,
 	&orgs_actions,
 };
