@@ -678,3 +678,101 @@ def test_terraform_provider_calls(server, seed, org):
     parents = [p for page in org.get_paginator("list_parents").paginate(ChildId=dev) for p in page["Parents"]]
     assert len(parents) == 1
     assert org.list_tags_for_resource(ResourceId=dev)["Tags"] == []
+
+
+TF_CLI_CONFIG = """provider_installation {
+  filesystem_mirror {
+    path    = "/opt/tf-plugins"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+"""
+
+TF_MAIN = """terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "5.100.0" }
+  }
+}
+provider "aws" {
+  region                  = "us-east-1"
+  skip_region_validation  = true
+  skip_metadata_api_check = true
+  endpoints {
+    organizations = "ENDPOINT"
+    sts           = "ENDPOINT"
+    iam           = "ENDPOINT"
+  }
+}
+resource "aws_organizations_organization" "org" {
+  feature_set          = "ALL"
+  enabled_policy_types = ["SERVICE_CONTROL_POLICY"]
+}
+resource "aws_organizations_organizational_unit" "envs" {
+  name      = "Environments"
+  parent_id = aws_organizations_organization.org.roots[0].id
+  tags      = { team = "platform" }
+}
+resource "aws_organizations_account" "dev" {
+  name      = "Dev"
+  email     = "dev@example.com"
+  parent_id = aws_organizations_organizational_unit.envs.id
+  tags      = { env = "dev" }
+}
+resource "aws_organizations_policy" "no_leave" {
+  name       = "DenyLeaving"
+  content    = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Deny", Action = "organizations:LeaveOrganization", Resource = "*" }] })
+  depends_on = [aws_organizations_organization.org]
+}
+resource "aws_organizations_policy_attachment" "envs" {
+  policy_id = aws_organizations_policy.no_leave.id
+  target_id = aws_organizations_organizational_unit.envs.id
+}
+output "dev_id" { value = aws_organizations_account.dev.id }
+output "ou_id" { value = aws_organizations_organizational_unit.envs.id }
+output "policy_id" { value = aws_organizations_policy.no_leave.id }
+"""
+
+
+def test_terraform_organization_accounts_ous_and_scps(fresh_server, tmp_path):
+    """The real provider (hashicorp/aws 5.100.0 from the image's mirror): apply, plan (no changes), destroy."""
+    import os
+    import shutil
+    import subprocess
+
+    plugin = "/opt/tf-plugins/registry.terraform.io/hashicorp/aws/5.100.0"
+    if not shutil.which("terraform") or not os.path.isdir(plugin):
+        pytest.skip(f"terraform or its provider mirror ({plugin}) is not installed: Terraform test not run")
+    (tmp_path / "cli.tfrc").write_text(TF_CLI_CONFIG)
+    (tmp_path / "main.tf").write_text(TF_MAIN.replace("ENDPOINT", fresh_server.url))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(TF_CLI_CONFIG_FILE=str(tmp_path / "cli.tfrc"), AWS_ACCESS_KEY_ID=fresh_server.root[0],
+               AWS_SECRET_ACCESS_KEY=fresh_server.root[1], AWS_CONFIG_FILE=os.devnull,
+               AWS_SHARED_CREDENTIALS_FILE=os.devnull, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1",
+               TF_DATA_DIR=str(tmp_path / ".terraform"))
+
+    def tf(*args, ok=(0,)):
+        p = subprocess.run(["terraform", *args, "-no-color"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=300)
+        assert p.returncode in ok, f"terraform {' '.join(args)} exited {p.returncode}:\n{p.stdout}\n{p.stderr}"
+        return p
+
+    tf("init", "-input=false")
+    tf("apply", "-auto-approve", "-input=false")
+    out = json.loads(tf("output", "-json").stdout)
+    dev, ou, pid = out["dev_id"]["value"], out["ou_id"]["value"], out["policy_id"]["value"]
+    o = orgs(fresh_server)
+    assert o.list_roots()["Roots"][0]["PolicyTypes"] == [{"Type": SCP, "Status": "ENABLED"}]
+    assert o.list_parents(ChildId=dev)["Parents"] == [{"Id": ou, "Type": "ORGANIZATIONAL_UNIT"}]
+    assert o.list_tags_for_resource(ResourceId=dev)["Tags"] == [{"Key": "env", "Value": "dev"}]
+    assert sorted(p["Id"] for p in o.list_policies_for_target(TargetId=ou, Filter=SCP)["Policies"]) == \
+        sorted([FULL, pid])
+    # nothing to change: every attribute read back matches
+    assert tf("plan", "-detailed-exitcode", "-input=false").returncode == 0
+    tf("destroy", "-auto-approve", "-input=false")
+    assert refused(o.describe_organization) == ("AWSOrganizationsNotInUseException", NOT_IN_USE, None)
+    refusals = [line for line in fresh_server.log().splitlines() if "action=organizations:" in line
+                and "status=200" not in line]
+    assert refusals == [], refusals
