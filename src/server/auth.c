@@ -68,6 +68,14 @@ static int keep_tag(void *arg, const struct store_tag *t)
 	return C_OK;
 }
 
+/* Whether the account can be used: a closed account (PENDING_CLOSURE, SUSPENDED) refuses all its principals. */
+static bool account_active(struct db_tx *tx, const char *account_id)
+{
+	struct store_account a;
+
+	return store_account_get(tx, account_id, &a) == C_OK && strcmp(a.status, "ACTIVE") == 0;
+}
+
 /* Fills p from an access key row. */
 static int load_principal(struct db_tx *tx, const struct store_access_key *k, struct principal *p)
 {
@@ -112,6 +120,8 @@ static int lookup_key(struct call *c, const char *akid, struct cred *out)
 	if (db_begin(c->srv->db, false, &tx) != C_OK)
 		return C_ERR;
 	rc = store_key_get(tx, akid, &out->key);
+	if (rc == C_OK && !account_active(tx, out->key.account_id))
+		rc = STORE_NOT_FOUND; /* the key of a closed account is refused like an unknown one */
 	if (rc == C_OK && strcmp(out->key.status, "Active") == 0 &&
 	    load_principal(tx, &out->key, &out->principal) != C_OK)
 		rc = C_ERR;
@@ -174,6 +184,8 @@ static int session_principal(struct call *c, struct db_tx *tx, const struct sess
 	bool tt;
 
 	memset(p, 0, sizeof(*p));
+	if (!account_active(tx, cl->account_id))
+		return C_ERR; /* sessions in a closed account end with it */
 	snprintf(p->account_id, sizeof(p->account_id), "%s", cl->account_id);
 	snprintf(p->access_key_id, sizeof(p->access_key_id), "%s", cl->access_key_id);
 	if (cl->kind == 'R') {
