@@ -106,51 +106,6 @@ static int serial_of(struct call *c, const char *tail, char *out, size_t cap)
 	return n > 0 && (size_t)n < cap ? C_OK : C_ERR;
 }
 
-/* Percent-encodes s (all but A-Z a-z 0-9 - . _ ~) onto the end of out. */
-static int uri_append(char *out, size_t cap, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = strlen(out);
-
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		bool plain = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		             ch == '-' || ch == '.' || ch == '_' || ch == '~';
-		if (o + (plain ? 1 : 3) >= cap)
-			return C_ERR;
-		if (plain) {
-			out[o++] = (char)ch;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 15];
-		}
-	}
-	out[o] = '\0';
-	return C_OK;
-}
-
-/* otpauth://totp/ISSUER:NAME@ACCOUNT?secret=SEED&issuer=ISSUER (Google Authenticator's key URI format), where
- * ACCOUNT is the account alias, or its id. */
-static int otpauth_uri(char *out, size_t cap, const char *name, const char *account, const char *seed_b32)
-{
-	char label[MFA_SERIAL_MAX + 128];
-
-	snprintf(label, sizeof(label), "%s@%s", name, account);
-	snprintf(out, cap, "otpauth://totp/");
-	if (uri_append(out, cap, MFA_ISSUER) != C_OK || strlen(out) + 1 >= cap)
-		return C_ERR;
-	strcat(out, ":");
-	if (uri_append(out, cap, label) != C_OK || strlen(out) + strlen("?secret=") + strlen(seed_b32) >= cap)
-		return C_ERR;
-	strcat(out, "?secret=");
-	strcat(out, seed_b32);
-	if (strlen(out) + strlen("&issuer=") >= cap)
-		return C_ERR;
-	strcat(out, "&issuer=");
-	return uri_append(out, cap, MFA_ISSUER);
-}
-
 /* Opens the sealed seed of d into seed (TOTP_SEED_LEN bytes + NUL). The caller wipes it. */
 static int open_seed(const struct store_mfa_device *d, char seed[TOTP_SEED_LEN + 1])
 {
@@ -232,7 +187,7 @@ static int create_virtual_mfa_device(struct call *c)
 	json_t *tags = json_object_get(c->in, "Tags"), *dev;
 	struct store_mfa_device d;
 	uint8_t seed[TOTP_SEED_LEN];
-	char seed_b32[TOTP_SEED_B32_LEN + 1], account[ACCOUNT_ALIAS_MAX + 1], uri[1024];
+	char seed_b32[TOTP_SEED_B32_LEN + 1], account[ACCOUNT_ALIAS_MAX + 1], label[MFA_SERIAL_MAX + 80], uri[1024];
 	char *seed_b64 = NULL, *png_b64 = NULL;
 	uint8_t *png = NULL;
 	size_t png_len = 0;
@@ -276,7 +231,8 @@ static int create_virtual_mfa_device(struct call *c)
 		snprintf(account, sizeof(account), "%s", c->caller.account_id);
 	else if (n != C_OK)
 		goto done;
-	if (otpauth_uri(uri, sizeof(uri), name, account, seed_b32) != C_OK ||
+	if (snprintf(label, sizeof(label), "%s@%s", name, account) >= (int)sizeof(label) ||
+	    totp_uri(uri, sizeof(uri), MFA_ISSUER, label, seed_b32) != C_OK ||
 	    !(png = qrpng_render(uri, QRPNG_SCALE, &png_len)))
 		goto done;
 	/* Blobs travel base64-encoded; the SDKs decode them (Base32StringSeed decodes to the base32 text). */

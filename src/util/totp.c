@@ -246,3 +246,55 @@ int base32_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen)
 	*outlen = o;
 	return C_OK;
 }
+
+/* Appends s percent-encoded (all but A-Z a-z 0-9 - . _ ~) at out[*o], within cap bytes (NUL included). */
+static int uri_append(char *out, size_t cap, size_t *o, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		bool plain = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		             ch == '-' || ch == '.' || ch == '_' || ch == '~';
+		if (*o + (plain ? 1 : 3) >= cap)
+			return C_ERR;
+		if (plain) {
+			out[(*o)++] = (char)ch;
+		} else {
+			out[(*o)++] = '%';
+			out[(*o)++] = hex[ch >> 4];
+			out[(*o)++] = hex[ch & 15];
+		}
+	}
+	out[*o] = '\0';
+	return C_OK;
+}
+
+/* Appends s as it is. */
+static int raw_append(char *out, size_t cap, size_t *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*o + n >= cap)
+		return C_ERR;
+	memcpy(out + *o, s, n + 1);
+	*o += n;
+	return C_OK;
+}
+
+int totp_uri(char *out, size_t cap, const char *issuer, const char *account, const char *seed_b32)
+{
+	size_t o = 0;
+
+	if (cap == 0)
+		return C_ERR;
+	out[0] = '\0';
+	if (raw_append(out, cap, &o, "otpauth://totp/") != C_OK || uri_append(out, cap, &o, issuer) != C_OK ||
+	    raw_append(out, cap, &o, ":") != C_OK || uri_append(out, cap, &o, account) != C_OK ||
+	    raw_append(out, cap, &o, "?secret=") != C_OK || raw_append(out, cap, &o, seed_b32) != C_OK ||
+	    raw_append(out, cap, &o, "&issuer=") != C_OK || uri_append(out, cap, &o, issuer) != C_OK) {
+		explicit_bzero(out, cap);
+		return C_ERR;
+	}
+	return C_OK;
+}

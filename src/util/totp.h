@@ -57,6 +57,13 @@ int base32_encode(const uint8_t *in, size_t n, char *out, size_t cap);
  */
 int base32_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen);
 
+/*
+ * Writes the key URI an authenticator app reads (Google Authenticator's format, what the QR code of a virtual MFA
+ * device holds): otpauth://totp/ISSUER:ACCOUNT?secret=SEED&issuer=ISSUER, with ISSUER and ACCOUNT percent-encoded
+ * (all but A-Z a-z 0-9 - . _ ~). C_ERR when out (cap bytes) is too small. The URI holds the seed: wipe it.
+ */
+int totp_uri(char *out, size_t cap, const char *issuer, const char *account, const char *seed_b32);
+
 /* Releases the HMAC-SHA1 objects (for clean exits under LeakSanitizer); the next use fetches them again. */
 void totp_cleanup(void);
 

@@ -211,6 +211,29 @@ static void test_base32_roundtrip(void **state)
 	assert_int_equal(BASE32_LEN(TOTP_SEED_LEN), TOTP_SEED_B32_LEN);
 }
 
+static void test_uri(void **state)
+{
+	char uri[256];
+
+	(void)state;
+	assert_int_equal(totp_uri(uri, sizeof(uri), "rolegate", "anay@123456789012", "JBSWY3DPEHPK3PXP"), C_OK);
+	assert_string_equal(uri, "otpauth://totp/rolegate:anay%40123456789012?secret=JBSWY3DPEHPK3PXP&issuer=rolegate");
+	/* everything outside the unreserved characters is percent-encoded, in the label and the issuer */
+	assert_int_equal(totp_uri(uri, sizeof(uri), "Ops & Co", "a+b=c,d:e/f", "MZXW6"), C_OK);
+	assert_string_equal(uri, "otpauth://totp/Ops%20%26%20Co:a%2Bb%3Dc%2Cd%3Ae%2Ff?secret=MZXW6&issuer=Ops%20%26%20Co");
+	/* too small: refused, and nothing of the seed is left in the buffer */
+	memset(uri, 'x', sizeof(uri));
+	assert_int_equal(totp_uri(uri, 40, "rolegate", "anay", "JBSWY3DPEHPK3PXP"), C_ERR);
+	assert_null(memmem(uri, 40, "JBSW", 4));
+	assert_true(uri[40] == 'x');
+	for (size_t cap = 0; cap < 80; cap++) {
+		char small[80];
+		int rc = totp_uri(small, cap, "rolegate", "anay", "JBSWY3DPEHPK3PXP");
+		/* 68 characters and the NUL */
+		assert_int_equal(rc, cap >= 69 ? C_OK : C_ERR);
+	}
+}
+
 /* ---- mfa_check against a store ------------------------------------------------------------------------------ */
 
 #define ACCT "123456789012"
@@ -503,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_hotp_rfc4226),     cmocka_unit_test(test_totp_rfc6238_sha1),
 		cmocka_unit_test(test_verify_window),    cmocka_unit_test(test_verify_pair),
 		cmocka_unit_test(test_base32_vectors),   cmocka_unit_test(test_base32_roundtrip),
+		cmocka_unit_test(test_uri),
 		STORE_TEST(test_check_once_only),        STORE_TEST(test_check_wrong_owner),
 		STORE_TEST(test_check_lockout),          STORE_TEST(test_check_disabled_device),
 	};
