@@ -97,9 +97,11 @@ def seed(server, org):
     """The seed's organization: Ops (management) + Dev, Stage and Prod, and an OU."""
     o = org.create_organization()["Organization"]
     root = org.list_roots()["Roots"][0]
+    requests = {name: org.create_account(Email=f"{rg.unique(name.lower())}@example.com",
+                                         AccountName=name)["CreateAccountStatus"] for name in ("Dev", "Stage", "Prod")}
     accounts = {}
-    for name in ("Dev", "Stage", "Prod"):
-        first, final = create_account(org, name)
+    for name, first in requests.items():
+        final = wait_created(org, first["Id"])
         assert first["State"] == "IN_PROGRESS" and final["State"] == "SUCCEEDED", (first, final)
         accounts[name] = final["AccountId"]
     ou = org.create_organizational_unit(ParentId=root["Id"], Name="Environments")["OrganizationalUnit"]
