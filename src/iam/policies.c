@@ -913,6 +913,7 @@ static int attach(struct call *c, const char *kind)
 		return C_OK; /* attaching twice changes nothing, as on AWS */
 	if (rc != C_OK)
 		return C_ERR;
+	/* A new attachment past the quota is refused (and its insert rolled back with the transaction). */
 	if (n + 1 > IAM_ATTACHED_POLICIES_MAX)
 		return aws_err_set(&c->err, ERR_LIMIT_EXCEEDED, "Cannot exceed quota for %s: %d", o.quota,
 		                   IAM_ATTACHED_POLICIES_MAX);

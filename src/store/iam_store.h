@@ -47,7 +47,7 @@ struct store_role {
 	char name[IAM_NAME_MAX + 1];
 	char path[IAM_PATH_MAX + 1];
 	char *trust_policy;   /* owned by the struct: store_role_clear() frees it */
-	char description[1001];
+	char description[4001]; /* up to 1000 characters of UTF-8 */
 	int64_t max_session_s; /* 3600 .. 43200 */
 	char permissions_boundary[ARN_MAX + 1]; /* "" when none */
 	int64_t created_ms;
@@ -93,7 +93,7 @@ struct store_managed_policy {
 	char arn[ARN_MAX + 1];
 	char name[129];
 	char path[IAM_PATH_MAX + 1];
-	char description[1001];
+	char description[4001]; /* up to 1000 characters of UTF-8 */
 	int64_t default_version; /* 1.. */
 	int64_t next_version;
 	int64_t created_ms;

@@ -194,6 +194,13 @@ def test_create_and_get_policy(server, iam):
     assert refused(lambda: iam.get_policy(PolicyArn=f"arn:aws:iam::{server.account}:user/x"))[0] == "InvalidInput"
 
 
+def test_policy_description_of_1000_characters(iam):
+    text = "政策" * 500  # 1000 characters, 3000 bytes of UTF-8
+    p = make_policy(iam, Description=text)
+    assert p["Description"] == text
+    assert iam.get_policy(PolicyArn=p["Arn"])["Policy"]["Description"] == text
+
+
 def test_policy_version_document_is_url_encoded(server, iam):
     doc = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::a b/*"}]}'
     p = iam.create_policy(PolicyName=rg.unique("enc"), PolicyDocument=doc)["Policy"]

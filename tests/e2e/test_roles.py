@@ -76,6 +76,15 @@ def test_create_role_fields(server, iam):
     assert got["RoleLastUsed"] == {}
 
 
+def test_role_description_of_1000_non_ascii_characters(server, iam):
+    text = "é" * 1000  # 2000 bytes of UTF-8
+    r = make_role(server, iam, Description=text)
+    assert r["Description"] == text
+    assert iam.get_role(RoleName=r["RoleName"])["Role"]["Description"] == text
+    assert iam.update_role_description(RoleName=r["RoleName"], Description="ü" * 1000)["Role"]["Description"] == \
+        "ü" * 1000
+
+
 def test_role_defaults(server, iam):
     r = make_role(server, iam)
     assert r["Path"] == "/" and r["MaxSessionDuration"] == 3600
