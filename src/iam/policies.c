@@ -532,7 +532,7 @@ static int delete_policy(struct call *c)
 
 	if (load_own_policy(c, call_str(c, "PolicyArn"), &p) != C_OK)
 		return C_ERR;
-	if (store_boundary_count(c->tx, NULL, p.arn, &boundaries) != C_OK)
+	if (store_boundary_count(c->tx, p.account_id, p.arn, &boundaries) != C_OK)
 		return C_ERR;
 	if (p.attachment_count > 0 || boundaries > 0)
 		return aws_err_set(&c->err, ERR_DELETE_CONFLICT, "Cannot delete a policy attached to entities.");

@@ -362,11 +362,17 @@ int store_user_set_boundary(struct db_tx *tx, const char *user_id, const char *a
 
 int store_boundary_count(struct db_tx *tx, const char *account_id, const char *policy_arn, int64_t *count)
 {
+	/* Within one account the (account_id, name_lc) indexes narrow the scan to that account's users and roles. */
+	if (account_id)
+		return one_int(db_query(tx,
+		                        "SELECT (SELECT count(*) FROM users WHERE account_id = ?1 AND permissions_boundary = ?2) "
+		                        "+ (SELECT count(*) FROM roles WHERE account_id = ?1 AND permissions_boundary = ?2)",
+		                        DB_ARGS(db_text(account_id), db_text(policy_arn))),
+		               count);
 	return one_int(db_query(tx,
-	                        "SELECT (SELECT count(*) FROM users WHERE permissions_boundary = ?2 "
-	                        "AND (?1 IS NULL OR account_id = ?1)) + (SELECT count(*) FROM roles WHERE "
-	                        "permissions_boundary = ?2 AND (?1 IS NULL OR account_id = ?1))",
-	                        DB_ARGS(db_text(account_id), db_text(policy_arn))),
+	                        "SELECT (SELECT count(*) FROM users WHERE permissions_boundary = ?1) + "
+	                        "(SELECT count(*) FROM roles WHERE permissions_boundary = ?1)",
+	                        DB_ARGS(db_text(policy_arn))),
 	               count);
 }
 
