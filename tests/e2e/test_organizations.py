@@ -672,6 +672,42 @@ def test_create_account_with_a_role_name(server, seed, org):
     assert ei.value.response["Error"]["Code"] == "NoSuchEntity"
 
 
+def test_created_account_in_storage_and_audit(server_factory):
+    """What CreateAccount wrote, read from DATA/rolegate.db once the server has stopped: the account, its role
+    trusting the management account with AdministratorAccess attached, and the audit records of the writes."""
+    import sqlite3
+
+    srv = server_factory.start()
+    o = orgs(srv)
+    o.create_organization()
+    s = o.create_account(Email="store@example.com", AccountName="Stored", RoleName="Entry")["CreateAccountStatus"]
+    acct = wait_created(o, s["Id"])["AccountId"]
+    denied = refused(o.describe_account, AccountId="000000000000")
+    srv.stop_ok()
+    db = sqlite3.connect(f"file:{srv.data_dir / 'rolegate.db'}?mode=ro", uri=True)
+    try:
+        assert db.execute("SELECT name, email, status, is_management FROM accounts WHERE account_id = ?",
+                          (acct,)).fetchall() == [("Stored", "store@example.com", "ACTIVE", 0)]
+        roles = db.execute("SELECT role_id, name, path, trust_policy FROM roles WHERE account_id = ?",
+                           (acct,)).fetchall()
+        assert [(r[1], r[2]) for r in roles] == [("Entry", "/")]
+        assert roles[0][0].startswith("AROA")
+        assert json.loads(roles[0][3]) == {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{srv.account}:root"},
+                           "Action": "sts:AssumeRole"}]}
+        assert db.execute("SELECT policy_arn, entity_type FROM policy_attachments WHERE entity_id = ?",
+                          (roles[0][0],)).fetchall() == [("arn:aws:iam::aws:policy/AdministratorAccess", "role")]
+        audit = db.execute("SELECT action, outcome, resource FROM audit WHERE action LIKE 'organizations:%' "
+                           "ORDER BY seq").fetchall()
+    finally:
+        db.close()
+    # writes are audited; reads are not
+    assert audit == [("organizations:CreateOrganization", "Success", "*"),
+                     ("organizations:CreateAccount", "Success", "*")]
+    assert denied[0] == "AccountNotFoundException"
+
+
 def test_member_accounts_read_only_their_organization(server, seed):
     """A member account may describe its organization; the rest is for the management account."""
     dev = seed["accounts"]["Dev"]
