@@ -292,6 +292,11 @@ static enum trust account_trust(const struct policy_request *req, const struct v
 	return res->account_allow ? TRUST_EXPLICIT : TRUST_NONE;
 }
 
+bool policy_action_needs_no_permission(const char *action)
+{
+	return strcasecmp(action, "sts:GetCallerIdentity") == 0;
+}
+
 static enum policy_decision worst(enum policy_decision a, enum policy_decision b)
 {
 	if (a == POLICY_EXPLICIT_DENY || b == POLICY_EXPLICIT_DENY)
@@ -367,8 +372,7 @@ enum policy_decision policy_evaluate(const struct policy_request *req, const str
 		ex = &dummy;
 	memset(ex, 0, sizeof(*ex));
 
-	/* sts:GetCallerIdentity needs no permission. */
-	if (strcasecmp(req->action, "sts:GetCallerIdentity") == 0) {
+	if (policy_action_needs_no_permission(req->action)) {
 		ex->reason = "sts:GetCallerIdentity is always allowed";
 		return POLICY_ALLOWED;
 	}

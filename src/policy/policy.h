@@ -131,6 +131,9 @@ struct policy_explain {
 	const char *reason; /* static text */
 };
 
+/* Whether an action is allowed to everyone whatever the policies say (sts:GetCallerIdentity, as on AWS). */
+bool policy_action_needs_no_permission(const char *action);
+
 /* Evaluates req against set. ex may be NULL. */
 enum policy_decision policy_evaluate(const struct policy_request *req, const struct policy_set *set,
                                      struct policy_explain *ex);

@@ -27,6 +27,7 @@ static const struct action_table *const tables[] = {
 	&iam_login_actions,
 	&iam_account_actions,
 	&sts_identity_actions,
+	&sts_session_actions,
 	&orgs_actions,
 };
 

@@ -1,21 +1,60 @@
 /*
  * authz.c - the single authorization decision: every call goes through policy_evaluate() here.
  *
- * The account's root user is not governed by identity policies (AWS: only SCPs limit a member account's root, and
- * the management account is exempt from SCPs); everyone else needs a policy that allows, and no policy that
- * denies. AccessDenied messages are AWS's: "User: ARN is not authorized to perform: ACTION on resource: ARN
- * because no identity-based policy allows the ACTION action" / "... with an explicit deny in an identity-based
- * policy".
+ * The policies of a request, gathered as AWS gathers them:
+ *   identity   the caller's: an IAM user's own and its groups' (inline and attached managed policies), a role
+ *              session's role's; an account's root holds an implicit allow-all (only SCPs limit a member account's
+ *              root, and AWS exempts the management account from SCPs)
+ *   boundary   the user's or role's permissions boundary
+ *   session    the session policy sealed in the caller's token (AssumeRole with Policy / PolicyArns)
+ *   resource   the policy of the resource acted on: a role's trust policy for sts:AssumeRole (loaded by the action's
+ *              resource function into c->resource_policy)
+ *   scp        the service control policies of the caller's account, root first
+ * and weighed by the one engine. AssumeRole also needs sts:TagSession when it passes session tags (or the caller
+ * carries transitive ones) and sts:SetSourceIdentity when the session gets a source identity, as on AWS.
+ *
+ * AccessDenied messages are AWS's: "User: ARN is not authorized to perform: ACTION on resource: ARN because no
+ * identity-based policy allows the ACTION action" / "... with an explicit deny in a service control policy";
+ * STS words its refusals without the reason.
  */
 #include "server/authz.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws/arn.h"
+#include "iam/effective.h"
+#include "orgs/orgs.h"
 #include "policy/policy.h"
 #include "server/context.h"
+#include "server/tokens.h"
 #include "util/common.h"
+#include "util/log.h"
+
+/* The root user's implicit permissions: everything in its own account (SCPs aside). */
+static struct policy *root_policy;
+static pthread_once_t root_once = PTHREAD_ONCE_INIT;
+
+static void root_policy_compile(void)
+{
+	static const char doc[] = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\","
+	                          "\"Resource\":\"*\"}]}";
+	char err[POLICY_ERROR_MAX];
+
+	if (policy_compile(doc, sizeof(doc) - 1, POLICY_IDENTITY, &root_policy, err) != C_OK)
+		fatalx("the root user's implicit policy does not compile: %s", err);
+}
+
+/* Everything a decision weighs, loaded once per call. */
+struct gathered {
+	struct principal_policies own; /* the user's or role's policies and boundary */
+	struct scp_layers scp;
+	struct policy *root[1];
+	bool have_own, have_scp;
+	struct policy_set set;
+};
 
 /* The account a resource ARN belongs to (the caller's for "*" and for ARNs without one). */
 static void resource_account(const struct call *c, char out[ACCOUNT_ID_LEN + 1])
@@ -26,6 +65,58 @@ static void resource_account(const struct call *c, char out[ACCOUNT_ID_LEN + 1])
 		snprintf(out, ACCOUNT_ID_LEN + 1, "%s", a.account);
 	else
 		snprintf(out, ACCOUNT_ID_LEN + 1, "%s", c->caller.account_id);
+}
+
+/* Loads the caller's policies and its account's SCPs into g. C_OK, or C_ERR (a storage failure: deny). */
+static int gather(struct call *c, struct gathered *g)
+{
+	int rc = C_OK;
+
+	memset(g, 0, sizeof(*g));
+	switch (c->caller.kind) {
+	case PRINCIPAL_ROOT:
+		pthread_once(&root_once, root_policy_compile);
+		g->root[0] = root_policy;
+		g->set.identity = g->root;
+		g->set.nidentity = 1;
+		break;
+	case PRINCIPAL_USER:
+		rc = principal_policies_load(c->tx, "user", c->caller.id, &g->own);
+		break;
+	case PRINCIPAL_ROLE_SESSION:
+		/* A role deleted while its session lives has no policies any more: the session can do nothing. */
+		rc = principal_policies_load(c->tx, "role", c->caller.role_id, &g->own);
+		break;
+	}
+	if (rc == STORE_NOT_FOUND)
+		rc = C_OK; /* a principal deleted since it authenticated holds nothing */
+	if (rc != C_OK)
+		return C_ERR;
+	if (c->caller.kind != PRINCIPAL_ROOT) {
+		g->have_own = true;
+		g->set.identity = g->own.identity;
+		g->set.nidentity = g->own.nidentity;
+		if (g->own.boundary) {
+			g->set.boundaries = &g->own.boundary;
+			g->set.nboundaries = 1;
+		}
+	}
+	if (orgs_scp_layers(c->tx, c->caller.account_id, &g->scp) != C_OK)
+		return C_ERR;
+	g->have_scp = true;
+	g->set.scp = g->scp.layers;
+	g->set.nscp = g->scp.n;
+	g->set.session = c->session_policy;
+	g->set.resource = c->resource_policy;
+	return C_OK;
+}
+
+static void gathered_release(struct gathered *g)
+{
+	if (g->have_own)
+		principal_policies_release(&g->own);
+	if (g->have_scp)
+		orgs_scp_layers_release(&g->scp);
 }
 
 static const char *source_text(enum policy_source s)
@@ -40,52 +131,29 @@ static const char *source_text(enum policy_source s)
 	}
 }
 
-/*
- * The identity-based policies of the caller. No IAM action attaches a policy to a user yet, so an IAM user has
- * none and is refused everything, as AWS refuses a user without policies.
- */
-static size_t caller_policies(struct call *c, struct policy **out, size_t cap)
+/* Decides one action on c->resource. C_OK when allowed; otherwise AccessDenied in AWS's words. */
+static int decide(struct call *c, const char *action, const struct gathered *g, const struct call_context *ctx)
 {
-	UNUSED(c);
-	UNUSED(out);
-	UNUSED(cap);
-	return 0;
-}
-
-int authz_authorize(struct call *c)
-{
-	struct call_context ctx;
 	struct policy_request req;
-	struct policy_set set;
 	struct policy_explain ex;
-	struct policy *identity[64];
-	char action[160], account[ACCOUNT_ID_LEN + 1];
+	char account[ACCOUNT_ID_LEN + 1];
 	enum policy_decision d;
-	size_t n;
 
-	snprintf(action, sizeof(action), "%s:%s", c->svc->id, c->op->name);
 	resource_account(c, account);
-	if (c->caller.kind == PRINCIPAL_ROOT && strcmp(account, c->caller.account_id) == 0)
-		return C_OK;
-	if (context_build(c, &ctx) != C_OK)
-		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
 	memset(&req, 0, sizeof(req));
 	req.action = action;
 	req.resource = c->resource;
 	req.resource_account = account;
 	req.principal = c->caller.arn;
 	req.principal_account = c->caller.account_id;
-	req.ctx = ctx.entries;
-	req.nctx = ctx.n;
-	n = caller_policies(c, identity, ARRAY_LEN(identity));
-	memset(&set, 0, sizeof(set));
-	set.identity = identity;
-	set.nidentity = n;
-	d = policy_evaluate(&req, &set, &ex);
-	for (size_t i = 0; i < n; i++)
-		policy_release(identity[i]);
+	req.ctx = ctx->entries;
+	req.nctx = ctx->n;
+	d = policy_evaluate(&req, &g->set, &ex);
 	if (d == POLICY_ALLOWED)
 		return C_OK;
+	if (strncasecmp(action, "sts:", 4) == 0) /* STS gives no reason */
+		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "User: %s is not authorized to perform: %s on resource: %s",
+		                   c->caller.arn, action, c->resource);
 	if (d == POLICY_EXPLICIT_DENY)
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED,
 		                   "User: %s is not authorized to perform: %s on resource: %s with an explicit deny in %s",
@@ -94,4 +162,63 @@ int authz_authorize(struct call *c)
 	return aws_err_set(&c->err, ERR_ACCESS_DENIED,
 	                   "User: %s is not authorized to perform: %s on resource: %s because %s allows the %s action",
 	                   c->caller.arn, action, c->resource, ex.reason ? ex.reason : "no identity-based policy", action);
+}
+
+/*
+ * What credentials from GetSessionToken may do, as AWS documents: IAM only when MFA was part of the request for
+ * them, and of STS only AssumeRole and GetCallerIdentity.
+ */
+static int session_token_limits(struct call *c)
+{
+	if (!c->caller.temporary || c->caller.kind == PRINCIPAL_ROLE_SESSION)
+		return C_OK;
+	if (strcmp(c->svc->id, "iam") == 0 && !c->caller.mfa_s)
+		return aws_err_set(&c->err, ERR_INVALID_CLIENT_TOKEN_ID,
+		                   "The security token included in the request is invalid");
+	if (strcmp(c->svc->id, "sts") == 0 && strcmp(c->op->name, "AssumeRole") != 0)
+		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "Cannot call %s with session credentials", c->op->name);
+	return C_OK;
+}
+
+/* Whether an AssumeRole passes session tags: its own, or transitive ones the calling session carries. */
+static bool tags_session(struct call *c)
+{
+	size_t off = 0;
+	const char *k, *v;
+	bool transitive;
+
+	if (json_array_size(json_object_get(c->in, "Tags")) || json_array_size(json_object_get(c->in, "TransitiveTagKeys")))
+		return true;
+	while (tags_next(c->caller.session_tags, c->caller.session_tags_len, &off, &k, &v, &transitive) == C_OK)
+		if (transitive)
+			return true;
+	return false;
+}
+
+int authz_authorize(struct call *c)
+{
+	struct call_context ctx;
+	struct gathered g;
+	char action[160];
+	int rc;
+
+	snprintf(action, sizeof(action), "%s:%s", c->svc->id, c->op->name);
+	if (policy_action_needs_no_permission(action))
+		return C_OK;
+	if (session_token_limits(c) != C_OK)
+		return C_ERR;
+	memset(&g, 0, sizeof(g));
+	if (context_build(c, &ctx) != C_OK || gather(c, &g) != C_OK) {
+		gathered_release(&g);
+		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
+	}
+	rc = decide(c, action, &g, &ctx);
+	if (rc == C_OK && strcmp(action, "sts:AssumeRole") == 0) {
+		if (tags_session(c))
+			rc = decide(c, "sts:TagSession", &g, &ctx);
+		if (rc == C_OK && (call_str(c, "SourceIdentity") || c->caller.source_identity[0]))
+			rc = decide(c, "sts:SetSourceIdentity", &g, &ctx);
+	}
+	gathered_release(&g);
+	return rc;
 }

@@ -35,6 +35,12 @@ struct action {
 	/* Writes nothing itself but is audited, granted or refused, and answers only once the record is durable
 	 * (sts:AssumeRole, sts:GetSessionToken; the records are group-committed). */
 	bool audit_durably;
+	/* Optional: whether this very call needs a write transaction although `write` is false (an MFA code given to
+	 * sts:AssumeRole is spent in the call's transaction). Such a call is not audited as a write. */
+	bool (*writes)(struct call *c);
+	/* Optional: called once the call's transaction has ended, outside any transaction (ok: it was committed), for
+	 * what must outlive a rollback (a refused MFA code counts toward the device's lockout) or must not delay it. */
+	void (*after)(struct call *c, bool ok);
 };
 
 struct call {
@@ -52,6 +58,8 @@ struct call {
 	struct policy *session_policy;  /* the caller's session policy (temporary credentials), or NULL; owned */
 	struct policy *resource_policy; /* the policy of the resource acted on (a role's trust policy), or NULL; owned */
 	int64_t mfa_verified_s;         /* MFA verified by this very request (AssumeRole with TokenCode), else 0 */
+	int mfa_rc;                     /* what mfa_check() returned, for action->after (0 when no code was checked) */
+	char role_used[IAM_ID_MAX];     /* a role whose RoleLastUsed action->after should advance, or "" */
 	/* The large members come last: call_init() clears what precedes them and only their first bytes. */
 	struct aws_err err;
 	char resource[ARN_MAX + 1];

@@ -234,7 +234,7 @@ static int perform(struct call *c)
 {
 	bool write = c->action->write;
 
-	if (db_begin(c->srv->db, write, &c->tx) != C_OK)
+	if (db_begin(c->srv->db, write || (c->action->writes && c->action->writes(c)), &c->tx) != C_OK)
 		return storage_failure(c);
 	if (c->action->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
 		if (c->err.code == ERR_NONE)
@@ -293,8 +293,11 @@ static int run(struct call *c)
 			rc = decode_call(c, &f);
 		form_free(&f);
 	}
-	if (rc == C_OK)
+	if (rc == C_OK) {
 		rc = perform(c);
+		if (c->action->after)
+			c->action->after(c, rc == C_OK);
+	}
 	if (c->action && c->action->audit_durably && c->caller.arn[0]) {
 		/* Granted or refused, the record is on disk before the answer (and the credentials) leave. */
 		if (audit_durable(c, rc == C_OK ? "Success" : aws_code_name(c->err.code)) != C_OK && rc == C_OK) {

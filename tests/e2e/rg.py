@@ -220,6 +220,20 @@ def make_user(iam, name=None, path=None, keys=1):
     return user, creds
 
 
+def admin_creds(server):
+    """Access key of an administrator user (AdministratorAccess) of the server's management account, made once per
+    server: AWS refuses sts:AssumeRole to root users ("Roles may not be assumed by root accounts.")."""
+    cached = getattr(server, "_admin_creds", None)
+    if cached:
+        return cached
+    iam = client(server, "iam")
+    _, creds = make_user(iam, unique("admin"))
+    user = iam.get_access_key_last_used(AccessKeyId=creds[0][0])["UserName"]
+    iam.attach_user_policy(UserName=user, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    server._admin_creds = creds[0]
+    return creds[0]
+
+
 # ---- the aws CLI -------------------------------------------------------------------------------------------------
 
 def aws_binary():

@@ -525,10 +525,7 @@ def test_policies_cli(server, iam, cli):
 
 # ---- authorization with these policies ---------------------------------------------------------------------------
 #
-# These need the server's authorization (src/server/authz.c) to load the caller's policies with
-# principal_policies_load(); until it does they are expected to fail (xfail, not strict).
-
-authz = pytest.mark.xfail(strict=False, reason="authorization does not load IAM policies yet")
+# The server's authorization (src/server/authz.c) loads the caller's policies with principal_policies_load().
 
 
 def denied(call_):
@@ -537,7 +534,6 @@ def denied(call_):
     return msg
 
 
-@authz
 def test_authz_inline_policy_allows(server, iam):
     user, [creds] = rg.make_user(iam)
     me = rg.client(server, "iam", creds)
@@ -550,7 +546,6 @@ def test_authz_inline_policy_allows(server, iam):
     denied(lambda: me.list_users())
 
 
-@authz
 def test_authz_group_and_managed_policies(server, iam):
     user, [creds] = rg.make_user(iam)
     me = rg.client(server, "iam", creds)
@@ -571,7 +566,6 @@ def test_authz_group_and_managed_policies(server, iam):
     me.list_policies(Scope="Local")
 
 
-@authz
 def test_authz_explicit_deny_in_group_wins(server, iam):
     user, [creds] = rg.make_user(iam)
     me = rg.client(server, "iam", creds)
@@ -588,7 +582,6 @@ def test_authz_explicit_deny_in_group_wins(server, iam):
     me.list_groups()  # everything else is still allowed
 
 
-@authz
 def test_authz_permissions_boundary_limits(server, iam):
     user, [creds] = rg.make_user(iam)
     me = rg.client(server, "iam", creds)
