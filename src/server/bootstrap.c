@@ -20,6 +20,7 @@
 #include "aws/ids.h"
 #include "iam/effective.h"
 #include "util/crypto.h"
+#include "util/file.h"
 #include "server/secrets.h"
 #include "util/common.h"
 #include "util/log.h"
@@ -173,33 +174,17 @@ static int retire_previous_env_key(struct db_tx *tx, const char *env_id)
 /* Writes DIR/root-credentials (mode 0600) in the AWS credentials-file format. */
 static int write_credentials_file(const char *dir, const char *id, const char *secret)
 {
-	char path[4096], tmp[4200];
-	FILE *f;
-	int fd;
+	char path[4096], text[512];
+	int rc;
 
 	snprintf(path, sizeof(path), "%s/root-credentials", dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		if (fd >= 0)
-			close(fd);
-		log_warn("cannot write %s", tmp);
-		return C_ERR;
-	}
-	fprintf(f, "# Root credentials of the rolegate management account (generated once).\n"
-	           "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-	        id, secret);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		unlink(tmp);
-		return C_ERR;
-	}
-	fclose(f);
-	if (rename(tmp, path) != 0) {
-		unlink(tmp);
-		return C_ERR;
-	}
-	return C_OK;
+	snprintf(text, sizeof(text),
+	         "# Root credentials of the rolegate management account (generated once).\n"
+	         "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+	         id, secret);
+	rc = file_write_private(path, text);
+	explicit_bzero(text, sizeof(text));
+	return rc;
 }
 
 int bootstrap(struct rg_server *srv, int64_t now)

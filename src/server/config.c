@@ -38,6 +38,9 @@ static const struct option_def options[] = {
 	{"idle-timeout", OPT_UINT, OFF(idle_timeout_s), "30", "SECONDS",
 	 "a connection idle (or a client stalled) this long is closed"},
 	{"max-body", OPT_SIZE, OFF(max_body), "1048576", "BYTES", "largest request body; larger ones get 413"},
+	{"example", OPT_STRING, OFF(example), NULL, "NAME",
+	 "on an empty data directory, make the built-in example NAME first (seed: the seed article's Ops, Dev, Stage "
+	 "and Prod accounts, roles, groups and people) and print its AWS CLI profiles"},
 	{"log-level", OPT_STRING, OFF(log_level), "info", "LEVEL", "debug, info, warn or error"},
 };
 

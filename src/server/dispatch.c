@@ -9,6 +9,7 @@
 #include "server/dispatch.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -270,6 +271,27 @@ fail:
 	return C_ERR;
 }
 
+/* Performs the decoded call and its after-hook and audits it; the request's answer waits for a durable record
+ * of sts:AssumeRole and sts:GetSessionToken. */
+static int execute(struct call *c)
+{
+	int rc = perform(c);
+
+	if (c->action->after)
+		c->action->after(c, rc == C_OK);
+	if (c->action->audit_durably && c->caller.arn[0]) {
+		/* Granted or refused, the record is on disk before the answer (and the credentials) leave. */
+		if (audit_durable(c, rc == C_OK ? "Success" : aws_code_name(c->err.code)) != C_OK && rc == C_OK) {
+			json_decref(c->out);
+			c->out = NULL;
+			return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request could not be recorded; try again.");
+		}
+	} else if (rc != C_OK && c->action->write) {
+		audit_failure(c);
+	}
+	return rc;
+}
+
 static int run(struct call *c)
 {
 	struct form f;
@@ -293,21 +315,54 @@ static int run(struct call *c)
 			rc = decode_call(c, &f);
 		form_free(&f);
 	}
+	if (rc != C_OK)
+		return rc;
+	return execute(c);
+}
+
+int dispatch_invoke(struct rg_server *srv, const struct principal *caller, const char *service, const char *operation,
+                    json_t *in, json_t **out, struct aws_err *err)
+{
+	static const struct http_request internal = {.method = "POST", .path = "/", .source_ip = "rolegate"};
+	struct call *c = malloc(sizeof(*c));
+	int rc = C_ERR;
+
+	*out = NULL;
+	if (!c)
+		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
+	call_init(c);
+	c->srv = srv;
+	c->req = &internal;
+	c->now_ms = now_ms();
+	id_request(c->request_id);
+	c->caller = *caller;
+	snprintf(c->region, sizeof(c->region), "us-east-1");
+	c->svc = model_service(service);
+	c->op = c->svc ? model_operation(c->svc, operation) : NULL;
+	c->action = c->op ? action_find(c->svc->id, operation) : NULL;
+	if (!c->action) {
+		aws_err_set(&c->err, ERR_INVALID_ACTION, "Could not find operation %.128s", operation);
+		goto done;
+	}
+	c->in = in ? json_deep_copy(in) : json_object();
+	if (!c->in || validate_input(c->svc, c->op->input, c->in, &c->err) != C_OK)
+		goto done;
+	rc = execute(c);
 	if (rc == C_OK) {
-		rc = perform(c);
-		if (c->action->after)
-			c->action->after(c, rc == C_OK);
+		*out = c->out; /* ownership passes to the caller */
+		c->out = NULL;
 	}
-	if (c->action && c->action->audit_durably && c->caller.arn[0]) {
-		/* Granted or refused, the record is on disk before the answer (and the credentials) leave. */
-		if (audit_durable(c, rc == C_OK ? "Success" : aws_code_name(c->err.code)) != C_OK && rc == C_OK) {
-			json_decref(c->out);
-			c->out = NULL;
-			return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request could not be recorded; try again.");
-		}
-	} else if (rc != C_OK && c->action && c->action->write) {
-		audit_failure(c);
+done:
+	if (rc != C_OK) {
+		if (c->err.code == ERR_NONE)
+			aws_err_set(&c->err, ERR_INTERNAL_FAILURE, "The request processing has failed.");
+		*err = c->err;
 	}
+	json_decref(c->in);
+	json_decref(c->out);
+	policy_release(c->session_policy);
+	policy_release(c->resource_policy);
+	free(c);
 	return rc;
 }
 

@@ -4,11 +4,25 @@
 #ifndef ROLEGATE_DISPATCH_H
 #define ROLEGATE_DISPATCH_H
 
+#include <jansson.h>
+
+#include "aws/errors.h"
 #include "http/http.h"
+#include "server/principal.h"
+#include "server/server.h"
 
 /* Serves one AWS API request. ctx is the struct rg_server. */
 void dispatch_request(void *ctx, const struct http_request *req, struct http_response *resp);
 /* Answers a request the listener refused before reading its body (413 too large, 400 bad framing). */
 void dispatch_reject(void *ctx, const struct http_request *req, enum http_reject why, struct http_response *resp);
+
+/*
+ * Performs one action as `caller` without HTTP or SigV4 (the built-in examples use it): the API's own path from
+ * validation on (resource -> authorize -> act -> audit -> commit). in (borrowed; NULL for no input) is the input
+ * tree as a request would decode to. On C_OK *out is the result tree (the caller owns it: json_decref); on C_ERR
+ * err holds AWS's error.
+ */
+int dispatch_invoke(struct rg_server *srv, const struct principal *caller, const char *service, const char *operation,
+                    json_t *in, json_t **out, struct aws_err *err);
 
 #endif

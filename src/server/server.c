@@ -21,6 +21,7 @@
 #include "server/credcache.h"
 #include "server/keyring.h"
 #include "server/dispatch.h"
+#include "server/example.h"
 #include "server/keycache.h"
 #include "server/secrets.h"
 #include "util/common.h"
@@ -125,6 +126,10 @@ int server_main(int argc, char **argv)
 	http = http_start(&hopts);
 	if (!http)
 		goto out;
+	if (cfg.example && example_run(&srv, cfg.example, http_port(http)) != C_OK) {
+		log_warnx("cannot make the example %s", cfg.example);
+		goto out;
+	}
 	if (log_async_start() != C_OK)
 		log_warnx("cannot start the log writer thread; logging synchronously");
 	{

@@ -24,6 +24,7 @@ struct server_config {
 	unsigned idle_timeout_s;
 	size_t max_body;
 	char *log_level;
+	char *example; /* --example NAME, or NULL */
 };
 
 struct rg_server {
