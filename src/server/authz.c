@@ -174,7 +174,7 @@ static int session_token_limits(struct call *c)
 		return C_OK;
 	if (strcmp(c->svc->id, "iam") == 0 && !c->caller.mfa_s)
 		return aws_err_set(&c->err, ERR_INVALID_CLIENT_TOKEN_ID,
-		                   "The security token included in the request is invalid");
+		                   "The security token included in the request is invalid.");
 	if (strcmp(c->svc->id, "sts") == 0 && strcmp(c->op->name, "AssumeRole") != 0)
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "Cannot call %s with session credentials", c->op->name);
 	return C_OK;

@@ -2,7 +2,7 @@
 
   server          module-scoped rolegate (fresh data directory, random root key through the env vars)
   fresh_server    function-scoped, same setup, for tests that need a server of their own
-  server_factory  function-scoped: start(data_dir=None, root=True, args=()) -> Server, any number, for restarts and
+  server_factory  function-scoped: start(data_dir=None, root=True, args=(), env=None) -> Server, any number, for restarts and
                   custom options; every server still running at teardown is stopped and must exit 0
   iam, sts        boto3 clients of `server` as its root
   cli             runs the aws CLI against `server`: cli(*args, creds=None) -> (returncode, stdout, stderr)
@@ -35,10 +35,10 @@ class Factory:
         self.tmp = tmp_path
         self.servers = []
 
-    def start(self, data_dir=None, root=True, args=(), log_dir=None):
+    def start(self, data_dir=None, root=True, args=(), log_dir=None, env=None):
         n = len(self.servers) + 1
         data_dir = data_dir or self.tmp / f"data-{n}"
-        srv = rg.Server(data_dir, log_dir or self.tmp / f"logs-{n}", root=root, args=args)
+        srv = rg.Server(data_dir, log_dir or self.tmp / f"logs-{n}", root=root, args=args, env=env)
         self.servers.append(srv)
         return srv.start()
 

@@ -72,7 +72,7 @@ LISTEN_RE = re.compile(r"listening on http://127\.0\.0\.1:(\d+) \(management acc
 class Server:
     """One rolegate process on 127.0.0.1:<ephemeral>. Each start() gets its own log file in log_dir."""
 
-    def __init__(self, data_dir, log_dir, root=True, args=()):
+    def __init__(self, data_dir, log_dir, root=True, args=(), env=None):
         self.data_dir = Path(data_dir)
         self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -83,6 +83,7 @@ class Server:
         if root:
             SEEN_SECRETS.add(root[1])
         self.args = list(args)
+        self.extra_env = dict(env or {})
         self.proc = None
         self.port = None
         self.account = None
@@ -108,6 +109,7 @@ class Server:
         env.pop("ROLEGATE_ROOT_SECRET_ACCESS_KEY", None)
         if self.root:
             env["ROLEGATE_ROOT_ACCESS_KEY_ID"], env["ROLEGATE_ROOT_SECRET_ACCESS_KEY"] = self.root
+        env.update(self.extra_env)
         cmd = [str(BIN), "server", "--listen", "127.0.0.1:0", "--data", str(self.data_dir), *self.args]
         with open(self.log_path, "wb") as log, open(self.out_path, "wb") as out:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=log, env=env)
