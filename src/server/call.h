@@ -59,6 +59,7 @@ struct call {
 	struct policy *resource_policy; /* the policy of the resource acted on (a role's trust policy), or NULL; owned */
 	int64_t mfa_verified_s;         /* MFA verified by this very request (AssumeRole with TokenCode), else 0 */
 	int mfa_rc;                     /* what mfa_check() returned, for action->after (0 when no code was checked) */
+	const char *mfa_outcome;        /* its name for the audit trail ("MFAOk", "MFAReplayedCode"...), or NULL */
 	char role_used[IAM_ID_MAX];     /* a role whose RoleLastUsed action->after should advance, or "" */
 	/* The large members come last: call_init() clears what precedes them and only their first bytes. */
 	struct aws_err err;

@@ -128,6 +128,8 @@ static void audit_record(struct call *c, const char *outcome, char action[160], 
 		if (c->action->audit_durably)
 			json_object_set_new(red, "MFAUsed",
 			                    json_boolean(c->mfa_verified_s || (c->caller.temporary && c->caller.mfa_s)));
+		if (c->mfa_outcome) /* a refused code says why: wrong, replayed, locked out, not the caller's device */
+			json_object_set_new(red, "MFAOutcome", json_string(c->mfa_outcome));
 	}
 	*detail = red ? json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(red);

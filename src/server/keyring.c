@@ -36,17 +36,14 @@ static void key_aad(const char *kid, char out[32])
 	snprintf(out, 32, "server-key:%s", kid);
 }
 
-/* Reads every key from the database into k (newest first). Called with the write lock held. */
-static int reload(struct keyring *k)
+/* Reads every key from the database into k (newest first), in tx. Called with the write lock held. */
+static int reload_in(struct keyring *k, struct db_tx *tx)
 {
-	struct db_tx *tx;
 	struct db_rows *r;
 	struct ring_key fresh[MAX_KEYS];
 	size_t n = 0;
 	int rc;
 
-	if (db_begin(k->db, false, &tx) != C_OK)
-		return C_ERR;
 	r = db_query(tx, "SELECT kid, key_sealed, created_ms FROM server_keys ORDER BY created_ms DESC, kid LIMIT 64",
 	             DB_NOARGS);
 	while ((rc = db_step(r)) == DB_ROW && n < MAX_KEYS) {
@@ -66,15 +63,29 @@ static int reload(struct keyring *k)
 		n++;
 	}
 	db_rows_done(r);
-	db_rollback(tx);
-	if (rc == C_ERR)
+	if (rc == C_ERR) {
+		explicit_bzero(fresh, sizeof(fresh));
 		return C_ERR;
+	}
 	explicit_bzero(k->keys, sizeof(k->keys));
 	memcpy(k->keys, fresh, n * sizeof(fresh[0]));
 	explicit_bzero(fresh, sizeof(fresh));
 	k->n = n;
 	k->loaded_ms = now_ms();
 	return C_OK;
+}
+
+/* reload_in() in a read transaction of its own (the calling thread must have none open). */
+static int reload(struct keyring *k)
+{
+	struct db_tx *tx;
+	int rc;
+
+	if (db_begin(k->db, false, &tx) != C_OK)
+		return C_ERR;
+	rc = reload_in(k, tx);
+	db_rollback(tx);
+	return rc;
 }
 
 int keyring_add(struct db *db, int64_t now, char kid[KEY_ID_LEN + 1])
@@ -135,8 +146,9 @@ void keyring_free(struct keyring *k)
 	free(k);
 }
 
-/* Reloads when the last load is older than RELOAD_MS (a rotated key becomes the issuing one within seconds). */
-static void maybe_reload(struct keyring *k)
+/* Reloads (in tx, the caller's open transaction) when the last load is older than RELOAD_MS: a rotated key
+ * becomes the issuing one within seconds. */
+static void maybe_reload(struct keyring *k, struct db_tx *tx)
 {
 	int64_t now = now_ms();
 	bool stale;
@@ -147,16 +159,16 @@ static void maybe_reload(struct keyring *k)
 	if (!stale)
 		return;
 	pthread_rwlock_wrlock(&k->lock);
-	if (now - k->loaded_ms > RELOAD_MS && reload(k) != C_OK)
+	if (now - k->loaded_ms > RELOAD_MS && reload_in(k, tx) != C_OK)
 		k->loaded_ms = now; /* try again later, keep the keys we have */
 	pthread_rwlock_unlock(&k->lock);
 }
 
-int keyring_issuing(struct keyring *k, char kid[KEY_ID_LEN + 1], uint8_t key[AEAD_KEY_LEN])
+int keyring_issuing(struct keyring *k, struct db_tx *tx, char kid[KEY_ID_LEN + 1], uint8_t key[AEAD_KEY_LEN])
 {
 	int rc = C_ERR;
 
-	maybe_reload(k);
+	maybe_reload(k, tx);
 	pthread_rwlock_rdlock(&k->lock);
 	if (k->n) {
 		memcpy(kid, k->keys[0].kid, KEY_ID_LEN + 1);

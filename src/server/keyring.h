@@ -23,8 +23,9 @@ struct keyring;
 struct keyring *keyring_open(struct db *db);
 /* Wipes and frees. */
 void keyring_free(struct keyring *k);
-/* Copies the issuing key and its id. C_ERR when there is none. */
-int keyring_issuing(struct keyring *k, char kid[KEY_ID_LEN + 1], uint8_t key[AEAD_KEY_LEN]);
+/* Copies the issuing key and its id, first reloading the keys through tx (the request's open transaction) when
+ * they were loaded more than two seconds ago. C_ERR when there is none. */
+int keyring_issuing(struct keyring *k, struct db_tx *tx, char kid[KEY_ID_LEN + 1], uint8_t key[AEAD_KEY_LEN]);
 /* Copies the key of kid (reloading from the database, at most once a second, when it is unknown). */
 int keyring_find(struct keyring *k, const char *kid, uint8_t key[AEAD_KEY_LEN]);
 

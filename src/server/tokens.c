@@ -59,7 +59,7 @@ static void copy(char *dst, size_t cap, json_t *v)
 	snprintf(dst, cap, "%s", json_is_string(v) ? json_string_value(v) : "");
 }
 
-int token_issue(struct keyring *k, const struct session_claims *c, char *out, size_t cap)
+int token_issue(struct keyring *k, struct db_tx *tx, const struct session_claims *c, char *out, size_t cap)
 {
 	char kid[KEY_ID_LEN + 1], aad[32];
 	uint8_t key[AEAD_KEY_LEN], *sealed = NULL;
@@ -68,7 +68,7 @@ int token_issue(struct keyring *k, const struct session_claims *c, char *out, si
 	size_t plen;
 	int rc = C_ERR;
 
-	if (keyring_issuing(k, kid, key) != C_OK)
+	if (keyring_issuing(k, tx, kid, key) != C_OK)
 		return C_ERR;
 	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:b}", "k",
 	              c->kind == 'R' ? "R" : "U", "a", c->account_id, "ak", c->access_key_id, "sk", c->secret, "ri",

@@ -51,8 +51,9 @@ int tags_next(const char *buf, size_t len, size_t *off, const char **key, const 
 int claims_next_tag(const struct session_claims *c, size_t *off, const char **key, const char **value,
                     bool *transitive);
 
-/* Seals c into out (a NUL-terminated token). C_ERR when the keyring has no key or the token would not fit. */
-int token_issue(struct keyring *k, const struct session_claims *c, char *out, size_t cap);
+/* Seals c into out (a NUL-terminated token) under the issuing key (tx: the request's open transaction, through
+ * which a rotated key is noticed). C_ERR when the keyring has no key or the token would not fit. */
+int token_issue(struct keyring *k, struct db_tx *tx, const struct session_claims *c, char *out, size_t cap);
 /* Opens a token. C_ERR when it is not one of ours, was tampered with, or its key is unknown. */
 int token_open(struct keyring *k, const char *token, struct session_claims *out);
 

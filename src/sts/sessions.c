@@ -23,6 +23,7 @@
 #include "util/log.h"
 
 #define CHAINED_MAX_S 3600
+#define SESSION_POLICY_MAX 2048 /* characters of an inline session policy (AWS's documented limit) */
 #define PACKED_LIMIT 4096 /* bytes of session policy and tags a token carries; PackedPolicySize is a share of it */
 
 /* Splits arn:aws:iam::ACCT:role/PATH/NAME into account and name. */
@@ -76,6 +77,7 @@ static int verify_mfa(struct call *c)
 	rc = mfa_check(c->tx, c->caller.account_id, serial, c->caller.kind == PRINCIPAL_USER ? c->caller.id : NULL, code,
 	               c->now_ms, &when, &c->err);
 	c->mfa_rc = rc;
+	c->mfa_outcome = mfa_check_outcome(rc);
 	if (rc != C_OK)
 		return C_ERR;
 	c->mfa_verified_s = when ? when : c->now_ms / 1000;
@@ -196,6 +198,11 @@ static int session_policy(struct call *c, const char *role_account, char **out)
 	*out = NULL;
 	if (!inline_doc && json_array_size(arns) == 0)
 		return C_OK;
+	if (inline_doc && strlen(inline_doc) > SESSION_POLICY_MAX)
+		return aws_err_set(&c->err, ERR_VALIDATION,
+		                   "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must "
+		                   "have length less than or equal to %d",
+		                   SESSION_POLICY_MAX);
 	if (inline_doc) {
 		/* The inline policy alone must compile as a session policy, with IAM's message when it does not. */
 		if (policy_compile(inline_doc, strlen(inline_doc), POLICY_SESSION, &compiled, err) != C_OK)
@@ -391,7 +398,7 @@ int sts_assume_role(struct call *c)
 		            (long long)(packed * 100 / PACKED_LIMIT));
 		goto done;
 	}
-	if (token_issue(c->srv->keyring, &cl, token, sizeof(token)) != C_OK) {
+	if (token_issue(c->srv->keyring, c->tx, &cl, token, sizeof(token)) != C_OK) {
 		aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The session token could not be issued.");
 		goto done;
 	}
@@ -439,7 +446,7 @@ int sts_get_session_token(struct call *c)
 	common_claims(c, &cl, c->caller.account_id, duration);
 	if (c->caller.kind == PRINCIPAL_USER)
 		snprintf(cl.user_id, sizeof(cl.user_id), "%.31s", c->caller.id);
-	if (token_issue(c->srv->keyring, &cl, token, sizeof(token)) == C_OK && credentials_json(c, &cl, token) == C_OK)
+	if (token_issue(c->srv->keyring, c->tx, &cl, token, sizeof(token)) == C_OK && credentials_json(c, &cl, token) == C_OK)
 		rc = C_OK;
 	else
 		aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The session token could not be issued.");
