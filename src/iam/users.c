@@ -9,6 +9,8 @@
 #include "aws/arn.h"
 #include "aws/ids.h"
 #include "iam/iam.h"
+#include "store/login.h"
+#include "store/mfa.h"
 #include "util/common.h"
 
 /* ---- resources ----------------------------------------------------------------------------------------------- */
@@ -150,6 +152,23 @@ int iam_update_user(struct call *c)
 	return rc == C_OK ? C_OK : C_ERR;
 }
 
+/* AWS refuses to delete a user who still has a login profile or an MFA device. */
+static int user_credentials_conflict(struct call *c, const struct store_user *u)
+{
+	struct store_login_profile lp;
+	int64_t devices = 0;
+	int rc = store_login_get(c->tx, u->user_id, &lp);
+
+	explicit_bzero(&lp, sizeof(lp));
+	if (rc == C_OK)
+		return aws_err_set(&c->err, ERR_DELETE_CONFLICT, "Cannot delete entity, must delete login profile first.");
+	if (rc != STORE_NOT_FOUND || store_mfa_count_owner(c->tx, u->account_id, u->user_id, &devices) != C_OK)
+		return C_ERR;
+	if (devices > 0)
+		return aws_err_set(&c->err, ERR_DELETE_CONFLICT, "Cannot delete entity, must delete MFA device first.");
+	return C_OK;
+}
+
 int iam_delete_user(struct call *c)
 {
 	const char *name = call_str(c, "UserName");
@@ -162,7 +181,7 @@ int iam_delete_user(struct call *c)
 		return C_ERR;
 	if (keys > 0)
 		return aws_err_set(&c->err, ERR_DELETE_CONFLICT, "Cannot delete entity, must delete access keys first.");
-	if (iam_user_delete_conflicts(c, &u) != C_OK)
+	if (user_credentials_conflict(c, &u) != C_OK || iam_user_delete_conflicts(c, &u) != C_OK)
 		return C_ERR;
 	if (store_tag_delete_all(c->tx, u.user_id) != C_OK || store_user_delete(c->tx, u.user_id) != C_OK)
 		return C_ERR;

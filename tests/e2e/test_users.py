@@ -347,3 +347,24 @@ def test_rename_to_other_case_of_own_name(iam):
     iam.update_user(UserName=name, NewUserName=name.upper())
     got = iam.get_user(UserName=name)["User"]
     assert got["UserName"] == name.upper() and got["UserId"] == u["UserId"]
+
+
+def test_delete_user_with_login_profile_or_mfa_device(server, iam):
+    """DeleteUser refuses while the user has a login profile or an MFA device, in IAM's words."""
+    from test_mfa import create as create_mfa, pair, step
+
+    user, _ = rg.make_user(iam, keys=0)
+    name = user["UserName"]
+    iam.create_login_profile(UserName=name, Password="Correct-Horse-9-Battery")
+    with pytest.raises(ClientError) as ei:
+        iam.delete_user(UserName=name)
+    assert rg.err(ei)[:3] == ("DeleteConflict", "Cannot delete entity, must delete login profile first.", 409)
+    iam.delete_login_profile(UserName=name)
+    serial, seed = create_mfa(iam)
+    c1, c2 = pair(seed, step() - 1)
+    iam.enable_mfa_device(UserName=name, SerialNumber=serial, AuthenticationCode1=c1, AuthenticationCode2=c2)
+    with pytest.raises(ClientError) as ei:
+        iam.delete_user(UserName=name)
+    assert rg.err(ei)[:3] == ("DeleteConflict", "Cannot delete entity, must delete MFA device first.", 409)
+    iam.deactivate_mfa_device(UserName=name, SerialNumber=serial)
+    iam.delete_user(UserName=name)
