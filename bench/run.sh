@@ -5,30 +5,34 @@
 #   a  bare-HTTP ceiling: rolegate's listener with a trivial handler (build/bench/http-ceiling)
 #   b  SigV4-signed sts:GetCallerIdentity with the root key
 #   c  the same with an IAM user's key
+#   d  enforced sts:AssumeRole of the seed (--example seed): anay's MFA session enters Dev's admin role, whose trust
+#      policy asks for MFA; SigV4 + sealed session token + group policies + trust + new sealed token + durable audit
+#   e  the same on a server holding 100 000 roles in 10 000 accounts (bench/load_store.py), whose start time and
+#      peak RSS are shown too
 #
 # Environment: BENCH_SECONDS per measurement (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32),
-# BENCH_THREADS (server threads, 4).
+# BENCH_THREADS (server threads, 32: the default of rolegate server).
 set -eu
 cd "$(dirname "$0")/.."
 
 secs=${BENCH_SECONDS:-5}
 rounds=${BENCH_ROUNDS:-3}
 conns=${BENCH_CONNECTIONS:-32}
-threads=${BENCH_THREADS:-4}
+threads=${BENCH_THREADS:-32}
 work=$(mktemp -d)
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	rm -rf "$work"
+	[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
 # Waits for "listening on http://HOST:PORT" in a log file and prints the URL.
 wait_url() {
-	for _ in $(seq 1 100); do
-		url=$(grep -o 'listening on http://[^ "]*' "$1" 2>/dev/null | head -n 1 | sed 's/listening on //')
-		[ -n "$url" ] && { echo "$url"; return 0; }
+	for _ in $(seq 1 600); do
+		found=$(grep -o 'listening on http://[^ "]*' "$1" 2>/dev/null | head -n 1 | sed 's/listening on //')
+		[ -n "$found" ] && { echo "$found"; return 0; }
 		sleep 0.05
 	done
 	echo "bench: server did not start; log:" >&2
@@ -81,12 +85,38 @@ usecret=$(echo "$creds" | cut -f2)
 python3 bench/signed_request.py "$url" "$key" "$secret" "$work/root.lua"
 python3 bench/signed_request.py "$url" "$ukey" "$usecret" "$work/user.lua"
 
-: >"$work/a" ; : >"$work/b" ; : >"$work/c"
+# d: the seed on an otherwise empty server.
+build/rolegate server --listen 127.0.0.1:0 --data "$work/seed" --threads "$threads" --example seed \
+	>/dev/null 2>"$work/seed.log" &
+pids="$pids $!"
+url_d=$(wait_url "$work/seed.log")
+python3 bench/assume_request.py "$url_d" "$work/seed" "$work/assume-d.lua"
+
+# e: the seed, stopped, loaded with 100 000 roles in 10 000 accounts, started (timed, median of 3), then served.
+build/rolegate server --listen 127.0.0.1:0 --data "$work/loaded" --example seed >/dev/null 2>"$work/loaded.log" &
+lpid=$!
+wait_url "$work/loaded.log" >/dev/null
+kill "$lpid"; wait "$lpid"
+python3 bench/load_store.py "$work/loaded" 10000 100000 >"$work/load.out"
+for _ in 1 2 3; do
+	python3 bench/start_time.py build/rolegate server --listen 127.0.0.1:0 --data "$work/loaded" --threads "$threads"
+done >"$work/start"
+start_ms=$(sort -n "$work/start" | sed -n 2p)
+build/rolegate server --listen 127.0.0.1:0 --data "$work/loaded" --threads "$threads" 2>"$work/loaded.log" &
+epid=$!
+pids="$pids $epid"
+url_e=$(wait_url "$work/loaded.log")
+python3 bench/assume_request.py "$url_e" "$work/loaded" "$work/assume-e.lua"
+
+: >"$work/a" ; : >"$work/b" ; : >"$work/c" ; : >"$work/d" ; : >"$work/e"
 for round in $(seq 1 "$rounds"); do
 	measure "$url_a" "$work/plain.lua" >>"$work/a"
 	measure "$url" "$work/root.lua" >>"$work/b"
 	measure "$url" "$work/user.lua" >>"$work/c"
+	measure "$url_d" "$work/assume-d.lua" >>"$work/d"
+	measure "$url_e" "$work/assume-e.lua" >>"$work/e"
 done
+rss_e=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$epid/status")
 
 # The round with the median req/s.
 median() {
@@ -95,6 +125,8 @@ median() {
 a=$(median "$work/a")
 b=$(median "$work/b")
 c=$(median "$work/c")
+d=$(median "$work/d")
+e=$(median "$work/e")
 
 echo
 echo "rolegate bench: wrk -t2 -c$conns, $rounds interleaved rounds of ${secs}s (median shown), server threads $threads, $(nproc) cores"
@@ -107,7 +139,13 @@ arps=$(echo "$a" | cut -d' ' -f1)
 row "a bare-HTTP ceiling (same listener)" "$a" "$arps"
 row "b sts:GetCallerIdentity, root key (SigV4)" "$b" "$arps"
 row "c sts:GetCallerIdentity, IAM user key" "$c" "$arps"
-echo "targets: ratios b/a and c/a >= 0.60, p99 <= 2 ms at 32 connections"
+row "d sts:AssumeRole, MFA session, audited" "$d" "$arps"
+row "e d with 100k roles / 10k accounts" "$e" "$arps"
+echo "targets: ratios b/a and c/a >= 0.60, d/a >= 0.40, p99 <= 2 ms at 32 connections"
+drps=$(echo "$d" | cut -d' ' -f1)
+erps=$(echo "$e" | cut -d' ' -f1)
+echo "loaded server ($(cat "$work/load.out" | sed 's/loaded: //')): e/d $(echo "$erps $drps" | awk '{printf "%.2f", $1/$2}')" \
+	"(target >= 0.80), peak RSS ${rss_e} MiB (<= 256), start ${start_ms} ms (<= 200)"
 
 # The policy engine on one core, beside @cloud-copilot/iam-simulate on the same cases (installed at test time).
 echo

@@ -22,8 +22,7 @@ static void random_or_die(void *p, size_t n)
 
 void id_account(char out[13])
 {
-	for (int i = 0; i < 12; i++)
-		out[i] = (char)('0' + crypto_random_below(10));
+	crypto_random_chars("0123456789", 10, out, 12);
 	out[12] = '\0';
 }
 
@@ -94,16 +93,14 @@ void id_secret_key(char out[SECRET_KEY_LEN + 1])
 {
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-	for (int i = 0; i < SECRET_KEY_LEN; i++)
-		out[i] = alphabet[crypto_random_below(64)];
+	crypto_random_chars(alphabet, 64, out, SECRET_KEY_LEN);
 	out[SECRET_KEY_LEN] = '\0';
 }
 
 void id_unique(const char *prefix, char out[UNIQUE_ID_LEN + 1])
 {
 	memcpy(out, prefix, 4);
-	for (int i = 4; i < UNIQUE_ID_LEN; i++)
-		out[i] = base32[crypto_random_below(32)];
+	crypto_random_chars(base32, 32, out + 4, UNIQUE_ID_LEN - 4);
 	out[UNIQUE_ID_LEN] = '\0';
 }
 

@@ -37,8 +37,7 @@ void orgs_random_id(char *out, size_t cap, const char *prefix, size_t n)
 		return;
 	}
 	memcpy(out, prefix, len);
-	for (size_t i = 0; i < n; i++)
-		out[len + i] = alphabet[crypto_random_below(36)];
+	crypto_random_chars(alphabet, 36, out + len, n);
 	out[len + n] = '\0';
 }
 

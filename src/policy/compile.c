@@ -851,10 +851,23 @@ static int compile_document(struct cstate *cs, json_t *doc, struct policy *p)
 
 /* ---- the cache of compiled policies ------------------------------------------------------------------------- */
 
+/*
+ * Compiled policies are shared by document hash. The cache holds a reference of its own to each entry, so a policy
+ * stays compiled between the requests that use it; the least recently used entries beyond CACHE_MAX_BYTES (their
+ * arenas' size) lose the cache's reference and are freed by their last holder.
+ */
 #define CACHE_BUCKETS 1024
+#define CACHE_MAX_BYTES ((size_t)32 << 20)
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct policy *cache[CACHE_BUCKETS];
+static struct policy *lru_head, *lru_tail; /* most recently used first */
+static size_t cache_bytes, cache_entries;
+
+static struct policy **bucket_of(const uint8_t hash[32])
+{
+	return &cache[hash[0] | (hash[1] & 3) << 8];
+}
 
 static void hash_doc(const char *doc, size_t len, enum policy_kind kind, unsigned flags, uint8_t out[32])
 {
@@ -868,14 +881,52 @@ static void hash_doc(const char *doc, size_t len, enum policy_kind kind, unsigne
 	crypto_sha256(buf, 34, out);
 }
 
-static struct policy *cache_find(const uint8_t hash[32])
+static void lru_unlink(struct policy *p)
+{
+	*(p->lru_prev ? &p->lru_prev->lru_next : &lru_head) = p->lru_next;
+	*(p->lru_next ? &p->lru_next->lru_prev : &lru_tail) = p->lru_prev;
+	p->lru_prev = p->lru_next = NULL;
+}
+
+static void lru_push_front(struct policy *p)
+{
+	p->lru_prev = NULL;
+	p->lru_next = lru_head;
+	*(lru_head ? &lru_head->lru_prev : &lru_tail) = p;
+	lru_head = p;
+}
+
+/* Under cache_mu: the entry, moved to the front of the LRU list, with a reference for the caller; or NULL. */
+static struct policy *cache_take(const uint8_t hash[32])
 {
 	struct policy *p;
 
-	for (p = cache[hash[0] | (hash[1] & 3) << 8]; p; p = p->cache_next)
-		if (memcmp(p->hash, hash, 32) == 0)
+	for (p = *bucket_of(hash); p; p = p->cache_next)
+		if (memcmp(p->hash, hash, 32) == 0) {
+			atomic_fetch_add(&p->refs, 1);
+			lru_unlink(p);
+			lru_push_front(p);
 			return p;
+		}
 	return NULL;
+}
+
+/* Under cache_mu: takes p out of the cache and returns it if the cache held its last reference (the caller frees
+ * it once the lock is dropped). */
+static struct policy *cache_drop(struct policy *p)
+{
+	struct policy **pp;
+
+	for (pp = bucket_of(p->hash); *pp; pp = &(*pp)->cache_next)
+		if (*pp == p) {
+			*pp = p->cache_next;
+			break;
+		}
+	lru_unlink(p);
+	cache_bytes -= p->bytes;
+	cache_entries--;
+	p->cache_next = NULL;
+	return atomic_fetch_sub(&p->refs, 1) == 1 ? p : NULL;
 }
 
 struct policy *policy_ref(struct policy *p)
@@ -895,29 +946,41 @@ static void policy_free(struct policy *p)
 
 void policy_release(struct policy *p)
 {
-	struct policy **pp;
-
-	if (!p)
-		return;
-	pthread_mutex_lock(&cache_mu);
-	if (atomic_fetch_sub(&p->refs, 1) == 1) {
-		for (pp = &cache[p->hash[0] | (p->hash[1] & 3) << 8]; *pp; pp = &(*pp)->cache_next)
-			if (*pp == p) {
-				*pp = p->cache_next;
-				break;
-			}
-		pthread_mutex_unlock(&cache_mu);
+	/* While p is cached the cache's own reference keeps it: the last release is always outside the cache. */
+	if (p && atomic_fetch_sub(&p->refs, 1) == 1)
 		policy_free(p);
-		return;
+}
+
+/* Drops entries from the cold end until at most max_bytes are kept. */
+static void cache_trim(size_t max_bytes)
+{
+	struct policy *dead = NULL, *p;
+
+	pthread_mutex_lock(&cache_mu);
+	while (lru_tail && cache_bytes > max_bytes) {
+		p = cache_drop(lru_tail);
+		if (p) {
+			p->cache_next = dead; /* reused as the list of policies to free */
+			dead = p;
+		}
 	}
 	pthread_mutex_unlock(&cache_mu);
+	while ((p = dead)) {
+		dead = p->cache_next;
+		policy_free(p);
+	}
 }
 
 void policy_cache_clear(void)
 {
-	/* Compiled policies are freed by their last release; nothing is held by the cache itself. */
+	cache_trim(0);
+}
+
+void policy_cache_stats(size_t *entries, size_t *bytes)
+{
 	pthread_mutex_lock(&cache_mu);
-	memset(cache, 0, sizeof(cache));
+	*entries = cache_entries;
+	*bytes = cache_bytes;
 	pthread_mutex_unlock(&cache_mu);
 }
 
@@ -946,14 +1009,12 @@ int policy_compile_flags(const char *doc, size_t len, enum policy_kind kind, uns
 		return fail(&cs, "Syntax errors in policy.");
 	hash_doc(doc, len, kind, flags, hash);
 	pthread_mutex_lock(&cache_mu);
-	existing = cache_find(hash);
+	existing = cache_take(hash);
+	pthread_mutex_unlock(&cache_mu);
 	if (existing) {
-		atomic_fetch_add(&existing->refs, 1);
-		pthread_mutex_unlock(&cache_mu);
 		*out = existing;
 		return C_OK;
 	}
-	pthread_mutex_unlock(&cache_mu);
 
 	root = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
@@ -972,20 +1033,26 @@ int policy_compile_flags(const char *doc, size_t len, enum policy_kind kind, uns
 	}
 	json_decref(root);
 	p->arena = cs.arena.head;
+	p->bytes = sizeof(*p);
+	for (struct arena_block *b = cs.arena.head; b; b = b->next)
+		p->bytes += sizeof(*b) + b->cap;
 	memcpy(p->hash, hash, 32);
-	atomic_init(&p->refs, 1);
+	atomic_init(&p->refs, 2); /* the caller's and the cache's */
 	pthread_mutex_lock(&cache_mu);
-	existing = cache_find(hash);
+	existing = cache_take(hash);
 	if (existing) { /* another thread compiled it meanwhile */
-		atomic_fetch_add(&existing->refs, 1);
 		pthread_mutex_unlock(&cache_mu);
 		policy_free(p);
 		*out = existing;
 		return C_OK;
 	}
-	p->cache_next = cache[hash[0] | (hash[1] & 3) << 8];
-	cache[hash[0] | (hash[1] & 3) << 8] = p;
+	p->cache_next = *bucket_of(hash);
+	*bucket_of(hash) = p;
+	lru_push_front(p);
+	cache_bytes += p->bytes;
+	cache_entries++;
 	pthread_mutex_unlock(&cache_mu);
+	cache_trim(CACHE_MAX_BYTES);
 	*out = p;
 	return C_OK;
 }

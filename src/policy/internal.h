@@ -139,8 +139,10 @@ struct policy {
 	size_t nstmts;
 	const struct pstmt *stmts;
 	uint8_t hash[32];
-	struct policy *cache_next;
-	void *arena; /* owns everything above */
+	struct policy *cache_next;         /* the hash bucket's chain */
+	struct policy *lru_prev, *lru_next; /* the cache's recency list */
+	size_t bytes;                       /* what the compiled policy holds (its arena) */
+	void *arena;                        /* owns everything above */
 };
 
 /* ---- matching (match.c) ---- */

@@ -56,8 +56,12 @@ int policy_compile_flags(const char *doc, size_t len, enum policy_kind kind, uns
 struct policy *policy_ref(struct policy *p);
 /* Drops a reference; the last one frees the policy. NULL is fine. */
 void policy_release(struct policy *p);
-/* Frees the cache of compiled policies (at exit). */
+/* Drops the cache's references to compiled policies (at exit; policies still held are freed by their last
+ * release). */
 void policy_cache_clear(void);
+/* How many compiled policies the cache keeps, and their size in bytes (at most 32 MiB, least recently used first
+ * out). */
+void policy_cache_stats(size_t *entries, size_t *bytes);
 size_t policy_statement_count(const struct policy *p);
 
 /* ---- the request ---------------------------------------------------------------------------------------------- */

@@ -3,8 +3,9 @@
  *
  * A caller that finds no leader becomes the leader: it takes every pending record, writes them in one transaction,
  * marks each record done with the transaction's result, and repeats while records keep arriving (its own included).
- * Everyone else sleeps until its own record is marked. A failed transaction fails exactly the records it held.
- * Each caller frees its own record.
+ * Everyone else sleeps on its own record's condition until the record is marked or leadership is free (then the
+ * first pending record's owner is woken to lead). A failed transaction fails exactly the records it held. Each
+ * caller frees its own record.
  */
 #include "server/auditlog.h"
 
@@ -17,6 +18,7 @@
 
 struct pending {
 	struct pending *next;
+	pthread_cond_t wake; /* signalled when done, or when this record's owner should lead */
 	bool done;
 	int rc;
 	int64_t time_ms;
@@ -27,7 +29,6 @@ struct pending {
 struct auditlog {
 	struct db *db;
 	pthread_mutex_t mu;
-	pthread_cond_t done;
 	struct pending *head, **tail; /* waiting to be written */
 	bool leader;
 };
@@ -41,7 +42,6 @@ struct auditlog *auditlog_new(struct db *db)
 	q->db = db;
 	q->tail = &q->head;
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->done, NULL);
 	return q;
 }
 
@@ -50,12 +50,12 @@ void auditlog_free(struct auditlog *q)
 	if (!q)
 		return;
 	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->done);
 	free(q);
 }
 
 static void pending_free(struct pending *p)
 {
+	pthread_cond_destroy(&p->wake);
 	for (size_t i = 0; i < ARRAY_LEN(p->fields); i++)
 		free(p->fields[i]);
 	free(p);
@@ -103,6 +103,7 @@ int auditlog_commit(struct auditlog *q, const struct store_audit *a)
 
 	if (!p)
 		return C_ERR;
+	pthread_cond_init(&p->wake, NULL);
 	p->time_ms = a->time_ms;
 	for (size_t i = 0; i < ARRAY_LEN(src); i++)
 		if (src[i] && !(p->fields[i] = dup_or_null(src[i]))) {
@@ -128,14 +129,19 @@ int auditlog_commit(struct auditlog *q, const struct store_audit *a)
 				next = it->next; /* read before marking: the owner may free it once done */
 				it->rc = rc;
 				it->done = true;
+				if (it != p)
+					pthread_cond_signal(&it->wake);
 				n++;
 			}
 			if (rc != C_OK)
 				log_warnx("audit: a batch of %zu record(s) could not be written", n);
 			q->leader = false;
-			pthread_cond_broadcast(&q->done);
+			/* Hand leadership to the owner of the oldest waiting record (p's own, if it arrived meanwhile, is
+			 * taken by the loop). */
+			if (q->head && q->head != p)
+				pthread_cond_signal(&q->head->wake);
 		} else {
-			pthread_cond_wait(&q->done, &q->mu);
+			pthread_cond_wait(&p->wake, &q->mu);
 		}
 	}
 	pthread_mutex_unlock(&q->mu);

@@ -33,7 +33,7 @@ static const struct option_def options[] = {
 	 "32-byte key that seals secrets at rest (default: DIR/master.key, generated once, mode 0600)"},
 	{"account-id", OPT_STRING, OFF(account_id), NULL, "ID",
 	 "12-digit id of the management account, used on first start (default: random)"},
-	{"threads", OPT_UINT, OFF(threads), "4", "N", "request threads"},
+	{"threads", OPT_UINT, OFF(threads), "32", "N", "request threads (they block on storage and the durable audit)"},
 	{"max-connections", OPT_UINT, OFF(max_connections), "1024", "N", "connections served at once"},
 	{"idle-timeout", OPT_UINT, OFF(idle_timeout_s), "30", "SECONDS",
 	 "a connection idle (or a client stalled) this long is closed"},

@@ -101,6 +101,28 @@ uint32_t crypto_random_below(uint32_t bound)
 	return x % bound;
 }
 
+void crypto_random_chars(const char *alphabet, size_t alphabet_len, char *out, size_t n)
+{
+	/* A byte b is used only below the largest multiple of alphabet_len (rejection keeps the draw uniform). */
+	unsigned limit = 256 - 256 % (unsigned)alphabet_len;
+	uint8_t pool[64];
+	size_t used = sizeof(pool);
+
+	while (n > 0) {
+		if (used == sizeof(pool)) {
+			if (crypto_random(pool, sizeof(pool)) != C_OK)
+				abort();
+			used = 0;
+		}
+		if (pool[used] < limit) {
+			*out++ = alphabet[pool[used] % alphabet_len];
+			n--;
+		}
+		used++;
+	}
+	explicit_bzero(pool, sizeof(pool));
+}
+
 int crypto_equal(const void *a, const void *b, size_t n)
 {
 	return CRYPTO_memcmp(a, b, n) == 0;

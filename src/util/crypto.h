@@ -34,6 +34,9 @@ void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t
 int crypto_random(void *buf, size_t n);
 /* Returns a uniformly random integer in [0, bound). */
 uint32_t crypto_random_below(uint32_t bound);
+/* Fills out[0..n) with characters drawn uniformly from alphabet (1 to 256 characters), asking the RNG for bytes in
+ * bulk (one RAND_bytes call per 64 bytes, not per character); aborts if the RNG fails. Does not terminate out. */
+void crypto_random_chars(const char *alphabet, size_t alphabet_len, char *out, size_t n);
 
 /* Compares n bytes in time independent of their contents. Returns 1 when equal. */
 int crypto_equal(const void *a, const void *b, size_t n);

@@ -2636,26 +2636,73 @@ static void test_release_last_reference_frees(void **state)
 	                                    "Condition": {"StringLike": {"s3:prefix": "${aws:username}/*"}}}]});
 	char err[POLICY_ERROR_MAX];
 	struct policy *a, *b;
+	size_t entries, bytes;
 
 	(void)state;
+	policy_cache_clear();
 	assert_int_equal(policy_compile(doc, strlen(doc), POLICY_IDENTITY, &a, err), C_OK);
 	assert_int_equal(policy_compile(doc, strlen(doc), POLICY_IDENTITY, &b, err), C_OK);
 	assert_ptr_equal(a, b);
-	/* Not the last reference: nothing is freed. */
+	policy_cache_stats(&entries, &bytes);
+	assert_int_equal(entries, 1);
+	assert_true(bytes > 0);
+	/* Releasing every reference frees nothing: the cache keeps the compiled policy for the next request. */
 	count_begin();
 	policy_release(a);
+	policy_release(b);
 	count_end();
 	assert_int_equal(n_free, 0);
+	assert_int_equal(policy_compile(doc, strlen(doc), POLICY_IDENTITY, &b, err), C_OK);
+	assert_ptr_equal(a, b);
+	/* Dropped from the cache while held: its holder's release frees it. */
+	policy_cache_clear();
+	policy_cache_stats(&entries, &bytes);
+	assert_int_equal(entries, 0);
+	assert_int_equal(bytes, 0);
 	assert_int_equal(policy_statement_count(b), 1);
-	/* The last reference frees the policy (ASan reports any leak at exit). */
 	count_begin();
 	policy_release(b);
 	count_end();
 	assert_true(n_free >= 1);
-	/* And a new compile of the same document works (the cache no longer holds the freed policy). */
+	/* And a new compile of the same document works. */
 	assert_int_equal(policy_compile(doc, strlen(doc), POLICY_IDENTITY, &a, err), C_OK);
 	assert_int_equal(policy_statement_count(a), 1);
 	policy_release(a);
+	/* Not referenced and dropped: the cache frees it itself. */
+	count_begin();
+	policy_cache_clear();
+	count_end();
+	assert_true(n_free >= 1);
+}
+
+static void test_cache_is_bounded(void **state)
+{
+	char doc[256], err[POLICY_ERROR_MAX];
+	struct policy *p, *first = NULL;
+	size_t entries, bytes;
+	const int n = 3000; /* each compiled policy holds one 16 KiB arena block: 3000 exceed the 32 MiB budget */
+
+	(void)state;
+	policy_cache_clear();
+	for (int i = 0; i < n; i++) {
+		snprintf(doc, sizeof(doc),
+		         "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\","
+		         "\"Resource\":\"arn:aws:s3:::bucket-%d/*\"}}",
+		         i);
+		assert_int_equal(policy_compile(doc, strlen(doc), POLICY_IDENTITY, &p, err), C_OK);
+		if (i == 0)
+			first = p; /* held: eviction drops the cache's reference, not this one */
+		else
+			policy_release(p);
+	}
+	policy_cache_stats(&entries, &bytes);
+	assert_true(bytes <= (size_t)32 << 20);
+	assert_true(entries < (size_t)n);
+	assert_true(entries > 1000);
+	/* The oldest entry was evicted, but the reference held on it is still good. */
+	assert_int_equal(policy_statement_count(first), 1);
+	policy_release(first);
+	policy_cache_clear();
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
@@ -2700,6 +2747,7 @@ int main(void)
 		T(test_evaluate_allocates_nothing),
 		T(test_compile_cache),
 		T(test_release_last_reference_frees),
+		T(test_cache_is_bounded),
 	};
 	int rc;
 
