@@ -6,12 +6,15 @@
  *
  * TIME is ISO 8601 (2026-11-25T10:00:00Z) or a duration back from now (90s, 15m, 2h, 7d). --role keeps the records
  * whose resource is that role (sts:AssumeRole and IAM calls on it). Records are printed oldest first, one per line;
- * --json prints them as JSON lines. Opens the database read-only; a running server is not disturbed.
+ * --json prints them as JSON lines. The trail lives in two databases: rolegate.db (every write, in its own
+ * transaction) and audit.db (sts:AssumeRole and sts:GetSessionToken, group-committed); both are read and merged by
+ * time. Only reads; a running server is not disturbed.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server/audit_cli.h"
 #include "store/db.h"
@@ -53,14 +56,130 @@ static int parse_since(const char *s, int64_t *out)
 	return C_OK;
 }
 
+#define NFIELDS 9 /* request_id, account, principal, access key, action, resource, source ip, outcome, detail */
+
+struct row {
+	int64_t time_ms;
+	int source; /* 0: rolegate.db, 1: audit.db */
+	int64_t seq;
+	char *f[NFIELDS];
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+};
+
+struct filter {
+	int64_t since, limit;
+	const char *principal, *role, *action;
+};
+
+static void rows_free(struct rows *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		for (int j = 0; j < NFIELDS; j++)
+			free(rs->v[i].f[j]);
+	free(rs->v);
+}
+
+/* Appends the newest `limit` matching records of DIR/FILE (absent file: none). */
+static int collect(const char *dir, const char *file, int source, const struct filter *flt, struct rows *rs)
+{
+	char path[4096];
+	struct db *db;
+	struct db_tx *tx;
+	struct db_rows *r;
+	int rc = C_OK;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (access(path, R_OK) != 0)
+		return source == 0 ? C_ERR : C_OK; /* audit.db appears with the first AssumeRole or GetSessionToken */
+	db = db_open_sqlite_file(dir, file);
+	if (!db || db_begin(db, false, &tx) != C_OK) {
+		db_close(db);
+		return C_ERR;
+	}
+	r = db_query(tx,
+	             "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), action, "
+	             "coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, '') FROM audit "
+	             "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
+	             "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5",
+	             DB_ARGS(db_int(flt->since), db_text(flt->principal), db_text(flt->role), db_text(flt->action),
+	                     db_int(flt->limit)));
+	while (rc == C_OK && db_step(r) == DB_ROW) {
+		struct row *row;
+		if (rs->n == rs->cap) {
+			size_t cap = rs->cap ? rs->cap * 2 : 64;
+			struct row *grown = realloc(rs->v, cap * sizeof(*grown));
+			if (!grown) {
+				rc = C_ERR;
+				break;
+			}
+			rs->v = grown;
+			rs->cap = cap;
+		}
+		row = &rs->v[rs->n++];
+		memset(row, 0, sizeof(*row));
+		row->time_ms = db_col_int(r, 0);
+		row->seq = db_col_int(r, 1);
+		row->source = source;
+		for (int j = 0; j < NFIELDS; j++) {
+			const char *t = db_col_text(r, 2 + j);
+			if (!(row->f[j] = strdup(t ? t : "")))
+				rc = C_ERR;
+		}
+	}
+	db_rows_done(r);
+	db_rollback(tx);
+	db_close(db);
+	return rc;
+}
+
+/* Oldest first; records of the same millisecond in the order each database wrote them. */
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->time_ms != y->time_ms)
+		return x->time_ms < y->time_ms ? -1 : 1;
+	if (x->source != y->source)
+		return x->source - y->source;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void print_row(const struct row *row, bool json)
+{
+	char when[ISO8601_LEN];
+
+	time_iso8601(row->time_ms / 1000, when);
+	if (json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "time", when, "requestId", row->f[0],
+		                      "account", row->f[1], "principal", row->f[2], "accessKeyId", row->f[3], "action",
+		                      row->f[4], "resource", row->f[5], "sourceIp", row->f[6], "outcome", row->f[7]);
+		json_t *detail = row->f[8][0] ? json_loads(row->f[8], 0, NULL) : NULL;
+		char *line;
+		if (!o)
+			return;
+		if (detail)
+			json_object_set_new(o, "detail", detail);
+		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (line)
+			puts(line);
+		free(line);
+		json_decref(o);
+	} else {
+		printf("%s  %-18s %-40s %-32s %s  %s\n", when, row->f[7], row->f[4], row->f[2], row->f[5], row->f[8]);
+	}
+}
+
 int audit_main(int argc, char **argv)
 {
 	const char *dir = "./data", *principal = NULL, *role = NULL, *action = NULL;
 	int64_t since = 0, limit = 1000;
 	bool json = false;
-	struct db *db = NULL;
-	struct db_tx *tx;
-	struct db_rows *r;
+	struct filter flt;
+	struct rows rs = {0};
 	int status = 1;
 
 	for (int i = 0; i < argc; i++) {
@@ -94,45 +213,16 @@ int audit_main(int argc, char **argv)
 	}
 	if (limit <= 0)
 		limit = 1000;
-	db = db_open_sqlite(dir);
-	if (!db || db_begin(db, false, &tx) != C_OK) {
-		fprintf(stderr, "rolegate audit: cannot open the database in %s\n", dir);
-		db_close(db);
+	flt = (struct filter){.since = since, .limit = limit, .principal = principal, .role = role, .action = action};
+	if (collect(dir, "rolegate.db", 0, &flt, &rs) != C_OK || collect(dir, "audit.db", 1, &flt, &rs) != C_OK) {
+		fprintf(stderr, "rolegate audit: cannot read the audit trail in %s\n", dir);
+		rows_free(&rs);
 		return 1;
 	}
-	r = db_query(tx,
-	             "SELECT time_ms, request_id, account_id, principal_arn, coalesce(access_key_id, ''), action, "
-	             "coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, '') FROM ("
-	             "SELECT * FROM audit WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) "
-	             "AND (?3 IS NULL OR resource = ?3) AND (?4 IS NULL OR action = ?4) "
-	             "ORDER BY seq DESC LIMIT ?5) ORDER BY seq",
-	             DB_ARGS(db_int(since), db_text(principal), db_text(role), db_text(action), db_int(limit)));
-	while (db_step(r) == DB_ROW) {
-		char when[ISO8601_LEN];
-		time_iso8601(db_col_int(r, 0) / 1000, when);
-		if (json) {
-			json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "time", when, "requestId",
-			                      db_col_text(r, 1), "account", db_col_text(r, 2), "principal", db_col_text(r, 3),
-			                      "accessKeyId", db_col_text(r, 4), "action", db_col_text(r, 5), "resource",
-			                      db_col_text(r, 6), "sourceIp", db_col_text(r, 7), "outcome", db_col_text(r, 8));
-			const char *d = db_col_text(r, 9);
-			json_t *detail = d && *d ? json_loads(d, 0, NULL) : NULL;
-			char *line;
-			if (detail)
-				json_object_set_new(o, "detail", detail);
-			line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			if (line)
-				puts(line);
-			free(line);
-			json_decref(o);
-		} else {
-			printf("%s  %-18s %-40s %-32s %s  %s\n", when, db_col_text(r, 8), db_col_text(r, 5), db_col_text(r, 3),
-			       db_col_text(r, 6), db_col_text(r, 9));
-		}
-	}
-	db_rows_done(r);
-	db_rollback(tx);
+	qsort(rs.v, rs.n, sizeof(*rs.v), row_cmp);
+	for (size_t i = rs.n > (size_t)limit ? rs.n - (size_t)limit : 0; i < rs.n; i++)
+		print_row(&rs.v[i], json);
+	rows_free(&rs);
 	status = 0;
-	db_close(db);
 	return status;
 }

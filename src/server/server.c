@@ -114,7 +114,12 @@ int server_main(int argc, char **argv)
 	srv.keys = sigkey_cache_new();
 	srv.creds = credcache_new();
 	srv.keyring = keyring_open(srv.db);
-	srv.audit = auditlog_new(srv.db);
+	srv.audit_db = db_open_sqlite_file(cfg.data_dir, "audit.db");
+	if (!srv.audit_db || store_migrate_audit(srv.audit_db) != C_OK) {
+		log_warnx("cannot open the audit database in %s", cfg.data_dir);
+		goto out;
+	}
+	srv.audit = auditlog_new(srv.audit_db);
 	if (!srv.keys || !srv.creds || !srv.keyring || !srv.audit)
 		goto out;
 
@@ -157,6 +162,7 @@ out:
 	credcache_free(srv.creds);
 	keyring_free(srv.keyring);
 	auditlog_free(srv.audit);
+	db_close(srv.audit_db);
 	policy_cache_clear();
 	secrets_wipe();
 	model_cleanup();

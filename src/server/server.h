@@ -34,6 +34,7 @@ struct rg_server {
 	struct sigkey_cache *keys; /* derived SigV4 signing keys */
 	struct credcache *creds;   /* access key -> principal */
 	struct keyring *keyring;   /* the keys that seal session tokens */
+	struct db *audit_db;       /* DATA/audit.db: the records of sts:AssumeRole and sts:GetSessionToken */
 	struct auditlog *audit;    /* group commit of the records of sts:AssumeRole and sts:GetSessionToken */
 };
 

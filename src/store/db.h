@@ -52,6 +52,8 @@ static inline struct db_val db_null(void) { return (struct db_val){.type = DB_T_
 
 /* Opens (creating if needed) the database in directory dir. NULL on failure (logged). */
 struct db *db_open_sqlite(const char *dir);
+/* Opens (creating if needed) the database DIR/FILE (audit.db: see store_migrate_audit). */
+struct db *db_open_sqlite_file(const char *dir, const char *file);
 /* Closes every connection. No transaction may be open. */
 void db_close(struct db *db);
 

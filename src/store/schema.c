@@ -299,3 +299,30 @@ fail:
 	db_rollback(tx);
 	return C_ERR;
 }
+
+int store_migrate_audit(struct db *db)
+{
+	struct db_tx *tx;
+
+	if (db_begin(db, true, &tx) != C_OK)
+		return C_ERR;
+	if (db_exec_script(tx, "CREATE TABLE IF NOT EXISTS audit ("
+	                       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	                       "  time_ms INTEGER NOT NULL,"
+	                       "  request_id TEXT NOT NULL,"
+	                       "  account_id TEXT NOT NULL,"
+	                       "  principal_arn TEXT NOT NULL,"
+	                       "  access_key_id TEXT,"
+	                       "  action TEXT NOT NULL,"
+	                       "  resource TEXT,"
+	                       "  source_ip TEXT,"
+	                       "  outcome TEXT NOT NULL,"
+	                       "  detail TEXT"
+	                       ") STRICT;"
+	                       "CREATE INDEX IF NOT EXISTS audit_by_time ON audit(time_ms);"
+	                       "CREATE INDEX IF NOT EXISTS audit_by_principal ON audit(principal_arn, time_ms);") != C_OK) {
+		db_rollback(tx);
+		return C_ERR;
+	}
+	return db_commit(tx);
+}

@@ -107,18 +107,23 @@ static void conn_close(struct db_conn *c)
 
 struct db *db_open_sqlite(const char *dir)
 {
+	return db_open_sqlite_file(dir, "rolegate.db");
+}
+
+struct db *db_open_sqlite_file(const char *dir, const char *file)
+{
 	struct db *db = calloc(1, sizeof(*db));
 	size_t n;
 
 	if (!db)
 		return NULL;
-	n = strlen(dir) + sizeof("/rolegate.db");
+	n = strlen(dir) + 1 + strlen(file) + 1;
 	db->path = malloc(n);
 	if (!db->path) {
 		free(db);
 		return NULL;
 	}
-	snprintf(db->path, n, "%s/rolegate.db", dir);
+	snprintf(db->path, n, "%s/%s", dir, file);
 	pthread_key_create(&db->key, NULL);
 	pthread_mutex_init(&db->mu, NULL);
 	if (!conn_open(db)) {

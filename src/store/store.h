@@ -29,6 +29,10 @@
 
 /* Applies the migrations this binary knows. */
 int store_migrate(struct db *db);
+/* Creates, if missing, the audit table of the separate audit database (DATA/audit.db) that takes the
+ * group-committed records of sts:AssumeRole and sts:GetSessionToken: its commits leave rolegate.db, and so the
+ * page caches of every reader of rolegate.db, untouched. Same columns as rolegate.db's audit table. */
+int store_migrate_audit(struct db *db);
 
 /* ---- meta: small key/value settings ---- */
 int store_meta_get(struct db_tx *tx, const char *key, char *out, size_t cap);

@@ -1,5 +1,6 @@
 """What survives a restart of the same data directory: users, tags, keys, the root credentials, the account; and
 what survives a kill -9 in the middle of a burst of writes."""
+import json
 import os
 import re
 import stat
@@ -204,3 +205,46 @@ def test_kill9_during_create_burst_loses_no_acknowledged_user(server_factory):
     assert present <= set(attempted)
     # the database is consistent: the survivors can be used
     rg.make_user(iam, name=prefix + "-after")
+
+
+def test_kill9_during_session_burst_loses_no_acknowledged_audit_record(server_factory):
+    """sts:GetSessionToken answers only once its audit record (group-committed into DATA/audit.db) is durable: after
+    kill -9 in the middle of a concurrent burst, `rolegate audit` shows every session that was handed out."""
+    srv = server_factory.start()
+    iam = rg.client(srv, "iam")
+    _, keys = rg.make_user(iam, rg.unique("sess"))
+    acked, refused = [], []
+    killed = threading.Event()
+    lock = threading.Lock()
+    clients = [rg.client(srv, "sts", creds=keys[0]) for _ in range(16)]
+
+    def worker(sts):
+        for _ in range(50):
+            try:
+                r = sts.get_session_token(DurationSeconds=900)
+            except Exception as e:
+                if not killed.is_set():
+                    refused.append(repr(e))
+                return
+            with lock:
+                acked.append(r["ResponseMetadata"]["RequestId"])
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60
+    while len(acked) < 100 and time.monotonic() < deadline and any(t.is_alive() for t in threads):
+        time.sleep(0.005)
+    killed.set()
+    srv.kill()
+    for t in threads:
+        t.join(30)
+    assert not refused, refused[:5]
+    assert 100 <= len(acked) < 800, f"the kill did not land mid-burst ({len(acked)} acknowledged)"
+    out = subprocess.run([str(rg.BIN), "audit", "--data", str(srv.data_dir), "--action", "sts:GetSessionToken",
+                          "--json", "--limit", "100000"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    recorded = {json.loads(line)["requestId"] for line in out.stdout.splitlines()}
+    missing = [rid for rid in acked if rid not in recorded]
+    assert not missing, f"{len(missing)} acknowledged session(s) missing from the audit trail"
+    assert (srv.data_dir / "audit.db").exists()
