@@ -124,7 +124,11 @@ static void audit_record(struct call *c, const char *outcome, char action[160], 
 	json_t *red = redacted(c->op->input, c->in);
 
 	if (red) {
-		json_object_del(red, "TokenCode"); /* a one-time code: nobody's business after use */
+		/* one-time codes (AssumeRole, GetSessionToken, EnableMFADevice, ResyncMFADevice): nobody's business after
+		 * use, and two consecutive ones say something about the seed */
+		json_object_del(red, "TokenCode");
+		json_object_del(red, "AuthenticationCode1");
+		json_object_del(red, "AuthenticationCode2");
 		if (c->action->audit_durably)
 			json_object_set_new(red, "MFAUsed",
 			                    json_boolean(c->mfa_verified_s || (c->caller.temporary && c->caller.mfa_s)));

@@ -422,6 +422,7 @@ def test_seed_never_stored_or_logged(server_factory):
     assert len(sealed) == 40 + 29 and raw not in sealed and seed.encode() not in sealed
     for row in audit:
         assert seed not in row[2]
+        assert "AuthenticationCode" not in row[2], row  # the codes that enabled the device are not kept either
     actions = [a for a, outcome, _ in audit if outcome == "Success"]
     assert "iam:CreateVirtualMFADevice" in actions and "iam:EnableMFADevice" in actions
     assert seed not in srv.all_logs()
