@@ -859,7 +859,10 @@ static int compile_document(struct cstate *cs, json_t *doc, struct policy *p)
 #define CACHE_BUCKETS 1024
 #define CACHE_MAX_BYTES ((size_t)32 << 20)
 
-static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+/* Lookups (the common case: every request finds its policies compiled) share the lock; inserting and evicting take
+ * it alone. A hit does not reorder the list (that would need the lock alone): it marks the entry recent, and
+ * eviction gives a recent entry at the cold end a second chance (CLOCK) instead. */
+static pthread_rwlock_t cache_mu = PTHREAD_RWLOCK_INITIALIZER;
 static struct policy *cache[CACHE_BUCKETS];
 static struct policy *lru_head, *lru_tail; /* most recently used first */
 static size_t cache_bytes, cache_entries;
@@ -896,7 +899,7 @@ static void lru_push_front(struct policy *p)
 	lru_head = p;
 }
 
-/* Under cache_mu: the entry, moved to the front of the LRU list, with a reference for the caller; or NULL. */
+/* Under cache_mu (shared or alone): the entry, marked recent, with a reference for the caller; or NULL. */
 static struct policy *cache_take(const uint8_t hash[32])
 {
 	struct policy *p;
@@ -904,8 +907,7 @@ static struct policy *cache_take(const uint8_t hash[32])
 	for (p = *bucket_of(hash); p; p = p->cache_next)
 		if (memcmp(p->hash, hash, 32) == 0) {
 			atomic_fetch_add(&p->refs, 1);
-			lru_unlink(p);
-			lru_push_front(p);
+			atomic_store(&p->recent, true);
 			return p;
 		}
 	return NULL;
@@ -951,20 +953,27 @@ void policy_release(struct policy *p)
 		policy_free(p);
 }
 
-/* Drops entries from the cold end until at most max_bytes are kept. */
-static void cache_trim(size_t max_bytes)
+/* Drops entries from the cold end until at most max_bytes are kept; with second_chance, an entry used since it
+ * last came round moves to the front instead (each move clears the mark, so this ends). */
+static void cache_trim(size_t max_bytes, bool second_chance)
 {
 	struct policy *dead = NULL, *p;
 
-	pthread_mutex_lock(&cache_mu);
+	pthread_rwlock_wrlock(&cache_mu);
 	while (lru_tail && cache_bytes > max_bytes) {
+		if (second_chance && atomic_exchange(&lru_tail->recent, false)) {
+			p = lru_tail;
+			lru_unlink(p);
+			lru_push_front(p);
+			continue;
+		}
 		p = cache_drop(lru_tail);
 		if (p) {
 			p->cache_next = dead; /* reused as the list of policies to free */
 			dead = p;
 		}
 	}
-	pthread_mutex_unlock(&cache_mu);
+	pthread_rwlock_unlock(&cache_mu);
 	while ((p = dead)) {
 		dead = p->cache_next;
 		policy_free(p);
@@ -973,15 +982,15 @@ static void cache_trim(size_t max_bytes)
 
 void policy_cache_clear(void)
 {
-	cache_trim(0);
+	cache_trim(0, false);
 }
 
 void policy_cache_stats(size_t *entries, size_t *bytes)
 {
-	pthread_mutex_lock(&cache_mu);
+	pthread_rwlock_rdlock(&cache_mu);
 	*entries = cache_entries;
 	*bytes = cache_bytes;
-	pthread_mutex_unlock(&cache_mu);
+	pthread_rwlock_unlock(&cache_mu);
 }
 
 size_t policy_statement_count(const struct policy *p) { return p->nstmts; }
@@ -1008,9 +1017,9 @@ int policy_compile_flags(const char *doc, size_t len, enum policy_kind kind, uns
 	if (!utf8_valid(doc, len))
 		return fail(&cs, "Syntax errors in policy.");
 	hash_doc(doc, len, kind, flags, hash);
-	pthread_mutex_lock(&cache_mu);
+	pthread_rwlock_rdlock(&cache_mu);
 	existing = cache_take(hash);
-	pthread_mutex_unlock(&cache_mu);
+	pthread_rwlock_unlock(&cache_mu);
 	if (existing) {
 		*out = existing;
 		return C_OK;
@@ -1038,10 +1047,10 @@ int policy_compile_flags(const char *doc, size_t len, enum policy_kind kind, uns
 		p->bytes += sizeof(*b) + b->cap;
 	memcpy(p->hash, hash, 32);
 	atomic_init(&p->refs, 2); /* the caller's and the cache's */
-	pthread_mutex_lock(&cache_mu);
+	pthread_rwlock_wrlock(&cache_mu);
 	existing = cache_take(hash);
 	if (existing) { /* another thread compiled it meanwhile */
-		pthread_mutex_unlock(&cache_mu);
+		pthread_rwlock_unlock(&cache_mu);
 		policy_free(p);
 		*out = existing;
 		return C_OK;
@@ -1051,8 +1060,8 @@ int policy_compile_flags(const char *doc, size_t len, enum policy_kind kind, uns
 	lru_push_front(p);
 	cache_bytes += p->bytes;
 	cache_entries++;
-	pthread_mutex_unlock(&cache_mu);
-	cache_trim(CACHE_MAX_BYTES);
+	pthread_rwlock_unlock(&cache_mu);
+	cache_trim(CACHE_MAX_BYTES, true);
 	*out = p;
 	return C_OK;
 }

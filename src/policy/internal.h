@@ -140,7 +140,8 @@ struct policy {
 	const struct pstmt *stmts;
 	uint8_t hash[32];
 	struct policy *cache_next;         /* the hash bucket's chain */
-	struct policy *lru_prev, *lru_next; /* the cache's recency list */
+	struct policy *lru_prev, *lru_next; /* the cache's list, newest first */
+	atomic_bool recent;                 /* used since eviction last came round (CLOCK's mark) */
 	size_t bytes;                       /* what the compiled policy holds (its arena) */
 	void *arena;                        /* owns everything above */
 };

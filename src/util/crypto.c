@@ -81,9 +81,32 @@ void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t
 	EVP_MAC_CTX_free(ctx);
 }
 
+/* Small draws (identifiers, nonces: a request takes several) come from a per-thread pool filled by one RAND_bytes
+ * call; each byte handed out is wiped from the pool. OpenSSL's DRBG checks for a fork (getpid) on every call, which
+ * costs a system call per draw. rolegate never forks. */
+#define POOL_BYTES 256
+#define POOL_MAX_DRAW 64
+
+static _Thread_local struct {
+	uint8_t b[POOL_BYTES];
+	size_t used; /* bytes of b already handed out (and wiped) */
+	bool filled;
+} rand_pool;
+
 int crypto_random(void *buf, size_t n)
 {
-	return RAND_bytes(buf, (int)n) == 1 ? C_OK : C_ERR;
+	if (n > POOL_MAX_DRAW)
+		return RAND_bytes(buf, (int)n) == 1 ? C_OK : C_ERR;
+	if (!rand_pool.filled || POOL_BYTES - rand_pool.used < n) {
+		if (RAND_bytes(rand_pool.b, POOL_BYTES) != 1)
+			return C_ERR;
+		rand_pool.used = 0;
+		rand_pool.filled = true;
+	}
+	memcpy(buf, rand_pool.b + rand_pool.used, n);
+	explicit_bzero(rand_pool.b + rand_pool.used, n);
+	rand_pool.used += n;
+	return C_OK;
 }
 
 uint32_t crypto_random_below(uint32_t bound)
