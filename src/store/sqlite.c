@@ -110,11 +110,21 @@ struct db *db_open_sqlite(const char *dir)
 	return db_open_sqlite_file(dir, "rolegate.db");
 }
 
+/* Once, before SQLite starts: no global memory statistics (they take a process-wide mutex on every allocation of
+ * every connection). */
+static void sqlite_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct db *db_open_sqlite_file(const char *dir, const char *file)
 {
-	struct db *db = calloc(1, sizeof(*db));
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct db *db;
 	size_t n;
 
+	pthread_once(&once, sqlite_configure);
+	db = calloc(1, sizeof(*db));
 	if (!db)
 		return NULL;
 	n = strlen(dir) + 1 + strlen(file) + 1;
