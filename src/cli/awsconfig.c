@@ -1134,14 +1134,22 @@ static bool parse_int(const char *s, int64_t *out)
 	return digit;
 }
 
-/* "a -> b -> a": the visited profiles and the one met again. */
+/* "a -> b -> a": the visited profiles and the one met again; a path too long for dst keeps its ends around "...". */
 static void describe_loop(char *dst, size_t cap, const char **visited, size_t n, const char *again)
 {
-	size_t len = 0;
+	size_t len = 0, total = strlen(again);
 
+	for (size_t i = 0; i < n; i++)
+		total += strlen(visited[i]) + 4;
 	dst[0] = '\0';
-	for (size_t i = 0; i < n && len < cap; i++)
+	for (size_t i = 0; i < n && len < cap; i++) {
+		if (total >= cap && n > 6 && i == 3) {
+			len += (size_t)snprintf(dst + len, cap - len, "... -> ");
+			i = n - 4;
+			continue;
+		}
 		len += (size_t)snprintf(dst + len, cap - len, "%s -> ", visited[i]);
+	}
 	if (len < cap)
 		snprintf(dst + len, cap - len, "%s", again);
 }
