@@ -667,13 +667,26 @@ static const char *env(const char *name)
 	return v;
 }
 
+/* The end-to-end test's client and results: freed and wiped by e2e_teardown, also when an assertion fails. */
+static struct sts_client e2e;
+static struct sts_result mfa, assumed, direct;
+
+static int e2e_teardown(void **state)
+{
+	(void)state;
+	sts_result_clear(&mfa);
+	sts_result_clear(&assumed);
+	sts_result_clear(&direct);
+	sts_result_clear(&res);
+	sts_client_free(&e2e);
+	return 0;
+}
+
 static void test_e2e_rolegate(void **state)
 {
 	struct sts_client_config cfg = {0};
-	struct sts_client c;
 	struct sts_error err;
 	struct sigv4_credentials key, bad, session, role;
-	static struct sts_result mfa, assumed, direct;
 	struct sts_session_token_input st = {0};
 	struct sts_assume_role_input ar = {0};
 	char wrong_secret[256], unknown_key[64], want[512];
@@ -689,10 +702,10 @@ static void test_e2e_rolegate(void **state)
 	key.session_token = NULL;
 	user_arn = env("USER_ARN");
 	role_arn = env("ROLE_ARN");
-	assert_int_equal(sts_client_init(&c, &cfg, &err), C_OK);
+	assert_int_equal(sts_client_init(&e2e, &cfg, &err), C_OK);
 
 	/* Who am I, with the long-term key. */
-	if (sts_client_get_caller_identity(&c, &key, &res, &err) != C_OK)
+	if (sts_client_get_caller_identity(&e2e, &key, &res, &err) != C_OK)
 		fail_msg("%s", err.text);
 	assert_string_equal(res.arn, user_arn);
 	assert_memory_equal(res.account, user_arn + strlen("arn:aws:iam::"), 12);
@@ -702,7 +715,7 @@ static void test_e2e_rolegate(void **state)
 	/* AssumeRole without MFA: refused by the trust policy, said so, one attempt. */
 	ar.role_arn = role_arn;
 	ar.role_session_name = "sts-client-test";
-	assert_int_equal(sts_client_assume_role(&c, &key, &ar, &res, &err), C_ERR);
+	assert_int_equal(sts_client_assume_role(&e2e, &key, &ar, &res, &err), C_ERR);
 	assert_int_equal(err.kind, STS_ERR_SERVICE);
 	assert_string_equal(err.code, "AccessDenied");
 	assert_int_equal(err.http_status, 403);
@@ -715,19 +728,19 @@ static void test_e2e_rolegate(void **state)
 	st.duration_s = 3600;
 	st.serial_number = env("MFA_SERIAL");
 	st.token_code = env("MFA_CODE");
-	if (sts_client_get_session_token(&c, &key, &st, &mfa, &err) != C_OK)
+	if (sts_client_get_session_token(&e2e, &key, &st, &mfa, &err) != C_OK)
 		fail_msg("%s", err.text);
 	assert_memory_equal(mfa.creds.access_key_id, "ASIA", 4);
 	assert_true(mfa.creds.expiration_s > now_ms() / 1000 + 3000);
 	assert_true(mfa.creds.expiration_s < now_ms() / 1000 + 3700);
 	session = (struct sigv4_credentials){mfa.creds.access_key_id, mfa.creds.secret_access_key,
 	                                     mfa.creds.session_token};
-	if (sts_client_get_caller_identity(&c, &session, &res, &err) != C_OK)
+	if (sts_client_get_caller_identity(&e2e, &session, &res, &err) != C_OK)
 		fail_msg("%s", err.text);
 	assert_string_equal(res.arn, user_arn);
 
 	/* The same code again is refused (AWS's message), and not retried. */
-	assert_int_equal(sts_client_get_session_token(&c, &key, &st, &res, &err), C_ERR);
+	assert_int_equal(sts_client_get_session_token(&e2e, &key, &st, &res, &err), C_ERR);
 	assert_string_equal(err.code, "AccessDenied");
 	assert_int_equal(err.attempts, 1);
 	assert_non_null(strstr(err.message, "MultiFactorAuthentication failed"));
@@ -736,14 +749,14 @@ static void test_e2e_rolegate(void **state)
 	/* AssumeRole into the role from the MFA session (no second code). */
 	ar.duration_s = 900;
 	ar.source_identity = NULL;
-	if (sts_client_assume_role(&c, &session, &ar, &assumed, &err) != C_OK)
+	if (sts_client_assume_role(&e2e, &session, &ar, &assumed, &err) != C_OK)
 		fail_msg("%s", err.text);
 	assert_non_null(strstr(assumed.assumed_role_arn, ":assumed-role/"));
 	assert_non_null(strstr(assumed.assumed_role_arn, "/sts-client-test"));
 	assert_true(assumed.creds.expiration_s <= now_ms() / 1000 + 960);
 	role = (struct sigv4_credentials){assumed.creds.access_key_id, assumed.creds.secret_access_key,
 	                                  assumed.creds.session_token};
-	if (sts_client_get_caller_identity(&c, &role, &res, &err) != C_OK)
+	if (sts_client_get_caller_identity(&e2e, &role, &res, &err) != C_OK)
 		fail_msg("%s", err.text);
 	assert_string_equal(res.arn, assumed.assumed_role_arn);
 	assert_memory_equal(res.account, role_arn + strlen("arn:aws:iam::"), 12);
@@ -754,24 +767,23 @@ static void test_e2e_rolegate(void **state)
 	ar.serial_number = st.serial_number;
 	ar.token_code = env("MFA_CODE2");
 	ar.duration_s = 0;
-	ar.source_identity = "anay";
-	if (sts_client_assume_role(&c, &key, &ar, &direct, &err) != C_OK)
+	if (sts_client_assume_role(&e2e, &key, &ar, &direct, &err) != C_OK)
 		fail_msg("%s", err.text);
 	assert_non_null(strstr(direct.assumed_role_arn, "/sts-client-direct"));
-	assert_string_equal(direct.source_identity, "anay");
+	assert_string_equal(direct.source_identity, "");
+	assert_true(direct.creds.expiration_s > now_ms() / 1000 + 3000); /* the role's default: one hour */
 
 	/* A wrong MFA code: AccessDenied, one attempt. */
 	ar.role_session_name = "sts-client-wrong";
 	ar.token_code = "000000";
-	ar.source_identity = NULL;
-	assert_int_equal(sts_client_assume_role(&c, &key, &ar, &res, &err), C_ERR);
+	assert_int_equal(sts_client_assume_role(&e2e, &key, &ar, &res, &err), C_ERR);
 	assert_string_equal(err.code, "AccessDenied");
 	assert_int_equal(err.attempts, 1);
 
 	/* A wrong secret: SignatureDoesNotMatch (as AWS answers), with the server's message. */
 	snprintf(wrong_secret, sizeof(wrong_secret), "%sX", key.secret_access_key);
 	bad = (struct sigv4_credentials){key.access_key_id, wrong_secret, NULL};
-	assert_int_equal(sts_client_get_caller_identity(&c, &bad, &res, &err), C_ERR);
+	assert_int_equal(sts_client_get_caller_identity(&e2e, &bad, &res, &err), C_ERR);
 	assert_int_equal(err.kind, STS_ERR_SERVICE);
 	assert_string_equal(err.code, "SignatureDoesNotMatch");
 	assert_int_equal(err.http_status, 403);
@@ -782,7 +794,7 @@ static void test_e2e_rolegate(void **state)
 	/* A key nobody has: InvalidClientTokenId. */
 	snprintf(unknown_key, sizeof(unknown_key), "AKIAZZZZZZZZZZZZZZZZ");
 	bad = (struct sigv4_credentials){unknown_key, key.secret_access_key, NULL};
-	assert_int_equal(sts_client_get_caller_identity(&c, &bad, &res, &err), C_ERR);
+	assert_int_equal(sts_client_get_caller_identity(&e2e, &bad, &res, &err), C_ERR);
 	assert_string_equal(err.code, "InvalidClientTokenId");
 	assert_string_equal(err.message, "The security token included in the request is invalid.");
 	assert_string_equal(err.text, "GetCallerIdentity: InvalidClientTokenId: "
@@ -791,15 +803,9 @@ static void test_e2e_rolegate(void **state)
 	/* A tampered session token. */
 	snprintf(want, sizeof(want), "%.64sX", mfa.creds.session_token);
 	session.session_token = want;
-	assert_int_equal(sts_client_get_caller_identity(&c, &session, &res, &err), C_ERR);
+	assert_int_equal(sts_client_get_caller_identity(&e2e, &session, &res, &err), C_ERR);
 	assert_int_equal(err.kind, STS_ERR_SERVICE);
 	print_message("refused as expected: %s\n", err.text);
-
-	sts_result_clear(&mfa);
-	sts_result_clear(&assumed);
-	sts_result_clear(&direct);
-	sts_result_clear(&res);
-	sts_client_free(&c);
 }
 
 int main(void)
@@ -815,7 +821,7 @@ int main(void)
 		cmocka_unit_test(test_retry_policy),
 		cmocka_unit_test(test_transport_retries),
 		cmocka_unit_test(test_server_down),
-		cmocka_unit_test(test_e2e_rolegate),
+		cmocka_unit_test_teardown(test_e2e_rolegate, e2e_teardown),
 	};
 	int rc;
 
