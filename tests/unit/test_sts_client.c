@@ -805,7 +805,41 @@ static void test_e2e_rolegate(void **state)
 	session.session_token = want;
 	assert_int_equal(sts_client_get_caller_identity(&e2e, &session, &res, &err), C_ERR);
 	assert_int_equal(err.kind, STS_ERR_SERVICE);
+	assert_string_equal(err.code, "InvalidClientTokenId");
+	assert_int_equal(err.attempts, 1);
 	print_message("refused as expected: %s\n", err.text);
+}
+
+/*
+ * HTTPS with the CA bundle of AWS_CA_BUNDLE (skipped unless ROLEGATE_STS_TEST_TLS_ENDPOINT is set; the pytest
+ * serves a canned GetCallerIdentity answer over TLS with a certificate of its own). ROLEGATE_STS_TEST_TLS_EXPECT:
+ * "ok" (the bundle trusts the certificate) or "untrusted" (a certificate error, not retried).
+ */
+static void test_tls_endpoint(void **state)
+{
+	struct sts_client_config cfg = {.retry_base_ms = 10};
+	struct sts_error err;
+	const char *expect = getenv("ROLEGATE_STS_TEST_TLS_EXPECT");
+	int rc;
+
+	(void)state;
+	cfg.endpoint_url = getenv("ROLEGATE_STS_TEST_TLS_ENDPOINT");
+	if (!cfg.endpoint_url)
+		skip();
+	assert_non_null(expect);
+	assert_int_equal(sts_client_init(&e2e, &cfg, &err), C_OK);
+	rc = sts_client_get_caller_identity(&e2e, &test_creds, &res, &err);
+	if (strcmp(expect, "ok") == 0) {
+		if (rc != C_OK)
+			fail_msg("%s", err.text);
+		assert_string_equal(res.arn, "arn:aws:iam::123456789012:user/tls");
+		print_message("tls: %s\n", res.arn);
+	} else {
+		assert_int_equal(rc, C_ERR);
+		assert_int_equal(err.kind, STS_ERR_TRANSPORT);
+		assert_int_equal(err.attempts, 1);
+		print_message("tls refused: %s\n", err.text);
+	}
 }
 
 int main(void)
@@ -822,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_transport_retries),
 		cmocka_unit_test(test_server_down),
 		cmocka_unit_test_teardown(test_e2e_rolegate, e2e_teardown),
+		cmocka_unit_test_teardown(test_tls_endpoint, e2e_teardown),
 	};
 	int rc;
 
