@@ -49,7 +49,10 @@ struct sts_client_config {
 	long timeout_ms;                    /* 0: STS_TIMEOUT_MS */
 };
 
-/* A client: the resolved endpoint and one libcurl handle (connections are reused between calls). */
+/*
+ * A client: the resolved endpoint and one libcurl handle (connections are reused between calls). A client serves
+ * one thread at a time; threads that call STS concurrently each make their own.
+ */
 struct sts_client {
 	char url[512];    /* where requests go, e.g. "https://sts.eu-west-1.amazonaws.com/" */
 	char host[300];   /* the Host header, "host[:port]" */
