@@ -1,6 +1,6 @@
 # build.mk - the rules. Called through the Makefile, after scripts/install-deps.sh.
 
-PKGS := libmicrohttpd sqlite3 libcrypto jansson libpcre2-8 libqrencode zlib
+PKGS := libmicrohttpd sqlite3 libcrypto jansson libpcre2-8 libqrencode zlib libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
