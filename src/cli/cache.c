@@ -617,6 +617,11 @@ static bool creds_ok(const struct cache_creds *c)
 {
 	const char *f[] = {c->access_key_id, c->secret_access_key, c->session_token};
 
+	if (!memchr(c->access_key_id, 0, sizeof(c->access_key_id)) ||
+	    !memchr(c->secret_access_key, 0, sizeof(c->secret_access_key)) ||
+	    !memchr(c->session_token, 0, sizeof(c->session_token)) || !memchr(c->account_id, 0, sizeof(c->account_id)) ||
+	    !memchr(c->arn, 0, sizeof(c->arn)) || !memchr(c->assumed_role_id, 0, sizeof(c->assumed_role_id)))
+		return false; /* not terminated within its field */
 	for (size_t i = 0; i < ARRAY_LEN(f); i++) {
 		if (!f[i][0])
 			return false;
@@ -839,8 +844,10 @@ static int keyfile_read(const char *path, uint8_t key[AEAD_KEY_LEN])
 
 	if (fd < 0)
 		return C_ERR;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != AEAD_KEY_LEN)
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != AEAD_KEY_LEN) {
+		errno = EINVAL;
 		goto fail;
+	}
 	if (st.st_uid != geteuid() || (st.st_mode & 077)) {
 		/* Someone else could have read it: do not trust it and let a new key replace it. */
 		log_warnx("%s: not private to this user (mode %03o); replacing it", path, (unsigned)(st.st_mode & 0777));
@@ -852,9 +859,16 @@ static int keyfile_read(const char *path, uint8_t key[AEAD_KEY_LEN])
 	while (n < 0 && errno == EINTR);
 	if (n == AEAD_KEY_LEN)
 		result = C_OK;
+	else
+		errno = EIO;
 fail:
-	if (result != C_OK)
+	if (result != C_OK) {
+		int saved = errno;
 		explicit_bzero(key, AEAD_KEY_LEN);
+		close(fd);
+		errno = saved;
+		return C_ERR;
+	}
 	close(fd);
 	return result;
 }
@@ -874,8 +888,11 @@ static int file_key(const char *dir, bool create, uint8_t key[AEAD_KEY_LEN])
 		return C_OK;
 	if (!create)
 		return C_ERR;
-	if (errno == EPERM || errno == EINVAL)
-		unlink(path);
+	/* There but unusable (wrong size, type or owner, readable by others): a new key replaces it. */
+	if (errno != ENOENT && unlink(path) != 0 && errno != ENOENT) {
+		log_warn("cannot replace %s", path);
+		return C_ERR;
+	}
 	if (crypto_random(key, AEAD_KEY_LEN) != C_OK || write_temp(dir, MFA_KEY_FILE, key, AEAD_KEY_LEN, tmp) != C_OK) {
 		explicit_bzero(key, AEAD_KEY_LEN);
 		return C_ERR;

@@ -506,6 +506,62 @@ static void test_botocore_interop(void **state)
 	unsetenv("PY");
 }
 
+/*
+ * The AWS CLI itself (`aws`, botocore 1.43) takes a session rolegate cached: with --debug it logs "Credentials
+ * for role retrieved from cache." and signs GetCallerIdentity with our key id. With 14 minutes left it calls
+ * AssumeRole instead. AWS_ENDPOINT_URL points every client at a closed local port: nothing leaves the machine.
+ */
+static int run_aws(const char *grep_for)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd),
+	         "env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "
+	         "-u AWS_SESSION_TOKEN AWS_CONFIG_FILE=%s/config AWS_SHARED_CREDENTIALS_FILE=%s/none "
+	         "AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=standard "
+	         "aws sts get-caller-identity --profile dev --debug --cli-connect-timeout 1 2>&1 | grep -q '%s'",
+	         home, home, grep_for);
+	return system(cmd);
+}
+
+static void test_aws_cli_reads_ours(void **state)
+{
+	static const char config[] = "[profile base]\n"
+	                             "aws_access_key_id = AKIABASEBASEBASE0001\n"
+	                             "aws_secret_access_key = x\n"
+	                             "region = us-east-1\n"
+	                             "[profile dev]\n"
+	                             "role_arn = arn:aws:iam::123456789012:role/Dev\n"
+	                             "source_profile = base\n"
+	                             "duration_seconds = 3600\n"
+	                             "external_id = ext-42\n"
+	                             "role_session_name = anay\n"
+	                             "region = us-east-1\n";
+	struct cache_assume_args a = {.role_arn = ROLE, .role_session_name = "anay", .external_id = "ext-42",
+	                              .has_duration = true, .duration_seconds = 3600};
+	char key[CACHE_KEY_LEN + 1], path[512];
+	struct cache_creds in;
+
+	(void)state;
+	if (system("aws --version >/dev/null 2>&1") != 0)
+		skip();
+	snprintf(path, sizeof(path), "%s/config", home);
+	put_file(path, config, strlen(config));
+	assert_int_equal(cache_aws_key(&a, key), C_OK);
+
+	sample(&in, 3600);
+	strcpy(in.access_key_id, "ASIAROLEGATEWROTE001");
+	assert_int_equal(cache_aws_write(key, &in), C_OK);
+	assert_int_equal(run_aws("retrieved from cache"), 0);
+	assert_int_equal(run_aws("Credential=ASIAROLEGATEWROTE001/"), 0);
+
+	sample(&in, CACHE_REFRESH_S - 60);
+	strcpy(in.access_key_id, "ASIAROLEGATEWROTE001");
+	assert_int_equal(cache_aws_write(key, &in), C_OK);
+	assert_int_not_equal(run_aws("retrieved from cache"), 0);
+	assert_int_equal(run_aws("sts.AssumeRole"), 0);
+}
+
 /* ---- the MFA cache -------------------------------------------------------------------------------------------- */
 
 static void mfa_file(const char *serial, char *out, size_t cap)
@@ -674,10 +730,13 @@ static void test_mfa_keyfile_permissions(void **state)
 	assert_memory_not_equal(k1, k2, AEAD_KEY_LEN);
 	assert_int_equal(cache_mfa_read(SERIAL, 0, &out), C_OK);
 
-	/* A key file of the wrong size is not a key either. */
+	/* A key file of the wrong size is not a key either; the next write replaces it. */
 	put_file(keypath, "short", 5);
 	chmod(keypath, 0600);
 	assert_int_equal(cache_mfa_read(SERIAL, 0, &out), C_ERR);
+	assert_int_equal(cache_mfa_write(SERIAL, &in), C_OK);
+	assert_int_equal(mode_of(keypath), 0600);
+	assert_int_equal(cache_mfa_read(SERIAL, 0, &out), C_OK);
 }
 
 /* The kernel keyring, where the machine allows it; the switch moves to the key file, whose key is another one. */
@@ -731,6 +790,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_aws_ignores_bad_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aws_expiration_forms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_botocore_interop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aws_cli_reads_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mfa_roundtrip_keyfile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mfa_xdg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mfa_tampered, setup, teardown),
