@@ -780,6 +780,45 @@ static void test_mfa_keyring(void **state)
 	setenv("ROLEGATE_NO_KEYRING", "1", 1);
 }
 
+/*
+ * Driven by tests/e2e/test_cli_cache_compat.py against a real server (and run only then): with HOME and the
+ * profile's role ARN and session name from ROLEGATE_COMPAT_*, either reads the session the aws CLI cached and
+ * prints "compat-read KEY ACCESS_KEY_ID EXPIRATION ARN", or checks that there is no usable session
+ * (ROLEGATE_COMPAT_EXPECT_MISS), or (ROLEGATE_COMPAT_WRITE) writes the credentials given in
+ * ROLEGATE_COMPAT_AKID/SECRET/TOKEN/EXPIRATION for the aws CLI to take.
+ */
+static void test_compat_env(void **state)
+{
+	struct cache_assume_args a = {.role_arn = getenv("ROLEGATE_COMPAT_ROLE"),
+	                              .role_session_name = getenv("ROLEGATE_COMPAT_SESSION")};
+	char key[CACHE_KEY_LEN + 1];
+	struct cache_creds c;
+
+	(void)state;
+	assert_non_null(a.role_arn);
+	setenv("HOME", getenv("ROLEGATE_COMPAT_HOME"), 1);
+	assert_int_equal(cache_aws_key(&a, key), C_OK);
+	if (getenv("ROLEGATE_COMPAT_WRITE")) {
+		memset(&c, 0, sizeof(c));
+		snprintf(c.access_key_id, sizeof(c.access_key_id), "%s", getenv("ROLEGATE_COMPAT_AKID"));
+		snprintf(c.secret_access_key, sizeof(c.secret_access_key), "%s", getenv("ROLEGATE_COMPAT_SECRET"));
+		snprintf(c.session_token, sizeof(c.session_token), "%s", getenv("ROLEGATE_COMPAT_TOKEN"));
+		assert_int_equal(time_parse_iso8601(getenv("ROLEGATE_COMPAT_EXPIRATION"), &c.expiration_s), C_OK);
+		assert_int_equal(cache_aws_write(key, &c), C_OK);
+		printf("compat-write %s\n", key);
+	} else if (getenv("ROLEGATE_COMPAT_EXPECT_MISS")) {
+		assert_int_equal(cache_aws_read(key, CACHE_REFRESH_S, &c), C_ERR);
+		printf("compat-miss %s\n", key);
+	} else {
+		char exp[ISO8601_LEN];
+		assert_int_equal(cache_aws_read(key, CACHE_REFRESH_S, &c), C_OK);
+		time_iso8601(c.expiration_s, exp);
+		printf("compat-read %s %s %s %s\n", key, c.access_key_id, exp, c.arn);
+	}
+	fflush(stdout);
+	cache_creds_clear(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -798,9 +837,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mfa_keyring, setup, teardown),
 	};
 
+	const struct CMUnitTest compat[] = {
+		cmocka_unit_test(test_compat_env),
+	};
+	int rc;
+
 	if (crypto_init() != C_OK)
 		return 1;
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	if (getenv("ROLEGATE_COMPAT_HOME"))
+		rc = cmocka_run_group_tests(compat, NULL, NULL);
+	else
+		rc = cmocka_run_group_tests(tests, NULL, NULL);
 	crypto_cleanup();
 	return rc;
 }
