@@ -298,16 +298,22 @@ void cache_creds_clear(struct cache_creds *c)
 	explicit_bzero(c, sizeof(*c));
 }
 
-/* The home directory as Python's os.path.expanduser('~') finds it. */
-static const char *home_dir(void)
+/*
+ * The home directory as Python's os.path.expanduser('~') finds it: $HOME, else the password database (through
+ * getpwuid_r into out, so that a refreshing thread and the main one never share getpwuid's static buffer).
+ */
+static const char *home_dir(char *out, size_t cap)
 {
 	const char *h = getenv("HOME");
-	struct passwd *pw;
+	struct passwd pw, *res = NULL;
+	char pwbuf[4096];
 
 	if (h && h[0])
 		return h;
-	pw = getpwuid(getuid());
-	return pw && pw->pw_dir && pw->pw_dir[0] ? pw->pw_dir : NULL;
+	if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) != 0 || !res || !pw.pw_dir || !pw.pw_dir[0] ||
+	    snprintf(out, cap, "%s", pw.pw_dir) >= (int)cap)
+		return NULL;
+	return out;
 }
 
 /* Creates path and its missing parents with mode 0700 (existing directories are left as they are). */
@@ -636,7 +642,8 @@ static bool creds_ok(const struct cache_creds *c)
 
 int cache_aws_dir(char *out, size_t cap)
 {
-	const char *home = home_dir();
+	char hbuf[PATH_CAP];
+	const char *home = home_dir(hbuf, sizeof(hbuf));
 
 	if (!home || snprintf(out, cap, "%s/.aws/cli/cache", home) >= (int)cap)
 		return C_ERR;
@@ -747,11 +754,12 @@ int cache_aws_delete(const char *key)
 int cache_mfa_dir(char *out, size_t cap)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home;
+	char hbuf[PATH_CAP];
 
 	/* The XDG base-directory spec: a relative XDG_CACHE_HOME is invalid and ignored. */
 	if (xdg && xdg[0] == '/')
 		return snprintf(out, cap, "%s/rolegate", xdg) < (int)cap ? C_OK : C_ERR;
-	home = home_dir();
+	home = home_dir(hbuf, sizeof(hbuf));
 	if (!home || snprintf(out, cap, "%s/.cache/rolegate", home) >= (int)cap)
 		return C_ERR;
 	return C_OK;

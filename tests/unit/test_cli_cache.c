@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,33 @@ static void test_key_refusals(void **state)
 	a.duration_seconds = 900;
 	assert_int_equal(cache_aws_key(&a, key), C_OK);
 	assert_string_not_equal(key, "2bb38c5db97ed7ea85d819b0a043df7bd7b4363a");
+}
+
+/* Where the caches live: HOME as expanduser reads it (the password database when unset), XDG_CACHE_HOME. */
+static void test_dirs(void **state)
+{
+	char dir[4096], want[4096];
+	struct passwd *pw = getpwuid(getuid());
+
+	(void)state;
+	assert_int_equal(cache_aws_dir(dir, sizeof(dir)), C_OK);
+	snprintf(want, sizeof(want), "%s/.aws/cli/cache", home);
+	assert_string_equal(dir, want);
+	assert_int_equal(cache_mfa_dir(dir, sizeof(dir)), C_OK);
+	snprintf(want, sizeof(want), "%s/.cache/rolegate", home);
+	assert_string_equal(dir, want);
+	setenv("XDG_CACHE_HOME", "/var/cache/x", 1);
+	assert_int_equal(cache_mfa_dir(dir, sizeof(dir)), C_OK);
+	assert_string_equal(dir, "/var/cache/x/rolegate");
+	unsetenv("XDG_CACHE_HOME");
+	assert_int_equal(cache_aws_dir(dir, 10), C_ERR); /* does not fit */
+
+	unsetenv("HOME");
+	assert_non_null(pw);
+	assert_int_equal(cache_aws_dir(dir, sizeof(dir)), C_OK);
+	snprintf(want, sizeof(want), "%s/.aws/cli/cache", pw->pw_dir);
+	assert_string_equal(dir, want);
+	setenv("HOME", home, 1);
 }
 
 static void test_aws_roundtrip(void **state)
@@ -824,6 +852,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_botocore),
 		cmocka_unit_test(test_key_refusals),
+		cmocka_unit_test_setup_teardown(test_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aws_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aws_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aws_ignores_bad_files, setup, teardown),
