@@ -13,6 +13,20 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
+/* The audit table's columns: rolegate.db's (migration 1) and audit.db's (store_migrate_audit) are the same. */
+#define AUDIT_COLUMNS                                                                                              \
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"                                                                  \
+	"  time_ms INTEGER NOT NULL,"                                                                                \
+	"  request_id TEXT NOT NULL,"                                                                                \
+	"  account_id TEXT NOT NULL,"                                                                                \
+	"  principal_arn TEXT NOT NULL,"                                                                             \
+	"  access_key_id TEXT,"                                                                                      \
+	"  action TEXT NOT NULL,"                                                                                    \
+	"  resource TEXT,"                                                                                           \
+	"  source_ip TEXT,"                                                                                          \
+	"  outcome TEXT NOT NULL,"                                                                                   \
+	"  detail TEXT"
+
 static const char *const migrations[] = {
 	/* 1: accounts, IAM users, tags, access keys, audit */
 	"CREATE TABLE meta ("
@@ -57,18 +71,7 @@ static const char *const migrations[] = {
 	"  last_used_region TEXT"
 	") STRICT;"
 	"CREATE INDEX access_keys_by_owner ON access_keys(account_id, user_id);"
-	"CREATE TABLE audit ("
-	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  time_ms INTEGER NOT NULL,"
-	"  request_id TEXT NOT NULL,"
-	"  account_id TEXT NOT NULL,"
-	"  principal_arn TEXT NOT NULL,"
-	"  access_key_id TEXT,"
-	"  action TEXT NOT NULL,"
-	"  resource TEXT,"
-	"  source_ip TEXT,"
-	"  outcome TEXT NOT NULL,"
-	"  detail TEXT"
+	"CREATE TABLE audit (" AUDIT_COLUMNS
 	") STRICT;"
 	"CREATE INDEX audit_by_time ON audit(time_ms);",
 
@@ -306,19 +309,7 @@ int store_migrate_audit(struct db *db)
 
 	if (db_begin(db, true, &tx) != C_OK)
 		return C_ERR;
-	if (db_exec_script(tx, "CREATE TABLE IF NOT EXISTS audit ("
-	                       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	                       "  time_ms INTEGER NOT NULL,"
-	                       "  request_id TEXT NOT NULL,"
-	                       "  account_id TEXT NOT NULL,"
-	                       "  principal_arn TEXT NOT NULL,"
-	                       "  access_key_id TEXT,"
-	                       "  action TEXT NOT NULL,"
-	                       "  resource TEXT,"
-	                       "  source_ip TEXT,"
-	                       "  outcome TEXT NOT NULL,"
-	                       "  detail TEXT"
-	                       ") STRICT;"
+	if (db_exec_script(tx, "CREATE TABLE IF NOT EXISTS audit (" AUDIT_COLUMNS ") STRICT;"
 	                       "CREATE INDEX IF NOT EXISTS audit_by_time ON audit(time_ms);"
 	                       "CREATE INDEX IF NOT EXISTS audit_by_principal ON audit(principal_arn, time_ms);") != C_OK) {
 		db_rollback(tx);
