@@ -385,3 +385,20 @@ class FakeClock:
             return real(*a, **kw) + datetime.timedelta(seconds=offset)
 
         monkeypatch.setattr(botocore.auth, "get_current_datetime", shifted)
+
+
+# ---- Terraform -------------------------------------------------------------------------------------------------
+
+# The image's hashicorp/aws provider, and a CLI configuration (TF_CLI_CONFIG_FILE) that installs it from the
+# filesystem mirror: no registry is reachable.
+TF_PLUGIN = "/opt/tf-plugins/registry.terraform.io/hashicorp/aws/5.100.0"
+TF_CLI_CONFIG = """provider_installation {
+  filesystem_mirror {
+    path    = "/opt/tf-plugins"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+"""

@@ -7,6 +7,7 @@ for a step of its own, and expiry (ExpiredToken) and lockout periods pass in an 
 signs with the same shifted clock (botocore.auth.get_current_datetime is patched).
 """
 import base64
+import contextlib
 import datetime
 import hashlib
 import hmac
@@ -170,3 +171,19 @@ class Seed:
 def run_go(args, env=None, timeout=300):
     p = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
+
+
+@contextlib.contextmanager
+def seeded(tmp):
+    """A server started with `--example seed` on a libfaketime clock, in directory tmp: yields its Seed; stops the
+    server (its exit status checked, as conftest's Factory does) and the clock after."""
+    from conftest import Factory
+
+    clock = Clock(tmp)
+    f = Factory(tmp)
+    try:
+        srv = f.start(args=["--example", "seed"], env=clock.env())
+        yield Seed(srv, clock, tmp / "home")
+    finally:
+        f.finish()
+        clock.close()

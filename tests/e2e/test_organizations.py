@@ -810,17 +810,6 @@ def test_terraform_provider_calls(server, seed, org):
     assert org.list_tags_for_resource(ResourceId=dev)["Tags"] == []
 
 
-TF_CLI_CONFIG = """provider_installation {
-  filesystem_mirror {
-    path    = "/opt/tf-plugins"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/hashicorp/aws"]
-  }
-}
-"""
-
 TF_MAIN = """terraform {
   required_providers {
     aws = { source = "hashicorp/aws", version = "5.100.0" }
@@ -872,10 +861,10 @@ def test_terraform_organization_accounts_ous_and_scps(fresh_server, tmp_path):
     import shutil
     import subprocess
 
-    plugin = "/opt/tf-plugins/registry.terraform.io/hashicorp/aws/5.100.0"
+    plugin = rg.TF_PLUGIN
     if not shutil.which("terraform") or not os.path.isdir(plugin):
         pytest.skip(f"terraform or its provider mirror ({plugin}) is not installed: Terraform test not run")
-    (tmp_path / "cli.tfrc").write_text(TF_CLI_CONFIG)
+    (tmp_path / "cli.tfrc").write_text(rg.TF_CLI_CONFIG)
     (tmp_path / "main.tf").write_text(TF_MAIN.replace("ENDPOINT", fresh_server.url))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(TF_CLI_CONFIG_FILE=str(tmp_path / "cli.tfrc"), AWS_ACCESS_KEY_ID=fresh_server.root[0],

@@ -15,7 +15,6 @@ from botocore.exceptions import ClientError
 
 import rg
 import seedkit
-from conftest import Factory
 
 NOT_AUTHORIZED = "User: {who} is not authorized to perform: sts:AssumeRole on resource: {role}"
 BAD_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code."
@@ -24,14 +23,8 @@ ENVS = ("Dev", "Stage", "Prod")
 
 @pytest.fixture(scope="module")
 def seed(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("seed")
-    clock = seedkit.Clock(tmp)
-    f = Factory(tmp)
-    srv = f.start(args=["--example", "seed"], env=clock.env())
-    s = seedkit.Seed(srv, clock, tmp / "home")
-    yield s
-    f.finish()
-    clock.close()
+    with seedkit.seeded(tmp_path_factory.mktemp("seed")) as s:
+        yield s
 
 
 def user_arn(seed, person):

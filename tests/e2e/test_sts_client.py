@@ -23,14 +23,8 @@ TEST_BIN = rg.REPO / "build" / "asan" / "tests" / "test_sts_client"
 
 @pytest.fixture(scope="module")
 def seed(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("seed")
-    clock = seedkit.Clock(tmp)
-    f = Factory(tmp)
-    srv = f.start(args=["--example", "seed"], env=clock.env())
-    s = seedkit.Seed(srv, clock, tmp / "home")
-    yield s
-    f.finish()
-    clock.close()
+    with seedkit.seeded(tmp_path_factory.mktemp("seed")) as s:
+        yield s
 
 
 def run_client(env_extra, timeout=180):

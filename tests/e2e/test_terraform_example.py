@@ -22,17 +22,6 @@ from seedkit import totp
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXAMPLE = os.path.join(REPO, "examples", "terraform")
-PLUGIN = "/opt/tf-plugins/registry.terraform.io/hashicorp/aws/5.100.0"
-TF_CLI_CONFIG = """provider_installation {
-  filesystem_mirror {
-    path    = "/opt/tf-plugins"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/hashicorp/aws"]
-  }
-}
-"""
 ENVS = ("dev", "stage", "prod")
 
 
@@ -76,8 +65,8 @@ class Terraform:
 
 @pytest.fixture(scope="module")
 def tf_server(tmp_path_factory):
-    if not shutil.which("terraform") or not os.path.isdir(PLUGIN):
-        pytest.skip(f"terraform or its provider mirror ({PLUGIN}) is not installed: Terraform example not tested")
+    if not shutil.which("terraform") or not os.path.isdir(rg.TF_PLUGIN):
+        pytest.skip(f"terraform or its provider mirror ({rg.TF_PLUGIN}) is not installed: Terraform example not tested")
     f = Factory(tmp_path_factory.mktemp("tfsrv"))
     yield f.start()
     f.finish()
@@ -93,7 +82,7 @@ def assume(server, creds, role_arn, serial=None, code=None):
 
 def check_round(server, admin, n, tmp_path):
     cli_config = tmp_path / "cli.tfrc"
-    cli_config.write_text(TF_CLI_CONFIG)
+    cli_config.write_text(rg.TF_CLI_CONFIG)
     org_tf = Terraform("organization", tmp_path, server, admin, cli_config)
     org_tf.vars += ["-var", f"email_domain=round{n}.example.com"]
     accounts = org_tf.apply()["accounts"]
