@@ -3,12 +3,14 @@
  *
  *   rolegate server [OPTIONS]     the AWS-compatible IAM/STS/Organizations endpoint
  *   rolegate policy eval|validate the policy engine on the command line
+ *   rolegate exec|env|credential-process|serve-credentials|whoami|list|clear|login   the engineer's side (src/cli)
  *   rolegate version
  *   rolegate help
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/verbs.h"
 #include "policy/cli.h"
 #include "server/audit_cli.h"
 #include "server/keyring.h"
@@ -29,6 +31,14 @@ static const struct verb verbs[] = {
 	{"policy", policy_main, "evaluate or validate IAM policies (rolegate policy --help)"},
 	{"keys", keys_main, "rotate or list the keys that seal session tokens (rolegate keys --help)"},
 	{"audit", audit_main, "show the audit trail (rolegate audit --help)"},
+	{"exec", exec_main, "run a command with a profile's credentials (rolegate exec --help)"},
+	{"env", env_main, "print a profile's credentials as variables for sh, fish or JSON"},
+	{"credential-process", credential_process_main, "credentials for a credential_process = line"},
+	{"serve-credentials", serve_credentials_main, "serve renewing credentials to a command (ECS-style endpoint)"},
+	{"whoami", whoami_main, "sts:GetCallerIdentity as a profile"},
+	{"list", list_main, "profiles, their chains and cached sessions"},
+	{"clear", clear_main, "forget cached sessions"},
+	{"login", login_main, "sign in to the AWS console as a profile's role"},
 	{"version", version_main, "print the version"},
 	{"help", help_main, "this list"},
 };
@@ -47,7 +57,7 @@ static int help_main(int argc, char **argv)
 	UNUSED(argv);
 	printf("usage: rolegate VERB [ARGS]\n\nverbs:\n");
 	for (size_t i = 0; i < ARRAY_LEN(verbs); i++)
-		printf("  %-10s %s\n", verbs[i].name, verbs[i].help);
+		printf("  %-19s %s\n", verbs[i].name, verbs[i].help);
 	return 0;
 }
 

@@ -361,7 +361,9 @@ int sts_assume_role(struct call *c)
 	if (parse_role_arn(arn, account, name, sizeof(name)) != C_OK ||
 	    store_role_get(c->tx, account, name, &role) != C_OK)
 		return not_authorized(c, arn);
-	if (c->caller.kind == PRINCIPAL_ROLE_SESSION && duration > CHAINED_MAX_S) {
+	/* AWS counts any temporary caller as role chaining here: a role session, and also the MFA session of an IAM
+	 * user (GetSessionToken), which is why aws-vault and rolegate's --direct skip GetSessionToken for long roles. */
+	if (c->caller.temporary && duration > CHAINED_MAX_S) {
 		aws_err_set(&c->err, ERR_VALIDATION,
 		            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
 		            "chaining.");
