@@ -45,7 +45,7 @@ class Clock:
 
     def _write(self):
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(f"+{self.offset}\n")
+        tmp.write_text(f"{self.offset:+d}\n")
         os.replace(tmp, self.path)
 
     def _botocore_now(self, *a, **kw):
@@ -61,6 +61,11 @@ class Clock:
 
     def now(self):
         return time.time() + self.offset
+
+    def set(self, offset):
+        """Puts the clock at real time + offset (may be negative: the past)."""
+        self.offset = int(offset)
+        self._write()
 
     def advance(self, seconds):
         self.offset += int(seconds + 0.999)
@@ -124,36 +129,9 @@ class Seed:
     def cli(self, *args, code=None, extra_env=None, timeout=120):
         """Runs `aws ARGS` with the seed's ~/.aws files on the shifted clock, in a pseudo-terminal so that the CLI
         asks for an MFA code as it asks a person; `code` is typed at the prompt. (rc, output, prompted)."""
-        import pty
-        import select
-
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: the aws CLI
-            try:
-                os.execve(rg.aws_binary(), [rg.aws_binary(), *args], dict(self.cli_env(), **(extra_env or {})))
-            finally:
-                os._exit(127)
-        out, prompted, deadline = b"", False, time.monotonic() + timeout
-        try:
-            while True:
-                r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-                if not r:
-                    os.kill(pid, 9)
-                    break
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:  # EIO: the CLI has exited
-                    break
-                if not chunk:
-                    break
-                out += chunk
-                if not prompted and b"Enter MFA code for " in out:
-                    prompted = True
-                    os.write(fd, ((code or "") + "\n").encode())
-        finally:
-            os.close(fd)
-        status = os.waitpid(pid, 0)[1]
-        return os.waitstatus_to_exitcode(status), out.decode(errors="replace").replace("\r\n", "\n"), prompted
+        rc, out, prompts = pty_run([rg.aws_binary(), *args], dict(self.cli_env(), **(extra_env or {})),
+                                   [code or ""], timeout=timeout)
+        return rc, out, prompts > 0
 
     def boto3_session(self, profile, code_for=None):
         """A boto3 session of a seed profile whose MFA prompt is answered with a fresh code of person code_for."""
@@ -166,6 +144,44 @@ class Seed:
         provider = core.get_component("credential_provider").get_provider("assume-role")
         provider._prompter = lambda prompt: self.code(code_for)
         return boto3.Session(botocore_session=core)
+
+
+def pty_run(argv, env, answers, timeout=120, prompt=b"Enter MFA code for "):
+    """Runs argv in a pseudo-terminal (its controlling terminal, so /dev/tty is the pty) and types answers[i] at
+    the i-th prompt (nothing once they run out: the process then reads EOF). (rc, output, prompts seen)."""
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child
+        try:
+            os.execve(argv[0], argv, env)
+        finally:
+            os._exit(127)
+    out, prompts, deadline = b"", 0, time.monotonic() + timeout
+    try:
+        while True:
+            r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not r:
+                os.kill(pid, 9)
+                break
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the process has exited
+                break
+            if not chunk:
+                break
+            out += chunk
+            while out.count(prompt) > prompts:
+                if prompts < len(answers):
+                    os.write(fd, (answers[prompts] + "\n").encode())
+                else:
+                    os.write(fd, b"\x04")  # ^D: end of input
+                prompts += 1
+    finally:
+        os.close(fd)
+    status = os.waitpid(pid, 0)[1]
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace").replace("\r\n", "\n"), prompts
 
 
 def run_go(args, env=None, timeout=300):
