@@ -7,6 +7,9 @@
 #   make fuzz         libFuzzer targets (clang), FUZZ_SECONDS each
 #   make difftest     differential test of the policy engine against the oracle (@cloud-copilot/iam-simulate,
 #                     installed with npm into build/difftest/oracle/): DIFFTEST_CASES (100000) cases of DIFFTEST_SEED
+#   make install      build, then install build/rolegate to PREFIX/bin (PREFIX=/usr/local), rolegate(1) to
+#                     PREFIX/share/man/man1 and the bash, zsh and fish completions under PREFIX/share; DESTDIR=DIR
+#                     stages it all under DIR (for packaging)
 #   make clean
 
 SUBMAKE = $(MAKE) --no-print-directory -f build.mk
@@ -45,7 +48,11 @@ difftest:
 	@$(SUBMAKE) release
 	@python3 tests/difftest/run.py -n $(DIFFTEST_CASES) --seed $(DIFFTEST_SEED) --minimize 100 --rolegate build/rolegate
 
+install:
+	@scripts/install-deps.sh build
+	@$(SUBMAKE) install
+
 clean:
 	rm -rf build
 
-.PHONY: all test unit bench fuzz difftest clean
+.PHONY: all test unit bench fuzz difftest install clean

@@ -81,6 +81,23 @@ build/bench/http-ceiling: bench/ceiling.c $(R_OBJS)
 fuzzers:
 	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk
 
+# --- install: the binary, the man page and the shell completions under DESTDIR + PREFIX ---------------------------
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+INSTALL ?= install
+
+install: build/rolegate
+	$(say) INSTALL $(DESTDIR)$(PREFIX)
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(DATADIR)/zsh/site-functions $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	$(Q)$(INSTALL) -m 0755 build/rolegate $(DESTDIR)$(BINDIR)/rolegate
+	$(Q)$(INSTALL) -m 0644 docs/rolegate.1 $(DESTDIR)$(MANDIR)/man1/rolegate.1
+	$(Q)$(INSTALL) -m 0644 contrib/completion/rolegate.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/rolegate
+	$(Q)$(INSTALL) -m 0644 contrib/completion/_rolegate $(DESTDIR)$(DATADIR)/zsh/site-functions/_rolegate
+	$(Q)$(INSTALL) -m 0644 contrib/completion/rolegate.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/rolegate.fish
+
 -include $(R_OBJS:.o=.d) $(A_OBJS:.o=.d) $(R)/src/main.d $(A)/src/main.d
 
-.PHONY: release asan unit bench-tools fuzzers
+.PHONY: release asan unit bench-tools fuzzers install

@@ -1,0 +1,152 @@
+# fish completion for rolegate(1). Installed as share/fish/vendor_completions.d/rolegate.fish (make install); or copy
+# it to ~/.config/fish/completions/. Verbs and options are those of `rolegate help` and `rolegate VERB --help`
+# (tests/e2e/test_cli_docs.py keeps them in step); profile names come from the AWS config files.
+
+# The profiles of the AWS config and credentials files: [default] and [profile NAME] of
+# ${AWS_CONFIG_FILE-~/.aws/config}, [NAME] of ${AWS_SHARED_CREDENTIALS_FILE-~/.aws/credentials}. As in rolegate,
+# a variable that is set, even to "", replaces the default.
+function __rolegate_profiles
+    set -l config ~/.aws/config
+    set -l creds ~/.aws/credentials
+    set -q AWS_CONFIG_FILE; and set config $AWS_CONFIG_FILE
+    set -q AWS_SHARED_CREDENTIALS_FILE; and set creds $AWS_SHARED_CREDENTIALS_FILE
+    set config (string replace -r '^~/' "$HOME/" -- $config)
+    set creds (string replace -r '^~/' "$HOME/" -- $creds)
+    if test -f "$config" -a -r "$config"
+        for name in (string match -rg '^\s*\[(.*)\]' <$config)
+            if test "$name" = default
+                echo default
+            else
+                string match -rg '^profile\s+(?|([^\s\'"]+)|\'([^\']+)\'|"([^"]+)")\s*$' -- $name
+            end
+        end
+    end
+    if test -f "$creds" -a -r "$creds"
+        string match -rg '^\s*\[(.*)\]' <$creds | string match -v -- DEFAULT
+    end
+end
+
+# The verbs whose first argument is a profile, and the credential verbs' shared options.
+set -l __rolegate_profile_verbs exec env credential-process serve-credentials whoami login clear
+set -l __rolegate_client_verbs exec env credential-process serve-credentials whoami login
+
+# Whether the arguments after the verb (options and their values left out) are still fewer than $argv[1], and no
+# "--" has been typed: the next argument is then a positional one.
+function __rolegate_nargs_below
+    set -l tokens (commandline -opc)
+    set -l n 0
+    set -l skip 0
+    for t in $tokens[3..-1]
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case --
+                return 1
+            case --mfa-code --duration --mfa-duration --region --format --port --kind --data --master-key-file
+                set skip 1
+            case '-*'
+            case '*'
+                set n (math $n + 1)
+        end
+    end
+    test $n -lt $argv[1]
+end
+
+# Whether the command line has a "--" after exec or serve-credentials: what follows is a command of its own.
+function __rolegate_after_dashdash
+    set -l tokens (commandline -opc)
+    contains -- $tokens[2] exec serve-credentials; and contains -- -- $tokens[3..-1]
+end
+
+# Completes the command after "--" and its arguments as if it had been typed alone.
+function __rolegate_complete_command
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- -- $tokens)
+    set -l rest $tokens[(math $i + 1)..-1]
+    complete -C (string join ' ' -- (string escape -- $rest) (commandline -ct))
+end
+
+# Whether the verb (the first argument) is one of $argv.
+function __rolegate_verb_is
+    set -l tokens (commandline -opc)
+    set -q tokens[2]; and contains -- $tokens[2] $argv
+end
+
+complete -c rolegate -f
+
+# Verbs
+complete -c rolegate -n __fish_use_subcommand -a server -d 'run the AWS-compatible IAM/STS/Organizations endpoint'
+complete -c rolegate -n __fish_use_subcommand -a policy -d 'evaluate or validate IAM policies'
+complete -c rolegate -n __fish_use_subcommand -a keys -d 'rotate or list the keys that seal session tokens'
+complete -c rolegate -n __fish_use_subcommand -a audit -d 'show the audit trail'
+complete -c rolegate -n __fish_use_subcommand -a exec -d "run a command with a profile's credentials"
+complete -c rolegate -n __fish_use_subcommand -a env -d "print a profile's credentials as variables"
+complete -c rolegate -n __fish_use_subcommand -a credential-process -d 'credentials as JSON for credential_process'
+complete -c rolegate -n __fish_use_subcommand -a serve-credentials -d 'ECS-style credential endpoint on 127.0.0.1'
+complete -c rolegate -n __fish_use_subcommand -a whoami -d "sts:GetCallerIdentity with a profile's credentials"
+complete -c rolegate -n __fish_use_subcommand -a list -d 'profiles, their chains and cached sessions'
+complete -c rolegate -n __fish_use_subcommand -a clear -d 'forget cached sessions'
+complete -c rolegate -n __fish_use_subcommand -a login -d 'AWS console sign-in URL'
+complete -c rolegate -n __fish_use_subcommand -a version -d 'print the version'
+complete -c rolegate -n __fish_use_subcommand -a help -d 'list the verbs'
+complete -c rolegate -n __fish_use_subcommand -s h -l help -d 'list the verbs'
+
+# server
+set -l s '__rolegate_verb_is server'
+complete -c rolegate -n $s -l listen -x -d 'address to listen on (ADDR:PORT)'
+complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l master-key-file -r -F -d 'key that seals secrets at rest'
+complete -c rolegate -n $s -l account-id -x -d '12-digit id of the management account'
+complete -c rolegate -n $s -l threads -x -d 'request threads'
+complete -c rolegate -n $s -l max-connections -x -d 'connections served at once'
+complete -c rolegate -n $s -l idle-timeout -x -d 'idle connections are closed after SECONDS'
+complete -c rolegate -n $s -l max-body -x -d 'largest request body (BYTES)'
+complete -c rolegate -n $s -l example -x -a seed -d 'make a built-in example on an empty data directory'
+complete -c rolegate -n $s -l log-level -x -a 'debug info warn error' -d 'log level'
+complete -c rolegate -n $s -s h -l help -d 'show the usage'
+
+# policy
+set -l s '__rolegate_verb_is policy'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from eval validate" -a eval -d 'evaluate test cases'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from eval validate" -a validate -d 'validate a policy document'
+complete -c rolegate -n "$s; and __fish_seen_subcommand_from eval validate" -F
+complete -c rolegate -n $s -l kind -x -a 'identity trust resource boundary session scp rcp' -d 'policy kind (validate)'
+complete -c rolegate -n $s -s h -l help -d 'show the usage'
+
+# keys
+set -l s '__rolegate_verb_is keys'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list" -a rotate -d 'add a session-token key'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list" -a list -d 'list the keys'
+complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l master-key-file -r -F -d 'key that seals secrets at rest'
+complete -c rolegate -n $s -s h -l help -d 'show the usage'
+
+# audit
+set -l s '__rolegate_verb_is audit'
+complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l since -x -d 'records from TIME (ISO 8601, or 90s, 15m, 2h, 7d back)'
+complete -c rolegate -n $s -l principal -x -d 'records of that caller (ARN)'
+complete -c rolegate -n $s -l role -x -d 'records of that role (ARN)'
+complete -c rolegate -n $s -l action -x -d 'records of that action (SERVICE:ACTION)'
+complete -c rolegate -n $s -l limit -x -d 'at most the last N records'
+complete -c rolegate -n $s -l json -d 'JSON lines'
+complete -c rolegate -n $s -s h -l help -d 'show the usage'
+
+# The credential verbs: profile first, their shared options, and a command after "--".
+set -l s "__rolegate_verb_is $__rolegate_client_verbs; and not __rolegate_after_dashdash"
+complete -c rolegate -n $s -l mfa-code -x -d 'the MFA code instead of a prompt or mfa_process'
+complete -c rolegate -n $s -l direct -d 'AssumeRole with SerialNumber/TokenCode, no cached MFA session'
+complete -c rolegate -n $s -l duration -x -d 'role session duration (SECONDS)'
+complete -c rolegate -n $s -l mfa-duration -x -d 'lifetime of the MFA session (SECONDS)'
+complete -c rolegate -n $s -l region -x -d 'region for STS and for the command'
+complete -c rolegate -n $s -s h -l help -d 'show the usage'
+complete -c rolegate -n "__rolegate_verb_is env" -l format -x -a 'sh fish json' -d 'output format'
+complete -c rolegate -n "__rolegate_verb_is serve-credentials; and not __rolegate_after_dashdash" -l port -x -d 'port on 127.0.0.1'
+complete -c rolegate -n "__rolegate_verb_is login" -l print -d 'print the URL instead of opening it'
+complete -c rolegate -n "__rolegate_verb_is $__rolegate_profile_verbs; and __rolegate_nargs_below 1" -x -a '(__rolegate_profiles)' -d 'AWS profile'
+complete -c rolegate -n __rolegate_after_dashdash -x -a '(__rolegate_complete_command)'
+
+# list, clear
+complete -c rolegate -n '__rolegate_verb_is list clear' -s h -l help -d 'show the usage'
