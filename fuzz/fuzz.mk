@@ -3,7 +3,9 @@
 # Every fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME. The src files the targets reach (the AWS protocol layer, the
 # policy engine and their utilities: no server, store or HTTP code) are compiled here again with the fuzzer's
 # coverage instrumentation and the sanitizers, never taken from the gcc objects of build.mk; each target links the
-# archive of them (and takes only the objects it references).
+# archive of them (and takes only the objects it references). The targets of the client's parsers (fuzz_awsconfig,
+# fuzz_sts_xml, fuzz_cache_json) #include their src/cli module to reach its statics, so src/cli is not in the
+# archive; libcurl is linked for sts_client.c's transport, which they never call.
 
 FUZZ_CC ?= clang
 F := build/fuzz
@@ -16,7 +18,7 @@ Q := @
 say = @printf '  %-6s %s\n'
 endif
 
-FUZZ_PKGS := libcrypto jansson libpcre2-8
+FUZZ_PKGS := libcrypto jansson libpcre2-8 libcurl
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1 -std=c17 -D_GNU_SOURCE -Isrc
 FUZZ_CFLAGS := $(FUZZ_FLAGS) -Wall -Wextra -Wno-unused-parameter -MMD -MP $(shell pkg-config --cflags $(FUZZ_PKGS))
 FUZZ_LIBS := $(shell pkg-config --libs $(FUZZ_PKGS)) -lm -pthread

@@ -566,6 +566,19 @@ static int parse_response(json_t *root, struct cache_creds *out)
 	return C_OK;
 }
 
+/*
+ * Whether credentials expiring at expiration_s have fewer than min_remaining_s seconds left. A cached Expiration
+ * may be any 64-bit integer: one far in the past (-2^63) is too soon rather than an overflow of the difference.
+ */
+static bool expires_within(int64_t expiration_s, int64_t min_remaining_s)
+{
+	int64_t left;
+
+	if (__builtin_sub_overflow(expiration_s, now_ms() / 1000, &left))
+		return expiration_s < 0;
+	return left < min_remaining_s;
+}
+
 /* The account id of an ARN ("arn:aws:sts::123456789012:assumed-role/R/s"), or "" when it has none. */
 static void arn_account(const char *arn, char out[CACHE_ACCOUNT_MAX + 1])
 {
@@ -686,7 +699,7 @@ int cache_aws_read(const char *key, int64_t min_remaining_s, struct cache_creds 
 		log_warnx("ignoring the cached session %s: not an AssumeRole response", path);
 		goto fail;
 	}
-	if (out->expiration_s - now_ms() / 1000 < min_remaining_s) {
+	if (expires_within(out->expiration_s, min_remaining_s)) {
 		log_debug("the cached session %s expires too soon", path);
 		goto fail;
 	}
@@ -990,7 +1003,7 @@ int cache_mfa_read(const char *serial, int64_t min_remaining_s, struct cache_cre
 		log_warnx("ignoring the cached MFA session %s: malformed", path);
 		goto fail;
 	}
-	if (out->expiration_s - now_ms() / 1000 < min_remaining_s)
+	if (expires_within(out->expiration_s, min_remaining_s))
 		goto fail;
 	result = C_OK;
 fail:

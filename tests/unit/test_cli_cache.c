@@ -448,6 +448,43 @@ static void test_aws_expiration_forms(void **state)
 	}
 }
 
+/*
+ * Epoch Expirations at the ends of 64 bits (found by fuzz/fuzz_cache_json.c): the time left used to be computed as
+ * Expiration - now, which overflows for -2^63 (UBSan aborted). Long past is expired; far future is fine.
+ */
+static void test_aws_expiration_extremes(void **state)
+{
+	static const struct {
+		const char *exp;
+		int want;     /* at least CACHE_REFRESH_S left */
+		int want_any; /* at least INT64_MIN seconds left: true unless Expiration - now is below INT64_MIN */
+	} v[] = {
+		{"-9223372036854775808", C_ERR, C_ERR},
+		{"-9223372036854775807", C_ERR, C_ERR},
+		{"-1", C_ERR, C_OK},
+		{"0", C_ERR, C_OK},
+		{"9223372036854775807", C_OK, C_OK},
+	};
+	char path[512], text[512];
+	struct cache_creds in, out;
+
+	(void)state;
+	sample(&in, 3600);
+	assert_int_equal(cache_aws_write("extremes", &in), C_OK);
+	aws_path("extremes", path, sizeof(path));
+	for (size_t i = 0; i < ARRAY_LEN(v); i++) {
+		snprintf(text, sizeof(text),
+		         "{\"Credentials\": {\"AccessKeyId\": \"ASIAX\", \"SecretAccessKey\": \"s\", \"SessionToken\": "
+		         "\"t\", \"Expiration\": %s}}",
+		         v[i].exp);
+		put_file(path, text, strlen(text));
+		assert_int_equal(cache_aws_read("extremes", CACHE_REFRESH_S, &out), v[i].want);
+		assert_int_equal(cache_aws_read("extremes", INT64_MIN, &out), v[i].want_any);
+		if (v[i].want_any == C_OK)
+			assert_int_equal(out.expiration_s, strtoll(v[i].exp, NULL, 10));
+	}
+}
+
 /* ---- botocore itself, both ways -------------------------------------------------------------------------------- */
 
 static bool have_botocore(void)
@@ -857,6 +894,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_aws_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aws_ignores_bad_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aws_expiration_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aws_expiration_extremes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_botocore_interop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aws_cli_reads_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mfa_roundtrip_keyfile, setup, teardown),
