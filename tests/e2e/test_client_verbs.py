@@ -489,3 +489,57 @@ def test_server_down_is_a_clear_error_and_writes_nothing(seed):
     assert aws_cache(seed) == [] and mfa_cache(seed) == []
     assert "AddressSanitizer" not in out
     seed.server.start()
+
+
+# ---- login -------------------------------------------------------------------------------------------------------
+
+def test_login_builds_the_console_sign_in_url(seed):
+    """AWS's federation endpoint is not reachable here: a stand-in checks the session it is given against rolegate
+    (GetCallerIdentity with those credentials, as AWS validates them) and answers a sign-in token."""
+    import http.server
+    import threading
+    import urllib.parse
+
+    seen = []
+
+    class Federation(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+            session = json.loads(q["Session"][0])
+            seen.append((q["Action"][0], session))
+            sts = rg.client(seed.server, "sts", (session["sessionId"], session["sessionKey"]),
+                            token=session["sessionToken"])
+            arn = sts.get_caller_identity()["Arn"]
+            body = json.dumps({"SigninToken": "token+for/" + arn}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Federation)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    fed = f"http://127.0.0.1:{httpd.server_address[1]}/federation"
+    try:
+        rc, out, err = rolegate(seed, "login", "--print", "--mfa-code", seed.code("anay"), "anay-prod",
+                                env=env_of(seed, ROLEGATE_FEDERATION_ENDPOINT=fed))
+        assert rc == 0, err
+        [(action, session)] = seen
+        assert action == "getSigninToken" and session["sessionId"].startswith("ASIA")
+        url = urllib.parse.urlparse(out.strip())
+        q = urllib.parse.parse_qs(url.query)
+        assert f"{url.scheme}://{url.netloc}{url.path}" == fed
+        assert q["Action"] == ["login"] and q["Issuer"] == ["rolegate"]
+        assert q["Destination"] == ["https://console.aws.amazon.com/console/home?region=us-east-1"]
+        assert q["SigninToken"] == ["token+for/" + who(seed, "Prod")]
+        # refusals: rolegate has no console; long-term keys cannot sign in
+        rc, _, err = rolegate(seed, "login", "--print", "anay-prod")
+        assert rc == 1 and f"points at {seed.server.url}, which has no console" in err
+        rc, _, err = rolegate(seed, "login", "--print", "rolegate-anay",
+                              env=env_of(seed, ROLEGATE_FEDERATION_ENDPOINT=fed))
+        assert rc == 1 and "does not assume a role" in err
+        assert len(seen) == 1
+    finally:
+        httpd.shutdown()
