@@ -2,7 +2,8 @@
 
 PKGS := libmicrohttpd sqlite3 libcrypto jansson libpcre2-8 libqrencode zlib libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+# libmicrohttpd and libcurl are compiled against but not linked: they are loaded on first use (src/util/dynlib.h)
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libmicrohttpd libcurl,$(PKGS)))
 
 CC ?= cc
 # Quiet by default ("  CC src/x.c"); make V=1 shows the commands.

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/curl_api.c"
 #include "cli/sts_client.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

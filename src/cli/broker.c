@@ -18,6 +18,7 @@
 #include "cli/mfa_prompt.h"
 #include "cli/sts_client.h"
 #include "util/common.h"
+#include "util/crypto.h"
 #include "util/timeutil.h"
 
 #define PROCESS_OUTPUT_MAX (64 * 1024) /* what a credential_process may print */
@@ -295,6 +296,10 @@ static int client_for(const struct awsconfig *cfg, const char *profile, const ch
 	struct awsconfig_err aerr;
 	struct sts_error e;
 
+	if (crypto_init() != C_OK) { /* SigV4; only now, so that a cached session costs no OpenSSL start-up */
+		snprintf(msg, BROKER_ERR_MAX, "the crypto library could not be initialised");
+		return C_ERR;
+	}
 	if (awsconfig_endpoint_url(cfg, profile, "sts", &sc.endpoint_url, &aerr) != C_OK) {
 		snprintf(msg, BROKER_ERR_MAX, "%s", aerr.msg);
 		return C_ERR;
@@ -459,6 +464,10 @@ static int mfa_session(struct ctx *x, const char *serial, const char *process, c
 	struct mfa_call m = {.src = src, .duration_s = x->o->mfa_duration_s ? x->o->mfa_duration_s : BROKER_MFA_DURATION_S};
 	int rc;
 
+	if (crypto_init() != C_OK) { /* the MFA cache is sealed with AES-256-GCM */
+		fail(x, "the crypto library could not be initialised");
+		return C_ERR;
+	}
 	if (cache_mfa_read(serial, MFA_SESSION_MIN_S, out) == C_OK)
 		return C_OK;
 	rc = call_with_mfa(x, &m, serial, process);

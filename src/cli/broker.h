@@ -51,8 +51,8 @@ struct broker_result {
 
 /*
  * Gets the credentials of profile (NULL: AWS_DEFAULT_PROFILE, AWS_PROFILE, "default"). C_OK with out filled, or
- * C_ERR with err holding a message that names the profile, the role and what STS answered. Call crypto_init()
- * first.
+ * C_ERR with err holding a message that names the profile, the role and what STS answered. Initialises the crypto
+ * library (crypto_init) only when it needs it: a session found in the AWS CLI's cache does without.
  */
 int broker_credentials(const char *profile, const struct broker_opts *o, struct broker_result *out,
                        char err[BROKER_ERR_MAX]);

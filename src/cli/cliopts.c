@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "util/common.h"
-#include "util/crypto.h"
 
 enum { O_MFA_CODE = 256, O_DIRECT, O_DURATION, O_MFA_DURATION, O_REGION, O_FORMAT, O_PRINT, O_PORT };
 
@@ -182,10 +181,6 @@ int cli_credentials(const struct cli_opts *o, struct broker_result *r)
 {
 	char err[BROKER_ERR_MAX];
 
-	if (crypto_init() != C_OK) {
-		fprintf(stderr, "rolegate: the crypto library could not be initialised\n");
-		return C_ERR;
-	}
 	if (broker_credentials(o->profile, &o->b, r, err) != C_OK) {
 		fprintf(stderr, "rolegate: %s\n", err);
 		return C_ERR;

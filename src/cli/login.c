@@ -8,7 +8,7 @@
  * role sessions (AssumeRole) there, not GetSessionToken sessions or long-term keys. rolegate's own server has no
  * console: a profile with endpoint_url is refused unless ROLEGATE_FEDERATION_ENDPOINT names an endpoint to use.
  */
-#include <curl/curl.h>
+#include "cli/curl_api.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>

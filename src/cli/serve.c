@@ -10,7 +10,7 @@
  * another one, or for another path or method is refused; nothing else is served.
  */
 #include <errno.h>
-#include <microhttpd.h>
+#include "http/mhd_api.h"
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -286,6 +286,11 @@ int serve_credentials_main(int argc, char **argv)
 		fprintf(stderr, "rolegate serve-credentials: profile %s has long-term keys: the credential endpoint serves "
 		                "temporary credentials (give the profile role_arn or mfa_serial)\n",
 		        o.profile);
+		rc = 1;
+		goto done;
+	}
+	if (crypto_init() != C_OK) {
+		fprintf(stderr, "rolegate serve-credentials: the crypto library could not be initialised\n");
 		rc = 1;
 		goto done;
 	}

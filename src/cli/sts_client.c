@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "cli/curl_api.h"
 
 #include "util/buf.h"
 #include "util/common.h"

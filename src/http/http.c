@@ -11,7 +11,7 @@
 #include "http/http.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
+#include "http/mhd_api.h"
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
