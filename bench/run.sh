@@ -9,6 +9,8 @@
 #      policy asks for MFA; SigV4 + sealed session token + group policies + trust + new sealed token + durable audit
 #   e  the same on a server holding 100 000 roles in 10 000 accounts (bench/load_store.py), whose start time and
 #      peak RSS are shown too
+#   f  the client verbs (bench/client.py): `rolegate exec PROFILE -- true` from a warm cache beside the AWS CLI
+#      resolving the same profile from the same cache, process start-up, and the floor of spawning /bin/true
 #
 # Environment: BENCH_SECONDS per measurement (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32),
 # BENCH_THREADS (server threads, 32: the default of rolegate server).
@@ -164,3 +166,6 @@ while read -r tag name rate result heap; do
 	printf '%-44s %12.0f %14s %9s   (%s, %s)\n' "$tag $name" "$rate" "${orate:--}" "$ratio" "$result" "$heap"
 done <"$work/engine"
 echo "targets: (a) >= 1 000 000 decisions/s; both >= 20x iam-simulate; heap+0: evaluation allocates nothing"
+
+# f: the client verbs against d's server.
+python3 bench/client.py "$url_d" "$work/seed"
