@@ -543,3 +543,32 @@ def test_login_builds_the_console_sign_in_url(seed):
         assert len(seen) == 1
     finally:
         httpd.shutdown()
+
+
+def test_environment_source_and_keyring(seed):
+    """credential_source = Environment: the role is assumed with the keys in the environment. Without
+    ROLEGATE_NO_KEYRING the MFA cache key goes to the kernel keyring where it can (no key file then)."""
+    config = seed.home / ".aws" / "config"
+    config.write_text(config.read_text() + f"""
+[profile from-env]
+role_arn = {seed.role_arn('Dev', 'readonly')}
+credential_source = Environment
+mfa_serial = {seed.serials['anay']}
+role_session_name = anay
+endpoint_url = {seed.server.url}
+""")
+    ak, sk = seed.keys["anay"]
+    env = env_of(seed, AWS_ACCESS_KEY_ID=ak, AWS_SECRET_ACCESS_KEY=sk)
+    env.pop("ROLEGATE_NO_KEYRING")
+    rc, out, err = rolegate(seed, "whoami", "--mfa-code", seed.code("anay"), "from-env", env=env)
+    assert rc == 0, err
+    assert identity(out)["Arn"] == who(seed, "Dev", role="readonly")
+    import ctypes
+    import platform
+    nr = {"x86_64": 250, "aarch64": 219}[platform.machine()]  # keyctl(KEYCTL_GET_KEYRING_ID, USER_KEYRING, 1)
+    keyring = ctypes.CDLL(None, use_errno=True).syscall(nr, 0, -4, 1) >= 0
+    key_file = seed.home / ".cache" / "rolegate" / "key"
+    assert key_file.exists() != keyring, f"keyring usable: {keyring}, key file: {key_file.exists()}"
+    # without the variables the profile is refused, saying why
+    rc, _, err = rolegate(seed, "whoami", "from-env")
+    assert rc == 1 and "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in err, err
