@@ -281,7 +281,11 @@ struct http_server *http_start(const struct http_options *opts)
 	struct http_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	/* poll(), not epoll: MHD_quiesce_daemon on an epoll thread pool races the workers' own removal of the listen
+	 * socket from their epoll sets and aborts the process ("Failed to remove listen FD from epoll set", an open
+	 * libmicrohttpd defect, seen here in a SIGTERM right after start-up). Each worker has a handful of
+	 * connections, so poll() costs nothing measurable (make bench: within this machine's noise). */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	                 MHD_USE_TURBO;
 
 	if (!s)
