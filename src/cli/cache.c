@@ -14,6 +14,8 @@
  * We write Expiration as "YYYY-MM-DDTHH:MM:SSZ" (what STS itself sends, and what dateutil reads) and read botocore's
  * "UTC"/"GMT" suffix, ISO offsets, fractions and epoch numbers.
  */
+/* SHA1_Init & co. (see sha1_hex) */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "cli/cache.h"
 
 #include <dirent.h>
@@ -22,7 +24,6 @@
 #include <limits.h>
 #include <linux/keyctl.h>
 #include <math.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "util/buf.h"
 #include "util/common.h"
@@ -226,22 +227,20 @@ static int py_dumps(struct buf *b, json_t *v, int depth)
 
 /* ---- SHA-1 and the cache key ------------------------------------------------------------------------------------ */
 
-static EVP_MD *md_sha1;
-static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
-
-static void sha1_fetch(void)
-{
-	md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
-}
-
+/*
+ * SHA-1 of the cache key through OpenSSL's low-level SHA1_Init/Update/Final rather than an EVP fetch: the EVP path
+ * starts OpenSSL's provider machinery (configuration, name maps), which costs a warm `rolegate exec` about a
+ * millisecond and a half of its start-up; the low-level functions are the same implementation without it. They are
+ * deprecated in OpenSSL 3 (hence OPENSSL_SUPPRESS_DEPRECATED above) but kept in every 3.x release.
+ */
 static int sha1_hex(const void *data, size_t len, char out[CACHE_KEY_LEN + 1])
 {
-	uint8_t md[20];
-	unsigned int mdlen = 0;
+	uint8_t md[SHA_DIGEST_LENGTH];
+	SHA_CTX ctx;
 
-	pthread_once(&sha1_once, sha1_fetch);
-	if (!md_sha1 || !EVP_Digest(data, len, md, &mdlen, md_sha1, NULL) || mdlen != sizeof(md))
+	if (!SHA1_Init(&ctx) || !SHA1_Update(&ctx, data, len) || !SHA1_Final(md, &ctx))
 		return C_ERR;
+	explicit_bzero(&ctx, sizeof(ctx));
 	hex_encode(md, sizeof(md), out);
 	return C_OK;
 }
