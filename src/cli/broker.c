@@ -389,7 +389,7 @@ struct mfa_call {
 	const char *role_arn;  /* AssumeRole; NULL: GetSessionToken */
 	const struct awsconfig_link *link;
 	int duration_s;
-	char session_name[64];
+	char session_name[65]; /* RoleSessionName: at most 64 characters */
 	struct sts_result res;
 };
 
