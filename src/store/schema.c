@@ -256,6 +256,10 @@ static const char *const migrations[] = {
 	"  created_ms INTEGER NOT NULL"
 	") STRICT;"
 	"CREATE INDEX audit_by_principal ON audit(principal_arn, time_ms);",
+	/* 3: who uses a policy as permissions boundary (ListEntitiesForPolicy, DeletePolicy's DeleteConflict,
+	 * PermissionsBoundaryUsageCount) without scanning every user and role; only rows with a boundary are indexed */
+	"CREATE INDEX users_by_boundary ON users(permissions_boundary) WHERE permissions_boundary IS NOT NULL;"
+	"CREATE INDEX roles_by_boundary ON roles(permissions_boundary) WHERE permissions_boundary IS NOT NULL;",
 };
 
 int store_migrate(struct db *db)
