@@ -13,14 +13,14 @@
 #      resolving the same profile from the same cache, process start-up, and the floor of spawning /bin/true
 #
 # Environment: BENCH_SECONDS per measurement (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32),
-# BENCH_THREADS (server threads, 32: the default of rolegate server).
+# BENCH_THREADS (server threads, 8: the default of rolegate server).
 set -eu
 cd "$(dirname "$0")/.."
 
 secs=${BENCH_SECONDS:-5}
 rounds=${BENCH_ROUNDS:-3}
 conns=${BENCH_CONNECTIONS:-32}
-threads=${BENCH_THREADS:-32}
+threads=${BENCH_THREADS:-8}
 work=$(mktemp -d)
 pids=""
 cleanup() {

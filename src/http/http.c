@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include "http/mhd_api.h"
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,16 @@ struct http_server {
 	atomic_int inflight; /* requests between their first byte and their completion */
 };
 
+/* A deferred response's wait (http.h). Its lock orders the finisher's resume against the listener's suspend and
+ * against the request's end, so that neither touches a freed wait. */
+struct http_wait {
+	pthread_mutex_t mu;
+	struct MHD_Connection *conn;
+	bool done;      /* http_wait_done has been called */
+	bool parked;    /* the connection is suspended, waiting for done */
+	int rc;
+};
+
 /* Per-request state: MHD's *req_cls. */
 struct req_state {
 	char *uri;       /* owned copy of the raw request target */
@@ -39,6 +50,9 @@ struct req_state {
 	bool too_large;
 	bool bad_framing;
 	bool started;
+	bool answering;              /* a deferred response is held in resp, waiting for wait.done */
+	struct http_response resp;   /* the held response (answering) */
+	struct http_wait wait;
 };
 
 struct length_check {
@@ -70,6 +84,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 		return NULL;
 	st->uri = strdup(uri ? uri : "/");
 	buf_init(&st->body, s->opts.max_body);
+	pthread_mutex_init(&st->wait.mu, NULL);
 	atomic_fetch_add(&s->inflight, 1);
 	return st;
 }
@@ -83,6 +98,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	UNUSED(toe);
 	if (!st)
 		return;
+	/* a finisher still inside http_wait_done holds the lock until it is out */
+	pthread_mutex_lock(&st->wait.mu);
+	pthread_mutex_unlock(&st->wait.mu);
+	pthread_mutex_destroy(&st->wait.mu);
+	if (st->answering) {
+		buf_free_secret(&st->resp.body);
+		buf_free(&st->resp.alt_body);
+	}
 	free(st->uri);
 	buf_free(&st->body);
 	free(st);
@@ -168,11 +191,50 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	return ret;
 }
 
-static void response_init(struct http_response *resp)
+static void response_init(struct http_response *resp, struct http_wait *wait)
 {
 	memset(resp, 0, sizeof(*resp));
 	resp->status = 500;
 	buf_init(&resp->body, 16 * 1024 * 1024);
+	buf_init(&resp->alt_body, 64 * 1024);
+	resp->wait = wait;
+}
+
+void http_wait_done(void *arg, int rc)
+{
+	struct http_wait *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	w->rc = rc;
+	w->done = true;
+	if (w->parked)
+		MHD_resume_connection(w->conn); /* MHD calls on_request again on the connection's own thread */
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Sends the held response of a finished wait: its body, or its alternative when the wait failed. */
+static enum MHD_Result send_held(struct MHD_Connection *conn, struct req_state *st)
+{
+	struct http_response *r = &st->resp;
+	enum MHD_Result ret;
+	int rc;
+
+	pthread_mutex_lock(&st->wait.mu);
+	rc = st->wait.rc;
+	pthread_mutex_unlock(&st->wait.mu);
+	if (rc != C_OK && r->alt_status) {
+		buf_free_secret(&r->body);
+		r->body = r->alt_body; /* ownership moves */
+		buf_init(&r->alt_body, 0);
+		r->status = r->alt_status;
+		r->content_type = r->alt_content_type;
+		r->sensitive = false;
+	}
+	st->answering = false;
+	ret = send_response(conn, r);
+	buf_free(&r->body);
+	buf_free(&r->alt_body);
+	return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -189,6 +251,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	UNUSED(version);
 	if (!st)
 		return MHD_NO;
+	if (st->answering) /* resumed: the wait is over */
+		return send_held(conn, st);
 	if (!st->started) {
 		struct length_check lc = {NULL, false};
 		st->started = true;
@@ -207,15 +271,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	/* Headers and body are complete (or the body is refused unread). */
 	fill_request(conn, method, st, &req);
-	response_init(&resp);
+	st->wait.conn = conn;
+	response_init(&resp, &st->wait);
 	if (st->bad_framing)
 		s->opts.reject(s->opts.ctx, &req, HTTP_REJECT_BAD_FRAMING, &resp);
 	else if (st->too_large)
 		s->opts.reject(s->opts.ctx, &req, HTTP_REJECT_TOO_LARGE, &resp);
 	else
 		s->opts.handler(s->opts.ctx, &req, &resp);
+	if (resp.deferred) {
+		/* Hold the response; park the connection unless the wait is already over. */
+		st->resp = resp;
+		st->answering = true;
+		pthread_mutex_lock(&st->wait.mu);
+		if (!st->wait.done) {
+			MHD_suspend_connection(conn);
+			st->wait.parked = true;
+			pthread_mutex_unlock(&st->wait.mu);
+			return MHD_YES;
+		}
+		pthread_mutex_unlock(&st->wait.mu);
+		return send_held(conn, st);
+	}
 	ret = send_response(conn, &resp);
 	buf_free(&resp.body);
+	buf_free(&resp.alt_body);
 	return ret;
 }
 
@@ -286,7 +366,7 @@ struct http_server *http_start(const struct http_options *opts)
 	 * libmicrohttpd defect, seen here in a SIGTERM right after start-up). Each worker has a handful of
 	 * connections, so poll() costs nothing measurable (make bench: within this machine's noise). */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-	                 MHD_USE_TURBO;
+	                 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
 	if (!s)
 		return NULL;

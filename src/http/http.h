@@ -32,6 +32,9 @@ struct http_request {
 	char source_ip[64];
 };
 
+/* A response's wait for something else (a durable audit record) before it may leave: see http_response.deferred. */
+struct http_wait;
+
 /* What the handler fills in. */
 struct http_response {
 	int status;
@@ -39,7 +42,20 @@ struct http_response {
 	struct buf body; /* the listener frees it */
 	bool sensitive;  /* the body carries a secret: wipe it once sent */
 	char request_id[40];
+	/* Deferring. The listener sets wait; a handler that must not answer before some other thread has finished
+	 * (the audit committer) hands wait to it, which calls http_wait_done(wait, rc) exactly once, and sets deferred.
+	 * The listener then parks the connection (its thread serves others meanwhile) and sends the response once the
+	 * wait is done: body when rc is C_OK, alt_body (when alt_status is set) otherwise. */
+	struct http_wait *wait;
+	bool deferred;
+	int alt_status;            /* 0: send body whatever rc is */
+	const char *alt_content_type;
+	struct buf alt_body;       /* the listener frees it */
 };
+
+/* Ends a deferred response's wait (any thread, once): rc C_OK sends its body, C_ERR its alternative. The signature
+ * is auditlog_done_fn's, so the wait can be handed straight to auditlog_submit. */
+void http_wait_done(void *wait, int rc);
 
 /* Handles one request. Called on a listener thread; may block (storage). */
 typedef void (*http_handler_fn)(void *ctx, const struct http_request *req, struct http_response *resp);

@@ -21,7 +21,9 @@
 	X(MHD_create_response_from_buffer_with_free_callback_cls)                                                         \
 	X(MHD_add_response_header)                                                                                        \
 	X(MHD_queue_response)                                                                                             \
-	X(MHD_destroy_response)
+	X(MHD_destroy_response)                                                                                           \
+	X(MHD_suspend_connection)                                                                                         \
+	X(MHD_resume_connection)
 
 struct mhd_api {
 #define MHD_API_MEMBER(f) __typeof__(&f) f;
@@ -48,6 +50,8 @@ const struct mhd_api *mhd_api(void);
 #define MHD_add_response_header (mhd_api()->MHD_add_response_header)
 #define MHD_queue_response (mhd_api()->MHD_queue_response)
 #define MHD_destroy_response (mhd_api()->MHD_destroy_response)
+#define MHD_suspend_connection (mhd_api()->MHD_suspend_connection)
+#define MHD_resume_connection (mhd_api()->MHD_resume_connection)
 #endif
 
 #endif

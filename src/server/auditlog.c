@@ -1,11 +1,9 @@
 /*
- * auditlog.c - leader-based group commit of audit records.
+ * auditlog.c - group commit of audit records by a committer thread.
  *
- * A caller that finds no leader becomes the leader: it takes every pending record, writes them in one transaction,
- * marks each record done with the transaction's result, and repeats while records keep arriving (its own included).
- * Everyone else sleeps on its own record's condition until the record is marked or leadership is free (then the
- * first pending record's owner is woken to lead). A failed transaction fails exactly the records it held. Each
- * caller frees its own record.
+ * Callers append their record to a queue and return (auditlog_submit) or wait (auditlog_commit). One thread takes
+ * everything queued, writes it in one transaction, and reports each record's result to its callback; records that
+ * arrive while it writes make up the next batch. A failed transaction fails exactly the records it held.
  */
 #include "server/auditlog.h"
 
@@ -18,9 +16,8 @@
 
 struct pending {
 	struct pending *next;
-	pthread_cond_t wake; /* signalled when done, or when this record's owner should lead */
-	bool done;
-	int rc;
+	auditlog_done_fn done; /* called once with the record's result, from the committer thread */
+	void *arg;
 	int64_t time_ms;
 	char *fields[9]; /* request_id, account_id, principal_arn, access_key_id, action, resource, source_ip, outcome,
 	                  * detail: owned copies */
@@ -29,33 +26,15 @@ struct pending {
 struct auditlog {
 	struct db *db;
 	pthread_mutex_t mu;
-	struct pending *head, **tail; /* waiting to be written */
-	bool leader;
+	pthread_cond_t work;           /* signalled when a record is queued or the committer should stop */
+	struct pending *head, **tail;  /* waiting to be written */
+	bool stop;
+	bool running;
+	pthread_t thread;
 };
-
-struct auditlog *auditlog_new(struct db *db)
-{
-	struct auditlog *q = calloc(1, sizeof(*q));
-
-	if (!q)
-		return NULL;
-	q->db = db;
-	q->tail = &q->head;
-	pthread_mutex_init(&q->mu, NULL);
-	return q;
-}
-
-void auditlog_free(struct auditlog *q)
-{
-	if (!q)
-		return;
-	pthread_mutex_destroy(&q->mu);
-	free(q);
-}
 
 static void pending_free(struct pending *p)
 {
-	pthread_cond_destroy(&p->wake);
 	for (size_t i = 0; i < ARRAY_LEN(p->fields); i++)
 		free(p->fields[i]);
 	free(p);
@@ -94,58 +73,133 @@ static int write_batch(struct auditlog *q, struct pending *batch)
 	return db_commit(tx);
 }
 
-int auditlog_commit(struct auditlog *q, const struct store_audit *a)
+static void *committer(void *arg)
+{
+	struct auditlog *q = arg;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		struct pending *batch, *next;
+		size_t n = 0;
+		int rc;
+
+		while (!q->head && !q->stop)
+			pthread_cond_wait(&q->work, &q->mu);
+		if (!q->head)
+			break; /* stopping, and nothing is left */
+		batch = q->head;
+		q->head = NULL;
+		q->tail = &q->head;
+		pthread_mutex_unlock(&q->mu);
+		rc = write_batch(q, batch);
+		for (struct pending *p = batch; p; p = next) {
+			next = p->next;
+			p->done(p->arg, rc);
+			pending_free(p);
+			n++;
+		}
+		if (rc != C_OK)
+			log_warnx("audit: a batch of %zu record(s) could not be written", n);
+		pthread_mutex_lock(&q->mu);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+struct auditlog *auditlog_new(struct db *db)
+{
+	struct auditlog *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return NULL;
+	q->db = db;
+	q->tail = &q->head;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->work, NULL);
+	if (pthread_create(&q->thread, NULL, committer, q) != 0) {
+		pthread_cond_destroy(&q->work);
+		pthread_mutex_destroy(&q->mu);
+		free(q);
+		return NULL;
+	}
+	q->running = true;
+	return q;
+}
+
+void auditlog_free(struct auditlog *q)
+{
+	if (!q)
+		return;
+	pthread_mutex_lock(&q->mu);
+	q->stop = true; /* the committer writes what is queued, then ends */
+	pthread_cond_signal(&q->work);
+	pthread_mutex_unlock(&q->mu);
+	if (q->running)
+		pthread_join(q->thread, NULL);
+	pthread_cond_destroy(&q->work);
+	pthread_mutex_destroy(&q->mu);
+	free(q);
+}
+
+int auditlog_submit(struct auditlog *q, const struct store_audit *a, auditlog_done_fn done, void *arg)
 {
 	struct pending *p = calloc(1, sizeof(*p));
 	const char *src[9] = {a->request_id, a->account_id, a->principal_arn, a->access_key_id, a->action,
 	                      a->resource, a->source_ip, a->outcome, a->detail};
-	int rc;
+	bool idle;
 
 	if (!p)
 		return C_ERR;
-	pthread_cond_init(&p->wake, NULL);
+	p->done = done;
+	p->arg = arg;
 	p->time_ms = a->time_ms;
 	for (size_t i = 0; i < ARRAY_LEN(src); i++)
 		if (src[i] && !(p->fields[i] = dup_or_null(src[i]))) {
 			pending_free(p);
 			return C_ERR;
 		}
-
 	pthread_mutex_lock(&q->mu);
+	idle = !q->head; /* a committer with records queued is busy writing and will look again */
 	*q->tail = p;
 	q->tail = &p->next;
-	while (!p->done) {
-		if (!q->leader) {
-			/* Lead: write everything pending in one transaction. */
-			struct pending *batch = q->head, *it, *next;
-			size_t n = 0;
-			q->head = NULL;
-			q->tail = &q->head;
-			q->leader = true;
-			pthread_mutex_unlock(&q->mu);
-			rc = write_batch(q, batch);
-			pthread_mutex_lock(&q->mu);
-			for (it = batch; it; it = next) {
-				next = it->next; /* read before marking: the owner may free it once done */
-				it->rc = rc;
-				it->done = true;
-				if (it != p)
-					pthread_cond_signal(&it->wake);
-				n++;
-			}
-			if (rc != C_OK)
-				log_warnx("audit: a batch of %zu record(s) could not be written", n);
-			q->leader = false;
-			/* Hand leadership to the owner of the oldest waiting record (p's own, if it arrived meanwhile, is
-			 * taken by the loop). */
-			if (q->head && q->head != p)
-				pthread_cond_signal(&q->head->wake);
-		} else {
-			pthread_cond_wait(&p->wake, &q->mu);
-		}
-	}
+	if (idle)
+		pthread_cond_signal(&q->work);
 	pthread_mutex_unlock(&q->mu);
-	rc = p->rc;
-	pending_free(p);
+	return C_OK;
+}
+
+/* auditlog_commit's wait for its record. */
+struct sync_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	bool done;
+	int rc;
+};
+
+static void sync_done(void *arg, int rc)
+{
+	struct sync_wait *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	w->rc = rc;
+	w->done = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int auditlog_commit(struct auditlog *q, const struct store_audit *a)
+{
+	struct sync_wait w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+	int rc;
+
+	if (auditlog_submit(q, a, sync_done, &w) != C_OK)
+		return C_ERR;
+	pthread_mutex_lock(&w.mu);
+	while (!w.done)
+		pthread_cond_wait(&w.cond, &w.mu);
+	rc = w.rc;
+	pthread_mutex_unlock(&w.mu);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.mu);
 	return rc;
 }

@@ -3,8 +3,9 @@
  *
  * Calls that write nothing but must leave a durable trace before they answer (sts:AssumeRole and
  * sts:GetSessionToken: the credentials go out only once the record is on disk) hand their record to the group
- * committer: the first caller to arrive writes every record waiting at that moment in one transaction (one fsync);
- * the others wait for it. Under load one fsync serves many calls. The records go to their own database
+ * committer, a thread that writes every record queued at that moment in one transaction (one fsync) and then tells
+ * each record's owner. Under load one fsync serves many calls, and (auditlog_submit) the request threads serve other
+ * connections meanwhile instead of sleeping. The records go to their own database
  * (DATA/audit.db), so that these commits do not empty the page caches of rolegate.db's readers.
  */
 #ifndef ROLEGATE_AUDITLOG_H
@@ -14,9 +15,17 @@
 
 struct auditlog;
 
-/* A group committer writing to db (the audit database; borrowed, it must outlive the committer). */
+/* Called once per record, from the committer thread, with C_OK when it is committed or C_ERR when the write failed. */
+typedef void (*auditlog_done_fn)(void *arg, int rc);
+
+/* A group committer (and its thread) writing to db (the audit database; borrowed, it must outlive the committer).
+ * NULL when the thread cannot be started. */
 struct auditlog *auditlog_new(struct db *db);
+/* Writes what is still queued (each record's callback is called), stops the thread, frees q. */
 void auditlog_free(struct auditlog *q);
+/* Queues a copy of a; done(arg, rc) follows once it is written. C_ERR (and no callback) when it cannot be queued.
+ * Thread-safe. */
+int auditlog_submit(struct auditlog *q, const struct store_audit *a, auditlog_done_fn done, void *arg);
 /* Writes a and returns once it is committed (C_OK), or C_ERR when the write failed. Thread-safe. */
 int auditlog_commit(struct auditlog *q, const struct store_audit *a);
 

@@ -61,6 +61,8 @@ struct call {
 	int mfa_rc;                     /* what mfa_check() returned, for action->after (0 when no code was checked) */
 	const char *mfa_outcome;        /* its name for the audit trail ("MFAOk", "MFAReplayedCode"...), or NULL */
 	char role_used[IAM_ID_MAX];     /* a role whose RoleLastUsed action->after should advance, or "" */
+	struct http_wait *wait;         /* the HTTP answer's wait (http.h), or NULL for internal calls */
+	bool audit_deferred;            /* the durable audit record was queued with wait: answer once it is written */
 	/* The large members come last: call_init() clears what precedes them and only their first bytes. */
 	struct aws_err err;
 	char resource[ARN_MAX + 1];

@@ -164,7 +164,9 @@ static int audit(struct call *c, struct db_tx *tx, const char *outcome)
 	return rc;
 }
 
-/* Writes the record through the group committer and waits until it is durable. */
+/* Hands the record to the group committer. Over HTTP the answer is deferred until the record is durable (the
+ * listener thread serves other connections meanwhile: c->audit_deferred); an internal call waits here. C_ERR when
+ * the record could not be written (or queued). */
 static int audit_durable(struct call *c, const char *outcome)
 {
 	char action[160], *detail;
@@ -172,7 +174,12 @@ static int audit_durable(struct call *c, const char *outcome)
 	int rc;
 
 	audit_record(c, outcome, action, &detail, &a);
-	rc = auditlog_commit(c->srv->audit, &a);
+	if (c->wait) {
+		rc = auditlog_submit(c->srv->audit, &a, http_wait_done, c->wait);
+		c->audit_deferred = rc == C_OK;
+	} else {
+		rc = auditlog_commit(c->srv->audit, &a);
+	}
 	free(detail);
 	return rc;
 }
@@ -393,6 +400,7 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	call_init(&c);
 	c.srv = ctx;
 	c.req = req;
+	c.wait = resp->wait;
 	c.now_ms = now_ms();
 	id_request(c.request_id);
 	memcpy(resp->request_id, c.request_id, sizeof(c.request_id));
@@ -418,6 +426,22 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 		if ((json ? jsonp_encode_error(&c.err, &resp->body)
 		          : query_encode_error(c.svc, &c.err, c.request_id, &resp->body)) != C_OK)
 			buf_reset(&resp->body);
+	}
+	if (c.audit_deferred) {
+		/* The answer leaves once the audit record is durable; if it cannot be written, a successful call's
+		 * credentials never leave and the caller gets ServiceFailure instead (a refusal stays a refusal). */
+		resp->deferred = true;
+		if (resp->status == 200) {
+			struct aws_err fail;
+			bool json = is_json(&c);
+
+			aws_err_set(&fail, ERR_SERVICE_FAILURE, "The request could not be recorded; try again.");
+			resp->alt_status = json ? aws_code_status_json(fail.code) : aws_code_status(fail.code);
+			resp->alt_content_type = json ? JSONP_CONTENT_TYPE : "text/xml";
+			if ((json ? jsonp_encode_error(&fail, &resp->alt_body)
+			          : query_encode_error(c.svc, &fail, c.request_id, &resp->alt_body)) != C_OK)
+				buf_reset(&resp->alt_body);
+		}
 	}
 	log_call(&c, resp->status, mono_us() - t0);
 	if (c.op)
