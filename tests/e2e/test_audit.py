@@ -127,3 +127,50 @@ def test_no_secret_in_debug_log(server_factory):
     assert "status=403 error=SignatureDoesNotMatch" in log
     for s in (secret, srv.root[1], secret[::-1]):
         assert s not in log
+
+
+def test_credentials_wait_for_their_durable_record(server_factory):
+    """While DATA/audit.db cannot be written (another process holds its write lock), GetSessionToken answers no
+    credentials: once the write gives up (SQLite's busy timeouts: 30-40 s here) each caller gets ServiceFailure. Meanwhile the
+    waiting requests hold no request thread: more of them than the server has threads are waiting, and other calls
+    are still answered at once. Once the lock is gone, credentials are issued again and recorded."""
+    import threading
+    import time
+
+    srv = server_factory.start(args=["--threads", "2"])
+    admin = rg.admin_creds(srv)
+    sts = rg.client(srv, "sts", admin)
+    db = sqlite3.connect(str(srv.data_dir / "audit.db"), timeout=30, isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")
+    results = []
+
+    def ask():
+        try:
+            results.append(rg.client(srv, "sts", admin).get_session_token()["Credentials"]["AccessKeyId"])
+        except ClientError as e:
+            results.append(rg.err(type("E", (), {"value": e})))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(2)
+        assert results == []  # none answered: their records are not on disk
+        t0 = time.monotonic()
+        assert sts.get_caller_identity()["Account"] == srv.account
+        assert time.monotonic() - t0 < 2, "a call waited behind the parked requests"
+        for t in threads:
+            t.join(60)
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    assert len(results) == 4
+    for r in results:
+        assert r[:3] == ("ServiceFailure", "The request could not be recorded; try again.", 500), r
+    key = sts.get_session_token()["Credentials"]["AccessKeyId"]
+    assert key.startswith("ASIA")
+    srv.stop_ok()
+    db = sqlite3.connect(f"file:{srv.data_dir / 'audit.db'}?mode=ro", uri=True)
+    outcomes = [r[0] for r in db.execute("SELECT outcome FROM audit WHERE action = 'sts:GetSessionToken'")]
+    db.close()
+    assert outcomes == ["Success"]
