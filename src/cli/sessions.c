@@ -77,6 +77,24 @@ done:
 	return rc;
 }
 
+/* Starts the crypto library (the MFA cache is sealed) and reads the AWS config files, for list and clear. C_OK with
+ * *cfg set, or C_ERR with the reason printed. */
+static int load_config(struct awsconfig **cfg)
+{
+	struct awsconfig_err aerr;
+
+	*cfg = NULL;
+	if (crypto_init() != C_OK) {
+		fprintf(stderr, "rolegate: the crypto library could not be initialised\n");
+		return C_ERR;
+	}
+	if (awsconfig_load(cfg, &aerr) != C_OK) {
+		fprintf(stderr, "rolegate: %s\n", aerr.msg);
+		return C_ERR;
+	}
+	return C_OK;
+}
+
 /* "until 2026-11-26T03:00:00Z (42 min left)" or "expired at ..." */
 static void print_until(int64_t exp)
 {
@@ -108,11 +126,8 @@ int list_main(int argc, char **argv)
 
 	if (rc != CLI_GO)
 		return rc;
-	if (crypto_init() != C_OK || awsconfig_load(&cfg, &aerr) != C_OK) {
-		fprintf(stderr, "rolegate: %s\n", cfg ? "the crypto library could not be initialised" : aerr.msg);
-		awsconfig_free(cfg);
+	if (load_config(&cfg) != C_OK)
 		return 1;
-	}
 	for (size_t i = 0; i < awsconfig_profile_count(cfg); i++) {
 		const char *name = awsconfig_profile_at(cfg, i), *serial;
 		struct awsconfig_chain ch = {0};
@@ -194,16 +209,12 @@ int clear_main(int argc, char **argv)
 {
 	struct cli_opts o;
 	struct awsconfig *cfg = NULL;
-	struct awsconfig_err aerr;
 	int removed = 0, rc = cli_parse("clear", clear_usage, CLI_PROFILE_OPT, argc, argv, &o);
 
 	if (rc != CLI_GO)
 		return rc;
-	if (crypto_init() != C_OK || awsconfig_load(&cfg, &aerr) != C_OK) {
-		fprintf(stderr, "rolegate: %s\n", cfg ? "the crypto library could not be initialised" : aerr.msg);
-		awsconfig_free(cfg);
+	if (load_config(&cfg) != C_OK)
 		return 1;
-	}
 	if (o.profile) {
 		if (!awsconfig_has_profile(cfg, o.profile)) {
 			fprintf(stderr, "rolegate: The config profile (%s) could not be found\n", o.profile);

@@ -463,6 +463,9 @@ def test_bad_configuration_is_reported_with_file_and_line(seed):
     rc, _, err = rolegate(seed, "exec", "anay-dev", "--", "true")
     assert rc == 1 and f"Unable to parse config file: {config}, line {n}" in err, err
     assert "no delimiter" not in err  # the offending text is not echoed (it might be a secret)
+    for verb in ("list", "clear"):
+        rc, _, err = rolegate(seed, verb)
+        assert rc == 1 and f"rolegate: Unable to parse config file: {config}, line {n}" in err, (verb, err)
     config.write_text(good + "\n[profile orphan]\nrole_arn = arn:aws:iam::123456789012:role/x\n"
                              "source_profile = missing\n"
                              "\n[profile a]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = b\n"
