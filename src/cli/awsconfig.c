@@ -157,26 +157,22 @@ static void strip(const char **s, const char **e)
 /* ------------------------------------------------------------------------------------------------------------ */
 /* shlex.split (POSIX mode, no comments), as botocore splits "[profile NAME]" */
 
-/*
- * Splits [s, s + n) into words. Returns the number of words (counting stops at 3), or -1 for shlex's ValueError
- * (an unclosed quote, a trailing backslash). The second word, when there is one, is copied to *second (malloc'd).
- */
-static int shlex_words(const char *s, size_t n, char **second)
+int awsconfig_shlex_split(const char *s, size_t n, char ***argv_out, char **storage_out)
 {
-	struct buf tok;
+	char *store = malloc(n + 1), *w = store, **argv = calloc(n / 2 + 2, sizeof(char *));
 	int words = 0;
 	size_t i = 0;
 
-	*second = NULL;
-	buf_init(&tok, n);
-	while (words < 3) {
+	if (!store || !argv)
+		goto bad;
+	for (;;) {
 		bool in_word = false;
+		char *start = w;
 
 		while (i < n && strchr(" \t\r\n", s[i]))
 			i++;
 		if (i == n)
 			break;
-		buf_reset(&tok);
 		while (i < n && !strchr(" \t\r\n", s[i])) {
 			char c = s[i++];
 
@@ -184,7 +180,7 @@ static int shlex_words(const char *s, size_t n, char **second)
 			if (c == '\\') {
 				if (i == n)
 					goto bad; /* "No escaped character" */
-				buf_putc(&tok, s[i++]);
+				*w++ = s[i++];
 			} else if (c == '\'' || c == '"') {
 				for (;;) {
 					if (i == n)
@@ -198,27 +194,28 @@ static int shlex_words(const char *s, size_t n, char **second)
 						i++;
 					else if (c == '"' && s[i] == '\\' && i + 1 == n)
 						goto bad;
-					buf_putc(&tok, s[i++]);
+					*w++ = s[i++];
 				}
 			} else {
-				buf_putc(&tok, c);
+				*w++ = c;
 			}
 		}
 		if (in_word) {
-			words++;
-			if (words == 2) {
-				*second = memdup_str(buf_str(&tok), tok.len);
-				if (!*second)
-					goto bad;
-			}
+			*w++ = '\0';
+			argv[words++] = start;
 		}
 	}
-	buf_free(&tok);
+	argv[words] = NULL;
+	*argv_out = argv;
+	*storage_out = store;
 	return words;
 bad:
-	buf_free(&tok);
-	free(*second);
-	*second = NULL;
+	if (store)
+		explicit_bzero(store, n + 1);
+	free(store);
+	free(argv);
+	*argv_out = NULL;
+	*storage_out = NULL;
 	return -1;
 }
 
@@ -787,7 +784,16 @@ static int build_profiles(struct awsconfig *cfg)
 		if (strncmp(s->name, "profile", 7) == 0 || strncmp(s->name, "services", 8) == 0) {
 			bool svc = s->name[0] == 's';
 
-			if (shlex_words(s->name, strlen(s->name), &word) == 2) {
+			char **argv = NULL, *store = NULL;
+			int words = awsconfig_shlex_split(s->name, strlen(s->name), &argv, &store);
+
+			if (words == 2)
+				word = strdup(argv[1]);
+			free(argv);
+			free(store);
+			if (words == 2 && !word)
+				return C_ERR;
+			if (words == 2) {
 				x = svc ? named_put(&cfg->svc, &cfg->nsvc, &cfg->svccap, word)
 				        : named_put(&cfg->prof, &cfg->nprof, &cfg->profcap, word);
 				zfree(word);

@@ -185,6 +185,14 @@ int awsconfig_resolve(const struct awsconfig *cfg, const char *profile, struct a
 /* Frees the links (the strings belong to the struct awsconfig). */
 void awsconfig_chain_free(struct awsconfig_chain *chain);
 
+/*
+ * Splits [s, s + n) into words as Python's shlex.split (POSIX mode) does, which is how botocore reads a
+ * credential_process command line and a "[profile NAME]" header: quotes, backslashes (inside "..." only \ and "
+ * are escaped). *argv (NULL-terminated, malloc'd) points into *storage (malloc'd): free both. Returns the number of
+ * words, or -1 for shlex's ValueError (an unclosed quote, a trailing backslash) or no memory.
+ */
+int awsconfig_shlex_split(const char *s, size_t n, char ***argv, char **storage);
+
 /* Appends a one-line description without secrets: "dev -> ops (static keys, /home/u/.aws/credentials)". */
 int awsconfig_chain_describe(const struct awsconfig_chain *chain, struct buf *out);
 

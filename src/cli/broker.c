@@ -103,66 +103,6 @@ static int from_environment(struct ctx *x, struct cache_creds *c)
 	return C_OK;
 }
 
-int broker_split_command(const char *cmd, char ***argv_out, char **storage_out)
-{
-	size_t len = strlen(cmd), nwords = 0, cap = len / 2 + 2;
-	char *store = malloc(len + 1), *w = store, **argv = calloc(cap, sizeof(char *));
-	const char *p = cmd;
-
-	if (!store || !argv)
-		goto fail;
-	while (*p) {
-		bool word = false;
-
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (!*p)
-			break;
-		argv[nwords++] = w;
-		while (*p && !(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
-			word = true;
-			if (*p == '\'') {
-				const char *end = strchr(p + 1, '\'');
-
-				if (!end)
-					goto fail;
-				memcpy(w, p + 1, (size_t)(end - p - 1));
-				w += end - p - 1;
-				p = end + 1;
-			} else if (*p == '"') {
-				for (p++; *p != '"'; p++) {
-					if (!*p)
-						goto fail;
-					/* inside double quotes a backslash escapes only \ " $ ` and a newline */
-					if (*p == '\\' && p[1] && strchr("\\\"$`\n", p[1]))
-						p++;
-					*w++ = *p;
-				}
-				p++;
-			} else if (*p == '\\') {
-				if (!p[1])
-					goto fail;
-				*w++ = p[1];
-				p += 2;
-			} else {
-				*w++ = *p++;
-			}
-		}
-		(void)word;
-		*w++ = '\0';
-	}
-	if (nwords == 0)
-		goto fail;
-	argv[nwords] = NULL;
-	*argv_out = argv;
-	*storage_out = store;
-	return C_OK;
-fail:
-	free(store);
-	free(argv);
-	return C_ERR;
-}
-
 /* Runs argv with stdout captured into out (at most PROCESS_OUTPUT_MAX bytes), stdin and stderr inherited. Returns
  * the exit status (128 + signal), or -1 when it could not be run. The child learns its depth through DEPTH_ENV. */
 static int run_captured(char **argv, int depth, struct buf *out)
@@ -225,7 +165,7 @@ static int from_process(struct ctx *x, const struct awsconfig_link *l, int depth
 	int status, rc = C_ERR;
 
 	buf_init(&out, PROCESS_OUTPUT_MAX);
-	if (broker_split_command(l->credential_process, &argv, &store) != C_OK) {
+	if (awsconfig_shlex_split(l->credential_process, strlen(l->credential_process), &argv, &store) <= 0) {
 		fail(x, "credential_process of profile %s is not a command line (empty, or a quote is not closed)",
 		     l->profile);
 		goto done;

@@ -73,11 +73,4 @@ int broker_sts_client(const char *profile, const struct broker_opts *o, struct s
 /* Wipes r. */
 void broker_result_clear(struct broker_result *r);
 
-/*
- * Splits a credential_process / command line into words as botocore does (Python's shlex.split, POSIX rules: quotes,
- * backslashes). *argv (a NULL-terminated array) and *storage are malloc'd: free both. C_ERR on an unterminated
- * quote or an empty command.
- */
-int broker_split_command(const char *cmd, char ***argv, char **storage);
-
 #endif
