@@ -4,17 +4,15 @@
 #include "cli/broker.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli/awsconfig.h"
+#include "cli/capture.h"
 #include "cli/mfa_prompt.h"
 #include "cli/sts_client.h"
 #include "util/common.h"
@@ -103,50 +101,6 @@ static int from_environment(struct ctx *x, struct cache_creds *c)
 	return C_OK;
 }
 
-/* Runs argv with stdout captured into out (at most PROCESS_OUTPUT_MAX bytes), stdin and stderr inherited. Returns
- * the exit status (128 + signal), or -1 when it could not be run. The child learns its depth through DEPTH_ENV. */
-static int run_captured(char **argv, int depth, struct buf *out)
-{
-	int fds[2], status;
-	char chunk[4096];
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		char d[16];
-
-		snprintf(d, sizeof(d), "%d", depth + 1);
-		setenv(DEPTH_ENV, d, 1);
-		dup2(fds[1], STDOUT_FILENO);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (buf_append(out, chunk, (size_t)n) != C_OK)
-			break; /* beyond the cap: the parse below fails */
-	}
-	explicit_bzero(chunk, sizeof(chunk));
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static const char *json_str(json_t *o, const char *name)
 {
 	json_t *v = json_object_get(o, name);
@@ -157,7 +111,8 @@ static const char *json_str(json_t *o, const char *name)
 /* credential_process: runs it and reads its JSON as botocore's ProcessProvider does. */
 static int from_process(struct ctx *x, const struct awsconfig_link *l, int depth, struct cache_creds *c)
 {
-	char **argv = NULL, *store = NULL;
+	char **argv = NULL, *store = NULL, d[16];
+	bool too_much;
 	struct buf out;
 	json_error_t jerr;
 	json_t *root = NULL, *v;
@@ -170,12 +125,17 @@ static int from_process(struct ctx *x, const struct awsconfig_link *l, int depth
 		     l->profile);
 		goto done;
 	}
-	status = run_captured(argv, depth, &out);
+	snprintf(d, sizeof(d), "%d", depth + 1); /* the child learns how deep it runs */
+	status = capture_run(argv, DEPTH_ENV, d, &out, &too_much);
 	if (status != 0) {
 		if (status < 0)
 			fail(x, "credential_process of profile %s could not be run: %s", l->profile, strerror(errno));
 		else
 			fail(x, "credential_process of profile %s exited with status %d", l->profile, status);
+		goto done;
+	}
+	if (too_much) {
+		fail(x, "credential_process of profile %s printed more than %d bytes", l->profile, PROCESS_OUTPUT_MAX);
 		goto done;
 	}
 	root = json_loadb(buf_str(&out), out.len, JSON_REJECT_DUPLICATES, &jerr);

@@ -5,12 +5,11 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "cli/capture.h"
+#include "util/buf.h"
 #include "util/common.h"
 
 #define PROCESS_OUTPUT_MAX 256 /* what mfa_process may print (a code and a newline; anything longer is wrong) */
@@ -37,56 +36,23 @@ int mfa_code_parse(const char *s, char out[MFA_CODE_LEN + 1])
 /* Runs cmd with /bin/sh -c, its stdout captured (bounded), stdin and stderr inherited. */
 static int from_process(const char *cmd, char out[MFA_CODE_LEN + 1], char err[MFA_PROMPT_ERR_MAX])
 {
-	char buf[PROCESS_OUTPUT_MAX + 1];
-	size_t len = 0;
-	int fds[2], status;
-	pid_t pid;
-	ssize_t n;
+	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+	struct buf printed;
+	bool too_much;
+	int status, rc = C_ERR;
 
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		snprintf(err, MFA_PROMPT_ERR_MAX, "mfa_process: pipe: %s", strerror(errno));
-		return C_ERR;
-	}
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		snprintf(err, MFA_PROMPT_ERR_MAX, "mfa_process: fork: %s", strerror(errno));
-		return C_ERR;
-	}
-	if (pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += (size_t)n;
-		if (len == sizeof(buf) - 1)
-			break; /* too much: not a code */
-	}
-	close(fds[0]);
-	buf[len] = '\0';
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(err, MFA_PROMPT_ERR_MAX, "mfa_process exited with status %d",
-		         WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-		explicit_bzero(buf, sizeof(buf));
-		return C_ERR;
-	}
-	if (mfa_code_parse(buf, out) != C_OK) {
+	buf_init(&printed, PROCESS_OUTPUT_MAX);
+	status = capture_run(argv, NULL, NULL, &printed, &too_much);
+	if (status < 0)
+		snprintf(err, MFA_PROMPT_ERR_MAX, "mfa_process could not be run: %s", strerror(errno));
+	else if (status != 0)
+		snprintf(err, MFA_PROMPT_ERR_MAX, "mfa_process exited with status %d", status);
+	else if (too_much || mfa_code_parse(buf_str(&printed), out) != C_OK)
 		snprintf(err, MFA_PROMPT_ERR_MAX, "mfa_process did not print a six-digit code");
-		explicit_bzero(buf, sizeof(buf));
-		return C_ERR;
-	}
-	explicit_bzero(buf, sizeof(buf));
-	return C_OK;
+	else
+		rc = C_OK;
+	buf_free_secret(&printed);
+	return rc;
 }
 
 /* Prompts on the terminal, at most PROMPT_TRIES times. The terminal is opened twice, for reading and for
