@@ -736,18 +736,30 @@ fail:
 	return result;
 }
 
-int cache_aws_delete(const char *key)
+/* Unlinks path; ENOENT is fine. */
+static int remove_file(const char *path, bool *removed)
 {
-	char dir[PATH_CAP], path[PATH_CAP];
+	bool gone = unlink(path) == 0;
 
-	if (!key_ok(key) || cache_aws_dir(dir, sizeof(dir)) != C_OK ||
-	    snprintf(path, sizeof(path), "%s/%s.json", dir, key) >= (int)sizeof(path))
-		return C_ERR;
-	if (unlink(path) != 0 && errno != ENOENT) {
+	if (removed)
+		*removed = gone;
+	if (!gone && errno != ENOENT) {
 		log_warn("cannot remove %s", path);
 		return C_ERR;
 	}
 	return C_OK;
+}
+
+int cache_aws_delete(const char *key, bool *removed)
+{
+	char dir[PATH_CAP], path[PATH_CAP];
+
+	if (removed)
+		*removed = false;
+	if (!key_ok(key) || cache_aws_dir(dir, sizeof(dir)) != C_OK ||
+	    snprintf(path, sizeof(path), "%s/%s.json", dir, key) >= (int)sizeof(path))
+		return C_ERR;
+	return remove_file(path, removed);
 }
 
 /* ---- the MFA cache's key ---------------------------------------------------------------------------------------- */
@@ -1065,18 +1077,16 @@ fail:
 	return result;
 }
 
-int cache_mfa_delete(const char *serial)
+int cache_mfa_delete(const char *serial, bool *removed)
 {
 	char dir[PATH_CAP], name[80], path[PATH_CAP * 2];
 
+	if (removed)
+		*removed = false;
 	if (mfa_paths(serial, dir, name) != C_OK)
 		return C_ERR;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (unlink(path) != 0 && errno != ENOENT) {
-		log_warn("cannot remove %s", path);
-		return C_ERR;
-	}
-	return C_OK;
+	return remove_file(path, removed);
 }
 
 int cache_mfa_clear(void)

@@ -111,8 +111,8 @@ int cache_aws_read(const char *key, int64_t min_remaining_s, struct cache_creds 
  */
 int cache_aws_write(const char *key, const struct cache_creds *c);
 
-/* Removes the session named key. C_OK also when there was none. */
-int cache_aws_delete(const char *key);
+/* Removes the session named key. C_OK also when there was none; *removed (may be NULL) says whether there was. */
+int cache_aws_delete(const char *key, bool *removed);
 
 /*
  * rolegate's own cache directory: $XDG_CACHE_HOME/rolegate (when XDG_CACHE_HOME is an absolute path), else
@@ -136,8 +136,9 @@ int cache_mfa_read(const char *serial, int64_t min_remaining_s, struct cache_cre
 /* Seals c and writes it as the MFA session for serial (atomic, 0600; key created on first use). C_ERR on failure. */
 int cache_mfa_write(const char *serial, const struct cache_creds *c);
 
-/* Removes the MFA session cached for serial. C_OK also when there was none. */
-int cache_mfa_delete(const char *serial);
+/* Removes the MFA session cached for serial. C_OK also when there was none; *removed (may be NULL) says whether
+ * there was. */
+int cache_mfa_delete(const char *serial, bool *removed);
 
 /*
  * Removes every cached MFA session and forgets the cache key (invalidated in the keyring, key file removed), so

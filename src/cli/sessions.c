@@ -3,7 +3,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/awsconfig.h"
@@ -172,36 +171,24 @@ int list_main(int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
-/* Removes the cached sessions of profile's chain (and, when mfa, its MFA session); counts the files removed. */
-static void clear_profile(const struct awsconfig *cfg, const char *profile, bool mfa, int *removed)
+/* Removes the cached sessions of profile's chain and its MFA session; counts the files removed. */
+static void clear_profile(const struct awsconfig *cfg, const char *profile, int *removed)
 {
 	struct awsconfig_chain ch = {0};
 	struct awsconfig_err aerr;
-	char key[CACHE_KEY_LEN + 1], dir[4096], path[4200];
-	struct stat st;
+	char key[CACHE_KEY_LEN + 1];
 	const char *serial;
+	bool gone;
 
 	if (awsconfig_resolve(cfg, profile, &ch, &aerr) != C_OK)
 		return;
-	for (size_t i = 0; i < ch.n; i++) {
-		if (ch.links[i].kind != AWSCONFIG_LINK_ASSUME_ROLE || broker_cache_key(&ch.links[i], key) != C_OK)
-			continue;
-		if (cache_aws_dir(dir, sizeof(dir)) == C_OK) {
-			snprintf(path, sizeof(path), "%s/%s.json", dir, key);
-			if (stat(path, &st) == 0)
-				(*removed)++;
-		}
-		cache_aws_delete(key);
-	}
-	serial = chain_serial(cfg, profile, &ch);
-	if (mfa && serial && *serial) {
-		struct cache_creds c;
-
-		if (cache_mfa_read(serial, INT32_MIN, &c) == C_OK)
+	for (size_t i = 0; i < ch.n; i++)
+		if (ch.links[i].kind == AWSCONFIG_LINK_ASSUME_ROLE && broker_cache_key(&ch.links[i], key) == C_OK &&
+		    cache_aws_delete(key, &gone) == C_OK && gone)
 			(*removed)++;
-		cache_creds_clear(&c);
-		cache_mfa_delete(serial);
-	}
+	serial = chain_serial(cfg, profile, &ch);
+	if (serial && *serial && cache_mfa_delete(serial, &gone) == C_OK && gone)
+		(*removed)++;
 	awsconfig_chain_free(&ch);
 }
 
@@ -221,10 +208,10 @@ int clear_main(int argc, char **argv)
 			awsconfig_free(cfg);
 			return 1;
 		}
-		clear_profile(cfg, o.profile, true, &removed);
+		clear_profile(cfg, o.profile, &removed);
 	} else {
 		for (size_t i = 0; i < awsconfig_profile_count(cfg); i++)
-			clear_profile(cfg, awsconfig_profile_at(cfg, i), true, &removed);
+			clear_profile(cfg, awsconfig_profile_at(cfg, i), &removed);
 		if (cache_mfa_clear() != C_OK) {
 			fprintf(stderr, "rolegate: the MFA session cache could not be cleared\n");
 			rc = 1;

@@ -292,10 +292,10 @@ static void test_aws_roundtrip(void **state)
 	assert_int_equal(dotfiles(dir), 0);
 
 	/* Delete, then it is a miss; deleting again is fine; a key that is not a file name is refused. */
-	assert_int_equal(cache_aws_delete("2bb38c5db97ed7ea85d819b0a043df7bd7b4363a"), C_OK);
+	assert_int_equal(cache_aws_delete("2bb38c5db97ed7ea85d819b0a043df7bd7b4363a", NULL), C_OK);
 	assert_int_equal(cache_aws_read("2bb38c5db97ed7ea85d819b0a043df7bd7b4363a", 0, &out), C_ERR);
-	assert_int_equal(cache_aws_delete("2bb38c5db97ed7ea85d819b0a043df7bd7b4363a"), C_OK);
-	assert_int_equal(cache_aws_delete("../../.bashrc"), C_ERR);
+	assert_int_equal(cache_aws_delete("2bb38c5db97ed7ea85d819b0a043df7bd7b4363a", NULL), C_OK);
+	assert_int_equal(cache_aws_delete("../../.bashrc", NULL), C_ERR);
 	assert_int_equal(cache_aws_write("../x", &in), C_ERR);
 	assert_int_equal(cache_aws_read("..", 0, &out), C_ERR);
 
@@ -683,9 +683,9 @@ static void test_mfa_roundtrip_keyfile(void **state)
 	assert_int_equal(cache_mfa_read(SERIAL, 0, &out), C_OK);
 
 	/* Delete; delete again. */
-	assert_int_equal(cache_mfa_delete(SERIAL), C_OK);
+	assert_int_equal(cache_mfa_delete(SERIAL, NULL), C_OK);
 	assert_int_equal(cache_mfa_read(SERIAL, 0, &out), C_ERR);
-	assert_int_equal(cache_mfa_delete(SERIAL), C_OK);
+	assert_int_equal(cache_mfa_delete(SERIAL, NULL), C_OK);
 }
 
 static void test_mfa_xdg(void **state)
