@@ -55,7 +55,8 @@ static int usage_error(const char *verb, const char *usage, const char *fmt, con
 	return 2;
 }
 
-static int parse_seconds(const char *s, int min, int max, int *out)
+/* A decimal integer from min to max (seconds, a port). */
+static int parse_int_range(const char *s, int min, int max, int *out)
 {
 	char *end;
 	long v;
@@ -101,12 +102,12 @@ int cli_parse(const char *verb, const char *usage, unsigned what, int argc, char
 			o->b.direct = true;
 			break;
 		case O_DURATION:
-			if (parse_seconds(optarg, 900, 129600, &o->b.duration_s) != C_OK)
+			if (parse_int_range(optarg, 900, 129600, &o->b.duration_s) != C_OK)
 				return usage_error(verb, usage, "--duration: %s is not a number of seconds from 900 to 129600",
 				                   optarg);
 			break;
 		case O_MFA_DURATION:
-			if (parse_seconds(optarg, 900, 129600, &o->b.mfa_duration_s) != C_OK)
+			if (parse_int_range(optarg, 900, 129600, &o->b.mfa_duration_s) != C_OK)
 				return usage_error(verb, usage,
 				                   "--mfa-duration: %s is not a number of seconds from 900 to 129600", optarg);
 			break;
@@ -122,7 +123,7 @@ int cli_parse(const char *verb, const char *usage, unsigned what, int argc, char
 			o->print = true;
 			break;
 		case O_PORT:
-			if (parse_seconds(optarg, 1, 65535, &o->port) != C_OK)
+			if (parse_int_range(optarg, 1, 65535, &o->port) != C_OK)
 				return usage_error(verb, usage, "--port: %s is not a port number", optarg);
 			break;
 		}

@@ -29,7 +29,6 @@ struct auditlog {
 	pthread_cond_t work;           /* signalled when a record is queued or the committer should stop */
 	struct pending *head, **tail;  /* waiting to be written */
 	bool stop;
-	bool running;
 	pthread_t thread;
 };
 
@@ -122,7 +121,6 @@ struct auditlog *auditlog_new(struct db *db)
 		free(q);
 		return NULL;
 	}
-	q->running = true;
 	return q;
 }
 
@@ -134,8 +132,7 @@ void auditlog_free(struct auditlog *q)
 	q->stop = true; /* the committer writes what is queued, then ends */
 	pthread_cond_signal(&q->work);
 	pthread_mutex_unlock(&q->mu);
-	if (q->running)
-		pthread_join(q->thread, NULL);
+	pthread_join(q->thread, NULL);
 	pthread_cond_destroy(&q->work);
 	pthread_mutex_destroy(&q->mu);
 	free(q);
