@@ -44,7 +44,7 @@ static int reload_in(struct keyring *k, struct db_tx *tx)
 	size_t n = 0;
 	int rc;
 
-	r = db_query(tx, "SELECT kid, key_sealed, created_ms FROM server_keys ORDER BY created_ms DESC, kid LIMIT 64",
+	r = db_query_fresh(tx, "SELECT kid, key_sealed, created_ms FROM server_keys ORDER BY created_ms DESC, kid LIMIT 64",
 	             DB_NOARGS);
 	while ((rc = db_step(r)) == DB_ROW && n < MAX_KEYS) {
 		size_t len;

@@ -78,8 +78,12 @@ int db_exec(struct db_tx *tx, const char *sql, const struct db_val *args, size_t
 /* Runs a script of several statements without parameters (migrations). */
 int db_exec_script(struct db_tx *tx, const char *sql);
 
-/* Starts a query. Rows are read with db_step and the column getters; db_rows_done must be called. */
+/* Starts a query. Rows are read with db_step and the column getters; db_rows_done must be called. In a read-only
+ * transaction the answer may come from the backend's cache of results, which only writes made through this
+ * struct db invalidate. */
 struct db_rows *db_query(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs);
+/* db_query, always from the database itself: for data another process may write (the session-token keys). */
+struct db_rows *db_query_fresh(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs);
 /* DB_ROW, DB_DONE or C_ERR. */
 int db_step(struct db_rows *r);
 int64_t db_col_int(struct db_rows *r, int col);

@@ -4,6 +4,17 @@
  * One connection per thread (SQLite connections are not shared), WAL journal with synchronous=FULL so that every
  * acknowledged commit is on disk before the response leaves, foreign keys on, and a per-connection cache of
  * prepared statements keyed by the address of the SQL text (every SQL string in rolegate is a literal).
+ *
+ * Read-only transactions are served from the row cache (rowcache.h) where they can be. Every write transaction
+ * advances db->version twice, seqlock-style: to an odd value before its COMMIT and to the next even one after, so
+ * a transaction that read an even version at its start and again after SQLite fixed its snapshot knows that
+ * snapshot is exactly that version's database. Only such transactions store results, tagged with the version;
+ * only transactions at that same version find them. A read transaction whose snapshot turns out newer than the
+ * results it was already served (a write committed in between) reads those queries again in its snapshot: if they
+ * answer the same, it goes on from SQLite; if not, it fails (C_ERR) rather than mix two states. One that was
+ * served nothing just stops using the cache. A read-only transaction starts SQLite's (BEGIN) only when a query misses, so one answered
+ * entirely from the cache touches no file lock. Writes by another process (`rolegate keys rotate`) do not advance
+ * the version: the keyring reads with db_query_fresh.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -13,10 +24,15 @@
 #include <string.h>
 
 #include "store/db.h"
+#include "store/rowcache.h"
 #include "util/common.h"
 #include "util/log.h"
 
 #define STMT_CACHE 256 /* power of two */
+#define ROW_CACHE_SLOTS 4096
+#define RECORD_AFTER_DONE 16 /* rows db_rows_done still reads to finish a result for the cache */
+#define TX_SERVED_MAX 16     /* answers from the cache a transaction keeps, to check them again if need be */
+#define QUERY_ARGS_MAX 32
 
 struct stmt_slot {
 	const char *sql;
@@ -33,13 +49,27 @@ struct db_tx {
 	struct db_conn *c;
 	struct db *db;
 	bool write;
-	bool stats; /* bookkeeping only: does not advance the generation */
+	bool stats;     /* bookkeeping only: does not advance the generation */
+	bool begun;     /* SQLite's transaction is open (a read-only one opens at its first miss) */
+	bool use_cache; /* read-only, and its snapshot is (or will be checked to be) db->version == version */
+	bool checked;   /* the snapshot was compared with the version */
+	bool served;    /* a query was answered from the cache */
+	uint64_t version;
+	struct rowset *answers[TX_SERVED_MAX]; /* references to what the cache answered, */
+	size_t nanswers;                       /* ...unless there were more than TX_SERVED_MAX */
+	bool answers_overflow;
 };
 
 struct db_rows {
 	struct db_conn *c;
+	struct db_tx *tx;
 	sqlite3_stmt *st;
 	bool failed;
+	bool done;                  /* stepped to the end */
+	struct rowset *cached;      /* answered from the cache: rows are read from here */
+	size_t row;                 /* the cached row db_step last reached, plus one */
+	struct rowset_builder *rec; /* recording the result for the cache */
+	struct rowcache_key key;
 };
 
 struct db {
@@ -49,6 +79,8 @@ struct db {
 	struct db_conn **conns; /* every connection, for db_close */
 	size_t nconns;
 	atomic_uint_fast64_t generation;
+	atomic_uint_fast64_t version; /* odd while a write commits: see the top of this file */
+	struct rowcache *cache;
 };
 
 static int conn_pragma(sqlite3 *h, const char *sql)
@@ -136,7 +168,8 @@ struct db *db_open_sqlite_file(const char *dir, const char *file)
 	snprintf(db->path, n, "%s/%s", dir, file);
 	pthread_key_create(&db->key, NULL);
 	pthread_mutex_init(&db->mu, NULL);
-	if (!conn_open(db)) {
+	db->cache = rowcache_new(ROW_CACHE_SLOTS);
+	if (!db->cache || !conn_open(db)) {
 		db_close(db);
 		return NULL;
 	}
@@ -150,6 +183,7 @@ void db_close(struct db *db)
 	for (size_t i = 0; i < db->nconns; i++)
 		conn_close(db->conns[i]);
 	free(db->conns);
+	rowcache_free(db->cache);
 	pthread_key_delete(db->key);
 	pthread_mutex_destroy(&db->mu);
 	free(db->path);
@@ -264,24 +298,140 @@ int db_begin(struct db *db, bool write, struct db_tx **txp)
 	tx->c = c;
 	tx->db = db;
 	tx->write = write;
-	if (control(c, write ? sql_begin_immediate : sql_begin) != C_OK) {
-		free(tx);
-		return C_ERR;
+	if (write) {
+		if (control(c, sql_begin_immediate) != C_OK) {
+			free(tx);
+			return C_ERR;
+		}
+		tx->begun = true;
+	} else {
+		tx->version = atomic_load(&db->version);
+		tx->use_cache = !(tx->version & 1); /* odd: a write is committing; read SQLite only */
 	}
 	c->tx = tx;
 	*txp = tx;
 	return C_OK;
 }
 
+/* Opens SQLite's transaction of a read-only tx at its first miss. */
+static int tx_begin_sqlite(struct db_tx *tx)
+{
+	if (tx->begun)
+		return C_OK;
+	if (control(tx->c, sql_begin) != C_OK)
+		return C_ERR;
+	tx->begun = true;
+	return C_OK;
+}
+
+/* Whether the current row of st holds exactly the cells of row `row` of rs. */
+static bool row_matches(sqlite3_stmt *st, const struct rowset *rs, size_t row)
+{
+	int n = sqlite3_column_count(st);
+
+	for (int col = 0; col < n; col++) {
+		int type = sqlite3_column_type(st, col);
+		enum db_type want = rowset_type(rs, row, col);
+		const void *p;
+		size_t len, have;
+		const char *cell;
+		if (type == SQLITE_NULL) {
+			if (want != DB_T_NULL)
+				return false;
+			continue;
+		}
+		if (type == SQLITE_INTEGER) {
+			if (want != DB_T_INT || sqlite3_column_int64(st, col) != rowset_int(rs, row, col))
+				return false;
+			continue;
+		}
+		if (want != (type == SQLITE_BLOB ? DB_T_BLOB : DB_T_TEXT))
+			return false;
+		p = type == SQLITE_BLOB ? sqlite3_column_blob(st, col) : (const void *)sqlite3_column_text(st, col);
+		len = (size_t)sqlite3_column_bytes(st, col);
+		cell = rowset_text(rs, row, col, &have);
+		if (len != have || (len && memcmp(p, cell, len) != 0))
+			return false;
+	}
+	return true;
+}
+
+/* Runs the query rs answers again, in tx's snapshot (on a statement of its own: the cached one may be running).
+ * True when the answer is the same. */
+static bool answer_still_holds(struct db_tx *tx, const struct rowset *rs)
+{
+	struct db_val args[QUERY_ARGS_MAX];
+	sqlite3_stmt *st = NULL;
+	const char *sql;
+	size_t nargs, row = 0;
+	bool same = false;
+	int rc;
+
+	if (rowset_query(rs, &sql, args, QUERY_ARGS_MAX, &nargs) != C_OK ||
+	    sqlite3_prepare_v2(tx->c->h, sql, -1, &st, NULL) != SQLITE_OK || bind_all(tx->c, st, args, nargs) != C_OK)
+		goto done;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row >= rowset_rows(rs) || !row_matches(st, rs, row))
+			goto done;
+		row++;
+	}
+	same = rc == SQLITE_DONE && row == rowset_rows(rs);
+done:
+	sqlite3_finalize(st);
+	return same;
+}
+
+/*
+ * Called after a read-only tx's first sqlite3_step, which fixed its snapshot: is it the version the tx started
+ * at? If not, the tx reads SQLite only from now on; what the cache already answered it is read again in the new
+ * snapshot, and if any of it changed the tx fails (C_ERR) rather than go on with two states of the database.
+ */
+static int tx_check_snapshot(struct db_tx *tx)
+{
+	if (!tx->use_cache || tx->checked)
+		return C_OK;
+	tx->checked = true;
+	if (atomic_load(&tx->db->version) == tx->version)
+		return C_OK;
+	tx->use_cache = false;
+	if (!tx->served)
+		return C_OK;
+	for (size_t i = 0; i < tx->nanswers && !tx->answers_overflow; i++)
+		if (!answer_still_holds(tx, tx->answers[i]))
+			goto changed;
+	if (!tx->answers_overflow)
+		return C_OK;
+changed:
+	log_warnx("sqlite: a write changed what a read was already told from the cache; the read fails");
+	return C_ERR;
+}
+
+/* Drops the tx's references to its cached answers. */
+static void tx_forget_answers(struct db_tx *tx)
+{
+	for (size_t i = 0; i < tx->nanswers; i++)
+		rowset_release(tx->answers[i]);
+	tx->nanswers = 0;
+}
+
 int db_commit(struct db_tx *tx)
 {
 	struct db_conn *c = tx->c;
-	int rc = control(c, sql_commit);
+	int rc = C_OK;
 
-	if (rc != C_OK)
-		control(c, sql_rollback);
-	else if (tx->write && !tx->stats)
-		atomic_fetch_add(&tx->db->generation, 1);
+	if (tx->write)
+		atomic_fetch_add(&tx->db->version, 1); /* odd: see the top of this file */
+	if (tx->begun) {
+		rc = control(c, sql_commit);
+		if (rc != C_OK)
+			control(c, sql_rollback);
+	}
+	if (tx->write) {
+		atomic_fetch_add(&tx->db->version, 1);
+		if (rc == C_OK && !tx->stats)
+			atomic_fetch_add(&tx->db->generation, 1);
+	}
+	tx_forget_answers(tx);
 	c->tx = NULL;
 	free(tx);
 	return rc;
@@ -291,25 +441,33 @@ void db_rollback(struct db_tx *tx)
 {
 	struct db_conn *c = tx->c;
 
-	if (!sqlite3_get_autocommit(c->h))
+	if (tx->begun && !sqlite3_get_autocommit(c->h))
 		control(c, sql_rollback);
+	tx_forget_answers(tx);
 	c->tx = NULL;
 	free(tx);
 }
 
 int db_exec(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs, int64_t *changes)
 {
-	sqlite3_stmt *st = stmt_get(tx->c, sql);
+	sqlite3_stmt *st;
 	int rc;
 
+	if (tx_begin_sqlite(tx) != C_OK)
+		return C_ERR;
+	st = stmt_get(tx->c, sql);
 	if (!st || bind_all(tx->c, st, args, nargs) != C_OK) {
 		if (st)
 			stmt_release(st);
 		return C_ERR;
 	}
-	do
+	rc = sqlite3_step(st);
+	if (tx_check_snapshot(tx) != C_OK) {
+		stmt_release(st);
+		return C_ERR;
+	}
+	while (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
-	while (rc == SQLITE_ROW);
 	stmt_release(st);
 	if (rc == SQLITE_DONE) {
 		if (changes)
@@ -327,17 +485,88 @@ int db_exec_script(struct db_tx *tx, const char *sql)
 	return conn_pragma(tx->c->h, sql);
 }
 
-struct db_rows *db_query(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+/* Starts a query: from the cache when the tx may use it and the result is there, else from SQLite (recording the
+ * result when it may be cached). */
+static struct db_rows *query(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs, bool cache)
 {
 	struct db_rows *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
 	r->c = tx->c;
+	r->tx = tx;
+	cache = cache && tx->use_cache && rowcache_key(sql, args, nargs, &r->key) == C_OK;
+	if (cache && (r->cached = rowcache_get(tx->db->cache, &r->key, tx->version))) {
+		tx->served = true;
+		if (tx->nanswers < TX_SERVED_MAX)
+			tx->answers[tx->nanswers++] = rowset_ref(r->cached);
+		else
+			tx->answers_overflow = true;
+		return r;
+	}
+	if (tx_begin_sqlite(tx) != C_OK) {
+		r->failed = true;
+		return r;
+	}
 	r->st = stmt_get(tx->c, sql);
 	if (!r->st || bind_all(tx->c, r->st, args, nargs) != C_OK)
 		r->failed = true;
+	else if (cache)
+		r->rec = rowset_builder_new(sqlite3_column_count(r->st)); /* NULL (no memory): just not recorded */
 	return r;
+}
+
+struct db_rows *db_query(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+{
+	return query(tx, sql, args, nargs, true);
+}
+
+struct db_rows *db_query_fresh(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+{
+	return query(tx, sql, args, nargs, false);
+}
+
+/* Adds the current row to the recording; drops the recording if it outgrows the cache's limit. */
+static void record_row(struct db_rows *r)
+{
+	int n = sqlite3_column_count(r->st);
+
+	for (int col = 0; col < n && r->rec; col++) {
+		int type = sqlite3_column_type(r->st, col);
+		const void *p = NULL;
+		size_t len = 0;
+		enum db_type t;
+		if (type == SQLITE_NULL) {
+			t = DB_T_NULL;
+		} else if (type == SQLITE_INTEGER) {
+			t = DB_T_INT;
+		} else {
+			/* text (and anything else, as its text); blobs as their bytes. The bytes first: asking for the
+			 * integer form does not convert the stored text, but asking for text after a blob would. */
+			t = type == SQLITE_BLOB ? DB_T_BLOB : DB_T_TEXT;
+			p = t == DB_T_BLOB ? sqlite3_column_blob(r->st, col) : (const void *)sqlite3_column_text(r->st, col);
+			len = (size_t)sqlite3_column_bytes(r->st, col);
+		}
+		if (rowset_builder_cell(r->rec, t, t == DB_T_NULL ? 0 : sqlite3_column_int64(r->st, col), p, len) != C_OK) {
+			rowset_builder_free(r->rec);
+			r->rec = NULL;
+		}
+	}
+}
+
+/* The query reached its end: its recording, if any, goes into the cache at the tx's (checked) version. */
+static void record_done(struct db_rows *r)
+{
+	struct rowset *rs;
+
+	if (!r->rec)
+		return;
+	rs = r->tx->use_cache ? rowset_builder_finish(r->rec, &r->key) : NULL;
+	if (!r->tx->use_cache)
+		rowset_builder_free(r->rec);
+	r->rec = NULL;
+	if (rs)
+		rowcache_put(r->tx->db->cache, r->key.hash, r->tx->version, rs);
 }
 
 int db_step(struct db_rows *r)
@@ -346,38 +575,73 @@ int db_step(struct db_rows *r)
 
 	if (!r || r->failed)
 		return C_ERR;
-	rc = sqlite3_step(r->st);
-	if (rc == SQLITE_ROW)
+	if (r->cached) {
+		if (r->row >= rowset_rows(r->cached))
+			return DB_DONE;
+		r->row++;
 		return DB_ROW;
-	if (rc == SQLITE_DONE)
+	}
+	rc = sqlite3_step(r->st);
+	if (tx_check_snapshot(r->tx) != C_OK) {
+		r->failed = true;
+		return C_ERR;
+	}
+	if (rc == SQLITE_ROW) {
+		if (r->rec)
+			record_row(r);
+		return DB_ROW;
+	}
+	if (rc == SQLITE_DONE) {
+		r->done = true;
+		record_done(r);
 		return DB_DONE;
+	}
 	log_warnx("sqlite: step: %s", sqlite3_errmsg(r->c->h));
 	r->failed = true;
 	return C_ERR;
 }
 
-int64_t db_col_int(struct db_rows *r, int col) { return sqlite3_column_int64(r->st, col); }
+int64_t db_col_int(struct db_rows *r, int col)
+{
+	return r->cached ? rowset_int(r->cached, r->row - 1, col) : sqlite3_column_int64(r->st, col);
+}
 
 const char *db_col_text(struct db_rows *r, int col)
 {
+	if (r->cached)
+		return rowset_text(r->cached, r->row - 1, col, NULL);
 	return (const char *)sqlite3_column_text(r->st, col);
 }
 
 const void *db_col_blob(struct db_rows *r, int col, size_t *len)
 {
-	const void *p = sqlite3_column_blob(r->st, col);
+	const void *p;
 
+	if (r->cached)
+		return rowset_text(r->cached, r->row - 1, col, len);
+	p = sqlite3_column_blob(r->st, col);
 	*len = (size_t)sqlite3_column_bytes(r->st, col);
 	return p;
 }
 
-bool db_col_is_null(struct db_rows *r, int col) { return sqlite3_column_type(r->st, col) == SQLITE_NULL; }
+bool db_col_is_null(struct db_rows *r, int col)
+{
+	if (r->cached)
+		return rowset_is_null(r->cached, r->row - 1, col);
+	return sqlite3_column_type(r->st, col) == SQLITE_NULL;
+}
 
 int db_col_copy(struct db_rows *r, int col, char *dst, size_t cap)
 {
-	const char *s = db_col_text(r, col);
-	size_t n = s ? (size_t)sqlite3_column_bytes(r->st, col) : 0;
+	size_t n = 0;
+	const char *s;
 
+	if (r->cached) {
+		s = rowset_text(r->cached, r->row - 1, col, &n);
+	} else {
+		s = db_col_text(r, col);
+		n = s ? (size_t)sqlite3_column_bytes(r->st, col) : 0;
+	}
 	if (n >= cap) {
 		dst[0] = '\0';
 		return C_ERR;
@@ -392,6 +656,11 @@ void db_rows_done(struct db_rows *r)
 {
 	if (!r)
 		return;
+	/* A caller that stopped early (a lookup by key reads one row): a few more steps finish the recording. */
+	for (int i = 0; r->rec && !r->done && !r->failed && i <= RECORD_AFTER_DONE; i++)
+		db_step(r);
+	rowset_builder_free(r->rec);
+	rowset_release(r->cached);
 	if (r->st)
 		stmt_release(r->st);
 	free(r);
