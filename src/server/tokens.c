@@ -1,9 +1,9 @@
 /*
- * tokens.c - sealing and opening session tokens. The claims travel as compact JSON inside AES-256-GCM.
+ * tokens.c - sealing and opening session tokens. The claims travel in a compact binary encoding (below) inside
+ * AES-256-GCM.
  */
 #include "server/tokens.h"
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include "util/common.h"
 #include "util/crypto.h"
 
-#define TOKEN_PREFIX "RGT1."
+#define TOKEN_PREFIX "RGT2." /* RGT1 tokens (JSON claims, before 2026-11-26) no longer open */
 
 void claims_clear(struct session_claims *c)
 {
@@ -54,48 +54,210 @@ int claims_next_tag(const struct session_claims *c, size_t *off, const char **ke
 	return tags_next(c->tags, c->tags_len, off, key, value, transitive);
 }
 
-static void copy(char *dst, size_t cap, json_t *v)
+/* ---- the claims' encoding ------------------------------------------------------------------------------------
+ *
+ * Version byte 2, then in this order: kind, chained (one byte each); account, access key id, secret, role id, role
+ * name, role path, session name, user id, source ARN, source identity (each a 2-byte little-endian length and the
+ * bytes); issued, expires, MFA time (8 bytes each, little-endian); the session policy (a presence byte, then a
+ * 4-byte length and the bytes); the tags (a 1-byte count, then key, value, transitive byte per tag). Nothing may
+ * follow. Read back with the same bounds the struct has: a claim that would not fit is refused, not cut; flags are
+ * 0 or 1 and the kind 'R' or 'U', so an encoding that decodes is the only one of its claims.
+ */
+#define CLAIMS_VERSION 2
+
+struct writer {
+	uint8_t *p;
+	size_t len, cap;
+	bool overflow;
+};
+
+static void put(struct writer *w, const void *src, size_t n)
 {
-	snprintf(dst, cap, "%s", json_is_string(v) ? json_string_value(v) : "");
+	if (w->overflow || n > w->cap - w->len) {
+		w->overflow = true;
+		return;
+	}
+	memcpy(w->p + w->len, src, n);
+	w->len += n;
 }
+
+static void put_u8(struct writer *w, uint8_t v) { put(w, &v, 1); }
+
+static void put_uint(struct writer *w, uint64_t v, size_t n)
+{
+	uint8_t b[8];
+
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	put(w, b, n);
+}
+
+static void put_str(struct writer *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > UINT16_MAX) {
+		w->overflow = true;
+		return;
+	}
+	put_uint(w, n, 2);
+	put(w, s, n);
+}
+
+struct reader {
+	const uint8_t *p;
+	size_t len, off;
+	bool bad;
+};
+
+static const uint8_t *take(struct reader *r, size_t n)
+{
+	const uint8_t *at = r->p + r->off;
+
+	if (r->bad || n > r->len - r->off) {
+		r->bad = true;
+		return NULL;
+	}
+	r->off += n;
+	return at;
+}
+
+static uint64_t get_uint(struct reader *r, size_t n)
+{
+	const uint8_t *b = take(r, n);
+	uint64_t v = 0;
+
+	for (size_t i = 0; b && i < n; i++)
+		v |= (uint64_t)b[i] << (8 * i);
+	return v;
+}
+
+/* A byte that must be 0 or 1. */
+static bool get_flag(struct reader *r)
+{
+	uint64_t v = get_uint(r, 1);
+
+	if (v > 1)
+		r->bad = true;
+	return v == 1;
+}
+
+/* A string into dst (cap bytes with its NUL); refused if it holds a NUL or does not fit. */
+static void get_str(struct reader *r, char *dst, size_t cap)
+{
+	size_t n = (size_t)get_uint(r, 2);
+	const uint8_t *b = take(r, n);
+
+	dst[0] = '\0';
+	if (!b || n >= cap || memchr(b, '\0', n)) {
+		r->bad = true;
+		return;
+	}
+	memcpy(dst, b, n);
+	dst[n] = '\0';
+}
+
+/* Encodes c into out (cap bytes); the length, or 0 if it does not fit. */
+static size_t claims_encode(const struct session_claims *c, uint8_t *out, size_t cap)
+{
+	struct writer w = {.p = out, .cap = cap};
+	const char *strs[] = {c->account_id, c->access_key_id, c->secret,       c->role_id,    c->role_name,
+	                      c->role_path,  c->session_name,  c->user_id,      c->source_arn, c->source_identity};
+	size_t off = 0;
+	const char *tk, *tv;
+	bool tt;
+
+	put_u8(&w, CLAIMS_VERSION);
+	put_u8(&w, (uint8_t)c->kind);
+	put_u8(&w, c->chained);
+	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
+		put_str(&w, strs[i]);
+	put_uint(&w, (uint64_t)c->issued_s, 8);
+	put_uint(&w, (uint64_t)c->expires_s, 8);
+	put_uint(&w, (uint64_t)c->mfa_s, 8);
+	put_u8(&w, c->session_policy != NULL);
+	if (c->session_policy) {
+		size_t n = strlen(c->session_policy);
+		put_uint(&w, n, 4);
+		put(&w, c->session_policy, n);
+	}
+	put_u8(&w, (uint8_t)c->ntags);
+	while (claims_next_tag(c, &off, &tk, &tv, &tt) == C_OK) {
+		put_str(&w, tk);
+		put_str(&w, tv);
+		put_u8(&w, tt);
+	}
+	return w.overflow ? 0 : w.len;
+}
+
+int claims_decode(const uint8_t *in, size_t len, struct session_claims *out)
+{
+	struct reader r = {.p = in, .len = len};
+	struct {
+		char *dst;
+		size_t cap;
+	} strs[] = {
+		{out->account_id, sizeof(out->account_id)},     {out->access_key_id, sizeof(out->access_key_id)},
+		{out->secret, sizeof(out->secret)},             {out->role_id, sizeof(out->role_id)},
+		{out->role_name, sizeof(out->role_name)},       {out->role_path, sizeof(out->role_path)},
+		{out->session_name, sizeof(out->session_name)}, {out->user_id, sizeof(out->user_id)},
+		{out->source_arn, sizeof(out->source_arn)},     {out->source_identity, sizeof(out->source_identity)},
+	};
+	uint8_t ntags;
+
+	memset(out, 0, offsetof(struct session_claims, tags));
+	out->tags_len = out->ntags = 0;
+	if (get_uint(&r, 1) != CLAIMS_VERSION)
+		goto bad;
+	out->kind = (char)get_uint(&r, 1);
+	out->chained = get_flag(&r);
+	if (out->kind != 'R' && out->kind != 'U')
+		goto bad;
+	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
+		get_str(&r, strs[i].dst, strs[i].cap);
+	out->issued_s = (int64_t)get_uint(&r, 8);
+	out->expires_s = (int64_t)get_uint(&r, 8);
+	out->mfa_s = (int64_t)get_uint(&r, 8);
+	if (get_flag(&r)) {
+		size_t n = (size_t)get_uint(&r, 4);
+		const uint8_t *b = take(&r, n);
+		if (!b || memchr(b, '\0', n) || !(out->session_policy = malloc(n + 1)))
+			goto bad;
+		memcpy(out->session_policy, b, n);
+		out->session_policy[n] = '\0';
+	}
+	ntags = (uint8_t)get_uint(&r, 1);
+	for (unsigned i = 0; i < ntags && !r.bad; i++) {
+		char k[TAG_KEY_MAX * 4 + 1], v[TAG_VALUE_MAX * 4 + 1];
+		get_str(&r, k, sizeof(k));
+		get_str(&r, v, sizeof(v));
+		bool transitive = get_flag(&r);
+		if (r.bad || claims_add_tag(out, k, v, transitive) != C_OK)
+			goto bad;
+	}
+	if (r.bad || r.off != r.len || !out->access_key_id[0] || !out->secret[0] || !out->expires_s)
+		goto bad;
+	return C_OK;
+bad:
+	claims_clear(out);
+	return C_ERR;
+}
+
+/* ---- sealing ------------------------------------------------------------------------------------------------- */
 
 int token_issue(struct keyring *k, struct db_tx *tx, const struct session_claims *c, char *out, size_t cap)
 {
 	char kid[KEY_ID_LEN + 1], aad[32];
-	uint8_t key[AEAD_KEY_LEN], *sealed = NULL;
-	json_t *j, *tags;
-	char *plain = NULL, *b64 = NULL;
+	uint8_t key[AEAD_KEY_LEN], plain[TOKEN_MAX], sealed[TOKEN_MAX + AEAD_OVERHEAD];
+	char *b64 = NULL;
 	size_t plen;
 	int rc = C_ERR;
 
 	if (keyring_issuing(k, tx, kid, key) != C_OK)
 		return C_ERR;
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:b}", "k",
-	              c->kind == 'R' ? "R" : "U", "a", c->account_id, "ak", c->access_key_id, "sk", c->secret, "ri",
-	              c->role_id, "rn", c->role_name, "rp", c->role_path, "sn", c->session_name, "ui", c->user_id, "src",
-	              c->source_arn, "iat", (json_int_t)c->issued_s, "exp", (json_int_t)c->expires_s, "mfa",
-	              (json_int_t)c->mfa_s, "si", c->source_identity, "ch", c->chained);
-	if (!j)
-		goto done;
-	if (c->session_policy)
-		json_object_set_new(j, "sp", json_string(c->session_policy));
-	if (c->ntags) {
-		size_t off = 0;
-		const char *tk, *tv;
-		bool tt;
-		tags = json_array();
-		while (claims_next_tag(c, &off, &tk, &tv, &tt) == C_OK)
-			json_array_append_new(tags, json_pack("[s, s, b]", tk, tv, tt));
-		json_object_set_new(j, "t", tags);
-	}
-	plain = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	if (!plain)
-		goto done;
-	plen = strlen(plain);
-	sealed = malloc(plen + AEAD_OVERHEAD);
+	plen = claims_encode(c, plain, sizeof(plain));
 	snprintf(aad, sizeof(aad), TOKEN_PREFIX "%s", kid);
-	if (!sealed || aead_seal(key, aad, strlen(aad), plain, plen, sealed) != C_OK)
+	if (!plen || aead_seal(key, aad, strlen(aad), plain, plen, sealed) != C_OK)
 		goto done;
 	b64 = base64_encode(sealed, plen + AEAD_OVERHEAD);
 	if (!b64)
@@ -105,11 +267,7 @@ int token_issue(struct keyring *k, struct db_tx *tx, const struct session_claims
 	rc = C_OK;
 done:
 	explicit_bzero(key, sizeof(key));
-	if (plain) {
-		explicit_bzero(plain, strlen(plain));
-		free(plain);
-	}
-	free(sealed);
+	explicit_bzero(plain, sizeof(plain));
 	free(b64);
 	return rc;
 }
@@ -118,10 +276,8 @@ int token_open(struct keyring *k, const char *token, struct session_claims *out)
 {
 	const char *p, *dot;
 	char kid[KEY_ID_LEN + 1], aad[32];
-	uint8_t key[AEAD_KEY_LEN], *raw = NULL;
-	char *plain = NULL;
+	uint8_t key[AEAD_KEY_LEN], *raw = NULL, plain[TOKEN_MAX];
 	size_t rawlen = 0;
-	json_t *j = NULL, *tags, *t;
 	int rc = C_ERR;
 
 	memset(out, 0, offsetof(struct session_claims, tags));
@@ -137,55 +293,15 @@ int token_open(struct keyring *k, const char *token, struct session_claims *out)
 	if (keyring_find(k, kid, key) != C_OK)
 		return C_ERR;
 	raw = base64_decode(dot + 1, strlen(dot + 1), &rawlen);
-	if (!raw || rawlen < AEAD_OVERHEAD)
+	if (!raw || rawlen < AEAD_OVERHEAD || rawlen - AEAD_OVERHEAD > sizeof(plain))
 		goto done;
-	plain = malloc(rawlen - AEAD_OVERHEAD + 1);
 	snprintf(aad, sizeof(aad), TOKEN_PREFIX "%s", kid);
-	if (!plain || aead_open(key, aad, strlen(aad), raw, rawlen, (uint8_t *)plain) != C_OK)
+	if (aead_open(key, aad, strlen(aad), raw, rawlen, plain) != C_OK)
 		goto done;
-	plain[rawlen - AEAD_OVERHEAD] = '\0';
-	j = json_loads(plain, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_object(j))
-		goto done;
-	out->kind = json_is_string(json_object_get(j, "k")) && strcmp(json_string_value(json_object_get(j, "k")), "R") == 0
-	                ? 'R'
-	                : 'U';
-	copy(out->account_id, sizeof(out->account_id), json_object_get(j, "a"));
-	copy(out->access_key_id, sizeof(out->access_key_id), json_object_get(j, "ak"));
-	copy(out->secret, sizeof(out->secret), json_object_get(j, "sk"));
-	copy(out->role_id, sizeof(out->role_id), json_object_get(j, "ri"));
-	copy(out->role_name, sizeof(out->role_name), json_object_get(j, "rn"));
-	copy(out->role_path, sizeof(out->role_path), json_object_get(j, "rp"));
-	copy(out->session_name, sizeof(out->session_name), json_object_get(j, "sn"));
-	copy(out->user_id, sizeof(out->user_id), json_object_get(j, "ui"));
-	copy(out->source_arn, sizeof(out->source_arn), json_object_get(j, "src"));
-	copy(out->source_identity, sizeof(out->source_identity), json_object_get(j, "si"));
-	out->issued_s = json_integer_value(json_object_get(j, "iat"));
-	out->expires_s = json_integer_value(json_object_get(j, "exp"));
-	out->mfa_s = json_integer_value(json_object_get(j, "mfa"));
-	out->chained = json_is_true(json_object_get(j, "ch"));
-	if (json_is_string(json_object_get(j, "sp")) && !(out->session_policy = strdup(json_string_value(json_object_get(j, "sp")))))
-		goto done;
-	tags = json_object_get(j, "t");
-	if (json_is_array(tags)) {
-		size_t i;
-		json_array_foreach(tags, i, t)
-		{
-			const char *tk = json_string_value(json_array_get(t, 0)), *tv = json_string_value(json_array_get(t, 1));
-			if (!tk || !tv || claims_add_tag(out, tk, tv, json_is_true(json_array_get(t, 2))) != C_OK)
-				goto done;
-		}
-	}
-	rc = out->access_key_id[0] && out->secret[0] && out->expires_s ? C_OK : C_ERR;
+	rc = claims_decode(plain, rawlen - AEAD_OVERHEAD, out);
 done:
 	explicit_bzero(key, sizeof(key));
-	if (plain) {
-		explicit_bzero(plain, rawlen > AEAD_OVERHEAD ? rawlen - AEAD_OVERHEAD : 0);
-		free(plain);
-	}
+	explicit_bzero(plain, sizeof(plain));
 	free(raw);
-	json_decref(j);
-	if (rc != C_OK)
-		claims_clear(out);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * tokens.h - sealed session tokens: everything needed to verify a temporary credential, in the token itself.
  *
- * A token is "RGT1." + key id + "." + base64(AES-256-GCM(claims)), sealed under a server key (keyring.h) with the
+ * A token is "RGT2." + key id + "." + base64(AES-256-GCM(claims)), sealed under a server key (keyring.h) with the
  * key id as associated data. Verifying a temporary credential opens the token (no per-session row, no write):
  * the claims name the access key id it was issued with and carry its secret, the principal, the times, MFA, the
  * source identity, the session policy and the session tags. A token that does not open is refused as
@@ -56,5 +56,8 @@ int claims_next_tag(const struct session_claims *c, size_t *off, const char **ke
 int token_issue(struct keyring *k, struct db_tx *tx, const struct session_claims *c, char *out, size_t cap);
 /* Opens a token. C_ERR when it is not one of ours, was tampered with, or its key is unknown. */
 int token_open(struct keyring *k, const char *token, struct session_claims *out);
+/* Decodes the claims of an opened token (exposed for the fuzzer). C_ERR for anything but a whole, well-formed
+ * encoding whose every claim fits its field; out is then cleared. */
+int claims_decode(const uint8_t *in, size_t len, struct session_claims *out);
 
 #endif
