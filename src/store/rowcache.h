@@ -18,7 +18,7 @@
 #include "store/db.h"
 
 #define ROWCACHE_KEY_MAX 1024        /* queries with longer parameters are not cached */
-#define ROWCACHE_ENTRY_MAX (32 * 1024) /* results larger than this (cells and bytes) are not cached */
+#define ROWCACHE_ENTRY_MAX (16 * 1024) /* results larger than this (cells and bytes) are not cached */
 
 struct rowcache;
 struct rowset;

@@ -29,7 +29,7 @@
 #include "util/log.h"
 
 #define STMT_CACHE 256 /* power of two */
-#define ROW_CACHE_SLOTS 4096
+#define ROW_CACHE_SLOTS 4096 /* x ROWCACHE_ENTRY_MAX: at most 64 MiB of cached results per database */
 #define RECORD_AFTER_DONE 16 /* rows db_rows_done still reads to finish a result for the cache */
 #define TX_SERVED_MAX 16     /* answers from the cache a transaction keeps, to check them again if need be */
 #define QUERY_ARGS_MAX 32
