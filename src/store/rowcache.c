@@ -179,46 +179,6 @@ const char *rowset_text(const struct rowset *rs, size_t row, int col, size_t *le
 	return c->type == DB_T_NULL ? NULL : rs->bytes + c->off;
 }
 
-enum db_type rowset_type(const struct rowset *rs, size_t row, int col)
-{
-	return (enum db_type)cell_at(rs, row, col)->type;
-}
-
-struct rowset *rowset_ref(struct rowset *rs)
-{
-	atomic_fetch_add(&rs->refs, 1);
-	return rs;
-}
-
-int rowset_query(const struct rowset *rs, const char **sql, struct db_val *args, size_t cap, size_t *nargs)
-{
-	const uint8_t *p = rs->key, *end = rs->key + rs->key_len;
-	size_t n = 0;
-
-	/* the layout rowcache_key() wrote: the SQL's address, then per parameter its type and value */
-	memcpy(sql, p, sizeof(*sql));
-	p += sizeof(*sql);
-	while (p < end) {
-		struct db_val v = {.type = (enum db_type)*p++};
-		uint32_t len;
-		if (n == cap)
-			return C_ERR;
-		if (v.type == DB_T_INT) {
-			memcpy(&v.i, p, sizeof(v.i));
-			p += sizeof(v.i);
-		} else if (v.type == DB_T_TEXT || v.type == DB_T_BLOB) {
-			memcpy(&len, p, sizeof(len));
-			p += sizeof(len);
-			v.p = p;
-			v.len = len;
-			p += len;
-		}
-		args[n++] = v;
-	}
-	*nargs = n;
-	return C_OK;
-}
-
 void rowset_release(struct rowset *rs)
 {
 	if (!rs || atomic_fetch_sub(&rs->refs, 1) != 1)

@@ -50,15 +50,8 @@ bool rowset_is_null(const struct rowset *rs, size_t row, int col);
 int64_t rowset_int(const struct rowset *rs, size_t row, int col);
 /* NULL for a NULL cell; *len (optional) gets the length without the terminator. */
 const char *rowset_text(const struct rowset *rs, size_t row, int col, size_t *len);
-/* The cell's DB_T_* type. */
-enum db_type rowset_type(const struct rowset *rs, size_t row, int col);
-/* Takes another reference. */
-struct rowset *rowset_ref(struct rowset *rs);
 /* Drops a reference; the last one wipes and frees. */
 void rowset_release(struct rowset *rs);
-/* The query a rowset answers, from its key: *sql and up to cap parameters (pointing into rs, valid while it is
- * held). C_ERR when there are more than cap. */
-int rowset_query(const struct rowset *rs, const char **sql, struct db_val *args, size_t cap, size_t *nargs);
 
 /* Recording a result as a query runs: cells are added row by row, left to right. */
 struct rowset_builder *rowset_builder_new(int ncols);

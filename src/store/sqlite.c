@@ -6,22 +6,29 @@
  * prepared statements keyed by the address of the SQL text (every SQL string in rolegate is a literal).
  *
  * Read-only transactions are served from the row cache (rowcache.h) where they can be. Every write transaction
- * advances db->version twice, seqlock-style: to an odd value before its COMMIT and to the next even one after, so
- * a transaction that read an even version at its start and again after SQLite fixed its snapshot knows that
- * snapshot is exactly that version's database. Only such transactions store results, tagged with the version;
- * only transactions at that same version find them. A read transaction whose snapshot turns out newer than the
- * results it was already served (a write committed in between) reads those queries again in its snapshot: if they
- * answer the same, it goes on from SQLite; if not, it fails (C_ERR) rather than mix two states. One that was
- * served nothing just stops using the cache. A read-only transaction starts SQLite's (BEGIN) only when a query misses, so one answered
- * entirely from the cache touches no file lock. Writes by another process (`rolegate keys rotate`) do not advance
- * the version: the keyring reads with db_query_fresh.
+ * advances db->version twice, seqlock-style: to an odd value before its COMMIT and to the next even one after.
+ * A read-only transaction notes the version when it begins and only uses the cache if it was even; results are
+ * stored and found under that version, so an entry is only ever seen by transactions of the same database state.
+ * Two rules keep a transaction's reads one state even when it mixes cached answers and SQLite:
+ *   - before its first cached answer, a transaction pins the state (db->pinned) and checks the version has not
+ *     moved; a committing writer, once it has made the version odd, waits until no transaction is pinned. So
+ *     SQLite's snapshot, fixed later at the transaction's first miss, is still that version's database; the pin
+ *     is dropped then (or at the end).
+ *   - a transaction that reads SQLite before any cached answer compares the version again once SQLite fixed its
+ *     snapshot: if it moved, the transaction reads SQLite only and stores nothing.
+ * Pins last microseconds (a request's reads between two cache misses), so a writer's wait is that short; nothing
+ * waits on a pinned transaction but a committing writer. A read-only transaction starts SQLite's (BEGIN) only at
+ * its first miss, so one answered entirely from the cache touches no file lock. Writes by another process
+ * (`rolegate keys rotate`) do not advance the version: the keyring reads with db_query_fresh.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/db.h"
 #include "store/rowcache.h"
@@ -31,8 +38,6 @@
 #define STMT_CACHE 256 /* power of two */
 #define ROW_CACHE_SLOTS 4096 /* x ROWCACHE_ENTRY_MAX: at most 64 MiB of cached results per database */
 #define RECORD_AFTER_DONE 16 /* rows db_rows_done still reads to finish a result for the cache */
-#define TX_SERVED_MAX 16     /* answers from the cache a transaction keeps, to check them again if need be */
-#define QUERY_ARGS_MAX 32
 
 struct stmt_slot {
 	const char *sql;
@@ -53,11 +58,8 @@ struct db_tx {
 	bool begun;     /* SQLite's transaction is open (a read-only one opens at its first miss) */
 	bool use_cache; /* read-only, and its snapshot is (or will be checked to be) db->version == version */
 	bool checked;   /* the snapshot was compared with the version */
-	bool served;    /* a query was answered from the cache */
+	bool pinned;    /* holds a pin on db->version (see the top of this file) */
 	uint64_t version;
-	struct rowset *answers[TX_SERVED_MAX]; /* references to what the cache answered, */
-	size_t nanswers;                       /* ...unless there were more than TX_SERVED_MAX */
-	bool answers_overflow;
 };
 
 struct db_rows {
@@ -80,6 +82,7 @@ struct db {
 	size_t nconns;
 	atomic_uint_fast64_t generation;
 	atomic_uint_fast64_t version; /* odd while a write commits: see the top of this file */
+	atomic_uint_fast64_t pinned;  /* read transactions served from the cache whose snapshot is not fixed yet */
 	struct rowcache *cache;
 };
 
@@ -324,94 +327,60 @@ static int tx_begin_sqlite(struct db_tx *tx)
 	return C_OK;
 }
 
-/* Whether the current row of st holds exactly the cells of row `row` of rs. */
-static bool row_matches(sqlite3_stmt *st, const struct rowset *rs, size_t row)
+/* Drops the tx's pin, if it holds one. */
+static void tx_unpin(struct db_tx *tx)
 {
-	int n = sqlite3_column_count(st);
-
-	for (int col = 0; col < n; col++) {
-		int type = sqlite3_column_type(st, col);
-		enum db_type want = rowset_type(rs, row, col);
-		const void *p;
-		size_t len, have;
-		const char *cell;
-		if (type == SQLITE_NULL) {
-			if (want != DB_T_NULL)
-				return false;
-			continue;
-		}
-		if (type == SQLITE_INTEGER) {
-			if (want != DB_T_INT || sqlite3_column_int64(st, col) != rowset_int(rs, row, col))
-				return false;
-			continue;
-		}
-		if (want != (type == SQLITE_BLOB ? DB_T_BLOB : DB_T_TEXT))
-			return false;
-		p = type == SQLITE_BLOB ? sqlite3_column_blob(st, col) : (const void *)sqlite3_column_text(st, col);
-		len = (size_t)sqlite3_column_bytes(st, col);
-		cell = rowset_text(rs, row, col, &have);
-		if (len != have || (len && memcmp(p, cell, len) != 0))
-			return false;
+	if (tx->pinned) {
+		atomic_fetch_sub(&tx->db->pinned, 1);
+		tx->pinned = false;
 	}
-	return true;
 }
 
-/* Runs the query rs answers again, in tx's snapshot (on a statement of its own: the cached one may be running).
- * True when the answer is the same. */
-static bool answer_still_holds(struct db_tx *tx, const struct rowset *rs)
+/* Before a tx's first cached answer: pins its version, or finds it moved on (the tx then stops using the cache). */
+static bool tx_pin(struct db_tx *tx)
 {
-	struct db_val args[QUERY_ARGS_MAX];
-	sqlite3_stmt *st = NULL;
-	const char *sql;
-	size_t nargs, row = 0;
-	bool same = false;
-	int rc;
-
-	if (rowset_query(rs, &sql, args, QUERY_ARGS_MAX, &nargs) != C_OK ||
-	    sqlite3_prepare_v2(tx->c->h, sql, -1, &st, NULL) != SQLITE_OK || bind_all(tx->c, st, args, nargs) != C_OK)
-		goto done;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (row >= rowset_rows(rs) || !row_matches(st, rs, row))
-			goto done;
-		row++;
-	}
-	same = rc == SQLITE_DONE && row == rowset_rows(rs);
-done:
-	sqlite3_finalize(st);
-	return same;
+	if (tx->pinned || tx->checked)
+		return true; /* pinned already, or SQLite's snapshot is fixed and was found to be tx->version */
+	atomic_fetch_add(&tx->db->pinned, 1);
+	tx->pinned = true;
+	if (atomic_load(&tx->db->version) == tx->version)
+		return true;
+	tx_unpin(tx);
+	tx->use_cache = false;
+	return false;
 }
 
 /*
- * Called after a read-only tx's first sqlite3_step, which fixed its snapshot: is it the version the tx started
- * at? If not, the tx reads SQLite only from now on; what the cache already answered it is read again in the new
- * snapshot, and if any of it changed the tx fails (C_ERR) rather than go on with two states of the database.
+ * Called after a read-only tx's first sqlite3_step, which fixed its snapshot. A pinned tx's snapshot is its
+ * version's database (no commit could happen while it was pinned): the pin is no longer needed. An unpinned one
+ * compares the version: if it moved, the tx reads SQLite only from now on and stores nothing.
  */
-static int tx_check_snapshot(struct db_tx *tx)
+static void tx_check_snapshot(struct db_tx *tx)
 {
 	if (!tx->use_cache || tx->checked)
-		return C_OK;
+		return;
 	tx->checked = true;
-	if (atomic_load(&tx->db->version) == tx->version)
-		return C_OK;
-	tx->use_cache = false;
-	if (!tx->served)
-		return C_OK;
-	for (size_t i = 0; i < tx->nanswers && !tx->answers_overflow; i++)
-		if (!answer_still_holds(tx, tx->answers[i]))
-			goto changed;
-	if (!tx->answers_overflow)
-		return C_OK;
-changed:
-	log_warnx("sqlite: a write changed what a read was already told from the cache; the read fails");
-	return C_ERR;
+	if (tx->pinned)
+		tx_unpin(tx);
+	else if (atomic_load(&tx->db->version) != tx->version)
+		tx->use_cache = false;
 }
 
-/* Drops the tx's references to its cached answers. */
-static void tx_forget_answers(struct db_tx *tx)
+/* A committing writer's wait for the pinned readers (see the top of this file): they are between two reads. */
+static void wait_for_pins(struct db *db)
 {
-	for (size_t i = 0; i < tx->nanswers; i++)
-		rowset_release(tx->answers[i]);
-	tx->nanswers = 0;
+	struct timespec nap = {0, 20 * 1000};
+	unsigned spins = 0;
+
+	while (atomic_load(&db->pinned) != 0) {
+		if (++spins < 64) {
+			sched_yield();
+			continue;
+		}
+		nanosleep(&nap, NULL);
+		if (spins == 64 + 50000) /* about a second */
+			log_warnx("sqlite: a commit has waited a second for read transactions to fix their snapshots");
+	}
 }
 
 int db_commit(struct db_tx *tx)
@@ -419,8 +388,10 @@ int db_commit(struct db_tx *tx)
 	struct db_conn *c = tx->c;
 	int rc = C_OK;
 
-	if (tx->write)
+	if (tx->write) {
 		atomic_fetch_add(&tx->db->version, 1); /* odd: see the top of this file */
+		wait_for_pins(tx->db);
+	}
 	if (tx->begun) {
 		rc = control(c, sql_commit);
 		if (rc != C_OK)
@@ -431,7 +402,7 @@ int db_commit(struct db_tx *tx)
 		if (rc == C_OK && !tx->stats)
 			atomic_fetch_add(&tx->db->generation, 1);
 	}
-	tx_forget_answers(tx);
+	tx_unpin(tx);
 	c->tx = NULL;
 	free(tx);
 	return rc;
@@ -443,7 +414,7 @@ void db_rollback(struct db_tx *tx)
 
 	if (tx->begun && !sqlite3_get_autocommit(c->h))
 		control(c, sql_rollback);
-	tx_forget_answers(tx);
+	tx_unpin(tx);
 	c->tx = NULL;
 	free(tx);
 }
@@ -462,10 +433,7 @@ int db_exec(struct db_tx *tx, const char *sql, const struct db_val *args, size_t
 		return C_ERR;
 	}
 	rc = sqlite3_step(st);
-	if (tx_check_snapshot(tx) != C_OK) {
-		stmt_release(st);
-		return C_ERR;
-	}
+	tx_check_snapshot(tx);
 	while (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
 	stmt_release(st);
@@ -497,12 +465,11 @@ static struct db_rows *query(struct db_tx *tx, const char *sql, const struct db_
 	r->tx = tx;
 	cache = cache && tx->use_cache && rowcache_key(sql, args, nargs, &r->key) == C_OK;
 	if (cache && (r->cached = rowcache_get(tx->db->cache, &r->key, tx->version))) {
-		tx->served = true;
-		if (tx->nanswers < TX_SERVED_MAX)
-			tx->answers[tx->nanswers++] = rowset_ref(r->cached);
-		else
-			tx->answers_overflow = true;
-		return r;
+		if (tx_pin(tx))
+			return r;
+		rowset_release(r->cached); /* the version moved on before the tx was pinned: read SQLite */
+		r->cached = NULL;
+		cache = false;
 	}
 	if (tx_begin_sqlite(tx) != C_OK) {
 		r->failed = true;
@@ -582,10 +549,7 @@ int db_step(struct db_rows *r)
 		return DB_ROW;
 	}
 	rc = sqlite3_step(r->st);
-	if (tx_check_snapshot(r->tx) != C_OK) {
-		r->failed = true;
-		return C_ERR;
-	}
+	tx_check_snapshot(r->tx);
 	if (rc == SQLITE_ROW) {
 		if (r->rec)
 			record_row(r);

@@ -3,8 +3,8 @@
  * (src/store/sqlite.c): a read-only transaction is answered from the cache only at the version it was recorded at;
  * any write through the db makes the next read go to SQLite; write transactions and db_query_fresh always read
  * SQLite; a lookup that stops after its first row is still recorded; cached cells convert as SQLite's getters do;
- * and a read that was half answered from the cache when a write committed goes on only if that write changed
- * none of what it was told (else it fails instead of mixing two states).
+ * and a read that was told something by the cache holds a committing writer back until its own snapshot is
+ * fixed, so it never mixes two states.
  *
  * A hit is made observable by changing the table behind the db's back (a second SQLite handle, which does not
  * advance the version): a cached answer still shows the old row.
@@ -16,6 +16,8 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +208,7 @@ static void test_cells_convert_as_sqlite_does(void **state)
 struct writer {
 	struct db *db;
 	const char *sql;
+	atomic_bool committed;
 };
 
 static void *write_once(void *arg)
@@ -219,19 +222,10 @@ static void *write_once(void *arg)
 		db_rollback(tx);
 		return (void *)1;
 	}
-	return db_commit(tx) == C_OK ? NULL : (void *)1;
-}
-
-/* A write commits (on another thread: this one has a transaction open) in the middle of a read transaction. */
-static void write_meanwhile(struct fixture *f, const char *sql)
-{
-	struct writer w = {.db = f->db, .sql = sql};
-	pthread_t t;
-	void *rc;
-
-	assert_int_equal(pthread_create(&t, NULL, write_once, &w), 0);
-	assert_int_equal(pthread_join(t, &rc), 0);
-	assert_null(rc);
+	if (db_commit(tx) != C_OK)
+		return (void *)1;
+	atomic_store(&w->committed, true);
+	return NULL;
 }
 
 /* Begins a read transaction whose first answer ("a") comes from the cache. */
@@ -261,23 +255,32 @@ static int64_t count_rows(struct db_tx *tx)
 static void test_write_during_a_half_served_read(void **state)
 {
 	struct fixture *f = *state;
+	struct writer w = {.db = f->db, .sql = "INSERT INTO t VALUES ('w1', 'written', 4, NULL)"};
+	struct timespec pause = {0, 50 * 1000 * 1000};
 	struct db_tx *tx;
+	pthread_t t;
+	void *rc;
 
-	/* a write that did not touch what the cache answered: the read goes on from SQLite and sees it */
+	/* A read already told something by the cache holds writers' commits back until SQLite has fixed its
+	 * snapshot, which is then the state it was told about: it never sees two states. */
 	tx = begin_served(f);
-	write_meanwhile(f, "INSERT INTO t VALUES ('w1', 'written', 4, NULL)");
-	assert_int_equal(count_rows(tx), 3);
+	assert_int_equal(pthread_create(&t, NULL, write_once, &w), 0);
+	nanosleep(&pause, NULL);
+	assert_false(atomic_load(&w.committed)); /* waiting for the read */
+	assert_int_equal(count_rows(tx), 2);       /* the state the cache answered from */
+	assert_int_equal(pthread_join(t, &rc), 0); /* released by the read's first miss */
+	assert_null(rc);
+	assert_true(atomic_load(&w.committed));
+	assert_int_equal(count_rows(tx), 2);
 	db_rollback(tx);
 
-	/* a write that changed it: the read fails rather than go on with two states of the table */
-	tx = begin_served(f);
-	write_meanwhile(f, "UPDATE t SET n = 5 WHERE k = 'a'");
-	assert_int_equal(count_rows(tx), -1);
-	db_rollback(tx);
-
-	/* a write before anything was answered: the read is simply SQLite's, and uses the cache no more */
+	/* A read that reached SQLite before any cached answer does not hold writers back; a write that commits
+	 * before its snapshot is fixed is seen, and the read uses the cache no more. */
 	assert_int_equal(db_begin(f->db, false, &tx), C_OK);
-	write_meanwhile(f, "INSERT INTO t VALUES ('w2', 'written', 4, NULL)");
+	w.sql = "INSERT INTO t VALUES ('w2', 'written', 4, NULL)";
+	assert_int_equal(pthread_create(&t, NULL, write_once, &w), 0);
+	assert_int_equal(pthread_join(t, &rc), 0);
+	assert_null(rc);
 	assert_int_equal(count_rows(tx), 4);
 	behind_the_back(f, "UPDATE t SET v = 'behind' WHERE k = 'a'");
 	{
