@@ -292,6 +292,83 @@ static void test_write_during_a_half_served_read(void **state)
 	db_rollback(tx);
 }
 
+/* ---- many readers and a writer ------------------------------------------------------------------------------
+ * The writer sets rows 'x' and 'y' of table p to the same new number in each transaction; readers read x and y
+ * in one read transaction (two different queries, so each may be a hit or a miss on its own) and must always see
+ * them equal. A read that mixed a cached answer from one state with SQLite's answer from a later one would not. */
+
+#define RACE_READERS 3
+#define RACE_ROUNDS 3000
+
+static const char sql_x[] = "SELECT v FROM p WHERE k = 'x'";
+static const char sql_y[] = "SELECT v FROM p WHERE k = ?1";
+
+struct race {
+	struct db *db;
+	atomic_bool stop;
+	atomic_long mismatches, reads, failures;
+};
+
+static int64_t read_one(struct db_tx *tx, const char *sql, bool arg)
+{
+	struct db_rows *r = arg ? db_query(tx, sql, DB_ARGS(db_text("y"))) : db_query(tx, sql, DB_NOARGS);
+	int64_t v = db_step(r) == DB_ROW ? db_col_int(r, 0) : -1;
+
+	db_rows_done(r);
+	return v;
+}
+
+static void *race_reader(void *arg)
+{
+	struct race *rc = arg;
+
+	while (!atomic_load(&rc->stop)) {
+		struct db_tx *tx;
+		int64_t x, y;
+		if (db_begin(rc->db, false, &tx) != C_OK) {
+			atomic_fetch_add(&rc->failures, 1);
+			continue;
+		}
+		x = read_one(tx, sql_x, false);
+		y = read_one(tx, sql_y, true);
+		db_rollback(tx);
+		if (x < 0 || y < 0)
+			atomic_fetch_add(&rc->failures, 1);
+		else if (x != y)
+			atomic_fetch_add(&rc->mismatches, 1);
+		atomic_fetch_add(&rc->reads, 1);
+	}
+	return NULL;
+}
+
+static void test_readers_never_see_two_states(void **state)
+{
+	struct fixture *f = *state;
+	struct race rc = {.db = f->db};
+	pthread_t readers[RACE_READERS];
+	struct db_tx *tx;
+
+	assert_int_equal(db_begin(f->db, true, &tx), C_OK);
+	assert_int_equal(db_exec_script(tx, "CREATE TABLE p (k TEXT PRIMARY KEY, v INTEGER);"
+	                                    "INSERT INTO p VALUES ('x', 0), ('y', 0);"),
+	                 C_OK);
+	assert_int_equal(db_commit(tx), C_OK);
+	for (int i = 0; i < RACE_READERS; i++)
+		assert_int_equal(pthread_create(&readers[i], NULL, race_reader, &rc), 0);
+	for (int n = 1; n <= RACE_ROUNDS; n++) {
+		assert_int_equal(db_begin(f->db, true, &tx), C_OK);
+		assert_int_equal(db_exec(tx, "UPDATE p SET v = ?1", DB_ARGS(db_int(n)), NULL), C_OK);
+		assert_int_equal(db_commit(tx), C_OK);
+	}
+	atomic_store(&rc.stop, true);
+	for (int i = 0; i < RACE_READERS; i++)
+		assert_int_equal(pthread_join(readers[i], NULL), 0);
+	print_message("readers: %ld reads during %d writes\n", atomic_load(&rc.reads), RACE_ROUNDS);
+	assert_true(atomic_load(&rc.reads) > 0);
+	assert_int_equal(atomic_load(&rc.failures), 0);
+	assert_int_equal(atomic_load(&rc.mismatches), 0);
+}
+
 static void test_rowset_limits(void **state)
 {
 	struct rowset_builder *b = rowset_builder_new(1);
@@ -338,6 +415,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keys_tell_parameters_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cells_convert_as_sqlite_does, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_during_a_half_served_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readers_never_see_two_states, setup, teardown),
 		cmocka_unit_test(test_rowset_limits),
 	};
 
