@@ -157,12 +157,20 @@ static void get_str(struct reader *r, char *dst, size_t cap)
 	dst[n] = '\0';
 }
 
+/* The string claims, in their order in the encoding: one list for both directions. */
+#define CLAIM(f) {offsetof(struct session_claims, f), sizeof(((struct session_claims *)0)->f)}
+static const struct {
+	size_t off, size;
+} string_claims[] = {
+	CLAIM(account_id), CLAIM(access_key_id), CLAIM(secret),       CLAIM(role_id),    CLAIM(role_name),
+	CLAIM(role_path),  CLAIM(session_name),  CLAIM(user_id),      CLAIM(source_arn), CLAIM(source_identity),
+};
+#undef CLAIM
+
 /* Encodes c into out (cap bytes); the length, or 0 if it does not fit. */
 static size_t claims_encode(const struct session_claims *c, uint8_t *out, size_t cap)
 {
 	struct writer w = {.p = out, .cap = cap};
-	const char *strs[] = {c->account_id, c->access_key_id, c->secret,       c->role_id,    c->role_name,
-	                      c->role_path,  c->session_name,  c->user_id,      c->source_arn, c->source_identity};
 	size_t off = 0;
 	const char *tk, *tv;
 	bool tt;
@@ -170,8 +178,8 @@ static size_t claims_encode(const struct session_claims *c, uint8_t *out, size_t
 	put_u8(&w, CLAIMS_VERSION);
 	put_u8(&w, (uint8_t)c->kind);
 	put_u8(&w, c->chained);
-	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
-		put_str(&w, strs[i]);
+	for (size_t i = 0; i < ARRAY_LEN(string_claims); i++)
+		put_str(&w, (const char *)c + string_claims[i].off);
 	put_uint(&w, (uint64_t)c->issued_s, 8);
 	put_uint(&w, (uint64_t)c->expires_s, 8);
 	put_uint(&w, (uint64_t)c->mfa_s, 8);
@@ -193,16 +201,6 @@ static size_t claims_encode(const struct session_claims *c, uint8_t *out, size_t
 int claims_decode(const uint8_t *in, size_t len, struct session_claims *out)
 {
 	struct reader r = {.p = in, .len = len};
-	struct {
-		char *dst;
-		size_t cap;
-	} strs[] = {
-		{out->account_id, sizeof(out->account_id)},     {out->access_key_id, sizeof(out->access_key_id)},
-		{out->secret, sizeof(out->secret)},             {out->role_id, sizeof(out->role_id)},
-		{out->role_name, sizeof(out->role_name)},       {out->role_path, sizeof(out->role_path)},
-		{out->session_name, sizeof(out->session_name)}, {out->user_id, sizeof(out->user_id)},
-		{out->source_arn, sizeof(out->source_arn)},     {out->source_identity, sizeof(out->source_identity)},
-	};
 	uint8_t ntags;
 
 	memset(out, 0, offsetof(struct session_claims, tags));
@@ -213,8 +211,8 @@ int claims_decode(const uint8_t *in, size_t len, struct session_claims *out)
 	out->chained = get_flag(&r);
 	if (out->kind != 'R' && out->kind != 'U')
 		goto bad;
-	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
-		get_str(&r, strs[i].dst, strs[i].cap);
+	for (size_t i = 0; i < ARRAY_LEN(string_claims); i++)
+		get_str(&r, (char *)out + string_claims[i].off, string_claims[i].size);
 	out->issued_s = (int64_t)get_uint(&r, 8);
 	out->expires_s = (int64_t)get_uint(&r, 8);
 	out->mfa_s = (int64_t)get_uint(&r, 8);
