@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -137,7 +138,17 @@ def test_terraform_through_exec_and_serve_credentials(setup):
     reader.start()
     try:
         assert started.wait(300), "".join(lines)
+        # Stop Terraform only where none of its requests can be half made (signed before the stop, sent after the
+        # clock has moved: refused as ExpiredToken, as AWS would, and Terraform does not retry those): hold the
+        # server's write lock for a moment, so that every create Terraform sends waits at the server, already
+        # authenticated, and its other goroutines finish their reads and park on creates too; then stop it and let
+        # the writes through (their answers wait in Terraform's sockets).
+        hold = sqlite3.connect(str(server.data_dir / "rolegate.db"), timeout=30, isolation_level=None)
+        hold.execute("BEGIN IMMEDIATE")
+        time.sleep(2)
         os.killpg(proc.pid, signal.SIGSTOP)
+        hold.execute("ROLLBACK")
+        hold.close()
         time.sleep(PAST + 900 + 5)  # every session Terraform holds is now past its Expiration on the real clock
         before = len(audit_sessions(server, role_arn))
         clock.set(PAST + JUMP)  # and past it on the server's
