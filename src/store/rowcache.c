@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/common.h"
 
 struct cell {
@@ -48,10 +49,8 @@ struct rowcache {
 
 struct rowset_builder {
 	int ncols;
-	struct cell *cells;
-	size_t ncells, cells_cap;
-	char *bytes;
-	size_t nbytes, bytes_cap;
+	struct buf cells; /* struct cell after struct cell */
+	struct buf bytes; /* the cells' bytes, each NUL-terminated */
 	bool too_big;
 };
 
@@ -191,33 +190,18 @@ struct rowset_builder *rowset_builder_new(int ncols)
 {
 	struct rowset_builder *b = calloc(1, sizeof(*b));
 
-	if (b)
-		b->ncols = ncols;
+	if (!b)
+		return NULL;
+	b->ncols = ncols;
+	buf_init(&b->cells, ROWCACHE_ENTRY_MAX);
+	buf_init(&b->bytes, ROWCACHE_ENTRY_MAX);
 	return b;
-}
-
-/* Grows *p (of *cap elements of size each) to hold need elements, doubling. C_ERR on overflow or no memory. */
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 16;
-	void *q;
-
-	while (n < need)
-		n *= 2;
-	if (n == *cap)
-		return C_OK;
-	q = realloc(*p, n * size);
-	if (!q)
-		return C_ERR;
-	*p = q;
-	*cap = n;
-	return C_OK;
 }
 
 int rowset_builder_cell(struct rowset_builder *b, enum db_type type, int64_t i, const void *p, size_t len)
 {
 	char num[24];
-	struct cell *c;
+	struct cell c = {.i = i, .type = (uint8_t)type};
 
 	if (b->too_big)
 		return C_ERR;
@@ -230,21 +214,13 @@ int rowset_builder_cell(struct rowset_builder *b, enum db_type type, int64_t i, 
 		len = 0;
 		p = "";
 	}
-	if (sizeof(struct rowset) + (b->ncells + 1) * sizeof(struct cell) + b->nbytes + len + 1 > ROWCACHE_ENTRY_MAX ||
-	    grow((void **)&b->cells, &b->cells_cap, b->ncells + 1, sizeof(struct cell)) != C_OK ||
-	    grow((void **)&b->bytes, &b->bytes_cap, b->nbytes + len + 1, 1) != C_OK) {
+	c.off = (uint32_t)b->bytes.len;
+	c.len = (uint32_t)len;
+	if (sizeof(struct rowset) + b->cells.len + sizeof(c) + b->bytes.len + len + 1 > ROWCACHE_ENTRY_MAX ||
+	    buf_append(&b->cells, &c, sizeof(c)) != C_OK ||
+	    (type != DB_T_NULL && (buf_append(&b->bytes, p, len) != C_OK || buf_putc(&b->bytes, '\0') != C_OK))) {
 		b->too_big = true;
 		return C_ERR;
-	}
-	c = &b->cells[b->ncells++];
-	c->type = (uint8_t)type;
-	c->i = i;
-	c->off = (uint32_t)b->nbytes;
-	c->len = (uint32_t)len;
-	if (type != DB_T_NULL) {
-		memcpy(b->bytes + b->nbytes, p, len);
-		b->bytes[b->nbytes + len] = '\0';
-		b->nbytes += len + 1;
 	}
 	return C_OK;
 }
@@ -253,23 +229,19 @@ void rowset_builder_free(struct rowset_builder *b)
 {
 	if (!b)
 		return;
-	if (b->cells)
-		explicit_bzero(b->cells, b->cells_cap * sizeof(struct cell));
-	if (b->bytes)
-		explicit_bzero(b->bytes, b->bytes_cap);
-	free(b->cells);
-	free(b->bytes);
+	buf_free_secret(&b->cells);
+	buf_free_secret(&b->bytes);
 	free(b);
 }
 
 struct rowset *rowset_builder_finish(struct rowset_builder *b, const struct rowcache_key *k)
 {
+	size_t ncells = b->cells.len / sizeof(struct cell), nbytes = b->bytes.len, size;
 	struct rowset *rs = NULL;
-	size_t size;
 
-	if (b->too_big || b->ncols <= 0 || b->ncells % (size_t)b->ncols != 0)
+	if (b->too_big || b->ncols <= 0 || ncells % (size_t)b->ncols != 0)
 		goto done;
-	size = sizeof(*rs) + b->ncells * sizeof(struct cell) + b->nbytes + k->len;
+	size = sizeof(*rs) + b->cells.len + nbytes + k->len;
 	rs = malloc(size);
 	if (!rs)
 		goto done;
@@ -277,14 +249,14 @@ struct rowset *rowset_builder_finish(struct rowset_builder *b, const struct rowc
 	atomic_init(&rs->refs, 1);
 	rs->size = size;
 	rs->ncols = b->ncols;
-	rs->nrows = b->ncells / (size_t)b->ncols;
+	rs->nrows = ncells / (size_t)b->ncols;
 	rs->cells = (struct cell *)(rs + 1);
-	rs->bytes = (char *)(rs->cells + b->ncells);
-	if (b->ncells)
-		memcpy(rs->cells, b->cells, b->ncells * sizeof(struct cell));
-	if (b->nbytes)
-		memcpy(rs->bytes, b->bytes, b->nbytes);
-	rs->key = (uint8_t *)rs->bytes + b->nbytes;
+	rs->bytes = (char *)(rs->cells + ncells);
+	if (ncells)
+		memcpy(rs->cells, b->cells.p, b->cells.len);
+	if (nbytes)
+		memcpy(rs->bytes, b->bytes.p, nbytes);
+	rs->key = (uint8_t *)rs->bytes + nbytes;
 	rs->key_len = k->len;
 	memcpy(rs->key, k->buf, k->len);
 done:
