@@ -1,7 +1,7 @@
 /*
  * sigv4.h - AWS Signature Version 4: one implementation for the server's verifier and the client's signer.
  *
- * The canonicalisation follows AWS's published algorithm and its test suite (shared/testdata/aws-signing-test-suite):
+ * The canonicalisation follows AWS's published algorithm and its test suite (tests/data/aws-signing-test-suite):
  * path normalisation (non-S3 services), double URI-encoding of the path, sorted and re-encoded query parameters,
  * lowercased, trimmed and space-collapsed header values joined with ',' for repeated names.
  *

@@ -7,7 +7,7 @@
  * signed request (method, path, query, each signed header, body, date, scope, key, signature) that the verifier
  * must reject. Then the time window and its messages, parse errors, and a sign/verify round trip.
  *
- * The suite is read from $ROLEGATE_SIGV4_SUITE when set, else from ../shared/testdata/aws-signing-test-suite
+ * The suite is read from $ROLEGATE_SIGV4_SUITE when set, else from tests/data/aws-signing-test-suite
  * (relative to the repository root, where the tests run).
  */
 #include <setjmp.h>
@@ -32,7 +32,7 @@
 #include "util/common.h"
 #include "util/crypto.h"
 
-#define SUITE_DEFAULT "../shared/testdata/aws-signing-test-suite"
+#define SUITE_DEFAULT "tests/data/aws-signing-test-suite"
 #define SUITE_CASES 38
 #define MAX_CASES 128
 #define TEXT_MAX (1024 * 1024)
