@@ -27,16 +27,16 @@ void form_free(struct form *f)
 	form_init(f);
 }
 
-/* Decodes one component into a malloc'd string. */
-static char *decode(const char *s, size_t len, size_t *outlen, struct aws_err *err)
+void form_cursor_init(struct form_cursor *c, const char *s, size_t len)
 {
-	char *out = malloc(len + 1);
-	size_t o = 0;
+	c->s = s;
+	c->len = s ? len : 0;
+	c->pos = 0;
+}
 
-	if (!out) {
-		aws_err_set(err, ERR_INTERNAL_FAILURE, "Out of memory.");
-		return NULL;
-	}
+/* Appends the percent-decoding of s[0..len) to out, '+' as a space. C_ERR on a malformed escape or at out's cap. */
+static int unescape(struct buf *out, const char *s, size_t len)
+{
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		if (c == '+') {
@@ -44,73 +44,113 @@ static char *decode(const char *s, size_t len, size_t *outlen, struct aws_err *e
 		} else if (c == '%') {
 			int hi = len - i >= 3 ? hex_digit(s[i + 1]) : -1;
 			int lo = len - i >= 3 ? hex_digit(s[i + 2]) : -1;
-			if (hi < 0 || lo < 0) {
-				aws_err_set(err, ERR_MALFORMED_QUERY_STRING,
-				            "The query string contains an invalid percent-encoding.");
-				goto fail;
-			}
+			if (hi < 0 || lo < 0)
+				return C_ERR;
 			c = (char)(hi << 4 | lo);
 			i += 2;
 		}
-		if (c == '\0') {
-			aws_err_set(err, ERR_INVALID_QUERY_PARAMETER, "The query string contains a NUL character.");
-			goto fail;
-		}
-		out[o++] = c;
+		if (buf_putc(out, c) != C_OK)
+			return C_ERR;
 	}
-	out[o] = '\0';
-	if (!utf8_valid(out, o)) {
-		aws_err_set(err, ERR_INVALID_QUERY_PARAMETER, "The query string contains invalid UTF-8.");
-		goto fail;
-	}
-	*outlen = o;
-	return out;
-fail:
-	free(out);
-	return NULL;
+	return C_OK;
 }
 
-int form_parse(struct form *f, const char *s, size_t len, bool skip_auth, struct aws_err *err)
+int form_next(struct form_cursor *c, struct buf *key, struct buf *value)
 {
-	size_t i = 0;
+	const char *s = c->s;
 
-	while (i < len) {
-		size_t start = i, eq, end, klen, vlen = 0;
-		char *key, *value;
-		while (i < len && s[i] != '&')
-			i++;
-		end = i++;
+	buf_reset(key);
+	buf_reset(value);
+	while (c->pos < c->len) {
+		size_t start = c->pos, eq, end;
+		while (c->pos < c->len && s[c->pos] != '&')
+			c->pos++;
+		end = c->pos;
+		if (c->pos < c->len)
+			c->pos++; /* the '&' */
 		if (end == start)
 			continue;
 		eq = start;
 		while (eq < end && s[eq] != '=')
 			eq++;
-		if (skip_auth && eq - start > 6 && strncmp(s + start, "X-Amz-", 6) == 0)
+		if (unescape(key, s + start, eq - start) != C_OK ||
+		    (eq < end && unescape(value, s + eq + 1, end - eq - 1) != C_OK))
+			return -1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Copies a decoded component into a malloc'd C string, refusing NUL and invalid UTF-8 (the action's rules). */
+static char *checked_copy(const struct buf *b, struct aws_err *err)
+{
+	char *out;
+
+	if (memchr(buf_str(b), '\0', b->len)) {
+		aws_err_set(err, ERR_INVALID_QUERY_PARAMETER, "The query string contains a NUL character.");
+		return NULL;
+	}
+	if (!utf8_valid(buf_str(b), b->len)) {
+		aws_err_set(err, ERR_INVALID_QUERY_PARAMETER, "The query string contains invalid UTF-8.");
+		return NULL;
+	}
+	out = malloc(b->len + 1);
+	if (!out) {
+		aws_err_set(err, ERR_INTERNAL_FAILURE, "Out of memory.");
+		return NULL;
+	}
+	memcpy(out, buf_str(b), b->len + 1);
+	return out;
+}
+
+int form_parse(struct form *f, const char *s, size_t len, bool skip_auth, struct aws_err *err)
+{
+	struct form_cursor cur;
+	struct buf k, v;
+	int r, rc = C_ERR;
+
+	/* A component is never longer than the input it came from. */
+	buf_init(&k, len + 1);
+	buf_init(&v, len + 1);
+	form_cursor_init(&cur, s, len);
+	while ((r = form_next(&cur, &k, &v)) == 1) {
+		char *key, *value;
+		if (skip_auth && k.len >= 6 && memcmp(buf_str(&k), "X-Amz-", 6) == 0)
 			continue;
-		if (f->n == FORM_MAX_PAIRS)
-			return aws_err_set(err, ERR_INVALID_QUERY_PARAMETER, "The request has too many parameters.");
+		if (f->n == FORM_MAX_PAIRS) {
+			aws_err_set(err, ERR_INVALID_QUERY_PARAMETER, "The request has too many parameters.");
+			goto fail;
+		}
 		if (f->n == f->cap) {
 			size_t cap = f->cap ? f->cap * 2 : 16;
 			struct form_pair *p = realloc(f->pairs, cap * sizeof(*p));
-			if (!p)
-				return aws_err_set(err, ERR_INTERNAL_FAILURE, "Out of memory.");
+			if (!p) {
+				aws_err_set(err, ERR_INTERNAL_FAILURE, "Out of memory.");
+				goto fail;
+			}
 			f->pairs = p;
 			f->cap = cap;
 		}
-		key = decode(s + start, eq - start, &klen, err);
-		if (!key)
-			return C_ERR;
-		value = decode(eq < end ? s + eq + 1 : "", eq < end ? end - eq - 1 : 0, &vlen, err);
-		if (!value) {
+		if (!(key = checked_copy(&k, err)))
+			goto fail;
+		if (!(value = checked_copy(&v, err))) {
 			free(key);
-			return C_ERR;
+			goto fail;
 		}
 		f->pairs[f->n].key = key;
 		f->pairs[f->n].value = value;
-		f->pairs[f->n].value_len = vlen;
+		f->pairs[f->n].value_len = v.len;
 		f->n++;
 	}
-	return C_OK;
+	if (r < 0) {
+		aws_err_set(err, ERR_MALFORMED_QUERY_STRING, "The query string contains an invalid percent-encoding.");
+		goto fail;
+	}
+	rc = C_OK;
+fail:
+	buf_free(&k);
+	buf_free(&v);
+	return rc;
 }
 
 static int pair_cmp(const void *a, const void *b)

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "aws/form.h"
 #include "util/common.h"
 #include "util/crypto.h"
 
@@ -104,28 +105,6 @@ int sigv4_uri_encode(struct buf *out, const char *s, size_t len, bool keep_slash
 	return C_OK;
 }
 
-/* Percent-decodes s into out ('+' stays '+'). C_ERR on an invalid escape. */
-static int percent_decode(struct buf *out, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (c == '%') {
-			int hi, lo;
-			if (len - i < 3)
-				return C_ERR;
-			hi = hex_digit(s[i + 1]);
-			lo = hex_digit(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return C_ERR;
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		}
-		if (buf_putc(out, c) != C_OK)
-			return C_ERR;
-	}
-	return C_OK;
-}
-
 /* ---- canonical URI ------------------------------------------------------------------------------------------- */
 
 /* Removes dot segments and empty segments (RFC 3986 5.2.4 plus AWS's slash collapsing). */
@@ -206,52 +185,56 @@ static int qparam_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->value, y->value);
 }
 
-/* Decodes then strictly re-encodes one query component into a malloc'd string. */
-static char *reencode(const char *s, size_t len)
+/* The URI encoding of a decoded component, as a malloc'd string, or NULL. */
+static char *encoded(const struct buf *b)
 {
-	struct buf dec, enc;
+	struct buf enc;
 	char *res = NULL;
 
-	buf_init(&dec, CANONICAL_MAX);
 	buf_init(&enc, CANONICAL_MAX);
-	if (percent_decode(&dec, s, len) == C_OK && sigv4_uri_encode(&enc, buf_str(&dec), dec.len, false) == C_OK)
+	if (sigv4_uri_encode(&enc, buf_str(b), b->len, false) == C_OK)
 		res = buf_steal(&enc);
-	buf_free(&dec);
 	buf_free(&enc);
 	return res;
 }
 
-/* presigned leaves out X-Amz-Signature; skip_token also leaves out X-Amz-Security-Token. */
+/* Whether the decoded component b is exactly name. */
+static bool is_name(const struct buf *b, const char *name)
+{
+	return b->len == strlen(name) && memcmp(buf_str(b), name, b->len) == 0;
+}
+
+/*
+ * The canonical query: every parameter as form_next() decodes it (the decoding the action's parameters come from,
+ * '+' a space), URI-encoded again, sorted. presigned leaves out X-Amz-Signature; skip_token also leaves out
+ * X-Amz-Security-Token (both by decoded name, as the parameter parser finds them).
+ */
 static int canonical_query(const struct sigv4_request *req, bool presigned, bool skip_token, struct buf *out)
 {
 	struct qparam params[MAX_QUERY_PARAMS];
-	size_t n = 0, i = 0, len = req->query ? req->query_len : 0;
-	const char *q = req->query;
-	int rc = C_ERR;
+	struct form_cursor cur;
+	struct buf k, v;
+	size_t n = 0, i;
+	int r, rc = C_ERR;
 
-	while (i < len) {
-		size_t start = i, eq, end;
-		while (i < len && q[i] != '&')
-			i++;
-		end = i;
-		i++; /* skip '&' */
-		if (end == start)
+	buf_init(&k, CANONICAL_MAX);
+	buf_init(&v, CANONICAL_MAX);
+	form_cursor_init(&cur, req->query, req->query ? req->query_len : 0);
+	while ((r = form_next(&cur, &k, &v)) == 1) {
+		if (presigned && is_name(&k, "X-Amz-Signature"))
 			continue;
-		eq = start;
-		while (eq < end && q[eq] != '=')
-			eq++;
-		if (presigned && eq - start == 15 && strncmp(q + start, "X-Amz-Signature", 15) == 0)
-			continue;
-		if (skip_token && eq - start == 20 && strncmp(q + start, "X-Amz-Security-Token", 20) == 0)
+		if (skip_token && is_name(&k, "X-Amz-Security-Token"))
 			continue;
 		if (n == MAX_QUERY_PARAMS)
 			goto fail;
-		params[n].key = reencode(q + start, eq - start);
-		params[n].value = eq < end ? reencode(q + eq + 1, end - eq - 1) : strdup("");
+		params[n].key = encoded(&k);
+		params[n].value = encoded(&v);
 		n++;
 		if (!params[n - 1].key || !params[n - 1].value)
 			goto fail;
 	}
+	if (r < 0)
+		goto fail;
 	qsort(params, n, sizeof(params[0]), qparam_cmp);
 	for (i = 0; i < n; i++) {
 		if ((i && buf_putc(out, '&') != C_OK) || buf_puts(out, params[i].key) != C_OK ||
@@ -264,6 +247,8 @@ fail:
 		free(params[i].key);
 		free(params[i].value);
 	}
+	buf_free(&k);
+	buf_free(&v);
 	return rc;
 }
 
@@ -575,30 +560,35 @@ bad_headers:
 	return C_ERR;
 }
 
-/* Finds query parameter name (exact) in the raw query and percent-decodes its value into dst. 1 found, 0 absent,
- * -1 malformed or too long. */
+/*
+ * Finds the query parameter called name (compared after decoding, by form_next() as everywhere) and copies its
+ * decoded value into dst (cap bytes, NUL-terminated). 1 found, 0 absent, -1 malformed, too long, holding a NUL,
+ * or given more than once (which of two values was signed is not for the verifier to guess).
+ */
 static int query_param(const struct sigv4_request *req, const char *name, char *dst, size_t cap)
 {
-	size_t nlen = strlen(name), i = 0, len = req->query ? req->query_len : 0;
-	const char *q = req->query;
+	struct form_cursor cur;
+	struct buf k, v;
+	int r, found = 0;
 
-	while (i < len) {
-		size_t start = i, end;
-		while (i < len && q[i] != '&')
-			i++;
-		end = i++;
-		if (end - start > nlen && memcmp(q + start, name, nlen) == 0 && q[start + nlen] == '=') {
-			struct buf b;
-			int rc;
-			buf_init(&b, cap - 1);
-			rc = percent_decode(&b, q + start + nlen + 1, end - start - nlen - 1);
-			if (rc == C_OK)
-				memcpy(dst, buf_str(&b), b.len + 1);
-			buf_free(&b);
-			return rc == C_OK ? 1 : -1;
+	buf_init(&k, CANONICAL_MAX);
+	buf_init(&v, CANONICAL_MAX);
+	form_cursor_init(&cur, req->query, req->query ? req->query_len : 0);
+	while ((r = form_next(&cur, &k, &v)) == 1) {
+		if (!is_name(&k, name))
+			continue;
+		if (found || v.len >= cap || memchr(buf_str(&v), '\0', v.len)) {
+			found = -1;
+			break;
 		}
+		memcpy(dst, buf_str(&v), v.len + 1);
+		found = 1;
 	}
-	return 0;
+	if (r < 0)
+		found = -1;
+	buf_free(&k);
+	buf_free(&v);
+	return found;
 }
 
 static int parse_presigned(const struct sigv4_request *req, struct sigv4_auth *auth, struct sigv4_error *err)

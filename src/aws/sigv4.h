@@ -2,7 +2,8 @@
  * sigv4.h - AWS Signature Version 4: one implementation for the server's verifier and the client's signer.
  *
  * The canonicalisation follows AWS's published algorithm and its test suite (tests/data/aws-signing-test-suite):
- * path normalisation (non-S3 services), double URI-encoding of the path, sorted and re-encoded query parameters,
+ * path normalisation (non-S3 services), double URI-encoding of the path, the query parameters as aws/form.c's
+ * form_next() decodes them for the action ('+' a space) URI-encoded again and sorted,
  * lowercased, trimmed and space-collapsed header values joined with ',' for repeated names.
  *
  * A verifier does, per request:

@@ -4,7 +4,8 @@
  * Percent-decoding ('+' is a space, upper- and lowercase hex), the errors for malformed escapes
  * (MalformedQueryString) and for invalid UTF-8, NUL and repeated keys (InvalidQueryParameter), empty pieces and keys
  * without '=', skip_auth leaving out the X-Amz-* parameters of presigned requests, the bound on the number of
- * parameters, and form_get after form_finish.
+ * parameters, and form_get after form_finish. form_next (the decoding the SigV4 canonical query shares) at every
+ * encoding corner: '+', %20, %2B, double encoding, empty values, repeated keys.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -394,6 +395,88 @@ static void test_too_many_pairs(void **state)
 	buf_free(&b);
 }
 
+/* Every encoding corner, as form_next() (the one decoding, also the signature's) and form_parse see it. */
+static void test_encoding_corners(void **state)
+{
+	static const struct {
+		const char *raw, *key, *value;
+		size_t value_len;
+	} cases[] = {
+		{"a=x+y", "a", "x y", 3},         /* '+' is a space */
+		{"a=x%20y", "a", "x y", 3},       /* so is %20 */
+		{"a=x%2By", "a", "x+y", 3},       /* %2B is a plus sign */
+		{"a=x%2by", "a", "x+y", 3},
+		{"a=x%252By", "a", "x%2By", 5},   /* decoded once only */
+		{"a=++", "a", "  ", 2},
+		{"a=", "a", "", 0},               /* empty values */
+		{"a", "a", "", 0},
+		{"a+b=1", "a b", "1", 1},         /* in names too */
+		{"%61%2B=1", "a+", "1", 1},
+		{"a==b", "a", "=b", 2},
+	};
+	struct form_cursor cur;
+	struct buf k, v;
+	struct form f;
+	struct aws_err err;
+
+	(void)state;
+	buf_init(&k, 1024);
+	buf_init(&v, 1024);
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		form_cursor_init(&cur, cases[i].raw, strlen(cases[i].raw));
+		assert_int_equal(form_next(&cur, &k, &v), 1);
+		assert_string_equal(buf_str(&k), cases[i].key);
+		assert_string_equal(buf_str(&v), cases[i].value);
+		assert_int_equal(v.len, cases[i].value_len);
+		assert_int_equal(form_next(&cur, &k, &v), 0);
+		assert_int_equal(parse_str(&f, cases[i].raw, false, &err), C_OK);
+		assert_int_equal(f.n, 1);
+		assert_string_equal(value_of(&f, cases[i].key), cases[i].value);
+		assert_int_equal(form_get(&f, cases[i].key)->value_len, cases[i].value_len);
+		form_free(&f);
+	}
+	/* Empty pieces are skipped; a NUL is decoded (the canonical query signs it) but form_parse refuses it. */
+	form_cursor_init(&cur, "&&a=1&&b=%00&", 13);
+	assert_int_equal(form_next(&cur, &k, &v), 1);
+	assert_string_equal(buf_str(&k), "a");
+	assert_int_equal(form_next(&cur, &k, &v), 1);
+	assert_int_equal(v.len, 1);
+	assert_int_equal(buf_str(&v)[0], '\0');
+	assert_int_equal(form_next(&cur, &k, &v), 0);
+	assert_refused("&&a=1&&b=%00&", false, ERR_INVALID_QUERY_PARAMETER);
+	/* Malformed escapes. */
+	form_cursor_init(&cur, "a=1&b=%2", 8);
+	assert_int_equal(form_next(&cur, &k, &v), 1);
+	assert_int_equal(form_next(&cur, &k, &v), -1);
+	/* Repeated keys are refused, also when they are spelled differently. */
+	assert_refused("a=1&a=1", false, ERR_INVALID_QUERY_PARAMETER);
+	assert_refused("a=1&%61=2", false, ERR_INVALID_QUERY_PARAMETER);
+	assert_refused("a+b=1&a%20b=2", false, ERR_INVALID_QUERY_PARAMETER);
+	/* The cap of the output buffers. */
+	{
+		struct buf small;
+		buf_init(&small, 2);
+		form_cursor_init(&cur, "abc=1", 5);
+		assert_int_equal(form_next(&cur, &small, &v), -1);
+		buf_free(&small);
+	}
+	buf_free(&k);
+	buf_free(&v);
+}
+
+/* skip_auth leaves out the X-Amz-* parameters by their decoded name, as the verifier finds them. */
+static void test_skip_auth_decoded(void **state)
+{
+	struct form f;
+	struct aws_err err;
+
+	(void)state;
+	assert_int_equal(parse_str(&f, "X%2DAmz-Signature=abc&X-Amz%2DDate=1&UserName=bob", true, &err), C_OK);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(value_of(&f, "UserName"), "bob");
+	form_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_key_without_value), cmocka_unit_test(test_repeated_keys),
 		cmocka_unit_test(test_two_sources),    cmocka_unit_test(test_length_is_honoured),
 		cmocka_unit_test(test_skip_auth),      cmocka_unit_test(test_too_many_pairs),
+		cmocka_unit_test(test_encoding_corners), cmocka_unit_test(test_skip_auth_decoded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

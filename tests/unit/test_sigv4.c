@@ -5,7 +5,9 @@
  * the canonical request, string to sign and signature; sigv4_sign_header reproducing the signed request; full
  * verification (parse, time check, key derivation, verify) of *-signed-request.txt; and single changes to each
  * signed request (method, path, query, each signed header, body, date, scope, key, signature) that the verifier
- * must reject. Then the time window and its messages, parse errors, and a sign/verify round trip.
+ * must reject. Then the time window and its messages, parse errors, and a sign/verify round trip. The canonical query
+ * at every encoding corner is the re-encoding of what the action's decoder (form_next) sees: a signed %2B rewritten
+ * to '+' no longer verifies.
  *
  * The suite is read from $ROLEGATE_SIGV4_SUITE when set, else from tests/data/aws-signing-test-suite
  * (relative to the repository root, where the tests run).
@@ -27,6 +29,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "aws/form.h"
 #include "aws/sigv4.h"
 #include "util/buf.h"
 #include "util/common.h"
@@ -1378,6 +1381,208 @@ static void test_verify_presigned_token(void **state)
 	free(auth);
 }
 
+/* ---- the query as the action sees it ------------------------------------------------------------------------- */
+
+/* The canonical query line (the third line of the canonical request) of a GET with query q, or NULL on C_ERR. */
+static char *canonical_query_of(const char *q)
+{
+	struct sigv4_header h = {"Host", 4, "example.amazonaws.com", 21};
+	struct sigv4_request req = {.method = "GET", .path = "/", .path_len = 1, .query = q,
+	                            .query_len = q ? strlen(q) : 0, .headers = &h, .nheaders = 1, .normalize_path = true};
+	struct buf out;
+	char *line = NULL;
+
+	crypto_sha256_hex("", 0, req.payload_hash);
+	buf_init(&out, 1 << 20);
+	if (sigv4_canonical_request(&req, "host", false, req.payload_hash, &out) == C_OK) {
+		const char *a = strchr(buf_str(&out), '\n');
+		const char *b = a ? strchr(a + 1, '\n') : NULL;
+		const char *c = b ? strchr(b + 1, '\n') : NULL;
+		if (c)
+			line = xstrndup(b + 1, (size_t)(c - b - 1));
+	}
+	buf_free(&out);
+	return line;
+}
+
+/* The query string made of what form_next() decodes from q, every byte URI-encoded again; NULL when q is malformed. */
+static char *reencoded_decoding(const char *q)
+{
+	struct form_cursor cur;
+	struct buf k, v, out;
+	char *res = NULL;
+	int r;
+
+	buf_init(&k, 1 << 20);
+	buf_init(&v, 1 << 20);
+	buf_init(&out, 1 << 20);
+	form_cursor_init(&cur, q, strlen(q));
+	while ((r = form_next(&cur, &k, &v)) == 1) {
+		if (out.len)
+			buf_putc(&out, '&');
+		sigv4_uri_encode(&out, buf_str(&k), k.len, false);
+		buf_putc(&out, '=');
+		sigv4_uri_encode(&out, buf_str(&v), v.len, false);
+	}
+	if (r == 0)
+		res = xstrdup(buf_str(&out));
+	buf_free(&k);
+	buf_free(&v);
+	buf_free(&out);
+	return res;
+}
+
+/*
+ * Each encoding corner: the canonical query is the re-encoding of exactly what the action's decoder (form_next)
+ * hands over, so a literal '+' (a space to the action) is signed as %20 and a %2B (a '+') as %2B: rewriting one
+ * into the other changes the signature.
+ */
+static void test_query_corners(void **state)
+{
+	static const struct {
+		const char *raw, *canonical;
+	} cases[] = {
+		{"a=x+y", "a=x%20y"},                 /* '+' is a space, as to the action */
+		{"a=x%20y", "a=x%20y"},               /* the same meaning, the same signature */
+		{"a=x%2By", "a=x%2By"},               /* a plus sign */
+		{"a=x%2by", "a=x%2By"},               /* lowercase hex: still a plus sign */
+		{"a=x%252By", "a=x%252By"},           /* double encoding: decoded once, the action sees "x%2By" */
+		{"a=%2525", "a=%2525"},
+		{"a=&b&c=1&&", "a=&b=&c=1"},          /* empty values, a key without '=', empty pieces */
+		{"a=2&a=1&a=", "a=&a=1&a=2"},         /* repeated keys (the action refuses them): sorted by value */
+		{"a+b=1", "a%20b=1"},                 /* '+' in a name */
+		{"%61=1&b%2Bc=2", "a=1&b%2Bc=2"},
+		{"a==b", "a=%3Db"},                   /* the first '=' splits */
+		{"a=%E1%88%B4&~-._=~-._", "a=%E1%88%B4&~-._=~-._"},
+		{"a=!*'()", "a=%21%2A%27%28%29"},
+	};
+
+	(void)state;
+	nfail = 0;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char *got = canonical_query_of(cases[i].raw), *again = reencoded_decoding(cases[i].raw);
+		assert_non_null(got);
+		assert_non_null(again);
+		check_streq(cases[i].raw, "canonical query", cases[i].canonical, got);
+		/* and it is (sorted) what the action's decoder sees, byte for byte */
+		replace(&again, canonical_query_of(again));
+		assert_non_null(again);
+		check_streq(cases[i].raw, "canonical query of the decoded parameters", got, again);
+		free(again);
+		free(got);
+	}
+	assert_int_equal(nfail, 0);
+	/* The two spellings of a space agree; a space and a plus sign never do. */
+	{
+		char *plus = canonical_query_of("UserName=a+b"), *sp = canonical_query_of("UserName=a%20b"),
+		     *p2b = canonical_query_of("UserName=a%2Bb");
+		assert_string_equal(plus, sp);
+		assert_string_not_equal(plus, p2b);
+		free(plus);
+		free(sp);
+		free(p2b);
+	}
+	/* Malformed escapes have no canonical form (the action refuses them too). */
+	assert_null(canonical_query_of("a=%2"));
+	assert_null(canonical_query_of("a=%zz"));
+	assert_null(canonical_query_of("%=1"));
+	assert_null(reencoded_decoding("a=%2"));
+}
+
+/* A signed query's %2B rewritten to '+' (which the action reads as a space) no longer verifies; a rewrite that
+ * keeps the meaning (%2F -> '/', %2B -> %2b) still does. Header and presigned signatures alike. */
+static void test_query_plus_rewrite(void **state)
+{
+	struct http r = {0}, m;
+	struct view v;
+	struct buf out;
+	struct sigv4_auth *auth = calloc(1, sizeof(*auth));
+	struct sigv4_error err = {0};
+	struct sigv4_credentials creds = {"AKIDROLEGATETEST0001", "rolegateTestSecretKey/0123456789abcdefXYZ+", NULL};
+	int64_t now = (int64_t)time(NULL);
+	struct ctx c;
+	size_t i;
+	char amz[17];
+
+	(void)state;
+	nfail = 0;
+	assert_non_null(auth);
+	fmt_amz(now, amz);
+	r.method = xstrdup("GET");
+	r.path = xstrdup("/");
+	r.query = xstrdup("Action=CreateUser&Path=%2Fa%2Bb%2F&UserName=c%2Bd&Version=2010-05-08");
+	r.body = xstrdup("");
+	hdr_adds(&r, "Host", "iam.rolegate.test");
+	hdr_adds(&r, "X-Amz-Date", amz);
+	buf_init(&out, 8192);
+	view_init(&v, &r, true);
+	assert_int_equal(sigv4_sign_header(&v.req, &creds, "us-east-1", "iam", now, &out), C_OK);
+	view_free(&v);
+	hdr_adds(&r, "Authorization", buf_str(&out));
+	buf_free(&out);
+	assert_int_equal(verify_full(&r, true, creds.secret_access_key, now, auth, &err), C_OK);
+	{
+		static const char *const changed[] = {
+		    "Action=CreateUser&Path=%2Fa+b%2F&UserName=c%2Bd&Version=2010-05-08",
+		    "Action=CreateUser&Path=%2Fa%2Bb%2F&UserName=c+d&Version=2010-05-08",
+		    "Action=CreateUser&Path=%2Fa%20b%2F&UserName=c%2Bd&Version=2010-05-08",
+		    "Action=CreateUser&Path=%2Fa%252Bb%2F&UserName=c%2Bd&Version=2010-05-08",
+		    "Action=CreateUser&Path=%2Fa%2Bb%2F&UserName=c%2Bd&UserName=e&Version=2010-05-08",
+		    "Action=CreateUser&Path=%2Fa%2Bb%2F&UserName=c%2Bd&Version=2010-05-08&X=",
+		};
+		static const char *const same[] = {
+		    "Action=CreateUser&Path=/a%2Bb/&UserName=c%2Bd&Version=2010-05-08",
+		    "Action=CreateUser&Path=%2Fa%2bb%2F&UserName=c%2bd&Version=2010-05-08",
+		    "Version=2010-05-08&UserName=c%2Bd&Path=%2Fa%2Bb%2F&Action=CreateUser",
+		    "Action=CreateUser&&Path=%2Fa%2Bb%2F&UserName=c%2Bd&Version=2010-05-08&",
+		};
+		for (i = 0; i < ARRAY_LEN(changed); i++) {
+			http_clone(&r, &m);
+			replace(&m.query, xstrdup(changed[i]));
+			CHECK(verify_full(&m, true, creds.secret_access_key, now, auth, &err) == C_ERR &&
+			          strcmp(err.code, "SignatureDoesNotMatch") == 0,
+			      "'%s' (another meaning) verified", changed[i]);
+			http_free(&m);
+		}
+		for (i = 0; i < ARRAY_LEN(same); i++) {
+			http_clone(&r, &m);
+			replace(&m.query, xstrdup(same[i]));
+			CHECK(verify_full(&m, true, creds.secret_access_key, now, auth, &err) == C_OK,
+			      "'%s' (the same meaning) refused: %s", same[i], err.message);
+			http_free(&m);
+		}
+	}
+	http_free(&r);
+
+	/* Presigned (the suite's STS case, whose signed token holds %2B): the token's %2B made a '+' fails. */
+	require_suite();
+	for (i = 0; i < ncases && strcmp(case_names[i], "post-sts-header-before") != 0; i++)
+		;
+	assert_true(i < ncases);
+	assert_true(ctx_load(i, &c));
+	assert_int_equal(http_load(c.dir, "query-signed-request.txt", &r), C_OK);
+	assert_int_equal(verify_full(&r, c.normalize, c.secret, c.now, auth, &err), C_OK);
+	http_clone(&r, &m);
+	replace(&m.query, replace_first(m.query, "%2B", "+"));
+	assert_non_null(m.query);
+	assert_int_equal(verify_full(&m, c.normalize, c.secret, c.now, auth, &err), C_ERR);
+	assert_string_equal(err.code, "SignatureDoesNotMatch");
+	http_free(&m);
+	/* X-Amz-Signature is found and left out by its decoded name; given twice, the request is refused. */
+	http_clone(&r, &m);
+	replace(&m.query, replace_first(m.query, "X-Amz-Signature=", "X-Amz-Signatur%65="));
+	assert_int_equal(verify_full(&m, c.normalize, c.secret, c.now, auth, &err), C_OK);
+	http_free(&m);
+	http_clone(&r, &m);
+	replace(&m.query, xprintf("%s&X-Amz-Signature=%064d", r.query, 0));
+	assert_int_equal(verify_full(&m, c.normalize, c.secret, c.now, auth, &err), C_ERR);
+	assert_string_equal(err.code, "IncompleteSignature");
+	http_free(&m);
+	http_free(&r);
+	free(auth);
+	assert_int_equal(nfail, 0);
+}
+
 /* ---- signing ------------------------------------------------------------------------------------------------- */
 
 static void test_sign_roundtrip(void **state)
@@ -1567,6 +1772,7 @@ int main(void)
 		cmocka_unit_test(test_verify_presigned_token), cmocka_unit_test(test_sign_date_header),
 		cmocka_unit_test(test_sign_roundtrip),  cmocka_unit_test(test_signing_key),
 		cmocka_unit_test(test_uri_encode),      cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_query_corners),   cmocka_unit_test(test_query_plus_rewrite),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
