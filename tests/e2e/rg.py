@@ -20,11 +20,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import boto3
-import botocore.auth
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
+
+import signer
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("ROLEGATE_BIN") or REPO / "build" / "asan" / "rolegate")
@@ -188,16 +189,42 @@ _session_lock = threading.Lock()
 _session = None
 
 
-def client(server, service, creds=None, token=None, **config):
-    """A boto3 client of `service` against server, with creds (default: the server's root) and no retries."""
+class Offset:
+    """A clock `offset` seconds from the real one (negative: the past), for signing at an explicit time."""
+
+    def __init__(self, offset):
+        self.offset = offset
+
+    def now(self):
+        return time.time() + self.offset
+
+
+def client(server, service, creds=None, token=None, clock=None, **config):
+    """A boto3 client of `service` against server, with creds (default: the server's root) and no retries.
+
+    clock (default: server.clock when the server runs on a shifted clock, as seedkit's do): an object whose now()
+    gives the signing time; every request is then signed again by tests/e2e/signer.py at that time (botocore's own
+    signing clock is never patched)."""
     global _session
     ak, sk = creds or server.root
     cfg = Config(retries={"max_attempts": 1}, connect_timeout=10, read_timeout=60, **config)
     with _session_lock:  # creating clients from one session is not thread-safe
         if _session is None:
             _session = boto3.session.Session()
-        return _session.client(service, endpoint_url=server.url, region_name=REGION, aws_access_key_id=ak,
-                               aws_secret_access_key=sk, aws_session_token=token, config=cfg)
+        c = _session.client(service, endpoint_url=server.url, region_name=REGION, aws_access_key_id=ak,
+                            aws_secret_access_key=sk, aws_session_token=token, config=cfg)
+    clock = clock or getattr(server, "clock", None)
+    if clock is not None:
+        signer.resign_at(c.meta.events, clock.now, {ak: sk}.__getitem__)
+    return c
+
+
+def presign(server, service, query, when, expires=60, creds=None, token=None, method="GET"):
+    """A presigned URL of server with the action's parameters `query` (a dict), signed by tests/e2e/signer.py at
+    `when` (seconds since the epoch) for `expires` seconds."""
+    ak, sk = creds or server.root
+    url = server.url + "/?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
+    return signer.presign(method, url, sk, ak, when, service, REGION, expires, token=token)
 
 
 def err(exc_info):
@@ -329,12 +356,16 @@ class Raw:
         return f"<Raw {self.status} {self.body[:300]!r}>"
 
 
-def sign(server, body=b"", creds=None, service="iam", method="POST", path="/", query="", headers=None):
-    """Returns (url path with query, headers) of a SigV4-signed request, signed by botocore."""
+def sign(server, body=b"", creds=None, service="iam", method="POST", path="/", query="", headers=None, when=None):
+    """Returns (url path with query, headers) of a SigV4-signed request, signed by botocore, or at `when` (seconds
+    since the epoch) by tests/e2e/signer.py."""
     ak, sk = creds or server.root
     url = server.url + path + (("?" + query) if query else "")
     h = {"Content-Type": FORM} if method == "POST" else {}
     h.update(headers or {})
+    if when is not None:
+        h.update(signer.sign_headers(method, url, h, body, sk, ak, when, service, REGION))
+        return path + (("?" + query) if query else ""), h
     req = AWSRequest(method=method, url=url, data=body, headers=h)
     SigV4Auth(Credentials(ak, sk), service, REGION).add_auth(req)
     prepared = req.prepare()
@@ -351,11 +382,12 @@ def send(server, method, target, body=b"", headers=None, timeout=30):
         conn.close()
 
 
-def signed(server, body, creds=None, service="iam", method="POST", query="", headers=None):
+def signed(server, body, creds=None, service="iam", method="POST", query="", headers=None, when=None):
     """Signs and sends a request; body is str (sent as UTF-8) or bytes, exactly as given."""
     if isinstance(body, str):
         body = body.encode()
-    target, h = sign(server, body, creds=creds, service=service, method=method, query=query, headers=headers)
+    target, h = sign(server, body, creds=creds, service=service, method=method, query=query, headers=headers,
+                     when=when)
     return send(server, method, target, body, h)
 
 
@@ -371,20 +403,6 @@ def read_credentials_file(path):
     cp = configparser.ConfigParser()
     cp.read(path)
     return cp["default"]["aws_access_key_id"], cp["default"]["aws_secret_access_key"]
-
-
-class FakeClock:
-    """Shifts botocore's signing clock (botocore.auth.get_current_datetime) by `offset` seconds."""
-
-    def __init__(self, monkeypatch, offset):
-        import datetime
-
-        real = botocore.auth.get_current_datetime
-
-        def shifted(*a, **kw):
-            return real(*a, **kw) + datetime.timedelta(seconds=offset)
-
-        monkeypatch.setattr(botocore.auth, "get_current_datetime", shifted)
 
 
 # ---- Terraform -------------------------------------------------------------------------------------------------

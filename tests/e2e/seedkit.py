@@ -4,11 +4,12 @@ A one-time code is accepted once per device, and a device accepts no code from a
 one it accepted, so a test that assumes roles with MFA many times would have to wait 30 s between codes. Instead
 the server (and the aws CLI) run under libfaketime with a clock file this module moves forward: every code is made
 for a step of its own, and expiry (ExpiredToken) and lockout periods pass in an instant. boto3 in this process
-signs with the same shifted clock (botocore.auth.get_current_datetime is patched).
+signs on the same shifted clock without touching botocore's: the server object carries the clock (server.clock), so
+rg.client() signs its requests again at clock.now() with tests/e2e/signer.py, and so do the boto3 sessions made here
+(Seed.boto3_session, Seed.sign_on_clock).
 """
 import base64
 import contextlib
-import datetime
 import hashlib
 import hmac
 import os
@@ -18,9 +19,8 @@ import subprocess
 import time
 from pathlib import Path
 
-import botocore.auth
-
 import rg
+import signer
 
 FAKETIME_LIBS = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
                  "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1")
@@ -34,25 +34,21 @@ def faketime_lib():
 
 
 class Clock:
-    """The shifted clock: real time + offset seconds, shared by the server, the aws CLI and boto3 here."""
+    """The shifted clock: real time + offset seconds, shared by the server and the aws CLI (libfaketime) and the
+    requests boto3 sends here (signed at now() by tests/e2e/signer.py)."""
 
     def __init__(self, directory):
         self.path = Path(directory) / "faketime"
         self.offset = 0
         self._write()
-        self._real = botocore.auth.get_current_datetime
-        botocore.auth.get_current_datetime = self._botocore_now
 
     def _write(self):
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(f"{self.offset:+d}\n")
         os.replace(tmp, self.path)
 
-    def _botocore_now(self, *a, **kw):
-        return self._real(*a, **kw) + datetime.timedelta(seconds=self.offset)
-
     def close(self):
-        botocore.auth.get_current_datetime = self._real
+        """Nothing outside the clock file was changed: kept so that callers need not know."""
 
     def env(self):
         """Environment of a process that should run on this clock."""
@@ -143,7 +139,28 @@ class Seed:
         core.set_config_variable("credentials_file", str(self.home / ".aws" / "credentials"))
         provider = core.get_component("credential_provider").get_provider("assume-role")
         provider._prompter = lambda prompt: self.code(code_for)
+        self.sign_on_clock(core)
         return boto3.Session(botocore_session=core)
+
+    def sign_on_clock(self, core):
+        """Makes every client of the botocore session `core` (made after this call) sign at this seed's clock: its
+        requests are signed again by tests/e2e/signer.py at clock.now(). The secrets are the seed's keys, the
+        credentials the session's own STS calls receive, and the session's resolved credentials."""
+        secrets = {ak: sk for ak, sk in self.keys.values()}
+
+        def remember(parsed=None, **_):
+            c = parsed.get("Credentials") if isinstance(parsed, dict) else None
+            if isinstance(c, dict) and "AccessKeyId" in c:
+                secrets[c["AccessKeyId"]] = c["SecretAccessKey"]
+
+        def secret_of(akid):
+            if akid not in secrets:
+                frozen = core.get_credentials().get_frozen_credentials()
+                secrets[frozen.access_key] = frozen.secret_key
+            return secrets[akid]
+
+        core.register("after-call.sts", remember)
+        signer.resign_at(core, self.clock.now, secret_of)
 
 
 def pty_run(argv, env, answers, timeout=120, prompt=b"Enter MFA code for "):
@@ -199,6 +216,7 @@ def seeded(tmp):
     f = Factory(tmp)
     try:
         srv = f.start(args=["--example", "seed"], env=clock.env())
+        srv.clock = clock  # rg.client() signs on it
         yield Seed(srv, clock, tmp / "home")
     finally:
         f.finish()

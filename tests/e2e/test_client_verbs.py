@@ -181,6 +181,7 @@ endpoint_url = {seed.server.url}
     core = botocore.session.Session(profile="tf-dev")
     core.set_config_variable("config_file", str(config))
     core.set_config_variable("credentials_file", str(seed.home / ".aws" / "credentials"))
+    seed.sign_on_clock(core)
     old = os.environ.copy()
     os.environ.update(seed.clock.env())
     os.environ.update(HOME=str(seed.home), ROLEGATE_NO_KEYRING="1", XDG_CACHE_HOME=str(seed.home / ".cache"),

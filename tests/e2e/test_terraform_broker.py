@@ -44,6 +44,7 @@ def setup(tmp_path):
     f = Factory(tmp_path)
     try:
         server = f.start(env=clock.env())
+        server.clock = clock  # rg.client() signs on it
         yield server, clock, tmp_path
     finally:
         f.finish()
