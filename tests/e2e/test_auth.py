@@ -181,3 +181,35 @@ def test_session_token_refused(server):
         c2.get_caller_identity()
     assert rg.err(ei)[:1] == ("InvalidClientTokenId",)
     assert rg.err(ei)[2] == 403
+
+
+def test_presigned_plus_means_what_was_signed(server, iam):
+    """A '+' in a query is a space to the server, to the signature as to the action: a boto3 presigned URL whose
+    signed %2B is rewritten to a literal '+' is refused (it would mean a space); a signed %20 rewritten to '+' keeps
+    its meaning and is accepted; the URLs as signed do exactly what was signed."""
+    c = rg.client(server, "iam")
+
+    def presigned_create(name, value):
+        return c.generate_presigned_url("create_user", Params={"UserName": name, "Tags": [{"Key": "k", "Value": value}]},
+                                        ExpiresIn=60, HttpMethod="GET")
+
+    plus = rg.unique("plus")
+    url = presigned_create(plus, "a+b")
+    assert "a%2Bb" in url
+    with pytest.raises(urllib.error.HTTPError) as ei:
+        urllib.request.urlopen(url.replace("a%2Bb", "a+b"), timeout=10)
+    assert ei.value.code == 403
+    assert b"<Code>SignatureDoesNotMatch</Code>" in ei.value.read()
+    with pytest.raises(ClientError) as ei:
+        iam.get_user(UserName=plus)
+    assert rg.err(ei)[0] == "NoSuchEntity"  # nothing was made
+    with urllib.request.urlopen(url, timeout=10) as r:
+        assert r.status == 200
+    assert iam.list_user_tags(UserName=plus)["Tags"] == [{"Key": "k", "Value": "a+b"}]
+
+    space = rg.unique("space")
+    url = presigned_create(space, "a b")
+    assert "a%20b" in url
+    with urllib.request.urlopen(url.replace("a%20b", "a+b"), timeout=10) as r:
+        assert r.status == 200
+    assert iam.list_user_tags(UserName=space)["Tags"] == [{"Key": "k", "Value": "a b"}]
