@@ -137,8 +137,12 @@ class Seed:
         core = botocore.session.Session(profile=profile)
         core.set_config_variable("config_file", str(self.home / ".aws" / "config"))
         core.set_config_variable("credentials_file", str(self.home / ".aws" / "credentials"))
-        provider = core.get_component("credential_provider").get_provider("assume-role")
-        provider._prompter = lambda prompt: self.code(code_for)
+        # botocore's own assume-role provider, made with a prompter that answers (its public constructor), ahead of
+        # the one botocore made (which asks the terminal): no attribute of botocore's is changed
+        from botocore.credentials import AssumeRoleProvider
+        answering = AssumeRoleProvider(load_config=lambda: core.full_config, client_creator=core.create_client,
+                                       cache={}, profile_name=profile, prompter=lambda prompt: self.code(code_for))
+        core.get_component("credential_provider").insert_before("assume-role", answering)
         self.sign_on_clock(core)
         return boto3.Session(botocore_session=core)
 
