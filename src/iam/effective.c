@@ -33,9 +33,10 @@ static int add_document(void *ctx, const char *document)
 	struct policy *p;
 
 	if (policy_compile(document, strlen(document), POLICY_IDENTITY, &p, err) != C_OK) {
-		/* It was valid when it was stored; a policy that does not compile cannot grant anything. */
-		log_warnx("effective: a stored policy of %s no longer compiles (%s): skipped", l->id, err);
-		return C_OK;
+		/* It was valid when it was stored. Left out, it could not grant, but a Deny in it would not deny either:
+		 * no decision is made without it. */
+		log_warnx("effective: a stored policy of %s no longer compiles (%s): refusing to decide", l->id, err);
+		return C_ERR;
 	}
 	if (l->out->nidentity >= PRINCIPAL_POLICIES_MAX) {
 		/* Dropping one could drop a Deny: refuse to decide rather than decide wrongly. */

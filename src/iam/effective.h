@@ -22,7 +22,7 @@ struct principal_policies {
  * Fills out with the policies of a user (kind "user": its inline policies, its attached managed policies' default
  * versions, and the same for each of its groups) or a role (kind "role": its inline and attached policies), and
  * its permissions boundary. id is the user's or role's unique id. C_OK, STORE_NOT_FOUND (no such principal), or
- * C_ERR. A stored policy that no longer compiles is skipped and logged (it cannot grant anything).
+ * C_ERR (also when a stored policy no longer compiles: it is logged, and no decision is made without it).
  */
 int principal_policies_load(struct db_tx *tx, const char *kind, const char *id, struct principal_policies *out);
 /* Releases every reference and empties out. */

@@ -57,8 +57,6 @@ void call_init(struct call *c)
 	c->caller.path[0] = '\0';
 	c->caller.access_key_id[0] = '\0';
 	c->caller.created_ms = 0;
-	c->caller.tags_len = 0;
-	c->caller.tags_complete = false;
 	c->caller.temporary = false;
 	c->caller.mfa_s = c->caller.token_issued_s = c->caller.token_expires_s = 0;
 	c->caller.source_identity[0] = '\0';
