@@ -42,6 +42,16 @@ const struct action *action_find(const char *service, const char *name)
 	return NULL;
 }
 
+const struct action *action_nth(size_t i)
+{
+	for (size_t t = 0; t < ARRAY_LEN(tables); t++) {
+		if (i < tables[t]->n)
+			return &tables[t]->actions[i];
+		i -= tables[t]->n;
+	}
+	return NULL;
+}
+
 void call_init(struct call *c)
 {
 	memset(c, 0, offsetof(struct call, err));
