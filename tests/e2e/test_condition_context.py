@@ -56,6 +56,12 @@ def big_tags(n, prefix="k"):
     return [{"Key": f"{prefix}{i:03d}".ljust(128, "x"), "Value": f"v{i:03d}".ljust(256, "y")} for i in range(n)]
 
 
+def filling_tags(n=21):
+    """The issue's ~21 large tags, sized so that, as "aws:PrincipalTag/KEY" and VALUE, they filled the old fixed 8 KiB
+    of context text to its last 2 bytes (21 x 390): every key after them was silently dropped."""
+    return [{"Key": f"f{i:02d}".ljust(115, "x"), "Value": f"{i:02d}".ljust(256, "y")} for i in range(n)]
+
+
 def assume(server, creds, role_arn, token=None, **kw):
     r = rg.client(server, "sts", creds, token=token).assume_role(RoleArn=role_arn, RoleSessionName="sess", **kw)
     c = r["Credentials"]
@@ -148,7 +154,7 @@ def test_large_user_tags_keep_request_tags(server, iam):
     target = iam.create_user(UserName=rg.unique("t"))["User"]["UserName"]
     _, creds = user_with(iam, stmt("Allow", "iam:TagUser"),
                          stmt("Deny", "iam:TagUser", StringEquals={"aws:RequestTag/role": "admin"}),
-                         tags=big_tags(21))
+                         tags=filling_tags())
     me = rg.client(server, "iam", creds)
     denied(me.tag_user, UserName=target, Tags=[{"Key": "role", "Value": "admin"}])
     me.tag_user(UserName=target, Tags=[{"Key": "role", "Value": "viewer"}])
@@ -157,7 +163,7 @@ def test_large_user_tags_keep_request_tags(server, iam):
 def test_large_user_tags_keep_token_issue_time(server, iam):
     """A user with large tags: the "revoke older sessions" Deny on aws:TokenIssueTime stops his older session."""
     role = iam.create_role(RoleName=rg.unique("r"), AssumeRolePolicyDocument=trust(server))["Role"]
-    name, creds = user_with(iam, stmt("Allow", "sts:AssumeRole"), tags=big_tags(21))
+    name, creds = user_with(iam, stmt("Allow", "sts:AssumeRole"), tags=filling_tags())
     s = rg.client(server, "sts", creds).get_session_token(DurationSeconds=900)["Credentials"]
     old = ((s["AccessKeyId"], s["SecretAccessKey"]), s["SessionToken"])
     assume(server, old[0], role["Arn"], token=old[1])
