@@ -246,6 +246,19 @@ static int add_org_keys(struct call *c, struct call_context *ctx, const char *ac
 
 	if (!c->tx)
 		return C_OK;
+	if (strcmp(prefix, "Resource") == 0 && strcmp(account, c->caller.account_id) == 0) {
+		/* the caller's own account (the usual case): what its Principal keys say, without asking the store again */
+		const struct policy_ctx_entry *id = context_get(ctx, "aws:PrincipalOrgID"),
+		                              *paths_of = context_get(ctx, "aws:PrincipalOrgPaths");
+		if (id && paths_of) {
+			/* copied first: adding may move the entries (the value arrays stay where they are) */
+			const char *const *idv = id->values, *const *pv = paths_of->values;
+			size_t idn = id->nvalues, pn = paths_of->nvalues;
+			add_values(ctx, "aws:ResourceOrgID", idv, idn, false);
+			add_values(ctx, "aws:ResourceOrgPaths", pv, pn, true);
+		}
+		return C_OK;
+	}
 	rc = org_path(c, account, org, path, sizeof(path));
 	if (rc == STORE_NOT_FOUND)
 		return C_OK;
@@ -408,8 +421,11 @@ static void add_request_tags(struct call *c, struct call_context *ctx, const str
 
 	if (json_is_array(tags) && condkeys_lists(ck, "aws:RequestTag/x"))
 		json_array_foreach(tags, i, t)
-			add(ctx, keep(ctx, "aws:RequestTag/%s", json_string_value(json_object_get(t, "Key"))),
-			    json_string_value(json_object_get(t, "Value")));
+		{
+			const char *k = json_string_value(json_object_get(t, "Key"));
+			if (k) /* validation requires it */
+				add(ctx, keep(ctx, "aws:RequestTag/%s", k), json_string_value(json_object_get(t, "Value")));
+		}
 	if (!condkeys_lists(ck, "aws:TagKeys"))
 		return;
 	if (!json_is_array(tags) || json_array_size(tags) == 0)
