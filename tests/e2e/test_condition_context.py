@@ -241,17 +241,25 @@ def org(server):
     prod = o.create_organizational_unit(ParentId=root["Id"], Name="Prod",
                                         Tags=[{"Key": "env", "Value": "prod"}])["OrganizationalUnit"]
     dev = o.create_organizational_unit(ParentId=root["Id"], Name="Dev")["OrganizationalUnit"]
-    return {"org": org, "root": root, "prod": prod, "dev": dev}
+    o.enable_policy_type(RootId=root["Id"], PolicyType="SERVICE_CONTROL_POLICY")
+    allow_all = doc(stmt("Allow", "*"))
+    scp = o.create_policy(Name="prod-guard", Description="d", Type="SERVICE_CONTROL_POLICY", Content=allow_all,
+                          Tags=[{"Key": "env", "Value": "prod"}])["Policy"]["PolicySummary"]
+    other = o.create_policy(Name="other", Description="d", Type="SERVICE_CONTROL_POLICY",
+                            Content=allow_all)["Policy"]["PolicySummary"]
+    return {"org": org, "root": root, "prod": prod, "dev": dev, "scp": scp, "other": other}
 
 
 def test_organizations_resource_tags(server, iam, org):
-    """Deny organizations:* on aws:ResourceTag/env = prod: a tagged OU, account and root are out of reach."""
+    """Deny organizations:* on aws:ResourceTag/env = prod: a tagged OU, SCP, account and root are out of reach."""
     _, creds = user_with(iam, stmt("Allow", "organizations:*"),
                          stmt("Deny", "organizations:*", StringEquals={"aws:ResourceTag/env": "prod"}))
     me = rg.client(server, "organizations", creds)
     denied(me.describe_organizational_unit, OrganizationalUnitId=org["prod"]["Id"])
     me.describe_organizational_unit(OrganizationalUnitId=org["dev"]["Id"])
     me.describe_account(AccountId=server.account)
+    denied(me.describe_policy, PolicyId=org["scp"]["Id"])
+    me.describe_policy(PolicyId=org["other"]["Id"])
     o = rg.client(server, "organizations")
     o.tag_resource(ResourceId=server.account, Tags=[{"Key": "env", "Value": "prod"}])
     try:
