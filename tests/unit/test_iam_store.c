@@ -275,6 +275,22 @@ static void test_user_policies_past_128(void **state)
 	principal_policies_release(&pp);
 }
 
+/* A stored policy that no longer compiles could hold a Deny: the principal's policies do not load (it used to be
+ * skipped, and an Allow beside it still allowed). */
+static void test_policy_that_no_longer_compiles_refuses(void **state)
+{
+	struct fixture *fx = *state;
+	struct principal_policies pp;
+
+	add_user(fx->tx, "AIDABROKEN", "broken", NULL);
+	assert_int_equal(store_inline_put(fx->tx, "AIDABROKEN", "ok", allow("iam:ListUsers")), C_OK);
+	assert_int_equal(store_inline_put(fx->tx, "AIDABROKEN", "zz", "{\"Version\":\"2012-10-17\",\"Statement\":"
+	                                                                "[{\"Effect\":\"Deny\"}]}"),
+	                 C_OK);
+	assert_int_equal(principal_policies_load(fx->tx, "user", "AIDABROKEN", &pp), C_ERR);
+	assert_int_equal(pp.nidentity, 0);
+}
+
 static void test_role_policies_versions_and_boundary(void **state)
 {
 	struct fixture *fx = *state;
@@ -462,6 +478,7 @@ int main(void)
 		T(test_aws_managed_once),
 		T(test_user_policies_with_groups),
 		T(test_user_policies_past_128),
+		T(test_policy_that_no_longer_compiles_refuses),
 		T(test_role_policies_versions_and_boundary),
 		T(test_user_boundary_and_deny),
 		T(test_managed_list_and_versions),
