@@ -33,15 +33,24 @@ static int add_document(void *ctx, const char *document)
 	struct policy *p;
 
 	if (policy_compile(document, strlen(document), POLICY_IDENTITY, &p, err) != C_OK) {
-		/* It was valid when it was stored; a policy that does not compile cannot grant anything. */
-		log_warnx("effective: a stored policy of %s no longer compiles (%s): skipped", l->id, err);
-		return C_OK;
-	}
-	if (l->out->nidentity >= PRINCIPAL_POLICIES_MAX) {
-		/* Dropping one could drop a Deny: refuse to decide rather than decide wrongly. */
-		policy_release(p);
-		l->overflow = true;
+		/* It was valid when it was stored. Left out, it could not grant, but a Deny in it would not deny either:
+		 * no decision is made without it. */
+		log_warnx("effective: a stored policy of %s no longer compiles (%s): refusing to decide", l->id, err);
 		return C_ERR;
+	}
+	if (l->out->nidentity == l->out->cap) {
+		size_t cap = l->out->cap ? l->out->cap * 2 : 16;
+		struct policy **grown;
+		if (cap > PRINCIPAL_POLICIES_MAX)
+			cap = PRINCIPAL_POLICIES_MAX;
+		if (l->out->nidentity == cap || !(grown = realloc(l->out->identity, cap * sizeof(*grown)))) {
+			/* Dropping one could drop a Deny: refuse to decide rather than decide wrongly. */
+			policy_release(p);
+			l->overflow = true;
+			return C_ERR;
+		}
+		l->out->identity = grown;
+		l->out->cap = cap;
 	}
 	l->out->identity[l->out->nidentity++] = p;
 	return C_OK;
@@ -109,6 +118,7 @@ void principal_policies_release(struct principal_policies *out)
 {
 	for (size_t i = 0; i < out->nidentity; i++)
 		policy_release(out->identity[i]);
+	free(out->identity);
 	policy_release(out->boundary);
 	memset(out, 0, sizeof(*out));
 }

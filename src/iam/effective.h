@@ -10,11 +10,14 @@
 #include "policy/policy.h"
 #include "store/store.h"
 
-#define PRINCIPAL_POLICIES_MAX 128
+/* More than AWS allows at once: a user's inline policies (2,048 characters in all), 20 managed ones, and 10 groups
+ * each with inline policies (5,120 characters) and 20 managed ones can reach about a thousand. Past this the
+ * principal's requests fail (ServiceFailure): no decision is made on part of its policies. */
+#define PRINCIPAL_POLICIES_MAX 4096
 
 struct principal_policies {
-	struct policy *identity[PRINCIPAL_POLICIES_MAX]; /* references: released by principal_policies_release */
-	size_t nidentity;
+	struct policy **identity; /* owned array of references, grown as needed: principal_policies_release frees */
+	size_t nidentity, cap;
 	struct policy *boundary; /* the permissions boundary, or NULL */
 };
 
@@ -22,7 +25,7 @@ struct principal_policies {
  * Fills out with the policies of a user (kind "user": its inline policies, its attached managed policies' default
  * versions, and the same for each of its groups) or a role (kind "role": its inline and attached policies), and
  * its permissions boundary. id is the user's or role's unique id. C_OK, STORE_NOT_FOUND (no such principal), or
- * C_ERR. A stored policy that no longer compiles is skipped and logged (it cannot grant anything).
+ * C_ERR (also when a stored policy no longer compiles: it is logged, and no decision is made without it).
  */
 int principal_policies_load(struct db_tx *tx, const char *kind, const char *id, struct principal_policies *out);
 /* Releases every reference and empties out. */

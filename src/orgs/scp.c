@@ -33,12 +33,16 @@ static int add_policy(void *ctx, const char *target_id, const char *content)
 		struct policy_layer *l = &f->out->layers[i];
 		if (strcmp(f->ids[i], target_id) != 0)
 			continue;
-		if (l->n >= MAX_PER_LAYER)
-			return C_OK; /* AWS allows five per target */
-		/* Stored SCPs were validated when saved; values that no longer parse never match. */
+		if (l->n >= MAX_PER_LAYER) {
+			/* AWS allows five per target (ten by quota): leaving one out could leave out a Deny, so no decision */
+			log_warnx("orgs: more than %d SCPs are attached to %s: refusing to decide", MAX_PER_LAYER, target_id);
+			return C_ERR;
+		}
+		/* Stored SCPs were validated when saved; values that no longer parse never match. One that no longer
+		 * compiles at all could hold a Deny: no decision is made without it. */
 		if (policy_compile_flags(content, strlen(content), POLICY_SCP, POLICY_LENIENT_VALUES, &p, error) != C_OK) {
-			log_warnx("orgs: an SCP attached to %s does not compile: %s", target_id, error);
-			return C_OK; /* a layer without an allowing policy denies: failing closed */
+			log_warnx("orgs: an SCP attached to %s does not compile (%s): refusing to decide", target_id, error);
+			return C_ERR;
 		}
 		f->out->policies[i][l->n++] = p;
 		return C_OK;

@@ -42,6 +42,16 @@ const struct action *action_find(const char *service, const char *name)
 	return NULL;
 }
 
+const struct action *action_nth(size_t i)
+{
+	for (size_t t = 0; t < ARRAY_LEN(tables); t++) {
+		if (i < tables[t]->n)
+			return &tables[t]->actions[i];
+		i -= tables[t]->n;
+	}
+	return NULL;
+}
+
 void call_init(struct call *c)
 {
 	memset(c, 0, offsetof(struct call, err));
@@ -57,8 +67,6 @@ void call_init(struct call *c)
 	c->caller.path[0] = '\0';
 	c->caller.access_key_id[0] = '\0';
 	c->caller.created_ms = 0;
-	c->caller.tags_len = 0;
-	c->caller.tags_complete = false;
 	c->caller.temporary = false;
 	c->caller.mfa_s = c->caller.token_issued_s = c->caller.token_expires_s = 0;
 	c->caller.source_identity[0] = '\0';

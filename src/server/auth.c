@@ -53,21 +53,6 @@ static int signing_key(struct call *c, const struct sigv4_auth *a, const struct 
 	return C_OK;
 }
 
-static int keep_tag(void *arg, const struct store_tag *t)
-{
-	struct principal *p = arg;
-	size_t kl = strlen(t->key) + 1, vl = strlen(t->value) + 1;
-
-	if (p->tags_len + kl + vl > sizeof(p->tags)) {
-		p->tags_complete = false;
-		return C_OK;
-	}
-	memcpy(p->tags + p->tags_len, t->key, kl);
-	memcpy(p->tags + p->tags_len + kl, t->value, vl);
-	p->tags_len += kl + vl;
-	return C_OK;
-}
-
 /* Whether the account can be used: a closed account (PENDING_CLOSURE, SUSPENDED) refuses all its principals. */
 static bool account_active(struct db_tx *tx, const char *account_id)
 {
@@ -98,9 +83,6 @@ static int load_principal(struct db_tx *tx, const struct store_access_key *k, st
 		snprintf(p->name, sizeof(p->name), "%s", u.name);
 		snprintf(p->path, sizeof(p->path), "%s", u.path);
 		p->created_ms = u.created_ms;
-		p->tags_complete = true;
-		if (store_tag_list(tx, u.user_id, 0, 50, keep_tag, p) < 0)
-			return C_ERR;
 		return arn_user(p->arn, sizeof(p->arn), u.account_id, u.path, u.name);
 	}
 }
@@ -149,40 +131,11 @@ static void touch_key(struct call *c, const struct store_access_key *k)
 		credcache_touch(c->srv->creds, k->access_key_id, c->now_ms, c->svc->id, c->region);
 }
 
-static int keep_claim_tag(struct principal *p, const char *k, const char *v)
-{
-	size_t kl = strlen(k) + 1, vl = strlen(v) + 1;
-
-	/* A session tag replaces the role's tag of the same key (keys compare without regard to case). */
-	for (size_t off = 0; off < p->tags_len;) {
-		const char *ok = p->tags + off, *ov = ok + strlen(ok) + 1;
-		size_t len = strlen(ok) + strlen(ov) + 2;
-		if (strcasecmp(ok, k) == 0) {
-			memmove(p->tags + off, p->tags + off + len, p->tags_len - off - len);
-			p->tags_len -= len;
-			break;
-		}
-		off += len;
-	}
-	if (p->tags_len + kl + vl > sizeof(p->tags)) {
-		p->tags_complete = false;
-		return C_ERR;
-	}
-	memcpy(p->tags + p->tags_len, k, kl);
-	memcpy(p->tags + p->tags_len + kl, v, vl);
-	p->tags_len += kl + vl;
-	return C_OK;
-}
-
-/* The principal of a session token: a role session (the role's tags, then the session's), or a user's or root's
- * GetSessionToken session. */
+/* The principal of a session token: a role session or a user's or root's GetSessionToken session (their tags
+ * are read with each request's context, src/server/context.c). */
 static int session_principal(struct call *c, struct db_tx *tx, const struct session_claims *cl)
 {
 	struct principal *p = &c->caller;
-	size_t off = 0;
-	const char *tk, *tv;
-	bool tt;
-
 	memset(p, 0, sizeof(*p));
 	if (!account_active(tx, cl->account_id))
 		return C_ERR; /* sessions in a closed account end with it */
@@ -199,11 +152,6 @@ static int session_principal(struct call *c, struct db_tx *tx, const struct sess
 		snprintf(p->role_arn, sizeof(p->role_arn), "arn:aws:iam::%s:role%s%s", cl->account_id, cl->role_path,
 		         cl->role_name);
 		snprintf(p->session_name, sizeof(p->session_name), "%s", cl->session_name);
-		p->tags_complete = true;
-		if (store_tag_list(tx, cl->role_id, 0, 50, keep_tag, p) < 0)
-			return C_ERR;
-		while (claims_next_tag(cl, &off, &tk, &tv, &tt) == C_OK)
-			keep_claim_tag(p, tk, tv);
 	} else {
 		struct store_access_key k = {0};
 		snprintf(k.account_id, sizeof(k.account_id), "%s", cl->account_id);
@@ -212,10 +160,11 @@ static int session_principal(struct call *c, struct db_tx *tx, const struct sess
 		if (load_principal(tx, &k, p) != C_OK)
 			return C_ERR;
 	}
-	if (cl->tags_len <= sizeof(p->session_tags)) {
-		memcpy(p->session_tags, cl->tags, cl->tags_len);
-		p->session_tags_len = cl->tags_len;
-	}
+	/* Fail closed: tags that do not fit are never silently left out (they cannot: both hold SESSION_TAGS_BYTES). */
+	if (cl->tags_len > sizeof(p->session_tags))
+		return C_ERR;
+	memcpy(p->session_tags, cl->tags, cl->tags_len);
+	p->session_tags_len = cl->tags_len;
 	p->temporary = true;
 	p->token_issued_s = cl->issued_s;
 	p->token_expires_s = cl->expires_s;

@@ -212,8 +212,11 @@ int authz_authorize(struct call *c)
 	if (session_token_limits(c) != C_OK)
 		return C_ERR;
 	memset(&g, 0, sizeof(g));
+	context_init(&ctx);
+	/* Fail closed: a context that did not fit whole, or policies that could not all be loaded, decide nothing. */
 	if (context_build(c, &ctx) != C_OK || gather(c, &g) != C_OK) {
 		gathered_release(&g);
+		context_free(&ctx);
 		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
 	}
 	rc = decide(c, action, &g, &ctx);
@@ -224,5 +227,6 @@ int authz_authorize(struct call *c)
 			rc = decide(c, "sts:SetSourceIdentity", &g, &ctx);
 	}
 	gathered_release(&g);
+	context_free(&ctx);
 	return rc;
 }

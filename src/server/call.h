@@ -82,6 +82,8 @@ struct action_table {
 
 /* The action table (src/server/actions.c). NULL when rolegate does not serve service:name. */
 const struct action *action_find(const char *service, const char *name);
+/* The i-th action of the table (0, 1, ... in table order), or NULL past the last: for tests that walk them all. */
+const struct action *action_nth(size_t i);
 
 /* Helpers for handlers: the string member `name` of c->in, or NULL. */
 const char *call_str(struct call *c, const char *name);

@@ -23,11 +23,8 @@ struct principal {
 	char path[IAM_PATH_MAX + 1];  /* "" for root */
 	char access_key_id[IAM_ID_MAX];
 	int64_t created_ms;           /* the user's creation time (root: the account's) */
-	/* The principal's tags (aws:PrincipalTag/KEY), as "key\0value\0key\0value\0...": loaded with the principal
-	 * so that building a request's context reads no storage. tags_complete is false when they did not fit. */
-	char tags[2048];
-	size_t tags_len;
-	bool tags_complete;
+	/* The principal's tags (aws:PrincipalTag/KEY) are not kept here: src/server/context.c reads them from the store
+	 * (a user's, a role's) with each request, in a context that grows to hold them all. */
 	/* Temporary credentials (AssumeRole, GetSessionToken): what their token says. */
 	bool temporary;
 	int64_t token_issued_s, token_expires_s;
@@ -38,8 +35,9 @@ struct principal {
 	char role_id[IAM_ID_MAX];
 	char role_arn[ARN_MAX + 1];
 	char session_name[65];
-	/* The session tags of temporary credentials, packed as in tokens.h ("key\0value\0T\0"...). */
-	char session_tags[4096];
+	/* The session tags of temporary credentials, packed as in tokens.h ("key\0value\0T\0"...): as large as the
+	 * token's (authentication refuses a token whose tags would not fit). */
+	char session_tags[SESSION_TAGS_BYTES];
 	size_t session_tags_len;
 };
 

@@ -37,7 +37,7 @@ struct session_claims {
 	char *session_policy; /* the combined session policy document, or NULL; owned: claims_clear() frees it */
 	bool chained;         /* obtained with role-session credentials (role chaining) */
 	/* the session tags, packed: "key\0value\0T\0" per tag (T: '1' transitive, '0' not) */
-	char tags[4096];
+	char tags[SESSION_TAGS_BYTES];
 	size_t tags_len;
 	size_t ntags;
 };

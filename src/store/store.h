@@ -26,6 +26,8 @@
 #define ARN_MAX 2048
 #define TAG_KEY_MAX 128   /* characters; UTF-8 may take up to 4 bytes each */
 #define TAG_VALUE_MAX 256
+/* The packed session tags a session token carries (tokens.h) and its principal holds (principal.h). */
+#define SESSION_TAGS_BYTES 4096
 
 /* Applies the migrations this binary knows. */
 int store_migrate(struct db *db);

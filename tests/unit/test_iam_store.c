@@ -245,6 +245,52 @@ static void test_user_policies_with_groups(void **state)
 	assert_int_equal(principal_policies_load(fx->tx, "role", "AIDAUSER1", &pp), STORE_NOT_FOUND);
 }
 
+/* AWS's maxima reach far past the 128 identity policies that once fit: all of them load, and the last Deny decides. */
+static void test_user_policies_past_128(void **state)
+{
+	struct fixture *fx = *state;
+	struct principal_policies pp;
+	char id[32], name[32], doc[256];
+
+	add_user(fx->tx, "AIDAMANY", "many", NULL);
+	for (int g = 0; g < 10; g++) {
+		snprintf(id, sizeof(id), "AGPAMANY%d", g);
+		snprintf(name, sizeof(name), "many%d", g);
+		add_group(fx->tx, id, name);
+		assert_int_equal(store_group_add_user(fx->tx, id, "AIDAMANY", 1), C_OK);
+		for (int i = 0; i < 30; i++) {
+			snprintf(name, sizeof(name), "p%d", i);
+			/* the very last one denies */
+			snprintf(doc, sizeof(doc), "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"%s\",\"Action\":"
+			         "\"%s\",\"Resource\":\"*\"}]}", g == 9 && i == 29 ? "Deny" : "Allow",
+			         g == 9 && i == 29 ? "iam:ListUsers" : "iam:GetUser");
+			assert_int_equal(store_inline_put(fx->tx, id, name, doc), C_OK);
+		}
+	}
+	assert_int_equal(store_inline_put(fx->tx, "AIDAMANY", "own", allow("iam:ListUsers")), C_OK);
+	assert_int_equal(principal_policies_load(fx->tx, "user", "AIDAMANY", &pp), C_OK);
+	assert_int_equal(pp.nidentity, 301);
+	assert_int_equal(decide(&pp, "iam:GetUser"), POLICY_ALLOWED);
+	assert_int_equal(decide(&pp, "iam:ListUsers"), POLICY_EXPLICIT_DENY);
+	principal_policies_release(&pp);
+}
+
+/* A stored policy that no longer compiles could hold a Deny: the principal's policies do not load (it used to be
+ * skipped, and an Allow beside it still allowed). */
+static void test_policy_that_no_longer_compiles_refuses(void **state)
+{
+	struct fixture *fx = *state;
+	struct principal_policies pp;
+
+	add_user(fx->tx, "AIDABROKEN", "broken", NULL);
+	assert_int_equal(store_inline_put(fx->tx, "AIDABROKEN", "ok", allow("iam:ListUsers")), C_OK);
+	assert_int_equal(store_inline_put(fx->tx, "AIDABROKEN", "zz", "{\"Version\":\"2012-10-17\",\"Statement\":"
+	                                                                "[{\"Effect\":\"Deny\"}]}"),
+	                 C_OK);
+	assert_int_equal(principal_policies_load(fx->tx, "user", "AIDABROKEN", &pp), C_ERR);
+	assert_int_equal(pp.nidentity, 0);
+}
+
 static void test_role_policies_versions_and_boundary(void **state)
 {
 	struct fixture *fx = *state;
@@ -431,6 +477,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_aws_managed_once),
 		T(test_user_policies_with_groups),
+		T(test_user_policies_past_128),
+		T(test_policy_that_no_longer_compiles_refuses),
 		T(test_role_policies_versions_and_boundary),
 		T(test_user_boundary_and_deny),
 		T(test_managed_list_and_versions),

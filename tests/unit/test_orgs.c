@@ -278,6 +278,39 @@ static void test_enabled_with_nothing_attached_denies(void **state)
 	orgs_scp_layers_release(&l);
 }
 
+/* More SCPs on one target than the layers hold, or one that no longer compiles: no layers, no decision (they used
+ * to be left out, and with them any Deny they held). */
+static void test_scps_that_do_not_fit_refuse(void **state)
+{
+	struct fixture *fx = *state;
+	struct scp_layers l;
+	struct db_tx *tx;
+	char id[32];
+
+	enable_scps(fx);
+	tx = begin(fx->db);
+	for (int i = 0; i < 16; i++) {
+		snprintf(id, sizeof(id), "p-many%04d", i);
+		add_policy(tx, id, allow_s3);
+		assert_int_equal(store_org_attach(tx, id, BOB), C_OK);
+	}
+	assert_int_equal(db_commit(tx), C_OK);
+	assert_int_equal(db_begin(fx->db, false, &tx), C_OK);
+	assert_int_equal(orgs_scp_layers(tx, BOB, &l), C_ERR); /* FullAWSAccess + 16 */
+	assert_int_equal(l.n, 0);
+	assert_int_equal(orgs_scp_layers(tx, ALICE, &l), C_OK); /* others are not affected */
+	orgs_scp_layers_release(&l);
+	db_rollback(tx);
+
+	tx = begin(fx->db);
+	add_policy(tx, "p-broken00", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\"}]}");
+	assert_int_equal(store_org_attach(tx, "p-broken00", ALICE), C_OK);
+	assert_int_equal(db_commit(tx), C_OK);
+	assert_int_equal(db_begin(fx->db, false, &tx), C_OK);
+	assert_int_equal(orgs_scp_layers(tx, ALICE, &l), C_ERR);
+	db_rollback(tx);
+}
+
 static int count_account(void *ctx, const struct store_org_account *a)
 {
 	(void)a;
@@ -428,6 +461,7 @@ int main(void)
 		ORG_TEST(test_no_layers),
 		ORG_TEST(test_layers_and_decisions),
 		ORG_TEST(test_enabled_with_nothing_attached_denies),
+		ORG_TEST(test_scps_that_do_not_fit_refuse),
 		ORG_TEST(test_store),
 		ORG_TEST(test_delete_organization),
 	};
