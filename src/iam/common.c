@@ -23,6 +23,19 @@ int iam_load_user(struct call *c, const char *name, struct store_user *u)
 	return rc == C_OK ? C_OK : C_ERR;
 }
 
+int iam_load_named_or_self(struct call *c, const char *name, struct store_user *u)
+{
+	if (!name) {
+		/* Only an IAM user's credentials (long-term or GetSessionToken's) stand for a user: a role session
+		 * sharing a user's name must not act on that user. */
+		if (c->caller.kind != PRINCIPAL_USER)
+			return aws_err_set(&c->err, ERR_VALIDATION,
+			                   "Must specify userName when calling with non-User credentials");
+		name = c->caller.name;
+	}
+	return iam_load_user(c, name, u);
+}
+
 static int tag_to_json(void *ctx, const struct store_tag *t)
 {
 	json_t *arr = ctx;

@@ -46,6 +46,10 @@ int iam_resource_key_owner(struct call *c, char *out, size_t cap);
 /* common.c */
 /* Loads the user `name` of the caller's account; NoSuchEntity with AWS's message when absent. */
 int iam_load_user(struct call *c, const char *name, struct store_user *u);
+/* Loads the user `name`, or the calling IAM user when name is NULL (AWS's implicit UserName); a caller that is not
+ * an IAM user (root, role session) gets ValidationError "Must specify userName when calling with non-User
+ * credentials" (actions where the root has a meaning of its own handle it before). */
+int iam_load_named_or_self(struct call *c, const char *name, struct store_user *u);
 /* The User structure as AWS returns it (with its tags when with_tags). NULL on failure. */
 json_t *iam_user_json(struct call *c, const struct store_user *u, bool with_tags);
 /* Checks a Tags list for duplicate keys (InvalidInput) and that existing + new distinct keys stay within 50

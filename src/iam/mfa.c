@@ -66,21 +66,11 @@ static bool names_root(const struct call *c, const char *name)
 static int load_owner(struct call *c, const char *name, struct mfa_owner *o)
 {
 	memset(o, 0, sizeof(*o));
-	if (!name) {
-		if (c->caller.kind == PRINCIPAL_ROOT) {
-			o->root = true;
-			return C_OK;
-		}
-		if (c->caller.kind != PRINCIPAL_USER)
-			return aws_err_set(&c->err, ERR_VALIDATION,
-			                   "Must specify userName when calling with non-User credentials");
-		name = c->caller.name;
-	}
-	if (names_root(c, name)) {
+	if ((!name && c->caller.kind == PRINCIPAL_ROOT) || names_root(c, name)) {
 		o->root = true;
 		return C_OK;
 	}
-	return iam_load_user(c, name, &o->user);
+	return iam_load_named_or_self(c, name, &o->user);
 }
 
 /* Whether d is assigned to o. */

@@ -87,7 +87,7 @@ int iam_get_user(struct call *c)
 		user = json_pack("{s:s, s:s, s:I}", "UserId", c->caller.account_id, "Arn", c->caller.arn, "CreateDate",
 		                 (json_int_t)(c->caller.created_ms / 1000));
 	} else {
-		if (iam_load_user(c, name ? name : c->caller.name, &u) != C_OK)
+		if (iam_load_named_or_self(c, name, &u) != C_OK)
 			return C_ERR;
 		user = iam_user_json(c, &u, true);
 	}
