@@ -36,6 +36,26 @@ int iam_load_named_or_self(struct call *c, const char *name, struct store_user *
 	return iam_load_user(c, name, u);
 }
 
+int64_t iam_quota(const struct call *c, enum iam_quota which)
+{
+	return iam_quota_limit(c->srv && c->srv->cfg ? &c->srv->cfg->quotas : NULL, which);
+}
+
+int iam_quota_refuse(struct call *c, enum iam_quota which)
+{
+	return aws_err_set(&c->err, ERR_LIMIT_EXCEEDED, "Cannot exceed quota for %s: %lld", iam_quota_error_name(which),
+	                   (long long)iam_quota(c, which));
+}
+
+int iam_quota_check_after_insert(struct call *c, enum iam_quota which, enum store_counted what)
+{
+	int64_t n = 0;
+
+	if (store_account_count(c->tx, c->caller.account_id, what, &n) != C_OK)
+		return C_ERR;
+	return n > iam_quota(c, which) ? iam_quota_refuse(c, which) : C_OK;
+}
+
 static int tag_to_json(void *ctx, const struct store_tag *t)
 {
 	json_t *arr = ctx;

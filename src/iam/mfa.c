@@ -181,6 +181,7 @@ static int create_virtual_mfa_device(struct call *c)
 	char *seed_b64 = NULL, *png_b64 = NULL;
 	uint8_t *png = NULL;
 	size_t png_len = 0;
+	int64_t devices = 0;
 	int rc = C_ERR, n;
 
 	if (!path)
@@ -209,6 +210,16 @@ static int create_virtual_mfa_device(struct call *c)
 	}
 	if (rc != C_OK) {
 		rc = C_ERR;
+		goto done;
+	}
+	/* Virtual MFA devices of an account, assigned or not: as many as its users quota (AWS's rule). */
+	if (store_account_count(c->tx, c->caller.account_id, STORE_COUNT_MFA_DEVICES, &devices) != C_OK) {
+		rc = C_ERR;
+		goto done;
+	}
+	if (devices > iam_quota(c, IAM_QUOTA_USERS)) {
+		rc = aws_err_set(&c->err, ERR_LIMIT_EXCEEDED, "Cannot exceed quota for VirtualMFADevicesPerAccount: %lld",
+		                 (long long)iam_quota(c, IAM_QUOTA_USERS));
 		goto done;
 	}
 	rc = C_ERR;
