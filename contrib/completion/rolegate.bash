@@ -52,9 +52,9 @@ _rolegate()
 	case $verb in
 	server)
 		opts="--listen --data --master-key-file --account-id --threads --max-connections --idle-timeout --max-body"
-		opts="$opts --example --log-level --help"
+		opts="$opts --example --log-level --quota --help"
 		valued="--listen --data --master-key-file --account-id --threads --max-connections --idle-timeout --max-body"
-		valued="$valued --example --log-level"
+		valued="$valued --example --log-level --quota"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"

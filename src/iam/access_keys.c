@@ -26,7 +26,7 @@ static int key_owner(struct call *c, struct store_user *user)
 		snprintf(user->account_id, sizeof(user->account_id), "%s", c->caller.account_id);
 		return C_OK;
 	}
-	return iam_load_user(c, name ? name : c->caller.name, user);
+	return iam_load_named_or_self(c, name, user);
 }
 
 static int no_such_key(struct call *c, const char *id)

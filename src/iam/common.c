@@ -23,6 +23,39 @@ int iam_load_user(struct call *c, const char *name, struct store_user *u)
 	return rc == C_OK ? C_OK : C_ERR;
 }
 
+int iam_load_named_or_self(struct call *c, const char *name, struct store_user *u)
+{
+	if (!name) {
+		/* Only an IAM user's credentials (long-term or GetSessionToken's) stand for a user: a role session
+		 * sharing a user's name must not act on that user. */
+		if (c->caller.kind != PRINCIPAL_USER)
+			return aws_err_set(&c->err, ERR_VALIDATION,
+			                   "Must specify userName when calling with non-User credentials");
+		name = c->caller.name;
+	}
+	return iam_load_user(c, name, u);
+}
+
+int64_t iam_quota(const struct call *c, enum iam_quota which)
+{
+	return iam_quota_limit(c->srv && c->srv->cfg ? &c->srv->cfg->quotas : NULL, which);
+}
+
+int iam_quota_refuse(struct call *c, enum iam_quota which)
+{
+	return aws_err_set(&c->err, ERR_LIMIT_EXCEEDED, "Cannot exceed quota for %s: %lld", iam_quota_error_name(which),
+	                   (long long)iam_quota(c, which));
+}
+
+int iam_quota_check_after_insert(struct call *c, enum iam_quota which, enum store_counted what)
+{
+	int64_t n = 0;
+
+	if (store_account_count(c->tx, c->caller.account_id, what, &n) != C_OK)
+		return C_ERR;
+	return n > iam_quota(c, which) ? iam_quota_refuse(c, which) : C_OK;
+}
+
 static int tag_to_json(void *ctx, const struct store_tag *t)
 {
 	json_t *arr = ctx;

@@ -90,7 +90,8 @@ static int create_group(struct call *c)
 	rc = store_group_create(c->tx, &g);
 	if (rc == STORE_EXISTS)
 		return aws_err_set(&c->err, ERR_ENTITY_ALREADY_EXISTS, "Group with name %s already exists.", name);
-	if (rc != C_OK || !(j = iam_group_json(&g)))
+	if (rc != C_OK || iam_quota_check_after_insert(c, IAM_QUOTA_GROUPS, STORE_COUNT_GROUPS) != C_OK ||
+	    !(j = iam_group_json(&g)))
 		return C_ERR;
 	json_object_set_new(c->out, "Group", j);
 	return C_OK;

@@ -4,7 +4,9 @@
 #ifndef ROLEGATE_IAM_H
 #define ROLEGATE_IAM_H
 
+#include "iam/quotas.h"
 #include "server/call.h"
+#include "store/login.h"
 
 /* The action tables of the IAM families (see src/server/actions.c). */
 extern const struct action_table iam_user_actions;
@@ -46,6 +48,18 @@ int iam_resource_key_owner(struct call *c, char *out, size_t cap);
 /* common.c */
 /* Loads the user `name` of the caller's account; NoSuchEntity with AWS's message when absent. */
 int iam_load_user(struct call *c, const char *name, struct store_user *u);
+/* Loads the user `name`, or the calling IAM user when name is NULL (AWS's implicit UserName); a caller that is not
+ * an IAM user (root, role session) gets ValidationError "Must specify userName when calling with non-User
+ * credentials" (actions where the root has a meaning of its own handle it before). */
+int iam_load_named_or_self(struct call *c, const char *name, struct store_user *u);
+/* The limit of an operator-adjustable quota in force on this server (AWS's default unless raised). */
+int64_t iam_quota(const struct call *c, enum iam_quota which);
+/* LimitExceeded ("Cannot exceed quota for NAME: N") for quota `which`. Returns C_ERR. */
+int iam_quota_refuse(struct call *c, enum iam_quota which);
+/* Called after the insert of a new entity in c->tx: LimitExceeded (and the transaction rolls back) when the caller's
+ * account now holds more `what` than quota `which` allows. Counted in the insert's write transaction, so concurrent
+ * creates cannot pass the quota together. */
+int iam_quota_check_after_insert(struct call *c, enum iam_quota which, enum store_counted what);
 /* The User structure as AWS returns it (with its tags when with_tags). NULL on failure. */
 json_t *iam_user_json(struct call *c, const struct store_user *u, bool with_tags);
 /* Checks a Tags list for duplicate keys (InvalidInput) and that existing + new distinct keys stay within 50
@@ -68,7 +82,6 @@ int iam_marker_write(struct call *c, bool truncated, const char *pos);
 #include "store/iam_store.h"
 
 #define IAM_POLICY_VERSIONS_MAX 5
-#define IAM_ATTACHED_POLICIES_MAX 10 /* managed policies per user, group or role */
 
 /* groups.c */
 /* Resource: the group named by GroupName. */

@@ -106,7 +106,9 @@ static int create_profile(struct call *c)
 	rc = store_profile_create(c->tx, &p);
 	if (rc == STORE_EXISTS)
 		return aws_err_set(&c->err, ERR_ENTITY_ALREADY_EXISTS, "Instance Profile %s already exists.", name);
-	if (rc != C_OK || (tags && iam_put_tags(c, p.profile_id, tags) != C_OK))
+	if (rc != C_OK ||
+	    iam_quota_check_after_insert(c, IAM_QUOTA_INSTANCE_PROFILES, STORE_COUNT_INSTANCE_PROFILES) != C_OK ||
+	    (tags && iam_put_tags(c, p.profile_id, tags) != C_OK))
 		return C_ERR;
 	if (!(j = iam_instance_profile_json(c, &p)))
 		return C_ERR;

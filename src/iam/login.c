@@ -229,15 +229,7 @@ static void wipe_password(struct call *c)
 /* The user named by UserName, or the calling user when it is absent. */
 static int profile_user(struct call *c, struct store_user *u)
 {
-	const char *name = call_str(c, "UserName");
-
-	if (!name) {
-		if (c->caller.kind != PRINCIPAL_USER)
-			return aws_err_set(&c->err, ERR_VALIDATION,
-			                   "Must specify userName when calling with non-User credentials");
-		name = c->caller.name;
-	}
-	return iam_load_user(c, name, u);
+	return iam_load_named_or_self(c, call_str(c, "UserName"), u);
 }
 
 static int no_such_profile(struct call *c, const char *user)

@@ -66,21 +66,11 @@ static bool names_root(const struct call *c, const char *name)
 static int load_owner(struct call *c, const char *name, struct mfa_owner *o)
 {
 	memset(o, 0, sizeof(*o));
-	if (!name) {
-		if (c->caller.kind == PRINCIPAL_ROOT) {
-			o->root = true;
-			return C_OK;
-		}
-		if (c->caller.kind != PRINCIPAL_USER)
-			return aws_err_set(&c->err, ERR_VALIDATION,
-			                   "Must specify userName when calling with non-User credentials");
-		name = c->caller.name;
-	}
-	if (names_root(c, name)) {
+	if ((!name && c->caller.kind == PRINCIPAL_ROOT) || names_root(c, name)) {
 		o->root = true;
 		return C_OK;
 	}
-	return iam_load_user(c, name, &o->user);
+	return iam_load_named_or_self(c, name, &o->user);
 }
 
 /* Whether d is assigned to o. */
@@ -191,6 +181,7 @@ static int create_virtual_mfa_device(struct call *c)
 	char *seed_b64 = NULL, *png_b64 = NULL;
 	uint8_t *png = NULL;
 	size_t png_len = 0;
+	int64_t devices = 0;
 	int rc = C_ERR, n;
 
 	if (!path)
@@ -219,6 +210,16 @@ static int create_virtual_mfa_device(struct call *c)
 	}
 	if (rc != C_OK) {
 		rc = C_ERR;
+		goto done;
+	}
+	/* Virtual MFA devices of an account, assigned or not: as many as its users quota (AWS's rule). */
+	if (store_account_count(c->tx, c->caller.account_id, STORE_COUNT_MFA_DEVICES, &devices) != C_OK) {
+		rc = C_ERR;
+		goto done;
+	}
+	if (devices > iam_quota(c, IAM_QUOTA_USERS)) {
+		rc = aws_err_set(&c->err, ERR_LIMIT_EXCEEDED, "Cannot exceed quota for VirtualMFADevicesPerAccount: %lld",
+		                 (long long)iam_quota(c, IAM_QUOTA_USERS));
 		goto done;
 	}
 	rc = C_ERR;

@@ -243,7 +243,7 @@ struct owner {
 	char id[IAM_ID_MAX];
 	char name[IAM_NAME_MAX * 2 + 1];
 	int inline_max; /* aggregate size of its inline policies */
-	const char *quota;
+	enum iam_quota quota; /* managed policies attached to it */
 };
 
 static int load_owner(struct call *c, const char *kind, struct owner *o)
@@ -257,7 +257,7 @@ static int load_owner(struct call *c, const char *kind, struct owner *o)
 		struct store_user u;
 		o->name_param = "UserName";
 		o->inline_max = 2048;
-		o->quota = "PoliciesPerUser";
+		o->quota = IAM_QUOTA_POLICIES_PER_USER;
 		name = call_str(c, o->name_param);
 		if ((rc = iam_load_user(c, name, &u)) != C_OK)
 			return rc;
@@ -267,7 +267,7 @@ static int load_owner(struct call *c, const char *kind, struct owner *o)
 		struct store_group g;
 		o->name_param = "GroupName";
 		o->inline_max = 5120;
-		o->quota = "PoliciesPerGroup";
+		o->quota = IAM_QUOTA_POLICIES_PER_GROUP;
 		name = call_str(c, o->name_param);
 		if ((rc = iam_load_group(c, name, &g)) != C_OK)
 			return rc;
@@ -277,7 +277,7 @@ static int load_owner(struct call *c, const char *kind, struct owner *o)
 		struct store_role r;
 		o->name_param = "RoleName";
 		o->inline_max = 10240;
-		o->quota = "PoliciesPerRole";
+		o->quota = IAM_QUOTA_POLICIES_PER_ROLE;
 		name = call_str(c, o->name_param);
 		if ((rc = iam_load_role(c, name, &r)) != C_OK)
 			return rc;
@@ -456,7 +456,8 @@ static int create_policy(struct call *c)
 	if (rc == STORE_EXISTS)
 		return aws_err_set(&c->err, ERR_ENTITY_ALREADY_EXISTS,
 		                   "A policy called %s already exists. Duplicate names are not allowed.", name);
-	if (rc != C_OK || (tags && iam_put_tags(c, p.policy_id, tags) != C_OK))
+	if (rc != C_OK || iam_quota_check_after_insert(c, IAM_QUOTA_POLICIES, STORE_COUNT_POLICIES) != C_OK ||
+	    (tags && iam_put_tags(c, p.policy_id, tags) != C_OK))
 		return C_ERR;
 	if (!(pol = iam_policy_json(c, &p, true)))
 		return C_ERR;
@@ -914,9 +915,8 @@ static int attach(struct call *c, const char *kind)
 	if (rc != C_OK)
 		return C_ERR;
 	/* A new attachment past the quota is refused (and its insert rolled back with the transaction). */
-	if (n + 1 > IAM_ATTACHED_POLICIES_MAX)
-		return aws_err_set(&c->err, ERR_LIMIT_EXCEEDED, "Cannot exceed quota for %s: %d", o.quota,
-		                   IAM_ATTACHED_POLICIES_MAX);
+	if (n + 1 > iam_quota(c, o.quota))
+		return iam_quota_refuse(c, o.quota);
 	return C_OK;
 }
 

@@ -241,7 +241,8 @@ static int create_role(struct call *c)
 	rc = store_role_create(c->tx, &r);
 	if (rc == STORE_EXISTS)
 		return aws_err_set(&c->err, ERR_ENTITY_ALREADY_EXISTS, "Role with name %s already exists.", name);
-	if (rc != C_OK || (tags && iam_put_tags(c, r.role_id, tags) != C_OK))
+	if (rc != C_OK || iam_quota_check_after_insert(c, IAM_QUOTA_ROLES, STORE_COUNT_ROLES) != C_OK ||
+	    (tags && iam_put_tags(c, r.role_id, tags) != C_OK))
 		return C_ERR;
 	if (!(j = iam_role_json(c, &r, true)))
 		return C_ERR;

@@ -67,7 +67,8 @@ int iam_create_user(struct call *c)
 	rc = store_user_create(c->tx, &u);
 	if (rc == STORE_EXISTS)
 		return aws_err_set(&c->err, ERR_ENTITY_ALREADY_EXISTS, "User with name %s already exists.", name);
-	if (rc != C_OK || (tags && iam_put_tags(c, u.user_id, tags) != C_OK))
+	if (rc != C_OK || iam_quota_check_after_insert(c, IAM_QUOTA_USERS, STORE_COUNT_USERS) != C_OK ||
+	    (tags && iam_put_tags(c, u.user_id, tags) != C_OK))
 		return C_ERR;
 	user = iam_user_json(c, &u, true);
 	if (!user)
@@ -87,7 +88,7 @@ int iam_get_user(struct call *c)
 		user = json_pack("{s:s, s:s, s:I}", "UserId", c->caller.account_id, "Arn", c->caller.arn, "CreateDate",
 		                 (json_int_t)(c->caller.created_ms / 1000));
 	} else {
-		if (iam_load_user(c, name ? name : c->caller.name, &u) != C_OK)
+		if (iam_load_named_or_self(c, name, &u) != C_OK)
 			return C_ERR;
 		user = iam_user_json(c, &u, true);
 	}

@@ -12,7 +12,7 @@
 
 #include "util/common.h"
 
-enum opt_type { OPT_STRING, OPT_UINT, OPT_SIZE };
+enum opt_type { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_QUOTA /* NAME=N, repeatable: iam/quotas.c */ };
 
 struct option_def {
 	const char *name;
@@ -43,6 +43,9 @@ static const struct option_def options[] = {
 	 "on an empty data directory, make the built-in example NAME first (seed: the seed article's Ops, Dev, Stage "
 	 "and Prod accounts, roles, groups and people) and print its AWS CLI profiles"},
 	{"log-level", OPT_STRING, OFF(log_level), "info", "LEVEL", "debug, info, warn or error"},
+	{"quota", OPT_QUOTA, OFF(quotas), NULL, "NAME=N",
+	 "raise an IAM quota of every account above AWS's default (repeatable; lower values are refused); NAMEs and "
+	 "defaults:"},
 };
 
 static int set(struct server_config *cfg, const struct option_def *o, const char *value)
@@ -56,6 +59,14 @@ static int set(struct server_config *cfg, const struct option_def *o, const char
 		free(*dst);
 		*dst = value ? strdup(value) : NULL;
 		return value && !*dst ? C_ERR : C_OK;
+	}
+	case OPT_QUOTA: {
+		char err[256];
+		if (iam_quotas_set((struct iam_quotas *)(void *)base, value, err, sizeof(err)) != C_OK) {
+			fprintf(stderr, "rolegate server: --%s: %s\n", o->name, err);
+			return C_ERR;
+		}
+		return C_OK;
 	}
 	case OPT_UINT:
 	case OPT_SIZE:
@@ -87,6 +98,10 @@ void config_usage(FILE *out)
 		fprintf(out, "  %-26s %s", left, options[i].help);
 		if (options[i].def)
 			fprintf(out, " [%s]", options[i].def);
+		if (options[i].type == OPT_QUOTA) {
+			fprintf(out, "\n  %-26s ", "");
+			iam_quotas_usage(out);
+		}
 		fputc('\n', out);
 	}
 }

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "iam/quotas.h"
 #include "store/store.h"
 
 struct sigkey_cache;
@@ -25,6 +26,7 @@ struct server_config {
 	size_t max_body;
 	char *log_level;
 	char *example; /* --example NAME, or NULL */
+	struct iam_quotas quotas; /* --quota NAME=N (repeatable): raised IAM quotas */
 };
 
 struct rg_server {

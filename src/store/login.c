@@ -175,3 +175,32 @@ int store_account_counts(struct db_tx *tx, const char *account_id, struct store_
 	db_rows_done(r);
 	return rc;
 }
+
+int store_account_count(struct db_tx *tx, const char *account_id, enum store_counted what, int64_t *count)
+{
+	/* Fixed statements, one per kind (each table is indexed by (account_id, name_lc) but mfa_devices). */
+	static const char *const sql[] = {
+		[STORE_COUNT_USERS] = "SELECT count(*) FROM users WHERE account_id = ?1",
+		[STORE_COUNT_GROUPS] = "SELECT count(*) FROM groups WHERE account_id = ?1",
+		[STORE_COUNT_ROLES] = "SELECT count(*) FROM roles WHERE account_id = ?1",
+		[STORE_COUNT_POLICIES] = "SELECT count(*) FROM managed_policies WHERE account_id = ?1",
+		[STORE_COUNT_INSTANCE_PROFILES] = "SELECT count(*) FROM instance_profiles WHERE account_id = ?1",
+		[STORE_COUNT_MFA_DEVICES] = "SELECT count(*) FROM mfa_devices WHERE account_id = ?1",
+	};
+	struct db_rows *r;
+	int rc;
+
+	*count = 0;
+	if ((size_t)what >= sizeof(sql) / sizeof(sql[0]))
+		return C_ERR;
+	r = db_query(tx, sql[what], DB_ARGS(db_text(account_id)));
+	rc = db_step(r);
+	if (rc == DB_ROW) {
+		*count = db_col_int(r, 0);
+		rc = C_OK;
+	} else {
+		rc = C_ERR;
+	}
+	db_rows_done(r);
+	return rc;
+}

@@ -55,4 +55,18 @@ struct store_account_counts {
 
 int store_account_counts(struct db_tx *tx, const char *account_id, struct store_account_counts *out);
 
+/* What an account-wide quota counts. */
+enum store_counted {
+	STORE_COUNT_USERS,
+	STORE_COUNT_GROUPS,
+	STORE_COUNT_ROLES,
+	STORE_COUNT_POLICIES, /* customer managed */
+	STORE_COUNT_INSTANCE_PROFILES,
+	STORE_COUNT_MFA_DEVICES, /* virtual MFA devices, assigned or not */
+};
+
+/* How many of `what` account_id holds, read in tx (a write transaction: the count and the insert it guards are one
+ * serialised unit, so concurrent creates cannot pass a quota together). */
+int store_account_count(struct db_tx *tx, const char *account_id, enum store_counted what, int64_t *count);
+
 #endif

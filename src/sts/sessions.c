@@ -185,6 +185,19 @@ static int add_statements(struct call *c, json_t *arr, const char *doc, const ch
 	return C_OK;
 }
 
+/* Whether arn names a managed policy a session of a role in role_account may use: one of that account's customer
+ * managed policies or an AWS-managed one ("arn:aws:iam::aws:policy/..."). */
+static bool usable_policy_arn(const char *arn, const char *role_account)
+{
+	struct arn a;
+
+	if (arn_parse(arn, &a) != C_OK)
+		return false;
+	return strcmp(a.partition, "aws") == 0 && strcmp(a.service, "iam") == 0 && a.region[0] == '\0' &&
+	       (strcmp(a.account, role_account) == 0 || strcmp(a.account, "aws") == 0) &&
+	       strncmp(a.resource, "policy/", 7) == 0;
+}
+
 /* Builds the combined session policy (NULL when none was passed) and validates it. */
 static int session_policy(struct call *c, const char *role_account, char **out)
 {
@@ -218,7 +231,10 @@ static int session_policy(struct call *c, const char *role_account, char **out)
 		char *text = NULL;
 		if (!arn)
 			continue;
-		rc = store_managed_default_document(c->tx, arn, &text);
+		/* Only the role's account's customer managed policies and AWS's own may shape its session; another
+		 * account's policy is refused exactly as a missing one, so the answer tells nothing about it. */
+		rc = usable_policy_arn(arn, role_account) ? store_managed_default_document(c->tx, arn, &text)
+		                                          : STORE_NOT_FOUND;
 		if (rc == STORE_NOT_FOUND) {
 			aws_err_set(&c->err, ERR_INVALID_PARAMETER_VALUE, "Policy %s does not exist or is not attachable.", arn);
 			goto fail;
@@ -229,7 +245,6 @@ static int session_policy(struct call *c, const char *role_account, char **out)
 		}
 		free(text);
 	}
-	(void)role_account;
 	doc = json_pack("{s:s, s:o}", "Version", "2012-10-17", "Statement", stmts);
 	*out = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);

@@ -21,6 +21,7 @@
 #include "iam/effective.h"
 #include "store/db.h"
 #include "store/iam_store.h"
+#include "store/login.h"
 #include "store/store.h"
 #include "util/common.h"
 #include "util/crypto.h"
@@ -470,6 +471,43 @@ static void test_names_case_insensitive(void **state)
 	assert_int_equal(store_role_delete(fx->tx, "AROAR1"), C_OK);
 }
 
+/* What the account-wide quotas count: one account's rows only (not another account's, not the AWS-managed
+ * policies). */
+static void test_account_count(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_group g;
+	int64_t n = -1;
+
+	add_user(fx->tx, "AIDAU1", "u1", NULL);
+	add_user(fx->tx, "AIDAU2", "u2", NULL);
+	add_group(fx->tx, "AGPAG1", "g1");
+	memset(&g, 0, sizeof(g));
+	snprintf(g.group_id, sizeof(g.group_id), "AGPAG2");
+	snprintf(g.account_id, sizeof(g.account_id), ACCT2);
+	snprintf(g.name, sizeof(g.name), "g1");
+	snprintf(g.path, sizeof(g.path), "/");
+	assert_int_equal(store_group_create(fx->tx, &g), C_OK);
+	add_role(fx->tx, "AROAR1", "r1");
+	assert_int_equal(store_account_count(fx->tx, ACCT, STORE_COUNT_USERS, &n), C_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_account_count(fx->tx, ACCT2, STORE_COUNT_USERS, &n), C_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_account_count(fx->tx, ACCT, STORE_COUNT_GROUPS, &n), C_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_account_count(fx->tx, ACCT2, STORE_COUNT_GROUPS, &n), C_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_account_count(fx->tx, ACCT, STORE_COUNT_ROLES, &n), C_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_account_count(fx->tx, ACCT, STORE_COUNT_POLICIES, &n), C_OK);
+	assert_int_equal(n, 0); /* the AWS-managed policies are account "aws"'s */
+	assert_int_equal(store_account_count(fx->tx, ACCT, STORE_COUNT_INSTANCE_PROFILES, &n), C_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_account_count(fx->tx, ACCT, STORE_COUNT_MFA_DEVICES, &n), C_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_account_count(fx->tx, ACCT, (enum store_counted)99, &n), C_ERR);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -483,6 +521,7 @@ int main(void)
 		T(test_user_boundary_and_deny),
 		T(test_managed_list_and_versions),
 		T(test_names_case_insensitive),
+		T(test_account_count),
 	};
 
 	int rc;
