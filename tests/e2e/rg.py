@@ -192,7 +192,7 @@ def client(server, service, creds=None, token=None, **config):
     """A boto3 client of `service` against server, with creds (default: the server's root) and no retries."""
     global _session
     ak, sk = creds or server.root
-    cfg = Config(retries={"max_attempts": 1}, connect_timeout=10, read_timeout=60, **config)
+    cfg = Config(**{"retries": {"max_attempts": 1}, "connect_timeout": 10, "read_timeout": 60, **config})
     with _session_lock:  # creating clients from one session is not thread-safe
         if _session is None:
             _session = boto3.session.Session()
