@@ -248,6 +248,12 @@ static int perform(struct call *c)
 {
 	bool write = c->action->write;
 
+	/* Slow work first, outside the transaction: it must not serialise every other write. */
+	if (c->action->prepare && c->action->prepare(c) != C_OK) {
+		if (c->err.code == ERR_NONE)
+			storage_failure(c);
+		return C_ERR;
+	}
 	if (db_begin(c->srv->db, write || (c->action->writes && c->action->writes(c)), &c->tx) != C_OK)
 		return storage_failure(c);
 	if (c->action->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
@@ -290,6 +296,7 @@ static int execute(struct call *c)
 {
 	int rc = perform(c);
 
+	explicit_bzero(c->prepared, sizeof(c->prepared));
 	if (c->action->after)
 		c->action->after(c, rc == C_OK);
 	if (c->action->audit_durably && c->caller.arn[0]) {
