@@ -85,8 +85,8 @@ void config_usage(FILE *out)
 	fprintf(out, "usage: rolegate server [OPTIONS]\n\n"
 	             "Serves IAM, STS and Organizations over AWS's own protocols on one endpoint.\n"
 	             "Root credentials of the management account come from ROLEGATE_ROOT_ACCESS_KEY_ID and\n"
-	             "ROLEGATE_ROOT_SECRET_ACCESS_KEY when set; otherwise they are generated on first start, printed\n"
-	             "once and written to DIR/root-credentials (mode 0600).\n\noptions:\n");
+	             "ROLEGATE_ROOT_SECRET_ACCESS_KEY when set; otherwise they are generated on first start, written\n"
+	             "to DIR/root-credentials (mode 0600) and printed once if stdout is a terminal.\n\noptions:\n");
 	for (size_t i = 0; i < ARRAY_LEN(options); i++) {
 		char left[64];
 		snprintf(left, sizeof(left), "--%s %s", options[i].name, options[i].arg);
