@@ -11,11 +11,13 @@
  * Slow clients. MHD's connection timeout is an idle timer that every byte resets, so a client that dribbles a
  * header line every few seconds would hold its connection (and, a thousand of them, every connection) forever.
  * Each connection is tracked from its accept (on_connection) and a reaper thread cuts, with shutdown(2), every one
- * whose request head and body are not complete within request_deadline_s of its start (the accept, or the end of
- * the previous request on a kept-alive connection); MHD then sees the connection end and closes it. When the
- * connection table is full, connections still reading a request after EVICT_AFTER_MS are cut too, so that clients
- * from many addresses cannot keep a legitimate one waiting in the backlog until the deadline. MHD itself refuses
- * (accepts and closes) connections beyond max_connections_per_ip from one address.
+ * whose request head and body are not complete by its deadline; MHD then sees the connection end and closes it.
+ * The deadline is request_deadline_s after the accept; on a kept-alive connection it is idle_timeout_s +
+ * request_deadline_s after the previous request (MHD's idle timer applies while it waits), and request_deadline_s
+ * once the next request line is in (uri_log). When the connection table is full, kept-alive connections waiting
+ * for a request and those still reading one after EVICT_AFTER_MS are cut too, so that clients from many addresses
+ * cannot keep a legitimate one waiting in the backlog until the deadline. MHD itself refuses (accepts and closes)
+ * connections beyond max_connections_per_ip from one address.
  */
 #include "http/http.h"
 
@@ -44,8 +46,10 @@
 /* One connection, from its accept to its close: MHD's socket_context. */
 struct conn_track {
 	int fd;                  /* MHD's socket: open until after on_connection(CLOSED) has unlinked this */
-	atomic_bool reading;     /* between the start of a request and its head and body complete */
-	_Atomic int64_t since_ms; /* when the current request (or the idle wait for one) began, mono_ms() */
+	atomic_bool reading;         /* from the accept (or the end of a request) until a head and body are complete */
+	atomic_bool idle;            /* kept alive after a request, no request line of the next one yet */
+	_Atomic int64_t since_ms;    /* when the current request (or the wait for one) began, mono_ms() */
+	_Atomic int64_t deadline_ms; /* when it must be complete, mono_ms() */
 	bool cut;                /* the reaper has shut the socket down (under conns_mu) */
 	struct conn_track *prev, *next;
 };
@@ -87,6 +91,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		t->fd = ci->connect_fd;
 		atomic_store(&t->reading, true);
 		atomic_store(&t->since_ms, mono_ms());
+		atomic_store(&t->deadline_ms, mono_ms() + (int64_t)s->opts.request_deadline_s * 1000);
 		pthread_mutex_lock(&s->conns_mu);
 		t->next = s->conns;
 		if (s->conns)
@@ -120,10 +125,11 @@ static struct conn_track *track_of(struct MHD_Connection *conn)
 	return ci ? ci->socket_context : NULL;
 }
 
-/* Cuts the connections that are late: past the deadline, or (the table full) reading for EVICT_AFTER_MS. */
+/* Cuts the connections that are late: past their deadline, or (the table full) idle or reading for
+ * EVICT_AFTER_MS. */
 static void reap(struct http_server *s, int64_t now)
 {
-	int64_t deadline_ms = (int64_t)s->opts.request_deadline_s * 1000;
+	bool deadline = s->opts.request_deadline_s > 0;
 	bool full = s->opts.max_connections && s->nconns >= s->opts.max_connections;
 	unsigned cut = 0;
 
@@ -132,7 +138,8 @@ static void reap(struct http_server *s, int64_t now)
 		if (t->cut || !atomic_load(&t->reading))
 			continue;
 		age = now - atomic_load(&t->since_ms);
-		if ((deadline_ms && age >= deadline_ms) || (full && age >= EVICT_AFTER_MS)) {
+		if ((deadline && now >= atomic_load(&t->deadline_ms)) ||
+		    (full && (atomic_load(&t->idle) || age >= EVICT_AFTER_MS))) {
 			shutdown(t->fd, SHUT_RDWR);
 			t->cut = true;
 			cut++;
@@ -209,8 +216,15 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct http_server *s = cls;
 	struct req_state *st = calloc(1, sizeof(*st));
+	struct conn_track *t = track_of(conn);
 
-	UNUSED(conn);
+	if (t && atomic_load(&t->idle)) {
+		/* the request line of a kept-alive connection's next request: its deadline starts now */
+		int64_t now = mono_ms();
+		atomic_store(&t->since_ms, now);
+		atomic_store(&t->deadline_ms, now + (int64_t)s->opts.request_deadline_s * 1000);
+		atomic_store(&t->idle, false);
+	}
 	if (!st)
 		return NULL;
 	st->uri = strdup(uri ? uri : "/");
@@ -242,10 +256,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	*req_cls = NULL;
 	atomic_fetch_sub(&s->inflight, 1);
 	{
-		/* the next request on this connection has request_deadline_s from now */
+		/* kept alive: the next request must be in within the idle timeout and its deadline */
 		struct conn_track *t = track_of(conn);
 		if (t) {
-			atomic_store(&t->since_ms, mono_ms());
+			int64_t now = mono_ms();
+			atomic_store(&t->since_ms, now);
+			atomic_store(&t->deadline_ms,
+			             now + ((int64_t)s->opts.idle_timeout_s + s->opts.request_deadline_s) * 1000);
+			atomic_store(&t->idle, true);
 			atomic_store(&t->reading, true);
 		}
 	}

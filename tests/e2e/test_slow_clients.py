@@ -2,6 +2,7 @@
 head and body (not an idle timer that every byte resets), and, when every connection is taken, the requests still
 arriving after 2 s are cut. Loopback only: the slow clients come from other 127.x addresses."""
 import errno
+import http.client
 import resource
 import socket
 import threading
@@ -162,3 +163,21 @@ def test_a_slow_request_is_cut_at_the_deadline(server_factory):
     finally:
         heads.close()
         body.close()
+
+
+def test_a_kept_alive_connection_may_wait_longer_than_the_deadline(server_factory):
+    """The deadline is for a request's arrival: between requests a kept-alive connection has the idle timeout."""
+    srv = server_factory.start(args=["--request-deadline", "1", "--idle-timeout", "30"])
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    try:
+        for _ in range(2):
+            body = rg.form(Action="GetCallerIdentity", Version=rg.STS_VERSION).encode()
+            target, headers = rg.sign(srv, body, service="sts")
+            conn.request("POST", target, body=body, headers=headers)
+            r = conn.getresponse()
+            assert r.status == 200, r.read()
+            r.read()
+            time.sleep(2.5)  # longer than the deadline, shorter than the idle timeout
+        assert conn.sock is not None  # the same connection served both
+    finally:
+        conn.close()
