@@ -118,7 +118,7 @@ static int check_master_key(struct db_tx *tx)
 	         : C_ERR;
 	free(raw);
 	if (rc != C_OK)
-		log_warnx("the master key does not open this data directory's secrets: wrong --master-key-file?");
+		log_errorx("the master key does not open this data directory's secrets: wrong --master-key-file?");
 	return rc;
 }
 
@@ -131,7 +131,7 @@ static int put_root_key(struct db_tx *tx, const char *account, const char *id, c
 	size_t sealed_len;
 
 	if (rc == C_OK && (strcmp(k.account_id, account) != 0 || k.user_id[0])) {
-		log_warnx("ROLEGATE_ROOT_ACCESS_KEY_ID %s already belongs to another principal", id);
+		log_errorx("ROLEGATE_ROOT_ACCESS_KEY_ID %s already belongs to another principal", id);
 		return C_ERR;
 	}
 	if (secrets_seal(id, secret, strlen(secret), sealed, sizeof(sealed), &sealed_len) != C_OK)
@@ -187,6 +187,26 @@ static int write_credentials_file(const char *dir, const char *id, const char *s
 	return rc;
 }
 
+int bootstrap_check(const struct server_config *cfg)
+{
+	const char *env_id = getenv("ROLEGATE_ROOT_ACCESS_KEY_ID"), *env_secret = getenv("ROLEGATE_ROOT_SECRET_ACCESS_KEY");
+
+	if (cfg->account_id && !valid_account_id(cfg->account_id)) {
+		log_errorx("--account-id must be 12 digits");
+		return C_ERR;
+	}
+	if ((env_id && !env_secret) || (!env_id && env_secret)) {
+		log_errorx("set both ROLEGATE_ROOT_ACCESS_KEY_ID and ROLEGATE_ROOT_SECRET_ACCESS_KEY, or neither");
+		return C_ERR;
+	}
+	if (env_id && (!valid_key_id(env_id) || !valid_secret(env_secret))) {
+		log_errorx("ROLEGATE_ROOT_ACCESS_KEY_ID must be 16-128 of [A-Z0-9] and the secret 16-100 printable "
+		           "characters");
+		return C_ERR;
+	}
+	return C_OK;
+}
+
 /* Removes DIR/root-credentials (its key was not committed). */
 static void remove_credentials_file(const char *dir)
 {
@@ -205,19 +225,8 @@ int bootstrap(struct rg_server *srv, int64_t now)
 	struct db_tx *tx;
 	int64_t nkeys = 0;
 
-	if (wanted && !valid_account_id(wanted)) {
-		log_warnx("--account-id must be 12 digits");
+	if (bootstrap_check(srv->cfg) != C_OK)
 		return C_ERR;
-	}
-	if ((env_id && !env_secret) || (!env_id && env_secret)) {
-		log_warnx("set both ROLEGATE_ROOT_ACCESS_KEY_ID and ROLEGATE_ROOT_SECRET_ACCESS_KEY, or neither");
-		return C_ERR;
-	}
-	if (env_id && (!valid_key_id(env_id) || !valid_secret(env_secret))) {
-		log_warnx("ROLEGATE_ROOT_ACCESS_KEY_ID must be 16-128 of [A-Z0-9] and the secret 16-100 printable "
-		          "characters");
-		return C_ERR;
-	}
 	if (db_begin(srv->db, true, &tx) != C_OK)
 		return C_ERR;
 	if (check_master_key(tx) != C_OK || ensure_account(tx, wanted, srv->management_account, now) != C_OK ||
@@ -229,7 +238,7 @@ int bootstrap(struct rg_server *srv, int64_t now)
 		    store_key_count(tx, srv->management_account, NULL, &nkeys) != C_OK)
 			goto fail;
 		if (nkeys > ROOT_KEYS_MAX) {
-			log_warnx("the root already has %d access keys; delete one before adding %s from "
+			log_errorx("the root already has %d access keys; delete one before adding %s from "
 			          "ROLEGATE_ROOT_ACCESS_KEY_ID",
 			          ROOT_KEYS_MAX, env_id);
 			goto fail;

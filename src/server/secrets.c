@@ -25,11 +25,11 @@ static int read_file_exact(const char *path, uint8_t *out, size_t n)
 	ssize_t r;
 
 	if (fd < 0) {
-		log_warn("cannot open master key %s", path);
+		log_error("cannot open master key %s", path);
 		return C_ERR;
 	}
 	if (fstat(fd, &st) != 0 || st.st_size != (off_t)n) {
-		log_warnx("master key %s must hold exactly %zu bytes", path, n);
+		log_errorx("master key %s must hold exactly %zu bytes", path, n);
 		close(fd);
 		return C_ERR;
 	}
@@ -39,7 +39,7 @@ static int read_file_exact(const char *path, uint8_t *out, size_t n)
 	r = read(fd, out, n);
 	close(fd);
 	if (r != (ssize_t)n) {
-		log_warnx("master key %s must hold exactly %zu bytes", path, n);
+		log_errorx("master key %s must hold exactly %zu bytes", path, n);
 		return C_ERR;
 	}
 	return C_OK;
@@ -76,7 +76,7 @@ int secrets_load_master_key(const char *path, const char *data_dir)
 			return C_OK;
 		}
 		if (errno != EEXIST) {
-			log_warn("cannot create master key %s", def);
+			log_error("cannot create master key %s", def);
 			return C_ERR;
 		}
 	}

@@ -129,7 +129,10 @@ int server_main(int argc, char **argv)
 		log_errorx("cannot initialise the crypto library or the service models");
 		goto out;
 	}
-	/* The address first: a port in use must leave no data directory, key or credentials behind. */
+	/* The options and the address first: a mistake or a port in use must leave no data directory, key or
+	 * credentials behind. */
+	if (bootstrap_check(&cfg) != C_OK)
+		goto out;
 	listen_fd = http_listen_socket(cfg.listen, &port);
 	if (listen_fd < 0) {
 		if (errno == EINVAL)

@@ -123,3 +123,14 @@ def test_request_ids_are_random_uuid4(server):
     assert len(set(ids)) == len(ids)
     # not a counter: consecutive ids differ from their first digits on
     assert all(a[:8] != b[:8] for a, b in zip(ids, ids[1:])), ids
+
+
+def test_a_bad_option_leaves_nothing_behind(tmp_path):
+    data = tmp_path / "data"
+    env = env_without_root()
+    env["ROLEGATE_ROOT_ACCESS_KEY_ID"] = "AKIA" + "A" * 16  # without its secret
+    p = subprocess.run([str(rg.BIN), "server", "--listen", "127.0.0.1:0", "--data", str(data)],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode != 0
+    assert any("level=error" in line and "ROLEGATE_ROOT_SECRET_ACCESS_KEY" in line for line in p.stderr.splitlines())
+    assert not data.exists()
