@@ -41,9 +41,10 @@ struct action {
 	/* Optional: called once the call's transaction has ended, outside any transaction (ok: it was committed), for
 	 * what must outlive a rollback (a refused MFA code counts toward the device's lockout) or must not delay it. */
 	void (*after)(struct call *c, bool ok);
-	/* Optional: called before the call's transaction begins (and before authorization), for slow work that must
-	 * not hold the database's write lock (hashing a password: ~0.1 s). It may write c->prepared, which the
-	 * dispatcher wipes once the call is over. C_ERR with c->err set (or not: ServiceFailure). */
+	/* Optional: called before the call's transaction begins, for slow work that must not hold the database's write
+	 * lock (hashing a password: ~0.1 s), once the caller is authorized in a read-only transaction (so a refused
+	 * caller costs none; the write transaction authorizes again). It may write c->prepared, which the dispatcher
+	 * wipes once the call is over. C_ERR with c->err set (or not: ServiceFailure). */
 	int (*prepare)(struct call *c);
 };
 

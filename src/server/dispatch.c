@@ -243,16 +243,38 @@ static int storage_failure(struct call *c)
 	                   "The request processing has failed because of an unknown error, exception or failure.");
 }
 
+/* For an action with slow preparation (action->prepare): resource -> authorize in a read-only transaction, so that
+ * a caller the policies refuse costs no preparation. Only a first sieve: the write transaction decides again. */
+static int preauthorize(struct call *c)
+{
+	int rc;
+
+	if (db_begin(c->srv->db, false, &c->tx) != C_OK)
+		return storage_failure(c);
+	rc = c->action->resource(c, c->resource, sizeof(c->resource));
+	if (rc != C_OK && c->err.code == ERR_NONE)
+		storage_failure(c);
+	if (rc == C_OK)
+		rc = authz_authorize(c);
+	db_rollback(c->tx);
+	c->tx = NULL;
+	return rc;
+}
+
 /* Resource -> authorize -> act -> audit, in one transaction. */
 static int perform(struct call *c)
 {
 	bool write = c->action->write;
 
 	/* Slow work first, outside the transaction: it must not serialise every other write. */
-	if (c->action->prepare && c->action->prepare(c) != C_OK) {
-		if (c->err.code == ERR_NONE)
-			storage_failure(c);
-		return C_ERR;
+	if (c->action->prepare) {
+		if (preauthorize(c) != C_OK)
+			return C_ERR;
+		if (c->action->prepare(c) != C_OK) {
+			if (c->err.code == ERR_NONE)
+				storage_failure(c);
+			return C_ERR;
+		}
 	}
 	if (db_begin(c->srv->db, write || (c->action->writes && c->action->writes(c)), &c->tx) != C_OK)
 		return storage_failure(c);

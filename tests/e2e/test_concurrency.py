@@ -3,6 +3,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from botocore.exceptions import ClientError
 
 import rg
@@ -101,3 +102,13 @@ def test_password_hashing_does_not_hold_other_writes(server):
     assert max(latencies) < one_hash / 4, (one_hash, latencies)
     for u in users:
         assert iam.get_login_profile(UserName=u)["LoginProfile"]["UserName"] == u
+
+    # the hash is made only for a caller the policies allow: a refused one costs no hash
+    _, [key] = rg.make_user(iam)
+    nobody = rg.client(server, "iam", key)
+    t0 = time.monotonic()
+    with pytest.raises(ClientError) as ei:
+        nobody.create_login_profile(UserName=users[0], Password=password)
+    refused = time.monotonic() - t0
+    assert rg.err(ei)[:3][0::2] == ("AccessDenied", 403)
+    assert refused < one_hash / 4, (one_hash, refused)
