@@ -110,7 +110,8 @@ def test_every_data_file_is_private_whatever_the_umask(server_factory, tmp_path)
         assert rg.client(srv, "iam").get_user(UserName=user["UserName"])["User"]["UserId"] == user["UserId"]
         found = modes()
         assert "rolegate.db-wal" in found, found
-        assert {n: oct(m) for n, m in found.items() if m & 0o077 and n != "master.key"} == {}
+        assert {n: oct(m) for n, m in found.items() if m & 0o077} == {}
+        assert "made it 0600" in srv.log()
         srv.stop_ok()
     finally:
         os.umask(old)
