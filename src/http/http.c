@@ -45,12 +45,12 @@
 
 /* One connection, from its accept to its close: MHD's socket_context. */
 struct conn_track {
-	int fd;                  /* MHD's socket: open until after on_connection(CLOSED) has unlinked this */
+	int fd;                      /* MHD's socket: open until after on_connection(CLOSED) has unlinked this */
 	atomic_bool reading;         /* from the accept (or the end of a request) until a head and body are complete */
 	atomic_bool idle;            /* kept alive after a request, no request line of the next one yet */
 	_Atomic int64_t since_ms;    /* when the current request (or the wait for one) began, mono_ms() */
 	_Atomic int64_t deadline_ms; /* when it must be complete, mono_ms() */
-	bool cut;                /* the reaper has shut the socket down (under conns_mu) */
+	bool cut;                    /* the reaper has shut the socket down (under conns_mu) */
 	struct conn_track *prev, *next;
 };
 
@@ -583,8 +583,8 @@ struct http_server *http_start(const struct http_options *opts)
 	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	                        MHD_OPTION_END);
 	if (!s->d) {
-		log_warnx("cannot serve on %s", opts->listen);
-		close(opts->listen_fd);
+		/* listen_fd is not closed here: MHD may have closed it (the process is about to exit) */
+		log_errorx("cannot serve on %s", opts->listen);
 		goto fail;
 	}
 	if (pthread_create(&s->reaper, NULL, reaper_main, s) != 0) {

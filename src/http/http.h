@@ -71,7 +71,7 @@ typedef void (*http_reject_fn)(void *ctx, const struct http_request *req, enum h
 
 struct http_options {
 	const char *listen;   /* "127.0.0.1:8600", "[::1]:8600", "0.0.0.0:0": for messages */
-	int listen_fd;        /* from http_listen_socket; http_start takes it (closes it on failure) */
+	int listen_fd;        /* from http_listen_socket; http_start takes it, even when it fails */
 	unsigned port;        /* the port listen_fd is bound to */
 	unsigned threads;
 	unsigned max_connections;
