@@ -130,7 +130,8 @@ static struct conn_track *track_of(struct MHD_Connection *conn)
 static void reap(struct http_server *s, int64_t now)
 {
 	bool deadline = s->opts.request_deadline_s > 0;
-	bool full = s->opts.max_connections && s->nconns >= s->opts.max_connections;
+	/* MHD splits max_connections among its threads, rounding down: full may come a few connections early */
+	bool full = s->opts.max_connections && s->nconns + s->opts.threads >= s->opts.max_connections;
 	unsigned cut = 0;
 
 	for (struct conn_track *t = s->conns; t; t = t->next) {
