@@ -243,6 +243,17 @@ static int storage_failure(struct call *c)
 	                   "The request processing has failed because of an unknown error, exception or failure.");
 }
 
+/* Resource -> authorize, in the call's transaction (c->tx): the one place a call is authorized. */
+static int resource_and_authorize(struct call *c)
+{
+	if (c->action->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
+		if (c->err.code == ERR_NONE)
+			storage_failure(c);
+		return C_ERR;
+	}
+	return authz_authorize(c);
+}
+
 /* For an action with slow preparation (action->prepare): resource -> authorize in a read-only transaction, so that
  * a caller the policies refuse costs no preparation. Only a first sieve: the write transaction decides again. */
 static int preauthorize(struct call *c)
@@ -251,11 +262,7 @@ static int preauthorize(struct call *c)
 
 	if (db_begin(c->srv->db, false, &c->tx) != C_OK)
 		return storage_failure(c);
-	rc = c->action->resource(c, c->resource, sizeof(c->resource));
-	if (rc != C_OK && c->err.code == ERR_NONE)
-		storage_failure(c);
-	if (rc == C_OK)
-		rc = authz_authorize(c);
+	rc = resource_and_authorize(c);
 	db_rollback(c->tx);
 	c->tx = NULL;
 	return rc;
@@ -278,12 +285,7 @@ static int perform(struct call *c)
 	}
 	if (db_begin(c->srv->db, write || (c->action->writes && c->action->writes(c)), &c->tx) != C_OK)
 		return storage_failure(c);
-	if (c->action->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
-		if (c->err.code == ERR_NONE)
-			storage_failure(c);
-		goto fail;
-	}
-	if (authz_authorize(c) != C_OK)
+	if (resource_and_authorize(c) != C_OK)
 		goto fail;
 	c->out = json_object();
 	if (!c->out) {
