@@ -1,8 +1,10 @@
 /*
  * server.c - `rolegate server`: one main() shape, in the OpenBSD manner.
  *
- *   parse options -> bind the listen address (a port in use stops here, before anything is written) -> data
- *   directory -> master key -> database (migrations) -> bootstrap -> serve -> wait for SIGTERM/SIGINT -> stop accepting, let requests finish -> close the database -> wipe keys
+ *   parse and check options -> bind the listen address (a port in use stops here, before anything is written;
+ *   clients that connect meanwhile wait in the backlog) -> data directory -> master key -> database (migrations)
+ *   -> bootstrap -> serve -> wait for SIGTERM/SIGINT -> stop accepting, let requests finish -> close the database
+ *   -> wipe keys
  */
 #include "server/server.h"
 
