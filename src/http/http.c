@@ -42,6 +42,7 @@
 
 #define REAP_INTERVAL_MS 100
 #define EVICT_AFTER_MS 2000
+#define CUT_REPORT_MS 10000
 
 /* One connection, from its accept to its close: MHD's socket_context. */
 struct conn_track {
@@ -66,6 +67,8 @@ struct http_server {
 	unsigned nconns;
 	bool reaper_running, stopping;
 	pthread_t reaper;
+	unsigned cut_late, cut_full; /* connections cut since the last report */
+	int64_t cut_reported_ms;
 };
 
 static int64_t mono_ms(void)
@@ -132,23 +135,29 @@ static void reap(struct http_server *s, int64_t now)
 	bool deadline = s->opts.request_deadline_s > 0;
 	/* MHD splits max_connections among its threads, rounding down: full may come a few connections early */
 	bool full = s->opts.max_connections && s->nconns + s->opts.threads >= s->opts.max_connections;
-	unsigned cut = 0;
 
 	for (struct conn_track *t = s->conns; t; t = t->next) {
 		int64_t age;
 		if (t->cut || !atomic_load(&t->reading))
 			continue;
 		age = now - atomic_load(&t->since_ms);
-		if ((deadline && now >= atomic_load(&t->deadline_ms)) ||
-		    (full && (atomic_load(&t->idle) || age >= EVICT_AFTER_MS))) {
-			shutdown(t->fd, SHUT_RDWR);
-			t->cut = true;
-			cut++;
-		}
+		if (deadline && now >= atomic_load(&t->deadline_ms))
+			s->cut_late++;
+		else if (full && (atomic_load(&t->idle) || age >= EVICT_AFTER_MS))
+			s->cut_full++;
+		else
+			continue;
+		shutdown(t->fd, SHUT_RDWR);
+		t->cut = true;
 	}
-	if (cut)
-		log_debug("http: cut %u connection(s) whose request was not complete in time%s", cut,
-		          full ? " (connection table full)" : "");
+	/* one line per CUT_REPORT_MS at most, however many are cut */
+	if ((s->cut_full || s->cut_late) && now - s->cut_reported_ms >= CUT_REPORT_MS) {
+		log_warnx("http: cut %u connection(s) whose request was not in within --request-deadline and %u still "
+		          "arriving or idle while every connection was taken (--max-connections)",
+		          s->cut_late, s->cut_full);
+		s->cut_late = s->cut_full = 0;
+		s->cut_reported_ms = now;
+	}
 }
 
 static void *reaper_main(void *arg)

@@ -3,6 +3,7 @@ head and body (not an idle timer that every byte resets), and, when every connec
 arriving after 2 s are cut. Loopback only: the slow clients come from other 127.x addresses."""
 import errno
 import http.client
+import re
 import resource
 import socket
 import threading
@@ -158,6 +159,8 @@ def test_a_slow_request_is_cut_at_the_deadline(server_factory):
             time.sleep(0.3)
         assert set(cut) == {"heads", "body"}, cut
         assert all(1.5 <= t <= 4 for t in cut.values()), cut
+        assert re.search(r"level=warn msg=\"http: cut [12] connection\(s\) whose request was not in within "
+                         r"--request-deadline", srv.log()), srv.log()
         # a request that arrives in time is answered
         assert timed_call(srv) < 1.0
     finally:
