@@ -57,6 +57,11 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	o.listen_fd = http_listen_socket(o.listen, &o.port);
+	if (o.listen_fd < 0) {
+		log_warn("cannot listen on %s", o.listen);
+		return 1;
+	}
 	s = http_start(&o);
 	if (!s)
 		return 1;

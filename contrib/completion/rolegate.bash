@@ -51,9 +51,9 @@ _rolegate()
 	# arguments are: profile, profile? (optional), sub:WORDS (a subcommand), file, or nothing).
 	case $verb in
 	server)
-		opts="--listen --data --master-key-file --account-id --threads --max-connections --idle-timeout --max-body"
+		opts="--listen --data --master-key-file --account-id --threads --max-connections --max-connections-per-ip --request-deadline --idle-timeout --max-body"
 		opts="$opts --example --log-level --quota --help"
-		valued="--listen --data --master-key-file --account-id --threads --max-connections --idle-timeout --max-body"
+		valued="--listen --data --master-key-file --account-id --threads --max-connections --max-connections-per-ip --request-deadline --idle-timeout --max-body"
 		valued="$valued --example --log-level --quota"
 		;;
 	policy)

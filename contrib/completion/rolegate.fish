@@ -101,6 +101,8 @@ complete -c rolegate -n $s -l master-key-file -r -F -d 'key that seals secrets a
 complete -c rolegate -n $s -l account-id -x -d '12-digit id of the management account'
 complete -c rolegate -n $s -l threads -x -d 'request threads'
 complete -c rolegate -n $s -l max-connections -x -d 'connections served at once'
+complete -c rolegate -n $s -l max-connections-per-ip -x -d 'connections from one client address'
+complete -c rolegate -n $s -l request-deadline -x -d 'SECONDS a request may take to arrive'
 complete -c rolegate -n $s -l idle-timeout -x -d 'idle connections are closed after SECONDS'
 complete -c rolegate -n $s -l max-body -x -d 'largest request body (BYTES)'
 complete -c rolegate -n $s -l example -x -a seed -d 'make a built-in example on an empty data directory'

@@ -104,20 +104,25 @@ void id_unique(const char *prefix, char out[UNIQUE_ID_LEN + 1])
 	out[UNIQUE_ID_LEN] = '\0';
 }
 
+#define REQUEST_ID_POOL 1024 /* random bytes kept per thread: 64 request ids per CSPRNG call */
+
 void id_request(char out[REQUEST_ID_LEN + 1])
 {
-	/* Request ids must be unique, not secret: a random per-thread seed with a counter folded in avoids asking the
-	 * CSPRNG (and its fork check, a system call) on every request. */
-	static _Thread_local uint8_t seed[16];
-	static _Thread_local uint64_t counter;
+	/* A version-4 UUID: 122 bits from the CSPRNG, as AWS's request ids, so that one id tells nothing of another
+	 * (how many requests came between them, from which thread). The bytes are drawn in batches: one CSPRNG call
+	 * (and its fork check) per 64 requests. Used bytes are wiped. */
+	static _Thread_local uint8_t pool[REQUEST_ID_POOL];
+	static _Thread_local size_t used = REQUEST_ID_POOL;
 	uint8_t b[16];
 	char hex[33];
 
-	if (counter++ == 0)
-		random_or_die(seed, sizeof(seed));
-	memcpy(b, seed, sizeof(b));
-	for (int i = 0; i < 8; i++)
-		b[15 - i] ^= (uint8_t)(counter >> (8 * i));
+	if (used + sizeof(b) > sizeof(pool)) {
+		random_or_die(pool, sizeof(pool));
+		used = 0;
+	}
+	memcpy(b, pool + used, sizeof(b));
+	explicit_bzero(pool + used, sizeof(b));
+	used += sizeof(b);
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
 	hex_encode(b, 16, hex);

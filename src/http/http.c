@@ -7,10 +7,22 @@
  *                  next calls: body chunks, appended to a buffer capped at max_body
  *                  last call: run the handler, queue its response
  *   on_completed() free the per-request state
+ *
+ * Slow clients. MHD's connection timeout is an idle timer that every byte resets, so a client that dribbles a
+ * header line every few seconds would hold its connection (and, a thousand of them, every connection) forever.
+ * Each connection is tracked from its accept (on_connection) and a reaper thread cuts, with shutdown(2), every one
+ * whose request head and body are not complete by its deadline; MHD then sees the connection end and closes it.
+ * The deadline is request_deadline_s after the accept; on a kept-alive connection it is idle_timeout_s +
+ * request_deadline_s after the previous request (MHD's idle timer applies while it waits), and request_deadline_s
+ * once the next request line is in (uri_log). When the connection table is full, kept-alive connections waiting
+ * for a request and those still reading one after EVICT_AFTER_MS are cut too, so that clients from many addresses
+ * cannot keep a legitimate one waiting in the backlog until the deadline. MHD itself refuses (accepts and closes)
+ * connections beyond max_connections_per_ip from one address.
  */
 #include "http/http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include "http/mhd_api.h"
 #include <netinet/in.h>
 #include <pthread.h>
@@ -26,12 +38,148 @@
 #include "util/common.h"
 #include "util/log.h"
 
+#define LISTEN_BACKLOG 1024
+
+#define REAP_INTERVAL_MS 100
+#define EVICT_AFTER_MS 2000
+#define CUT_REPORT_MS 10000
+
+/* One connection, from its accept to its close: MHD's socket_context. */
+struct conn_track {
+	int fd;                      /* MHD's socket: open until after on_connection(CLOSED) has unlinked this */
+	atomic_bool reading;         /* from the accept (or the end of a request) until a head and body are complete */
+	atomic_bool idle;            /* kept alive after a request, no request line of the next one yet */
+	_Atomic int64_t since_ms;    /* when the current request (or the wait for one) began, mono_ms() */
+	_Atomic int64_t deadline_ms; /* when it must be complete, mono_ms() */
+	bool cut;                    /* the reaper has shut the socket down (under conns_mu) */
+	struct conn_track *prev, *next;
+};
+
 struct http_server {
 	struct MHD_Daemon *d;
 	struct http_options opts;
 	unsigned port;
 	atomic_int inflight; /* requests between their first byte and their completion */
+	/* every open connection, for the reaper */
+	pthread_mutex_t conns_mu;
+	pthread_cond_t reaper_cond;
+	struct conn_track *conns;
+	unsigned nconns;
+	bool reaper_running, stopping;
+	pthread_t reaper;
+	unsigned cut_late, cut_full; /* connections cut since the last report */
+	int64_t cut_reported_ms;
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* MHD's connection notifications: a connection is tracked from its accept (STARTED) to its close (CLOSED, which MHD
+ * calls before it closes the socket). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	struct conn_track *t = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci || !(t = calloc(1, sizeof(*t))))
+			return; /* untracked: only MHD's idle timeout applies to it */
+		t->fd = ci->connect_fd;
+		atomic_store(&t->reading, true);
+		atomic_store(&t->since_ms, mono_ms());
+		atomic_store(&t->deadline_ms, mono_ms() + (int64_t)s->opts.request_deadline_s * 1000);
+		pthread_mutex_lock(&s->conns_mu);
+		t->next = s->conns;
+		if (s->conns)
+			s->conns->prev = t;
+		s->conns = t;
+		s->nconns++;
+		pthread_mutex_unlock(&s->conns_mu);
+		*socket_context = t;
+		return;
+	}
+	if (!t)
+		return;
+	pthread_mutex_lock(&s->conns_mu);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		s->conns = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	s->nconns--;
+	pthread_mutex_unlock(&s->conns_mu);
+	free(t);
+	*socket_context = NULL;
+}
+
+/* The tracker of conn (NULL when untracked). */
+static struct conn_track *track_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Cuts the connections that are late: past their deadline, or (the table full) idle or reading for
+ * EVICT_AFTER_MS. */
+static void reap(struct http_server *s, int64_t now)
+{
+	bool deadline = s->opts.request_deadline_s > 0;
+	/* MHD splits max_connections among its threads, rounding down: full may come a few connections early */
+	bool full = s->opts.max_connections && s->nconns + s->opts.threads >= s->opts.max_connections;
+
+	for (struct conn_track *t = s->conns; t; t = t->next) {
+		int64_t age;
+		if (t->cut || !atomic_load(&t->reading))
+			continue;
+		age = now - atomic_load(&t->since_ms);
+		if (deadline && now >= atomic_load(&t->deadline_ms))
+			s->cut_late++;
+		else if (full && (atomic_load(&t->idle) || age >= EVICT_AFTER_MS))
+			s->cut_full++;
+		else
+			continue;
+		shutdown(t->fd, SHUT_RDWR);
+		t->cut = true;
+	}
+	/* one line per CUT_REPORT_MS at most, however many are cut */
+	if ((s->cut_full || s->cut_late) && now - s->cut_reported_ms >= CUT_REPORT_MS) {
+		log_warnx("http: cut %u connection(s) whose request was not in within --request-deadline and %u still "
+		          "arriving or idle while every connection was taken (--max-connections)",
+		          s->cut_late, s->cut_full);
+		s->cut_late = s->cut_full = 0;
+		s->cut_reported_ms = now;
+	}
+}
+
+static void *reaper_main(void *arg)
+{
+	struct http_server *s = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&s->conns_mu);
+	while (!s->stopping) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += REAP_INTERVAL_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->reaper_cond, &s->conns_mu, &ts);
+		if (!s->stopping)
+			reap(s, mono_ms());
+	}
+	pthread_mutex_unlock(&s->conns_mu);
+	return NULL;
+}
 
 /* A deferred response's wait (http.h). Its lock orders the finisher's resume against the listener's suspend and
  * against the request's end, so that neither touches a freed wait. */
@@ -78,8 +226,15 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct http_server *s = cls;
 	struct req_state *st = calloc(1, sizeof(*st));
+	struct conn_track *t = track_of(conn);
 
-	UNUSED(conn);
+	if (t && atomic_load(&t->idle)) {
+		/* the request line of a kept-alive connection's next request: its deadline starts now */
+		int64_t now = mono_ms();
+		atomic_store(&t->since_ms, now);
+		atomic_store(&t->deadline_ms, now + (int64_t)s->opts.request_deadline_s * 1000);
+		atomic_store(&t->idle, false);
+	}
 	if (!st)
 		return NULL;
 	st->uri = strdup(uri ? uri : "/");
@@ -94,7 +249,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct http_server *s = cls;
 	struct req_state *st = *req_cls;
 
-	UNUSED(conn);
 	UNUSED(toe);
 	if (!st)
 		return;
@@ -111,6 +265,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	free(st);
 	*req_cls = NULL;
 	atomic_fetch_sub(&s->inflight, 1);
+	{
+		/* kept alive: the next request must be in within the idle timeout and its deadline */
+		struct conn_track *t = track_of(conn);
+		if (t) {
+			int64_t now = mono_ms();
+			atomic_store(&t->since_ms, now);
+			atomic_store(&t->deadline_ms,
+			             now + ((int64_t)s->opts.idle_timeout_s + s->opts.request_deadline_s) * 1000);
+			atomic_store(&t->idle, true);
+			atomic_store(&t->reading, true);
+		}
+	}
 }
 
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -269,7 +435,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	/* Headers and body are complete (or the body is refused unread). */
+	/* Headers and body are complete (or the body is refused unread): the deadline no longer applies. */
+	{
+		struct conn_track *t = track_of(conn);
+		if (t)
+			atomic_store(&t->reading, false);
+	}
 	fill_request(conn, method, st, &req);
 	st->wait.conn = conn;
 	response_init(&resp, &st->wait);
@@ -356,47 +527,88 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
+int http_listen_socket(const char *spec, unsigned *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1, saved;
+
+	if (parse_listen(spec, &ss) != C_OK) {
+		errno = EINVAL;
+		return -1;
+	}
+	len = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+	    bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, LISTEN_BACKLOG) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		goto fail;
+	*port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	                                       : ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 struct http_server *http_start(const struct http_options *opts)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
-	struct sockaddr_storage ss;
-	const union MHD_DaemonInfo *info;
+	pthread_condattr_t ca;
 	/* poll(), not epoll: MHD_quiesce_daemon on an epoll thread pool races the workers' own removal of the listen
 	 * socket from their epoll sets and aborts the process ("Failed to remove listen FD from epoll set", an open
 	 * libmicrohttpd defect, seen here in a SIGTERM right after start-up). Each worker has a handful of
-	 * connections, so poll() costs nothing measurable (make bench: within this machine's noise). */
+	 * connections, so poll() costs nothing measurable (make bench: within this machine's noise). poll() also has
+	 * no FD_SETSIZE limit. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	                 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
-	if (!s)
-		return NULL;
-	s->opts = *opts;
-	if (parse_listen(opts->listen, &ss) != C_OK) {
-		log_warnx("cannot parse listen address '%s' (expected HOST:PORT or [V6]:PORT)", opts->listen);
-		free(s);
+	if (!s) {
+		close(opts->listen_fd);
 		return NULL;
 	}
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
+	s->opts = *opts;
+	pthread_mutex_init(&s->conns_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->reaper_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	s->port = opts->port;
+	/* Ownership of listen_fd passes to MHD, which closes it when the daemon stops. */
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-	                        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	                        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)opts->listen_fd,
 	                        MHD_OPTION_THREAD_POOL_SIZE, opts->threads,
 	                        MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
+	                        MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_connections_per_ip,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, opts->idle_timeout_s,
 	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, opts->max_header_bytes,
 	                        MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
 	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	                        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	                        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
 	                        MHD_OPTION_END);
 	if (!s->d) {
-		log_warnx("cannot listen on %s", opts->listen);
-		free(s);
-		return NULL;
+		/* listen_fd is not closed here: MHD may have closed it (the process is about to exit) */
+		log_errorx("cannot serve on %s", opts->listen);
+		goto fail;
 	}
-	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info ? info->port : 0;
+	if (pthread_create(&s->reaper, NULL, reaper_main, s) != 0) {
+		log_warnx("cannot start the thread that cuts slow clients");
+		MHD_stop_daemon(s->d);
+		goto fail;
+	}
+	s->reaper_running = true;
 	return s;
+fail:
+	pthread_cond_destroy(&s->reaper_cond);
+	pthread_mutex_destroy(&s->conns_mu);
+	free(s);
+	return NULL;
 }
 
 unsigned http_port(const struct http_server *s) { return s->port; }
@@ -419,6 +631,14 @@ void http_stop(struct http_server *s, unsigned grace_ms)
 	}
 	if (atomic_load(&s->inflight) > 0)
 		log_warnx("http: %d request(s) still in flight after %u ms; closing", atomic_load(&s->inflight), grace_ms);
+	pthread_mutex_lock(&s->conns_mu);
+	s->stopping = true;
+	pthread_cond_signal(&s->reaper_cond);
+	pthread_mutex_unlock(&s->conns_mu);
+	if (s->reaper_running)
+		pthread_join(s->reaper, NULL);
 	MHD_stop_daemon(s->d);
+	pthread_cond_destroy(&s->reaper_cond);
+	pthread_mutex_destroy(&s->conns_mu);
 	free(s);
 }

@@ -3,8 +3,9 @@
  * the service layer.
  *
  * The listener bounds everything it reads: the request line and headers (MHD's per-connection memory limit), the
- * body (max_body: larger bodies get 413 with an AWS-style error before they are read), the number of connections,
- * and idle time (idle connections and clients that stall are cut after idle_timeout_s).
+ * body (max_body: larger bodies get 413 with an AWS-style error before they are read), the number of connections
+ * (in all and from one address), idle time (idle connections and clients that stall are cut after
+ * idle_timeout_s) and the time a request may take to arrive (request_deadline_s, however steadily it trickles).
  */
 #ifndef ROLEGATE_HTTP_H
 #define ROLEGATE_HTTP_H
@@ -69,9 +70,13 @@ typedef void (*http_reject_fn)(void *ctx, const struct http_request *req, enum h
                                struct http_response *resp);
 
 struct http_options {
-	const char *listen;   /* "127.0.0.1:8600", "[::1]:8600", "0.0.0.0:0" */
+	const char *listen;   /* "127.0.0.1:8600", "[::1]:8600", "0.0.0.0:0": for messages */
+	int listen_fd;        /* from http_listen_socket; http_start takes it, even when it fails */
+	unsigned port;        /* the port listen_fd is bound to */
 	unsigned threads;
 	unsigned max_connections;
+	unsigned max_connections_per_ip; /* 0: no cap */
+	unsigned request_deadline_s;     /* a request's head and body must arrive within this; 0: no deadline */
 	unsigned idle_timeout_s;
 	size_t max_body;
 	size_t max_header_bytes;
@@ -82,7 +87,11 @@ struct http_options {
 
 struct http_server;
 
-/* Binds and starts serving. NULL on failure (logged). */
+/* Binds spec ("host:port", "[v6]:port", ":port") and listens, so that a caller learns that the address is taken
+ * before it sets anything else up. Returns the socket and sets *port to the port bound (useful with port 0), or -1
+ * with errno set (EINVAL: spec does not parse). */
+int http_listen_socket(const char *spec, unsigned *port);
+/* Starts serving on opts->listen_fd. NULL on failure (logged). */
 struct http_server *http_start(const struct http_options *opts);
 /* The port actually bound (useful with port 0). */
 unsigned http_port(const struct http_server *s);

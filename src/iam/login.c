@@ -226,6 +226,27 @@ static void wipe_password(struct call *c)
 		explicit_bzero((char *)json_string_value(pw), json_string_length(pw));
 }
 
+/* The prepare hook of the actions that set a password: hashes Password into c->prepared before the transaction
+ * (PBKDF2 takes a tenth of a second; inside the transaction it would hold every other write that long). The
+ * password itself is checked against the policy, which needs the transaction, in the action. */
+static int prepare_password_hash(struct call *c)
+{
+	const char *password = call_str(c, "Password");
+
+	_Static_assert(CALL_PREPARED_MAX >= PASSWORD_HASH_MAX + 1, "a password hash fits in call.prepared");
+	if (!password)
+		return C_OK;
+	return hash_password(password, c->prepared, sizeof(c->prepared));
+}
+
+/* The after hook of those actions: the password is wiped however the call ended (refused before the action ran,
+ * too). */
+static void after_password(struct call *c, bool ok)
+{
+	UNUSED(ok);
+	wipe_password(c);
+}
+
 /* The user named by UserName, or the calling user when it is absent. */
 static int profile_user(struct call *c, struct store_user *u)
 {
@@ -274,8 +295,11 @@ static int create_login_profile(struct call *c)
 		goto done;
 	}
 	rc = C_ERR;
-	if (check_password(c, password) != C_OK || hash_password(password, p.password_hash, sizeof(p.password_hash)))
+	if (check_password(c, password) != C_OK)
 		goto done;
+	if (!c->prepared[0]) /* hashed by prepare_password_hash, before the transaction */
+		goto done;
+	snprintf(p.password_hash, sizeof(p.password_hash), "%s", c->prepared);
 	snprintf(p.user_id, sizeof(p.user_id), "%s", u.user_id);
 	p.reset_required = json_is_true(json_object_get(c->in, "PasswordResetRequired"));
 	p.created_ms = c->now_ms;
@@ -308,12 +332,10 @@ static int update_login_profile(struct call *c)
 {
 	const char *password = call_str(c, "Password");
 	json_t *reset = json_object_get(c->in, "PasswordResetRequired");
-	char hash[PASSWORD_HASH_MAX + 1];
 	struct store_user u;
 	struct store_login_profile p;
 	int rc = C_ERR;
 
-	hash[0] = '\0';
 	if (profile_user(c, &u) != C_OK)
 		goto done;
 	rc = store_login_get(c->tx, u.user_id, &p);
@@ -323,12 +345,13 @@ static int update_login_profile(struct call *c)
 		goto done;
 	}
 	rc = C_ERR;
-	if (password && (check_password(c, password) != C_OK || hash_password(password, hash, sizeof(hash)) != C_OK))
+	/* the hash was made by prepare_password_hash, before the transaction */
+	if (password && (check_password(c, password) != C_OK || !c->prepared[0]))
 		goto done;
-	if (store_login_update(c->tx, u.user_id, password ? hash : NULL, reset ? json_is_true(reset) : -1) == C_OK)
+	if (store_login_update(c->tx, u.user_id, password ? c->prepared : NULL, reset ? json_is_true(reset) : -1) ==
+	    C_OK)
 		rc = C_OK;
 done:
-	explicit_bzero(hash, sizeof(hash));
 	wipe_password(c);
 	return rc;
 }
@@ -422,9 +445,11 @@ static int resource_account(struct call *c, char *out, size_t cap)
 }
 
 static const struct action actions[] = {
-	{"iam", "CreateLoginProfile", true, iam_resource_user, create_login_profile},
+	{"iam", "CreateLoginProfile", true, iam_resource_user, create_login_profile, .after = after_password,
+	 .prepare = prepare_password_hash},
 	{"iam", "GetLoginProfile", false, iam_resource_user, get_login_profile},
-	{"iam", "UpdateLoginProfile", true, iam_resource_user, update_login_profile},
+	{"iam", "UpdateLoginProfile", true, iam_resource_user, update_login_profile, .after = after_password,
+	 .prepare = prepare_password_hash},
 	{"iam", "DeleteLoginProfile", true, iam_resource_user, delete_login_profile},
 	{"iam", "UpdateAccountPasswordPolicy", true, resource_account, update_account_password_policy},
 	{"iam", "GetAccountPasswordPolicy", false, resource_account, get_account_password_policy},

@@ -6,7 +6,7 @@
  *     --master-key-file stops the start instead of failing request after request
  *   - the root credentials: from ROLEGATE_ROOT_ACCESS_KEY_ID / ROLEGATE_ROOT_SECRET_ACCESS_KEY when set (the key is
  *     created or its secret replaced; a different key given by the environment before is retired), otherwise
- *     generated once, printed once and written to DIR/root-credentials
+ *     generated once and written to DIR/root-credentials (mode 0600); printed once when stdout is a terminal
  */
 #include "server/bootstrap.h"
 
@@ -118,7 +118,7 @@ static int check_master_key(struct db_tx *tx)
 	         : C_ERR;
 	free(raw);
 	if (rc != C_OK)
-		log_warnx("the master key does not open this data directory's secrets: wrong --master-key-file?");
+		log_errorx("the master key does not open this data directory's secrets: wrong --master-key-file?");
 	return rc;
 }
 
@@ -131,7 +131,7 @@ static int put_root_key(struct db_tx *tx, const char *account, const char *id, c
 	size_t sealed_len;
 
 	if (rc == C_OK && (strcmp(k.account_id, account) != 0 || k.user_id[0])) {
-		log_warnx("ROLEGATE_ROOT_ACCESS_KEY_ID %s already belongs to another principal", id);
+		log_errorx("ROLEGATE_ROOT_ACCESS_KEY_ID %s already belongs to another principal", id);
 		return C_ERR;
 	}
 	if (secrets_seal(id, secret, strlen(secret), sealed, sizeof(sealed), &sealed_len) != C_OK)
@@ -187,28 +187,46 @@ static int write_credentials_file(const char *dir, const char *id, const char *s
 	return rc;
 }
 
+int bootstrap_check(const struct server_config *cfg)
+{
+	const char *env_id = getenv("ROLEGATE_ROOT_ACCESS_KEY_ID"), *env_secret = getenv("ROLEGATE_ROOT_SECRET_ACCESS_KEY");
+
+	if (cfg->account_id && !valid_account_id(cfg->account_id)) {
+		log_errorx("--account-id must be 12 digits");
+		return C_ERR;
+	}
+	if ((env_id && !env_secret) || (!env_id && env_secret)) {
+		log_errorx("set both ROLEGATE_ROOT_ACCESS_KEY_ID and ROLEGATE_ROOT_SECRET_ACCESS_KEY, or neither");
+		return C_ERR;
+	}
+	if (env_id && (!valid_key_id(env_id) || !valid_secret(env_secret))) {
+		log_errorx("ROLEGATE_ROOT_ACCESS_KEY_ID must be 16-128 of [A-Z0-9] and the secret 16-100 printable "
+		           "characters");
+		return C_ERR;
+	}
+	return C_OK;
+}
+
+/* Removes DIR/root-credentials (its key was not committed). */
+static void remove_credentials_file(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/root-credentials", dir);
+	unlink(path);
+}
+
 int bootstrap(struct rg_server *srv, int64_t now)
 {
 	const char *env_id = getenv("ROLEGATE_ROOT_ACCESS_KEY_ID"), *env_secret = getenv("ROLEGATE_ROOT_SECRET_ACCESS_KEY");
 	const char *wanted = srv->cfg->account_id;
 	char id[ACCESS_KEY_ID_LEN + 1], secret[SECRET_KEY_LEN + 1];
-	bool generated = false;
+	bool generated = false, saved = false;
 	struct db_tx *tx;
 	int64_t nkeys = 0;
 
-	if (wanted && !valid_account_id(wanted)) {
-		log_warnx("--account-id must be 12 digits");
+	if (bootstrap_check(srv->cfg) != C_OK)
 		return C_ERR;
-	}
-	if ((env_id && !env_secret) || (!env_id && env_secret)) {
-		log_warnx("set both ROLEGATE_ROOT_ACCESS_KEY_ID and ROLEGATE_ROOT_SECRET_ACCESS_KEY, or neither");
-		return C_ERR;
-	}
-	if (env_id && (!valid_key_id(env_id) || !valid_secret(env_secret))) {
-		log_warnx("ROLEGATE_ROOT_ACCESS_KEY_ID must be 16-128 of [A-Z0-9] and the secret 16-100 printable "
-		          "characters");
-		return C_ERR;
-	}
 	if (db_begin(srv->db, true, &tx) != C_OK)
 		return C_ERR;
 	if (check_master_key(tx) != C_OK || ensure_account(tx, wanted, srv->management_account, now) != C_OK ||
@@ -220,7 +238,7 @@ int bootstrap(struct rg_server *srv, int64_t now)
 		    store_key_count(tx, srv->management_account, NULL, &nkeys) != C_OK)
 			goto fail;
 		if (nkeys > ROOT_KEYS_MAX) {
-			log_warnx("the root already has %d access keys; delete one before adding %s from "
+			log_errorx("the root already has %d access keys; delete one before adding %s from "
 			          "ROLEGATE_ROOT_ACCESS_KEY_ID",
 			          ROOT_KEYS_MAX, env_id);
 			goto fail;
@@ -236,16 +254,36 @@ int bootstrap(struct rg_server *srv, int64_t now)
 			generated = true;
 		}
 	}
-	if (db_commit(tx) != C_OK)
-		return C_ERR;
 	if (generated) {
-		/* Printed once, here, and kept in a 0600 file; never logged. */
-		if (write_credentials_file(srv->cfg->data_dir, id, secret) != C_OK)
-			log_warnx("the root credentials below are not saved anywhere else: keep them");
-		printf("rolegate: root credentials of management account %s (saved in %s/root-credentials):\n"
-		       "  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n",
-		       srv->management_account, srv->cfg->data_dir, id, secret);
-		fflush(stdout);
+		/* Kept in a 0600 file (before the key is committed: a key nobody can read must not exist) */
+		saved = write_credentials_file(srv->cfg->data_dir, id, secret) == C_OK;
+		if (!saved && !isatty(STDOUT_FILENO)) {
+			log_errorx("cannot save the generated root credentials in %s/root-credentials, and stdout is not a "
+			           "terminal to print them to",
+			           srv->cfg->data_dir);
+			goto fail;
+		}
+	}
+	if (db_commit(tx) != C_OK) {
+		if (saved)
+			remove_credentials_file(srv->cfg->data_dir);
+		explicit_bzero(secret, sizeof(secret));
+		return C_ERR;
+	}
+	if (generated) {
+		/* Printed once, and only to a terminal (a log collector must not get them); never logged. */
+		if (isatty(STDOUT_FILENO)) {
+			if (!saved)
+				log_warnx("the root credentials below are not saved anywhere else: keep them");
+			printf("rolegate: root credentials of management account %s (saved in %s/root-credentials):\n"
+			       "  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n",
+			       srv->management_account, srv->cfg->data_dir, id, secret);
+			fflush(stdout);
+		} else {
+			log_info("generated root credentials of management account %s (access key %s): the secret is in "
+			         "%s/root-credentials (mode 0600), not printed because stdout is not a terminal",
+			         srv->management_account, id, srv->cfg->data_dir);
+		}
 		explicit_bzero(secret, sizeof(secret));
 	}
 	return C_OK;

@@ -41,7 +41,14 @@ struct action {
 	/* Optional: called once the call's transaction has ended, outside any transaction (ok: it was committed), for
 	 * what must outlive a rollback (a refused MFA code counts toward the device's lockout) or must not delay it. */
 	void (*after)(struct call *c, bool ok);
+	/* Optional: called before the call's transaction begins, for slow work that must not hold the database's write
+	 * lock (hashing a password: ~0.1 s), once the caller is authorized in a read-only transaction (so a refused
+	 * caller costs none; the write transaction authorizes again). It may write c->prepared, which the dispatcher
+	 * wipes once the call is over. C_ERR with c->err set (or not: ServiceFailure). */
+	int (*prepare)(struct call *c);
 };
+
+#define CALL_PREPARED_MAX 256
 
 struct call {
 	struct rg_server *srv;
@@ -63,6 +70,7 @@ struct call {
 	char role_used[IAM_ID_MAX];     /* a role whose RoleLastUsed action->after should advance, or "" */
 	struct http_wait *wait;         /* the HTTP answer's wait (http.h), or NULL for internal calls */
 	bool audit_deferred;            /* the durable audit record was queued with wait: answer once it is written */
+	char prepared[CALL_PREPARED_MAX]; /* what action->prepare made outside the transaction (a password hash) */
 	/* The large members come last: call_init() clears what precedes them and only their first bytes. */
 	struct aws_err err;
 	char resource[ARN_MAX + 1];

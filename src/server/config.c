@@ -35,7 +35,13 @@ static const struct option_def options[] = {
 	 "12-digit id of the management account, used on first start (default: random)"},
 	{"threads", OPT_UINT, OFF(threads), "8", "N",
 	 "request threads (they block on storage; a request waiting for its durable audit record does not hold one)"},
-	{"max-connections", OPT_UINT, OFF(max_connections), "1024", "N", "connections served at once"},
+	{"max-connections", OPT_UINT, OFF(max_connections), "1024", "N",
+	 "connections served at once (when all are taken, those still sending a request after 2 s are cut)"},
+	{"max-connections-per-ip", OPT_UINT, OFF(max_connections_per_ip), "128", "N",
+	 "connections from one client address at once; more are refused (0: no cap)"},
+	{"request-deadline", OPT_UINT, OFF(request_deadline_s), "20", "SECONDS",
+	 "a request's headers and body must arrive within this, however steadily they trickle; slower clients are "
+	 "cut (0: none)"},
 	{"idle-timeout", OPT_UINT, OFF(idle_timeout_s), "30", "SECONDS",
 	 "a connection idle (or a client stalled) this long is closed"},
 	{"max-body", OPT_SIZE, OFF(max_body), "1048576", "BYTES", "largest request body; larger ones get 413"},
@@ -90,8 +96,8 @@ void config_usage(FILE *out)
 	fprintf(out, "usage: rolegate server [OPTIONS]\n\n"
 	             "Serves IAM, STS and Organizations over AWS's own protocols on one endpoint.\n"
 	             "Root credentials of the management account come from ROLEGATE_ROOT_ACCESS_KEY_ID and\n"
-	             "ROLEGATE_ROOT_SECRET_ACCESS_KEY when set; otherwise they are generated on first start, printed\n"
-	             "once and written to DIR/root-credentials (mode 0600).\n\noptions:\n");
+	             "ROLEGATE_ROOT_SECRET_ACCESS_KEY when set; otherwise they are generated on first start, written\n"
+	             "to DIR/root-credentials (mode 0600) and printed once if stdout is a terminal.\n\noptions:\n");
 	for (size_t i = 0; i < ARRAY_LEN(options); i++) {
 		char left[64];
 		snprintf(left, sizeof(left), "--%s %s", options[i].name, options[i].arg);

@@ -243,19 +243,49 @@ static int storage_failure(struct call *c)
 	                   "The request processing has failed because of an unknown error, exception or failure.");
 }
 
+/* Resource -> authorize, in the call's transaction (c->tx): the one place a call is authorized. */
+static int resource_and_authorize(struct call *c)
+{
+	if (c->action->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
+		if (c->err.code == ERR_NONE)
+			storage_failure(c);
+		return C_ERR;
+	}
+	return authz_authorize(c);
+}
+
+/* For an action with slow preparation (action->prepare): resource -> authorize in a read-only transaction, so that
+ * a caller the policies refuse costs no preparation. Only a first sieve: the write transaction decides again. */
+static int preauthorize(struct call *c)
+{
+	int rc;
+
+	if (db_begin(c->srv->db, false, &c->tx) != C_OK)
+		return storage_failure(c);
+	rc = resource_and_authorize(c);
+	db_rollback(c->tx);
+	c->tx = NULL;
+	return rc;
+}
+
 /* Resource -> authorize -> act -> audit, in one transaction. */
 static int perform(struct call *c)
 {
 	bool write = c->action->write;
 
+	/* Slow work first, outside the transaction: it must not serialise every other write. */
+	if (c->action->prepare) {
+		if (preauthorize(c) != C_OK)
+			return C_ERR;
+		if (c->action->prepare(c) != C_OK) {
+			if (c->err.code == ERR_NONE)
+				storage_failure(c);
+			return C_ERR;
+		}
+	}
 	if (db_begin(c->srv->db, write || (c->action->writes && c->action->writes(c)), &c->tx) != C_OK)
 		return storage_failure(c);
-	if (c->action->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
-		if (c->err.code == ERR_NONE)
-			storage_failure(c);
-		goto fail;
-	}
-	if (authz_authorize(c) != C_OK)
+	if (resource_and_authorize(c) != C_OK)
 		goto fail;
 	c->out = json_object();
 	if (!c->out) {
@@ -290,6 +320,7 @@ static int execute(struct call *c)
 {
 	int rc = perform(c);
 
+	explicit_bzero(c->prepared, sizeof(c->prepared));
 	if (c->action->after)
 		c->action->after(c, rc == C_OK);
 	if (c->action->audit_durably && c->caller.arn[0]) {

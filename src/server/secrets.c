@@ -17,29 +17,33 @@
 static uint8_t master[AEAD_KEY_LEN];
 static int loaded;
 
-/* Reads exactly n bytes from path. */
-static int read_file_exact(const char *path, uint8_t *out, size_t n)
+/* Reads exactly n bytes from path. ours: the key is DATA/master.key, which rolegate made 0600; a looser mode (an
+ * earlier version, a copy) is tightened. A key file the operator names is only warned about. */
+static int read_file_exact(const char *path, uint8_t *out, size_t n, bool ours)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	ssize_t r;
 
 	if (fd < 0) {
-		log_warn("cannot open master key %s", path);
+		log_error("cannot open master key %s", path);
 		return C_ERR;
 	}
 	if (fstat(fd, &st) != 0 || st.st_size != (off_t)n) {
-		log_warnx("master key %s must hold exactly %zu bytes", path, n);
+		log_errorx("master key %s must hold exactly %zu bytes", path, n);
 		close(fd);
 		return C_ERR;
 	}
-	if (st.st_mode & 077)
+	if ((st.st_mode & 077) && ours && fchmod(fd, 0600) == 0)
+		log_warnx("master key %s was readable by others (mode %03o): made it 0600", path,
+		          (unsigned)(st.st_mode & 0777));
+	else if (st.st_mode & 077)
 		log_warnx("master key %s is readable by others (mode %03o); it should be 0600", path,
 		          (unsigned)(st.st_mode & 0777));
 	r = read(fd, out, n);
 	close(fd);
 	if (r != (ssize_t)n) {
-		log_warnx("master key %s must hold exactly %zu bytes", path, n);
+		log_errorx("master key %s must hold exactly %zu bytes", path, n);
 		return C_ERR;
 	}
 	return C_OK;
@@ -67,7 +71,7 @@ int secrets_load_master_key(const char *path, const char *data_dir)
 	char def[4096];
 
 	if (path)
-		return (loaded = read_file_exact(path, master, sizeof(master)) == C_OK) ? C_OK : C_ERR;
+		return (loaded = read_file_exact(path, master, sizeof(master), false) == C_OK) ? C_OK : C_ERR;
 	snprintf(def, sizeof(def), "%s/master.key", data_dir);
 	if (access(def, F_OK) != 0) {
 		if (create_key_file(def) == C_OK) {
@@ -76,11 +80,11 @@ int secrets_load_master_key(const char *path, const char *data_dir)
 			return C_OK;
 		}
 		if (errno != EEXIST) {
-			log_warn("cannot create master key %s", def);
+			log_error("cannot create master key %s", def);
 			return C_ERR;
 		}
 	}
-	return (loaded = read_file_exact(def, master, sizeof(master)) == C_OK) ? C_OK : C_ERR;
+	return (loaded = read_file_exact(def, master, sizeof(master), true) == C_OK) ? C_OK : C_ERR;
 }
 
 void secrets_wipe(void)

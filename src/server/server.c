@@ -1,8 +1,10 @@
 /*
  * server.c - `rolegate server`: one main() shape, in the OpenBSD manner.
  *
- *   parse options -> data directory -> master key -> database (migrations) -> bootstrap -> listen
- *   -> wait for SIGTERM/SIGINT -> stop accepting, let requests finish -> close the database -> wipe keys
+ *   parse and check options -> bind the listen address (a port in use stops here, before anything is written;
+ *   clients that connect meanwhile wait in the backlog) -> data directory -> master key -> database (migrations)
+ *   -> bootstrap -> serve -> wait for SIGTERM/SIGINT -> stop accepting, let requests finish -> close the database
+ *   -> wipe keys
  */
 #include "server/server.h"
 
@@ -12,7 +14,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "aws/model.h"
 #include "http/http.h"
@@ -32,6 +36,7 @@
 #include "util/timeutil.h"
 
 #define SHUTDOWN_GRACE_MS 10000
+#define FD_RESERVE 64 /* descriptors beside the connections: databases, log, the listen socket, libraries */
 
 static int set_log_level(const char *name)
 {
@@ -55,14 +60,38 @@ static int prepare_data_dir(const char *dir)
 	struct stat st;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		log_warn("cannot create data directory %s", dir);
+		log_error("cannot create data directory %s", dir);
 		return C_ERR;
 	}
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		log_warnx("%s is not a directory", dir);
+	if (stat(dir, &st) != 0) {
+		log_error("cannot use data directory %s", dir);
+		return C_ERR;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_errorx("%s is not a directory", dir);
 		return C_ERR;
 	}
 	return C_OK;
+}
+
+/* Raises the soft limit on open files to the hard one: every connection is a descriptor, and a server that runs
+ * out of them stops accepting anyone. Warns when max_connections cannot fit. */
+static void raise_fd_limit(unsigned max_connections)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)max_connections + FD_RESERVE > rl.rlim_cur)
+		log_warnx("--max-connections %u does not fit in this process's limit of %llu open files (ulimit -n); "
+		          "connections beyond about %llu will wait",
+		          max_connections, (unsigned long long)rl.rlim_cur,
+		          (unsigned long long)(rl.rlim_cur > FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 0));
 }
 
 /* Blocks the stop signals in this thread and (by inheritance) every thread started later; sigwait takes them. */
@@ -82,7 +111,8 @@ int server_main(int argc, char **argv)
 	struct http_server *http = NULL;
 	struct http_options hopts;
 	sigset_t stop;
-	int sig = 0, rc, status = 1;
+	int sig = 0, rc, status = 1, listen_fd = -1;
+	unsigned port = 0;
 
 	rc = config_parse(&cfg, argc, argv);
 	if (rc != C_OK) {
@@ -98,15 +128,28 @@ int server_main(int argc, char **argv)
 	 * shootdown across every thread on each request: keep up to 8 MiB per heap instead. */
 	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	if (crypto_init() != C_OK || model_init() != C_OK) {
-		log_warnx("cannot initialise the crypto library or the service models");
+		log_errorx("cannot initialise the crypto library or the service models");
 		goto out;
 	}
+	/* The options and the address first: a mistake or a port in use must leave no data directory, key or
+	 * credentials behind. */
+	if (bootstrap_check(&cfg) != C_OK)
+		goto out;
+	listen_fd = http_listen_socket(cfg.listen, &port);
+	if (listen_fd < 0) {
+		if (errno == EINVAL)
+			log_errorx("cannot parse listen address '%s' (expected HOST:PORT or [V6]:PORT)", cfg.listen);
+		else
+			log_error("cannot listen on %s", cfg.listen);
+		goto out;
+	}
+	raise_fd_limit(cfg.max_connections);
 	if (prepare_data_dir(cfg.data_dir) != C_OK ||
 	    secrets_load_master_key(cfg.master_key_file, cfg.data_dir) != C_OK)
 		goto out;
 	srv.db = db_open_sqlite(cfg.data_dir);
 	if (!srv.db || store_migrate(srv.db) != C_OK) {
-		log_warnx("cannot open the database in %s", cfg.data_dir);
+		log_errorx("cannot open the database in %s", cfg.data_dir);
 		goto out;
 	}
 	if (bootstrap(&srv, now_ms()) != C_OK)
@@ -116,7 +159,7 @@ int server_main(int argc, char **argv)
 	srv.keyring = keyring_open(srv.db);
 	srv.audit_db = db_open_sqlite_file(cfg.data_dir, "audit.db");
 	if (!srv.audit_db || store_migrate_audit(srv.audit_db) != C_OK) {
-		log_warnx("cannot open the audit database in %s", cfg.data_dir);
+		log_errorx("cannot open the audit database in %s", cfg.data_dir);
 		goto out;
 	}
 	srv.audit = auditlog_new(srv.audit_db);
@@ -125,8 +168,13 @@ int server_main(int argc, char **argv)
 
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.listen = cfg.listen;
+	hopts.listen_fd = listen_fd;
+	hopts.port = port;
+	listen_fd = -1; /* http_start owns it now */
 	hopts.threads = cfg.threads ? cfg.threads : 1;
 	hopts.max_connections = cfg.max_connections;
+	hopts.max_connections_per_ip = cfg.max_connections_per_ip;
+	hopts.request_deadline_s = cfg.request_deadline_s;
 	hopts.idle_timeout_s = cfg.idle_timeout_s;
 	hopts.max_body = cfg.max_body;
 	hopts.max_header_bytes = 64 * 1024;
@@ -137,7 +185,7 @@ int server_main(int argc, char **argv)
 	if (!http)
 		goto out;
 	if (cfg.example && example_run(&srv, cfg.example, http_port(http)) != C_OK) {
-		log_warnx("cannot make the example %s", cfg.example);
+		log_errorx("cannot make the example %s", cfg.example);
 		goto out;
 	}
 	if (log_async_start() != C_OK)
@@ -156,6 +204,10 @@ int server_main(int argc, char **argv)
 	http = NULL;
 	status = 0;
 out:
+	if (status != 0)
+		log_errorx("rolegate server stopped: it could not start (see above)");
+	if (listen_fd >= 0)
+		close(listen_fd);
 	http_stop(http, 0);
 	db_close(srv.db);
 	sigkey_cache_free(srv.keys);

@@ -22,6 +22,8 @@ struct server_config {
 	char *account_id;
 	unsigned threads;
 	unsigned max_connections;
+	unsigned max_connections_per_ip;
+	unsigned request_deadline_s;
 	unsigned idle_timeout_s;
 	size_t max_body;
 	char *log_level;

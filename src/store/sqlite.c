@@ -21,6 +21,8 @@
  * its first miss, so one answered entirely from the cache touches no file lock. Writes by another process
  * (`rolegate keys rotate`) do not advance the version: the keyring reads with db_query_fresh.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sqlite3.h>
@@ -28,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "store/db.h"
@@ -152,6 +156,46 @@ static void sqlite_configure(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* Makes path (when create: creating it empty) readable by its owner only. SQLite creates a database file 0644
+ * less the umask, and its -wal and -shm files with the database file's mode: a database created here 0600 keeps
+ * all three private whatever the data directory's mode or the umask. Files an earlier version left open to others
+ * are closed to them. */
+static int make_private(const char *path, bool create)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
+
+	if (fd < 0) {
+		if (!create && errno == ENOENT)
+			return C_OK;
+		log_warn("sqlite: cannot open %s", path);
+		return C_ERR;
+	}
+	if (fstat(fd, &st) != 0 || ((st.st_mode & 077) && fchmod(fd, 0600) != 0)) {
+		log_warn("sqlite: cannot make %s private (mode 0600)", path);
+		close(fd);
+		return C_ERR;
+	}
+	close(fd);
+	return C_OK;
+}
+
+/* make_private for the database file and the -wal and -shm files SQLite keeps beside it. */
+static int make_files_private(const char *path)
+{
+	static const char *const suffixes[] = {"-wal", "-shm"};
+	char side[4096];
+
+	if (make_private(path, true) != C_OK)
+		return C_ERR;
+	for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
+		if ((size_t)snprintf(side, sizeof(side), "%s%s", path, suffixes[i]) >= sizeof(side) ||
+		    make_private(side, false) != C_OK)
+			return C_ERR;
+	}
+	return C_OK;
+}
+
 struct db *db_open_sqlite_file(const char *dir, const char *file)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -172,7 +216,7 @@ struct db *db_open_sqlite_file(const char *dir, const char *file)
 	pthread_key_create(&db->key, NULL);
 	pthread_mutex_init(&db->mu, NULL);
 	db->cache = rowcache_new(ROW_CACHE_SLOTS);
-	if (!db->cache || !conn_open(db)) {
+	if (!db->cache || make_files_private(db->path) != C_OK || !conn_open(db)) {
 		db_close(db);
 		return NULL;
 	}

@@ -174,6 +174,17 @@ static void vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 DEFINE_LOG(log_debug, LOG_LEVEL_DEBUG)
 DEFINE_LOG(log_info, LOG_LEVEL_INFO)
 DEFINE_LOG(log_warnx, LOG_LEVEL_WARN)
+DEFINE_LOG(log_errorx, LOG_LEVEL_ERROR)
+
+void log_error(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LEVEL_ERROR, saved, fmt, ap);
+	va_end(ap);
+}
 
 void log_warn(const char *fmt, ...)
 {

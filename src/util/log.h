@@ -29,6 +29,10 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A warning with strerror(errno) appended. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error (level=error) without errno: for what stops the process. */
+void log_errorx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error (level=error) with strerror(errno) appended. */
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes a preformatted logfmt record (the per-request line) with ts= prefixed. */
 void log_record(const char *record);
 /* Logs with strerror(errno) and exits 1. */

@@ -207,7 +207,7 @@ def client(server, service, creds=None, token=None, clock=None, **config):
     signing clock is never patched)."""
     global _session
     ak, sk = creds or server.root
-    cfg = Config(retries={"max_attempts": 1}, connect_timeout=10, read_timeout=60, **config)
+    cfg = Config(**{"retries": {"max_attempts": 1}, "connect_timeout": 10, "read_timeout": 60, **config})
     with _session_lock:  # creating clients from one session is not thread-safe
         if _session is None:
             _session = boto3.session.Session()

@@ -1,7 +1,9 @@
 """Many clients at once: no lost or doubled writes, no 5xx, no "database is locked"."""
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from botocore.exceptions import ClientError
 
 import rg
@@ -57,3 +59,56 @@ def test_parallel_mixed_traffic(server):
     assert not failures, failures
     left = rg.client(server, "iam").list_users(PathPrefix=f"/{prefix}/")["Users"]
     assert sorted(u["UserName"] for u in left) == sorted(f"{prefix}-{i}" for i in range(0, 16, 2))
+
+
+def test_password_hashing_does_not_hold_other_writes(server):
+    """PBKDF2 (a tenth of a second, seconds under ASan) runs before the write transaction: while login profiles are
+    being created, a CreateUser is answered at once, not after a hash. Compared with the time of one
+    CreateLoginProfile measured in the same run."""
+    iam = rg.client(server, "iam")
+    password = "Aa1!" + rg.unique("pw")
+    users = [iam.create_user(UserName=rg.unique("lp"))["User"]["UserName"] for _ in range(5)]
+    t0 = time.monotonic()
+    iam.create_login_profile(UserName=users[0], Password=password)
+    one_hash = time.monotonic() - t0
+
+    n = len(users) - 1
+    clients = [rg.client(server, "iam") for _ in range(n)]
+    barrier = threading.Barrier(n + 1)
+    done = []
+
+    def create_profile(i):
+        barrier.wait()
+        clients[i].create_login_profile(UserName=users[1 + i], Password=password)
+        done.append(i)
+
+    threads = [threading.Thread(target=create_profile, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    time.sleep(one_hash / 5)  # the hashes are under way
+    latencies = []
+    while len(done) < n:
+        # a new connection each time: a kept-alive one stays with the listener thread that accepted it, which may
+        # be one busy hashing (that thread, not the database, is then what it waits for)
+        fresh = rg.client(server, "iam")
+        t0 = time.monotonic()
+        fresh.create_user(UserName=rg.unique("w"))
+        latencies.append(time.monotonic() - t0)
+    for t in threads:
+        t.join()
+    assert latencies, "the profiles were created before any CreateUser could run beside them"
+    # serialised behind a hash, the first CreateUser waits about one_hash
+    assert max(latencies) < one_hash / 4, (one_hash, latencies)
+    for u in users:
+        assert iam.get_login_profile(UserName=u)["LoginProfile"]["UserName"] == u
+
+    # the hash is made only for a caller the policies allow: a refused one costs no hash
+    _, [key] = rg.make_user(iam)
+    nobody = rg.client(server, "iam", key)
+    t0 = time.monotonic()
+    with pytest.raises(ClientError) as ei:
+        nobody.create_login_profile(UserName=users[0], Password=password)
+    refused = time.monotonic() - t0
+    assert rg.err(ei)[:3][0::2] == ("AccessDenied", 403)
+    assert refused < one_hash / 4, (one_hash, refused)

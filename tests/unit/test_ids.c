@@ -4,7 +4,7 @@
  * Account ids are 12 digits; access key ids are AKIA/ASIA + 16 base32 characters that carry the account id as
  * AWS's do (checked against published real keys, and round-tripped for many random accounts); malformed key ids
  * are refused; secrets are 40 characters of [A-Za-z0-9+/]; unique ids are a 4-character prefix + 17 base32
- * characters; request ids are version-4 UUIDs.
+ * characters; request ids are random version-4 UUIDs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -218,6 +218,19 @@ static void test_request_id(void **state)
 		}
 		assert_int_equal(a[14], '4');           /* version 4 */
 		assert_non_null(strchr("89ab", a[19])); /* RFC 4122 variant */
+	}
+	/* Random, not a counter: one id tells nothing of the next. Consecutive ids of a thread differ in their first
+	 * 8 digits (equal by chance with odds 2^-32) and in about 15/16 of their 30 random digits overall. */
+	{
+		long differing = 0;
+		for (int i = 1; i < 2 * NREQ; i++) {
+			if (i == NREQ)
+				continue;
+			assert_memory_not_equal(ids[i - 1], ids[i], 8);
+			for (int k = 0; k < 36; k++)
+				differing += ids[i - 1][k] != ids[i][k];
+		}
+		assert_true(differing > 25L * (2 * NREQ - 2));
 	}
 	/* All distinct. */
 	qsort(ids, 2 * NREQ, sizeof(ids[0]), id_cmp);
