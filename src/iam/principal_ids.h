@@ -13,15 +13,6 @@
 
 #include "server/call.h"
 
-/* Gives the replacement for one Principal "AWS" value: writes it to repl (cap bytes), or leaves repl "" to keep the
- * value. C_ERR stops the rewrite. */
-typedef int (*principal_map_fn)(void *ctx, const char *value, char *repl, size_t cap);
-
-/* Rewrites the values of the "AWS" member of each statement's "Principal" in the policy doc (valid JSON) through
- * fn, leaving every other byte of doc as it was. *out (the caller frees it) is the new text. C_ERR when doc is not
- * JSON, nests too deep, fn fails, or memory runs out (*out is then NULL). */
-int policy_map_aws_principals(const char *doc, principal_map_fn fn, void *ctx, char **out);
-
 /* The text a trust policy is stored as: each user or role named in a Principal "AWS" (by ARN, or by unique id)
  * becomes its unique id; "*", accounts, sessions and federated users stay as written. A principal that does not
  * exist here is refused as IAM does (MalformedPolicyDocument "Invalid principal in policy"). *out: caller frees. */

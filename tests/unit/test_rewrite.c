@@ -1,5 +1,5 @@
 /*
- * test_principal_ids.c - tests the rewrite of src/iam/principal_ids.c (policy_map_aws_principals): only the values
+ * test_rewrite.c - tests src/policy/rewrite.c (policy_map_aws_principals, which iam/principal_ids.c uses): only the values
  * of Statement[].Principal.AWS go through the map, every other byte of the document stays as written.
  */
 #include <setjmp.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iam/principal_ids.h"
+#include "policy/rewrite.h"
 #include "util/common.h"
 
 /* Maps "old-N" to "new-N", or to the context's string when set; counts the values seen; "boom" fails. */
