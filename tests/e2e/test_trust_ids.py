@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from urllib.parse import unquote
 
 import pytest
@@ -225,3 +226,33 @@ def test_terraform_role_trusting_a_user_plans_empty(server, iam, tmp_path):
     user = iam.get_user(UserName="tf-trust-user")["User"]
     assert shown_principal(iam, "tf-trusts-user") == user["Arn"]
     assert tf("plan", "-detailed-exitcode", *var, ok=(0, 2)) == 0
+
+
+def test_user_of_another_account(fresh_server):
+    """The jump-account pattern: a role in a member account trusts a user of the management account by ARN; the
+    user deleted and re-created there does not inherit it."""
+    server = fresh_server
+    iam = rg.client(server, "iam")
+    o = rg.client(server, "organizations")
+    o.create_organization()
+    first = o.create_account(Email=f"{rg.unique('dev')}@example.com", AccountName="Dev")["CreateAccountStatus"]
+    for _ in range(100):
+        status = o.describe_create_account_status(CreateAccountRequestId=first["Id"])["CreateAccountStatus"]
+        if status["State"] != "IN_PROGRESS":
+            break
+        time.sleep(0.1)
+    assert status["State"] == "SUCCEEDED", status
+    dev = status["AccountId"]
+    admin, admin_creds = make_caller(iam)
+    c, t = assume(server, admin_creds, f"arn:aws:iam::{dev}:role/OrganizationAccountAccessRole")
+    dev_iam = rg.client(server, "iam", c, token=t)
+    user, creds = make_caller(iam)
+    role = make_role(dev_iam, trust(user["Arn"]))
+    assert role["Arn"].startswith(f"arn:aws:iam::{dev}:role/")
+    assert shown_principal(dev_iam, role["RoleName"]) == user["Arn"]
+    assume(server, creds, role["Arn"])
+    delete_user(iam, user["UserName"])
+    assert shown_principal(dev_iam, role["RoleName"]) == user["UserId"]
+    again, creds2 = make_caller(iam, name=user["UserName"])
+    msg = denied(rg.client(server, "sts", creds2).assume_role, RoleArn=role["Arn"], RoleSessionName="s1")
+    assert msg == f"User: {again['Arn']} is not authorized to perform: sts:AssumeRole on resource: {role['Arn']}"
