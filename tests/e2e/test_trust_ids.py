@@ -256,3 +256,20 @@ def test_user_of_another_account(fresh_server):
     again, creds2 = make_caller(iam, name=user["UserName"])
     msg = denied(rg.client(server, "sts", creds2).assume_role, RoleArn=role["Arn"], RoleSessionName="s1")
     assert msg == f"User: {again['Arn']} is not authorized to perform: sts:AssumeRole on resource: {role['Arn']}"
+
+
+def test_policy_eval_principal_id():
+    """`rolegate policy eval`: request.principalId is the caller's unique id, which a Principal naming one matches."""
+    req = {"action": "sts:AssumeRole", "resource": {"resource": "arn:aws:iam::111122223333:role/R",
+                                                   "accountId": "111122223333"},
+           "principal": "arn:aws:iam::111122223333:user/u", "context": {}}
+    pol = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": "AIDAQ2WERTYUIOPASDFG3"},
+                                                  "Action": "sts:AssumeRole"}}
+    cases = [{"request": {**req, "principalId": "AIDAQ2WERTYUIOPASDFG3"}, "resourcePolicy": pol},
+             {"request": {**req, "principalId": "AIDAZZZZZZZZZZZZZZZZZ"}, "resourcePolicy": pol},
+             {"request": req, "resourcePolicy": pol}]
+    p = subprocess.run([str(rg.BIN), "policy", "eval", "-"], input=json.dumps(cases), capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert [json.loads(line)["result"] for line in p.stdout.splitlines()] == [
+        "Allowed", "ImplicitlyDenied", "ImplicitlyDenied"]
