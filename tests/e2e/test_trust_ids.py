@@ -107,6 +107,21 @@ def test_user_deleted_and_recreated_does_not_inherit_trust(server, iam):
     assume(server, creds2, role["Arn"])
 
 
+def test_user_renamed_keeps_the_trust(server, iam):
+    """UpdateUser renames and moves a user: the trust follows it (shown with its new ARN); a new user under the old
+    name is not named."""
+    user, creds = make_caller(iam)
+    role = make_role(iam, trust(user["Arn"]))
+    new_name = rg.unique("renamed")
+    iam.update_user(UserName=user["UserName"], NewUserName=new_name, NewPath="/moved/")
+    moved = iam.get_user(UserName=new_name)["User"]
+    assert moved["UserId"] == user["UserId"] and moved["Arn"].endswith(f":user/moved/{new_name}")
+    assert shown_principal(iam, role["RoleName"]) == moved["Arn"]
+    assume(server, creds, role["Arn"])
+    _, creds2 = make_caller(iam, name=user["UserName"])
+    denied(rg.client(server, "sts", creds2).assume_role, RoleArn=role["Arn"], RoleSessionName="s1")
+
+
 def test_other_principals_of_the_trust_keep_working(server, iam):
     """Deleting one named user leaves the others (and the account principal) as they were."""
     keep, keep_creds = make_caller(iam)
