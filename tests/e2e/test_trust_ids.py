@@ -4,6 +4,7 @@ id once it is deleted, and a user or role deleted and re-created under the same 
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import time
 from urllib.parse import unquote
@@ -288,3 +289,42 @@ def test_policy_eval_principal_id():
     assert p.returncode == 0, p.stderr
     assert [json.loads(line)["result"] for line in p.stdout.splitlines()] == [
         "Allowed", "ImplicitlyDenied", "ImplicitlyDenied"]
+
+
+def test_trust_policies_saved_by_an_earlier_rolegate_are_upgraded(server_factory):
+    """A database whose trust policies name users by ARN (as rolegate stored them before): at the next start each
+    ARN of a user that exists becomes its id, and an ARN of a user that does not exist (deleted since) becomes an id
+    that names nobody, so no namesake created later inherits either trust."""
+    srv = server_factory.start()
+    iam = rg.client(srv, "iam")
+    user, creds = make_caller(iam)
+    kept = make_role(iam, trust(user["Arn"]))
+    ghost = rg.unique("ghost")
+    orphan = make_role(iam, trust(f"arn:aws:iam::{srv.account}:root"))
+    srv.stop_ok()
+    db = sqlite3.connect(str(srv.data_dir / "rolegate.db"), timeout=30, isolation_level=None)
+    legacy = {kept["RoleName"]: json.dumps(trust(user["Arn"]), indent=1),
+              orphan["RoleName"]: json.dumps(trust([f"arn:aws:iam::{srv.account}:user/{ghost}"]))}
+    for name, text in legacy.items():
+        assert db.execute("UPDATE roles SET trust_policy = ? WHERE name = ?", (text, name)).rowcount == 1
+    assert db.execute("DELETE FROM meta WHERE key = 'trust_policies_name_ids'").rowcount == 1
+    db.close()
+    srv.start()
+    iam = rg.client(srv, "iam")
+    # the user that exists: shown as its ARN, still let in, and the document otherwise as it was
+    assert shown_principal(iam, kept["RoleName"]) == user["Arn"]
+    r = rg.signed(srv, rg.iam_form("GetRole", RoleName=kept["RoleName"]))
+    assert unquote(r.xml().find(".//{*}AssumeRolePolicyDocument").text) == legacy[kept["RoleName"]]
+    assume(srv, creds, kept["Arn"])
+    delete_user(iam, user["UserName"])
+    _, creds2 = make_caller(iam, name=user["UserName"])
+    denied(rg.client(srv, "sts", creds2).assume_role, RoleArn=kept["Arn"], RoleSessionName="s1")
+    # the user that did not exist: an id naming nobody, and the namesake created now is not let in
+    [shown] = shown_principal(iam, orphan["RoleName"])
+    assert shown.startswith("AIDA") and len(shown) == 21, shown
+    _, creds3 = make_caller(iam, name=ghost)
+    denied(rg.client(srv, "sts", creds3).assume_role, RoleArn=orphan["Arn"], RoleSessionName="s1")
+    srv.stop_ok()
+    db = sqlite3.connect(f"file:{srv.data_dir / 'rolegate.db'}?mode=ro", uri=True)
+    assert db.execute("SELECT value FROM meta WHERE key = 'trust_policies_name_ids'").fetchall() == [("1",)]
+    db.close()
