@@ -3,7 +3,6 @@ stored with its unique id (AIDA..., AROA...), shown with the current ARN while t
 id once it is deleted, and a user or role deleted and re-created under the same name does not inherit the trust."""
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import time
@@ -191,57 +190,6 @@ def test_layout_kept_and_other_members_untouched(server, iam):
     r = rg.signed(server, rg.iam_form("GetRole", RoleName=role["RoleName"]))
     shown = r.xml().find(".//{*}AssumeRolePolicyDocument").text
     assert unquote(shown) == text.replace('"AWS": "%s"' % user["Arn"], '"AWS": "%s"' % user["UserId"])
-
-
-TF_CONFIG = """
-variable "endpoint" { type = string }
-provider "aws" {
-  region                      = "us-east-1"
-  skip_metadata_api_check     = true
-  skip_credentials_validation = false
-  endpoints {
-    iam = var.endpoint
-    sts = var.endpoint
-  }
-}
-resource "aws_iam_user" "u" {
-  name = "tf-trust-user"
-  path = "/people/"
-}
-resource "aws_iam_role" "r" {
-  name = "tf-trusts-user"
-  assume_role_policy = jsonencode({
-    Version   = "2012-10-17"
-    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = aws_iam_user.u.arn } }]
-  })
-}
-"""
-
-
-def test_terraform_role_trusting_a_user_plans_empty(server, iam, tmp_path):
-    """Terraform reads the trust back as the user's ARN (IAM stores the id): a second plan has nothing to do."""
-    if not shutil.which("terraform") or not os.path.isdir(rg.TF_PLUGIN):
-        pytest.skip(f"terraform or its provider mirror ({rg.TF_PLUGIN}) is not installed")
-    (tmp_path / "cli.tfrc").write_text(rg.TF_CLI_CONFIG)
-    (tmp_path / "main.tf").write_text(TF_CONFIG)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
-    env.update(TF_CLI_CONFIG_FILE=str(tmp_path / "cli.tfrc"), AWS_ACCESS_KEY_ID=server.root[0],
-               AWS_SECRET_ACCESS_KEY=server.root[1], AWS_CONFIG_FILE=os.devnull,
-               AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_REGION="us-east-1", TF_IN_AUTOMATION="1",
-               CHECKPOINT_DISABLE="1")
-
-    def tf(*args, ok=(0,)):
-        p = subprocess.run(["terraform", *args, "-no-color", "-input=false"], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=300)
-        assert p.returncode in ok, f"terraform {' '.join(args)} exited {p.returncode}:\n{p.stdout}\n{p.stderr}"
-        return p.returncode
-
-    var = ["-var", f"endpoint={server.url}"]
-    tf("init")
-    tf("apply", "-auto-approve", *var)
-    user = iam.get_user(UserName="tf-trust-user")["User"]
-    assert shown_principal(iam, "tf-trusts-user") == user["Arn"]
-    assert tf("plan", "-detailed-exitcode", *var, ok=(0, 2)) == 0
 
 
 def test_user_of_another_account(fresh_server):
