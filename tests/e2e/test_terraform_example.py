@@ -6,6 +6,8 @@ enters Prod with MFA, abhi does not, nobody enters without MFA) and destroys eve
 
 Terraform runs as an administrator IAM user of the management account, as it would on AWS (roots may not assume
 roles). The test skips, with a message, only where terraform or the provider mirror is absent.
+
+Also on that server: a role whose trust names a user (stored by IAM as the user's id) plans empty after the apply.
 """
 import json
 import os
