@@ -4,7 +4,8 @@
  *
  * A role's trust policy (AssumeRolePolicyDocument) is validated by the policy engine as a trust policy, must stay
  * within IAM's ACLSizePerRole quota, and may name as AWS principals only accounts, users and roles that exist
- * here, as IAM refuses principals it cannot resolve ("Invalid principal in policy").
+ * here, as IAM refuses principals it cannot resolve ("Invalid principal in policy"). It is stored with the users and
+ * roles it names replaced by their unique ids and shown with their current ARNs (iam/principal_ids.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "aws/arn.h"
 #include "aws/ids.h"
 #include "iam/iam.h"
+#include "iam/principal_ids.h"
 #include "util/common.h"
 
 #define TRUST_POLICY_SIZE_MAX 2048
@@ -31,7 +33,7 @@ int iam_load_role(struct call *c, const char *name, struct store_role *r)
 
 json_t *iam_role_json(struct call *c, const struct store_role *r, bool with_details)
 {
-	char arn[ARN_MAX + 1];
+	char arn[ARN_MAX + 1], *trust = NULL;
 	json_t *o;
 
 	if (arn_role(arn, sizeof(arn), r->account_id, r->path, r->name) != C_OK)
@@ -39,8 +41,12 @@ json_t *iam_role_json(struct call *c, const struct store_role *r, bool with_deta
 	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "Path", r->path, "RoleName", r->name, "RoleId", r->role_id,
 	              "Arn", arn, "CreateDate", (json_int_t)(r->created_ms / 1000), "MaxSessionDuration",
 	              (json_int_t)r->max_session_s);
-	if (!o || iam_set_document(o, "AssumeRolePolicyDocument", r->trust_policy ? r->trust_policy : "") != C_OK)
+	/* The trust policy as IAM shows it: the current ARN of each user or role it names, the id of one deleted. */
+	if (!o || iam_trust_policy_shown(c, r->trust_policy ? r->trust_policy : "", &trust) != C_OK ||
+	    iam_set_document(o, "AssumeRolePolicyDocument", trust) != C_OK)
 		goto fail;
+	free(trust);
+	trust = NULL;
 	if (r->description[0])
 		json_object_set_new(o, "Description", json_string(r->description));
 	if (with_details) {
@@ -67,121 +73,24 @@ json_t *iam_role_json(struct call *c, const struct store_role *r, bool with_deta
 	}
 	return o;
 fail:
+	free(trust);
 	json_decref(o);
 	return NULL;
 }
 
 /* ---- trust policies ------------------------------------------------------------------------------------------ */
 
-/* Whether the AWS principal p (an account id or an ARN, as the policy names it) exists here. */
-static int principal_exists(struct call *c, const char *p, bool *exists)
+/* Validates a trust policy (the engine's rules, the size quota, principals that exist) and gives the text to store
+ * in *stored (the caller frees it): users and roles named by their unique ids (iam/principal_ids.h). */
+static int check_trust_policy(struct call *c, const char *doc, char **stored)
 {
-	struct store_account acct;
-	struct arn a;
-	const char *res, *slash, *name;
-	char path[IAM_PATH_MAX + 1];
-	int rc;
-
-	*exists = false;
-	if (strcmp(p, "*") == 0) {
-		*exists = true;
-		return C_OK;
-	}
-	if (strlen(p) == ACCOUNT_ID_LEN && strspn(p, "0123456789") == ACCOUNT_ID_LEN) {
-		rc = store_account_get(c->tx, p, &acct);
-		*exists = rc == C_OK;
-		return rc == C_OK || rc == STORE_NOT_FOUND ? C_OK : C_ERR;
-	}
-	if (arn_parse(p, &a) != C_OK || strlen(a.account) != ACCOUNT_ID_LEN)
-		return C_OK;
-	rc = store_account_get(c->tx, a.account, &acct);
-	if (rc == STORE_NOT_FOUND)
-		return C_OK;
-	if (rc != C_OK)
-		return C_ERR;
-	res = a.resource;
-	if (strcmp(a.service, "iam") == 0 && strcmp(res, "root") == 0) {
-		*exists = true;
-		return C_OK;
-	}
-	if (strcmp(a.service, "sts") == 0 && strncmp(res, "assumed-role/", 13) == 0) {
-		/* arn:aws:sts::ACCT:assumed-role/ROLE/SESSION: the role must exist */
-		char role[IAM_NAME_MAX + 1];
-		struct store_role r;
-		const char *end = strchr(res + 13, '/');
-		if (!end || (size_t)(end - (res + 13)) > IAM_NAME_MAX)
-			return C_OK;
-		snprintf(role, sizeof(role), "%.*s", (int)(end - (res + 13)), res + 13);
-		rc = store_role_get(c->tx, a.account, role, &r);
-		store_role_clear(&r);
-		*exists = rc == C_OK;
-		return rc == C_OK || rc == STORE_NOT_FOUND ? C_OK : C_ERR;
-	}
-	if (strcmp(a.service, "sts") == 0 && strncmp(res, "federated-user/", 15) == 0) {
-		*exists = true;
-		return C_OK;
-	}
-	if (strcmp(a.service, "iam") != 0 || !(slash = strrchr(res, '/')))
-		return C_OK;
-	name = slash + 1;
-	if (strncmp(res, "user/", 5) == 0) {
-		struct store_user u;
-		snprintf(path, sizeof(path), "%.*s", (int)(slash - res - 4 + 1), res + 4);
-		rc = store_user_get(c->tx, a.account, name, &u);
-		*exists = rc == C_OK && strcmp(u.path, path) == 0 && strcmp(u.name, name) == 0;
-	} else if (strncmp(res, "role/", 5) == 0) {
-		struct store_role r;
-		snprintf(path, sizeof(path), "%.*s", (int)(slash - res - 4 + 1), res + 4);
-		rc = store_role_get(c->tx, a.account, name, &r);
-		*exists = rc == C_OK && strcmp(r.path, path) == 0 && strcmp(r.name, name) == 0;
-		if (rc == C_OK)
-			store_role_clear(&r);
-	} else {
-		return C_OK;
-	}
-	return rc == C_OK || rc == STORE_NOT_FOUND ? C_OK : C_ERR;
-}
-
-/* Refuses a trust policy that names an AWS principal that does not exist here. */
-static int check_principals(struct call *c, json_t *stmt)
-{
-	json_t *aws = json_object_get(json_object_get(stmt, "Principal"), "AWS"), *v;
-	size_t i, n = json_is_array(aws) ? json_array_size(aws) : (aws ? 1 : 0);
-
-	for (i = 0; i < n; i++) {
-		bool exists = false;
-		v = json_is_array(aws) ? json_array_get(aws, i) : aws;
-		if (!json_is_string(v))
-			continue;
-		if (principal_exists(c, json_string_value(v), &exists) != C_OK)
-			return C_ERR;
-		if (!exists)
-			return aws_err_set(&c->err, ERR_MALFORMED_POLICY_DOCUMENT, "Invalid principal in policy: \"AWS\":\"%s\"",
-			                   json_string_value(v));
-	}
-	return C_OK;
-}
-
-/* Validates a trust policy: the engine's rules, the size quota, principals that exist. */
-static int check_trust_policy(struct call *c, const char *doc)
-{
-	json_t *root, *stmts;
-	size_t i, n;
-	int rc = C_OK;
-
+	*stored = NULL;
 	if (iam_policy_validate(c, doc, POLICY_TRUST) != C_OK)
 		return C_ERR;
 	if (iam_policy_size(doc) > TRUST_POLICY_SIZE_MAX)
 		return aws_err_set(&c->err, ERR_LIMIT_EXCEEDED, "Cannot exceed quota for ACLSizePerRole: %d",
 		                   TRUST_POLICY_SIZE_MAX);
-	if (!(root = json_loads(doc, JSON_REJECT_DUPLICATES, NULL)))
-		return aws_err_set(&c->err, ERR_MALFORMED_POLICY_DOCUMENT, "Syntax errors in policy.");
-	stmts = json_object_get(root, "Statement");
-	n = json_is_array(stmts) ? json_array_size(stmts) : 1;
-	for (i = 0; rc == C_OK && i < n; i++)
-		rc = check_principals(c, json_is_array(stmts) ? json_array_get(stmts, i) : stmts);
-	json_decref(root);
-	return rc;
+	return iam_trust_policy_stored(c, doc, stored);
 }
 
 /* ---- resources ----------------------------------------------------------------------------------------------- */
@@ -221,13 +130,16 @@ static int create_role(struct call *c)
 	const char *name = call_str(c, "RoleName"), *path = call_str(c, "Path");
 	const char *doc = call_str(c, "AssumeRolePolicyDocument"), *description = call_str(c, "Description");
 	const char *boundary = call_str(c, "PermissionsBoundary");
-	json_t *tags = json_object_get(c->in, "Tags"), *j;
+	json_t *tags = json_object_get(c->in, "Tags"), *j = NULL;
 	struct store_role r;
+	char *stored = NULL;
 	int rc;
 
-	if (check_trust_policy(c, doc) != C_OK || (boundary && iam_check_boundary(c, boundary) != C_OK) ||
-	    iam_check_tags(c, tags, NULL, "TagsPerRole") != C_OK)
+	if (check_trust_policy(c, doc, &stored) != C_OK || (boundary && iam_check_boundary(c, boundary) != C_OK) ||
+	    iam_check_tags(c, tags, NULL, "TagsPerRole") != C_OK) {
+		free(stored);
 		return C_ERR;
+	}
 	memset(&r, 0, sizeof(r));
 	id_unique("AROA", r.role_id);
 	snprintf(r.account_id, sizeof(r.account_id), "%s", c->caller.account_id);
@@ -235,16 +147,17 @@ static int create_role(struct call *c)
 	snprintf(r.path, sizeof(r.path), "%s", path ? path : "/");
 	snprintf(r.description, sizeof(r.description), "%s", description ? description : "");
 	snprintf(r.permissions_boundary, sizeof(r.permissions_boundary), "%s", boundary ? boundary : "");
-	r.trust_policy = (char *)doc; /* borrowed: not cleared */
+	r.trust_policy = stored; /* owned here: freed below, r is not cleared */
 	r.max_session_s = call_int(c, "MaxSessionDuration", 3600);
 	r.created_ms = c->now_ms;
 	rc = store_role_create(c->tx, &r);
 	if (rc == STORE_EXISTS)
-		return aws_err_set(&c->err, ERR_ENTITY_ALREADY_EXISTS, "Role with name %s already exists.", name);
-	if (rc != C_OK || iam_quota_check_after_insert(c, IAM_QUOTA_ROLES, STORE_COUNT_ROLES) != C_OK ||
-	    (tags && iam_put_tags(c, r.role_id, tags) != C_OK))
-		return C_ERR;
-	if (!(j = iam_role_json(c, &r, true)))
+		rc = aws_err_set(&c->err, ERR_ENTITY_ALREADY_EXISTS, "Role with name %s already exists.", name);
+	else if (rc != C_OK || iam_quota_check_after_insert(c, IAM_QUOTA_ROLES, STORE_COUNT_ROLES) != C_OK ||
+	         (tags && iam_put_tags(c, r.role_id, tags) != C_OK) || !(j = iam_role_json(c, &r, true)))
+		rc = C_ERR;
+	free(stored);
+	if (rc != C_OK)
 		return C_ERR;
 	/* CreateRole's answer has no RoleLastUsed. */
 	json_object_del(j, "RoleLastUsed");
@@ -343,17 +256,18 @@ static int update_assume_role_policy(struct call *c)
 {
 	const char *doc = call_str(c, "PolicyDocument");
 	struct store_role r;
-	char *old;
+	char *stored = NULL;
 	int rc;
 
 	if (iam_load_role(c, call_str(c, "RoleName"), &r) != C_OK)
 		return C_ERR;
-	rc = check_trust_policy(c, doc);
+	rc = check_trust_policy(c, doc, &stored);
 	if (rc == C_OK) {
-		old = r.trust_policy;
-		r.trust_policy = (char *)doc;
+		free(r.trust_policy);
+		r.trust_policy = stored; /* now r's: store_role_clear frees it */
 		rc = store_role_update(c->tx, &r) == C_OK ? C_OK : C_ERR;
-		r.trust_policy = old;
+	} else {
+		free(stored);
 	}
 	store_role_clear(&r);
 	return rc;

@@ -6,6 +6,8 @@
  *       {"request":{"action":..,"resource":{"resource":..,"accountId":..},"principal":..,"context":{..}},
  *        "identityPolicies":[..],"resourcePolicy":{..},"serviceControlPolicies":[{"orgIdentifier":..,"policies":[..]}],
  *        "resourceControlPolicies":[..],"permissionBoundaries":[..],"sessionPolicy":{..}}
+ *       request.principalId (rolegate's own, optional): the caller's unique id (AIDA... for a user, its role's
+ *       AROA... for a role session), which a Principal naming a unique id matches.
  *       prints one line per case: {"result":"Allowed|ExplicitlyDenied|ImplicitlyDenied","explain":[..]}.
  *       Condition values that do not parse (a number, a date, a CIDR) never match here; `validate` refuses them,
  *       as IAM does when a policy is saved. Malformed input: a message on stderr and exit status 2.
@@ -327,6 +329,7 @@ static int run_case(json_t *tc, struct one_case *c)
 	pr.resource = resource;
 	pr.resource_account = raccount;
 	pr.principal = principal;
+	pr.principal_id = json_string_value(json_object_get(req, "principalId"));
 	pr.principal_account = c->principal_account[0] ? c->principal_account : NULL;
 	pr.ctx = c->ctx;
 	pr.nctx = c->nctx;

@@ -420,6 +420,16 @@ static bool valid_aws_arn(const char *s, size_t len)
 	return false;
 }
 
+bool policy_is_principal_id(const char *s, size_t len)
+{
+	if (len != 21 || (memcmp(s, "AIDA", 4) != 0 && memcmp(s, "AROA", 4) != 0))
+		return false;
+	for (size_t i = 4; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
 static int compile_principal_value(struct cstate *cs, const char *s, size_t len, void *out, uint8_t kind,
                                    const char *type)
 {
@@ -437,6 +447,11 @@ static int compile_principal_value(struct cstate *cs, const char *s, size_t len,
 	if (kind == PP_ARN) {
 		if (is_account_id(s, len)) {
 			p->kind = PP_ACCOUNT;
+			p->value = p->raw;
+			return C_OK;
+		}
+		if (policy_is_principal_id(s, len)) {
+			p->kind = PP_UNIQUE_ID;
 			p->value = p->raw;
 			return C_OK;
 		}

@@ -48,11 +48,13 @@ struct pres {
 	const char *raw;
 };
 
-enum pp_kind { PP_STAR, PP_ACCOUNT, PP_ARN, PP_SERVICE, PP_FEDERATED, PP_CANONICAL };
+/* PP_UNIQUE_ID: an IAM user's or role's unique id (AIDA..., AROA...), as IAM stores a trust policy that names a user
+ * or role by ARN: it matches that principal (and a role's sessions) by identity, never a later namesake. */
+enum pp_kind { PP_STAR, PP_ACCOUNT, PP_ARN, PP_SERVICE, PP_FEDERATED, PP_CANONICAL, PP_UNIQUE_ID };
 
 struct pprin {
 	uint8_t kind;
-	const char *value; /* account id, ARN, service name, ... */
+	const char *value; /* account id, ARN, unique id, service name, ... */
 	const char *raw;   /* as written (for explanations) */
 };
 

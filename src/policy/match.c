@@ -317,6 +317,11 @@ enum pmatch principal_matches(const struct pprin *p, const struct policy_request
 	case PP_FEDERATED:
 	case PP_CANONICAL:
 		return strcmp(p->value, who) == 0 ? PM_MATCH : PM_NO;
+	case PP_UNIQUE_ID:
+		/* A role's id names every session of that role, as its ARN does; a user's id names that user. */
+		if (!req->principal_id || strcmp(p->value, req->principal_id) != 0)
+			return PM_NO;
+		return has_prefix(p->value, "AROA") ? PM_SESSION_ROLE : PM_MATCH;
 	case PP_ACCOUNT:
 		return req->principal_account && strcmp(p->value, req->principal_account) == 0 ? PM_ACCOUNT : PM_NO;
 	case PP_ARN: {

@@ -63,6 +63,10 @@ void policy_cache_clear(void);
  * out). */
 void policy_cache_stats(size_t *entries, size_t *bytes);
 size_t policy_statement_count(const struct policy *p);
+/* Whether s (len bytes) is an IAM user's or role's unique id (AIDA... / AROA..., 21 characters), which a
+ * Principal's "AWS" may name: it matches that user, or the sessions of that role, by identity (see policy_request's
+ * principal_id). */
+bool policy_is_principal_id(const char *s, size_t len);
 
 /* ---- the request ---------------------------------------------------------------------------------------------- */
 
@@ -80,6 +84,8 @@ struct policy_request {
 	const char *resource_account;  /* 12 digits, "aws", or NULL when unknown */
 	const char *principal;         /* the caller's ARN (user, assumed-role session, root, role), or a service name */
 	const char *principal_account; /* NULL for a service principal */
+	const char *principal_id;      /* the caller's unique id: AIDA... for a user, its role's AROA... for a role
+	                                * session; NULL for root, a service, or when unknown (matches no unique id) */
 	const struct policy_ctx_entry *ctx;
 	size_t nctx;
 };

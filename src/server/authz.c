@@ -146,6 +146,10 @@ static int decide(struct call *c, const char *action, const struct gathered *g, 
 	req.resource_account = account;
 	req.principal = c->caller.arn;
 	req.principal_account = c->caller.account_id;
+	if (c->caller.kind == PRINCIPAL_USER)
+		req.principal_id = c->caller.id;
+	else if (c->caller.kind == PRINCIPAL_ROLE_SESSION)
+		req.principal_id = c->caller.role_id;
 	req.ctx = ctx->entries;
 	req.nctx = ctx->n;
 	d = policy_evaluate(&req, &g->set, &ex);

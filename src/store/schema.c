@@ -301,7 +301,7 @@ int store_migrate(struct db *db)
 			return C_ERR;
 		log_info("store: applied schema migration %zu", v);
 	}
-	return C_OK;
+	return store_upgrade_trust_ids(db);
 fail:
 	db_rollback(tx);
 	return C_ERR;

@@ -31,6 +31,9 @@
 
 /* Applies the migrations this binary knows. */
 int store_migrate(struct db *db);
+/* Once per database (store_migrate calls it): trust policies that name users and roles by ARN, as rolegate saved
+ * them before, name them by unique id (store/trust_upgrade.c). */
+int store_upgrade_trust_ids(struct db *db);
 /* Creates, if missing, the audit table of the separate audit database (DATA/audit.db) that takes the
  * group-committed records of sts:AssumeRole and sts:GetSessionToken: its commits leave rolegate.db, and so the
  * page caches of every reader of rolegate.db, untouched. Same columns as rolegate.db's audit table. */

@@ -6,6 +6,8 @@ enters Prod with MFA, abhi does not, nobody enters without MFA) and destroys eve
 
 Terraform runs as an administrator IAM user of the management account, as it would on AWS (roots may not assume
 roles). The test skips, with a message, only where terraform or the provider mirror is absent.
+
+Also on that server: a role whose trust names a user (stored by IAM as the user's id) plans empty after the apply.
 """
 import json
 import os
@@ -175,3 +177,55 @@ def test_terraform_example_twice_in_a_row(tf_server, tmp_path):
     refusals = [line for line in tf_server.log().splitlines()
                 if "status=5" in line]
     assert refusals == [], refusals
+
+
+TRUST_TF = """
+variable "endpoint" { type = string }
+provider "aws" {
+  region                  = "us-east-1"
+  skip_metadata_api_check = true
+  endpoints {
+    iam = var.endpoint
+    sts = var.endpoint
+  }
+}
+resource "aws_iam_user" "u" {
+  name = "tf-trusted-user"
+  path = "/people/"
+}
+resource "aws_iam_role" "r" {
+  name = "tf-trusts-a-user"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = aws_iam_user.u.arn } }]
+  })
+}
+"""
+
+
+def test_role_trusting_a_user_plans_empty(tf_server, tmp_path):
+    """IAM stores a trust naming a user by the user's unique id and shows its ARN: Terraform reads the trust back as
+    written, and a plan after the apply has nothing to do (test_trust_ids.py has the rest of that behaviour)."""
+    admin = rg.admin_creds(tf_server)
+    (tmp_path / "cli.tfrc").write_text(rg.TF_CLI_CONFIG)
+    (tmp_path / "main.tf").write_text(TRUST_TF)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+    env.update(TF_CLI_CONFIG_FILE=str(tmp_path / "cli.tfrc"), AWS_ACCESS_KEY_ID=admin[0],
+               AWS_SECRET_ACCESS_KEY=admin[1], AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+               AWS_REGION="us-east-1", TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+
+    def tf(*args, ok=(0,)):
+        p = subprocess.run(["terraform", *args, "-no-color", "-input=false", "-var", f"endpoint={tf_server.url}"]
+                           if args[0] != "init" else ["terraform", "init", "-no-color", "-input=false"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        assert p.returncode in ok, f"terraform {' '.join(args)} exited {p.returncode}:\n{p.stdout}\n{p.stderr}"
+        return p.returncode
+
+    tf("init")
+    tf("apply", "-auto-approve")
+    iam = rg.client(tf_server, "iam", admin)
+    user = iam.get_user(UserName="tf-trusted-user")["User"]
+    role = iam.get_role(RoleName="tf-trusts-a-user")["Role"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] == user["Arn"]
+    assert tf("plan", "-detailed-exitcode", ok=(0, 2)) == 0
+    tf("destroy", "-auto-approve")

@@ -106,6 +106,7 @@ static void done(void)
 /* One request. resource_account NULL means the principal's own account. */
 struct rq {
 	const char *principal;
+	const char *principal_id; /* the caller's unique id (policy_request.principal_id), or NULL */
 	const char *action;
 	const char *resource;
 	const char *resource_account;
@@ -145,6 +146,7 @@ static enum policy_decision decide(const struct policy_set *set, const struct rq
 		.resource = q->resource,
 		.principal = q->principal,
 		.principal_account = account_of(q->principal),
+		.principal_id = q->principal_id,
 		.ctx = q->ctx,
 		.nctx = q->nctx,
 	};
@@ -1010,6 +1012,60 @@ static void test_eval_trust_policy_must_name_principal(void **state)
 	       anay, "sts:AssumeRole", role, A);
 	/* sts:GetCallerIdentity needs no permission. */
 	EXPECT(&((struct policy_set){0}), ALLOWED, ALICE, "sts:GetCallerIdentity", "*");
+	done();
+}
+
+/*
+ * A trust policy naming a user or role by unique id (as IAM stores one that named it by ARN,
+ * reference_policies_elements_principal.html): it matches that user, or that role's sessions, by identity; a
+ * namesake with another id (the principal deleted and re-created) is not named.
+ */
+static void test_eval_trust_policy_names_unique_ids(void **state)
+{
+	const char *role = "arn:aws:iam::111122223333:role/Dev";
+	const char *alice_id = "AIDAQ2WERTYUIOPASDFG3", *other_id = "AIDAZZZZZZZZZZZZZZZZZ";
+	const char *hop = "arn:aws:sts::111122223333:assumed-role/Hop/s1";
+	const char *hop_id = "AROAQ2WERTYUIOPASDFG3";
+	struct policy *trust_alice = TRUST({
+		"Version": "2012-10-17",
+		"Statement": {"Effect": "Allow", "Principal": {"AWS": "AIDAQ2WERTYUIOPASDFG3"}, "Action": "sts:AssumeRole"}
+	});
+	struct policy *trust_hop = TRUST({
+		"Version": "2012-10-17",
+		"Statement": {"Effect": "Allow", "Principal": {"AWS": ["AROAQ2WERTYUIOPASDFG3"]}, "Action": "sts:AssumeRole"}
+	});
+	struct policy *deny_alice = TRUST({
+		"Version": "2012-10-17",
+		"Statement": [
+			{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole"},
+			{"Effect": "Deny", "Principal": {"AWS": "AIDAQ2WERTYUIOPASDFG3"}, "Action": "sts:AssumeRole"}
+		]
+	});
+	struct policy *may_assume = IDENTITY({
+		"Version": "2012-10-17",
+		"Statement": {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
+	});
+
+	(void)state;
+	EXPECT(&((struct policy_set){.resource = trust_alice}), ALLOWED, ALICE, "sts:AssumeRole", role,
+	       .principal_id = alice_id);
+	/* the same ARN with another id: a namesake, not named (even with an identity policy that allows) */
+	EXPECT(&((struct policy_set){.identity = LIST(may_assume), .nidentity = 1, .resource = trust_alice}), IMPLICIT,
+	       ALICE, "sts:AssumeRole", role, .principal_id = other_id);
+	EXPECT(&((struct policy_set){.resource = trust_alice}), IMPLICIT, ALICE, "sts:AssumeRole", role);
+	/* a role's id names its sessions (role chaining) */
+	EXPECT(&((struct policy_set){.resource = trust_hop}), ALLOWED, hop, "sts:AssumeRole", role,
+	       .principal_id = hop_id);
+	EXPECT(&((struct policy_set){.resource = trust_hop}), IMPLICIT, hop, "sts:AssumeRole", role,
+	       .principal_id = "AROAZZZZZZZZZZZZZZZZZ");
+	/* a user's id does not name a role session, nor the reverse */
+	EXPECT(&((struct policy_set){.resource = trust_alice}), IMPLICIT, hop, "sts:AssumeRole", role,
+	       .principal_id = hop_id);
+	/* a Deny naming an id fires for that principal only */
+	EXPECT(&((struct policy_set){.identity = LIST(may_assume), .nidentity = 1, .resource = deny_alice}), EXPLICIT,
+	       ALICE, "sts:AssumeRole", role, .principal_id = alice_id);
+	EXPECT(&((struct policy_set){.identity = LIST(may_assume), .nidentity = 1, .resource = deny_alice}), ALLOWED,
+	       ALICE, "sts:AssumeRole", role, .principal_id = other_id);
 	done();
 }
 
@@ -2424,6 +2480,20 @@ static void test_compile_messages(void **state)
 	        {"Version": "2012-10-17",
 	         "Statement": {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123:user/bob"},
 	                       "Action": "sts:AssumeRole"}});
+	/* unique ids: AIDA / AROA and 17 more upper-case letters or digits; no other prefix, no wildcard */
+	REFUSED(POLICY_TRUST, "Invalid principal in policy: \"AWS\":\"AGPAQ2WERTYUIOPASDFG3\"",
+	        {"Version": "2012-10-17",
+	         "Statement": {"Effect": "Allow", "Principal": {"AWS": "AGPAQ2WERTYUIOPASDFG3"}, "Action": "sts:AssumeRole"}});
+	REFUSED(POLICY_TRUST, "Invalid principal in policy: \"AWS\":\"AIDAq2wertyuiopasdfg3\"",
+	        {"Version": "2012-10-17",
+	         "Statement": {"Effect": "Allow", "Principal": {"AWS": "AIDAq2wertyuiopasdfg3"}, "Action": "sts:AssumeRole"}});
+	REFUSED(POLICY_TRUST, "Invalid principal in policy: \"AWS\":\"AIDA*\"",
+	        {"Version": "2012-10-17",
+	         "Statement": {"Effect": "Allow", "Principal": {"AWS": "AIDA*"}, "Action": "sts:AssumeRole"}});
+	REFUSED(POLICY_TRUST, "Invalid principal in policy: \"AWS\":\"arn:aws:iam::111122223333:user/*\"",
+	        {"Version": "2012-10-17",
+	         "Statement": {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/*"},
+	                       "Action": "sts:AssumeRole"}});
 	REFUSED(POLICY_RESOURCE, "Invalid principal in policy: \"AWS\":\"bob\"",
 	        {"Version": "2012-10-17",
 	         "Statement": {"Effect": "Allow", "Principal": {"AWS": ["111122223333", "bob"]}, "Action": "s3:*",
@@ -2722,6 +2792,7 @@ int main(void)
 		T(test_eval_scps),
 		T(test_eval_cross_account),
 		T(test_eval_trust_policy_must_name_principal),
+		T(test_eval_trust_policy_names_unique_ids),
 		T(test_cond_string),
 		T(test_cond_string_like_home_directory),
 		T(test_cond_numeric),
