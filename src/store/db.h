@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "util/common.h"
+
 /* Results beyond C_OK / C_ERR. */
 #define DB_DONE 0       /* db_step: no more rows */
 #define DB_ROW 1        /* db_step: a row is ready */
@@ -94,5 +96,21 @@ bool db_col_is_null(struct db_rows *r, int col);
 /* Copies a text column into dst (cap bytes, NUL-terminated; "" for NULL). C_ERR if it does not fit. */
 int db_col_copy(struct db_rows *r, int col, char *dst, size_t cap);
 void db_rows_done(struct db_rows *r);
+
+/* The integer in the first column of the one row r returns (a count): C_OK, or C_ERR when there is no row or the
+ * query failed. Finishes r. */
+static inline int db_one_int(struct db_rows *r, int64_t *out)
+{
+	int rc = db_step(r);
+
+	if (rc == DB_ROW) {
+		*out = db_col_int(r, 0);
+		rc = C_OK;
+	} else {
+		rc = C_ERR;
+	}
+	db_rows_done(r);
+	return rc;
+}
 
 #endif

@@ -163,29 +163,14 @@ int store_user_list_groups(struct db_tx *tx, const char *user_id, const char *af
 	                   fn, ctx);
 }
 
-/* Runs a count query. */
-static int count_of(struct db_rows *r, int64_t *out)
-{
-	int rc = db_step(r);
-
-	if (rc == DB_ROW) {
-		*out = db_col_int(r, 0);
-		rc = C_OK;
-	} else {
-		rc = C_ERR;
-	}
-	db_rows_done(r);
-	return rc;
-}
-
 int store_group_member_count(struct db_tx *tx, const char *group_id, int64_t *count)
 {
-	return count_of(db_query(tx, "SELECT count(*) FROM group_members WHERE group_id = ?1", DB_ARGS(db_text(group_id))),
+	return db_one_int(db_query(tx, "SELECT count(*) FROM group_members WHERE group_id = ?1", DB_ARGS(db_text(group_id))),
 	                count);
 }
 
 int store_user_group_count(struct db_tx *tx, const char *user_id, int64_t *count)
 {
-	return count_of(db_query(tx, "SELECT count(*) FROM group_members WHERE user_id = ?1", DB_ARGS(db_text(user_id))),
+	return db_one_int(db_query(tx, "SELECT count(*) FROM group_members WHERE user_id = ?1", DB_ARGS(db_text(user_id))),
 	                count);
 }

@@ -84,16 +84,8 @@ int store_key_count(struct db_tx *tx, const char *account_id, const char *user_i
 	                             "SELECT count(*) FROM access_keys WHERE account_id = ?1 AND "
 	                             "((?2 IS NULL AND user_id IS NULL) OR user_id = ?2)",
 	                             DB_ARGS(db_text(account_id), db_text(user_id)));
-	int rc = db_step(r);
 
-	if (rc == DB_ROW) {
-		*count = db_col_int(r, 0);
-		rc = C_OK;
-	} else {
-		rc = C_ERR;
-	}
-	db_rows_done(r);
-	return rc;
+	return db_one_int(r, count);
 }
 
 static int changed_one(int rc, int64_t changes)

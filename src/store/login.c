@@ -187,20 +187,8 @@ int store_account_count(struct db_tx *tx, const char *account_id, enum store_cou
 		[STORE_COUNT_INSTANCE_PROFILES] = "SELECT count(*) FROM instance_profiles WHERE account_id = ?1",
 		[STORE_COUNT_MFA_DEVICES] = "SELECT count(*) FROM mfa_devices WHERE account_id = ?1",
 	};
-	struct db_rows *r;
-	int rc;
-
 	*count = 0;
 	if ((size_t)what >= sizeof(sql) / sizeof(sql[0]))
 		return C_ERR;
-	r = db_query(tx, sql[what], DB_ARGS(db_text(account_id)));
-	rc = db_step(r);
-	if (rc == DB_ROW) {
-		*count = db_col_int(r, 0);
-		rc = C_OK;
-	} else {
-		rc = C_ERR;
-	}
-	db_rows_done(r);
-	return rc;
+	return db_one_int(db_query(tx, sql[what], DB_ARGS(db_text(account_id))), count);
 }

@@ -60,27 +60,12 @@ static int changed_one(int rc, int64_t changes)
 	return rc;
 }
 
-/* One integer from a query that returns exactly one row. */
-static int one_int(struct db_rows *r, int64_t *out)
-{
-	int rc = db_step(r);
-
-	if (rc == DB_ROW) {
-		*out = db_col_int(r, 0);
-		rc = C_OK;
-	} else {
-		rc = C_ERR;
-	}
-	db_rows_done(r);
-	return rc;
-}
-
 int store_mfa_create(struct db_tx *tx, const struct store_mfa_device *d)
 {
 	int64_t taken = 0;
 
 	/* Names (and so serials) are unique in an account without regard to case, like every IAM name. */
-	if (one_int(db_query(tx, "SELECT count(*) FROM mfa_devices WHERE account_id = ?1 AND lower(serial) = lower(?2)",
+	if (db_one_int(db_query(tx, "SELECT count(*) FROM mfa_devices WHERE account_id = ?1 AND lower(serial) = lower(?2)",
 	                     DB_ARGS(db_text(d->account_id), db_text(d->serial))),
 	            &taken) != C_OK)
 		return C_ERR;
@@ -141,7 +126,7 @@ int store_mfa_list_owner(struct db_tx *tx, const char *account_id, const char *u
 
 int store_mfa_count_owner(struct db_tx *tx, const char *account_id, const char *user_id, int64_t *count)
 {
-	return one_int(db_query(tx,
+	return db_one_int(db_query(tx,
 	                        "SELECT count(*) FROM mfa_devices WHERE account_id = ?1 AND enabled_ms IS NOT NULL "
 	                        "AND ((?2 IS NULL AND is_root = 1) OR user_id = ?2)",
 	                        DB_ARGS(db_text(account_id), db_text(user_id))),

@@ -20,21 +20,6 @@
 	"SELECT root_id AS id FROM organizations WHERE org_id = ?1 UNION ALL SELECT ou_id FROM org_units WHERE org_id = ?1 " \
 	"UNION ALL SELECT account_id FROM org_accounts WHERE org_id = ?1"
 
-/* Runs a query that returns one integer. */
-static int one_int(struct db_rows *r, int64_t *out)
-{
-	int rc = db_step(r);
-
-	if (rc == DB_ROW) {
-		*out = db_col_int(r, 0);
-		rc = C_OK;
-	} else {
-		rc = C_ERR;
-	}
-	db_rows_done(r);
-	return rc;
-}
-
 /* Maps "no row changed" to STORE_NOT_FOUND. */
 static int changed(int rc, int64_t changes)
 {
@@ -105,7 +90,7 @@ int store_org_delete(struct db_tx *tx, const struct store_org *o)
 int store_org_policy_type_enabled(struct db_tx *tx, const char *root_id, const char *type, bool *enabled)
 {
 	int64_t n = 0;
-	int rc = one_int(db_query(tx, "SELECT count(*) FROM org_policy_types WHERE root_id = ?1 AND type = ?2",
+	int rc = db_one_int(db_query(tx, "SELECT count(*) FROM org_policy_types WHERE root_id = ?1 AND type = ?2",
 	                          DB_ARGS(db_text(root_id), db_text(type))),
 	                 &n);
 
@@ -178,7 +163,7 @@ int store_ou_name_taken(struct db_tx *tx, const char *parent_id, const char *nam
                         bool *taken)
 {
 	int64_t n = 0;
-	int rc = one_int(db_query(tx,
+	int rc = db_one_int(db_query(tx,
 	                          "SELECT count(*) FROM org_units WHERE parent_id = ?1 AND name = ?2 "
 	                          "AND (?3 IS NULL OR ou_id <> ?3)",
 	                          DB_ARGS(db_text(parent_id), db_text(name), db_text(except_id))),
@@ -190,13 +175,13 @@ int store_ou_name_taken(struct db_tx *tx, const char *parent_id, const char *nam
 
 int store_ou_count(struct db_tx *tx, const char *org_id, int64_t *count)
 {
-	return one_int(db_query(tx, "SELECT count(*) FROM org_units WHERE org_id = ?1", DB_ARGS(db_text(org_id))),
+	return db_one_int(db_query(tx, "SELECT count(*) FROM org_units WHERE org_id = ?1", DB_ARGS(db_text(org_id))),
 	               count);
 }
 
 int store_ou_child_count(struct db_tx *tx, const char *parent_id, int64_t *count)
 {
-	return one_int(db_query(tx,
+	return db_one_int(db_query(tx,
 	                        "SELECT (SELECT count(*) FROM org_units WHERE parent_id = ?1) + "
 	                        "(SELECT count(*) FROM org_accounts WHERE parent_id = ?1)",
 	                        DB_ARGS(db_text(parent_id))),
@@ -336,7 +321,7 @@ int store_org_account_remove(struct db_tx *tx, const char *account_id)
 
 int store_org_member_count(struct db_tx *tx, const struct store_org *o, int64_t *count)
 {
-	return one_int(db_query(tx, "SELECT count(*) FROM org_accounts WHERE org_id = ?1 AND account_id <> ?2",
+	return db_one_int(db_query(tx, "SELECT count(*) FROM org_accounts WHERE org_id = ?1 AND account_id <> ?2",
 	                        DB_ARGS(db_text(o->org_id), db_text(o->management_account_id))),
 	               count);
 }
@@ -344,7 +329,7 @@ int store_org_member_count(struct db_tx *tx, const struct store_org *o, int64_t 
 int store_account_email_taken(struct db_tx *tx, const char *email, bool *taken)
 {
 	int64_t n = 0;
-	int rc = one_int(db_query(tx, "SELECT count(*) FROM accounts WHERE lower(email) = lower(?1)",
+	int rc = db_one_int(db_query(tx, "SELECT count(*) FROM accounts WHERE lower(email) = lower(?1)",
 	                          DB_ARGS(db_text(email))),
 	                 &n);
 
@@ -522,7 +507,7 @@ int store_org_policy_ensure_managed(struct db_tx *tx, int64_t now_ms)
 	struct store_org_policy p;
 	int64_t n = 0;
 
-	if (one_int(db_query(tx, "SELECT count(*) FROM org_policies WHERE policy_id = ?1",
+	if (db_one_int(db_query(tx, "SELECT count(*) FROM org_policies WHERE policy_id = ?1",
 	                     DB_ARGS(db_text(ORG_FULL_ACCESS_ID))),
 	            &n) != C_OK)
 		return C_ERR;
@@ -564,7 +549,7 @@ int store_org_policy_name_taken(struct db_tx *tx, const char *org_id, const char
                                 const char *except_id, bool *taken)
 {
 	int64_t n = 0;
-	int rc = one_int(db_query(tx,
+	int rc = db_one_int(db_query(tx,
 	                          "SELECT count(*) FROM org_policies WHERE type = ?2 AND name = ?3 "
 	                          "AND (org_id = ?1 OR aws_managed = 1) AND (?4 IS NULL OR policy_id <> ?4)",
 	                          DB_ARGS(db_text(org_id), db_text(type), db_text(name), db_text(except_id))),
@@ -596,7 +581,7 @@ int store_org_policy_delete(struct db_tx *tx, const char *policy_id)
 
 int store_org_policy_count(struct db_tx *tx, const char *org_id, const char *type, int64_t *count)
 {
-	return one_int(db_query(tx, "SELECT count(*) FROM org_policies WHERE org_id = ?1 AND type = ?2",
+	return db_one_int(db_query(tx, "SELECT count(*) FROM org_policies WHERE org_id = ?1 AND type = ?2",
 	                        DB_ARGS(db_text(org_id), db_text(type))),
 	               count);
 }
@@ -653,7 +638,7 @@ int store_org_attach_everywhere(struct db_tx *tx, const struct store_org *o, con
 
 int store_org_attached_count(struct db_tx *tx, const char *target_id, const char *type, int64_t *count)
 {
-	return one_int(db_query(tx,
+	return db_one_int(db_query(tx,
 	                        "SELECT count(*) FROM org_policy_targets t JOIN org_policies p "
 	                        "ON p.policy_id = t.policy_id WHERE t.target_id = ?1 AND p.type = ?2",
 	                        DB_ARGS(db_text(target_id), db_text(type))),
@@ -684,7 +669,7 @@ int store_org_policies_for_target(struct db_tx *tx, const char *target_id, const
 
 int store_org_target_count(struct db_tx *tx, const struct store_org *o, const char *policy_id, int64_t *count)
 {
-	return one_int(db_query(tx, "SELECT count(*) FROM (" TARGETS ") AS x",
+	return db_one_int(db_query(tx, "SELECT count(*) FROM (" TARGETS ") AS x",
 	                        DB_ARGS(db_text(o->org_id), db_text(policy_id), db_int(INT64_MAX))),
 	               count);
 }

@@ -92,24 +92,9 @@ int store_inline_list(struct db_tx *tx, const char *owner_id, bool with_document
 	return rc == DB_DONE ? n : C_ERR;
 }
 
-/* Runs a query whose single row holds one integer. */
-static int one_int(struct db_rows *r, int64_t *out)
-{
-	int rc = db_step(r);
-
-	if (rc == DB_ROW) {
-		*out = db_col_int(r, 0);
-		rc = C_OK;
-	} else {
-		rc = C_ERR;
-	}
-	db_rows_done(r);
-	return rc;
-}
-
 int store_inline_count(struct db_tx *tx, const char *owner_id, int64_t *count)
 {
-	return one_int(db_query(tx, "SELECT count(*) FROM inline_policies WHERE owner_id = ?1", DB_ARGS(db_text(owner_id))),
+	return db_one_int(db_query(tx, "SELECT count(*) FROM inline_policies WHERE owner_id = ?1", DB_ARGS(db_text(owner_id))),
 	               count);
 }
 
@@ -227,7 +212,7 @@ int store_managed_add_version(struct db_tx *tx, const char *policy_id, const cha
                               int64_t now_ms, int64_t *version)
 {
 	int64_t v = 0;
-	int rc = one_int(db_query(tx, "SELECT next_version FROM managed_policies WHERE policy_id = ?1",
+	int rc = db_one_int(db_query(tx, "SELECT next_version FROM managed_policies WHERE policy_id = ?1",
 	                          DB_ARGS(db_text(policy_id))),
 	                 &v);
 
@@ -364,12 +349,12 @@ int store_boundary_count(struct db_tx *tx, const char *account_id, const char *p
 {
 	/* Within one account the (account_id, name_lc) indexes narrow the scan to that account's users and roles. */
 	if (account_id)
-		return one_int(db_query(tx,
+		return db_one_int(db_query(tx,
 		                        "SELECT (SELECT count(*) FROM users WHERE account_id = ?1 AND permissions_boundary = ?2) "
 		                        "+ (SELECT count(*) FROM roles WHERE account_id = ?1 AND permissions_boundary = ?2)",
 		                        DB_ARGS(db_text(account_id), db_text(policy_arn))),
 		               count);
-	return one_int(db_query(tx,
+	return db_one_int(db_query(tx,
 	                        "SELECT (SELECT count(*) FROM users WHERE permissions_boundary = ?1) + "
 	                        "(SELECT count(*) FROM roles WHERE permissions_boundary = ?1)",
 	                        DB_ARGS(db_text(policy_arn))),
@@ -475,7 +460,7 @@ int store_attachments_of_policy(struct db_tx *tx, const char *policy_arn, const 
 
 int store_attachment_count(struct db_tx *tx, const char *entity_id, int64_t *count)
 {
-	return one_int(db_query(tx, "SELECT count(*) FROM policy_attachments WHERE entity_id = ?1",
+	return db_one_int(db_query(tx, "SELECT count(*) FROM policy_attachments WHERE entity_id = ?1",
 	                        DB_ARGS(db_text(entity_id))),
 	               count);
 }

@@ -257,31 +257,16 @@ int store_role_profiles(struct db_tx *tx, const char *role_id, const char *after
 	                     fn, ctx);
 }
 
-/* Runs a count query. */
-static int count_of(struct db_rows *r, int64_t *out)
-{
-	int rc = db_step(r);
-
-	if (rc == DB_ROW) {
-		*out = db_col_int(r, 0);
-		rc = C_OK;
-	} else {
-		rc = C_ERR;
-	}
-	db_rows_done(r);
-	return rc;
-}
-
 int store_profile_role_count(struct db_tx *tx, const char *profile_id, int64_t *count)
 {
-	return count_of(db_query(tx, "SELECT count(*) FROM instance_profile_roles WHERE profile_id = ?1",
+	return db_one_int(db_query(tx, "SELECT count(*) FROM instance_profile_roles WHERE profile_id = ?1",
 	                         DB_ARGS(db_text(profile_id))),
 	                count);
 }
 
 int store_role_profile_count(struct db_tx *tx, const char *role_id, int64_t *count)
 {
-	return count_of(db_query(tx, "SELECT count(*) FROM instance_profile_roles WHERE role_id = ?1",
+	return db_one_int(db_query(tx, "SELECT count(*) FROM instance_profile_roles WHERE role_id = ?1",
 	                         DB_ARGS(db_text(role_id))),
 	                count);
 }

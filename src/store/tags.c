@@ -30,16 +30,8 @@ int store_tag_delete_all(struct db_tx *tx, const char *resource_id)
 int store_tag_count(struct db_tx *tx, const char *resource_id, int64_t *count)
 {
 	struct db_rows *r = db_query(tx, "SELECT count(*) FROM tags WHERE resource_id = ?1", DB_ARGS(db_text(resource_id)));
-	int rc = db_step(r);
 
-	if (rc == DB_ROW) {
-		*count = db_col_int(r, 0);
-		rc = C_OK;
-	} else {
-		rc = C_ERR;
-	}
-	db_rows_done(r);
-	return rc;
+	return db_one_int(r, count);
 }
 
 int store_tag_list(struct db_tx *tx, const char *resource_id, int skip, int limit, store_tag_fn fn, void *ctx)
