@@ -278,16 +278,19 @@ static const struct policy_ctx_entry fixed_ctx[] = {
 };
 
 static const struct policy_request fixed[] = {
-	{"s3:GetObject", "arn:aws:s3:::bucket/home/alice/file", "111122223333", "arn:aws:iam::111122223333:user/alice",
-	 "111122223333", fixed_ctx, ARRAY_LEN(fixed_ctx)},
-	{"sts:AssumeRole", "arn:aws:iam::111122223333:role/Admin", "111122223333",
-	 "arn:aws:iam::444455556666:user/anay", "444455556666", fixed_ctx, ARRAY_LEN(fixed_ctx)},
-	{"iam:CreateUser", "arn:aws:iam::111122223333:user/bob", "111122223333",
-	 "arn:aws:sts::111122223333:assumed-role/Admin/anay", "111122223333", fixed_ctx, 3},
-	{"sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:queue", "111122223333", "sns.amazonaws.com", NULL, NULL,
-	 0},
-	{"ec2:RunInstances", "*", "111122223333", "arn:aws:sts::111122223333:federated-user/alice", "111122223333", NULL,
-	 0},
+	{.action = "s3:GetObject", .resource = "arn:aws:s3:::bucket/home/alice/file", .resource_account = "111122223333",
+	 .principal = "arn:aws:iam::111122223333:user/alice", .principal_account = "111122223333",
+	 .principal_id = "AIDAALICEALICEALICE01", .ctx = fixed_ctx, .nctx = ARRAY_LEN(fixed_ctx)},
+	{.action = "sts:AssumeRole", .resource = "arn:aws:iam::111122223333:role/Admin", .resource_account = "111122223333",
+	 .principal = "arn:aws:iam::444455556666:user/anay", .principal_account = "444455556666",
+	 .principal_id = "AIDAANAYANAYANAYANAY1", .ctx = fixed_ctx, .nctx = ARRAY_LEN(fixed_ctx)},
+	{.action = "iam:CreateUser", .resource = "arn:aws:iam::111122223333:user/bob", .resource_account = "111122223333",
+	 .principal = "arn:aws:sts::111122223333:assumed-role/Admin/anay", .principal_account = "111122223333",
+	 .principal_id = "AROAADMINADMINADMIN01", .ctx = fixed_ctx, .nctx = 3},
+	{.action = "sqs:SendMessage", .resource = "arn:aws:sqs:us-east-1:111122223333:queue",
+	 .resource_account = "111122223333", .principal = "sns.amazonaws.com"},
+	{.action = "ec2:RunInstances", .resource = "*", .resource_account = "111122223333",
+	 .principal = "arn:aws:sts::111122223333:federated-user/alice", .principal_account = "111122223333"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
