@@ -3,6 +3,7 @@
  *
  *   rolegate server [OPTIONS]     the AWS-compatible IAM/STS/Organizations endpoint
  *   rolegate policy eval|validate the policy engine on the command line
+ *   rolegate keys|audit|snapshot  session-token keys, the audit trail, backups of DATA
  *   rolegate exec|env|credential-process|serve-credentials|whoami|list|clear|login   the engineer's side (src/cli)
  *   rolegate version
  *   rolegate help
@@ -15,6 +16,7 @@
 #include "server/audit_cli.h"
 #include "server/keyring.h"
 #include "server/server.h"
+#include "server/snapshot.h"
 #include "util/common.h"
 
 struct verb {
@@ -31,6 +33,7 @@ static const struct verb verbs[] = {
 	{"policy", policy_main, "evaluate or validate IAM policies (rolegate policy --help)"},
 	{"keys", keys_main, "rotate or list the keys that seal session tokens (rolegate keys --help)"},
 	{"audit", audit_main, "show the audit trail (rolegate audit --help)"},
+	{"snapshot", snapshot_main, "save or restore a consistent copy of the databases (rolegate snapshot --help)"},
 	{"exec", exec_main, "run a command with a profile's credentials (rolegate exec --help)"},
 	{"env", env_main, "print a profile's credentials as variables for sh, fish or JSON"},
 	{"credential-process", credential_process_main, "credentials for a credential_process = line"},

@@ -36,7 +36,7 @@ _rolegate_profiles()
 _rolegate()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="server policy keys audit exec env credential-process serve-credentials whoami list clear login version help"
+	local verbs="server policy keys audit snapshot exec env credential-process serve-credentials whoami list clear login version help"
 	local client="--mfa-code --direct --duration --mfa-duration --region --help"
 	local opts="" valued="" positional="" i w verb="" nargs=0 dashdash=0
 
@@ -65,6 +65,9 @@ _rolegate()
 	audit)
 		opts="--data --since --principal --role --action --limit --json --help"
 		valued="--data --since --principal --role --action --limit"
+		;;
+	snapshot)
+		opts="--data --help" valued="--data" positional="sub:save restore"
 		;;
 	exec | credential-process)
 		opts=$client valued="--mfa-code --duration --mfa-duration --region" positional=profile
@@ -148,7 +151,7 @@ _rolegate()
 	sub:*)
 		if ((nargs == 0)); then
 			COMPREPLY=($(compgen -W "${positional#sub:}" -- "$cur"))
-		elif [[ $verb == policy ]]; then
+		elif [[ $verb == policy || $verb == snapshot ]]; then
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
 		;;

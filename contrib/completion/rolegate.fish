@@ -81,6 +81,7 @@ complete -c rolegate -n __fish_use_subcommand -a server -d 'run the AWS-compatib
 complete -c rolegate -n __fish_use_subcommand -a policy -d 'evaluate or validate IAM policies'
 complete -c rolegate -n __fish_use_subcommand -a keys -d 'rotate or list the keys that seal session tokens'
 complete -c rolegate -n __fish_use_subcommand -a audit -d 'show the audit trail'
+complete -c rolegate -n __fish_use_subcommand -a snapshot -d 'save or restore a consistent copy of the databases'
 complete -c rolegate -n __fish_use_subcommand -a exec -d "run a command with a profile's credentials"
 complete -c rolegate -n __fish_use_subcommand -a env -d "print a profile's credentials as variables"
 complete -c rolegate -n __fish_use_subcommand -a credential-process -d 'credentials as JSON for credential_process'
@@ -135,6 +136,14 @@ complete -c rolegate -n $s -l role -x -d 'records of that role (ARN)'
 complete -c rolegate -n $s -l action -x -d 'records of that action (SERVICE:ACTION)'
 complete -c rolegate -n $s -l limit -x -d 'at most the last N records'
 complete -c rolegate -n $s -l json -d 'JSON lines'
+complete -c rolegate -n $s -s h -l help -d 'show the usage'
+
+# snapshot
+set -l s '__rolegate_verb_is snapshot'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from save restore" -a save -d 'copy the databases into FILE'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from save restore" -a restore -d 'restore FILE into a new data directory'
+complete -c rolegate -n "$s; and __fish_seen_subcommand_from save restore" -F
+complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # The credential verbs: profile first, their shared options, and a command after "--".
