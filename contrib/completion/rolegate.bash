@@ -63,8 +63,8 @@ _rolegate()
 		opts="--data --master-key-file --help" valued="--data --master-key-file" positional="sub:rotate list"
 		;;
 	audit)
-		opts="--data --since --principal --role --action --limit --json --help"
-		valued="--data --since --principal --role --action --limit"
+		opts="--data --since --principal --role --action --limit --json --format --before --help"
+		valued="--data --since --principal --role --action --limit --format --before" positional="sub:prune"
 		;;
 	snapshot)
 		opts="--data --help" valued="--data" positional="sub:save restore"
@@ -122,7 +122,14 @@ _rolegate()
 	fi
 
 	case $prev in
-	--format) COMPREPLY=($(compgen -W "sh fish json" -- "$cur")); return ;;
+	--format)
+		if [[ $verb == audit ]]; then
+			COMPREPLY=($(compgen -W "text json cloudtrail" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "sh fish json" -- "$cur"))
+		fi
+		return
+		;;
 	--kind) COMPREPLY=($(compgen -W "identity trust resource boundary session scp rcp" -- "$cur")); return ;;
 	--log-level) COMPREPLY=($(compgen -W "debug info warn error" -- "$cur")); return ;;
 	--example) COMPREPLY=($(compgen -W "seed" -- "$cur")); return ;;

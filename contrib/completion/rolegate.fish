@@ -136,6 +136,9 @@ complete -c rolegate -n $s -l role -x -d 'records of that role (ARN)'
 complete -c rolegate -n $s -l action -x -d 'records of that action (SERVICE:ACTION)'
 complete -c rolegate -n $s -l limit -x -d 'at most the last N records'
 complete -c rolegate -n $s -l json -d 'JSON lines'
+complete -c rolegate -n $s -l format -x -a 'text json cloudtrail' -d 'output format'
+complete -c rolegate -n $s -l before -x -d 'prune: delete the records older than TIME'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from prune" -a prune -d 'delete the records older than --before'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # snapshot

@@ -2,13 +2,18 @@
  * audit_cli.c - `rolegate audit`: the audit trail, filtered.
  *
  *   rolegate audit [--data DIR] [--since TIME] [--principal ARN] [--role ARN] [--action SERVICE:ACTION]
- *                  [--limit N] [--json]
+ *                  [--limit N] [--json | --format text|json|cloudtrail]
+ *   rolegate audit prune --before TIME [--data DIR]
  *
  * TIME is ISO 8601 (2026-11-25T10:00:00Z) or a duration back from now (90s, 15m, 2h, 7d). --role keeps the records
  * whose resource is that role (sts:AssumeRole and IAM calls on it). Records are printed oldest first, one per line;
  * --json prints them as JSON lines. The trail lives in two databases: rolegate.db (every write, in its own
  * transaction) and audit.db (sts:AssumeRole and sts:GetSessionToken, group-committed); both are read and merged by
- * time. Only reads; a running server is not disturbed.
+ * time. Only reads; a running server is not disturbed. --format cloudtrail prints {"Records": [...]} as a CloudTrail
+ * log file holds them (cloudtrail.c).
+ *
+ * prune deletes the records older than TIME from both databases, each in one write transaction (a running server
+ * waits for it as for any writer), and prints how many it deleted.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -17,17 +22,21 @@
 #include <unistd.h>
 
 #include "server/audit_cli.h"
+#include "server/cloudtrail.h"
 #include "store/db.h"
 #include "store/store.h"
 #include "util/common.h"
+#include "util/crypto.h"
 #include "util/timeutil.h"
 
 static int usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	        "usage: rolegate audit [--data DIR] [--since TIME] [--principal ARN] [--role ARN]\n"
-	        "                      [--action SERVICE:ACTION] [--limit N] [--json]\n"
-	        "TIME: ISO 8601 (2026-11-25T10:00:00Z) or a duration back from now (90s, 15m, 2h, 7d)\n");
+	        "                      [--action SERVICE:ACTION] [--limit N] [--json | --format text|json|cloudtrail]\n"
+	        "       rolegate audit prune --before TIME [--data DIR]\n"
+	        "TIME: ISO 8601 (2026-11-25T10:00:00Z), a date (2026-11-25: its midnight UTC) or a duration back from now\n"
+	        "(90s, 15m, 2h, 7d). prune deletes the records older than TIME and prints how many.\n");
 	return status;
 }
 
@@ -38,7 +47,14 @@ static int parse_since(const char *s, int64_t *out)
 	long long n;
 	int64_t t;
 
+	char day[32];
+
 	if (time_parse_iso8601(s, &t) == C_OK) {
+		*out = t * 1000;
+		return C_OK;
+	}
+	if (strlen(s) == 10 && (size_t)snprintf(day, sizeof(day), "%sT00:00:00Z", s) < sizeof(day) &&
+	    time_parse_iso8601(day, &t) == C_OK) {
 		*out = t * 1000;
 		return C_OK;
 	}
@@ -148,6 +164,73 @@ static int row_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+enum format { FMT_TEXT, FMT_JSON, FMT_CLOUDTRAIL };
+
+/* The caller's unique id as CloudTrail's principalId: the account for root, the user's id (AIDA...), the role's id
+ * and the session name (AROA...:session); "" when the principal no longer exists. */
+static void principal_id(struct db_tx *tx, const struct row *row, char *out, size_t cap)
+{
+	const char *arn = row->f[2], *type = cloudtrail_identity_type(arn), *rest = strrchr(arn, ':');
+	struct db_rows *r = NULL;
+	char name[256];
+	const char *session = NULL;
+
+	out[0] = '\0';
+	if (!rest || !tx)
+		return;
+	rest++;
+	if (strcmp(type, "Root") == 0) {
+		snprintf(out, cap, "%s", row->f[1]);
+		return;
+	}
+	if (strcmp(type, "IAMUser") == 0) {
+		const char *slash = strrchr(rest, '/');
+		snprintf(name, sizeof(name), "%s", slash + 1);
+		r = db_query(tx, "SELECT user_id FROM users WHERE account_id = ?1 AND name_lc = lower(?2)",
+		             DB_ARGS(db_text(row->f[1]), db_text(name)));
+	} else if (strcmp(type, "AssumedRole") == 0) {
+		const char *role = rest + strlen("assumed-role/");
+		session = strrchr(role, '/');
+		if (!session)
+			return;
+		snprintf(name, sizeof(name), "%.*s", (int)(session - role), role);
+		session++;
+		r = db_query(tx, "SELECT role_id FROM roles WHERE account_id = ?1 AND name_lc = lower(?2)",
+		             DB_ARGS(db_text(row->f[1]), db_text(name)));
+	} else {
+		return;
+	}
+	if (db_step(r) == DB_ROW) {
+		const char *id = db_col_text(r, 0);
+		snprintf(out, cap, "%s%s%s", id ? id : "", session ? ":" : "", session ? session : "");
+	}
+	db_rows_done(r);
+}
+
+/* A stable UUID for a record: from its database and sequence number and its request id. */
+static void event_id(const struct row *row, char out[37])
+{
+	char key[256], hex[SHA256_HEX_LEN + 1];
+
+	snprintf(key, sizeof(key), "%d:%lld:%s", row->source, (long long)row->seq, row->f[0]);
+	crypto_sha256_hex(key, strlen(key), hex);
+	hex[12] = '4';                                        /* version 4 layout */
+	hex[16] = "89ab"[hex_digit(hex[16]) & 3];             /* variant 10 */
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+static json_t *cloudtrail_of(struct db_tx *tx, const struct row *row)
+{
+	char pid[320], eid[37];
+
+	principal_id(tx, row, pid, sizeof(pid));
+	event_id(row, eid);
+	return cloudtrail_record(&(struct cloudtrail_in){
+		.time_ms = row->time_ms, .request_id = row->f[0], .account_id = row->f[1], .principal_arn = row->f[2],
+		.access_key_id = row->f[3], .action = row->f[4], .resource = row->f[5], .source_ip = row->f[6],
+		.outcome = row->f[7], .detail = row->f[8], .principal_id = pid, .event_id = eid});
+}
+
 static void print_row(const struct row *row, bool json)
 {
 	char when[ISO8601_LEN];
@@ -173,21 +256,119 @@ static void print_row(const struct row *row, bool json)
 	}
 }
 
+/* Deletes DIR/FILE's records older than before_ms in one write transaction; *n gets how many. */
+static int prune_one(const char *dir, const char *file, int64_t before_ms, int64_t *n)
+{
+	char path[4096];
+	struct db *db;
+	struct db_tx *tx;
+	int rc = C_ERR;
+
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (access(path, F_OK) != 0)
+		return strcmp(file, "rolegate.db") == 0 ? C_ERR : C_OK;
+	db = db_open_sqlite_file(dir, file);
+	if (!db || db_begin(db, true, &tx) != C_OK)
+		goto out;
+	if (db_exec(tx, "DELETE FROM audit WHERE time_ms < ?1", DB_ARGS(db_int(before_ms)), n) != C_OK) {
+		db_rollback(tx);
+		goto out;
+	}
+	rc = db_commit(tx);
+out:
+	db_close(db);
+	return rc;
+}
+
+static int prune_main(int argc, char **argv)
+{
+	const char *dir = "./data", *before = NULL;
+	int64_t before_ms, a = 0, b = 0;
+	char when[ISO8601_LEN];
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return usage(0);
+		if (i + 1 >= argc)
+			return usage(2);
+		if (strcmp(argv[i], "--data") == 0)
+			dir = argv[++i];
+		else if (strcmp(argv[i], "--before") == 0)
+			before = argv[++i];
+		else
+			return usage(2);
+	}
+	if (!before) {
+		fprintf(stderr, "rolegate audit prune: --before TIME is required\n");
+		return 2;
+	}
+	if (parse_since(before, &before_ms) != C_OK) {
+		fprintf(stderr, "rolegate audit prune: --before %s: not a time (ISO 8601), date or duration (7d...)\n",
+		        before);
+		return 2;
+	}
+	if (prune_one(dir, "rolegate.db", before_ms, &a) != C_OK || prune_one(dir, "audit.db", before_ms, &b) != C_OK) {
+		fprintf(stderr, "rolegate audit prune: cannot prune the audit trail in %s\n", dir);
+		return 1;
+	}
+	time_iso8601(before_ms / 1000, when);
+	printf("pruned %lld audit records older than %s (rolegate.db: %lld, audit.db: %lld)\n", (long long)(a + b), when,
+	       (long long)a, (long long)b);
+	return 0;
+}
+
+/* Prints rs as a CloudTrail log file: {"Records": [...]}. */
+static int print_cloudtrail(const char *dir, const struct rows *rs, size_t from)
+{
+	struct db *db = NULL;
+	struct db_tx *tx = NULL;
+	json_t *records = json_array(), *doc = NULL;
+	int rc = C_ERR;
+
+	if (!records || crypto_init() != C_OK)
+		goto out;
+	db = db_open_sqlite_file(dir, "rolegate.db");
+	if (db && db_begin(db, false, &tx) != C_OK)
+		tx = NULL;
+	for (size_t i = from; i < rs->n; i++) {
+		json_t *rec = cloudtrail_of(tx, &rs->v[i]);
+		if (!rec || json_array_append_new(records, rec) != 0)
+			goto out;
+	}
+	doc = json_pack("{s:O}", "Records", records);
+	if (doc && json_dumpf(doc, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0) {
+		putchar('\n');
+		rc = C_OK;
+	}
+	json_decref(doc);
+out:
+	if (tx)
+		db_rollback(tx);
+	db_close(db);
+	json_decref(records);
+	crypto_cleanup();
+	return rc;
+}
+
 int audit_main(int argc, char **argv)
 {
 	const char *dir = "./data", *principal = NULL, *role = NULL, *action = NULL;
 	int64_t since = 0, limit = 1000;
-	bool json = false;
+	enum format fmt = FMT_TEXT;
 	struct filter flt;
+	size_t from;
 	struct rows rs = {0};
 	int status = 1;
 
+	if (argc > 0 && strcmp(argv[0], "prune") == 0)
+		return prune_main(argc - 1, argv + 1);
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			return usage(0);
 		if (strcmp(a, "--json") == 0) {
-			json = true;
+			fmt = FMT_JSON;
 			continue;
 		}
 		if (!v)
@@ -202,6 +383,18 @@ int audit_main(int argc, char **argv)
 			action = v;
 		else if (strcmp(a, "--limit") == 0)
 			limit = strtoll(v, NULL, 10);
+		else if (strcmp(a, "--format") == 0) {
+			if (strcmp(v, "text") == 0)
+				fmt = FMT_TEXT;
+			else if (strcmp(v, "json") == 0)
+				fmt = FMT_JSON;
+			else if (strcmp(v, "cloudtrail") == 0)
+				fmt = FMT_CLOUDTRAIL;
+			else {
+				fprintf(stderr, "rolegate audit: --format %s: text, json or cloudtrail\n", v);
+				return 2;
+			}
+		}
 		else if (strcmp(a, "--since") == 0) {
 			if (parse_since(v, &since) != C_OK) {
 				fprintf(stderr, "rolegate audit: --since %s: not a time (ISO 8601) or duration (15m, 2h...)\n", v);
@@ -220,8 +413,17 @@ int audit_main(int argc, char **argv)
 		return 1;
 	}
 	qsort(rs.v, rs.n, sizeof(*rs.v), row_cmp);
-	for (size_t i = rs.n > (size_t)limit ? rs.n - (size_t)limit : 0; i < rs.n; i++)
-		print_row(&rs.v[i], json);
+	from = rs.n > (size_t)limit ? rs.n - (size_t)limit : 0;
+	if (fmt == FMT_CLOUDTRAIL) {
+		if (print_cloudtrail(dir, &rs, from) != C_OK) {
+			fprintf(stderr, "rolegate audit: cannot write the CloudTrail records\n");
+			rows_free(&rs);
+			return 1;
+		}
+	} else {
+		for (size_t i = from; i < rs.n; i++)
+			print_row(&rs.v[i], fmt == FMT_JSON);
+	}
 	rows_free(&rs);
 	status = 0;
 	return status;
