@@ -31,7 +31,7 @@ static int help_main(int argc, char **argv);
 static const struct verb verbs[] = {
 	{"server", server_main, "run the AWS-compatible IAM/STS endpoint (rolegate server --help)"},
 	{"policy", policy_main, "evaluate or validate IAM policies (rolegate policy --help)"},
-	{"keys", keys_main, "rotate or list the keys that seal session tokens (rolegate keys --help)"},
+	{"keys", keys_main, "rotate, list or retire the keys that seal session tokens (rolegate keys --help)"},
 	{"audit", audit_main, "show the audit trail (rolegate audit --help)"},
 	{"snapshot", snapshot_main, "save or restore a consistent copy of the databases (rolegate snapshot --help)"},
 	{"exec", exec_main, "run a command with a profile's credentials (rolegate exec --help)"},

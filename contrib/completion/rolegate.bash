@@ -60,7 +60,7 @@ _rolegate()
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
 		;;
 	keys)
-		opts="--data --master-key-file --help" valued="--data --master-key-file" positional="sub:rotate list"
+		opts="--data --master-key-file --help" valued="--data --master-key-file" positional="sub:rotate list retire"
 		;;
 	audit)
 		opts="--data --since --principal --role --action --limit --json --format --before --help"

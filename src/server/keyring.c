@@ -191,8 +191,20 @@ static int lookup(struct keyring *k, const char *kid, uint8_t key[AEAD_KEY_LEN])
 
 int keyring_find(struct keyring *k, const char *kid, uint8_t key[AEAD_KEY_LEN])
 {
+	int64_t now = now_ms();
+	bool stale;
 	int rc;
 
+	/* A key retired by another process (`rolegate keys retire`) stops verifying within RELOAD_MS. */
+	pthread_rwlock_rdlock(&k->lock);
+	stale = now - k->loaded_ms > RELOAD_MS;
+	pthread_rwlock_unlock(&k->lock);
+	if (stale) {
+		pthread_rwlock_wrlock(&k->lock);
+		if (now - k->loaded_ms > RELOAD_MS && reload(k) != C_OK)
+			k->loaded_ms = now; /* try again later, keep the keys we have */
+		pthread_rwlock_unlock(&k->lock);
+	}
 	pthread_rwlock_rdlock(&k->lock);
 	rc = lookup(k, kid, key);
 	pthread_rwlock_unlock(&k->lock);
@@ -214,14 +226,49 @@ static int keys_usage(int status)
 	fprintf(status ? stderr : stdout,
 	        "usage: rolegate keys rotate [--data DIR] [--master-key-file FILE]\n"
 	        "       rolegate keys list [--data DIR] [--master-key-file FILE]\n"
+	        "       rolegate keys retire KEYID [--data DIR] [--master-key-file FILE]\n"
 	        "rotate adds a session-token key that a running server starts issuing with within seconds;\n"
-	        "tokens sealed with older keys keep working until they expire.\n");
+	        "tokens sealed with older keys keep working until they expire.\n"
+	        "retire deletes an older key: the sessions sealed with it stop working within seconds\n"
+	        "(InvalidClientTokenId). The issuing key cannot be retired: rotate first.\n");
 	return status;
+}
+
+/* Deletes the key kid unless it is the issuing (newest) one, in one write transaction. Says why not on stderr. */
+static int retire(struct db *db, const char *kid)
+{
+	struct db_tx *tx;
+	struct db_rows *r;
+	char newest[KEY_ID_LEN + 1] = "";
+	int64_t gone = 0;
+
+	if (db_begin(db, true, &tx) != C_OK)
+		return C_ERR;
+	r = db_query_fresh(tx, "SELECT kid FROM server_keys ORDER BY created_ms DESC, kid LIMIT 1", DB_NOARGS);
+	if (db_step(r) == DB_ROW)
+		db_col_copy(r, 0, newest, sizeof(newest));
+	db_rows_done(r);
+	if (strcmp(newest, kid) == 0) {
+		fprintf(stderr, "rolegate keys retire: %s is the issuing key: run rolegate keys rotate first, then retire it\n",
+		        kid);
+		db_rollback(tx);
+		return C_ERR;
+	}
+	if (db_exec(tx, "DELETE FROM server_keys WHERE kid = ?1", DB_ARGS(db_text(kid)), &gone) != C_OK) {
+		db_rollback(tx);
+		return C_ERR;
+	}
+	if (gone == 0) {
+		fprintf(stderr, "rolegate keys retire: no session-token key %s (rolegate keys list shows them)\n", kid);
+		db_rollback(tx);
+		return C_ERR;
+	}
+	return db_commit(tx);
 }
 
 int keys_main(int argc, char **argv)
 {
-	const char *dir = "./data", *mkf = NULL, *cmd;
+	const char *dir = "./data", *mkf = NULL, *cmd, *kid_arg = NULL;
 	struct db *db = NULL;
 	int status = 1;
 
@@ -235,11 +282,17 @@ int keys_main(int argc, char **argv)
 			dir = argv[++i];
 		else if (strcmp(argv[i], "--master-key-file") == 0 && i + 1 < argc)
 			mkf = argv[++i];
+		else if (strcmp(cmd, "retire") == 0 && argv[i][0] != '-' && !kid_arg)
+			kid_arg = argv[i];
 		else
 			return keys_usage(2);
 	}
-	if (strcmp(cmd, "rotate") != 0 && strcmp(cmd, "list") != 0)
+	if (strcmp(cmd, "rotate") != 0 && strcmp(cmd, "list") != 0 && strcmp(cmd, "retire") != 0)
 		return keys_usage(2);
+	if (strcmp(cmd, "retire") == 0 && !kid_arg) {
+		fprintf(stderr, "rolegate keys retire: which key? (rolegate keys list shows them)\n");
+		return 2;
+	}
 	if (crypto_init() != C_OK || secrets_load_master_key(mkf, dir) != C_OK)
 		goto out;
 	db = db_open_sqlite(dir);
@@ -252,6 +305,10 @@ int keys_main(int argc, char **argv)
 			goto out;
 		}
 		printf("added session-token key %s; it issues from now on, older keys still verify\n", kid);
+	} else if (strcmp(cmd, "retire") == 0) {
+		if (retire(db, kid_arg) != C_OK)
+			goto out;
+		printf("retired session-token key %s; sessions sealed with it stop working within seconds\n", kid_arg);
 	} else {
 		struct db_tx *tx;
 		struct db_rows *r;
