@@ -440,8 +440,13 @@ static int restore(const char *file, const char *dir)
 	for (size_t i = 0; i < n; i++) {
 		char path[4096];
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, m[i].name) >= sizeof(path) ||
-		    write_atomic(path, m[i].data, m[i].len) != C_OK)
+		    write_atomic(path, m[i].data, m[i].len) != C_OK) {
+			/* never half a restore: take back what was written (the directory was empty) */
+			for (size_t j = 0; j < i; j++)
+				if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, m[j].name) < sizeof(path))
+					unlink(path);
 			goto out;
+		}
 	}
 	printf("restored %s into %s; start the server there with the original master key (--master-key-file)\n", file,
 	       dir);
