@@ -28,6 +28,7 @@
 #include "server/keyring.h"
 #include "server/dispatch.h"
 #include "server/example.h"
+#include "server/health.h"
 #include "server/keycache.h"
 #include "server/secrets.h"
 #include "util/common.h"
@@ -190,6 +191,7 @@ int server_main(int argc, char **argv)
 	}
 	if (log_async_start() != C_OK)
 		log_warnx("cannot start the log writer thread; logging synchronously");
+	health_set_ready(true); /* bootstrap done, listening, the audit committer running */
 	{
 		/* The host part of --listen with the port actually bound: tests start us on port 0 and read this. */
 		const char *colon = strrchr(cfg.listen, ':');
@@ -200,6 +202,7 @@ int server_main(int argc, char **argv)
 
 	if (sigwait(&stop, &sig) == 0)
 		log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	health_set_ready(false);
 	http_stop(http, SHUTDOWN_GRACE_MS);
 	http = NULL;
 	status = 0;
