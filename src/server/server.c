@@ -56,6 +56,16 @@ static int set_log_level(const char *name)
 	return C_ERR;
 }
 
+static int set_log_format(const char *name)
+{
+	if (strcmp(name, "logfmt") == 0 || strcmp(name, "json") == 0) {
+		log_set_format(strcmp(name, "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_LOGFMT);
+		return C_OK;
+	}
+	fprintf(stderr, "rolegate server: unknown log format '%s' (logfmt or json)\n", name);
+	return C_ERR;
+}
+
 static int prepare_data_dir(const char *dir)
 {
 	struct stat st;
@@ -122,7 +132,7 @@ int server_main(int argc, char **argv)
 	}
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
-	if (set_log_level(cfg.log_level) != C_OK)
+	if (set_log_level(cfg.log_level) != C_OK || set_log_format(cfg.log_format) != C_OK)
 		goto out;
 	block_signals(&stop);
 	/* glibc gives the free top of each thread's heap back to the kernel at once (madvise), which costs a TLB
