@@ -105,12 +105,14 @@ static void raise_fd_limit(unsigned max_connections)
 		          (unsigned long long)(rl.rlim_cur > FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 0));
 }
 
-/* Blocks the stop signals in this thread and (by inheritance) every thread started later; sigwait takes them. */
+/* Blocks the stop signals (and SIGHUP, the reload signal) in this thread and (by inheritance) every thread started
+ * later; sigwait takes them. */
 static void block_signals(sigset_t *set)
 {
 	sigemptyset(set);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -210,8 +212,10 @@ int server_main(int argc, char **argv)
 		         http_port(http), srv.management_account, cfg.data_dir);
 	}
 
-	if (sigwait(&stop, &sig) == 0)
-		log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	/* SIGHUP (systemctl reload) must not stop the server: nothing is reloaded yet, so it is noted and ignored. */
+	while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+		log_info("received SIGHUP: nothing to reload");
+	log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	health_set_ready(false);
 	http_stop(http, SHUTDOWN_GRACE_MS);
 	http = NULL;

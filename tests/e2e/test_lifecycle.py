@@ -214,3 +214,17 @@ def test_sigterm_answers_a_request_whose_audit_is_pending(server_factory, body_a
     rows = db.execute("SELECT action, outcome FROM audit WHERE request_id = ?", (raw.request_id,)).fetchall()
     db.close()
     assert rows == [("sts:GetSessionToken", "Success")], (rows, srv.log())
+
+
+def test_sighup_does_not_stop_the_server(server_factory):
+    """systemctl reload (contrib/systemd: ExecReload=kill -HUP) leaves the server serving."""
+    srv = server_factory.start()
+    srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while "received SIGHUP" not in srv.log() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "received SIGHUP" in srv.log()
+    assert srv.running()
+    assert rg.client(srv, "sts").get_caller_identity()["Account"] == srv.account
+    assert rg.send(srv, "GET", "/ready").status == 200
+    srv.stop_ok()
