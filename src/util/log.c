@@ -4,7 +4,6 @@
 #include "util/log.h"
 
 #include <ctype.h>
-
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
