@@ -52,9 +52,9 @@ _rolegate()
 	case $verb in
 	server)
 		opts="--listen --data --master-key-file --account-id --threads --max-connections --max-connections-per-ip --request-deadline --idle-timeout --max-body"
-		opts="$opts --example --log-level --quota --help"
+		opts="$opts --example --log-level --log-format --quota --help"
 		valued="--listen --data --master-key-file --account-id --threads --max-connections --max-connections-per-ip --request-deadline --idle-timeout --max-body"
-		valued="$valued --example --log-level --quota"
+		valued="$valued --example --log-level --log-format --quota"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
@@ -132,6 +132,7 @@ _rolegate()
 		;;
 	--kind) COMPREPLY=($(compgen -W "identity trust resource boundary session scp rcp" -- "$cur")); return ;;
 	--log-level) COMPREPLY=($(compgen -W "debug info warn error" -- "$cur")); return ;;
+	--log-format) COMPREPLY=($(compgen -W "logfmt json" -- "$cur")); return ;;
 	--example) COMPREPLY=($(compgen -W "seed" -- "$cur")); return ;;
 	--data) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	--master-key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;

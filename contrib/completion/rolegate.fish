@@ -108,6 +108,7 @@ complete -c rolegate -n $s -l idle-timeout -x -d 'idle connections are closed af
 complete -c rolegate -n $s -l max-body -x -d 'largest request body (BYTES)'
 complete -c rolegate -n $s -l example -x -a seed -d 'make a built-in example on an empty data directory'
 complete -c rolegate -n $s -l log-level -x -a 'debug info warn error' -d 'log level'
+complete -c rolegate -n $s -l log-format -x -a 'logfmt json' -d 'log line format'
 complete -c rolegate -n $s -l quota -x -d 'raise an IAM quota (NAME=N)'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 

@@ -43,6 +43,7 @@
 #define REAP_INTERVAL_MS 100
 #define EVICT_AFTER_MS 2000
 #define CUT_REPORT_MS 10000
+#define HELD_WAIT_MS 120000 /* at stop, the longest wait for responses held for their audit record */
 
 /* One connection, from its accept to its close: MHD's socket_context. */
 struct conn_track {
@@ -60,6 +61,7 @@ struct http_server {
 	struct http_options opts;
 	unsigned port;
 	atomic_int inflight; /* requests between their first byte and their completion */
+	atomic_int parked;   /* connections suspended until their wait is done (MHD must not stop while any are) */
 	/* every open connection, for the reaper */
 	pthread_mutex_t conns_mu;
 	pthread_cond_t reaper_cond;
@@ -417,8 +419,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	UNUSED(version);
 	if (!st)
 		return MHD_NO;
-	if (st->answering) /* resumed: the wait is over */
+	if (st->answering) { /* resumed: the wait is over */
+		if (st->wait.parked)
+			atomic_fetch_sub(&s->parked, 1);
 		return send_held(conn, st);
+	}
 	if (!st->started) {
 		struct length_check lc = {NULL, false};
 		st->started = true;
@@ -458,6 +463,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!st->wait.done) {
 			MHD_suspend_connection(conn);
 			st->wait.parked = true;
+			atomic_fetch_add(&s->parked, 1);
 			pthread_mutex_unlock(&st->wait.mu);
 			return MHD_YES;
 		}
@@ -613,10 +619,21 @@ fail:
 
 unsigned http_port(const struct http_server *s) { return s->port; }
 
-void http_stop(struct http_server *s, unsigned grace_ms)
+/* Waits (10 ms steps) while *counter is above 0, at most limit_ms; returns the time waited. */
+static unsigned wait_for_zero(atomic_int *counter, unsigned limit_ms)
 {
 	struct timespec tick = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
 	unsigned waited = 0;
+
+	while (atomic_load(counter) > 0 && waited < limit_ms) {
+		nanosleep(&tick, NULL);
+		waited += 10;
+	}
+	return waited;
+}
+
+void http_stop(struct http_server *s, unsigned grace_ms)
+{
 	MHD_socket lsock;
 
 	if (!s)
@@ -625,9 +642,19 @@ void http_stop(struct http_server *s, unsigned grace_ms)
 	lsock = MHD_quiesce_daemon(s->d);
 	if (lsock != MHD_INVALID_SOCKET)
 		close(lsock);
-	while (atomic_load(&s->inflight) > 0 && waited < grace_ms) {
-		nanosleep(&tick, NULL);
-		waited += 10;
+	wait_for_zero(&s->inflight, grace_ms);
+	if (atomic_load(&s->parked) > 0) {
+		/* Responses held for their durable audit record: whoever holds them (the audit committer, bounded by the
+		 * store's busy timeouts) ends each wait, and MHD cannot stop with a connection suspended. */
+		log_warnx("http: %d response(s) still wait for their audit record; waiting for them",
+		          atomic_load(&s->parked));
+		wait_for_zero(&s->parked, HELD_WAIT_MS);
+		if (atomic_load(&s->parked) > 0) {
+			log_errorx("http: %d response(s) still held after %u ms; exiting without them",
+			           atomic_load(&s->parked), HELD_WAIT_MS);
+			return; /* the daemon stays up (the process is exiting): a late wait_done still finds it */
+		}
+		wait_for_zero(&s->inflight, grace_ms ? 2000 : 0); /* their responses leave */
 	}
 	if (atomic_load(&s->inflight) > 0)
 		log_warnx("http: %d request(s) still in flight after %u ms; closing", atomic_load(&s->inflight), grace_ms);

@@ -95,7 +95,9 @@ int http_listen_socket(const char *spec, unsigned *port);
 struct http_server *http_start(const struct http_options *opts);
 /* The port actually bound (useful with port 0). */
 unsigned http_port(const struct http_server *s);
-/* Stops accepting, lets in-flight requests finish (at most grace_ms), then stops and frees. */
+/* Stops accepting, lets in-flight requests finish (at most grace_ms; a response held for its wait, the durable
+ * audit record, is waited for beyond that, up to 2 minutes, since libmicrohttpd cannot stop with a connection
+ * suspended), then stops and frees. */
 void http_stop(struct http_server *s, unsigned grace_ms);
 
 #endif

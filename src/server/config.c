@@ -49,6 +49,7 @@ static const struct option_def options[] = {
 	 "on an empty data directory, make the built-in example NAME first (seed: the seed article's Ops, Dev, Stage "
 	 "and Prod accounts, roles, groups and people) and print its AWS CLI profiles"},
 	{"log-level", OPT_STRING, OFF(log_level), "info", "LEVEL", "debug, info, warn or error"},
+	{"log-format", OPT_STRING, OFF(log_format), "logfmt", "FORMAT", "logfmt or json (one object per line)"},
 	{"quota", OPT_QUOTA, OFF(quotas), NULL, "NAME=N",
 	 "raise an IAM quota of every account above AWS's default (repeatable; lower values are refused); NAMEs and "
 	 "defaults:"},

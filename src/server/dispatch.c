@@ -21,6 +21,7 @@
 #include "server/auth.h"
 #include "server/auditlog.h"
 #include "server/authz.h"
+#include "server/health.h"
 #include "util/common.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -428,6 +429,8 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	struct call c;
 	int64_t t0 = mono_us();
 
+	if (health_route(ctx, req, resp)) /* GET /health, /ready: probes, not API calls */
+		return;
 	call_init(&c);
 	c.srv = ctx;
 	c.req = req;

@@ -28,6 +28,7 @@
 #include "server/keyring.h"
 #include "server/dispatch.h"
 #include "server/example.h"
+#include "server/health.h"
 #include "server/keycache.h"
 #include "server/secrets.h"
 #include "util/common.h"
@@ -52,6 +53,16 @@ static int set_log_level(const char *name)
 		}
 	}
 	fprintf(stderr, "rolegate server: unknown log level '%s'\n", name);
+	return C_ERR;
+}
+
+static int set_log_format(const char *name)
+{
+	if (strcmp(name, "logfmt") == 0 || strcmp(name, "json") == 0) {
+		log_set_format(strcmp(name, "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_LOGFMT);
+		return C_OK;
+	}
+	fprintf(stderr, "rolegate server: unknown log format '%s' (logfmt or json)\n", name);
 	return C_ERR;
 }
 
@@ -94,12 +105,14 @@ static void raise_fd_limit(unsigned max_connections)
 		          (unsigned long long)(rl.rlim_cur > FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 0));
 }
 
-/* Blocks the stop signals in this thread and (by inheritance) every thread started later; sigwait takes them. */
+/* Blocks the stop signals (and SIGHUP, the reload signal) in this thread and (by inheritance) every thread started
+ * later; sigwait takes them. */
 static void block_signals(sigset_t *set)
 {
 	sigemptyset(set);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -121,7 +134,7 @@ int server_main(int argc, char **argv)
 	}
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
-	if (set_log_level(cfg.log_level) != C_OK)
+	if (set_log_level(cfg.log_level) != C_OK || set_log_format(cfg.log_format) != C_OK)
 		goto out;
 	block_signals(&stop);
 	/* glibc gives the free top of each thread's heap back to the kernel at once (madvise), which costs a TLB
@@ -190,6 +203,7 @@ int server_main(int argc, char **argv)
 	}
 	if (log_async_start() != C_OK)
 		log_warnx("cannot start the log writer thread; logging synchronously");
+	health_set_ready(true); /* bootstrap done, listening, the audit committer running */
 	{
 		/* The host part of --listen with the port actually bound: tests start us on port 0 and read this. */
 		const char *colon = strrchr(cfg.listen, ':');
@@ -198,8 +212,11 @@ int server_main(int argc, char **argv)
 		         http_port(http), srv.management_account, cfg.data_dir);
 	}
 
-	if (sigwait(&stop, &sig) == 0)
-		log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	/* SIGHUP (systemctl reload) must not stop the server: nothing is reloaded yet, so it is noted and ignored. */
+	while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+		log_info("received SIGHUP: nothing to reload");
+	log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	health_set_ready(false);
 	http_stop(http, SHUTDOWN_GRACE_MS);
 	http = NULL;
 	status = 0;

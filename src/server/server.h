@@ -27,6 +27,7 @@ struct server_config {
 	unsigned idle_timeout_s;
 	size_t max_body;
 	char *log_level;
+	char *log_format; /* logfmt or json */
 	char *example; /* --example NAME, or NULL */
 	struct iam_quotas quotas; /* --quota NAME=N (repeatable): raised IAM quotas */
 };

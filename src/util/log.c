@@ -1,8 +1,9 @@
 /*
- * log.c - one write(2) per line, logfmt, never a secret.
+ * log.c - one write(2) per line, logfmt or JSON, never a secret.
  */
 #include "util/log.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -12,8 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/utf8.h"
+
 static enum log_level min_level = LOG_LEVEL_INFO;
 static int log_fd = 2;
+static enum log_format format = LOG_FORMAT_LOGFMT;
 
 #define ASYNC_FLUSH_BYTES (64 * 1024)
 #define ASYNC_MAX_BYTES (1024 * 1024)
@@ -31,19 +35,63 @@ static struct {
 
 void log_set_level(enum log_level level) { min_level = level; }
 void log_set_fd(int fd) { log_fd = fd; }
+void log_set_format(enum log_format f) { format = f; }
 
 static const char *level_names[] = {"debug", "info", "warn", "error"};
 
-/* Formats "ts=2026-01-01T00:00:00.123Z " into out (at least 32 bytes). */
-static size_t format_ts(char *out, size_t cap)
+/* Formats "2026-01-01T00:00:00.123Z" into out (64 bytes: room for any year the compiler imagines). */
+static void format_time(char *out, size_t cap)
 {
 	struct timespec ts;
 	struct tm tm;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	return (size_t)snprintf(out, cap, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ", tm.tm_year + 1900,
-	                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	         tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+/* Starts a line in line[cap]: "ts=... " (logfmt) or "{\"ts\":\"...\"" (JSON). Returns its length. */
+static size_t line_start(char *line, size_t cap)
+{
+	char t[64];
+
+	format_time(t, sizeof(t));
+	return (size_t)snprintf(line, cap, format == LOG_FORMAT_JSON ? "{\"ts\":\"%s\"" : "ts=%s ", t);
+}
+
+/* Appends s[0..n) to line[len..cap) as the inside of a JSON string: quotes, backslashes and control characters
+ * escaped, ill-formed UTF-8 replaced by U+FFFD. Stops (whole escapes and characters only) when fewer than
+ * `keep` bytes would remain. Returns the new length. */
+static size_t json_escape(char *line, size_t len, size_t cap, size_t keep, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+		const char *out = esc;
+		size_t olen, step = 1;
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\', esc[1] = (char)c, olen = 2;
+		} else if (c < 0x20 || c == 0x7f) {
+			olen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", c);
+		} else if (c < 0x80) {
+			esc[0] = (char)c, olen = 1;
+		} else {
+			step = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+			if (i + step <= n && utf8_valid(s + i, step)) {
+				out = s + i, olen = step;
+			} else {
+				out = "\\ufffd", olen = 6, step = 1;
+			}
+		}
+		if (len + olen + keep > cap)
+			break;
+		memcpy(line + len, out, olen);
+		len += olen;
+		i += step;
+	}
+	return len;
 }
 
 static void write_all(const char *line, size_t len)
@@ -143,22 +191,32 @@ static void write_line(char *line, size_t len, bool urgent)
 
 static void vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
-	char line[2048];
-	size_t len, room;
+	char line[2048], msg[1536];
+	size_t len, mlen;
 	int n;
 
 	if (level < min_level)
 		return;
-	len = format_ts(line, sizeof(line));
-	len += (size_t)snprintf(line + len, sizeof(line) - len, "level=%s msg=\"", level_names[level]);
-	room = sizeof(line) - len - 64;
-	n = vsnprintf(line + len, room, fmt, ap);
-	if (n < 0)
-		n = 0;
-	len += (size_t)n < room ? (size_t)n : room - 1;
-	if (errnum)
-		len += (size_t)snprintf(line + len, sizeof(line) - len - 2, ": %s", strerror(errnum));
-	line[len++] = '"';
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	mlen = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+	if (errnum) {
+		n = snprintf(msg + mlen, sizeof(msg) - mlen, ": %s", strerror(errnum));
+		mlen = n < 0 ? mlen : mlen + (size_t)n < sizeof(msg) ? mlen + (size_t)n : sizeof(msg) - 1;
+	}
+	len = line_start(line, sizeof(line));
+	if (format == LOG_FORMAT_JSON) {
+		len += (size_t)snprintf(line + len, sizeof(line) - len, ",\"level\":\"%s\",\"msg\":\"", level_names[level]);
+		len = json_escape(line, len, sizeof(line), 4, msg, mlen);
+		memcpy(line + len, "\"}", 2);
+		len += 2;
+	} else {
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "level=%s msg=\"", level_names[level]);
+		if (mlen > sizeof(line) - len - 2)
+			mlen = sizeof(line) - len - 2;
+		memcpy(line + len, msg, mlen);
+		len += mlen;
+		line[len++] = '"';
+	}
 	write_line(line, len, level >= LOG_LEVEL_WARN);
 }
 
@@ -196,17 +254,74 @@ void log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Appends the logfmt pairs of record as JSON members (",\"key\":\"value\"", digits as numbers); keeps `keep` bytes
+ * free. Sets *has_msg when a pair is named msg. */
+static size_t record_json(char *line, size_t len, size_t cap, size_t keep, const char *record, bool *has_msg)
+{
+	const char *p = record;
+
+	while (*p) {
+		const char *key, *val, *eq, *end;
+		bool quoted, digits = true;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		key = p;
+		eq = strpbrk(p, "= ");
+		if (!eq || *eq != '=')
+			break; /* not a pair: the rest is dropped, never misquoted */
+		val = eq + 1;
+		quoted = *val == '"';
+		if (quoted)
+			val++;
+		end = quoted ? strchr(val, '"') : strchr(val, ' ');
+		if (!end)
+			end = val + strlen(val);
+		for (const char *d = val; d < end && digits; d++)
+			digits = isdigit((unsigned char)*d);
+		digits = digits && !quoted && end > val && end - val < 16;
+		if (len + 4 + (size_t)(eq - key) + keep > cap)
+			break;
+		line[len++] = ',';
+		line[len++] = '"';
+		len = json_escape(line, len, cap, keep + 3, key, (size_t)(eq - key));
+		memcpy(line + len, "\":", 2);
+		len += 2;
+		if (!digits)
+			line[len++] = '"';
+		len = json_escape(line, len, cap, keep + 1, val, (size_t)(end - val));
+		if (!digits)
+			line[len++] = '"';
+		if (eq - key == 3 && memcmp(key, "msg", 3) == 0)
+			*has_msg = true;
+		p = *end == '"' ? end + 1 : end;
+	}
+	return len;
+}
+
 void log_record(const char *record)
 {
 	char line[4096];
 	size_t len;
+	bool has_msg = false;
 
 	if (LOG_LEVEL_INFO < min_level)
 		return;
-	len = format_ts(line, sizeof(line));
-	len += (size_t)snprintf(line + len, sizeof(line) - len - 2, "%s", record);
-	if (len > sizeof(line) - 2)
-		len = sizeof(line) - 2;
+	len = line_start(line, sizeof(line));
+	if (format == LOG_FORMAT_JSON) {
+		len = record_json(line, len, sizeof(line), 24, record, &has_msg);
+		if (!has_msg) {
+			memcpy(line + len, ",\"msg\":\"request\"", 16);
+			len += 16;
+		}
+		line[len++] = '}';
+	} else {
+		len += (size_t)snprintf(line + len, sizeof(line) - len - 2, "%s", record);
+		if (len > sizeof(line) - 2)
+			len = sizeof(line) - 2;
+	}
 	write_line(line, len, false);
 }
 

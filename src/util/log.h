@@ -1,8 +1,10 @@
 /*
  * log.h - logging in the OpenBSD manner: log_info/log_warnx/log_warn/fatal/fatalx.
  *
- * Lines go to stderr (or a file chosen with log_open) as "ts=... level=... msg=..." logfmt, one write(2) per line
- * so concurrent threads never interleave. Nothing secret is ever passed here: callers log identifiers, never keys.
+ * Lines go to stderr (or a file chosen with log_open) as "ts=... level=... msg=..." logfmt, or with
+ * log_set_format(LOG_FORMAT_JSON) as one JSON object per line with the same fields ({"ts":...,"level":...,
+ * "msg":...}), one write(2) per line so concurrent threads never interleave. Nothing secret is ever passed here:
+ * callers log identifiers, never keys.
  */
 #ifndef ROLEGATE_LOG_H
 #define ROLEGATE_LOG_H
@@ -10,9 +12,12 @@
 #include <stdarg.h>
 
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
+enum log_format { LOG_FORMAT_LOGFMT, LOG_FORMAT_JSON };
 
 /* Sets the minimum level written. */
 void log_set_level(enum log_level level);
+/* Sets the line format (logfmt by default). Call before other threads log. */
+void log_set_format(enum log_format format);
 /* Sends log lines to fd (default 2). The fd is not closed by the logger. */
 void log_set_fd(int fd);
 /*
@@ -33,7 +38,8 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_errorx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An error (level=error) with strerror(errno) appended. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Writes a preformatted logfmt record (the per-request line) with ts= prefixed. */
+/* Writes a preformatted logfmt record (the per-request line: key=value pairs, values without spaces or in double
+ * quotes) with ts= prefixed; in JSON format as an object of the same pairs, with "msg":"request" when it has none. */
 void log_record(const char *record);
 /* Logs with strerror(errno) and exits 1. */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

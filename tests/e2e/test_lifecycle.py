@@ -5,6 +5,8 @@ import socket
 import threading
 import time
 
+import pytest
+
 import rg
 
 
@@ -148,3 +150,81 @@ def test_sigint_stops_cleanly(server_factory):
     srv.proc = None
     assert rc == 0, srv.log()
     assert "received SIGINT" in srv.log()
+
+
+@pytest.mark.parametrize("body_at,release_at", [(0, 0.5), (3, 11.5)], ids=["within-grace", "beyond-grace"])
+def test_sigterm_answers_a_request_whose_audit_is_pending(server_factory, body_at, release_at):
+    """A GetSessionToken in flight at SIGTERM (its headers sent, its body `body_at` s after the signal) whose durable
+    audit record must wait (another process holds DATA/audit.db's write lock until `release_at` s after the
+    signal): the server stops accepting at once, still answers that request with its credentials once the record
+    is written, exits 0, and the record is in the trail. beyond-grace: the record is written after the 10 s grace
+    for requests in flight has run out (but within the audit committer's 10 s busy timeout): the held response is
+    still waited for (libmicrohttpd aborts the process if stopped with a connection suspended)."""
+    import sqlite3
+
+    srv = server_factory.start()
+    admin = rg.admin_creds(srv)
+    body = rg.form(Action="GetSessionToken", Version="2011-06-15").encode()
+    target, h = rg.sign(srv, body, creds=admin, service="sts")
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+    conn.putrequest("POST", target, skip_accept_encoding=True)
+    for k, v in h.items():
+        conn.putheader(k, v)
+    conn.putheader("Content-Length", str(len(body)))
+    conn.endheaders()
+    conn.send(body[:5])
+    lock = sqlite3.connect(str(srv.data_dir / "audit.db"), timeout=30, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        time.sleep(0.2)
+        srv.proc.send_signal(signal.SIGTERM)
+        t_sig = time.monotonic()
+        while "received SIGTERM" not in srv.log() and time.monotonic() - t_sig < 20:
+            time.sleep(0.02)
+        assert "received SIGTERM" in srv.log()
+        # no longer accepting: a new connection is refused
+        refused = False
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", srv.port), timeout=2).close()
+            except ConnectionRefusedError:
+                refused = True
+                break
+            time.sleep(0.02)
+        assert refused, "still accepting connections after SIGTERM"
+        time.sleep(max(0, body_at - (time.monotonic() - t_sig)))
+        conn.send(body[5:])
+        time.sleep(max(0, release_at - (time.monotonic() - t_sig)))
+        assert srv.running(), srv.log()
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    r = conn.getresponse()
+    raw = rg.Raw(r.status, r.getheaders(), r.read())
+    conn.close()
+    assert raw.status == 200, raw
+    ns = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+    creds = raw.xml().find(f"{ns}GetSessionTokenResult/{ns}Credentials")
+    rg.SEEN_SECRETS.add(creds.findtext(f"{ns}SecretAccessKey"))
+    assert creds.findtext(f"{ns}AccessKeyId").startswith("ASIA")
+    rc = srv.proc.wait(30)
+    srv.proc = None
+    assert rc == 0, srv.log()
+    db = sqlite3.connect(f"file:{srv.data_dir / 'audit.db'}?mode=ro", uri=True)
+    rows = db.execute("SELECT action, outcome FROM audit WHERE request_id = ?", (raw.request_id,)).fetchall()
+    db.close()
+    assert rows == [("sts:GetSessionToken", "Success")], (rows, srv.log())
+
+
+def test_sighup_does_not_stop_the_server(server_factory):
+    """systemctl reload (contrib/systemd: ExecReload=kill -HUP) leaves the server serving."""
+    srv = server_factory.start()
+    srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while "received SIGHUP" not in srv.log() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "received SIGHUP" in srv.log()
+    assert srv.running()
+    assert rg.client(srv, "sts").get_caller_identity()["Account"] == srv.account
+    assert rg.send(srv, "GET", "/ready").status == 200
+    srv.stop_ok()
