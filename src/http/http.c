@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,12 @@
 #include "util/log.h"
 
 #define LISTEN_BACKLOG 1024
+
+/* GnuTLS priorities: TLS 1.3 and 1.2 only; in 1.2 forward-secret ECDHE key exchange with AEAD ciphers (AES-GCM,
+ * ChaCha20-Poly1305) only, as Mozilla's "intermediate" profile; no CBC, no RSA key transport, no SHA-1 signatures. */
+#define TLS_PRIORITIES                                                                                                \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:"          \
+	"-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:%SERVER_PRECEDENCE"
 
 #define REAP_INTERVAL_MS 100
 #define EVICT_AFTER_MS 2000
@@ -59,6 +66,7 @@ struct http_server {
 	struct MHD_Daemon *d;
 	struct http_options opts;
 	unsigned port;
+	bool tls; /* every connection is TLS (opts' PEM pointers are the caller's, gone after http_start) */
 	atomic_int inflight; /* requests between their first byte and their completion */
 	/* every open connection, for the reaper */
 	pthread_mutex_t conns_mu;
@@ -296,8 +304,8 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 	return MHD_YES;
 }
 
-static void fill_request(struct MHD_Connection *conn, const char *method, struct req_state *st,
-                         struct http_request *r)
+static void fill_request(const struct http_server *s, struct MHD_Connection *conn, const char *method,
+                         struct req_state *st, struct http_request *r)
 {
 	const union MHD_ConnectionInfo *ci;
 	char *q = strchr(st->uri, '?');
@@ -313,6 +321,7 @@ static void fill_request(struct MHD_Connection *conn, const char *method, struct
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, r);
 	r->body = buf_str(&st->body);
 	r->body_len = st->body.len;
+	r->tls = s->tls; /* the daemon speaks TLS on every connection or on none */
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
@@ -441,7 +450,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (t)
 			atomic_store(&t->reading, false);
 	}
-	fill_request(conn, method, st, &req);
+	fill_request(s, conn, method, st, &req);
 	st->wait.conn = conn;
 	response_init(&resp, &st->wait);
 	if (st->bad_framing)
@@ -514,6 +523,25 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss)
 	return C_OK;
 }
 
+bool http_listen_is_loopback(const char *spec)
+{
+	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	struct sockaddr_storage ss;
+
+	if (parse_listen(spec, &ss) != C_OK)
+		return false;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in4 = (const struct sockaddr_in *)(const void *)&ss;
+		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ss.ss_family == AF_INET6) {
+		const uint8_t *a = ((const struct sockaddr_in6 *)(const void *)&ss)->sin6_addr.s6_addr;
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)&ss)->sin6_addr) ||
+		       (memcmp(a, v4mapped, sizeof(v4mapped)) == 0 && a[12] == 127);
+	}
+	return false;
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -565,6 +593,8 @@ struct http_server *http_start(const struct http_options *opts)
 	 * libmicrohttpd defect, seen here in a SIGTERM right after start-up). Each worker has a handful of
 	 * connections, so poll() costs nothing measurable (make bench: within this machine's noise). poll() also has
 	 * no FD_SETSIZE limit. */
+	struct MHD_OptionItem tls_opts[4] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+	                                     {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	                 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
@@ -579,6 +609,20 @@ struct http_server *http_start(const struct http_options *opts)
 	pthread_cond_init(&s->reaper_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	s->port = opts->port;
+	s->tls = opts->tls_cert_pem != NULL;
+	s->opts.tls_cert_pem = s->opts.tls_key_pem = NULL;
+	if (s->tls) {
+		if (!opts->tls_key_pem || MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			log_errorx("cannot serve TLS on %s: this libmicrohttpd was built without TLS (GnuTLS)", opts->listen);
+			close(opts->listen_fd);
+			goto fail;
+		}
+		flags |= MHD_USE_TLS;
+		/* GnuTLS copies the PEMs into its credentials during MHD_start_daemon */
+		tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)opts->tls_cert_pem};
+		tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)opts->tls_key_pem};
+		tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES};
+	}
 	/* Ownership of listen_fd passes to MHD, which closes it when the daemon stops. */
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	                        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)opts->listen_fd,
@@ -591,6 +635,7 @@ struct http_server *http_start(const struct http_options *opts)
 	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	                        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	                        MHD_OPTION_ARRAY, tls_opts,
 	                        MHD_OPTION_END);
 	if (!s->d) {
 		/* listen_fd is not closed here: MHD may have closed it (the process is about to exit) */
