@@ -67,7 +67,7 @@ def unique(prefix="u"):
 
 # ---- the server process ------------------------------------------------------------------------------------------
 
-LISTEN_RE = re.compile(r"listening on (https?)://127\.0\.0\.1:(\d+) \(management account (\d{12})")
+LISTEN_RE = re.compile(r"listening on (https?)://(?:127\.0\.0\.1|0\.0\.0\.0):(\d+) \(management account (\d{12})")
 
 
 class Server:
