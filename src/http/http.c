@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include "http/mhd_api.h"
+#include "http/tlscreds.h"
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -593,8 +594,9 @@ struct http_server *http_start(const struct http_options *opts)
 	 * libmicrohttpd defect, seen here in a SIGTERM right after start-up). Each worker has a handful of
 	 * connections, so poll() costs nothing measurable (make bench: within this machine's noise). poll() also has
 	 * no FD_SETSIZE limit. */
-	struct MHD_OptionItem tls_opts[4] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
-	                                     {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
+	struct MHD_OptionItem tls_opts[5] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+	                                     {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+	                                     {MHD_OPTION_END, 0, NULL}};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	                 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
@@ -618,10 +620,17 @@ struct http_server *http_start(const struct http_options *opts)
 			goto fail;
 		}
 		flags |= MHD_USE_TLS;
-		/* GnuTLS copies the PEMs into its credentials during MHD_start_daemon */
+		/* Handshakes take the chain and key from tls_creds (swapped by http_tls_reload); the PEMs are given
+		 * too, as libmicrohttpd checks them at start. GnuTLS copies both during the calls. */
+		if (tls_creds_set(opts->tls_cert_pem, strlen(opts->tls_cert_pem), opts->tls_key_pem,
+		                  strlen(opts->tls_key_pem)) != C_OK) {
+			close(opts->listen_fd);
+			goto fail;
+		}
 		tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)opts->tls_cert_pem};
 		tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)opts->tls_key_pem};
 		tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES};
+		tls_opts[3] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, tls_creds_callback()};
 	}
 	/* Ownership of listen_fd passes to MHD, which closes it when the daemon stops. */
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -658,6 +667,15 @@ fail:
 
 unsigned http_port(const struct http_server *s) { return s->port; }
 
+int http_tls_reload(struct http_server *s, const char *cert_pem, const char *key_pem)
+{
+	if (!s || !s->tls) {
+		log_warnx("TLS: not serving TLS; nothing to reload");
+		return C_ERR;
+	}
+	return tls_creds_set(cert_pem, strlen(cert_pem), key_pem, strlen(key_pem));
+}
+
 void http_stop(struct http_server *s, unsigned grace_ms)
 {
 	struct timespec tick = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
@@ -683,6 +701,8 @@ void http_stop(struct http_server *s, unsigned grace_ms)
 	if (s->reaper_running)
 		pthread_join(s->reaper, NULL);
 	MHD_stop_daemon(s->d);
+	if (s->tls)
+		tls_creds_free_all(); /* no connection is left to use them */
 	pthread_cond_destroy(&s->reaper_cond);
 	pthread_mutex_destroy(&s->conns_mu);
 	free(s);

@@ -103,6 +103,9 @@ bool http_listen_is_loopback(const char *spec);
 struct http_server *http_start(const struct http_options *opts);
 /* The port actually bound (useful with port 0). */
 unsigned http_port(const struct http_server *s);
+/* Makes new TLS handshakes use cert_pem (chain, leaf first) and key_pem (the caller wipes it after); connections
+ * already open keep theirs. C_OK, or C_ERR (logged; the previous certificate stays). */
+int http_tls_reload(struct http_server *s, const char *cert_pem, const char *key_pem);
 /* Stops accepting, lets in-flight requests finish (at most grace_ms), then stops and frees. */
 void http_stop(struct http_server *s, unsigned grace_ms);
 

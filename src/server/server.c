@@ -95,12 +95,31 @@ static void raise_fd_limit(unsigned max_connections)
 		          (unsigned long long)(rl.rlim_cur > FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 0));
 }
 
-/* Blocks the stop signals in this thread and (by inheritance) every thread started later; sigwait takes them. */
+/* SIGHUP: reads --tls-cert and --tls-key again; new handshakes use them, open connections are left alone. A file
+ * that does not load leaves the previous certificate in use (logged). */
+static void reload_tls(const struct server_config *cfg, struct http_server *http)
+{
+	struct tls_files f;
+
+	if (!cfg->tls_cert_file) {
+		log_info("received SIGHUP: no --tls-cert to reload");
+		return;
+	}
+	if (tls_files_load(cfg->tls_cert_file, cfg->tls_key_file, &f) == C_OK &&
+	    http_tls_reload(http, f.cert_pem, f.key_pem) == C_OK)
+		log_info("received SIGHUP: reloaded the TLS certificate from %s", cfg->tls_cert_file);
+	else
+		log_errorx("received SIGHUP: TLS certificate not reloaded; still serving the previous one");
+	tls_files_wipe(&f);
+}
+
+/* Blocks the stop signals and SIGHUP in this thread and (by inheritance) every thread started later; sigwait takes them. */
 static void block_signals(sigset_t *set)
 {
 	sigemptyset(set);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -219,7 +238,9 @@ int server_main(int argc, char **argv)
 		         hostlen, cfg.listen, http_port(http), srv.management_account, cfg.data_dir);
 	}
 
-	if (sigwait(&stop, &sig) == 0)
+	while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+		reload_tls(&cfg, http);
+	if (sig != SIGHUP)
 		log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_stop(http, SHUTDOWN_GRACE_MS);
 	http = NULL;

@@ -49,12 +49,18 @@ def pki(tmp_path_factory):
     openssl("x509", "-req", "-in", "leaf.csr", "-CA", "int.pem", "-CAkey", "int.key", "-CAcreateserial", "-out",
             "leaf.pem", "-days", "2", "-extfile", "leaf.ext", cwd=d)
     (d / "chain.pem").write_text((d / "leaf.pem").read_text() + (d / "int.pem").read_text())
+    # the certificate a SIGHUP rotates to
+    openssl("req", *ec, "-keyout", "leaf2.key", "-out", "leaf2.csr", "-subj", "/CN=rotated", cwd=d)
+    openssl("x509", "-req", "-in", "leaf2.csr", "-CA", "int.pem", "-CAkey", "int.key", "-CAcreateserial", "-out",
+            "leaf2.pem", "-days", "2", "-extfile", "leaf.ext", cwd=d)
+    (d / "chain2.pem").write_text((d / "leaf2.pem").read_text() + (d / "int.pem").read_text())
     # a second, unrelated root: a client that trusts only it does not trust the server
     openssl("req", "-x509", *ec, "-keyout", "other.key", "-out", "other.pem", "-days", "2", "-subj",
             "/CN=someone else's root", cwd=d)
     os.chmod(d / "leaf.key", 0o600)
     return {"root": str(d / "root.pem"), "chain": str(d / "chain.pem"), "key": str(d / "leaf.key"),
-            "leaf": str(d / "leaf.pem"), "other_root": str(d / "other.pem"), "int_key": str(d / "int.key")}
+            "leaf": str(d / "leaf.pem"), "other_root": str(d / "other.pem"), "int_key": str(d / "int.key"),
+            "chain2": str(d / "chain2.pem"), "key2": str(d / "leaf2.key")}
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +206,79 @@ def test_openssl_s_client_tls1_1_refused(tls_server, pki):
     old = subprocess.run(base + ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"], input="", capture_output=True,
                          text=True, timeout=30)
     assert "Cipher is (NONE)" in old.stdout and "no peer certificate available" in old.stdout, old.stdout
+
+
+# ---- SIGHUP: a new certificate without dropping connections -----------------------------------------------------
+
+def peer_cn(port, root):
+    ctx = ssl.create_default_context(cafile=root)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        with ctx.wrap_socket(s, server_hostname="localhost") as t:
+            return dict(x[0] for x in t.getpeercert()["subject"])["commonName"]
+
+
+def list_users_on(conn, server):
+    """A signed iam:ListUsers on an open HTTPSConnection (keep-alive); returns the HTTP status."""
+    body = rg.iam_form("ListUsers")
+    target, h = rg.sign(server, body.encode())
+    conn.request("POST", target, body=body, headers=h)
+    r = conn.getresponse()
+    r.read()
+    return r.status
+
+
+def test_sighup_reloads_the_certificate_keeping_connections(server_factory, pki, tmp_path):
+    import shutil
+    import signal
+    import time
+    cert, key = tmp_path / "server.pem", tmp_path / "server.key"
+    shutil.copy(pki["chain"], cert)
+    shutil.copy(pki["key"], key)
+    srv = server_factory.start(args=["--tls-cert", str(cert), "--tls-key", str(key)])
+    assert peer_cn(srv.port, pki["root"]) == "localhost"
+    conn = http.client.HTTPSConnection("127.0.0.1", srv.port, timeout=10,
+                                       context=ssl.create_default_context(cafile=pki["root"]))
+    try:
+        assert list_users_on(conn, srv) == 200
+        sock = conn.sock
+
+        def reload_and_wait(n):
+            srv.proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while srv.log().count("received SIGHUP") < n:
+                assert time.monotonic() < deadline, srv.log()
+                time.sleep(0.02)
+
+        shutil.copy(pki["chain2"], cert)
+        shutil.copy(pki["key2"], key)
+        reload_and_wait(1)
+        assert "reloaded the TLS certificate" in srv.log()
+        assert peer_cn(srv.port, pki["root"]) == "rotated"  # new handshakes: the new certificate
+        assert list_users_on(conn, srv) == 200 and conn.sock is sock  # the open connection was not dropped
+
+        # a broken file on SIGHUP: refused, the server keeps serving the certificate it has
+        cert.write_text("not a certificate\n")
+        reload_and_wait(2)
+        assert "TLS certificate not reloaded; still serving the previous one" in srv.log()
+        assert peer_cn(srv.port, pki["root"]) == "rotated"
+        # a key that is not the certificate's: refused too
+        shutil.copy(pki["chain"], cert)
+        reload_and_wait(3)
+        assert srv.log().count("TLS certificate not reloaded") == 2
+        assert peer_cn(srv.port, pki["root"]) == "rotated"
+        assert list_users_on(conn, srv) == 200 and conn.sock is sock
+        assert srv.running()
+    finally:
+        conn.close()
+
+
+def test_sighup_on_plain_http_keeps_serving(fresh_server):
+    import signal
+    import time
+    fresh_server.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    assert fresh_server.running()
+    assert "Users" in rg.client(fresh_server, "iam").list_users()
 
 
 # ---- aws:SecureTransport -------------------------------------------------------------------------------------------
