@@ -362,3 +362,63 @@ def test_tls_option_mistakes_refused(tmp_path, pki):
     assert p.returncode == 1 and "no PEM certificate" in p.stderr and not data.exists()
     p, data = run_server(tmp_path, "--listen", "127.0.0.1:0", "--insecure-http=yes")
     assert p.returncode == 2 and "takes no value" in p.stderr
+
+
+# ---- rolegate's own client verbs over TLS ----------------------------------------------------------------------
+
+def client_home(tmp_path, server, pki, ca_line=""):
+    """~/.aws of an engineer: a base profile with an administrator's key and a role profile assumed through it."""
+    iam = tls_client(server, "iam", pki["root"])
+    admin = secure_transport_user(iam, {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]})
+    role = rg.unique("role")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"AWS": f"arn:aws:iam::{server.account}:root"}}]}
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text(
+        f"[base]\naws_access_key_id = {admin[0]}\naws_secret_access_key = {admin[1]}\n")
+    (home / ".aws" / "config").write_text(
+        f"[profile base]\nregion = {rg.REGION}\nendpoint_url = {server.url}\n{ca_line}"
+        f"[profile target]\nregion = {rg.REGION}\nendpoint_url = {server.url}\n{ca_line}"
+        f"role_arn = arn:aws:iam::{server.account}:role/{role}\nsource_profile = base\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(HOME=str(home), ROLEGATE_NO_KEYRING="1", XDG_CACHE_HOME=str(home / ".cache"),
+               AWS_CONFIG_FILE=str(home / ".aws" / "config"),
+               AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"))
+    return env, role
+
+
+def exec_identity(env, *cli_args):
+    p = subprocess.run([str(rg.BIN), "exec", "target", "--", rg.aws_binary(), *cli_args, "sts", "get-caller-identity"],
+                       env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_rolegate_exec_with_aws_ca_bundle(tls_server, pki, tmp_path):
+    env, role = client_home(tmp_path, tls_server, pki)
+    # rolegate assumes the role over TLS (AWS_CA_BUNDLE), then the AWS CLI it runs uses the same bundle
+    rc, out, errout = exec_identity(dict(env, AWS_CA_BUNDLE=pki["root"]))
+    assert rc == 0, errout
+    assert json.loads(out)["Arn"].startswith(f"arn:aws:sts::{tls_server.account}:assumed-role/{role}/")
+    # without the CA (the system's roots only) or with someone else's: refused, nothing cached or run
+    for extra in ({}, {"AWS_CA_BUNDLE": pki["other_root"]}):
+        shutil_rm(tmp_path / "home" / ".aws" / "cli")
+        shutil_rm(tmp_path / "home" / ".cache")
+        rc, out, errout = exec_identity(dict(env, **extra))
+        assert rc != 0 and "assumed-role" not in out, (out, errout)
+        assert "rolegate" in errout and "certificate" in errout.lower(), errout
+
+
+def test_rolegate_exec_with_ca_bundle_in_the_profile(tls_server, pki, tmp_path):
+    env, role = client_home(tmp_path, tls_server, pki, ca_line=f"ca_bundle = {pki['root']}\n")
+    # rolegate reads ca_bundle from the profile; the CLI it runs is not told the profile, so it gets --ca-bundle
+    rc, out, errout = exec_identity(env, "--ca-bundle", pki["root"])
+    assert rc == 0, errout
+    assert f"assumed-role/{role}/" in json.loads(out)["Arn"]
+
+
+def shutil_rm(path):
+    import shutil
+    shutil.rmtree(path, ignore_errors=True)
