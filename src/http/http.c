@@ -24,9 +24,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include "http/mhd_api.h"
+#include "http/tlscreds.h"
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,12 @@
 #include "util/log.h"
 
 #define LISTEN_BACKLOG 1024
+
+/* GnuTLS priorities: TLS 1.3 and 1.2 only; in 1.2 forward-secret ECDHE key exchange with AEAD ciphers (AES-GCM,
+ * ChaCha20-Poly1305) only, as Mozilla's "intermediate" profile; no CBC, no RSA key transport, no SHA-1 signatures. */
+#define TLS_PRIORITIES                                                                                                \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:"          \
+	"-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:%SERVER_PRECEDENCE"
 
 #define REAP_INTERVAL_MS 100
 #define EVICT_AFTER_MS 2000
@@ -60,6 +68,7 @@ struct http_server {
 	struct MHD_Daemon *d;
 	struct http_options opts;
 	unsigned port;
+	bool tls; /* every connection is TLS (opts' PEM pointers are the caller's, gone after http_start) */
 	atomic_int inflight; /* requests between their first byte and their completion */
 	atomic_int parked;   /* connections suspended until their wait is done (MHD must not stop while any are) */
 	/* every open connection, for the reaper */
@@ -298,8 +307,8 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 	return MHD_YES;
 }
 
-static void fill_request(struct MHD_Connection *conn, const char *method, struct req_state *st,
-                         struct http_request *r)
+static void fill_request(const struct http_server *s, struct MHD_Connection *conn, const char *method,
+                         struct req_state *st, struct http_request *r)
 {
 	const union MHD_ConnectionInfo *ci;
 	char *q = strchr(st->uri, '?');
@@ -315,6 +324,7 @@ static void fill_request(struct MHD_Connection *conn, const char *method, struct
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, r);
 	r->body = buf_str(&st->body);
 	r->body_len = st->body.len;
+	r->tls = s->tls; /* the daemon speaks TLS on every connection or on none */
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
@@ -446,7 +456,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (t)
 			atomic_store(&t->reading, false);
 	}
-	fill_request(conn, method, st, &req);
+	fill_request(s, conn, method, st, &req);
 	st->wait.conn = conn;
 	response_init(&resp, &st->wait);
 	if (st->bad_framing)
@@ -520,6 +530,25 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss)
 	return C_OK;
 }
 
+bool http_listen_is_loopback(const char *spec)
+{
+	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	struct sockaddr_storage ss;
+
+	if (parse_listen(spec, &ss) != C_OK)
+		return false;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in4 = (const struct sockaddr_in *)(const void *)&ss;
+		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ss.ss_family == AF_INET6) {
+		const uint8_t *a = ((const struct sockaddr_in6 *)(const void *)&ss)->sin6_addr.s6_addr;
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)&ss)->sin6_addr) ||
+		       (memcmp(a, v4mapped, sizeof(v4mapped)) == 0 && a[12] == 127);
+	}
+	return false;
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -571,6 +600,9 @@ struct http_server *http_start(const struct http_options *opts)
 	 * libmicrohttpd defect, seen here in a SIGTERM right after start-up). Each worker has a handful of
 	 * connections, so poll() costs nothing measurable (make bench: within this machine's noise). poll() also has
 	 * no FD_SETSIZE limit. */
+	struct MHD_OptionItem tls_opts[5] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+	                                     {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+	                                     {MHD_OPTION_END, 0, NULL}};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	                 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
@@ -585,6 +617,27 @@ struct http_server *http_start(const struct http_options *opts)
 	pthread_cond_init(&s->reaper_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	s->port = opts->port;
+	s->tls = opts->tls_cert_pem != NULL;
+	s->opts.tls_cert_pem = s->opts.tls_key_pem = NULL;
+	if (s->tls) {
+		if (!opts->tls_key_pem || MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			log_errorx("cannot serve TLS on %s: this libmicrohttpd was built without TLS (GnuTLS)", opts->listen);
+			close(opts->listen_fd);
+			goto fail;
+		}
+		flags |= MHD_USE_TLS;
+		/* Handshakes take the chain and key from tls_creds (swapped by http_tls_reload); the PEMs are given
+		 * too, as libmicrohttpd checks them at start. GnuTLS copies both during the calls. */
+		if (tls_creds_set(opts->tls_cert_pem, strlen(opts->tls_cert_pem), opts->tls_key_pem,
+		                  strlen(opts->tls_key_pem)) != C_OK) {
+			close(opts->listen_fd);
+			goto fail;
+		}
+		tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)opts->tls_cert_pem};
+		tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)opts->tls_key_pem};
+		tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES};
+		tls_opts[3] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, tls_creds_callback()};
+	}
 	/* Ownership of listen_fd passes to MHD, which closes it when the daemon stops. */
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	                        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)opts->listen_fd,
@@ -597,6 +650,7 @@ struct http_server *http_start(const struct http_options *opts)
 	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	                        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	                        MHD_OPTION_ARRAY, tls_opts,
 	                        MHD_OPTION_END);
 	if (!s->d) {
 		/* listen_fd is not closed here: MHD may have closed it (the process is about to exit) */
@@ -618,6 +672,15 @@ fail:
 }
 
 unsigned http_port(const struct http_server *s) { return s->port; }
+
+int http_tls_reload(struct http_server *s, const char *cert_pem, const char *key_pem)
+{
+	if (!s || !s->tls) {
+		log_warnx("TLS: not serving TLS; nothing to reload");
+		return C_ERR;
+	}
+	return tls_creds_set(cert_pem, strlen(cert_pem), key_pem, strlen(key_pem));
+}
 
 /* Waits (10 ms steps) while *counter is above 0, at most limit_ms; returns the time waited. */
 static unsigned wait_for_zero(atomic_int *counter, unsigned limit_ms)
@@ -665,6 +728,8 @@ void http_stop(struct http_server *s, unsigned grace_ms)
 	if (s->reaper_running)
 		pthread_join(s->reaper, NULL);
 	MHD_stop_daemon(s->d);
+	if (s->tls)
+		tls_creds_free_all(); /* no connection is left to use them */
 	pthread_cond_destroy(&s->reaper_cond);
 	pthread_mutex_destroy(&s->conns_mu);
 	free(s);

@@ -31,6 +31,7 @@ struct http_request {
 	const char *body;
 	size_t body_len;
 	char source_ip[64];
+	bool tls; /* the request came over TLS (aws:SecureTransport) */
 };
 
 /* A response's wait for something else (a durable audit record) before it may leave: see http_response.deferred. */
@@ -80,6 +81,10 @@ struct http_options {
 	unsigned idle_timeout_s;
 	size_t max_body;
 	size_t max_header_bytes;
+	/* TLS: both NULL for plain HTTP, or the PEM certificate chain (leaf first) and private key, NUL-terminated.
+	 * The caller owns them; http_start is done with them when it returns (wipe the key then). */
+	const char *tls_cert_pem;
+	const char *tls_key_pem;
 	http_handler_fn handler;
 	http_reject_fn reject;
 	void *ctx;
@@ -91,10 +96,16 @@ struct http_server;
  * before it sets anything else up. Returns the socket and sets *port to the port bound (useful with port 0), or -1
  * with errno set (EINVAL: spec does not parse). */
 int http_listen_socket(const char *spec, unsigned *port);
+/* Whether spec ("host:port", as http_listen_socket takes it) names a loopback address (127.0.0.0/8, ::1, or
+ * ::ffff:127.0.0.0/104). false when it does not parse. */
+bool http_listen_is_loopback(const char *spec);
 /* Starts serving on opts->listen_fd. NULL on failure (logged). */
 struct http_server *http_start(const struct http_options *opts);
 /* The port actually bound (useful with port 0). */
 unsigned http_port(const struct http_server *s);
+/* Makes new TLS handshakes use cert_pem (chain, leaf first) and key_pem (the caller wipes it after); connections
+ * already open keep theirs. C_OK, or C_ERR (logged; the previous certificate stays). */
+int http_tls_reload(struct http_server *s, const char *cert_pem, const char *key_pem);
 /* Stops accepting, lets in-flight requests finish (at most grace_ms; a response held for its wait, the durable
  * audit record, is waited for beyond that, up to 2 minutes, since libmicrohttpd cannot stop with a connection
  * suspended), then stops and frees. */

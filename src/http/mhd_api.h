@@ -23,7 +23,8 @@
 	X(MHD_queue_response)                                                                                             \
 	X(MHD_destroy_response)                                                                                           \
 	X(MHD_suspend_connection)                                                                                         \
-	X(MHD_resume_connection)
+	X(MHD_resume_connection)                                                                                          \
+	X(MHD_is_feature_supported)
 
 struct mhd_api {
 #define MHD_API_MEMBER(f) __typeof__(&f) f;
@@ -52,6 +53,7 @@ const struct mhd_api *mhd_api(void);
 #define MHD_destroy_response (mhd_api()->MHD_destroy_response)
 #define MHD_suspend_connection (mhd_api()->MHD_suspend_connection)
 #define MHD_resume_connection (mhd_api()->MHD_resume_connection)
+#define MHD_is_feature_supported (mhd_api()->MHD_is_feature_supported)
 #endif
 
 #endif

@@ -5,6 +5,7 @@
 #include "server/config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 
 #include "util/common.h"
 
-enum opt_type { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_QUOTA /* NAME=N, repeatable: iam/quotas.c */ };
+enum opt_type { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_QUOTA /* NAME=N, repeatable: iam/quotas.c */, OPT_FLAG /* no value */ };
 
 struct option_def {
 	const char *name;
@@ -28,6 +29,11 @@ struct option_def {
 static const struct option_def options[] = {
 	{"listen", OPT_STRING, OFF(listen), "127.0.0.1:8600", "ADDR:PORT",
 	 "address to listen on; port 0 picks a free port (the log says which)"},
+	{"tls-cert", OPT_STRING, OFF(tls_cert_file), NULL, "FILE",
+	 "serve HTTPS (TLS 1.2 and 1.3) with this PEM certificate chain, leaf first (as nginx takes it); needs --tls-key"},
+	{"tls-key", OPT_STRING, OFF(tls_key_file), NULL, "FILE", "the PEM private key of --tls-cert (unencrypted; mode 0600)"},
+	{"insecure-http", OPT_FLAG, OFF(insecure_http), NULL, "",
+	 "allow plain HTTP on a non-loopback --listen address (secrets then cross the network in clear)"},
 	{"data", OPT_STRING, OFF(data_dir), "./data", "DIR", "data directory (database, master key, root credentials)"},
 	{"master-key-file", OPT_STRING, OFF(master_key_file), NULL, "FILE",
 	 "32-byte key that seals secrets at rest (default: DIR/master.key, generated once, mode 0600)"},
@@ -75,6 +81,9 @@ static int set(struct server_config *cfg, const struct option_def *o, const char
 		}
 		return C_OK;
 	}
+	case OPT_FLAG:
+		*(bool *)(void *)base = value != NULL;
+		return C_OK;
 	case OPT_UINT:
 	case OPT_SIZE:
 		errno = 0;
@@ -101,7 +110,7 @@ void config_usage(FILE *out)
 	             "to DIR/root-credentials (mode 0600) and printed once if stdout is a terminal.\n\noptions:\n");
 	for (size_t i = 0; i < ARRAY_LEN(options); i++) {
 		char left[64];
-		snprintf(left, sizeof(left), "--%s %s", options[i].name, options[i].arg);
+		snprintf(left, sizeof(left), "--%s%s%s", options[i].name, options[i].arg[0] ? " " : "", options[i].arg);
 		fprintf(out, "  %-26s %s", left, options[i].help);
 		if (options[i].def)
 			fprintf(out, " [%s]", options[i].def);
@@ -140,7 +149,13 @@ int config_parse(struct server_config *cfg, int argc, char **argv)
 			fprintf(stderr, "rolegate server: unknown option '%s' (see rolegate server --help)\n", a);
 			return C_ERR;
 		}
-		if (eq) {
+		if (o->type == OPT_FLAG) {
+			if (eq) {
+				fprintf(stderr, "rolegate server: --%s takes no value\n", o->name);
+				return C_ERR;
+			}
+			value = "";
+		} else if (eq) {
 			value = eq + 1;
 		} else if (i + 1 < argc) {
 			value = argv[++i];
@@ -150,6 +165,10 @@ int config_parse(struct server_config *cfg, int argc, char **argv)
 		}
 		if (set(cfg, o, value) != C_OK)
 			return C_ERR;
+	}
+	if (!cfg->tls_cert_file != !cfg->tls_key_file) {
+		fprintf(stderr, "rolegate server: --tls-cert and --tls-key go together\n");
+		return C_ERR;
 	}
 	return C_OK;
 }

@@ -509,7 +509,8 @@ int context_build(struct call *c, struct call_context *ctx)
 	time_iso8601(now_s, now);
 	add(ctx, "aws:CurrentTime", keep(ctx, "%s", now));
 	add(ctx, "aws:EpochTime", keep(ctx, "%" PRId64, now_s));
-	add(ctx, "aws:SecureTransport", "false"); /* the listener speaks plain HTTP */
+	/* true only when this request came over the listener's TLS; no request, no claim of TLS */
+	add(ctx, "aws:SecureTransport", c->req && c->req->tls ? "true" : "false");
 	if (c->req && c->req->source_ip[0])
 		add(ctx, "aws:SourceIp", c->req->source_ip);
 	if (c->region[0])

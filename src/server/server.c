@@ -1,7 +1,7 @@
 /*
  * server.c - `rolegate server`: one main() shape, in the OpenBSD manner.
  *
- *   parse and check options -> bind the listen address (a port in use stops here, before anything is written;
+ *   parse and check options -> TLS files, plain HTTP off loopback only with --insecure-http -> bind the listen address (a port in use stops here, before anything is written;
  *   clients that connect meanwhile wait in the backlog) -> data directory -> master key -> database (migrations)
  *   -> bootstrap -> serve -> wait for SIGTERM/SIGINT -> stop accepting, let requests finish -> close the database
  *   -> wipe keys
@@ -20,6 +20,7 @@
 
 #include "aws/model.h"
 #include "http/http.h"
+#include "http/tlsfiles.h"
 #include "policy/policy.h"
 #include "server/auditlog.h"
 #include "server/bootstrap.h"
@@ -105,8 +106,25 @@ static void raise_fd_limit(unsigned max_connections)
 		          (unsigned long long)(rl.rlim_cur > FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 0));
 }
 
-/* Blocks the stop signals (and SIGHUP, the reload signal) in this thread and (by inheritance) every thread started
- * later; sigwait takes them. */
+/* SIGHUP: reads --tls-cert and --tls-key again; new handshakes use them, open connections are left alone. A file
+ * that does not load leaves the previous certificate in use (logged). */
+static void reload_tls(const struct server_config *cfg, struct http_server *http)
+{
+	struct tls_files f;
+
+	if (!cfg->tls_cert_file) {
+		log_info("received SIGHUP: no --tls-cert to reload");
+		return;
+	}
+	if (tls_files_load(cfg->tls_cert_file, cfg->tls_key_file, &f) == C_OK &&
+	    http_tls_reload(http, f.cert_pem, f.key_pem) == C_OK)
+		log_info("received SIGHUP: reloaded the TLS certificate from %s", cfg->tls_cert_file);
+	else
+		log_errorx("received SIGHUP: TLS certificate not reloaded; still serving the previous one");
+	tls_files_wipe(&f);
+}
+
+/* Blocks the stop signals and SIGHUP in this thread and (by inheritance) every thread started later; sigwait takes them. */
 static void block_signals(sigset_t *set)
 {
 	sigemptyset(set);
@@ -123,6 +141,7 @@ int server_main(int argc, char **argv)
 	struct rg_server srv;
 	struct http_server *http = NULL;
 	struct http_options hopts;
+	struct tls_files tls;
 	sigset_t stop;
 	int sig = 0, rc, status = 1, listen_fd = -1;
 	unsigned port = 0;
@@ -133,6 +152,7 @@ int server_main(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	}
 	memset(&srv, 0, sizeof(srv));
+	memset(&tls, 0, sizeof(tls));
 	srv.cfg = &cfg;
 	if (set_log_level(cfg.log_level) != C_OK || set_log_format(cfg.log_format) != C_OK)
 		goto out;
@@ -148,6 +168,21 @@ int server_main(int argc, char **argv)
 	 * credentials behind. */
 	if (bootstrap_check(&cfg) != C_OK)
 		goto out;
+	if (cfg.tls_cert_file) {
+		if (tls_files_load(cfg.tls_cert_file, cfg.tls_key_file, &tls) != C_OK)
+			goto out;
+	} else if (!http_listen_is_loopback(cfg.listen)) {
+		/* Vault and etcd refuse the same way: access keys, session credentials and MFA seeds would cross the
+		 * network in clear. (An address that does not parse is reported below, when it is bound.) */
+		if (!cfg.insecure_http) {
+			log_errorx("refusing plain HTTP on non-loopback address %s: secrets would cross the network in clear; "
+			           "serve TLS with --tls-cert FILE --tls-key FILE, or pass --insecure-http (for a TLS-terminating "
+			           "proxy on a trusted network)", cfg.listen);
+			goto out;
+		}
+		log_warnx("--insecure-http: serving plain HTTP on non-loopback address %s; access keys, session credentials "
+		          "and MFA seeds cross the network in clear", cfg.listen);
+	}
 	listen_fd = http_listen_socket(cfg.listen, &port);
 	if (listen_fd < 0) {
 		if (errno == EINVAL)
@@ -191,10 +226,13 @@ int server_main(int argc, char **argv)
 	hopts.idle_timeout_s = cfg.idle_timeout_s;
 	hopts.max_body = cfg.max_body;
 	hopts.max_header_bytes = 64 * 1024;
+	hopts.tls_cert_pem = tls.cert_pem;
+	hopts.tls_key_pem = tls.key_pem;
 	hopts.handler = dispatch_request;
 	hopts.reject = dispatch_reject;
 	hopts.ctx = &srv;
 	http = http_start(&hopts);
+	tls_files_wipe(&tls); /* GnuTLS holds its own copy of the key now */
 	if (!http)
 		goto out;
 	if (cfg.example && example_run(&srv, cfg.example, http_port(http)) != C_OK) {
@@ -208,14 +246,14 @@ int server_main(int argc, char **argv)
 		/* The host part of --listen with the port actually bound: tests start us on port 0 and read this. */
 		const char *colon = strrchr(cfg.listen, ':');
 		int hostlen = colon ? (int)(colon - cfg.listen) : 0;
-		log_info("listening on http://%.*s:%u (management account %s, data %s)", hostlen, cfg.listen,
-		         http_port(http), srv.management_account, cfg.data_dir);
+		log_info("listening on %s://%.*s:%u (management account %s, data %s)", cfg.tls_cert_file ? "https" : "http",
+		         hostlen, cfg.listen, http_port(http), srv.management_account, cfg.data_dir);
 	}
 
-	/* SIGHUP (systemctl reload) must not stop the server: nothing is reloaded yet, so it is noted and ignored. */
 	while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
-		log_info("received SIGHUP: nothing to reload");
-	log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		reload_tls(&cfg, http);
+	if (sig != SIGHUP)
+		log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	health_set_ready(false);
 	http_stop(http, SHUTDOWN_GRACE_MS);
 	http = NULL;
@@ -226,6 +264,7 @@ out:
 	if (listen_fd >= 0)
 		close(listen_fd);
 	http_stop(http, 0);
+	tls_files_wipe(&tls);
 	db_close(srv.db);
 	sigkey_cache_free(srv.keys);
 	credcache_free(srv.creds);

@@ -4,6 +4,7 @@
 #ifndef ROLEGATE_SERVER_H
 #define ROLEGATE_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "iam/quotas.h"
@@ -17,6 +18,9 @@ struct auditlog;
 /* Everything `rolegate server` can be told on its command line (see config.c for the table). */
 struct server_config {
 	char *listen;
+	char *tls_cert_file; /* --tls-cert: PEM chain, leaf first; NULL: plain HTTP */
+	char *tls_key_file;  /* --tls-key */
+	bool insecure_http;  /* --insecure-http: plain HTTP on a non-loopback address */
 	char *data_dir;
 	char *master_key_file;
 	char *account_id;

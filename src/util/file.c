@@ -1,11 +1,14 @@
 /*
- * file.c - writing files that hold secrets (root credentials, the example's profiles).
+ * file.c - writing files that hold secrets (root credentials, the example's profiles) and reading them (TLS keys).
  */
 #include "util/file.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/common.h"
@@ -45,4 +48,60 @@ int file_write_private(const char *path, const char *text)
 		return C_ERR;
 	}
 	return C_OK;
+}
+
+int file_read_bounded(const char *path, size_t max, char **out, size_t *len)
+{
+	struct stat st;
+	char *data = NULL;
+	size_t size = 0, done = 0;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		log_error("cannot open %s", path);
+		return C_ERR;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		log_errorx("%s is not a regular file", path);
+		goto fail;
+	}
+	if (st.st_size <= 0 || (unsigned long long)st.st_size > max) {
+		log_errorx("%s: %lld bytes (expected 1 to %zu)", path, (long long)st.st_size, max);
+		goto fail;
+	}
+	size = (size_t)st.st_size;
+	data = malloc(size + 1);
+	if (!data) {
+		log_errorx("%s: out of memory", path);
+		goto fail;
+	}
+	while (done < size) {
+		ssize_t n = read(fd, data + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_errorx("%s: cannot read it whole (it changed while being read?)", path);
+			goto fail;
+		}
+		done += (size_t)n;
+	}
+	data[size] = '\0';
+	if (memchr(data, '\0', size)) {
+		log_errorx("%s: not a text (PEM) file", path);
+		goto fail;
+	}
+	close(fd);
+	*out = data;
+	*len = size;
+	return C_OK;
+fail:
+	if (data) {
+		explicit_bzero(data, size + 1);
+		free(data);
+	}
+	close(fd);
+	return C_ERR;
 }

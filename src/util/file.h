@@ -1,13 +1,22 @@
 /*
- * file.h - writing files that hold secrets.
+ * file.h - reading and writing files that hold secrets.
  */
 #ifndef ROLEGATE_FILE_H
 #define ROLEGATE_FILE_H
+
+#include <stddef.h>
 
 /*
  * Writes text to path atomically (a temporary file in the same directory, fsync, rename) with mode 0600. C_OK, or
  * C_ERR (logged; path is left as it was).
  */
 int file_write_private(const char *path, const char *text);
+
+/*
+ * Reads a regular file of at most max bytes whole into one allocation, NUL-terminated (a file holding a NUL byte
+ * is refused). The caller owns *out: a secret's reader wipes it (explicit_bzero) before free. The buffer is sized
+ * from the file once, so no copy of its content is left behind in freed memory. C_OK, or C_ERR (logged).
+ */
+int file_read_bounded(const char *path, size_t max, char **out, size_t *len);
 
 #endif

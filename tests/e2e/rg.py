@@ -67,7 +67,7 @@ def unique(prefix="u"):
 
 # ---- the server process ------------------------------------------------------------------------------------------
 
-LISTEN_RE = re.compile(r"listening on http://127\.0\.0\.1:(\d+) \(management account (\d{12})")
+LISTEN_RE = re.compile(r"listening on (https?)://(?:127\.0\.0\.1|0\.0\.0\.0):(\d+) \(management account (\d{12})")
 
 
 class Server:
@@ -87,6 +87,7 @@ class Server:
         self.extra_env = dict(env or {})
         self.proc = None
         self.port = None
+        self.scheme = "http"  # "https" when started with --tls-cert
         self.account = None
         self.starts = 0
         self.log_path = None
@@ -96,7 +97,7 @@ class Server:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self, timeout=30):
         assert self.proc is None, "already running"
@@ -118,8 +119,9 @@ class Server:
         while True:
             m = LISTEN_RE.search(self.log())
             if m:
-                self.port = int(m.group(1))
-                self.account = m.group(2)
+                self.scheme = m.group(1)
+                self.port = int(m.group(2))
+                self.account = m.group(3)
                 return self
             if self.proc.poll() is not None:
                 rc = self.proc.returncode
