@@ -144,8 +144,10 @@ def test_execstart_runs_a_server(tmp_path):
             time.sleep(0.02)
         assert m, log.read_text()
 
+        assert m.group(1) == "http"  # the unit listens on loopback without TLS
+
         class S:
-            port = int(m.group(1))
+            port = int(m.group(2))
         assert rg.send(S, "GET", "/ready").status == 200
         assert rg.send(S, "GET", "/health").status == 200
         # generated root credentials land in the state directory, mode 0600
