@@ -37,6 +37,7 @@
 
 #include "util/buf.h"
 #include "util/common.h"
+#include "util/file.h"
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -338,17 +339,6 @@ static int mkdir_p(const char *path)
 	return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode) ? C_OK : C_ERR;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return C_ERR;
-	rc = fsync(fd) == 0 ? C_OK : C_ERR;
-	close(fd);
-	return rc;
-}
-
 static int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
@@ -412,7 +402,7 @@ static int write_atomic(const char *dir, const char *name, const void *data, siz
 		return C_ERR;
 	}
 	/* The rename is durable once the directory is: without this a crash could bring the old file back. */
-	if (fsync_dir(dir) != C_OK)
+	if (file_fsync_dir(dir) != C_OK)
 		log_warn("cannot fsync %s", dir);
 	return C_OK;
 }
@@ -936,7 +926,7 @@ static int file_key(const char *dir, bool create, uint8_t key[AEAD_KEY_LEN])
 		explicit_bzero(key, AEAD_KEY_LEN);
 		return C_ERR;
 	}
-	fsync_dir(dir);
+	file_fsync_dir(dir);
 	/* Whether ours or a racing process's won, the file now holds the key everyone uses. */
 	return keyfile_read(path, key);
 }

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "util/common.h"
+#include "util/file.h"
 #include "util/crypto.h"
 
 static const char *const member_names[] = {"rolegate.db", "audit.db"};
@@ -234,17 +235,6 @@ static bool image_ok(const uint8_t *data, size_t len)
 
 /* ---- files ------------------------------------------------------------------------------------------------------- */
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return C_ERR;
-	rc = fsync(fd) == 0 ? C_OK : C_ERR;
-	close(fd);
-	return rc;
-}
-
 /* Writes data to path through path.tmp (0600, O_EXCL, fsync, rename, directory fsync). */
 static int write_atomic(const char *path, const uint8_t *data, size_t len)
 {
@@ -284,7 +274,7 @@ static int write_atomic(const char *path, const uint8_t *data, size_t len)
 	fd = -1;
 	if (rename(tmp, path) != 0)
 		goto fail;
-	if (fsync_dir(dir) != C_OK) {
+	if (file_fsync_dir(dir) != C_OK) {
 		fprintf(stderr, "rolegate snapshot: cannot fsync %s: %s\n", dir, strerror(errno));
 		return C_ERR;
 	}

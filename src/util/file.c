@@ -4,6 +4,7 @@
 #include "util/file.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,17 @@
 
 #include "util/common.h"
 #include "util/log.h"
+
+int file_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return C_ERR;
+	rc = fsync(fd) == 0 ? C_OK : C_ERR;
+	close(fd);
+	return rc;
+}
 
 int file_write_private(const char *path, const char *text)
 {
@@ -45,6 +57,11 @@ int file_write_private(const char *path, const char *text)
 	if (rename(tmp, path) != 0) {
 		log_warn("cannot rename %s to %s", tmp, path);
 		unlink(tmp);
+		return C_ERR;
+	}
+	/* the rename itself is durable only once the directory is (tmp is a copy: dirname may change it) */
+	if (file_fsync_dir(dirname(tmp)) != C_OK) {
+		log_warn("cannot sync the directory of %s", path);
 		return C_ERR;
 	}
 	return C_OK;

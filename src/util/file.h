@@ -7,10 +7,14 @@
 #include <stddef.h>
 
 /*
- * Writes text to path atomically (a temporary file in the same directory, fsync, rename) with mode 0600. C_OK, or
+ * Writes text to path atomically (a temporary file in the same directory, fsync, rename, the directory's fsync)
+ * with mode 0600. C_OK, or
  * C_ERR (logged; path is left as it was).
  */
 int file_write_private(const char *path, const char *text);
+
+/* fsyncs directory dir, so that a file created or renamed in it survives a crash. C_OK or C_ERR (errno set). */
+int file_fsync_dir(const char *dir);
 
 /*
  * Reads a regular file of at most max bytes whole into one allocation, NUL-terminated (a file holding a NUL byte
