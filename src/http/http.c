@@ -324,17 +324,25 @@ static void fill_request(const struct http_server *s, struct MHD_Connection *con
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, r);
 	r->body = buf_str(&st->body);
 	r->body_len = st->body.len;
-	r->tls = s->tls; /* the daemon speaks TLS on every connection or on none */
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->source_ip,
-			          sizeof(r->source_ip));
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->peer_ip,
+			          sizeof(r->peer_ip));
 		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->source_ip,
-			          sizeof(r->source_ip));
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->peer_ip,
+			          sizeof(r->peer_ip));
 	}
+	/* The client is the peer (on TLS when the daemon speaks it: on every connection or on none), unless the peer
+	 * is a trusted proxy that names another. With too many headers to see them all, the peer's word is not read:
+	 * the request is refused (dispatch) before anything uses its address. */
+	memcpy(r->source_ip, r->peer_ip, sizeof(r->source_ip));
+	r->tls = s->tls;
+	if (!r->too_many_headers &&
+	    fwd_resolve(s->opts.trusted_proxies, r->peer_ip, s->tls, r->headers, r->nheaders, r->source_ip, &r->tls,
+	                r->forwarded_error, sizeof(r->forwarded_error)) != C_OK && !r->forwarded_error[0])
+		snprintf(r->forwarded_error, sizeof(r->forwarded_error), "the forwarding headers cannot be used");
 }
 
 /* MHD's free callback for bodies that carried a secret (buf bodies are NUL-terminated text). */

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "aws/sigv4.h"
+#include "http/forwarded.h"
 #include "util/buf.h"
 
 #define HTTP_MAX_HEADERS 64
@@ -30,8 +31,14 @@ struct http_request {
 	bool too_many_headers;
 	const char *body;
 	size_t body_len;
-	char source_ip[64];
-	bool tls; /* the request came over TLS (aws:SecureTransport) */
+	/* The client: the TCP peer, or the address a trusted proxy names (forwarded.h). aws:SourceIp, the audit's
+	 * source IP and the logs' ip= all read this. */
+	char source_ip[FWD_IP_LEN];
+	char peer_ip[FWD_IP_LEN]; /* the TCP peer (the proxy's own address when the request came through one) */
+	bool tls;         /* the client used TLS (aws:SecureTransport): this connection's, or a trusted proxy's word */
+	/* Non-empty: the request came from a trusted proxy whose forwarding headers cannot be used (why); source_ip
+	 * and tls are then the connection's, and the request must be refused. */
+	char forwarded_error[160];
 };
 
 /* A response's wait for something else (a durable audit record) before it may leave: see http_response.deferred. */
@@ -85,6 +92,9 @@ struct http_options {
 	 * The caller owns them; http_start is done with them when it returns (wipe the key then). */
 	const char *tls_cert_pem;
 	const char *tls_key_pem;
+	/* --trusted-proxy: peers whose X-Forwarded-For / Forwarded name the client (forwarded.h). NULL or empty: none.
+	 * The caller's, for as long as the server runs. */
+	const struct fwd_trust *trusted_proxies;
 	http_handler_fn handler;
 	http_reject_fn reject;
 	void *ctx;

@@ -13,7 +13,14 @@
 
 #include "util/common.h"
 
-enum opt_type { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_QUOTA /* NAME=N, repeatable: iam/quotas.c */, OPT_FLAG /* no value */ };
+enum opt_type {
+	OPT_STRING,
+	OPT_UINT,
+	OPT_SIZE,
+	OPT_QUOTA, /* NAME=N, repeatable: iam/quotas.c */
+	OPT_FLAG,  /* no value */
+	OPT_CIDR,  /* a network, repeatable: http/forwarded.c */
+};
 
 struct option_def {
 	const char *name;
@@ -34,6 +41,10 @@ static const struct option_def options[] = {
 	{"tls-key", OPT_STRING, OFF(tls_key_file), NULL, "FILE", "the PEM private key of --tls-cert (unencrypted; mode 0600)"},
 	{"insecure-http", OPT_FLAG, OFF(insecure_http), NULL, "",
 	 "allow plain HTTP on a non-loopback --listen address (secrets then cross the network in clear)"},
+	{"trusted-proxy", OPT_CIDR, OFF(trusted_proxies), NULL, "CIDR",
+	 "a proxy (address or network, IPv4 or IPv6; repeatable) whose X-Forwarded-For and X-Forwarded-Proto, or "
+	 "Forwarded, name the client (aws:SourceIp, aws:SecureTransport, the audit and the logs); from any other peer "
+	 "those headers are ignored"},
 	{"data", OPT_STRING, OFF(data_dir), "./data", "DIR", "data directory (database, master key, root credentials)"},
 	{"master-key-file", OPT_STRING, OFF(master_key_file), NULL, "FILE",
 	 "32-byte key that seals secrets at rest (default: DIR/master.key, generated once, mode 0600)"},
@@ -84,6 +95,14 @@ static int set(struct server_config *cfg, const struct option_def *o, const char
 	case OPT_FLAG:
 		*(bool *)(void *)base = value != NULL;
 		return C_OK;
+	case OPT_CIDR: {
+		char err[256];
+		if (fwd_trust_add((struct fwd_trust *)(void *)base, value, err, sizeof(err)) != C_OK) {
+			fprintf(stderr, "rolegate server: --%s: %s\n", o->name, err);
+			return C_ERR;
+		}
+		return C_OK;
+	}
 	case OPT_UINT:
 	case OPT_SIZE:
 		errno = 0;

@@ -347,6 +347,13 @@ static int run(struct call *c)
 		                   c->req->method);
 	if (c->req->too_many_headers)
 		return aws_err_set(&c->err, ERR_INVALID_QUERY_PARAMETER, "The request has too many headers.");
+	if (c->req->forwarded_error[0]) {
+		/* from a trusted proxy, but who the client is cannot be told: refused, never guessed (http/forwarded.h) */
+		log_warnx("req=%s peer=%s: refused: the trusted proxy's forwarding headers cannot be used: %s",
+		          c->request_id, c->req->peer_ip, c->req->forwarded_error);
+		return aws_err_set(&c->err, ERR_INVALID_PARAMETER_VALUE,
+		                   "The request's forwarding headers cannot be used: %s.", c->req->forwarded_error);
+	}
 	if (auth_authenticate(c) != C_OK)
 		return C_ERR;
 	if (is_json(c)) {
@@ -415,9 +422,12 @@ static void log_call(const struct call *c, int status, int64_t latency_us)
 {
 	char line[3072];
 
+	bool via = c->req->peer_ip[0] && strcmp(c->req->peer_ip, c->req->source_ip) != 0; /* through a proxy */
+
 	snprintf(line, sizeof(line),
-	         "level=info req=%s ip=%s principal=%s action=%s:%s status=%d error=%s latency_us=%" PRId64,
-	         c->request_id, c->req->source_ip[0] ? c->req->source_ip : "-", c->caller.arn[0] ? c->caller.arn : "-",
+	         "level=info req=%s ip=%s%s%s principal=%s action=%s:%s status=%d error=%s latency_us=%" PRId64,
+	         c->request_id, c->req->source_ip[0] ? c->req->source_ip : "-", via ? " via=" : "",
+	         via ? c->req->peer_ip : "", c->caller.arn[0] ? c->caller.arn : "-",
 	         c->svc ? c->svc->id : "-", c->op ? c->op->name : "-", status,
 	         c->err.code ? (is_json(c) ? aws_code_name_json(c->err.code) : aws_code_name(c->err.code)) : "-",
 	         latency_us);

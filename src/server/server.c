@@ -228,6 +228,7 @@ int server_main(int argc, char **argv)
 	hopts.max_header_bytes = 64 * 1024;
 	hopts.tls_cert_pem = tls.cert_pem;
 	hopts.tls_key_pem = tls.key_pem;
+	hopts.trusted_proxies = &cfg.trusted_proxies;
 	hopts.handler = dispatch_request;
 	hopts.reject = dispatch_reject;
 	hopts.ctx = &srv;
@@ -241,6 +242,12 @@ int server_main(int argc, char **argv)
 	}
 	if (log_async_start() != C_OK)
 		log_warnx("cannot start the log writer thread; logging synchronously");
+	if (cfg.trusted_proxies.n) {
+		char nets[1024];
+		fwd_trust_text(&cfg.trusted_proxies, nets, sizeof(nets));
+		log_info("trusting the client address and scheme that these proxies forward (X-Forwarded-For and "
+		         "X-Forwarded-Proto, or Forwarded): %s", nets);
+	}
 	health_set_ready(true); /* bootstrap done, listening, the audit committer running */
 	{
 		/* The host part of --listen with the port actually bound: tests start us on port 0 and read this. */

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "http/forwarded.h"
 #include "iam/quotas.h"
 #include "store/store.h"
 
@@ -21,6 +22,7 @@ struct server_config {
 	char *tls_cert_file; /* --tls-cert: PEM chain, leaf first; NULL: plain HTTP */
 	char *tls_key_file;  /* --tls-key */
 	bool insecure_http;  /* --insecure-http: plain HTTP on a non-loopback address */
+	struct fwd_trust trusted_proxies; /* --trusted-proxy CIDR (repeatable): whose forwarding headers are read */
 	char *data_dir;
 	char *master_key_file;
 	char *account_id;
