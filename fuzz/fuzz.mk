@@ -5,7 +5,7 @@
 # coverage instrumentation and the sanitizers, never taken from the gcc objects of build.mk; each target links the
 # archive of them (and takes only the objects it references). The targets of the client's parsers (fuzz_awsconfig,
 # fuzz_sts_xml, fuzz_cache_json) #include their src/cli module to reach its statics, so src/cli is not in the
-# archive; libcurl is linked for sts_client.c's transport, which they never call.
+# archive; fuzz_forwarded #includes src/http/forwarded.c (the rest of src/http is the server's); libcurl is linked for sts_client.c's transport, which they never call.
 
 FUZZ_CC ?= clang
 F := build/fuzz

@@ -208,14 +208,14 @@ static enum node parse_node(const char *s, size_t len, bool forwarded, struct fw
 		after = len - (size_t)(close - s) - 1;
 		if (after && (close[1] != ':' || !is_port(close + 2, after - 1, forwarded)))
 			return NODE_BAD;
-		return parse_ip(s + 1, (size_t)(close - s - 1), a) == C_OK && a->family == 6 ? NODE_ADDR : NODE_BAD;
+		return parse_ip(s + 1, (size_t)(close - s - 1), a) == C_OK ? NODE_ADDR : NODE_BAD; /* may be mapped IPv4 */
 	}
 	colon = memchr(s, ':', len);
 	if (colon && memchr(colon + 1, ':', len - (size_t)(colon - s) - 1)) {
 		/* two colons or more: a bare IPv6 address, which only X-Forwarded-For writes */
 		if (forwarded)
 			return NODE_BAD;
-		return parse_ip(s, len, a) == C_OK && a->family == 6 ? NODE_ADDR : NODE_BAD;
+		return parse_ip(s, len, a) == C_OK ? NODE_ADDR : NODE_BAD;
 	}
 	if (colon && !is_port(colon + 1, len - (size_t)(colon - s) - 1, forwarded))
 		return NODE_BAD;
@@ -371,7 +371,7 @@ static int forwarded_elements(const struct sigv4_header *h, size_t nh, struct fw
 			bool any = false;
 			memset(&e, 0, sizeof(e));
 			for (;;) { /* pairs, separated by ';' */
-				const char *name = p;
+				const char *name;
 				size_t name_len;
 				char scratch[SCRATCH_MAX], *dst = scratch;
 				size_t cap = sizeof(scratch), vlen, *lenp = &vlen;
@@ -384,6 +384,7 @@ static int forwarded_elements(const struct sigv4_header *h, size_t nh, struct fw
 					p++;
 					continue;
 				}
+				name = p;
 				while (p < end && tchar(*p))
 					p++;
 				name_len = (size_t)(p - name);
@@ -519,7 +520,7 @@ int fwd_resolve(const struct fwd_trust *t, const char *peer_ip, bool peer_tls, c
 			return C_ERR;
 		/* X-Forwarded-Proto is set by the proxy next to the client, once: a list would say more than one thing */
 		n = list_entries(headers, nheaders, "X-Forwarded-Proto", xfp, 2);
-		if (n < 0 || (n == 1 && proto_value(xfp[0].s, xfp[0].len, &proto_tls) != C_OK)) {
+		if (n < 0 || n > 1 || (n == 1 && proto_value(xfp[0].s, xfp[0].len, &proto_tls) != C_OK)) {
 			snprintf(why, whylen, "X-Forwarded-Proto must be one value, http or https");
 			return C_ERR;
 		}
