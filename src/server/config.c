@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/throttle.h"
 #include "util/common.h"
 
-enum opt_type { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_QUOTA /* NAME=N, repeatable: iam/quotas.c */, OPT_FLAG /* no value */ };
+enum opt_type { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_QUOTA /* NAME=N, repeatable: iam/quotas.c */, OPT_FLAG /* no value */,
+               OPT_RATE /* RPS[:BURST]: server/throttle.h */ };
 
 struct option_def {
 	const char *name;
@@ -59,6 +61,12 @@ static const struct option_def options[] = {
 	{"quota", OPT_QUOTA, OFF(quotas), NULL, "NAME=N",
 	 "raise an IAM quota of every account above AWS's default (repeatable; lower values are refused); NAMEs and "
 	 "defaults:"},
+	{"rate-principal", OPT_RATE, OFF(rate_principal), "0", "RPS[:BURST]",
+	 "requests a second each principal may make (a user, a root user, a role session: keyed on its unique id), "
+	 "with bursts of BURST (default: RPS); more get Throttling, \"Rate exceeded\" (0: no limit)"},
+	{"rate-account", OPT_RATE, OFF(rate_account), "0", "RPS[:BURST]",
+	 "requests a second all principals of one account may make together, with bursts of BURST (default: RPS) "
+	 "(0: no limit)"},
 };
 
 static int set(struct server_config *cfg, const struct option_def *o, const char *value)
@@ -84,6 +92,14 @@ static int set(struct server_config *cfg, const struct option_def *o, const char
 	case OPT_FLAG:
 		*(bool *)(void *)base = value != NULL;
 		return C_OK;
+	case OPT_RATE: {
+		char err[256];
+		if (rate_limit_parse(value, (struct rate_limit *)(void *)base, err, sizeof(err)) != C_OK) {
+			fprintf(stderr, "rolegate server: --%s: %s\n", o->name, err);
+			return C_ERR;
+		}
+		return C_OK;
+	}
 	case OPT_UINT:
 	case OPT_SIZE:
 		errno = 0;
