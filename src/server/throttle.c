@@ -51,8 +51,9 @@ int rate_limit_parse(const char *text, struct rate_limit *out, char *err, size_t
 		goto bad;
 	errno = 0;
 	rps = strtod(text, &end);
-	if (errno || end == text || !isfinite(rps) || rps < 0 || rps > RATE_MAX || (*end && *end != ':'))
-		goto bad;
+	if (errno || end == text || strspn(text, "0123456789.") != (size_t)(end - text) || !isfinite(rps) || rps < 0 ||
+	    rps > RATE_MAX || (*end && *end != ':'))
+		goto bad; /* decimal digits only: no "1e3", "0x10", "inf" */
 	if (*end == ':') {
 		const char *b = end + 1;
 		if (*b < '0' || *b > '9')
