@@ -9,6 +9,7 @@
 #include "server/dispatch.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -349,10 +350,20 @@ static int throttle(struct call *c)
 {
 	enum throttle_verdict v = throttle_take(c->srv->throttle, c->caller.id, c->caller.account_id, mono_us());
 
+	static _Atomic int64_t last_warn_us;
+	int64_t now, last;
+
 	if (v == THROTTLE_PASS)
 		return C_OK;
 	log_debug("req=%s principal=%s: throttled by the %s rate", c->request_id, c->caller.arn,
 	          v == THROTTLE_ACCOUNT ? "account's" : "principal's");
+	/* At most one warning a minute, for whoever reads only warnings. */
+	now = mono_us();
+	last = atomic_load(&last_warn_us);
+	if ((last == 0 || now - last >= 60 * 1000000LL) && atomic_compare_exchange_strong(&last_warn_us, &last, now))
+		log_warnx("throttling: %" PRIu64 " requests refused since start (latest: %s, by the %s rate)",
+		          throttle_refused(c->srv->throttle), c->caller.arn,
+		          v == THROTTLE_ACCOUNT ? "account's" : "principal's");
 	return aws_err_set(&c->err, ERR_THROTTLING, "Rate exceeded");
 }
 

@@ -128,6 +128,11 @@ def test_principal_bucket_refuses_with_aws_throttling(world, limited):
     # the request log says who was throttled; the audit trail is not written for it
     log = srv.log()
     assert f"principal=arn:aws:iam::{world['account']}:user/alice action=sts:- status=400 error=Throttling" in log
+    # and a warning, once a minute at most, counts the refusals
+    warnings = [line for line in log.splitlines() if "throttling:" in line]
+    assert len(warnings) == 1 and "level=warn" in warnings[0], warnings
+    assert (f"1 requests refused since start (latest: arn:aws:iam::{world['account']}:user/alice, by the "
+            "principal's rate)") in warnings[0]
 
 
 def test_organizations_answers_too_many_requests(world, limited):
