@@ -55,6 +55,8 @@ _rolegate()
 		opts="$opts --tls-cert --tls-key --insecure-http --trusted-proxy --example --log-level --log-format --quota --help"
 		valued="--listen --data --master-key-file --account-id --threads --max-connections --max-connections-per-ip --request-deadline --idle-timeout --max-body"
 		valued="$valued --tls-cert --tls-key --trusted-proxy --example --log-level --log-format --quota"
+		opts="$opts --rate-principal --rate-account"
+		valued="$valued --rate-principal --rate-account"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"

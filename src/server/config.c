@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/throttle.h"
 #include "util/common.h"
 
 enum opt_type {
@@ -20,6 +21,7 @@ enum opt_type {
 	OPT_QUOTA, /* NAME=N, repeatable: iam/quotas.c */
 	OPT_FLAG,  /* no value */
 	OPT_CIDR,  /* a network, repeatable: http/forwarded.c */
+	OPT_RATE,  /* RPS[:BURST]: server/throttle.h */
 };
 
 struct option_def {
@@ -70,6 +72,12 @@ static const struct option_def options[] = {
 	{"quota", OPT_QUOTA, OFF(quotas), NULL, "NAME=N",
 	 "raise an IAM quota of every account above AWS's default (repeatable; lower values are refused); NAMEs and "
 	 "defaults:"},
+	{"rate-principal", OPT_RATE, OFF(rate_principal), "0", "RPS[:BURST]",
+	 "requests a second each principal may make (a user, a root user, a role session: keyed on its unique id), "
+	 "with bursts of BURST (default: RPS); more get Throttling, \"Rate exceeded\" (0: no limit)"},
+	{"rate-account", OPT_RATE, OFF(rate_account), "0", "RPS[:BURST]",
+	 "requests a second all principals of one account may make together, with bursts of BURST (default: RPS) "
+	 "(0: no limit)"},
 };
 
 static int set(struct server_config *cfg, const struct option_def *o, const char *value)
@@ -98,6 +106,14 @@ static int set(struct server_config *cfg, const struct option_def *o, const char
 	case OPT_CIDR: {
 		char err[256];
 		if (fwd_trust_add((struct fwd_trust *)(void *)base, value, err, sizeof(err)) != C_OK) {
+			fprintf(stderr, "rolegate server: --%s: %s\n", o->name, err);
+			return C_ERR;
+		}
+		return C_OK;
+	}
+	case OPT_RATE: {
+		char err[256];
+		if (rate_limit_parse(value, (struct rate_limit *)(void *)base, err, sizeof(err)) != C_OK) {
 			fprintf(stderr, "rolegate server: --%s: %s\n", o->name, err);
 			return C_ERR;
 		}

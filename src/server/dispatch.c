@@ -9,6 +9,7 @@
 #include "server/dispatch.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "server/auditlog.h"
 #include "server/authz.h"
 #include "server/health.h"
+#include "server/throttle.h"
 #include "util/common.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -337,6 +339,34 @@ static int execute(struct call *c)
 	return rc;
 }
 
+_Static_assert(sizeof(((struct principal *)0)->id) <= THROTTLE_KEY_MAX, "a principal id fits a throttle key");
+
+/* Charges the request to the identity it is made as (its unique id: a user's AIDA..., a root user's account id, a
+ * role session's AROA...:SESSION) and to its account (--rate-principal, --rate-account). After authentication:
+ * a request that merely names someone's access key costs them nothing (anyone could drain their bucket otherwise);
+ * unauthenticated ones are bounded by the connection caps. A throttled request is not audited (a write for each
+ * would undo the shedding): the request log line says error=Throttling, and throttle_refused() counts them. */
+static int throttle(struct call *c)
+{
+	enum throttle_verdict v = throttle_take(c->srv->throttle, c->caller.id, c->caller.account_id, mono_us());
+
+	static _Atomic int64_t last_warn_us;
+	int64_t now, last;
+
+	if (v == THROTTLE_PASS)
+		return C_OK;
+	log_debug("req=%s principal=%s: throttled by the %s rate", c->request_id, c->caller.arn,
+	          v == THROTTLE_ACCOUNT ? "account's" : "principal's");
+	/* At most one warning a minute, for whoever reads only warnings. */
+	now = mono_us();
+	last = atomic_load(&last_warn_us);
+	if ((last == 0 || now - last >= 60 * 1000000LL) && atomic_compare_exchange_strong(&last_warn_us, &last, now))
+		log_warnx("throttling: %" PRIu64 " requests refused since start (latest: %s, by the %s rate)",
+		          throttle_refused(c->srv->throttle), c->caller.arn,
+		          v == THROTTLE_ACCOUNT ? "account's" : "principal's");
+	return aws_err_set(&c->err, ERR_THROTTLING, "Rate exceeded");
+}
+
 static int run(struct call *c)
 {
 	struct form f;
@@ -354,7 +384,7 @@ static int run(struct call *c)
 		return aws_err_set(&c->err, ERR_INVALID_PARAMETER_VALUE,
 		                   "The request's forwarding headers cannot be used: %s.", c->req->forwarded_error);
 	}
-	if (auth_authenticate(c) != C_OK)
+	if (auth_authenticate(c) != C_OK || throttle(c) != C_OK)
 		return C_ERR;
 	if (is_json(c)) {
 		if (strcmp(c->req->method, "POST") != 0)

@@ -32,6 +32,7 @@
 #include "server/health.h"
 #include "server/keycache.h"
 #include "server/secrets.h"
+#include "server/throttle.h"
 #include "util/common.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -125,6 +126,20 @@ static void reload_tls(const struct server_config *cfg, struct http_server *http
 }
 
 /* Blocks the stop signals and SIGHUP in this thread and (by inheritance) every thread started later; sigwait takes them. */
+/* Buckets in each rate table (principals, accounts): about 2 MiB each, allocated only when a limit is set. More
+ * principals active at once than this share slots: the fullest (an idle one) is evicted first. */
+#define THROTTLE_SLOTS 16384
+
+/* "RPS:BURST" or "none", for the start-up line. */
+static const char *rate_text(const struct rate_limit *r, char *out, size_t len)
+{
+	if (r->rps <= 0)
+		snprintf(out, len, "none");
+	else
+		snprintf(out, len, "%g/s burst %u", r->rps, r->burst);
+	return out;
+}
+
 static void block_signals(sigset_t *set)
 {
 	sigemptyset(set);
@@ -145,6 +160,7 @@ int server_main(int argc, char **argv)
 	sigset_t stop;
 	int sig = 0, rc, status = 1, listen_fd = -1;
 	unsigned port = 0;
+	char pr[64], ac[64];
 
 	rc = config_parse(&cfg, argc, argv);
 	if (rc != C_OK) {
@@ -213,6 +229,15 @@ int server_main(int argc, char **argv)
 	srv.audit = auditlog_new(srv.audit_db);
 	if (!srv.keys || !srv.creds || !srv.keyring || !srv.audit)
 		goto out;
+	if (cfg.rate_principal.rps > 0 || cfg.rate_account.rps > 0) {
+		srv.throttle = throttle_new(&cfg.rate_principal, &cfg.rate_account, THROTTLE_SLOTS);
+		if (!srv.throttle) {
+			log_errorx("cannot allocate the request-rate tables");
+			goto out;
+		}
+		log_info("request rates limited: per principal %s, per account %s",
+		         rate_text(&cfg.rate_principal, pr, sizeof(pr)), rate_text(&cfg.rate_account, ac, sizeof(ac)));
+	}
 
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.listen = cfg.listen;
@@ -277,6 +302,7 @@ out:
 	credcache_free(srv.creds);
 	keyring_free(srv.keyring);
 	auditlog_free(srv.audit);
+	throttle_free(srv.throttle);
 	db_close(srv.audit_db);
 	policy_cache_clear();
 	secrets_wipe();

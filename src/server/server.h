@@ -9,6 +9,7 @@
 
 #include "http/forwarded.h"
 #include "iam/quotas.h"
+#include "server/throttle.h"
 #include "store/store.h"
 
 struct sigkey_cache;
@@ -36,6 +37,8 @@ struct server_config {
 	char *log_format; /* logfmt or json */
 	char *example; /* --example NAME, or NULL */
 	struct iam_quotas quotas; /* --quota NAME=N (repeatable): raised IAM quotas */
+	struct rate_limit rate_principal; /* --rate-principal RPS[:BURST]; rps 0: no limit */
+	struct rate_limit rate_account;   /* --rate-account RPS[:BURST]; rps 0: no limit */
 };
 
 struct rg_server {
@@ -47,6 +50,7 @@ struct rg_server {
 	struct keyring *keyring;   /* the keys that seal session tokens */
 	struct db *audit_db;       /* DATA/audit.db: the records of sts:AssumeRole and sts:GetSessionToken */
 	struct auditlog *audit;    /* group commit of the records of sts:AssumeRole and sts:GetSessionToken */
+	struct throttle *throttle; /* --rate-principal, --rate-account; NULL: no limits */
 };
 
 /* Runs `rolegate server ARGS`: returns the process exit status. */
