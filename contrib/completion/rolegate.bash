@@ -52,9 +52,9 @@ _rolegate()
 	case $verb in
 	server)
 		opts="--listen --data --master-key-file --account-id --threads --max-connections --max-connections-per-ip --request-deadline --idle-timeout --max-body"
-		opts="$opts --tls-cert --tls-key --insecure-http --example --log-level --log-format --quota --help"
+		opts="$opts --tls-cert --tls-key --insecure-http --example --log-level --log-format --quota --config --print-config --help"
 		valued="--listen --data --master-key-file --account-id --threads --max-connections --max-connections-per-ip --request-deadline --idle-timeout --max-body"
-		valued="$valued --tls-cert --tls-key --example --log-level --log-format --quota"
+		valued="$valued --tls-cert --tls-key --example --log-level --log-format --quota --config"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
@@ -135,7 +135,7 @@ _rolegate()
 	--log-format) COMPREPLY=($(compgen -W "logfmt json" -- "$cur")); return ;;
 	--example) COMPREPLY=($(compgen -W "seed" -- "$cur")); return ;;
 	--data) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--master-key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--master-key-file | --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	[[ " $valued " == *" $prev "* ]] && return # a value rolegate cannot guess (a code, a number, an ARN)
 

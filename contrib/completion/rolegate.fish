@@ -113,6 +113,8 @@ complete -c rolegate -n $s -l example -x -a seed -d 'make a built-in example on 
 complete -c rolegate -n $s -l log-level -x -a 'debug info warn error' -d 'log level'
 complete -c rolegate -n $s -l log-format -x -a 'logfmt json' -d 'log line format'
 complete -c rolegate -n $s -l quota -x -d 'raise an IAM quota (NAME=N)'
+complete -c rolegate -n $s -l config -r -F -d 'read options from an INI file'
+complete -c rolegate -n $s -l print-config -d 'print the effective configuration and exit'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # policy
