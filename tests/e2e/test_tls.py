@@ -7,6 +7,7 @@ localhost; the server gets the chain as nginx takes it (leaf, then intermediate)
 import http.client
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -505,3 +506,25 @@ def test_terraform_with_ssl_cert_file(tls_server, pki, tmp_path):
     assert outputs["user_arn"]["value"] == f"arn:aws:iam::{tls_server.account}:user/made-over-tls"
     rc, out = tf("destroy", "-auto-approve", "-input=false", SSL_CERT_FILE=pki["root"])
     assert rc == 0, out
+
+
+# ---- --example seed under TLS ----------------------------------------------------------------------------------
+
+def test_example_seed_profiles_use_https(server_factory, pki, tmp_path):
+    srv = server_factory.start(args=["--tls-cert", pki["chain"], "--tls-key", pki["key"], "--example", "seed"])
+    text = srv.stdout()
+    assert f"endpoint_url = https://127.0.0.1:{srv.port}\n" in text, text
+    assert "endpoint_url = http://" not in text
+    assert "ca_bundle = /path/to/ca.pem" in text and "AWS_CA_BUNDLE" in text  # the hint, as comments
+    creds = text.split("# ---- ~/.aws/credentials ----\n")[1].split("# ---- ~/.aws/config ----")[0]
+    config = text.split("# ---- ~/.aws/config ----\n")[1].split("# ---- MFA")[0]
+    for m in re.findall(r"aws_secret_access_key = (\S+)", creds):
+        rg.SEEN_SECRETS.add(m)
+    (tmp_path / "credentials").write_text(creds)
+    (tmp_path / "config").write_text(config)
+    env = rg.cli_env(str(tmp_path / "config"), str(tmp_path / "credentials"))
+    # the printed profile works as printed, given the CA
+    p = subprocess.run([rg.aws_binary(), "--profile", "rolegate-anay", "sts", "get-caller-identity"],
+                       env=dict(env, AWS_CA_BUNDLE=pki["root"]), capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["Arn"].endswith(":user/anay")
