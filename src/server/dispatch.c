@@ -413,11 +413,13 @@ done:
 
 static void log_call(const struct call *c, int status, int64_t latency_us)
 {
-	char line[3072];
+	char line[3072], ip[160], arn[1200];
 
+	/* A principal's name may hold '=' (IAM allows it): quoted then, so the line stays logfmt. */
 	snprintf(line, sizeof(line),
 	         "level=info req=%s ip=%s principal=%s action=%s:%s status=%d error=%s latency_us=%" PRId64,
-	         c->request_id, c->req->source_ip[0] ? c->req->source_ip : "-", c->caller.arn[0] ? c->caller.arn : "-",
+	         c->request_id, c->req->source_ip[0] ? log_value(c->req->source_ip, ip, sizeof(ip)) : "-",
+	         c->caller.arn[0] ? log_value(c->caller.arn, arn, sizeof(arn)) : "-",
 	         c->svc ? c->svc->id : "-", c->op ? c->op->name : "-", status,
 	         c->err.code ? (is_json(c) ? aws_code_name_json(c->err.code) : aws_code_name(c->err.code)) : "-",
 	         latency_us);
