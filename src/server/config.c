@@ -274,6 +274,17 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* Whether s can be quoted in an error message as it stands (printable ASCII or UTF-8 bytes, at most 64 bytes). */
+static bool quotable(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= 64)
+			return false;
+	return true;
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct file_reader *r = user;
@@ -281,7 +292,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	char err[320];
 
 	if (*section && strcmp(section, "server") != 0) {
-		reader_fail(r, "section [%s] is not known (keys go at the top of the file or under [server])", section);
+		reader_fail(r, "section [%s] is not known (keys go at the top of the file or under [server])",
+		            quotable(section) ? section : "...");
 		return 0;
 	}
 	if (!o) {
@@ -289,8 +301,14 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			reader_fail(r, "%s: only a command-line flag (--%s), not a key of the config file", name, name);
 		else
 			reader_fail(r, "unknown key '%s' (the keys are the options of rolegate server --help, without --)",
-			            name);
+			            quotable(name) ? name : "...");
 		return 0;
+	}
+	for (const char *p = value; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			reader_fail(r, "%s: the value holds a control character", name);
+			return 0;
+		}
 	}
 	for (size_t i = 0; i < r->out->n && !repeatable(o->type); i++) {
 		if (r->out->v[i].o == o) {
@@ -309,15 +327,43 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	return 1;
 }
 
-/* Reads the settings of the config file at path into out: a regular file no other user may write (it names the
- * keys and certificates the server trusts), text, every key known and every value valid. Errors name path:line. */
-static int read_config_file(const char *path, struct settings *out, FILE *err)
+/* Parses the text of the config file path (buf[len]) into out: text, every key known and every value valid. Errors
+ * name path:line. */
+static int parse_config_text(const char *path, const char *buf, size_t len, struct settings *out, FILE *err)
 {
 	struct file_reader r;
+	int rc;
+
+	if (memchr(buf, '\0', len)) {
+		fprintf(err, "rolegate server: config file %s is not text (it holds a NUL byte)\n", path);
+		return C_ERR;
+	}
+	memset(&r, 0, sizeof(r));
+	r.path = path;
+	r.buf = buf;
+	r.len = len;
+	r.out = out;
+	rc = ini_parse_stream(read_line, &r, on_key, &r);
+	config_free(&r.scratch);
+	if (rc > 0 && (!r.err_line || (unsigned)rc < r.err_line))
+		fprintf(err, "rolegate server: %s:%d: not a `name = value` line, a comment or a [section]\n", path, rc);
+	else if (r.err_line)
+		fprintf(err, "rolegate server: %s:%u: %s\n", path, r.err_line, r.err);
+	else if (rc < 0)
+		fprintf(err, "rolegate server: cannot parse config file %s\n", path);
+	else
+		return C_OK;
+	return C_ERR;
+}
+
+/* Reads the settings of the config file at path into out: a regular file no other user may write (it names the
+ * keys and certificates the server trusts), at most CONFIG_MAX_BYTES, then parse_config_text. */
+static int read_config_file(const char *path, struct settings *out, FILE *err)
+{
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
-	int fd, rc, result = C_ERR;
+	int fd, result = C_ERR;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) != 0) {
@@ -352,25 +398,7 @@ static int read_config_file(const char *path, struct settings *out, FILE *err)
 			break;
 		len += (size_t)n;
 	}
-	if (memchr(buf, '\0', len)) {
-		fprintf(err, "rolegate server: config file %s is not text (it holds a NUL byte)\n", path);
-		goto fail;
-	}
-	memset(&r, 0, sizeof(r));
-	r.path = path;
-	r.buf = buf;
-	r.len = len;
-	r.out = out;
-	rc = ini_parse_stream(read_line, &r, on_key, &r);
-	config_free(&r.scratch);
-	if (rc > 0 && (!r.err_line || (unsigned)rc < r.err_line))
-		fprintf(err, "rolegate server: %s:%d: not a `name = value` line, a comment or a [section]\n", path, rc);
-	else if (r.err_line)
-		fprintf(err, "rolegate server: %s:%u: %s\n", path, r.err_line, r.err);
-	else if (rc < 0)
-		fprintf(err, "rolegate server: cannot parse config file %s\n", path);
-	else
-		result = C_OK;
+	result = parse_config_text(path, buf, len, out, err);
 fail:
 	if (fd >= 0)
 		close(fd);
@@ -390,8 +418,9 @@ static const char *unprintable(const char *name, const char *value)
 	for (const char *p = value; *p; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return "it holds a control character";
-		if (*p == ';' && p > value && (p[-1] == ' ' || p[-1] == '\t'))
-			return "it holds \" ;\", which starts a comment";
+		/* inih takes a ';' after a blank for a comment, and "name = ;" puts a blank before the first */
+		if (*p == ';' && (p == value || p[-1] == ' ' || p[-1] == '\t'))
+			return "a ';' at its start or after a blank would start a comment";
 	}
 	if (strlen(name) + strlen(value) + 4 > INI_MAX_LINE - 3)
 		return "the line would be too long";
