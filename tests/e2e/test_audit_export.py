@@ -261,3 +261,20 @@ def test_older_data_dir_read_and_upgraded(server_factory):
     srv.start()
     assert "audit.db upgraded" not in srv.log()
     srv.stop_ok()
+
+
+def test_user_agent_bounded_and_clean(server_factory):
+    """A long User-Agent is cut at 1024 bytes (CloudTrail cuts long ones too), whole UTF-8 characters kept and
+    ill-formed bytes written as '?': the record stays valid JSON."""
+    srv = server_factory.start()
+    name = rg.unique("ua")
+    target, h = rg.sign(srv, rg.iam_form("CreateUser", UserName=name).encode())
+    ua = "tool/1.0 " + "é" * 600 + "x" * 2000  # 9 + 1200 + 2000 bytes
+    h["User-Agent"] = ua.encode()[:500] + b"\xff\xfe" + ua.encode()[500:]
+    r = rg.send(srv, "POST", target, rg.iam_form("CreateUser", UserName=name).encode(), h)
+    assert r.status == 200, r
+    records, _ = cloudtrail(srv.data_dir, "--action", "iam:CreateUser")
+    got = [x for x in records if x["requestID"] == r.request_id][0]["userAgent"]
+    assert len(got.encode()) <= 1024 and len(got.encode()) >= 1020, len(got.encode())
+    assert got.startswith(ua.encode()[:500].decode(errors="ignore")) and "??" in got
+    assert "\ufffd" not in got
