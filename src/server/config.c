@@ -512,7 +512,7 @@ void config_usage(FILE *out)
 	        "read options from FILE: INI, `name = value` lines (the option's name without --; a flag is name = "
 	        "true|false; a repeatable option on several lines) at the top or under [server]. A flag on the command "
 	        "line overrides the file wherever it stands; a repeatable option given as a flag replaces the file's "
-	        "list. Unknown names and bad values are errors; a file others may write is refused");
+	        "list. Unknown names and bad values are errors naming FILE:LINE; a file every user may write is refused");
 	fprintf(out, "  %-26s %s\n", "--print-config",
 	        "print the effective configuration (defaults, FILE, flags) as a config file and exit without starting");
 	for (size_t i = 0; i < ARRAY_LEN(options); i++) {
