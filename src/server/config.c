@@ -24,6 +24,8 @@
 
 #include "util/common.h"
 
+/* A new type needs a case in set() (its reason in err, no printing), one in repeatable() (the compiler asks), and
+ * config_free() if it allocates. The config file, --print-config and the flags then take it as they are. */
 enum opt_type { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_QUOTA /* NAME=N, repeatable: iam/quotas.c */, OPT_FLAG /* no value */ };
 
 struct option_def {
