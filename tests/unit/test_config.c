@@ -154,6 +154,8 @@ static const struct {
 	{"log-level = loud\n", "bad.ini:1: log-level: 'loud' is not one of debug|info|warn|error"},
 	{"quota = users=10\n", "bad.ini:1: quota: quota users: 10 is below AWS's default"},
 	{"account-id =\n", "bad.ini:1: account-id: needs a value"},
+	{"threads = 2\ndata = /srv/a\rb\n", "bad.ini:2: data: the value holds a control character"},
+	{"lis\x1bten = x\n", "bad.ini:1: unknown key '...'"},
 	{"\n\ndata = /xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
 	 "bad.ini:3: line longer than"},
@@ -222,6 +224,9 @@ static void test_print_config_round_trip(void **state)
 	config_free(&cfg);
 	assert_string_equal(out_text, "");
 	assert_non_null(strstr(err_text, "the value of data cannot be written"));
+	assert_int_equal(load(&cfg, "--print-config", "--account-id", ";123", NULL), C_ERR);
+	config_free(&cfg);
+	assert_non_null(strstr(err_text, "the value of account-id cannot be written"));
 }
 
 int main(void)
