@@ -18,9 +18,9 @@ Q := @
 say = @printf '  %-6s %s\n'
 endif
 
-FUZZ_PKGS := libcrypto jansson libpcre2-8 libcurl
+FUZZ_PKGS := libcrypto jansson libpcre2-8 libcurl inih
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1 -std=c17 -D_GNU_SOURCE -Isrc
-FUZZ_CFLAGS := $(FUZZ_FLAGS) -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP $(shell pkg-config --cflags $(FUZZ_PKGS))
+FUZZ_CFLAGS := $(FUZZ_FLAGS) -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP $(shell pkg-config --cflags $(FUZZ_PKGS))
 FUZZ_LIBS := $(shell pkg-config --libs $(FUZZ_PKGS)) -lm -pthread
 
 FUZZ_SRCS := $(sort $(wildcard src/aws/*.c src/aws/models/*.c src/util/*.c src/policy/*.c))

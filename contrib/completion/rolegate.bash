@@ -57,6 +57,8 @@ _rolegate()
 		valued="$valued --tls-cert --tls-key --trusted-proxy --example --log-level --log-format --quota"
 		opts="$opts --rate-principal --rate-account"
 		valued="$valued --rate-principal --rate-account"
+		opts="$opts --config --print-config"
+		valued="$valued --config"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
@@ -137,7 +139,7 @@ _rolegate()
 	--log-format) COMPREPLY=($(compgen -W "logfmt json" -- "$cur")); return ;;
 	--example) COMPREPLY=($(compgen -W "seed" -- "$cur")); return ;;
 	--data) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--master-key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--master-key-file | --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	[[ " $valued " == *" $prev "* ]] && return # a value rolegate cannot guess (a code, a number, an ARN)
 

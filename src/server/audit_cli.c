@@ -72,7 +72,8 @@ static int parse_since(const char *s, int64_t *out)
 	return C_OK;
 }
 
-#define NFIELDS 9 /* request_id, account, principal, access key, action, resource, source ip, outcome, detail */
+#define NFIELDS 12 /* request_id, account, principal, access key, action, resource, source ip, outcome, detail,
+                     * user agent, region, response */
 
 struct row {
 	int64_t time_ms;
@@ -116,11 +117,19 @@ static int collect(const char *dir, const char *file, int source, const struct f
 		db_close(db);
 		return C_ERR;
 	}
+	/* A data directory no newer server has opened yet lacks the columns of migration 4: read as "" then. */
 	r = db_query(tx,
-	             "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), action, "
-	             "coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, '') FROM audit "
-	             "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
-	             "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5",
+	             store_audit_has_column(tx, "response") == 1
+	                     ? "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), "
+	                       "action, coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
+	                       "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '') FROM audit "
+	                       "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
+	                       "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5"
+	                     : "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), "
+	                       "action, coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
+	                       "'', '', '' FROM audit "
+	                       "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
+	                       "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5",
 	             DB_ARGS(db_int(flt->since), db_text(flt->principal), db_text(flt->role), db_text(flt->action),
 	                     db_int(flt->limit)));
 	while (rc == C_OK && db_step(r) == DB_ROW) {
@@ -228,7 +237,8 @@ static json_t *cloudtrail_of(struct db_tx *tx, const struct row *row)
 	return cloudtrail_record(&(struct cloudtrail_in){
 		.time_ms = row->time_ms, .request_id = row->f[0], .account_id = row->f[1], .principal_arn = row->f[2],
 		.access_key_id = row->f[3], .action = row->f[4], .resource = row->f[5], .source_ip = row->f[6],
-		.outcome = row->f[7], .detail = row->f[8], .principal_id = pid, .event_id = eid});
+		.outcome = row->f[7], .detail = row->f[8], .principal_id = pid, .event_id = eid, .user_agent = row->f[9],
+		.region = row->f[10], .response = row->f[11]});
 }
 
 static void print_row(const struct row *row, bool json)
@@ -241,11 +251,21 @@ static void print_row(const struct row *row, bool json)
 		                      "account", row->f[1], "principal", row->f[2], "accessKeyId", row->f[3], "action",
 		                      row->f[4], "resource", row->f[5], "sourceIp", row->f[6], "outcome", row->f[7]);
 		json_t *detail = row->f[8][0] ? json_loads(row->f[8], 0, NULL) : NULL;
+		json_t *response = row->f[11][0] ? json_loads(row->f[11], 0, NULL) : NULL;
 		char *line;
-		if (!o)
+		if (!o) {
+			json_decref(detail);
+			json_decref(response);
 			return;
+		}
 		if (detail)
 			json_object_set_new(o, "detail", detail);
+		if (row->f[9][0])
+			json_object_set_new(o, "userAgent", json_string(row->f[9]));
+		if (row->f[10][0])
+			json_object_set_new(o, "region", json_string(row->f[10]));
+		if (response)
+			json_object_set_new(o, "response", response);
 		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		if (line)
 			puts(line);

@@ -19,8 +19,8 @@ struct pending {
 	auditlog_done_fn done; /* called once with the record's result, from the committer thread */
 	void *arg;
 	int64_t time_ms;
-	char *fields[9]; /* request_id, account_id, principal_arn, access_key_id, action, resource, source_ip, outcome,
-	                  * detail: owned copies */
+	char *fields[12]; /* request_id, account_id, principal_arn, access_key_id, action, resource, source_ip, outcome,
+	                   * detail, user_agent, region, response: owned copies */
 };
 
 struct auditlog {
@@ -63,6 +63,9 @@ static int write_batch(struct auditlog *q, struct pending *batch)
 			.source_ip = p->fields[6],
 			.outcome = p->fields[7],
 			.detail = p->fields[8],
+			.user_agent = p->fields[9],
+			.region = p->fields[10],
+			.response = p->fields[11],
 		};
 		if (store_audit_append(tx, &a) != C_OK) {
 			db_rollback(tx);
@@ -141,8 +144,8 @@ void auditlog_free(struct auditlog *q)
 int auditlog_submit(struct auditlog *q, const struct store_audit *a, auditlog_done_fn done, void *arg)
 {
 	struct pending *p = calloc(1, sizeof(*p));
-	const char *src[9] = {a->request_id, a->account_id, a->principal_arn, a->access_key_id, a->action,
-	                      a->resource, a->source_ip, a->outcome, a->detail};
+	const char *src[12] = {a->request_id, a->account_id, a->principal_arn, a->access_key_id, a->action,
+	                       a->resource, a->source_ip, a->outcome, a->detail, a->user_agent, a->region, a->response};
 	bool idle;
 
 	if (!p)

@@ -1,10 +1,12 @@
 /*
  * cloudtrail.c - an audit record in AWS CloudTrail's record shape (see cloudtrail.h).
  *
- * What the audit does not record is written as CloudTrail writes an absent value: userAgent and responseElements
- * are null. IAM and Organizations are global services, logged in us-east-1 as CloudTrail logs them; rolegate's STS
- * has one endpoint, also logged as us-east-1. sts:AssumeRole and sts:GetSessionToken are readOnly, as CloudTrail
- * marks them; every other audited call is a write.
+ * What the audit does not record is written as CloudTrail writes an absent value: null (userAgent and
+ * responseElements of records an older rolegate wrote; responseElements of a refused call or one without output).
+ * IAM and Organizations are global services, logged in us-east-1 as CloudTrail logs them; STS is logged in the
+ * region of the request's SigV4 scope (us-east-1 when none was recorded). sts:AssumeRole and sts:GetSessionToken are
+ * readOnly, as CloudTrail marks them; every other audited call is a write. responseElements never holds a secret:
+ * the model's sensitive members (secret access keys, MFA seeds, passwords) and session tokens are left out.
  */
 #include "server/cloudtrail.h"
 
@@ -12,7 +14,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "aws/model.h"
 #include "util/common.h"
 #include "util/timeutil.h"
 
@@ -37,6 +41,80 @@ const char *cloudtrail_identity_type(const char *arn)
 	if (strncmp(rest, "federated-user/", 15) == 0)
 		return "FederatedUser";
 	return "Unknown";
+}
+
+void cloudtrail_date(int64_t epoch_s, char out[CLOUDTRAIL_DATE_LEN])
+{
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	time_t t = (time_t)epoch_s;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+		snprintf(out, CLOUDTRAIL_DATE_LEN, "%s", "");
+		return;
+	}
+	snprintf(out, CLOUDTRAIL_DATE_LEN, "%s %d, %d, %d:%02d:%02d %s", months[tm.tm_mon], tm.tm_mday, tm.tm_year + 1900,
+	         tm.tm_hour % 12 ? tm.tm_hour % 12 : 12, tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
+}
+
+static json_t *response_of(const struct shape *s, json_t *v, int depth)
+{
+	json_t *out, *m;
+	const char *k;
+	size_t i;
+
+	if (!s || !v || depth > 16 || s->sensitive)
+		return NULL;
+	switch (s->type) {
+	case SHAPE_TIMESTAMP:
+		if (json_is_integer(v)) {
+			char date[CLOUDTRAIL_DATE_LEN];
+			cloudtrail_date(json_integer_value(v), date);
+			return json_string(date);
+		}
+		return json_deep_copy(v);
+	case SHAPE_STRUCTURE:
+		if (!json_is_object(v))
+			return NULL;
+		out = json_object();
+		for (i = 0; out && i < s->nmembers; i++) {
+			/* a session token is half a credential (CloudTrail shows it; a secret here, so never) */
+			if (strcmp(s->members[i].name, "SessionToken") == 0)
+				continue;
+			m = response_of(s->members[i].shape, json_object_get(v, s->members[i].name), depth + 1);
+			if (m)
+				json_object_set_new(out, s->members[i].name, m);
+		}
+		return out;
+	case SHAPE_LIST:
+		if (!json_is_array(v))
+			return NULL;
+		out = json_array();
+		json_array_foreach(v, i, m) {
+			json_t *item = response_of(s->member, m, depth + 1);
+			if (item)
+				json_array_append_new(out, item);
+		}
+		return out;
+	case SHAPE_MAP:
+		if (!json_is_object(v))
+			return NULL;
+		out = json_object();
+		json_object_foreach(v, k, m) {
+			json_t *item = response_of(s->value, m, depth + 1);
+			if (item)
+				json_object_set_new(out, k, item);
+		}
+		return out;
+	default:
+		return json_deep_copy(v);
+	}
+}
+
+json_t *cloudtrail_response(const struct shape *output, json_t *out)
+{
+	return response_of(output, out, 0);
 }
 
 /* A copy of v with every object member's name in lowerCamelCase (UserName -> userName), as in requestParameters. */
@@ -85,7 +163,9 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 {
 	char when[ISO8601_LEN], source[64], recipient[13];
 	const char *colon = strchr(in->action, ':'), *event = colon ? colon + 1 : in->action;
-	json_t *rec, *who, *params = json_null(), *extra = NULL, *detail = NULL;
+	json_t *rec, *who, *params = json_null(), *response = json_null(), *extra = NULL, *detail = NULL;
+	json_t *user_agent = NULL;
+	const char *region = "us-east-1";
 	bool read_only = strcmp(in->action, "sts:AssumeRole") == 0 || strcmp(in->action, "sts:GetSessionToken") == 0;
 
 	time_iso8601(in->time_ms / 1000, when);
@@ -107,6 +187,7 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 		params = camel(detail);
 	}
 	json_decref(detail);
+	detail = NULL;
 
 	who = json_pack("{s:s}", "type", cloudtrail_identity_type(in->principal_arn));
 	if (who && in->principal_id[0])
@@ -120,11 +201,25 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 	if (!arn_account(in->resource, recipient))
 		snprintf(recipient, sizeof(recipient), "%s", in->account_id);
 
-	rec = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:n, s:o, s:n, s:s, s:s, s:b, s:s, s:b, s:s, s:s}",
+	if (in->response && in->response[0] && (detail = json_loads(in->response, JSON_REJECT_DUPLICATES, NULL)) &&
+	    json_is_object(detail))
+		response = camel(detail);
+	json_decref(detail);
+	/* IAM and Organizations are global: CloudTrail logs them in us-east-1 whatever the signature names. STS is
+	 * logged in the region of the endpoint, which is the one the request signed for. */
+	if (strncmp(in->action, "sts:", 4) == 0 && in->region && in->region[0])
+		region = in->region;
+	if (in->user_agent && in->user_agent[0])
+		user_agent = json_string(in->user_agent); /* NULL when not UTF-8: then null */
+	if (!user_agent)
+		user_agent = json_null();
+
+	rec = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:b, s:s, s:b, s:s, s:s}",
 	                "eventVersion", "1.08", "userIdentity", who, "eventTime", when, "eventSource", source,
-	                "eventName", event, "awsRegion", "us-east-1", "sourceIPAddress", in->source_ip, "userAgent",
-	                "requestParameters", params, "responseElements", "requestID", in->request_id, "eventID",
-	                in->event_id, "readOnly", read_only, "eventType", "AwsApiCall", "managementEvent", 1,
+	                "eventName", event, "awsRegion", region, "sourceIPAddress", in->source_ip, "userAgent",
+	                user_agent,
+	                "requestParameters", params, "responseElements", response, "requestID", in->request_id,
+	                "eventID", in->event_id, "readOnly", read_only, "eventType", "AwsApiCall", "managementEvent", 1,
 	                "eventCategory", "Management", "recipientAccountId", recipient);
 	if (!rec) {
 		json_decref(extra);

@@ -14,13 +14,28 @@ struct cloudtrail_in {
 	const char *detail;       /* the redacted request as JSON (with MFAUsed / MFAOutcome), or "" */
 	const char *principal_id; /* the caller's unique id (AIDA..., AROA...:session, the account for root), or "" */
 	const char *event_id;     /* a UUID naming this record */
+	const char *user_agent;   /* the caller's User-Agent, or "" / NULL (not recorded) */
+	const char *region;       /* the region of the request's SigV4 scope, or "" / NULL */
+	const char *response;     /* the answer as recorded (cloudtrail_response), or "" / NULL */
 };
+
+struct shape;
+
+#define CLOUDTRAIL_DATE_LEN 40
+
+/* The answer out of an operation whose output shape is output, as CloudTrail's responseElements keep it (member
+ * names as the model has them; cloudtrail_record writes them in lowerCamelCase): sensitive members and session
+ * tokens left out, timestamps (epoch seconds) as CloudTrail's dates. A new tree, or NULL. */
+json_t *cloudtrail_response(const struct shape *output, json_t *out);
+/* CloudTrail's date format in responseElements, in UTC: "Jul 18, 2023, 4:50:40 PM". */
+void cloudtrail_date(int64_t epoch_s, char out[CLOUDTRAIL_DATE_LEN]);
 
 /*
  * A new JSON object in CloudTrail's record shape: eventVersion, userIdentity {type, principalId, arn, accountId,
  * accessKeyId}, eventTime, eventSource ("iam.amazonaws.com"), eventName, awsRegion, sourceIPAddress, userAgent
  * (null: not recorded), requestParameters (the redacted request, member names in lowerCamelCase as CloudTrail
- * writes them), responseElements (null: not recorded, and never a secret), additionalEventData (MFAUsed,
+ * writes them), responseElements (the recorded answer in lowerCamelCase; null: none, and never a secret),
+ * additionalEventData (MFAUsed,
  * MFAOutcome), requestID, eventID, readOnly, eventType, managementEvent, eventCategory, recipientAccountId,
  * resources (an ARN resource) and, for a refused call, errorCode and (AccessDenied) errorMessage. NULL on failure.
  */

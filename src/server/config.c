@@ -1,19 +1,32 @@
 /*
  * config.c - the options of `rolegate server`, described once in a table (name, type, default, help) from which
- * parsing, defaults and --help all come.
+ * parsing, the config file (--config), --print-config, defaults and --help all come.
+ *
+ * The effective value of an option is, in order of precedence: its flags on the command line (wherever --config
+ * stands among them; a repeatable option given as a flag replaces the file's list), else its keys in the file, else
+ * its default. The file is INI read with inih: `name = value` lines, the names of the flags without "--", at the top
+ * or under [server]; a flag is `name = true|false`; a repeatable option may appear on several lines. Every value of
+ * the file is checked at its line, even one a flag overrides.
  */
 #include "server/config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "server/throttle.h"
 #include "util/common.h"
 
+/* A new type needs a case in set() (its reason in err, no printing), one in repeatable() (the compiler asks), and
+ * config_free() if it allocates. The config file, --print-config and the flags then take it as they are. */
 enum opt_type {
 	OPT_STRING,
 	OPT_UINT,
@@ -31,6 +44,8 @@ struct option_def {
 	const char *def; /* NULL: unset */
 	const char *arg;
 	const char *help;
+	const char *choices; /* "a|b|c": the only values allowed; NULL: any the type takes */
+	bool secret;         /* the value is a secret: --print-config never prints it (no option is one yet) */
 };
 
 #define OFF(field) offsetof(struct server_config, field)
@@ -67,8 +82,9 @@ static const struct option_def options[] = {
 	{"example", OPT_STRING, OFF(example), NULL, "NAME",
 	 "on an empty data directory, make the built-in example NAME first (seed: the seed article's Ops, Dev, Stage "
 	 "and Prod accounts, roles, groups and people) and print its AWS CLI profiles"},
-	{"log-level", OPT_STRING, OFF(log_level), "info", "LEVEL", "debug, info, warn or error"},
-	{"log-format", OPT_STRING, OFF(log_format), "logfmt", "FORMAT", "logfmt or json (one object per line)"},
+	{"log-level", OPT_STRING, OFF(log_level), "info", "LEVEL", "debug, info, warn or error", "debug|info|warn|error"},
+	{"log-format", OPT_STRING, OFF(log_format), "logfmt", "FORMAT", "logfmt or json (one object per line)",
+	 "logfmt|json"},
 	{"quota", OPT_QUOTA, OFF(quotas), NULL, "NAME=N",
 	 "raise an IAM quota of every account above AWS's default (repeatable; lower values are refused); NAMEs and "
 	 "defaults:"},
@@ -80,7 +96,33 @@ static const struct option_def options[] = {
 	 "(0: no limit)"},
 };
 
-static int set(struct server_config *cfg, const struct option_def *o, const char *value)
+/* Whether the option may be given more than once, each adding to a list. A new type must say (-Wswitch). */
+static bool repeatable(enum opt_type type)
+{
+	switch (type) {
+	case OPT_QUOTA:
+	case OPT_CIDR:
+		return true;
+	case OPT_RATE:
+	case OPT_STRING:
+	case OPT_UINT:
+	case OPT_SIZE:
+	case OPT_FLAG:
+		return false;
+	}
+	return false;
+}
+
+static const struct option_def *find_option(const char *name, size_t len)
+{
+	for (size_t k = 0; k < ARRAY_LEN(options); k++)
+		if (strlen(options[k].name) == len && strncmp(options[k].name, name, len) == 0)
+			return &options[k];
+	return NULL;
+}
+
+/* Sets o in cfg from value (a flag: NULL clears it, anything else sets it). C_ERR with a reason in err. */
+static int set(struct server_config *cfg, const struct option_def *o, const char *value, char *err, size_t cap)
 {
 	char *base = (char *)cfg + o->offset, *end;
 	unsigned long long v;
@@ -90,41 +132,28 @@ static int set(struct server_config *cfg, const struct option_def *o, const char
 		char **dst = (char **)(void *)base;
 		free(*dst);
 		*dst = value ? strdup(value) : NULL;
-		return value && !*dst ? C_ERR : C_OK;
-	}
-	case OPT_QUOTA: {
-		char err[256];
-		if (iam_quotas_set((struct iam_quotas *)(void *)base, value, err, sizeof(err)) != C_OK) {
-			fprintf(stderr, "rolegate server: --%s: %s\n", o->name, err);
+		if (value && !*dst) {
+			snprintf(err, cap, "out of memory");
 			return C_ERR;
 		}
 		return C_OK;
 	}
+	case OPT_QUOTA:
+		return iam_quotas_set((struct iam_quotas *)(void *)base, value, err, cap);
 	case OPT_FLAG:
 		*(bool *)(void *)base = value != NULL;
 		return C_OK;
-	case OPT_CIDR: {
-		char err[256];
-		if (fwd_trust_add((struct fwd_trust *)(void *)base, value, err, sizeof(err)) != C_OK) {
-			fprintf(stderr, "rolegate server: --%s: %s\n", o->name, err);
-			return C_ERR;
-		}
-		return C_OK;
-	}
-	case OPT_RATE: {
-		char err[256];
-		if (rate_limit_parse(value, (struct rate_limit *)(void *)base, err, sizeof(err)) != C_OK) {
-			fprintf(stderr, "rolegate server: --%s: %s\n", o->name, err);
-			return C_ERR;
-		}
-		return C_OK;
-	}
+	case OPT_CIDR:
+		return fwd_trust_add((struct fwd_trust *)(void *)base, value, err, cap);
+	case OPT_RATE:
+		return rate_limit_parse(value, (struct rate_limit *)(void *)base, err, cap);
 	case OPT_UINT:
 	case OPT_SIZE:
 		errno = 0;
 		v = strtoull(value, &end, 10);
-		if (errno || end == value || *end || v > (o->type == OPT_UINT ? 1000000ULL : (1ULL << 32))) {
-			fprintf(stderr, "rolegate server: --%s: '%s' is not a valid number\n", o->name, value);
+		if (errno || end == value || *end || value[0] == '-' ||
+		    v > (o->type == OPT_UINT ? 1000000ULL : (1ULL << 32))) {
+			snprintf(err, cap, "'%s' is not a valid number", value);
 			return C_ERR;
 		}
 		if (o->type == OPT_UINT)
@@ -133,7 +162,370 @@ static int set(struct server_config *cfg, const struct option_def *o, const char
 			*(size_t *)(void *)base = (size_t)v;
 		return C_OK;
 	}
+	snprintf(err, cap, "unknown option type");
 	return C_ERR;
+}
+
+/* Sets o from its text as a flag's argument or a file's value: "true" or "false" for a flag; a value listed in
+ * o->choices; never empty. */
+static int set_text(struct server_config *cfg, const struct option_def *o, const char *value, char *err, size_t cap)
+{
+	if (o->type == OPT_FLAG) {
+		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0) {
+			snprintf(err, cap, "'%s' is not true or false", value);
+			return C_ERR;
+		}
+		return set(cfg, o, strcmp(value, "true") == 0 ? "" : NULL, err, cap);
+	}
+	if (!*value) {
+		snprintf(err, cap, "needs a value");
+		return C_ERR;
+	}
+	if (o->choices) {
+		size_t n = strlen(value);
+		const char *c = o->choices;
+		for (;;) {
+			size_t clen = strcspn(c, "|");
+			if (clen == n && strncmp(c, value, n) == 0)
+				break;
+			if (!c[clen]) {
+				snprintf(err, cap, "'%s' is not one of %s", value, o->choices);
+				return C_ERR;
+			}
+			c += clen + 1;
+		}
+	}
+	return set(cfg, o, value, err, cap);
+}
+
+/* One value of one option, as the command line or the file gave it. */
+struct setting {
+	const struct option_def *o;
+	char *value;   /* owned; "true" or "false" for a flag */
+	unsigned line; /* its line in the config file; 0: the command line */
+};
+
+struct settings {
+	struct setting *v;
+	size_t n, cap;
+};
+
+static int settings_add(struct settings *s, const struct option_def *o, const char *value, unsigned line)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct setting *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return C_ERR;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n].value = strdup(value);
+	if (!s->v[s->n].value)
+		return C_ERR;
+	s->v[s->n].o = o;
+	s->v[s->n].line = line;
+	s->n++;
+	return C_OK;
+}
+
+static void settings_free(struct settings *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].value);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static bool settings_has(const struct settings *s, const struct option_def *o)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].o == o)
+			return true;
+	return false;
+}
+
+/* ---- the config file ------------------------------------------------------------------------------------------ */
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+/* inih's state while it reads one file: the lines come from buf through read_line, which counts them, so the
+ * handler knows the line it is called for. */
+struct file_reader {
+	const char *path;
+	const char *buf;
+	size_t len, pos;
+	unsigned line;
+	struct settings *out;
+	struct server_config scratch; /* each value is tried here, so a bad one is reported at its own line */
+	unsigned err_line;            /* the first error's line (0: none yet) and its message */
+	char err[512];
+};
+
+static void reader_fail(struct file_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reader_fail(struct file_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->err_line)
+		return;
+	r->err_line = r->line;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+}
+
+/* inih's reader: the next line into str[num], leading blanks dropped (so an indented key is a key, never the
+ * continuation of the line before). NULL at the end, after an error, or on a line longer than inih takes. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct file_reader *r = stream;
+	const char *p, *nl;
+	size_t n;
+
+	if (r->err_line || r->pos >= r->len)
+		return NULL;
+	p = r->buf + r->pos;
+	nl = memchr(p, '\n', r->len - r->pos);
+	n = nl ? (size_t)(nl - p) + 1 : r->len - r->pos;
+	r->pos += n;
+	r->line++;
+	while (n > 0 && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	if (n + 1 >= (size_t)num) {
+		reader_fail(r, "line longer than %d characters", num - 3);
+		return NULL;
+	}
+	memcpy(str, p, n);
+	str[n] = '\0';
+	return str;
+}
+
+/* Whether s can be quoted in an error message as it stands (printable ASCII or UTF-8 bytes, at most 64 bytes). */
+static bool quotable(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= 64)
+			return false;
+	return true;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct file_reader *r = user;
+	const struct option_def *o = find_option(name, strlen(name));
+	char err[320];
+
+	if (*section && strcmp(section, "server") != 0) {
+		reader_fail(r, "section [%s] is not known (keys go at the top of the file or under [server])",
+		            quotable(section) ? section : "...");
+		return 0;
+	}
+	if (!o) {
+		if (strcmp(name, "config") == 0 || strcmp(name, "print-config") == 0)
+			reader_fail(r, "%s: only a command-line flag (--%s), not a key of the config file", name, name);
+		else
+			reader_fail(r, "unknown key '%s' (the keys are the options of rolegate server --help, without --)",
+			            quotable(name) ? name : "...");
+		return 0;
+	}
+	for (const char *p = value; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			reader_fail(r, "%s: the value holds a control character", name);
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < r->out->n && !repeatable(o->type); i++) {
+		if (r->out->v[i].o == o) {
+			reader_fail(r, "%s: set twice (first on line %u)", name, r->out->v[i].line);
+			return 0;
+		}
+	}
+	if (set_text(&r->scratch, o, value, err, sizeof(err)) != C_OK) {
+		reader_fail(r, "%s: %s", name, err);
+		return 0;
+	}
+	if (settings_add(r->out, o, value, r->line) != C_OK) {
+		reader_fail(r, "out of memory");
+		return 0;
+	}
+	return 1;
+}
+
+/* Parses the text of the config file path (buf[len]) into out: text, every key known and every value valid. Errors
+ * name path:line. */
+static int parse_config_text(const char *path, const char *buf, size_t len, struct settings *out, FILE *err)
+{
+	struct file_reader r;
+	int rc;
+
+	if (memchr(buf, '\0', len)) {
+		fprintf(err, "rolegate server: config file %s is not text (it holds a NUL byte)\n", path);
+		return C_ERR;
+	}
+	memset(&r, 0, sizeof(r));
+	r.path = path;
+	r.buf = buf;
+	r.len = len;
+	r.out = out;
+	rc = ini_parse_stream(read_line, &r, on_key, &r);
+	config_free(&r.scratch);
+	if (rc > 0 && (!r.err_line || (unsigned)rc < r.err_line))
+		fprintf(err, "rolegate server: %s:%d: not a `name = value` line, a comment or a [section]\n", path, rc);
+	else if (r.err_line)
+		fprintf(err, "rolegate server: %s:%u: %s\n", path, r.err_line, r.err);
+	else if (rc < 0)
+		fprintf(err, "rolegate server: cannot parse config file %s\n", path);
+	else
+		return C_OK;
+	return C_ERR;
+}
+
+/* Reads the settings of the config file at path into out: a regular file no other user may write (it names the
+ * keys and certificates the server trusts), at most CONFIG_MAX_BYTES, then parse_config_text. */
+static int read_config_file(const char *path, struct settings *out, FILE *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, result = C_ERR;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		fprintf(err, "rolegate server: cannot read config file %s: %s\n", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(err, "rolegate server: config file %s is not a regular file\n", path);
+		goto fail;
+	}
+	if (st.st_mode & S_IWOTH) {
+		fprintf(err, "rolegate server: config file %s is writable by every user: refusing it (it names the keys and "
+		             "certificates the server trusts; chmod o-w it)\n", path);
+		goto fail;
+	}
+	if (st.st_size > CONFIG_MAX_BYTES) {
+		fprintf(err, "rolegate server: config file %s is larger than %d bytes\n", path, CONFIG_MAX_BYTES);
+		goto fail;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		goto fail;
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(err, "rolegate server: cannot read config file %s: %s\n", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	result = parse_config_text(path, buf, len, out, err);
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return result;
+}
+
+/* ---- --print-config ------------------------------------------------------------------------------------------- */
+
+/* Why value cannot be written as `name = value` so that inih reads it back the same, or NULL when it can. */
+static const char *unprintable(const char *name, const char *value)
+{
+	if (!*value)
+		return "it is empty";
+	if (value[0] == ' ' || value[0] == '\t' || value[strlen(value) - 1] == ' ' || value[strlen(value) - 1] == '\t')
+		return "it begins or ends with a blank";
+	for (const char *p = value; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "it holds a control character";
+		/* inih takes a ';' after a blank for a comment, and "name = ;" puts a blank before the first */
+		if (*p == ';' && (p == value || p[-1] == ' ' || p[-1] == '\t'))
+			return "a ';' at its start or after a blank would start a comment";
+	}
+	if (strlen(name) + strlen(value) + 4 > INI_MAX_LINE - 3)
+		return "the line would be too long";
+	return NULL;
+}
+
+static int print_value(FILE *out, FILE *err, const struct option_def *o, const char *value)
+{
+	const char *why;
+
+	if (o->secret) {
+		fprintf(out, "# %s = (a secret: not printed)\n", o->name);
+		return C_OK;
+	}
+	why = unprintable(o->name, value);
+	if (why) {
+		fprintf(err, "rolegate server: --print-config: the value of %s cannot be written in a config file: %s\n",
+		        o->name, why);
+		return C_ERR;
+	}
+	fprintf(out, "%s = %s\n", o->name, value);
+	return C_OK;
+}
+
+/* ---- putting it together -------------------------------------------------------------------------------------- */
+
+/* The settings that decide o: the command line's when it names o, else the file's. */
+static const struct settings *source_of(const struct option_def *o, const struct settings *flags,
+                                        const struct settings *file)
+{
+	return settings_has(flags, o) ? flags : file;
+}
+
+/* Sets every option of cfg from its source (or its default); prints it as a config file to out when out is set. */
+static int apply(struct server_config *cfg, const struct settings *flags, const struct settings *file,
+                 const char *path, FILE *out, FILE *err)
+{
+	char msg[320];
+
+	if (out)
+		fprintf(out, "# rolegate server --print-config: the effective configuration (defaults, then the config file, "
+		             "then the flags).\n# rolegate server --config FILE reads it back.\n[server]\n");
+	for (size_t k = 0; k < ARRAY_LEN(options); k++) {
+		const struct option_def *o = &options[k];
+		const struct settings *src = source_of(o, flags, file);
+		bool any = false;
+
+		for (size_t i = 0; i < src->n; i++) {
+			const struct setting *s = &src->v[i];
+			if (s->o != o)
+				continue;
+			any = true;
+			if (set_text(cfg, o, s->value, msg, sizeof(msg)) != C_OK) {
+				if (s->line)
+					fprintf(err, "rolegate server: %s:%u: %s: %s\n", path, s->line, o->name, msg);
+				else
+					fprintf(err, "rolegate server: --%s: %s\n", o->name, msg);
+				return C_ERR;
+			}
+			if (out && print_value(out, err, o, s->value) != C_OK)
+				return C_ERR;
+		}
+		if (any)
+			continue;
+		if (o->def && set_text(cfg, o, o->def, msg, sizeof(msg)) != C_OK) {
+			fprintf(err, "rolegate server: default of --%s: %s\n", o->name, msg);
+			return C_ERR;
+		}
+		if (!out)
+			continue;
+		if (o->def)
+			print_value(out, err, o, o->def);
+		else if (o->type == OPT_FLAG)
+			fprintf(out, "%s = false\n", o->name);
+		else
+			fprintf(out, "# %s = %s\n", o->name, o->arg);
+	}
+	return C_OK;
 }
 
 void config_usage(FILE *out)
@@ -143,6 +535,13 @@ void config_usage(FILE *out)
 	             "Root credentials of the management account come from ROLEGATE_ROOT_ACCESS_KEY_ID and\n"
 	             "ROLEGATE_ROOT_SECRET_ACCESS_KEY when set; otherwise they are generated on first start, written\n"
 	             "to DIR/root-credentials (mode 0600) and printed once if stdout is a terminal.\n\noptions:\n");
+	fprintf(out, "  %-26s %s\n", "--config FILE",
+	        "read options from FILE: INI, `name = value` lines (the option's name without --; a flag is name = "
+	        "true|false; a repeatable option on several lines) at the top or under [server]. A flag on the command "
+	        "line overrides the file wherever it stands; a repeatable option given as a flag replaces the file's "
+	        "list. Unknown names and bad values are errors naming FILE:LINE; a file every user may write is refused");
+	fprintf(out, "  %-26s %s\n", "--print-config",
+	        "print the effective configuration (defaults, FILE, flags) as a config file and exit without starting");
 	for (size_t i = 0; i < ARRAY_LEN(options); i++) {
 		char left[64];
 		snprintf(left, sizeof(left), "--%s%s%s", options[i].name, options[i].arg[0] ? " " : "", options[i].arg);
@@ -157,55 +556,102 @@ void config_usage(FILE *out)
 	}
 }
 
-int config_parse(struct server_config *cfg, int argc, char **argv)
+int config_load(struct server_config *cfg, int argc, char **argv, FILE *out, FILE *err)
 {
+	struct settings flags = {0}, file = {0};
+	const char *path = NULL;
+	bool print = false;
+	int rc = C_ERR;
+
 	memset(cfg, 0, sizeof(*cfg));
-	for (size_t i = 0; i < ARRAY_LEN(options); i++)
-		if (options[i].def && set(cfg, &options[i], options[i].def) != C_OK)
-			return C_ERR;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *value = NULL, *eq;
 		size_t nlen;
-		const struct option_def *o = NULL;
+		const struct option_def *o;
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			config_usage(stdout);
-			return 1;
+			config_usage(out);
+			rc = 1;
+			goto done;
 		}
 		if (strncmp(a, "--", 2) != 0) {
-			fprintf(stderr, "rolegate server: unexpected argument '%s'\n", a);
-			return C_ERR;
+			fprintf(err, "rolegate server: unexpected argument '%s'\n", a);
+			goto done;
 		}
 		eq = strchr(a, '=');
 		nlen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-		for (size_t k = 0; k < ARRAY_LEN(options); k++)
-			if (strlen(options[k].name) == nlen && strncmp(options[k].name, a + 2, nlen) == 0)
-				o = &options[k];
+		if (strcmp(a, "--print-config") == 0) {
+			print = true;
+			continue;
+		}
+		if (nlen == 6 && strncmp(a + 2, "config", 6) == 0) {
+			if (path) {
+				fprintf(err, "rolegate server: --config is given twice\n");
+				goto done;
+			}
+			if (!eq && i + 1 >= argc) {
+				fprintf(err, "rolegate server: --config needs a value\n");
+				goto done;
+			}
+			path = eq ? eq + 1 : argv[++i];
+			continue;
+		}
+		o = find_option(a + 2, nlen);
 		if (!o) {
-			fprintf(stderr, "rolegate server: unknown option '%s' (see rolegate server --help)\n", a);
-			return C_ERR;
+			fprintf(err, "rolegate server: unknown option '%s' (see rolegate server --help)\n", a);
+			goto done;
 		}
 		if (o->type == OPT_FLAG) {
 			if (eq) {
-				fprintf(stderr, "rolegate server: --%s takes no value\n", o->name);
-				return C_ERR;
+				fprintf(err, "rolegate server: --%s takes no value\n", o->name);
+				goto done;
 			}
-			value = "";
+			value = "true";
 		} else if (eq) {
 			value = eq + 1;
 		} else if (i + 1 < argc) {
 			value = argv[++i];
 		} else {
-			fprintf(stderr, "rolegate server: --%s needs a value\n", o->name);
-			return C_ERR;
+			fprintf(err, "rolegate server: --%s needs a value\n", o->name);
+			goto done;
 		}
-		if (set(cfg, o, value) != C_OK)
-			return C_ERR;
+		if (settings_add(&flags, o, value, 0) != C_OK)
+			goto done;
 	}
+	if (path && read_config_file(path, &file, err) != C_OK)
+		goto done;
+	if (apply(cfg, &flags, &file, path, NULL, err) != C_OK)
+		goto done;
 	if (!cfg->tls_cert_file != !cfg->tls_key_file) {
-		fprintf(stderr, "rolegate server: --tls-cert and --tls-key go together\n");
-		return C_ERR;
+		fprintf(err, "rolegate server: --tls-cert and --tls-key go together\n");
+		goto done;
 	}
-	return C_OK;
+	rc = C_OK;
+	if (print) {
+		/* Into memory first: a value that cannot be printed leaves no half file on stdout. */
+		struct server_config again;
+		char *text = NULL;
+		size_t tlen = 0;
+		FILE *mem = open_memstream(&text, &tlen);
+		memset(&again, 0, sizeof(again));
+		rc = mem && apply(&again, &flags, &file, path, mem, err) == C_OK ? 1 : C_ERR;
+		if (mem)
+			fclose(mem);
+		if (rc == 1 && (fwrite(text, 1, tlen, out) != tlen || fflush(out) != 0)) {
+			fprintf(err, "rolegate server: --print-config: cannot write: %s\n", strerror(errno));
+			rc = C_ERR;
+		}
+		free(text);
+		config_free(&again);
+	}
+done:
+	settings_free(&flags);
+	settings_free(&file);
+	return rc;
+}
+
+int config_parse(struct server_config *cfg, int argc, char **argv)
+{
+	return config_load(cfg, argc, argv, stdout, stderr);
 }
 
 void config_free(struct server_config *cfg)

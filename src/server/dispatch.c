@@ -22,11 +22,13 @@
 #include "server/auth.h"
 #include "server/auditlog.h"
 #include "server/authz.h"
+#include "server/cloudtrail.h"
 #include "server/health.h"
 #include "server/throttle.h"
 #include "util/common.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 static const char *header(const struct http_request *req, const char *name)
 {
@@ -121,10 +123,38 @@ static json_t *redacted(const struct shape *s, json_t *v)
 	return json_deep_copy(v);
 }
 
-/* The audit record of a call; *detail (the redacted input, plus whether MFA was used) is the caller's to free. */
-static void audit_record(struct call *c, const char *outcome, char action[160], char **detail, struct store_audit *a)
+/* The caller's User-Agent as the audit keeps it (CloudTrail cuts long ones too): at most AUDIT_USER_AGENT_MAX bytes
+ * of whole UTF-8 characters, control characters and ill-formed bytes as '?'. "" when there is none. */
+static void audit_user_agent(const struct http_request *req, char out[AUDIT_USER_AGENT_MAX + 1])
+{
+	const char *ua = header(req, "User-Agent");
+	size_t n = 0, len = ua ? strlen(ua) : 0;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char ch = (unsigned char)ua[i];
+		size_t step = ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
+		if (ch >= 0x80 && (i + step > len || !utf8_valid(ua + i, step)))
+			step = 1, ch = '?';
+		if (n + step > AUDIT_USER_AGENT_MAX)
+			break;
+		if (ch < 0x80) {
+			out[n++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+		} else {
+			memcpy(out + n, ua + i, step);
+			n += step;
+		}
+		i += step;
+	}
+	out[n] = '\0';
+}
+
+/* The audit record of a call; *detail (the redacted input, plus whether MFA was used) and *response (the answer
+ * without its secrets, for a call that succeeded) are the caller's to free; ua is the caller's buffer. */
+static void audit_record(struct call *c, const char *outcome, char action[160], char **detail, char **response,
+                         char ua[AUDIT_USER_AGENT_MAX + 1], struct store_audit *a)
 {
 	json_t *red = redacted(c->op->input, c->in);
+	json_t *answer = strcmp(outcome, "Success") == 0 && c->out ? cloudtrail_response(c->op->output, c->out) : NULL;
 
 	if (red) {
 		/* one-time codes (AssumeRole, GetSessionToken, EnableMFADevice, ResyncMFADevice): nobody's business after
@@ -140,6 +170,9 @@ static void audit_record(struct call *c, const char *outcome, char action[160], 
 	}
 	*detail = red ? json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(red);
+	*response = answer && json_object_size(answer) ? json_dumps(answer, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(answer);
+	audit_user_agent(c->req, ua);
 	snprintf(action, 160, "%s:%s", c->svc->id, c->op->name);
 	*a = (struct store_audit){
 		.time_ms = c->now_ms,
@@ -152,18 +185,22 @@ static void audit_record(struct call *c, const char *outcome, char action[160], 
 		.source_ip = c->req->source_ip,
 		.outcome = outcome,
 		.detail = *detail,
+		.user_agent = ua[0] ? ua : NULL,
+		.region = c->region[0] ? c->region : NULL,
+		.response = *response,
 	};
 }
 
 static int audit(struct call *c, struct db_tx *tx, const char *outcome)
 {
-	char action[160], *detail;
+	char action[160], *detail, *response, ua[AUDIT_USER_AGENT_MAX + 1];
 	struct store_audit a;
 	int rc;
 
-	audit_record(c, outcome, action, &detail, &a);
+	audit_record(c, outcome, action, &detail, &response, ua, &a);
 	rc = store_audit_append(tx, &a);
 	free(detail);
+	free(response);
 	return rc;
 }
 
@@ -172,11 +209,11 @@ static int audit(struct call *c, struct db_tx *tx, const char *outcome)
  * the record could not be written (or queued). */
 static int audit_durable(struct call *c, const char *outcome)
 {
-	char action[160], *detail;
+	char action[160], *detail, *response, ua[AUDIT_USER_AGENT_MAX + 1];
 	struct store_audit a;
 	int rc;
 
-	audit_record(c, outcome, action, &detail, &a);
+	audit_record(c, outcome, action, &detail, &response, ua, &a);
 	if (c->wait) {
 		rc = auditlog_submit(c->srv->audit, &a, http_wait_done, c->wait);
 		c->audit_deferred = rc == C_OK;
@@ -184,6 +221,7 @@ static int audit_durable(struct call *c, const char *outcome)
 		rc = auditlog_commit(c->srv->audit, &a);
 	}
 	free(detail);
+	free(response);
 	return rc;
 }
 
@@ -450,14 +488,15 @@ done:
 
 static void log_call(const struct call *c, int status, int64_t latency_us)
 {
-	char line[3072];
-
+	char line[3072], ip[160], arn[1200];
 	bool via = c->req->peer_ip[0] && strcmp(c->req->peer_ip, c->req->source_ip) != 0; /* through a proxy */
 
+	/* A principal's name may hold '=' (IAM allows it): quoted then, so the line stays logfmt. */
 	snprintf(line, sizeof(line),
 	         "level=info req=%s ip=%s%s%s principal=%s action=%s:%s status=%d error=%s latency_us=%" PRId64,
-	         c->request_id, c->req->source_ip[0] ? c->req->source_ip : "-", via ? " via=" : "",
-	         via ? c->req->peer_ip : "", c->caller.arn[0] ? c->caller.arn : "-",
+	         c->request_id, c->req->source_ip[0] ? log_value(c->req->source_ip, ip, sizeof(ip)) : "-",
+	         via ? " via=" : "", via ? c->req->peer_ip : "",
+	         c->caller.arn[0] ? log_value(c->caller.arn, arn, sizeof(arn)) : "-",
 	         c->svc ? c->svc->id : "-", c->op ? c->op->name : "-", status,
 	         c->err.code ? (is_json(c) ? aws_code_name_json(c->err.code) : aws_code_name(c->err.code)) : "-",
 	         latency_us);

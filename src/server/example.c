@@ -298,21 +298,24 @@ done:
 }
 
 /* The endpoint clients use: the listen address, with a wildcard host replaced by the loopback address. */
-static void endpoint_of(const char *listen, unsigned port, char *out, size_t cap)
+/* The endpoint URL the printed profiles use: --listen's host (a wildcard address as loopback) and the bound port,
+ * https:// when the server serves TLS. */
+static void endpoint_of(const char *listen, bool tls, unsigned port, char *out, size_t cap)
 {
 	const char *colon = strrchr(listen, ':');
+	const char *scheme = tls ? "https" : "http";
 	int hostlen = colon ? (int)(colon - listen) : 0;
 
 	if (hostlen == 0 || (hostlen == 7 && strncmp(listen, "0.0.0.0", 7) == 0))
-		snprintf(out, cap, "http://127.0.0.1:%u", port);
+		snprintf(out, cap, "%s://127.0.0.1:%u", scheme, port);
 	else if (hostlen == 4 && strncmp(listen, "[::]", 4) == 0)
-		snprintf(out, cap, "http://[::1]:%u", port);
+		snprintf(out, cap, "%s://[::1]:%u", scheme, port);
 	else
-		snprintf(out, cap, "http://%.*s:%u", hostlen, listen, port);
+		snprintf(out, cap, "%s://%.*s:%u", scheme, hostlen, listen, port);
 }
 
 /* The text printed and kept in DIR/example-seed.txt. */
-static void describe(const struct seed *s, const char *endpoint, struct buf *b)
+static void describe(const struct seed *s, const char *endpoint, bool tls, struct buf *b)
 {
 	buf_printf(b,
 	           "# rolegate --example seed: the jump-account organization of \"Terraform With AWS AssumeRole\".\n"
@@ -325,6 +328,10 @@ static void describe(const struct seed *s, const char *endpoint, struct buf *b)
 		buf_printf(b, "[rolegate-%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n", people[p].name,
 		           s->key_id[p], s->secret[p]);
 	buf_printf(b, "# ---- ~/.aws/config ----\n");
+	if (tls)
+		buf_printf(b, "# The endpoint serves TLS: unless its CA is in the system's trust store, add\n"
+		              "# ca_bundle = /path/to/ca.pem to each profile, or export AWS_CA_BUNDLE=/path/to/ca.pem\n"
+		              "# (rolegate exec and serve-credentials honour both, as the AWS CLI does).\n\n");
 	for (int p = 0; p < NPEOPLE; p++) {
 		buf_printf(b, "[profile rolegate-%s]\nregion = %s\nendpoint_url = %s\n\n", people[p].name, REGION, endpoint);
 		for (int i = 0; i < NENVS; i++) {
@@ -384,9 +391,9 @@ int example_run(struct rg_server *srv, const char *name, unsigned port)
 	for (int p = 0; p < NPEOPLE; p++)
 		if (make_person(s, p) != C_OK)
 			goto done;
-	endpoint_of(srv->cfg->listen, port, endpoint, sizeof(endpoint));
+	endpoint_of(srv->cfg->listen, srv->cfg->tls_cert_file != NULL, port, endpoint, sizeof(endpoint));
 	buf_init(&text, 64 * 1024);
-	describe(s, endpoint, &text);
+	describe(s, endpoint, srv->cfg->tls_cert_file != NULL, &text);
 	if (file_write_private(path, buf_str(&text)) == C_OK &&
 	    db_begin(srv->db, true, &tx) == C_OK) {
 		if (store_meta_set(tx, SEED_META, "1") != C_OK)

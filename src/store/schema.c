@@ -27,6 +27,13 @@
 	"  outcome TEXT NOT NULL,"                                                                                   \
 	"  detail TEXT"
 
+/* The audit columns added by migration 4 (ALTER TABLE in both databases: older data directories have the table). */
+static const char *const audit_columns_4[] = {"user_agent", "region", "response"};
+#define AUDIT_COLUMNS_4                                                                                            \
+	"ALTER TABLE audit ADD COLUMN user_agent TEXT;"                                                              \
+	"ALTER TABLE audit ADD COLUMN region TEXT;"                                                                  \
+	"ALTER TABLE audit ADD COLUMN response TEXT;"
+
 static const char *const migrations[] = {
 	/* 1: accounts, IAM users, tags, access keys, audit */
 	"CREATE TABLE meta ("
@@ -260,6 +267,9 @@ static const char *const migrations[] = {
 	 * PermissionsBoundaryUsageCount) without scanning every user and role; only rows with a boundary are indexed */
 	"CREATE INDEX users_by_boundary ON users(permissions_boundary) WHERE permissions_boundary IS NOT NULL;"
 	"CREATE INDEX roles_by_boundary ON roles(permissions_boundary) WHERE permissions_boundary IS NOT NULL;",
+	/* 4: what CloudTrail's record shows besides the request: the caller's User-Agent, the region of its SigV4
+	 * scope and the answer without its secrets (audit.db gets the same columns in store_migrate_audit) */
+	AUDIT_COLUMNS_4,
 };
 
 int store_migrate(struct db *db)
@@ -307,6 +317,18 @@ fail:
 	return C_ERR;
 }
 
+int store_audit_has_column(struct db_tx *tx, const char *column)
+{
+	struct db_rows *r = db_query(tx, "SELECT count(*) FROM pragma_table_info('audit') WHERE name = ?1",
+	                             DB_ARGS(db_text(column)));
+	int rc = -1;
+
+	if (db_step(r) == DB_ROW)
+		rc = db_col_int(r, 0) > 0;
+	db_rows_done(r);
+	return rc;
+}
+
 int store_migrate_audit(struct db *db)
 {
 	struct db_tx *tx;
@@ -315,9 +337,23 @@ int store_migrate_audit(struct db *db)
 		return C_ERR;
 	if (db_exec_script(tx, "CREATE TABLE IF NOT EXISTS audit (" AUDIT_COLUMNS ") STRICT;"
 	                       "CREATE INDEX IF NOT EXISTS audit_by_time ON audit(time_ms);"
-	                       "CREATE INDEX IF NOT EXISTS audit_by_principal ON audit(principal_arn, time_ms);") != C_OK) {
-		db_rollback(tx);
-		return C_ERR;
+	                       "CREATE INDEX IF NOT EXISTS audit_by_principal ON audit(principal_arn, time_ms);") != C_OK)
+		goto fail;
+	/* audit.db has no migration table: the columns of migration 4 are added when absent (a new file or one an
+	 * older rolegate made), in the same transaction. */
+	switch (store_audit_has_column(tx, audit_columns_4[0])) {
+	case 0:
+		if (db_exec_script(tx, AUDIT_COLUMNS_4) != C_OK)
+			goto fail;
+		log_info("store: audit.db upgraded (user_agent, region, response)");
+		break;
+	case 1:
+		break;
+	default:
+		goto fail;
 	}
 	return db_commit(tx);
+fail:
+	db_rollback(tx);
+	return C_ERR;
 }

@@ -38,6 +38,9 @@ int store_upgrade_trust_ids(struct db *db);
  * group-committed records of sts:AssumeRole and sts:GetSessionToken: its commits leave rolegate.db, and so the
  * page caches of every reader of rolegate.db, untouched. Same columns as rolegate.db's audit table. */
 int store_migrate_audit(struct db *db);
+/* Whether the audit table (of tx's database) has the column: 1, 0, or -1 when it cannot be read. An older data
+ * directory that no newer server has opened lacks migration 4's columns (user_agent, region, response). */
+int store_audit_has_column(struct db_tx *tx, const char *column);
 
 /* ---- meta: small key/value settings ---- */
 int store_meta_get(struct db_tx *tx, const char *key, char *out, size_t cap);
@@ -143,7 +146,12 @@ struct store_audit {
 	const char *source_ip;
 	const char *outcome;       /* "Success" or the error code */
 	const char *detail;        /* JSON, never a secret; may be NULL */
+	const char *user_agent;    /* the request's User-Agent, cut to AUDIT_USER_AGENT_MAX; may be NULL */
+	const char *region;        /* the region of the SigV4 credential scope; may be NULL */
+	const char *response;      /* JSON: the answer without its secrets (CloudTrail's responseElements); may be NULL */
 };
+
+#define AUDIT_USER_AGENT_MAX 1024
 
 int store_audit_append(struct db_tx *tx, const struct store_audit *a);
 

@@ -60,8 +60,9 @@ static size_t line_start(char *line, size_t cap)
 	return (size_t)snprintf(line, cap, format == LOG_FORMAT_JSON ? "{\"ts\":\"%s\"" : "ts=%s ", t);
 }
 
-/* Appends s[0..n) to line[len..cap) as the inside of a JSON string: quotes, backslashes and control characters
- * escaped, ill-formed UTF-8 replaced by U+FFFD. Stops (whole escapes and characters only) when fewer than
+/* Appends s[0..n) to line[len..cap) as the inside of a JSON string, which is also the inside of a quoted logfmt
+ * value: quotes, backslashes and control characters escaped (\n, \r, \t, else \u00XX), ill-formed UTF-8 replaced
+ * by U+FFFD. Stops (whole escapes and characters only) when fewer than
  * `keep` bytes would remain. Returns the new length. */
 static size_t json_escape(char *line, size_t len, size_t cap, size_t keep, const char *s, size_t n)
 {
@@ -73,6 +74,8 @@ static size_t json_escape(char *line, size_t len, size_t cap, size_t keep, const
 
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\', esc[1] = (char)c, olen = 2;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			esc[0] = '\\', esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't', olen = 2;
 		} else if (c < 0x20 || c == 0x7f) {
 			olen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", c);
 		} else if (c < 0x80) {
@@ -211,10 +214,7 @@ static void vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 		len += 2;
 	} else {
 		len += (size_t)snprintf(line + len, sizeof(line) - len, "level=%s msg=\"", level_names[level]);
-		if (mlen > sizeof(line) - len - 2)
-			mlen = sizeof(line) - len - 2;
-		memcpy(line + len, msg, mlen);
-		len += mlen;
+		len = json_escape(line, len, sizeof(line), 3, msg, mlen); /* one line, whatever msg holds */
 		line[len++] = '"';
 	}
 	write_line(line, len, level >= LOG_LEVEL_WARN);
@@ -254,6 +254,61 @@ void log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The text of the quoted logfmt value s[0..end) (without its quotes) with the escapes of json_escape undone, into
+ * out[cap] (cut to fit). Returns its length. */
+static size_t unquote(const char *s, const char *end, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (s < end && n + 4 < cap) {
+		if (*s != '\\' || s + 1 >= end) {
+			out[n++] = *s++;
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case 'n': out[n++] = '\n', s++; break;
+		case 'r': out[n++] = '\r', s++; break;
+		case 't': out[n++] = '\t', s++; break;
+		case 'u': {
+			unsigned v = 0;
+			int k;
+			for (k = 1; k <= 4 && s + k < end && isxdigit((unsigned char)s[k]); k++)
+				v = v * 16 + (unsigned)(isdigit((unsigned char)s[k]) ? s[k] - '0' : (s[k] | 0x20) - 'a' + 10);
+			if (k == 5 && v < 0x80) {
+				out[n++] = (char)v;
+				s += 5;
+			} else if (k == 5 && v == 0xfffd) {
+				memcpy(out + n, "\xef\xbf\xbd", 3);
+				n += 3;
+				s += 5;
+			} else {
+				out[n++] = 'u', s++;
+			}
+			break;
+		}
+		default: out[n++] = *s++; break;
+		}
+	}
+	return n;
+}
+
+const char *log_value(const char *v, char *out, size_t cap)
+{
+	size_t len;
+
+	if (*v && !v[strcspn(v, " =\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16"
+	                       "\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f")])
+		return v;
+	if (cap < 3)
+		return "\"\"";
+	out[0] = '"';
+	len = json_escape(out, 1, cap, 2, v, strlen(v));
+	out[len++] = '"';
+	out[len] = '\0';
+	return out;
+}
+
 /* Appends the logfmt pairs of record as JSON members (",\"key\":\"value\"", digits as numbers); keeps `keep` bytes
  * free. Sets *has_msg when a pair is named msg. */
 static size_t record_json(char *line, size_t len, size_t cap, size_t keep, const char *record, bool *has_msg)
@@ -276,7 +331,13 @@ static size_t record_json(char *line, size_t len, size_t cap, size_t keep, const
 		quoted = *val == '"';
 		if (quoted)
 			val++;
-		end = quoted ? strchr(val, '"') : strchr(val, ' ');
+		if (quoted) { /* up to the closing quote, past escaped ones */
+			for (end = val; *end && *end != '"'; end++)
+				if (*end == '\\' && end[1])
+					end++;
+		} else {
+			end = strchr(val, ' ');
+		}
 		if (!end)
 			end = val + strlen(val);
 		for (const char *d = val; d < end && digits; d++)
@@ -291,7 +352,13 @@ static size_t record_json(char *line, size_t len, size_t cap, size_t keep, const
 		len += 2;
 		if (!digits)
 			line[len++] = '"';
-		len = json_escape(line, len, cap, keep + 1, val, (size_t)(end - val));
+		if (quoted) {
+			char raw[2048];
+			size_t rlen = unquote(val, end, raw, sizeof(raw));
+			len = json_escape(line, len, cap, keep + 1, raw, rlen);
+		} else {
+			len = json_escape(line, len, cap, keep + 1, val, (size_t)(end - val));
+		}
 		if (!digits)
 			line[len++] = '"';
 		if (eq - key == 3 && memcmp(key, "msg", 3) == 0)

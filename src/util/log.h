@@ -10,6 +10,7 @@
 #define ROLEGATE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 enum log_format { LOG_FORMAT_LOGFMT, LOG_FORMAT_JSON };
@@ -41,6 +42,9 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes a preformatted logfmt record (the per-request line: key=value pairs, values without spaces or in double
  * quotes) with ts= prefixed; in JSON format as an object of the same pairs, with "msg":"request" when it has none. */
 void log_record(const char *record);
+/* A value for a log_record pair: v itself when it is logfmt as it stands (not empty; no blank, '=', quote, backslash
+ * or control character), else v quoted and escaped into out[cap] (cut to fit, always closed). */
+const char *log_value(const char *v, char *out, size_t cap);
 /* Logs with strerror(errno) and exits 1. */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Logs and exits 1. */

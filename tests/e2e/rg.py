@@ -73,8 +73,10 @@ LISTEN_RE = re.compile(r"listening on (https?)://(?:127\.0\.0\.1|0\.0\.0\.0):(\d
 class Server:
     """One rolegate process on 127.0.0.1:<ephemeral>. Each start() gets its own log file in log_dir."""
 
-    def __init__(self, data_dir, log_dir, root=True, args=(), env=None):
+    def __init__(self, data_dir, log_dir, root=True, args=(), env=None, config=None):
         self.data_dir = Path(data_dir)
+        # config: a config file (--config) that names the listen address and data directory instead of the flags
+        self.config = config
         self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         # root: True -> a random key pair through the env vars; (id, secret) -> that pair; None -> no env vars
@@ -112,7 +114,10 @@ class Server:
         if self.root:
             env["ROLEGATE_ROOT_ACCESS_KEY_ID"], env["ROLEGATE_ROOT_SECRET_ACCESS_KEY"] = self.root
         env.update(self.extra_env)
-        cmd = [str(BIN), "server", "--listen", "127.0.0.1:0", "--data", str(self.data_dir), *self.args]
+        if self.config:
+            cmd = [str(BIN), "server", "--config", str(self.config), *self.args]
+        else:
+            cmd = [str(BIN), "server", "--listen", "127.0.0.1:0", "--data", str(self.data_dir), *self.args]
         with open(self.log_path, "wb") as log, open(self.out_path, "wb") as out:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=log, env=env)
         deadline = time.monotonic() + timeout

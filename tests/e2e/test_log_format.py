@@ -63,5 +63,18 @@ def test_an_unknown_format_is_refused(tmp_path):
     p = subprocess.run([str(rg.BIN), "server", "--listen", "127.0.0.1:0", "--data", str(tmp_path / "d"),
                         "--log-format", "xml"], capture_output=True, text=True, timeout=60)
     assert p.returncode != 0
-    assert "unknown log format 'xml' (logfmt or json)" in p.stderr
+    assert "--log-format: 'xml' is not one of logfmt|json" in p.stderr
     assert not (tmp_path / "d").exists()
+
+
+def test_logfmt_message_stays_one_line(tmp_path):
+    """A value an operator or a client controls, with a newline and quotes, cannot forge a second log line."""
+    listen = 'nowhere\nts=2026-01-01T00:00:00.000Z level=error msg="forged" x=\\'
+    p = subprocess.run([str(rg.BIN), "server", "--data", str(tmp_path / "d"), "--listen", listen],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0
+    lines = p.stderr.splitlines()
+    bad = [l for l in lines if "refusing plain HTTP on non-loopback address nowhere" in l]
+    assert len(bad) == 1 and "forged" in bad[0], p.stderr
+    assert not any(l.startswith("ts=2026-01-01") for l in lines), p.stderr
+    assert 'nowhere\\nts=2026-01-01T00:00:00.000Z level=error msg=\\"forged\\" x=\\\\' in bad[0], bad[0]

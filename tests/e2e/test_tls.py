@@ -7,6 +7,7 @@ localhost; the server gets the chain as nginx takes it (leaf, then intermediate)
 import http.client
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -505,3 +506,62 @@ def test_terraform_with_ssl_cert_file(tls_server, pki, tmp_path):
     assert outputs["user_arn"]["value"] == f"arn:aws:iam::{tls_server.account}:user/made-over-tls"
     rc, out = tf("destroy", "-auto-approve", "-input=false", SSL_CERT_FILE=pki["root"])
     assert rc == 0, out
+
+
+# ---- --example seed under TLS ----------------------------------------------------------------------------------
+
+def test_example_seed_profiles_use_https(server_factory, pki, tmp_path):
+    srv = server_factory.start(args=["--tls-cert", pki["chain"], "--tls-key", pki["key"], "--example", "seed"])
+    text = srv.stdout()
+    assert f"endpoint_url = https://127.0.0.1:{srv.port}\n" in text, text
+    assert "endpoint_url = http://" not in text
+    assert "ca_bundle = /path/to/ca.pem" in text and "AWS_CA_BUNDLE" in text  # the hint, as comments
+    creds = text.split("# ---- ~/.aws/credentials ----\n")[1].split("# ---- ~/.aws/config ----")[0]
+    config = text.split("# ---- ~/.aws/config ----\n")[1].split("# ---- MFA")[0]
+    for m in re.findall(r"aws_secret_access_key = (\S+)", creds):
+        rg.SEEN_SECRETS.add(m)
+    (tmp_path / "credentials").write_text(creds)
+    (tmp_path / "config").write_text(config)
+    env = rg.cli_env(str(tmp_path / "config"), str(tmp_path / "credentials"))
+    # the printed profile works as printed, given the CA
+    p = subprocess.run([rg.aws_binary(), "--profile", "rolegate-anay", "sts", "get-caller-identity"],
+                       env=dict(env, AWS_CA_BUNDLE=pki["root"]), capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["Arn"].endswith(":user/anay")
+
+
+# ---- rolegate serve-credentials over TLS -------------------------------------------------------------------------
+
+def serve_identity(env, server):
+    """`rolegate serve-credentials target -- aws sts get-caller-identity`: the CLI as the child, on the served
+    credentials (it names the endpoint itself: serve-credentials hands it credentials, not a profile)."""
+    p = subprocess.run([str(rg.BIN), "serve-credentials", "target", "--", rg.aws_binary(), "--endpoint-url",
+                        server.url, "--region", rg.REGION, "sts", "get-caller-identity"],
+                       env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_serve_credentials_with_aws_ca_bundle(tls_server, pki, tmp_path):
+    env, role = client_home(tmp_path, tls_server, pki)
+    # rolegate assumes the role over TLS trusting AWS_CA_BUNDLE; the child (which inherits it) uses the credentials
+    rc, out, errout = serve_identity(dict(env, AWS_CA_BUNDLE=pki["root"]), tls_server)
+    assert rc == 0, errout
+    assert json.loads(out)["Arn"].startswith(f"arn:aws:sts::{tls_server.account}:assumed-role/{role}/")
+    # without the CA, or with someone else's: the endpoint never starts and the child never runs
+    for extra in ({}, {"AWS_CA_BUNDLE": pki["other_root"]}):
+        shutil_rm(tmp_path / "home" / ".aws" / "cli")
+        shutil_rm(tmp_path / "home" / ".cache")
+        rc, out, errout = serve_identity(dict(env, **extra), tls_server)
+        assert rc == 1 and "assumed-role" not in out, (rc, out, errout)
+        assert "rolegate" in errout and "certificate" in errout.lower(), errout
+
+
+def test_serve_credentials_with_ca_bundle_in_the_profile(tls_server, pki, tmp_path):
+    env, role = client_home(tmp_path, tls_server, pki, ca_line=f"ca_bundle = {pki['root']}\n")
+    # the profile's ca_bundle serves rolegate; the child CLI is told the bundle as for any endpoint
+    p = subprocess.run([str(rg.BIN), "serve-credentials", "target", "--", rg.aws_binary(), "--endpoint-url",
+                        tls_server.url, "--region", rg.REGION, "--ca-bundle", pki["root"], "sts",
+                        "get-caller-identity"], env=env, capture_output=True, text=True, timeout=120,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stderr
+    assert f"assumed-role/{role}/" in json.loads(p.stdout)["Arn"]

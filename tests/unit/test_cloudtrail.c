@@ -1,7 +1,9 @@
 /*
  * test_cloudtrail.c - tests src/server/cloudtrail.c: an audit record in CloudTrail's record shape (identity types,
  * requestParameters in lowerCamelCase without MFAUsed, which moves to additionalEventData, the recipient account
- * from the resource, errorCode and AccessDenied's errorMessage, null userAgent and responseElements).
+ * from the resource, errorCode and AccessDenied's errorMessage, null userAgent and responseElements when not
+ * recorded), the recorded userAgent, region and responseElements, and responseElements built from an answer
+ * without its secrets (sensitive members, session tokens) and with CloudTrail's dates.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "aws/model.h"
 #include "server/cloudtrail.h"
 
 static void test_identity_type(void **state)
@@ -92,11 +95,79 @@ static void test_record(void **state)
 	json_decref(r);
 }
 
+static void test_recorded_fields(void **state)
+{
+	struct cloudtrail_in in = {
+		.time_ms = 1764806400123, .request_id = "req-2", .account_id = "111122223333",
+		.principal_arn = "arn:aws:iam::111122223333:user/anay", .access_key_id = "AKIAEXAMPLE",
+		.action = "sts:AssumeRole", .resource = "arn:aws:iam::111122223333:role/Dev", .source_ip = "10.0.0.1",
+		.outcome = "Success", .detail = "", .principal_id = "", .event_id = "e",
+		.user_agent = "aws-cli/2.9.19 Python/3.11", .region = "eu-west-1",
+		.response = "{\"AssumedRoleUser\":{\"Arn\":\"arn:aws:sts::111122223333:assumed-role/Dev/s\"},"
+		            "\"Credentials\":{\"AccessKeyId\":\"ASIAEXAMPLE\",\"Expiration\":\"Dec 4, 2025, 1:00:00 AM\"}}",
+	};
+	json_t *r = cloudtrail_record(&in), *resp;
+
+	(void)state;
+	assert_non_null(r);
+	assert_string_equal(str(r, "userAgent"), "aws-cli/2.9.19 Python/3.11");
+	assert_string_equal(str(r, "awsRegion"), "eu-west-1");
+	resp = json_object_get(r, "responseElements");
+	assert_string_equal(str(json_object_get(resp, "credentials"), "accessKeyId"), "ASIAEXAMPLE");
+	assert_string_equal(str(json_object_get(resp, "assumedRoleUser"), "arn"),
+	                    "arn:aws:sts::111122223333:assumed-role/Dev/s");
+	json_decref(r);
+	/* IAM is global: us-east-1 whatever region the request signed for */
+	in.action = "iam:CreateUser";
+	r = cloudtrail_record(&in);
+	assert_string_equal(str(r, "awsRegion"), "us-east-1");
+	json_decref(r);
+}
+
+static void test_response_without_secrets(void **state)
+{
+	const struct service_model *sts;
+	const struct operation *op;
+	json_t *out, *resp;
+	char date[CLOUDTRAIL_DATE_LEN];
+
+	(void)state;
+	assert_int_equal(model_init(), 0);
+	sts = model_service("sts");
+	assert_non_null(sts);
+	op = model_operation(sts, "AssumeRole");
+	assert_non_null(op);
+	out = json_pack("{s:{s:s, s:s, s:s, s:I}, s:{s:s, s:s}, s:i}", "Credentials", "AccessKeyId", "ASIAEXAMPLE",
+	                "SecretAccessKey", "the-secret", "SessionToken", "the-token", "Expiration",
+	                (json_int_t)1764810000, "AssumedRoleUser", "AssumedRoleId", "AROAEXAMPLE:s", "Arn",
+	                "arn:aws:sts::111122223333:assumed-role/Dev/s", "PackedPolicySize", 6);
+	resp = cloudtrail_response(op->output, out);
+	assert_non_null(resp);
+	assert_string_equal(str(json_object_get(resp, "Credentials"), "AccessKeyId"), "ASIAEXAMPLE");
+	assert_null(json_object_get(json_object_get(resp, "Credentials"), "SecretAccessKey"));
+	assert_null(json_object_get(json_object_get(resp, "Credentials"), "SessionToken"));
+	assert_string_equal(str(json_object_get(resp, "Credentials"), "Expiration"), "Dec 4, 2025, 1:00:00 AM");
+	assert_string_equal(str(json_object_get(resp, "AssumedRoleUser"), "AssumedRoleId"), "AROAEXAMPLE:s");
+	assert_int_equal(json_integer_value(json_object_get(resp, "PackedPolicySize")), 6);
+	json_decref(resp);
+	json_decref(out);
+	model_cleanup();
+
+	cloudtrail_date(1689699040, date); /* 2023-07-18T16:50:40Z */
+	assert_string_equal(date, "Jul 18, 2023, 4:50:40 PM");
+	cloudtrail_date(1704067205, date); /* 2024-01-01T00:00:05Z */
+	assert_string_equal(date, "Jan 1, 2024, 12:00:05 AM");
+	cloudtrail_date(1704110400, date); /* 2024-01-01T12:00:00Z */
+	assert_string_equal(date, "Jan 1, 2024, 12:00:00 PM");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identity_type),
 		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_recorded_fields),
+		cmocka_unit_test(test_response_without_secrets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
