@@ -82,8 +82,12 @@ static int key_file_id(const char *path, char id[MASTER_KEY_ID_LEN + 1])
 	return C_OK;
 }
 
-/* Whether the loaded key opens one sealed value of db, in tx: 1 yes, 0 it opens none of them (fail closed),
- * -1 there is nothing sealed, C_ERR on a read error. */
+#define OPENS 1
+#define OPENS_NOT 0
+#define NOTHING_SEALED 2
+
+/* Whether the loaded key opens a sealed value of db (the check value, else the first secret found), in tx: OPENS,
+ * OPENS_NOT (fail closed), NOTHING_SEALED, or C_ERR on a read error. */
 static int opens_something(struct db_tx *tx)
 {
 	char stored[256], plain[SECRETS_RESEAL_MAX + 1], sql[256], aad[ROW_ID_MAX + 16];
@@ -92,7 +96,7 @@ static int opens_something(struct db_tx *tx)
 	if (rc == C_OK) {
 		size_t rawlen = 0;
 		uint8_t *raw = base64_decode(stored, strlen(stored), &rawlen);
-		rc = raw && secrets_open(CHECK_AAD, raw, rawlen, plain, sizeof(plain)) == C_OK;
+		rc = raw && secrets_open(CHECK_AAD, raw, rawlen, plain, sizeof(plain)) == C_OK ? OPENS : OPENS_NOT;
 		free(raw);
 		explicit_bzero(plain, sizeof(plain));
 		return rc;
@@ -104,19 +108,21 @@ static int opens_something(struct db_tx *tx)
 		struct db_rows *r;
 		snprintf(sql, sizeof(sql), "SELECT %s, %s FROM %s LIMIT 1", c->id_col, c->sealed_col, c->table);
 		r = db_query_fresh(tx, sql, DB_NOARGS);
-		rc = db_step(r);
-		if (rc == DB_ROW) {
+		int step = db_step(r);
+		if (step == DB_ROW) {
 			size_t len;
 			const uint8_t *sealed = db_col_blob(r, 1, &len);
 			snprintf(aad, sizeof(aad), "%s%s", c->aad_prefix, db_col_text(r, 0));
-			rc = secrets_open(aad, sealed, len, plain, sizeof(plain)) == C_OK;
+			rc = secrets_open(aad, sealed, len, plain, sizeof(plain)) == C_OK ? OPENS : OPENS_NOT;
 			explicit_bzero(plain, sizeof(plain));
 		}
 		db_rows_done(r);
-		if (rc != DB_DONE)
+		if (step == DB_ROW)
 			return rc;
+		if (step != DB_DONE)
+			return C_ERR;
 	}
-	return -1;
+	return NOTHING_SEALED;
 }
 
 /* First use of a directory from before key ids: records the loaded key's id once it has opened a secret. */
@@ -128,7 +134,7 @@ static int record_key_id(struct db *db, const char *loaded)
 	if (db_begin(db, true, &tx) != C_OK)
 		return C_ERR;
 	opens = opens_something(tx);
-	if (opens == 0) {
+	if (opens == OPENS_NOT) {
 		log_errorx("the master key (id %s) does not open this data directory's secrets: wrong --master-key-file?",
 		           loaded);
 		goto fail;
@@ -206,9 +212,10 @@ int masterkey_reconcile(struct db *db, const char *data_dir, const char *key_fil
 		secrets_wipe();
 		return secrets_load_master_key(NULL, data_dir);
 	}
-	log_errorx("master key fingerprint mismatch: %s has id %s, but this data directory's secrets are sealed under "
-	           "master key id %s (rotated with rolegate master-key rotate?): start with the key whose id is %s",
-	           key_file ? key_file : cur, loaded, stored, stored);
+	log_errorx("the master key does not open this data directory's secrets: master key fingerprint mismatch: %s "
+	           "has id %s, the secrets are sealed under the key with id %s (rotated by rolegate master-key rotate? "
+	           "then start with the new key)",
+	           key_file ? key_file : cur, loaded, stored);
 	return C_ERR;
 }
 
