@@ -29,19 +29,32 @@
 #define KEY_ID_META "master_key_id"
 #define CHECK_META "master_key_check"
 #define CHECK_AAD "meta:master_key_check"
-#define BATCH 256
 #define ROW_ID_MAX 1024
 #define ROW_SEALED_MAX (SECRETS_RESEAL_MAX + AEAD_OVERHEAD)
 
-/* A table column of sealed values and how each is bound (associated data: prefix + the row's id). */
+/* A table column of sealed values and how each is bound (associated data: prefix + the row's id). The SQL is
+ * literal text: src/store/sqlite.c caches prepared statements by the address of their text. */
 struct sealed_column {
-	const char *table, *id_col, *sealed_col, *aad_prefix;
+	const char *table, *aad_prefix;
+	const char *first_sql; /* one row: id, sealed */
+	const char *batch_sql; /* id, sealed of up to BATCH rows with id > ?1, in id order */
+	const char *update_sql; /* sealed = ?2 where id = ?1 */
 };
 
+#define BATCH 256
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define SEALED_COLUMN(table, id, sealed, prefix)                                                                      \
+	{                                                                                                              \
+		table, prefix, "SELECT " id ", " sealed " FROM " table " LIMIT 1",                                          \
+		    "SELECT " id ", " sealed " FROM " table " WHERE " id " > ?1 ORDER BY " id " LIMIT " STR(BATCH),         \
+		    "UPDATE " table " SET " sealed " = ?2 WHERE " id " = ?1"                                                 \
+	}
+
 static const struct sealed_column sealed_columns[] = {
-	{"access_keys", "access_key_id", "secret_sealed", ""},
-	{"mfa_devices", "serial", "seed_sealed", ""},
-	{"server_keys", "kid", "key_sealed", "server-key:"},
+	SEALED_COLUMN("access_keys", "access_key_id", "secret_sealed", ""),
+	SEALED_COLUMN("mfa_devices", "serial", "seed_sealed", ""),
+	SEALED_COLUMN("server_keys", "kid", "key_sealed", "server-key:"),
 };
 
 struct sealed_row {
@@ -90,7 +103,7 @@ static int key_file_id(const char *path, char id[MASTER_KEY_ID_LEN + 1])
  * OPENS_NOT (fail closed), NOTHING_SEALED, or C_ERR on a read error. */
 static int opens_something(struct db_tx *tx)
 {
-	char stored[256], plain[SECRETS_RESEAL_MAX + 1], sql[256], aad[ROW_ID_MAX + 16];
+	char stored[256], plain[SECRETS_RESEAL_MAX + 1], aad[ROW_ID_MAX + 16];
 	int rc = store_meta_get(tx, CHECK_META, stored, sizeof(stored));
 
 	if (rc == C_OK) {
@@ -106,8 +119,7 @@ static int opens_something(struct db_tx *tx)
 	for (size_t i = 0; i < ARRAY_LEN(sealed_columns); i++) {
 		const struct sealed_column *c = &sealed_columns[i];
 		struct db_rows *r;
-		snprintf(sql, sizeof(sql), "SELECT %s, %s FROM %s LIMIT 1", c->id_col, c->sealed_col, c->table);
-		r = db_query_fresh(tx, sql, DB_NOARGS);
+		r = db_query_fresh(tx, c->first_sql, DB_NOARGS);
 		int step = db_step(r);
 		if (step == DB_ROW) {
 			size_t len;
@@ -224,14 +236,11 @@ int masterkey_reconcile(struct db *db, const char *data_dir, const char *key_fil
 static int reseal_column(struct db_tx *tx, const struct sealed_column *c, const uint8_t newkey[AEAD_KEY_LEN],
                          struct sealed_row *rows, size_t *count)
 {
-	char sel[256], upd[256], last[ROW_ID_MAX] = "", aad[ROW_ID_MAX + 16];
+	char last[ROW_ID_MAX] = "", aad[ROW_ID_MAX + 16];
 	uint8_t out[ROW_SEALED_MAX];
 
-	snprintf(sel, sizeof(sel), "SELECT %s, %s FROM %s WHERE %s > ?1 ORDER BY %s LIMIT %d", c->id_col, c->sealed_col,
-	         c->table, c->id_col, c->id_col, BATCH);
-	snprintf(upd, sizeof(upd), "UPDATE %s SET %s = ?2 WHERE %s = ?1", c->table, c->sealed_col, c->id_col);
 	for (;;) {
-		struct db_rows *r = db_query_fresh(tx, sel, DB_ARGS(db_text(last)));
+		struct db_rows *r = db_query_fresh(tx, c->batch_sql, DB_ARGS(db_text(last)));
 		size_t n = 0;
 		int rc;
 		while ((rc = db_step(r)) == DB_ROW && n < BATCH) {
@@ -255,7 +264,7 @@ static int reseal_column(struct db_tx *tx, const struct sealed_column *c, const 
 				           rows[i].id);
 				return C_ERR;
 			}
-			if (db_exec(tx, upd, DB_ARGS(db_text(rows[i].id), db_blob(out, len)), NULL) != C_OK)
+			if (db_exec(tx, c->update_sql, DB_ARGS(db_text(rows[i].id), db_blob(out, len)), NULL) != C_OK)
 				return C_ERR;
 			(*count)++;
 		}
