@@ -257,3 +257,55 @@ def test_random_kill9_loop(server_factory):
     assert p.returncode == 0, p.stderr
     assert "re-sealed" in p.stdout
     print(f"random kills: {outcomes} (an uninterrupted rotation took {full:.2f}s)")
+
+
+def meta(data_dir, key):
+    db = sqlite3.connect(f"file:{data_dir}/rolegate.db?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("drop", [("master_key_id",), ("master_key_id", "master_key_check")])
+def test_directory_from_before_key_ids(server_factory, tmp_path, drop):
+    """A data directory made before key ids: the key that opens its secrets is recorded on the first start, and a
+    key that opens nothing is refused (fail closed) without recording anything."""
+    srv, world = prepared(server_factory)
+    db = sqlite3.connect(srv.data_dir / "rolegate.db")
+    db.executemany("DELETE FROM meta WHERE key = ?", [(k,) for k in drop])
+    db.commit()
+    db.close()
+    other = tmp_path / "other.key"
+    other.write_bytes(os.urandom(32))
+    other.chmod(0o600)
+    srv.args = ["--master-key-file", str(other)]
+    with pytest.raises(RuntimeError, match="does not open this data directory's secrets"):
+        srv.start()
+    assert meta(srv.data_dir, "master_key_id") is None
+    srv.args = []
+    srv.start()
+    assert meta(srv.data_dir, "master_key_id") and len(meta(srv.data_dir, "master_key_id")) == 32
+    world.check(srv)
+    srv.stop_ok()
+    assert rotate(srv.data_dir).returncode == 0
+    srv.start()
+    world.check(srv, mfa=False)
+
+
+def test_keys_verb_refuses_a_replaced_master_key(server_factory, tmp_path):
+    key_a, key_b = tmp_path / "a.key", tmp_path / "b.key"
+    key_a.write_bytes(os.urandom(32))
+    key_a.chmod(0o600)
+    srv = server_factory.start(args=["--master-key-file", str(key_a)])
+    srv.stop_ok()
+    kids = set(sealed_blobs(srv.data_dir))
+    assert rotate(srv.data_dir, "--master-key-file", str(key_a), "--new-key-file", str(key_b)).returncode == 0
+    p = subprocess.run([str(rg.BIN), "keys", "rotate", "--data", str(srv.data_dir), "--master-key-file", str(key_a)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "fingerprint mismatch" in p.stderr
+    assert set(sealed_blobs(srv.data_dir)) == kids, "a session-token key was sealed under the replaced master key"
+    p = subprocess.run([str(rg.BIN), "keys", "rotate", "--data", str(srv.data_dir), "--master-key-file", str(key_b)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
