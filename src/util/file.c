@@ -33,6 +33,9 @@ int file_lock_exclusive(const char *path)
 
 	if (fd < 0)
 		return -1;
+	/* nothing secret in it, but every file of a data directory is private (one an earlier version or an operator
+	 * left readable is tightened, as the databases are) */
+	(void)fchmod(fd, 0600);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		err = errno;
 		close(fd);
