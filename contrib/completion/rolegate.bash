@@ -64,7 +64,7 @@ _rolegate()
 		;;
 	master-key)
 		opts="--data --master-key-file --new-key-file --help" valued="--data --master-key-file --new-key-file"
-		positional="sub:rotate"
+		positional="sub:rotate id"
 		;;
 	audit)
 		opts="--data --since --principal --role --action --limit --json --format --before --help"

@@ -135,7 +135,8 @@ complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # master-key
 set -l s '__rolegate_verb_is master-key'
-complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate" -a rotate -d 're-seal every secret under a new master key'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate id" -a rotate -d 're-seal every secret under a new master key'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate id" -a id -d 'the id of a key and of the directory'
 complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
 complete -c rolegate -n $s -l master-key-file -r -F -d 'the current key'
 complete -c rolegate -n $s -l new-key-file -r -F -d 'where the new key goes (with --master-key-file)'

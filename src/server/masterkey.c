@@ -360,11 +360,54 @@ static int write_new_key(const char *path, const uint8_t key[AEAD_KEY_LEN])
 	return C_OK;
 }
 
+/* `rolegate master-key id`: the id of a key file and the one DIR's database records. 0 when they match (or DIR
+ * has no database yet), 1 when not or on an error. */
+static int show_ids(const char *dir, const char *mkf)
+{
+	char keypath[4096], dbpath[4096], id[MASTER_KEY_ID_LEN + 1], stored[MASTER_KEY_ID_LEN + 1];
+	struct db *db;
+	struct db_tx *tx;
+	int rc;
+
+	snprintf(keypath, sizeof(keypath), "%s", mkf ? mkf : "");
+	if (!mkf)
+		snprintf(keypath, sizeof(keypath), "%s/master.key", dir);
+	if (crypto_init() != C_OK)
+		return 1;
+	rc = key_file_id(keypath, id);
+	crypto_cleanup();
+	if (rc != C_OK) {
+		fprintf(stderr, "rolegate master-key id: cannot read a 32-byte key from %s\n", keypath);
+		return 1;
+	}
+	printf("%s  %s\n", id, keypath);
+	snprintf(dbpath, sizeof(dbpath), "%s/rolegate.db", dir);
+	if (access(dbpath, F_OK) != 0)
+		return 0;
+	db = db_open_sqlite(dir);
+	if (!db || db_begin(db, false, &tx) != C_OK) {
+		db_close(db);
+		return 1;
+	}
+	rc = store_meta_get(tx, KEY_ID_META, stored, sizeof(stored));
+	db_rollback(tx);
+	db_close(db);
+	if (rc == STORE_NOT_FOUND) {
+		printf("%s records no key id yet (the server records it on its next start)\n", dbpath);
+		return 0;
+	}
+	if (rc != C_OK)
+		return 1;
+	printf("%s  %s (%s)\n", stored, dbpath, strcmp(stored, id) == 0 ? "the key opens it" : "another key");
+	return strcmp(stored, id) == 0 ? 0 : 1;
+}
+
 static int usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	        "usage: rolegate master-key rotate [--data DIR]\n"
 	        "       rolegate master-key rotate [--data DIR] --master-key-file FILE --new-key-file NEWFILE\n"
+	        "       rolegate master-key id [--data DIR] [--master-key-file FILE]\n"
 	        "Re-seals every secret of DIR (access-key secrets, MFA seeds, session-token keys) under a new random\n"
 	        "master key, in one transaction. Offline: stop the server first (the verb takes DIR/lock, which a\n"
 	        "running server holds, and refuses while it is held). Sessions issued before keep working.\n"
@@ -372,7 +415,9 @@ static int usage(int status)
 	        "outside DIR) the new key is written to NEWFILE, which must not exist; start the server with\n"
 	        "--master-key-file NEWFILE from then on: the old key no longer opens DIR.\n"
 	        "Interrupted at any point (kill -9, power), DIR opens with exactly one of the two keys: the server\n"
-	        "finishes or undoes an interrupted rotation of DIR/master.key on its next start.\n");
+	        "finishes or undoes an interrupted rotation of DIR/master.key on its next start.\n"
+	        "id prints the id of a key (FILE, or DIR/master.key; an HMAC of the key, not the key) and the id DIR's\n"
+	        "database records: which of several kept keys opens a directory or an old snapshot restored into one.\n");
 	return status;
 }
 
@@ -390,7 +435,7 @@ int masterkey_main(int argc, char **argv)
 		return usage(2);
 	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)
 		return usage(0);
-	if (strcmp(argv[0], "rotate") != 0)
+	if (strcmp(argv[0], "rotate") != 0 && strcmp(argv[0], "id") != 0)
 		return usage(2);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -404,6 +449,8 @@ int masterkey_main(int argc, char **argv)
 		else
 			return usage(2);
 	}
+	if (strcmp(argv[0], "id") == 0)
+		return nkf ? usage(2) : show_ids(dir, mkf);
 	if (!mkf != !nkf) {
 		fprintf(stderr, "rolegate master-key rotate: --master-key-file and --new-key-file go together (without "
 		                "them the key is DIR/master.key)\n");

@@ -32,7 +32,8 @@ int masterkey_reconcile(struct db *db, const char *data_dir, const char *key_fil
  * concurrent rotation has just replaced. */
 int masterkey_current_tx(struct db_tx *tx);
 
-/* `rolegate master-key rotate --data DIR [--master-key-file FILE --new-key-file FILE]`. */
+/* `rolegate master-key rotate --data DIR [--master-key-file FILE --new-key-file FILE]` and
+ * `rolegate master-key id [--data DIR] [--master-key-file FILE]`. */
 int masterkey_main(int argc, char **argv);
 
 #endif

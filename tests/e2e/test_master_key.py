@@ -114,6 +114,15 @@ def test_rotate_reseals_everything_and_the_old_key_stops_opening(server_factory,
     srv.args = ["--master-key-file", str(old)]
     with pytest.raises(RuntimeError, match="fingerprint mismatch"):
         srv.start()
+    # `master-key id` tells the keys apart: the directory's own key matches, the old one does not
+    ident = subprocess.run([str(rg.BIN), "master-key", "id", "--data", str(srv.data_dir)], capture_output=True,
+                           text=True, timeout=60)
+    assert ident.returncode == 0 and "the key opens it" in ident.stdout, ident.stdout + ident.stderr
+    new_id = ident.stdout.split()[0]
+    assert new_id in p.stdout and old_key.hex() not in ident.stdout and key.read_bytes().hex() not in ident.stdout
+    ident = subprocess.run([str(rg.BIN), "master-key", "id", "--data", str(srv.data_dir), "--master-key-file",
+                            str(old)], capture_output=True, text=True, timeout=60)
+    assert ident.returncode == 1 and "another key" in ident.stdout and new_id in ident.stdout
     # nor does the verb run with it
     p = rotate(srv.data_dir, "--master-key-file", str(old), "--new-key-file", str(tmp_path / "x.key"))
     assert p.returncode != 0 and "fingerprint mismatch" in p.stderr
