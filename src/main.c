@@ -4,6 +4,7 @@
  *   rolegate server [OPTIONS]     the AWS-compatible IAM/STS/Organizations endpoint
  *   rolegate policy eval|validate the policy engine on the command line
  *   rolegate keys|audit|snapshot  session-token keys, the audit trail, backups of DATA
+ *   rolegate master-key rotate    re-seal DATA's secrets under a new master key
  *   rolegate exec|env|credential-process|serve-credentials|whoami|list|clear|login   the engineer's side (src/cli)
  *   rolegate version
  *   rolegate help
@@ -15,6 +16,7 @@
 #include "policy/cli.h"
 #include "server/audit_cli.h"
 #include "server/keyring.h"
+#include "server/masterkey.h"
 #include "server/server.h"
 #include "server/snapshot.h"
 #include "util/common.h"
@@ -32,6 +34,7 @@ static const struct verb verbs[] = {
 	{"server", server_main, "run the AWS-compatible IAM/STS endpoint (rolegate server --help)"},
 	{"policy", policy_main, "evaluate or validate IAM policies (rolegate policy --help)"},
 	{"keys", keys_main, "rotate, list or retire the keys that seal session tokens (rolegate keys --help)"},
+	{"master-key", masterkey_main, "re-seal every secret under a new master key (rolegate master-key --help)"},
 	{"audit", audit_main, "show the audit trail (rolegate audit --help)"},
 	{"snapshot", snapshot_main, "save or restore a consistent copy of the databases (rolegate snapshot --help)"},
 	{"exec", exec_main, "run a command with a profile's credentials (rolegate exec --help)"},

@@ -80,6 +80,7 @@ complete -c rolegate -f
 complete -c rolegate -n __fish_use_subcommand -a server -d 'run the AWS-compatible IAM/STS/Organizations endpoint'
 complete -c rolegate -n __fish_use_subcommand -a policy -d 'evaluate or validate IAM policies'
 complete -c rolegate -n __fish_use_subcommand -a keys -d 'rotate, list or retire the keys that seal session tokens'
+complete -c rolegate -n __fish_use_subcommand -a master-key -d 're-seal every secret under a new master key'
 complete -c rolegate -n __fish_use_subcommand -a audit -d 'show the audit trail'
 complete -c rolegate -n __fish_use_subcommand -a snapshot -d 'save or restore a consistent copy of the databases'
 complete -c rolegate -n __fish_use_subcommand -a exec -d "run a command with a profile's credentials"
@@ -135,6 +136,15 @@ complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list ret
 complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list retire" -a retire -d 'delete an older key'
 complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
 complete -c rolegate -n $s -l master-key-file -r -F -d 'key that seals secrets at rest'
+complete -c rolegate -n $s -s h -l help -d 'show the usage'
+
+# master-key
+set -l s '__rolegate_verb_is master-key'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate id" -a rotate -d 're-seal every secret under a new master key'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate id" -a id -d 'the id of a key and of the directory'
+complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l master-key-file -r -F -d 'the current key'
+complete -c rolegate -n $s -l new-key-file -r -F -d 'where the new key goes (with --master-key-file)'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # audit

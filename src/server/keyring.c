@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/masterkey.h"
 #include "server/secrets.h"
 #include "store/store.h"
 #include "util/common.h"
@@ -104,6 +105,12 @@ int keyring_add(struct db *db, int64_t now, char kid[KEY_ID_LEN + 1])
 		goto done;
 	if (db_begin(db, true, &tx) != C_OK)
 		goto done;
+	/* `rolegate keys rotate` runs beside the server, not under DATA/lock: a master-key rotation that committed
+	 * meanwhile must not get a key sealed under the key it replaced. */
+	if (masterkey_current_tx(tx) != C_OK) {
+		db_rollback(tx);
+		goto done;
+	}
 	if (db_exec(tx, "INSERT INTO server_keys(kid, key_sealed, created_ms) VALUES (?1, ?2, ?3)",
 	            DB_ARGS(db_text(kid), db_blob(sealed, len), db_int(now)), NULL) != C_OK) {
 		db_rollback(tx);
@@ -296,7 +303,8 @@ int keys_main(int argc, char **argv)
 	if (crypto_init() != C_OK || secrets_load_master_key(mkf, dir) != C_OK)
 		goto out;
 	db = db_open_sqlite(dir);
-	if (!db || store_migrate(db) != C_OK)
+	/* No repair here: the server may be running; it settles an interrupted master-key rotation itself. */
+	if (!db || store_migrate(db) != C_OK || masterkey_reconcile(db, dir, mkf, false) != C_OK)
 		goto out;
 	if (strcmp(cmd, "rotate") == 0) {
 		char kid[KEY_ID_LEN + 1];

@@ -12,6 +12,7 @@
 
 #include "util/common.h"
 #include "util/crypto.h"
+#include "util/file.h"
 #include "util/log.h"
 
 static uint8_t master[AEAD_KEY_LEN];
@@ -68,13 +69,25 @@ static int create_key_file(const char *path)
 
 int secrets_load_master_key(const char *path, const char *data_dir)
 {
-	char def[4096];
+	char def[4096], db[4096];
 
 	if (path)
 		return (loaded = read_file_exact(path, master, sizeof(master), false) == C_OK) ? C_OK : C_ERR;
 	snprintf(def, sizeof(def), "%s/master.key", data_dir);
 	if (access(def, F_OK) != 0) {
+		/* A directory with a database but no key (a restored snapshot, a key moved away): a new key would open
+		 * nothing in it, and the secrets sealed under the real one would look lost. Only a new directory gets a
+		 * new key. */
+		snprintf(db, sizeof(db), "%s/rolegate.db", data_dir);
+		if (access(db, F_OK) == 0) {
+			log_errorx("%s has a database but no master key (%s): supply the key it was sealed with, "
+			           "--master-key-file FILE or a copy at %s (mode 0600); a snapshot does not hold it",
+			           data_dir, def, def);
+			return C_ERR;
+		}
 		if (create_key_file(def) == C_OK) {
+			if (file_fsync_dir(data_dir) != C_OK)
+				log_warn("cannot sync the directory of %s", def);
 			log_info("generated a new master key in %s", def);
 			loaded = 1;
 			return C_OK;
@@ -85,6 +98,42 @@ int secrets_load_master_key(const char *path, const char *data_dir)
 		}
 	}
 	return (loaded = read_file_exact(def, master, sizeof(master), true) == C_OK) ? C_OK : C_ERR;
+}
+
+void secrets_key_id_of(const uint8_t key[AEAD_KEY_LEN], char out[MASTER_KEY_ID_LEN + 1])
+{
+	static const char label[] = "rolegate master key id";
+	uint8_t mac[SHA256_LEN];
+
+	crypto_hmac_sha256(key, AEAD_KEY_LEN, label, strlen(label), mac);
+	hex_encode(mac, MASTER_KEY_ID_LEN / 2, out);
+	out[MASTER_KEY_ID_LEN] = '\0';
+	explicit_bzero(mac, sizeof(mac));
+}
+
+int secrets_key_id(char out[MASTER_KEY_ID_LEN + 1])
+{
+	if (!loaded)
+		return C_ERR;
+	secrets_key_id_of(master, out);
+	return C_OK;
+}
+
+int secrets_reseal(const uint8_t newkey[AEAD_KEY_LEN], const char *id, const uint8_t *sealed, size_t len,
+                   uint8_t *out, size_t cap, size_t *outlen)
+{
+	uint8_t plain[SECRETS_RESEAL_MAX];
+	int rc = C_ERR;
+
+	if (!loaded || len < AEAD_OVERHEAD || len - AEAD_OVERHEAD > sizeof(plain) || cap < len)
+		return C_ERR;
+	if (aead_open(master, id, strlen(id), sealed, len, plain) == C_OK &&
+	    aead_seal(newkey, id, strlen(id), plain, len - AEAD_OVERHEAD, out) == C_OK) {
+		*outlen = len;
+		rc = C_OK;
+	}
+	explicit_bzero(plain, sizeof(plain));
+	return rc;
 }
 
 void secrets_wipe(void)

@@ -31,10 +31,12 @@
 #include "server/example.h"
 #include "server/health.h"
 #include "server/keycache.h"
+#include "server/masterkey.h"
 #include "server/secrets.h"
 #include "server/throttle.h"
 #include "util/common.h"
 #include "util/crypto.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -85,6 +87,24 @@ static int prepare_data_dir(const char *dir)
 		return C_ERR;
 	}
 	return C_OK;
+}
+
+/* Holds DIR/lock (flock) while the server runs: a second server, or `rolegate master-key rotate`, on the same
+ * directory is refused instead of working on secrets under the other's feet. The descriptor lives until exit. */
+static int lock_data_dir(const char *dir, int *fd)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	*fd = file_lock_exclusive(path);
+	if (*fd >= 0)
+		return C_OK;
+	if (errno == EWOULDBLOCK)
+		log_errorx("data directory %s is in use by another rolegate server (or rolegate master-key rotate): %s is "
+		           "locked", dir, path);
+	else
+		log_error("cannot lock %s", path);
+	return C_ERR;
 }
 
 /* Raises the soft limit on open files to the hard one: every connection is a descriptor, and a server that runs
@@ -158,7 +178,7 @@ int server_main(int argc, char **argv)
 	struct http_options hopts;
 	struct tls_files tls;
 	sigset_t stop;
-	int sig = 0, rc, status = 1, listen_fd = -1;
+	int sig = 0, rc, status = 1, listen_fd = -1, dir_lock = -1;
 	unsigned port = 0;
 	char pr[64], ac[64];
 
@@ -208,7 +228,7 @@ int server_main(int argc, char **argv)
 		goto out;
 	}
 	raise_fd_limit(cfg.max_connections);
-	if (prepare_data_dir(cfg.data_dir) != C_OK ||
+	if (prepare_data_dir(cfg.data_dir) != C_OK || lock_data_dir(cfg.data_dir, &dir_lock) != C_OK ||
 	    secrets_load_master_key(cfg.master_key_file, cfg.data_dir) != C_OK)
 		goto out;
 	srv.db = db_open_sqlite(cfg.data_dir);
@@ -216,6 +236,9 @@ int server_main(int argc, char **argv)
 		log_errorx("cannot open the database in %s", cfg.data_dir);
 		goto out;
 	}
+	/* The key the database names wins; an interrupted `rolegate master-key rotate` is settled here. */
+	if (masterkey_reconcile(srv.db, cfg.data_dir, cfg.master_key_file, true) != C_OK)
+		goto out;
 	if (bootstrap(&srv, now_ms()) != C_OK)
 		goto out;
 	srv.keys = sigkey_cache_new();
@@ -309,6 +332,8 @@ out:
 	model_cleanup();
 	crypto_cleanup();
 	config_free(&cfg);
+	if (dir_lock >= 0)
+		close(dir_lock); /* last: the audit is flushed and the databases closed */
 	if (status == 0)
 		log_info("stopped");
 	log_async_stop();

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,24 @@ int file_fsync_dir(const char *dir)
 	rc = fsync(fd) == 0 ? C_OK : C_ERR;
 	close(fd);
 	return rc;
+}
+
+int file_lock_exclusive(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600), err;
+
+	if (fd < 0)
+		return -1;
+	/* nothing secret in it, but every file of a data directory is private (one an earlier version or an operator
+	 * left readable is tightened, as the databases are) */
+	(void)fchmod(fd, 0600);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
 }
 
 int file_write_private(const char *path, const char *text)

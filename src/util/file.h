@@ -17,6 +17,13 @@ int file_write_private(const char *path, const char *text);
 int file_fsync_dir(const char *dir);
 
 /*
+ * Takes an exclusive advisory lock (flock) on path, creating it (mode 0600) if needed, without waiting. Returns the
+ * descriptor that holds the lock (closing it, or exiting, releases it), or -1: errno EWOULDBLOCK when another
+ * process holds it, anything else when the file cannot be opened.
+ */
+int file_lock_exclusive(const char *path);
+
+/*
  * Reads a regular file of at most max bytes whole into one allocation, NUL-terminated (a file holding a NUL byte
  * is refused). The caller owns *out: a secret's reader wipes it (explicit_bzero) before free. The buffer is sized
  * from the file once, so no copy of its content is left behind in freed memory. C_OK, or C_ERR (logged).

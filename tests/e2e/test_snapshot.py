@@ -2,6 +2,7 @@
 serves AssumeRole and CreateUser load, restored into a new directory and served from there with the original master
 key (which is not in the snapshot)."""
 import json
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -161,8 +162,9 @@ def test_restore_refuses_a_non_empty_directory_and_a_damaged_file(server_factory
 
 
 def test_restored_directory_without_the_master_key_does_not_start(server_factory, tmp_path):
-    """The snapshot alone holds no usable secret: a server on it with another master key, or with none (it would
-    make a new one), refuses to start rather than serve with secrets it cannot open."""
+    """The snapshot alone holds no usable secret: a server on it with another master key refuses to start rather
+    than serve with secrets it cannot open; with none, it says to supply the key and writes no new one (a new key
+    in DIR/master.key would open nothing there, and stand in the way of the real one)."""
     srv = server_factory.start()
     rg.make_user(rg.client(srv, "iam"), rg.unique("snapk"))
     snap = tmp_path / "k.snap"
@@ -170,8 +172,29 @@ def test_restored_directory_without_the_master_key_does_not_start(server_factory
     other = tmp_path / "other.key"
     other.write_bytes(b"\x01" * 32)
     other.chmod(0o600)
-    for n, args in enumerate((["--master-key-file", str(other)], [])):
-        new = tmp_path / f"k{n}"
-        assert snapshot("restore", snap, "--data", new).returncode == 0
-        with pytest.raises(RuntimeError, match="master key does not open"):
-            server_factory.start(data_dir=new, root=srv.root, args=args)
+    new = tmp_path / "k0"
+    assert snapshot("restore", snap, "--data", new).returncode == 0
+    with pytest.raises(RuntimeError, match="master key does not open"):
+        server_factory.start(data_dir=new, root=srv.root, args=["--master-key-file", str(other)])
+
+    new = tmp_path / "k1"
+    assert snapshot("restore", snap, "--data", new).returncode == 0
+    with pytest.raises(RuntimeError, match="has a database but no master key.*supply the key"):
+        server_factory.start(data_dir=new, root=srv.root)
+    assert not (new / "master.key").exists(), "a master key was generated beside a restored database"
+    # the original key copied in afterwards opens it
+    shutil.copyfile(srv.data_dir / "master.key", new / "master.key")
+    (new / "master.key").chmod(0o600)
+    srv.stop_ok()
+    restored = server_factory.start(data_dir=new, root=srv.root)
+    assert rg.client(restored, "sts").get_caller_identity()["Account"] == srv.account
+
+
+def test_master_key_never_generated_beside_a_database(server_factory, tmp_path):
+    """A data directory whose master.key went missing: the server refuses to start and makes no new key."""
+    srv = server_factory.start()
+    srv.stop_ok()
+    (srv.data_dir / "master.key").unlink()
+    with pytest.raises(RuntimeError, match="has a database but no master key"):
+        srv.start()
+    assert not (srv.data_dir / "master.key").exists()

@@ -775,6 +775,58 @@ static void test_secrets(void **state)
 	remove_dir(dir2);
 }
 
+/* A directory with a database and no master key is refused, and no key is made; a new one gets a key. Key ids are
+ * stable per key and differ between keys; secrets_reseal moves a secret to another key, bound to the same id. */
+static void test_secrets_master_key_rules(void **state)
+{
+	char dir[64], dir2[64], path[128], id1[MASTER_KEY_ID_LEN + 1], id2[MASTER_KEY_ID_LEN + 1];
+	char again[MASTER_KEY_ID_LEN + 1], out[64];
+	const char *secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+	uint8_t sealed[128], resealed[128], newkey[AEAD_KEY_LEN], plain[64];
+	size_t n = 0, n2 = 0;
+	struct stat st;
+	int fd;
+
+	(void)state;
+	make_dir(dir);
+	make_dir(dir2);
+	snprintf(path, sizeof(path), "%s/rolegate.db", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	secrets_wipe();
+	assert_int_equal(secrets_load_master_key(NULL, dir), C_ERR);
+	snprintf(path, sizeof(path), "%s/master.key", dir);
+	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(secrets_key_id(id1), C_ERR);
+
+	assert_int_equal(secrets_load_master_key(NULL, dir2), C_OK);
+	assert_int_equal(secrets_key_id(id1), C_OK);
+	assert_int_equal(strlen(id1), MASTER_KEY_ID_LEN);
+	assert_int_equal(secrets_load_master_key(NULL, dir2), C_OK);
+	assert_int_equal(secrets_key_id(again), C_OK);
+	assert_string_equal(id1, again);
+
+	assert_int_equal(secrets_seal("AKIA1", secret, 40, sealed, sizeof(sealed), &n), C_OK);
+	assert_int_equal(crypto_random(newkey, sizeof(newkey)), C_OK);
+	secrets_key_id_of(newkey, id2);
+	assert_string_not_equal(id1, id2);
+	assert_int_equal(secrets_reseal(newkey, "AKIA1", sealed, n, resealed, sizeof(resealed), &n2), C_OK);
+	assert_int_equal(n2, n);
+	assert_memory_not_equal(sealed, resealed, n);
+	/* the new blob opens under the new key, bound to the same id; not under the loaded (old) one */
+	assert_int_equal(aead_open(newkey, "AKIA1", 5, resealed, n2, plain), C_OK);
+	assert_memory_equal(plain, secret, 40);
+	assert_int_equal(aead_open(newkey, "AKIA2", 5, resealed, n2, plain), C_ERR);
+	assert_int_equal(secrets_open("AKIA1", resealed, n2, out, sizeof(out)), C_ERR);
+	/* what does not open under the loaded key is not carried across */
+	assert_int_equal(secrets_reseal(newkey, "AKIA2", sealed, n, resealed, sizeof(resealed), &n2), C_ERR);
+	assert_int_equal(secrets_reseal(newkey, "AKIA1", resealed, n, sealed, sizeof(sealed), &n2), C_ERR);
+	secrets_wipe();
+	remove_dir(dir);
+	remove_dir(dir2);
+}
+
 /* ---- signing-key cache --------------------------------------------------------------------------------------- */
 
 static void test_keycache(void **state)
@@ -871,6 +923,7 @@ int main(void)
 		DB_TEST(test_keys),
 		DB_TEST(test_audit),
 		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_secrets_master_key_rules),
 		cmocka_unit_test(test_keycache),
 	};
 
