@@ -34,6 +34,9 @@ static const struct option_def options[] = {
 	{"tls-key", OPT_STRING, OFF(tls_key_file), NULL, "FILE", "the PEM private key of --tls-cert (unencrypted; mode 0600)"},
 	{"insecure-http", OPT_FLAG, OFF(insecure_http), NULL, "",
 	 "allow plain HTTP on a non-loopback --listen address (secrets then cross the network in clear)"},
+	{"metrics-listen", OPT_STRING, OFF(metrics_listen), NULL, "ADDR:PORT",
+	 "serve Prometheus metrics (GET /metrics, plain HTTP) on a second address; off loopback only with "
+	 "--insecure-http; port 0 picks a free port (the log says which)"},
 	{"data", OPT_STRING, OFF(data_dir), "./data", "DIR", "data directory (database, master key, root credentials)"},
 	{"master-key-file", OPT_STRING, OFF(master_key_file), NULL, "FILE",
 	 "32-byte key that seals secrets at rest (default: DIR/master.key, generated once, mode 0600)"},
