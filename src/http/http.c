@@ -615,9 +615,10 @@ struct http_server *http_start(const struct http_options *opts)
 	 * libmicrohttpd defect, seen here in a SIGTERM right after start-up). Each worker has a handful of
 	 * connections, so poll() costs nothing measurable (make bench: within this machine's noise). poll() also has
 	 * no FD_SETSIZE limit. */
-	struct MHD_OptionItem tls_opts[5] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+	struct MHD_OptionItem tls_opts[6] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
 	                                     {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
-	                                     {MHD_OPTION_END, 0, NULL}};
+	                                     {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
+	struct MHD_OptionItem pool_opt[2] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	                 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
@@ -653,10 +654,13 @@ struct http_server *http_start(const struct http_options *opts)
 		tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES};
 		tls_opts[3] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, tls_creds_callback()};
 	}
+	/* One thread: the daemon's own (libmicrohttpd warns about a pool of 1 or 0). */
+	if (opts->threads > 1)
+		pool_opt[0] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)opts->threads, NULL};
 	/* Ownership of listen_fd passes to MHD, which closes it when the daemon stops. */
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	                        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)opts->listen_fd,
-	                        MHD_OPTION_THREAD_POOL_SIZE, opts->threads,
+	                        MHD_OPTION_ARRAY, pool_opt,
 	                        MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
 	                        MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_connections_per_ip,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, opts->idle_timeout_s,

@@ -283,6 +283,7 @@ int server_main(int argc, char **argv)
 	hopts.tls_key_pem = tls.key_pem;
 	hopts.handler = dispatch_request;
 	hopts.reject = dispatch_reject;
+	hopts.answered = metrics_request_done;
 	hopts.ctx = &srv;
 	http = http_start(&hopts);
 	tls_files_wipe(&tls); /* GnuTLS holds its own copy of the key now */
