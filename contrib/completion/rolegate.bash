@@ -52,9 +52,9 @@ _rolegate()
 	case $verb in
 	server)
 		opts="--listen --data --master-key-file --account-id --threads --max-connections --max-connections-per-ip --request-deadline --idle-timeout --max-body"
-		opts="$opts --tls-cert --tls-key --insecure-http --example --log-level --log-format --quota --help"
+		opts="$opts --tls-cert --tls-key --insecure-http --metrics-listen --example --log-level --log-format --quota --help"
 		valued="--listen --data --master-key-file --account-id --threads --max-connections --max-connections-per-ip --request-deadline --idle-timeout --max-body"
-		valued="$valued --tls-cert --tls-key --example --log-level --log-format --quota"
+		valued="$valued --tls-cert --tls-key --metrics-listen --example --log-level --log-format --quota"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
