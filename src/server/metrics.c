@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "policy/policy.h"
 #include "server/call.h"
@@ -354,6 +355,20 @@ static int write_audit_mfa(struct buf *out)
 	return C_OK;
 }
 
+/* The process's resident memory in bytes (/proc/self/statm), or 0 when it cannot be read. */
+static uint64_t resident_bytes(void)
+{
+	unsigned long long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu %llu", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
 int metrics_write(struct buf *out, const struct metrics_sources *src)
 {
 	if (write_requests(out) != C_OK || write_audit_mfa(out) != C_OK || write_caches(out, src) != C_OK)
@@ -365,6 +380,8 @@ int metrics_write(struct buf *out, const struct metrics_sources *src)
 	    sample(out, "rolegate_connections_accepted_total", NULL, src->connections_accepted) != C_OK ||
 	    header(out, "rolegate_process_start_time_seconds", "gauge", "When the server started, in Unix time") != C_OK ||
 	    buf_printf(out, "rolegate_process_start_time_seconds %.3f\n", m.start_time_s) != C_OK ||
+	    header(out, "rolegate_process_resident_memory_bytes", "gauge", "Resident memory of the server process") != C_OK ||
+	    sample(out, "rolegate_process_resident_memory_bytes", NULL, resident_bytes()) != C_OK ||
 	    header(out, "rolegate_build_info", "gauge", "The running version (always 1)") != C_OK ||
 	    buf_printf(out, "rolegate_build_info{version=\"%s\"} 1\n", ROLEGATE_VERSION) != C_OK)
 		return C_ERR;

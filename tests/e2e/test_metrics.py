@@ -6,6 +6,7 @@ else); the metrics listener answers 404 to every other path and the API listener
 HTTP off loopback needs --insecure-http."""
 import json
 import math
+import subprocess
 import urllib.error
 import urllib.request
 
@@ -161,6 +162,9 @@ def test_counters_move_by_what_was_done(server_factory):
     assert after_fams["rolegate_requests"].type == "counter"
     assert after_fams["rolegate_connections_open"].type == "gauge"
     assert value(after, "rolegate_process_start_time_seconds") > 1.7e9
+    assert value(after, "rolegate_process_resident_memory_bytes") > 1 << 20
+    version = subprocess.run([str(rg.BIN), "version"], capture_output=True, text=True).stdout.split()[1]
+    assert value(after, "rolegate_build_info", version=version) == 1
 
 
 def test_other_paths_and_the_api_listener(server_factory):
