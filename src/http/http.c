@@ -101,14 +101,11 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct http_server *s = cls;
 	struct conn_track *t = *socket_context;
 
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		atomic_fetch_add_explicit(&s->open_conns, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&s->accepted_conns, 1, memory_order_relaxed);
-	} else {
-		atomic_fetch_sub_explicit(&s->open_conns, 1, memory_order_relaxed);
-	}
+	/* counted for every connection, tracked or not */
+	atomic_fetch_add_explicit(&s->open_conns, code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1, memory_order_relaxed);
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		atomic_fetch_add_explicit(&s->accepted_conns, 1, memory_order_relaxed);
 		if (!ci || !(t = calloc(1, sizeof(*t))))
 			return; /* untracked: only MHD's idle timeout applies to it */
 		t->fd = ci->connect_fd;
@@ -615,9 +612,9 @@ struct http_server *http_start(const struct http_options *opts)
 	 * libmicrohttpd defect, seen here in a SIGTERM right after start-up). Each worker has a handful of
 	 * connections, so poll() costs nothing measurable (make bench: within this machine's noise). poll() also has
 	 * no FD_SETSIZE limit. */
-	struct MHD_OptionItem tls_opts[6] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+	struct MHD_OptionItem tls_opts[5] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
 	                                     {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
-	                                     {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
+	                                     {MHD_OPTION_END, 0, NULL}};
 	struct MHD_OptionItem pool_opt[2] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	                 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
