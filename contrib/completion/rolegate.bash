@@ -59,6 +59,8 @@ _rolegate()
 		valued="$valued --rate-principal --rate-account"
 		opts="$opts --config --print-config"
 		valued="$valued --config"
+		opts="$opts --metrics-listen"
+		valued="$valued --metrics-listen"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"

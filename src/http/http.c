@@ -39,6 +39,7 @@
 
 #include "util/common.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 #define LISTEN_BACKLOG 1024
 
@@ -71,6 +72,8 @@ struct http_server {
 	bool tls; /* every connection is TLS (opts' PEM pointers are the caller's, gone after http_start) */
 	atomic_int inflight; /* requests between their first byte and their completion */
 	atomic_int parked;   /* connections suspended until their wait is done (MHD must not stop while any are) */
+	atomic_int open_conns;              /* between MHD's STARTED and CLOSED notifications */
+	_Atomic uint64_t accepted_conns;    /* STARTED notifications */
 	/* every open connection, for the reaper */
 	pthread_mutex_t conns_mu;
 	pthread_cond_t reaper_cond;
@@ -98,8 +101,11 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct http_server *s = cls;
 	struct conn_track *t = *socket_context;
 
+	/* counted for every connection, tracked or not */
+	atomic_fetch_add_explicit(&s->open_conns, code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1, memory_order_relaxed);
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		atomic_fetch_add_explicit(&s->accepted_conns, 1, memory_order_relaxed);
 		if (!ci || !(t = calloc(1, sizeof(*t))))
 			return; /* untracked: only MHD's idle timeout applies to it */
 		t->fd = ci->connect_fd;
@@ -210,6 +216,7 @@ struct req_state {
 	bool bad_framing;
 	bool started;
 	bool answering;              /* a deferred response is held in resp, waiting for wait.done */
+	int64_t complete_us;         /* when the request was complete (mono_us), for http_options.answered */
 	struct http_response resp;   /* the held response (answering) */
 	struct http_wait wait;
 };
@@ -352,7 +359,9 @@ static void wipe_and_free(void *p)
 	free(p);
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_response *resp)
+/* Queues resp on conn and tells opts.answered (the request was complete at complete_us). */
+static enum MHD_Result send_response(struct http_server *s, struct MHD_Connection *conn, struct http_response *resp,
+                                     int64_t complete_us)
 {
 	struct MHD_Response *mr;
 	enum MHD_Result ret;
@@ -374,6 +383,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 		MHD_add_response_header(mr, "x-amzn-RequestId", resp->request_id);
 	ret = MHD_queue_response(conn, (unsigned)resp->status, mr);
 	MHD_destroy_response(mr);
+	if (s->opts.answered)
+		s->opts.answered(resp->tag, resp->status, mono_us() - complete_us);
 	return ret;
 }
 
@@ -399,7 +410,7 @@ void http_wait_done(void *arg, int rc)
 }
 
 /* Sends the held response of a finished wait: its body, or its alternative when the wait failed. */
-static enum MHD_Result send_held(struct MHD_Connection *conn, struct req_state *st)
+static enum MHD_Result send_held(struct http_server *s, struct MHD_Connection *conn, struct req_state *st)
 {
 	struct http_response *r = &st->resp;
 	enum MHD_Result ret;
@@ -417,7 +428,7 @@ static enum MHD_Result send_held(struct MHD_Connection *conn, struct req_state *
 		r->sensitive = false;
 	}
 	st->answering = false;
-	ret = send_response(conn, r);
+	ret = send_response(s, conn, r, st->complete_us);
 	buf_free(&r->body);
 	buf_free(&r->alt_body);
 	return ret;
@@ -440,7 +451,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (st->answering) { /* resumed: the wait is over */
 		if (st->wait.parked)
 			atomic_fetch_sub(&s->parked, 1);
-		return send_held(conn, st);
+		return send_held(s, conn, st);
 	}
 	if (!st->started) {
 		struct length_check lc = {NULL, false};
@@ -464,6 +475,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (t)
 			atomic_store(&t->reading, false);
 	}
+	st->complete_us = mono_us();
 	fill_request(s, conn, method, st, &req);
 	st->wait.conn = conn;
 	response_init(&resp, &st->wait);
@@ -486,9 +498,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_YES;
 		}
 		pthread_mutex_unlock(&st->wait.mu);
-		return send_held(conn, st);
+		return send_held(s, conn, st);
 	}
-	ret = send_response(conn, &resp);
+	ret = send_response(s, conn, &resp, st->complete_us);
 	buf_free(&resp.body);
 	buf_free(&resp.alt_body);
 	return ret;
@@ -611,6 +623,7 @@ struct http_server *http_start(const struct http_options *opts)
 	struct MHD_OptionItem tls_opts[5] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
 	                                     {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
 	                                     {MHD_OPTION_END, 0, NULL}};
+	struct MHD_OptionItem pool_opt[2] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 	                 MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 
@@ -646,10 +659,13 @@ struct http_server *http_start(const struct http_options *opts)
 		tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)TLS_PRIORITIES};
 		tls_opts[3] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, tls_creds_callback()};
 	}
+	/* One thread: the daemon's own (libmicrohttpd warns about a pool of 1 or 0). */
+	if (opts->threads > 1)
+		pool_opt[0] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)opts->threads, NULL};
 	/* Ownership of listen_fd passes to MHD, which closes it when the daemon stops. */
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 	                        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)opts->listen_fd,
-	                        MHD_OPTION_THREAD_POOL_SIZE, opts->threads,
+	                        MHD_OPTION_ARRAY, pool_opt,
 	                        MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
 	                        MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_connections_per_ip,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, opts->idle_timeout_s,
@@ -680,6 +696,14 @@ fail:
 }
 
 unsigned http_port(const struct http_server *s) { return s->port; }
+
+void http_get_stats(struct http_server *s, struct http_stats *st)
+{
+	int open = s ? atomic_load_explicit(&s->open_conns, memory_order_relaxed) : 0;
+
+	st->connections_open = open > 0 ? (unsigned)open : 0;
+	st->connections_accepted = s ? atomic_load_explicit(&s->accepted_conns, memory_order_relaxed) : 0;
+}
 
 int http_tls_reload(struct http_server *s, const char *cert_pem, const char *key_pem)
 {

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "aws/sigv4.h"
 #include "http/forwarded.h"
@@ -51,6 +52,7 @@ struct http_response {
 	struct buf body; /* the listener frees it */
 	bool sensitive;  /* the body carries a secret: wipe it once sent */
 	char request_id[40];
+	uint32_t tag; /* the handler's, handed back to http_options.answered with the status sent (0: none) */
 	/* Deferring. The listener sets wait; a handler that must not answer before some other thread has finished
 	 * (the audit committer) hands wait to it, which calls http_wait_done(wait, rc) exactly once, and sets deferred.
 	 * The listener then parks the connection (its thread serves others meanwhile) and sends the response once the
@@ -77,6 +79,11 @@ enum http_reject {
 typedef void (*http_reject_fn)(void *ctx, const struct http_request *req, enum http_reject why,
                                struct http_response *resp);
 
+/* Told once a response is queued: resp->tag as the handler set it, the status actually sent (a deferred response's
+ * alternative when its wait failed) and the time since the request was complete, in microseconds. Called on the
+ * connection's thread; must be quick. */
+typedef void (*http_answered_fn)(uint32_t tag, int status, int64_t elapsed_us);
+
 struct http_options {
 	const char *listen;   /* "127.0.0.1:8600", "[::1]:8600", "0.0.0.0:0": for messages */
 	int listen_fd;        /* from http_listen_socket; http_start takes it, even when it fails */
@@ -97,7 +104,14 @@ struct http_options {
 	const struct fwd_trust *trusted_proxies;
 	http_handler_fn handler;
 	http_reject_fn reject;
+	http_answered_fn answered; /* optional */
 	void *ctx;
+};
+
+/* What a listener has seen, for the metrics. */
+struct http_stats {
+	unsigned connections_open;     /* accepted and not yet closed */
+	uint64_t connections_accepted; /* since the start */
 };
 
 struct http_server;
@@ -113,6 +127,8 @@ bool http_listen_is_loopback(const char *spec);
 struct http_server *http_start(const struct http_options *opts);
 /* The port actually bound (useful with port 0). */
 unsigned http_port(const struct http_server *s);
+/* Fills st with s's connection counts (s may be NULL: all zero). */
+void http_get_stats(struct http_server *s, struct http_stats *st);
 /* Makes new TLS handshakes use cert_pem (chain, leaf first) and key_pem (the caller wipes it after); connections
  * already open keep theirs. C_OK, or C_ERR (logged; the previous certificate stays). */
 int http_tls_reload(struct http_server *s, const char *cert_pem, const char *key_pem);

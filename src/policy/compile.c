@@ -881,6 +881,7 @@ static pthread_rwlock_t cache_mu = PTHREAD_RWLOCK_INITIALIZER;
 static struct policy *cache[CACHE_BUCKETS];
 static struct policy *lru_head, *lru_tail; /* most recently used first */
 static size_t cache_bytes, cache_entries;
+static _Atomic uint64_t cache_hits, cache_misses; /* lookups by policy_compile, for the metrics */
 
 static struct policy **bucket_of(const uint8_t hash[32])
 {
@@ -1000,6 +1001,12 @@ void policy_cache_clear(void)
 	cache_trim(0, false);
 }
 
+void policy_cache_counts(uint64_t *hits, uint64_t *misses)
+{
+	*hits = atomic_load_explicit(&cache_hits, memory_order_relaxed);
+	*misses = atomic_load_explicit(&cache_misses, memory_order_relaxed);
+}
+
 void policy_cache_stats(size_t *entries, size_t *bytes)
 {
 	pthread_rwlock_rdlock(&cache_mu);
@@ -1035,6 +1042,7 @@ int policy_compile_flags(const char *doc, size_t len, enum policy_kind kind, uns
 	pthread_rwlock_rdlock(&cache_mu);
 	existing = cache_take(hash);
 	pthread_rwlock_unlock(&cache_mu);
+	atomic_fetch_add_explicit(existing ? &cache_hits : &cache_misses, 1, memory_order_relaxed);
 	if (existing) {
 		*out = existing;
 		return C_OK;

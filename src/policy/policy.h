@@ -62,6 +62,8 @@ void policy_cache_clear(void);
 /* How many compiled policies the cache keeps, and their size in bytes (at most 32 MiB, least recently used first
  * out). */
 void policy_cache_stats(size_t *entries, size_t *bytes);
+/* How many compilations the cache answered (hits) and how many it could not (misses) since the start. */
+void policy_cache_counts(uint64_t *hits, uint64_t *misses);
 size_t policy_statement_count(const struct policy *p);
 /* Whether s (len bytes) is an IAM user's or role's unique id (AIDA... / AROA..., 21 characters), which a
  * Principal's "AWS" may name: it matches that user, or the sessions of that role, by identity (see policy_request's

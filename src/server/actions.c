@@ -52,6 +52,18 @@ const struct action *action_nth(size_t i)
 	return NULL;
 }
 
+size_t action_index(const struct action *a)
+{
+	size_t base = 0;
+
+	for (size_t t = 0; t < ARRAY_LEN(tables); t++) {
+		if (a >= tables[t]->actions && a < tables[t]->actions + tables[t]->n)
+			return base + (size_t)(a - tables[t]->actions);
+		base += tables[t]->n;
+	}
+	return (size_t)-1;
+}
+
 void call_init(struct call *c)
 {
 	memset(c, 0, offsetof(struct call, err));

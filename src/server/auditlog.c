@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "util/common.h"
+#include "server/metrics.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 struct pending {
 	struct pending *next;
@@ -84,6 +86,7 @@ static void *committer(void *arg)
 		struct pending *batch, *next;
 		size_t n = 0;
 		int rc;
+		int64_t t0;
 
 		while (!q->head && !q->stop)
 			pthread_cond_wait(&q->work, &q->mu);
@@ -93,13 +96,16 @@ static void *committer(void *arg)
 		q->head = NULL;
 		q->tail = &q->head;
 		pthread_mutex_unlock(&q->mu);
+		t0 = mono_us();
 		rc = write_batch(q, batch);
+		t0 = mono_us() - t0;
 		for (struct pending *p = batch; p; p = next) {
 			next = p->next;
 			p->done(p->arg, rc);
 			pending_free(p);
 			n++;
 		}
+		metrics_audit_batch(n, t0, rc == C_OK);
 		if (rc != C_OK)
 			log_warnx("audit: a batch of %zu record(s) could not be written", n);
 		pthread_mutex_lock(&q->mu);

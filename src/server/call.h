@@ -92,6 +92,8 @@ struct action_table {
 const struct action *action_find(const char *service, const char *name);
 /* The i-th action of the table (0, 1, ... in table order), or NULL past the last: for tests that walk them all. */
 const struct action *action_nth(size_t i);
+/* The position of a (an entry of the table) in action_nth's order, or (size_t)-1 if it is not one. */
+size_t action_index(const struct action *a);
 
 /* Helpers for handlers: the string member `name` of c->in, or NULL. */
 const char *call_str(struct call *c, const char *name);

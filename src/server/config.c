@@ -62,6 +62,9 @@ static const struct option_def options[] = {
 	 "a proxy (address or network, IPv4 or IPv6; repeatable) whose X-Forwarded-For and X-Forwarded-Proto, or "
 	 "Forwarded, name the client (aws:SourceIp, aws:SecureTransport, the audit and the logs); from any other peer "
 	 "those headers are ignored"},
+	{"metrics-listen", OPT_STRING, OFF(metrics_listen), NULL, "ADDR:PORT",
+	 "serve Prometheus metrics (GET /metrics, plain HTTP) on a second address; off loopback only with "
+	 "--insecure-http; port 0 picks a free port (the log says which)"},
 	{"data", OPT_STRING, OFF(data_dir), "./data", "DIR", "data directory (database, master key, root credentials)"},
 	{"master-key-file", OPT_STRING, OFF(master_key_file), NULL, "FILE",
 	 "32-byte key that seals secrets at rest (default: DIR/master.key, generated once, mode 0600)"},

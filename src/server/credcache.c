@@ -4,6 +4,7 @@
 #include "server/credcache.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ struct slot {
 
 struct credcache {
 	struct slot slots[SLOTS];
+	_Atomic uint64_t hits, misses;
 };
 
 static size_t slot_of(const char *akid)
@@ -64,7 +66,14 @@ bool credcache_get(struct credcache *c, const char *akid, uint64_t gen, struct c
 	if (hit)
 		*out = s->cred;
 	pthread_mutex_unlock(&s->lock);
+	atomic_fetch_add_explicit(hit ? &c->hits : &c->misses, 1, memory_order_relaxed);
 	return hit;
+}
+
+void credcache_counts(struct credcache *c, uint64_t *hits, uint64_t *misses)
+{
+	*hits = c ? atomic_load_explicit(&c->hits, memory_order_relaxed) : 0;
+	*misses = c ? atomic_load_explicit(&c->misses, memory_order_relaxed) : 0;
 }
 
 void credcache_put(struct credcache *c, uint64_t gen, const struct cred *in)

@@ -27,6 +27,8 @@ void credcache_free(struct credcache *c);
 /* Copies the entry for akid into out when present and tagged with generation gen. */
 bool credcache_get(struct credcache *c, const char *akid, uint64_t gen, struct cred *out);
 /* Stores an entry read at generation gen. */
+/* Lookups answered (hits) and not (misses) by credcache_get since c was made. */
+void credcache_counts(struct credcache *c, uint64_t *hits, uint64_t *misses);
 void credcache_put(struct credcache *c, uint64_t gen, const struct cred *in);
 /* Records a new last use of akid in its entry (if cached), so the next request does not record it again. */
 void credcache_touch(struct credcache *c, const char *akid, int64_t when_ms, const char *service, const char *region);

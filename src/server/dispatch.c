@@ -25,6 +25,7 @@
 #include "server/cloudtrail.h"
 #include "server/health.h"
 #include "server/throttle.h"
+#include "server/metrics.h"
 #include "util/common.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -556,6 +557,7 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 				buf_reset(&resp->alt_body);
 		}
 	}
+	resp->tag = metrics_request_tag(c.svc ? c.svc->id : NULL, c.action, metrics_outcome_of(c.err.code), c.err.code);
 	log_call(&c, resp->status, mono_us() - t0);
 	if (c.op)
 		scrub(c.op->output, c.out, 0);
@@ -581,5 +583,6 @@ void dispatch_reject(void *ctx, const struct http_request *req, enum http_reject
 	resp->status = aws_code_status(err.code);
 	resp->content_type = "text/xml";
 	query_encode_error(NULL, &err, rid, &resp->body);
+	resp->tag = metrics_request_tag(NULL, NULL, METRICS_ERROR, err.code);
 	log_warnx("req=%s ip=%s: refused before reading the body: %s", rid, req->source_ip, err.message);
 }

@@ -4,6 +4,7 @@
 #include "server/keycache.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct slot {
 struct sigkey_cache {
 	pthread_mutex_t locks[STRIPES];
 	struct slot slots[SLOTS];
+	_Atomic uint64_t hits, misses;
 };
 
 struct sigkey_cache *sigkey_cache_new(void)
@@ -79,7 +81,14 @@ bool sigkey_cache_get(struct sigkey_cache *c, const char *akid, const char *date
 	if (hit)
 		memcpy(key, s->key, SHA256_LEN);
 	pthread_mutex_unlock(&c->locks[h % STRIPES]);
+	atomic_fetch_add_explicit(hit ? &c->hits : &c->misses, 1, memory_order_relaxed);
 	return hit;
+}
+
+void sigkey_cache_counts(struct sigkey_cache *c, uint64_t *hits, uint64_t *misses)
+{
+	*hits = c ? atomic_load_explicit(&c->hits, memory_order_relaxed) : 0;
+	*misses = c ? atomic_load_explicit(&c->misses, memory_order_relaxed) : 0;
 }
 
 void sigkey_cache_put(struct sigkey_cache *c, const char *akid, const char *date, const char *region,

@@ -21,6 +21,8 @@ void sigkey_cache_free(struct sigkey_cache *c);
 /* Copies the cached key for the tuple into key. false on a miss. */
 bool sigkey_cache_get(struct sigkey_cache *c, const char *akid, const char *date, const char *region,
                       const char *service, const uint8_t tag[16], uint8_t key[SHA256_LEN]);
+/* Lookups answered (hits) and not (misses) by sigkey_cache_get since c was made. */
+void sigkey_cache_counts(struct sigkey_cache *c, uint64_t *hits, uint64_t *misses);
 void sigkey_cache_put(struct sigkey_cache *c, const char *akid, const char *date, const char *region,
                       const char *service, const uint8_t tag[16], const uint8_t key[SHA256_LEN]);
 

@@ -32,6 +32,7 @@
 #include "server/health.h"
 #include "server/keycache.h"
 #include "server/masterkey.h"
+#include "server/metrics.h"
 #include "server/secrets.h"
 #include "server/throttle.h"
 #include "util/common.h"
@@ -145,6 +146,55 @@ static void reload_tls(const struct server_config *cfg, struct http_server *http
 	tls_files_wipe(&f);
 }
 
+/* Checks --metrics-listen and binds it: plain HTTP always (the metrics carry no secret, but request rates and MFA
+ * failures are an operator's business), so off loopback it needs --insecure-http as --listen does. The socket, or
+ * -1 (logged). */
+static int metrics_socket(const struct server_config *cfg, unsigned *port)
+{
+	int fd;
+
+	if (!http_listen_is_loopback(cfg->metrics_listen)) {
+		if (!cfg->insecure_http) {
+			log_errorx("refusing plain-HTTP metrics on non-loopback address %s: keep --metrics-listen on loopback "
+			           "(scrape through a local agent or proxy), or pass --insecure-http", cfg->metrics_listen);
+			return -1;
+		}
+		log_warnx("--insecure-http: serving metrics in plain HTTP on non-loopback address %s", cfg->metrics_listen);
+	}
+	fd = http_listen_socket(cfg->metrics_listen, port);
+	if (fd < 0) {
+		if (errno == EINVAL)
+			log_errorx("cannot parse --metrics-listen address '%s' (expected HOST:PORT or [V6]:PORT)",
+			           cfg->metrics_listen);
+		else
+			log_error("cannot listen on %s (--metrics-listen)", cfg->metrics_listen);
+	}
+	return fd;
+}
+
+/* Starts the metrics listener on fd (which it takes): one thread, a few connections, plain HTTP. */
+static struct http_server *metrics_start(const struct server_config *cfg, int fd, unsigned port,
+                                         struct metrics_scrape *ms)
+{
+	struct http_options o;
+
+	memset(&o, 0, sizeof(o));
+	o.listen = cfg->metrics_listen;
+	o.listen_fd = fd;
+	o.port = port;
+	o.threads = 1;
+	o.max_connections = 16;
+	o.max_connections_per_ip = 8;
+	o.request_deadline_s = cfg->request_deadline_s;
+	o.idle_timeout_s = cfg->idle_timeout_s;
+	o.max_body = 4096;
+	o.max_header_bytes = 16 * 1024;
+	o.handler = metrics_serve;
+	o.reject = metrics_reject;
+	o.ctx = ms;
+	return http_start(&o);
+}
+
 /* Blocks the stop signals and SIGHUP in this thread and (by inheritance) every thread started later; sigwait takes them. */
 /* Buckets in each rate table (principals, accounts): about 2 MiB each, allocated only when a limit is set. More
  * principals active at once than this share slots: the fullest (an idle one) is evicted first. */
@@ -174,12 +224,13 @@ int server_main(int argc, char **argv)
 {
 	struct server_config cfg;
 	struct rg_server srv;
-	struct http_server *http = NULL;
+	struct http_server *http = NULL, *metrics_http = NULL;
+	struct metrics_scrape scrape;
 	struct http_options hopts;
 	struct tls_files tls;
 	sigset_t stop;
-	int sig = 0, rc, status = 1, listen_fd = -1, dir_lock = -1;
-	unsigned port = 0;
+	int sig = 0, rc, status = 1, listen_fd = -1, dir_lock = -1, metrics_fd = -1;
+	unsigned port = 0, metrics_port = 0;
 	char pr[64], ac[64];
 
 	rc = config_parse(&cfg, argc, argv);
@@ -227,6 +278,8 @@ int server_main(int argc, char **argv)
 			log_error("cannot listen on %s", cfg.listen);
 		goto out;
 	}
+	if (cfg.metrics_listen && (metrics_fd = metrics_socket(&cfg, &metrics_port)) < 0)
+		goto out;
 	raise_fd_limit(cfg.max_connections);
 	if (prepare_data_dir(cfg.data_dir) != C_OK || lock_data_dir(cfg.data_dir, &dir_lock) != C_OK ||
 	    secrets_load_master_key(cfg.master_key_file, cfg.data_dir) != C_OK)
@@ -279,11 +332,20 @@ int server_main(int argc, char **argv)
 	hopts.trusted_proxies = &cfg.trusted_proxies;
 	hopts.handler = dispatch_request;
 	hopts.reject = dispatch_reject;
+	hopts.answered = metrics_request_done;
 	hopts.ctx = &srv;
 	http = http_start(&hopts);
 	tls_files_wipe(&tls); /* GnuTLS holds its own copy of the key now */
 	if (!http)
 		goto out;
+	metrics_init();
+	if (metrics_fd >= 0) {
+		scrape = (struct metrics_scrape){.srv = &srv, .api = http};
+		metrics_http = metrics_start(&cfg, metrics_fd, metrics_port, &scrape);
+		metrics_fd = -1; /* http_start owns it now */
+		if (!metrics_http)
+			goto out;
+	}
 	if (cfg.example && example_run(&srv, cfg.example, http_port(http)) != C_OK) {
 		log_errorx("cannot make the example %s", cfg.example);
 		goto out;
@@ -301,6 +363,11 @@ int server_main(int argc, char **argv)
 		/* The host part of --listen with the port actually bound: tests start us on port 0 and read this. */
 		const char *colon = strrchr(cfg.listen, ':');
 		int hostlen = colon ? (int)(colon - cfg.listen) : 0;
+		if (metrics_http) { /* before the listening line, which tests wait for */
+			const char *mc = strrchr(cfg.metrics_listen, ':');
+			log_info("serving metrics on http://%.*s:%u/metrics", mc ? (int)(mc - cfg.metrics_listen) : 0,
+			         cfg.metrics_listen, http_port(metrics_http));
+		}
 		log_info("listening on %s://%.*s:%u (management account %s, data %s)", cfg.tls_cert_file ? "https" : "http",
 		         hostlen, cfg.listen, http_port(http), srv.management_account, cfg.data_dir);
 	}
@@ -310,6 +377,8 @@ int server_main(int argc, char **argv)
 	if (sig != SIGHUP)
 		log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	health_set_ready(false);
+	http_stop(metrics_http, 0);
+	metrics_http = NULL;
 	http_stop(http, SHUTDOWN_GRACE_MS);
 	http = NULL;
 	status = 0;
@@ -318,6 +387,9 @@ out:
 		log_errorx("rolegate server stopped: it could not start (see above)");
 	if (listen_fd >= 0)
 		close(listen_fd);
+	if (metrics_fd >= 0)
+		close(metrics_fd);
+	http_stop(metrics_http, 0);
 	http_stop(http, 0);
 	tls_files_wipe(&tls);
 	db_close(srv.db);

@@ -22,8 +22,9 @@ struct server_config {
 	char *listen;
 	char *tls_cert_file; /* --tls-cert: PEM chain, leaf first; NULL: plain HTTP */
 	char *tls_key_file;  /* --tls-key */
-	bool insecure_http;  /* --insecure-http: plain HTTP on a non-loopback address */
+	bool insecure_http;  /* --insecure-http: plain HTTP on a non-loopback address (--listen, --metrics-listen) */
 	struct fwd_trust trusted_proxies; /* --trusted-proxy CIDR (repeatable): whose forwarding headers are read */
+	char *metrics_listen; /* --metrics-listen ADDR:PORT: GET /metrics, plain HTTP; NULL: not served */
 	char *data_dir;
 	char *master_key_file;
 	char *account_id;

@@ -42,6 +42,9 @@ struct slot {
 	struct rowset *rs;
 };
 
+/* Every table's lookups (the metrics read them). */
+static _Atomic uint64_t lookups_hit, lookups_missed;
+
 struct rowcache {
 	size_t mask;
 	struct slot *slots;
@@ -135,7 +138,14 @@ struct rowset *rowcache_get(struct rowcache *rc, const struct rowcache_key *k, u
 	else
 		rs = NULL;
 	pthread_mutex_unlock(&s->mu);
+	atomic_fetch_add_explicit(rs ? &lookups_hit : &lookups_missed, 1, memory_order_relaxed);
 	return rs;
+}
+
+void rowcache_counts(uint64_t *hits, uint64_t *misses)
+{
+	*hits = atomic_load_explicit(&lookups_hit, memory_order_relaxed);
+	*misses = atomic_load_explicit(&lookups_missed, memory_order_relaxed);
 }
 
 void rowcache_put(struct rowcache *rc, uint64_t hash, uint64_t version, struct rowset *rs)

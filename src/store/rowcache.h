@@ -39,6 +39,8 @@ void rowcache_free(struct rowcache *rc);
 int rowcache_key(const char *sql, const struct db_val *args, size_t nargs, struct rowcache_key *k);
 /* The entry for k read at version, with a reference for the caller (rowset_release), or NULL. */
 struct rowset *rowcache_get(struct rowcache *rc, const struct rowcache_key *k, uint64_t version);
+/* The lookups of every table since the start: found (hits) and not (misses). */
+void rowcache_counts(uint64_t *hits, uint64_t *misses);
 /* Stores rs (built for a key of this hash; the cache takes the caller's reference) as that key's result at
  * version, replacing its slot's entry. */
 void rowcache_put(struct rowcache *rc, uint64_t hash, uint64_t version, struct rowset *rs);

@@ -15,6 +15,7 @@
 #include "aws/arn.h"
 #include "aws/ids.h"
 #include "policy/policy.h"
+#include "server/metrics.h"
 #include "server/tokens.h"
 #include "store/iam_store.h"
 #include "sts/mfa_check.h"
@@ -70,10 +71,12 @@ static int verify_mfa(struct call *c)
 		return C_OK;
 	if (!serial || !code)
 		return aws_err_set(&c->err, ERR_VALIDATION, "SerialNumber and TokenCode must be given together.");
-	if (c->caller.kind == PRINCIPAL_ROLE_SESSION)
+	if (c->caller.kind == PRINCIPAL_ROLE_SESSION) {
+		c->mfa_rc = MFA_REFUSED_DEVICE; /* a role session has no MFA device (counted by sessions_after) */
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED,
 		                   "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA "
 		                   "serial number is valid and associated with this user.");
+	}
 	rc = mfa_check(c->tx, c->caller.account_id, serial, c->caller.kind == PRINCIPAL_USER ? c->caller.id : NULL, code,
 	               c->now_ms, &when, &c->err);
 	c->mfa_rc = rc;
@@ -147,11 +150,14 @@ static void sessions_after(struct call *c, bool ok)
 	bool locked = false;
 
 	if (!ok && c->mfa_rc != 0 && c->mfa_rc != C_OK && c->mfa_rc != C_ERR) {
+		metrics_mfa_refused(c->mfa_rc);
 		if (mfa_record_refusal(c->srv->db, call_str(c, "SerialNumber"), c->mfa_rc, c->now_ms, &locked) != C_OK)
 			log_warnx("req=%s: cannot record a refused MFA code", c->request_id);
-		else if (locked)
+		else if (locked) {
+			metrics_mfa_lockout();
 			log_warnx("req=%s: MFA device %s locked after %d refused codes", c->request_id,
 			          call_str(c, "SerialNumber"), MFA_MAX_FAILURES);
+		}
 	}
 	if (ok && c->role_used[0] && db_begin_stats(c->srv->db, &tx) == C_OK) {
 		if (store_role_touch(tx, c->role_used, c->now_ms, c->region) != C_OK)

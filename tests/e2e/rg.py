@@ -68,6 +68,8 @@ def unique(prefix="u"):
 # ---- the server process ------------------------------------------------------------------------------------------
 
 LISTEN_RE = re.compile(r"listening on (https?)://(?:127\.0\.0\.1|0\.0\.0\.0):(\d+) \(management account (\d{12})")
+# --metrics-listen's line, logged just before the listening line
+METRICS_RE = re.compile(r"serving metrics on http://([0-9.]+|\[[0-9a-f:]+\]):(\d+)/metrics")
 
 
 class Server:
@@ -91,6 +93,7 @@ class Server:
         self.port = None
         self.scheme = "http"  # "https" when started with --tls-cert
         self.account = None
+        self.metrics_url = None  # http://127.0.0.1:PORT/metrics when started with --metrics-listen
         self.starts = 0
         self.log_path = None
         self.out_path = None
@@ -127,6 +130,9 @@ class Server:
                 self.scheme = m.group(1)
                 self.port = int(m.group(2))
                 self.account = m.group(3)
+                mm = METRICS_RE.search(self.log())
+                host = mm and ("127.0.0.1" if mm.group(1) == "0.0.0.0" else mm.group(1))
+                self.metrics_url = f"http://{host}:{mm.group(2)}/metrics" if mm else None
                 return self
             if self.proc.poll() is not None:
                 rc = self.proc.returncode

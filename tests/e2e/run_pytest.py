@@ -20,6 +20,8 @@ import tempfile
 DIST = "/usr/lib/python3/dist-packages"
 # pytest 7 and what it imports (Debian 12's python3-pytest depends on these; attrs and others come from pip).
 PYTEST_PACKAGES = ("pytest", "_pytest", "py.py", "pluggy", "iniconfig", "packaging", "exceptiongroup", "tomli")
+# What the tests themselves take from Debian: python3-prometheus-client (test_metrics.py parses /metrics with it).
+TEST_PACKAGES = ("prometheus_client",)
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -33,10 +35,10 @@ class RefuseAwsCrt(importlib.abc.MetaPathFinder):
 
 
 def pytest_path():
-    """A temporary directory holding links to pytest's packages in DIST (those that exist there)."""
+    """A temporary directory holding links to pytest's packages and TEST_PACKAGES in DIST (those that exist there)."""
     d = tempfile.mkdtemp(prefix="rg-pytest-")
     atexit.register(shutil.rmtree, d, True)
-    for name in PYTEST_PACKAGES:
+    for name in PYTEST_PACKAGES + TEST_PACKAGES:
         src = os.path.join(DIST, name)
         if os.path.exists(src):
             os.symlink(src, os.path.join(d, name))
