@@ -247,6 +247,23 @@ def err(exc_info):
             e["ResponseMetadata"].get("RequestId"))
 
 
+def wait_account_created(org, car_id, timeout=15):
+    """The CreateAccountStatus of request car_id once it is no longer IN_PROGRESS (polled, bounded by timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = org.describe_create_account_status(CreateAccountRequestId=car_id)["CreateAccountStatus"]
+        if s["State"] != "IN_PROGRESS":
+            return s
+        assert time.monotonic() < deadline, s
+        time.sleep(0.2)
+
+
+def openssl(*args, cwd):
+    """Runs the openssl command in cwd (certificates for the TLS tests); fails the test when it fails."""
+    p = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+
+
 def make_user(iam, name=None, path=None, keys=1):
     """Creates a user (root's iam client) with `keys` access keys; returns (user, [(id, secret), ...])."""
     name = name or unique()

@@ -3,7 +3,6 @@ managed policies and AWS's own (another account's is refused exactly as a missin
 user (a role session) must name the user of every IAM user action with an implicit "self" rather than act on the
 user that shares its name; the root keeps AWS's root meaning."""
 import json
-import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -50,13 +49,7 @@ def member(server):
     org = rg.client(server, "organizations")
     org.create_organization()
     car = org.create_account(Email=f"{rg.unique('dev')}@example.com", AccountName="Dev")["CreateAccountStatus"]
-    deadline = time.monotonic() + 15
-    while True:
-        s = org.describe_create_account_status(CreateAccountRequestId=car["Id"])["CreateAccountStatus"]
-        if s["State"] != "IN_PROGRESS":
-            break
-        assert time.monotonic() < deadline, s
-        time.sleep(0.2)
+    s = rg.wait_account_created(org, car["Id"])
     assert s["State"] == "SUCCEEDED", s
     return s["AccountId"]
 

@@ -58,17 +58,7 @@ def create_account(o, name, email=None):
     """CreateAccount; returns the first status (IN_PROGRESS) and the final one, polled."""
     first = o.create_account(Email=email or f"{rg.unique(name.lower())}@example.com", AccountName=name)
     first = first["CreateAccountStatus"]
-    return first, wait_created(o, first["Id"])
-
-
-def wait_created(o, car_id, timeout=15):
-    deadline = time.monotonic() + timeout
-    while True:
-        s = o.describe_create_account_status(CreateAccountRequestId=car_id)["CreateAccountStatus"]
-        if s["State"] != "IN_PROGRESS":
-            return s
-        assert time.monotonic() < deadline, s
-        time.sleep(0.2)
+    return first, rg.wait_account_created(o, first["Id"])
 
 
 def all_pages(o, method, key, **kw):
@@ -101,7 +91,7 @@ def seed(server, org):
                                          AccountName=name)["CreateAccountStatus"] for name in ("Dev", "Stage", "Prod")}
     accounts = {}
     for name, first in requests.items():
-        final = wait_created(org, first["Id"])
+        final = rg.wait_account_created(org, first["Id"])
         assert first["State"] == "IN_PROGRESS" and final["State"] == "SUCCEEDED", (first, final)
         accounts[name] = final["AccountId"]
     ou = org.create_organizational_unit(ParentId=root["Id"], Name="Environments")["OrganizationalUnit"]
@@ -184,7 +174,7 @@ def test_create_account_is_asynchronous(server, seed, org):
     seen = org.describe_create_account_status(CreateAccountRequestId=s["Id"])["CreateAccountStatus"]
     if seen["State"] == "IN_PROGRESS":
         assert email not in listed
-    done = wait_created(org, s["Id"])
+    done = rg.wait_account_created(org, s["Id"])
     assert done["State"] == "SUCCEEDED" and re.fullmatch(r"\d{12}", done["AccountId"])
     assert done["CompletedTimestamp"] >= done["RequestedTimestamp"]
     a = org.describe_account(AccountId=done["AccountId"])["Account"]
@@ -202,7 +192,7 @@ def test_create_account_with_an_email_in_use_fails(seed, org):
     assert ok["State"] == "SUCCEEDED"
     s = org.create_account(Email=email.upper(), AccountName="Second")["CreateAccountStatus"]
     assert s["State"] == "IN_PROGRESS"
-    failed = wait_created(org, s["Id"])
+    failed = rg.wait_account_created(org, s["Id"])
     assert failed["State"] == "FAILED" and failed["FailureReason"] == "EMAIL_ALREADY_EXISTS"
     assert "AccountId" not in failed
     assert [x for x in org.list_accounts()["Accounts"] if x["Name"] == "Second"] == []
@@ -660,7 +650,7 @@ def test_member_account_has_the_access_role(server, seed):
 def test_create_account_with_a_role_name(server, seed, org):
     st = org.create_account(Email=f"{rg.unique('role')}@example.com", AccountName="Role",
                             RoleName="Admin")["CreateAccountStatus"]
-    acct = wait_created(org, st["Id"])["AccountId"]
+    acct = rg.wait_account_created(org, st["Id"])["AccountId"]
     iam = member_client(server, "iam", acct, role="Admin")
     assert iam.get_role(RoleName="Admin")["Role"]["Arn"] == f"arn:aws:iam::{acct}:role/Admin"
     with pytest.raises(ClientError) as ei:
@@ -677,7 +667,7 @@ def test_created_account_in_storage_and_audit(server_factory):
     o = orgs(srv)
     o.create_organization()
     s = o.create_account(Email="store@example.com", AccountName="Stored", RoleName="Entry")["CreateAccountStatus"]
-    acct = wait_created(o, s["Id"])["AccountId"]
+    acct = rg.wait_account_created(o, s["Id"])["AccountId"]
     denied = refused(o.describe_account, AccountId="000000000000")
     srv.stop_ok()
     db = sqlite3.connect(f"file:{srv.data_dir / 'rolegate.db'}?mode=ro", uri=True)

@@ -71,13 +71,7 @@ def world(tmp_path_factory):
         org = rg.client(srv, "organizations")
         org.create_organization()
         car = org.create_account(Email="member@example.com", AccountName="Member")["CreateAccountStatus"]
-        deadline = time.monotonic() + 15
-        while True:
-            s = org.describe_create_account_status(CreateAccountRequestId=car["Id"])["CreateAccountStatus"]
-            if s["State"] != "IN_PROGRESS":
-                break
-            assert time.monotonic() < deadline, s
-            time.sleep(0.2)
+        s = rg.wait_account_created(org, car["Id"])
         assert s["State"] == "SUCCEEDED", s
         c = sts_alice.assume_role(RoleArn=f"arn:aws:iam::{s['AccountId']}:role/OrganizationAccountAccessRole",
                                   RoleSessionName="member")["Credentials"]

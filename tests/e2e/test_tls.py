@@ -27,11 +27,6 @@ DENY_INSECURE = {"Version": "2012-10-17", "Statement": [
      "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
 
 
-def openssl(*args, cwd):
-    p = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-
-
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
     """{root, chain, key, other_root, other_chain, other_key}: paths of PEM files made here."""
@@ -40,23 +35,23 @@ def pki(tmp_path_factory):
     (d / "ca.ext").write_text("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n")
     (d / "leaf.ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
                                 "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
-    openssl("req", "-x509", *ec, "-keyout", "root.key", "-out", "root.pem", "-days", "2", "-subj",
+    rg.openssl("req", "-x509", *ec, "-keyout", "root.key", "-out", "root.pem", "-days", "2", "-subj",
             "/CN=rolegate test root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
             "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
-    openssl("req", *ec, "-keyout", "int.key", "-out", "int.csr", "-subj", "/CN=rolegate test intermediate", cwd=d)
-    openssl("x509", "-req", "-in", "int.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial", "-out",
+    rg.openssl("req", *ec, "-keyout", "int.key", "-out", "int.csr", "-subj", "/CN=rolegate test intermediate", cwd=d)
+    rg.openssl("x509", "-req", "-in", "int.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial", "-out",
             "int.pem", "-days", "2", "-extfile", "ca.ext", cwd=d)
-    openssl("req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost", cwd=d)
-    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "int.pem", "-CAkey", "int.key", "-CAcreateserial", "-out",
+    rg.openssl("req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost", cwd=d)
+    rg.openssl("x509", "-req", "-in", "leaf.csr", "-CA", "int.pem", "-CAkey", "int.key", "-CAcreateserial", "-out",
             "leaf.pem", "-days", "2", "-extfile", "leaf.ext", cwd=d)
     (d / "chain.pem").write_text((d / "leaf.pem").read_text() + (d / "int.pem").read_text())
     # the certificate a SIGHUP rotates to
-    openssl("req", *ec, "-keyout", "leaf2.key", "-out", "leaf2.csr", "-subj", "/CN=rotated", cwd=d)
-    openssl("x509", "-req", "-in", "leaf2.csr", "-CA", "int.pem", "-CAkey", "int.key", "-CAcreateserial", "-out",
+    rg.openssl("req", *ec, "-keyout", "leaf2.key", "-out", "leaf2.csr", "-subj", "/CN=rotated", cwd=d)
+    rg.openssl("x509", "-req", "-in", "leaf2.csr", "-CA", "int.pem", "-CAkey", "int.key", "-CAcreateserial", "-out",
             "leaf2.pem", "-days", "2", "-extfile", "leaf.ext", cwd=d)
     (d / "chain2.pem").write_text((d / "leaf2.pem").read_text() + (d / "int.pem").read_text())
     # a second, unrelated root: a client that trusts only it does not trust the server
-    openssl("req", "-x509", *ec, "-keyout", "other.key", "-out", "other.pem", "-days", "2", "-subj",
+    rg.openssl("req", "-x509", *ec, "-keyout", "other.key", "-out", "other.pem", "-days", "2", "-subj",
             "/CN=someone else's root", cwd=d)
     os.chmod(d / "leaf.key", 0o600)
     return {"root": str(d / "root.pem"), "chain": str(d / "chain.pem"), "key": str(d / "leaf.key"),
