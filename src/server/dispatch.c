@@ -387,17 +387,15 @@ _Static_assert(sizeof(((struct principal *)0)->id) <= THROTTLE_KEY_MAX, "a princ
  * would undo the shedding): the request log line says error=Throttling, and throttle_refused() counts them. */
 static int throttle(struct call *c)
 {
-	enum throttle_verdict v = throttle_take(c->srv->throttle, c->caller.id, c->caller.account_id, mono_us());
-
 	static _Atomic int64_t last_warn_us;
-	int64_t now, last;
+	int64_t now = mono_us(), last;
+	enum throttle_verdict v = throttle_take(c->srv->throttle, c->caller.id, c->caller.account_id, now);
 
 	if (v == THROTTLE_PASS)
 		return C_OK;
 	log_debug("req=%s principal=%s: throttled by the %s rate", c->request_id, c->caller.arn,
 	          v == THROTTLE_ACCOUNT ? "account's" : "principal's");
 	/* At most one warning a minute, for whoever reads only warnings. */
-	now = mono_us();
 	last = atomic_load(&last_warn_us);
 	if ((last == 0 || now - last >= 60 * 1000000LL) && atomic_compare_exchange_strong(&last_warn_us, &last, now))
 		log_warnx("throttling: %" PRIu64 " requests refused since start (latest: %s, by the %s rate)",

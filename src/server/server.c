@@ -146,13 +146,26 @@ static void reload_tls(const struct server_config *cfg, struct http_server *http
 	tls_files_wipe(&f);
 }
 
+/* Binds addr (the value of option) and listens: the socket, or -1 with the reason logged (suffix ends the message
+ * of a bind that fails). */
+static int bind_listener(const char *addr, const char *option, const char *suffix, unsigned *port)
+{
+	int fd = http_listen_socket(addr, port);
+
+	if (fd < 0) {
+		if (errno == EINVAL)
+			log_errorx("cannot parse %s address '%s' (expected HOST:PORT or [V6]:PORT)", option, addr);
+		else
+			log_error("cannot listen on %s%s", addr, suffix);
+	}
+	return fd;
+}
+
 /* Checks --metrics-listen and binds it: plain HTTP always (the metrics carry no secret, but request rates and MFA
  * failures are an operator's business), so off loopback it needs --insecure-http as --listen does. The socket, or
  * -1 (logged). */
 static int metrics_socket(const struct server_config *cfg, unsigned *port)
 {
-	int fd;
-
 	if (!http_listen_is_loopback(cfg->metrics_listen)) {
 		if (!cfg->insecure_http) {
 			log_errorx("refusing plain-HTTP metrics on non-loopback address %s: keep --metrics-listen on loopback "
@@ -161,15 +174,7 @@ static int metrics_socket(const struct server_config *cfg, unsigned *port)
 		}
 		log_warnx("--insecure-http: serving metrics in plain HTTP on non-loopback address %s", cfg->metrics_listen);
 	}
-	fd = http_listen_socket(cfg->metrics_listen, port);
-	if (fd < 0) {
-		if (errno == EINVAL)
-			log_errorx("cannot parse --metrics-listen address '%s' (expected HOST:PORT or [V6]:PORT)",
-			           cfg->metrics_listen);
-		else
-			log_error("cannot listen on %s (--metrics-listen)", cfg->metrics_listen);
-	}
-	return fd;
+	return bind_listener(cfg->metrics_listen, "--metrics-listen", " (--metrics-listen)", port);
 }
 
 /* Starts the metrics listener on fd (which it takes): one thread, a few connections, plain HTTP. */
@@ -195,7 +200,6 @@ static struct http_server *metrics_start(const struct server_config *cfg, int fd
 	return http_start(&o);
 }
 
-/* Blocks the stop signals and SIGHUP in this thread and (by inheritance) every thread started later; sigwait takes them. */
 /* Buckets in each rate table (principals, accounts): about 2 MiB each, allocated only when a limit is set. More
  * principals active at once than this share slots: the fullest (an idle one) is evicted first. */
 #define THROTTLE_SLOTS 16384
@@ -210,6 +214,7 @@ static const char *rate_text(const struct rate_limit *r, char *out, size_t len)
 	return out;
 }
 
+/* Blocks the stop signals and SIGHUP in this thread and (by inheritance) every thread started later; sigwait takes them. */
 static void block_signals(sigset_t *set)
 {
 	sigemptyset(set);
@@ -270,14 +275,8 @@ int server_main(int argc, char **argv)
 		log_warnx("--insecure-http: serving plain HTTP on non-loopback address %s; access keys, session credentials "
 		          "and MFA seeds cross the network in clear", cfg.listen);
 	}
-	listen_fd = http_listen_socket(cfg.listen, &port);
-	if (listen_fd < 0) {
-		if (errno == EINVAL)
-			log_errorx("cannot parse listen address '%s' (expected HOST:PORT or [V6]:PORT)", cfg.listen);
-		else
-			log_error("cannot listen on %s", cfg.listen);
+	if ((listen_fd = bind_listener(cfg.listen, "listen", "", &port)) < 0)
 		goto out;
-	}
 	if (cfg.metrics_listen && (metrics_fd = metrics_socket(&cfg, &metrics_port)) < 0)
 		goto out;
 	raise_fd_limit(cfg.max_connections);
