@@ -329,23 +329,15 @@ fail:
 static int write_new_key(const char *path, const uint8_t key[AEAD_KEY_LEN])
 {
 	char dir[4096], *slash;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
-	if (fd < 0) {
+	if (file_create_private(path, key, AEAD_KEY_LEN) != C_OK) {
 		if (errno == EEXIST)
 			fprintf(stderr, "rolegate master-key rotate: %s exists: the new key goes to a file that does not\n",
 			        path);
 		else
-			fprintf(stderr, "rolegate master-key rotate: cannot create %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "rolegate master-key rotate: cannot write %s: %s\n", path, strerror(errno));
 		return C_ERR;
 	}
-	if (write(fd, key, AEAD_KEY_LEN) != AEAD_KEY_LEN || fsync(fd) != 0) {
-		fprintf(stderr, "rolegate master-key rotate: cannot write %s: %s\n", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return C_ERR;
-	}
-	close(fd);
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash)

@@ -53,18 +53,11 @@ static int read_file_exact(const char *path, uint8_t *out, size_t n, bool ours)
 /* Creates path with mode 0600 holding a new random key; fails if it exists. */
 static int create_key_file(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	int rc = C_ERR;
-
-	if (fd < 0)
+	if (crypto_random(master, sizeof(master)) != C_OK) {
+		errno = EIO;
 		return C_ERR;
-	if (crypto_random(master, sizeof(master)) == C_OK && write(fd, master, sizeof(master)) == sizeof(master) &&
-	    fsync(fd) == 0)
-		rc = C_OK;
-	close(fd);
-	if (rc != C_OK)
-		unlink(path);
-	return rc;
+	}
+	return file_create_private(path, master, sizeof(master));
 }
 
 int secrets_load_master_key(const char *path, const char *data_dir)

@@ -27,6 +27,23 @@ int file_fsync_dir(const char *dir)
 	return rc;
 }
 
+int file_create_private(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), err;
+
+	if (fd < 0)
+		return C_ERR;
+	if (write(fd, data, len) == (ssize_t)len && fsync(fd) == 0) {
+		close(fd);
+		return C_OK;
+	}
+	err = errno ? errno : EIO;
+	close(fd);
+	unlink(path);
+	errno = err;
+	return C_ERR;
+}
+
 int file_lock_exclusive(const char *path)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600), err;

@@ -13,6 +13,10 @@
  */
 int file_write_private(const char *path, const char *text);
 
+/* Creates path, which must not exist (errno EEXIST then), with mode 0600 holding data[0..len), fsynced (the caller
+ * syncs the directory). C_OK, or C_ERR with errno set and no file left behind. */
+int file_create_private(const char *path, const void *data, size_t len);
+
 /* fsyncs directory dir, so that a file created or renamed in it survives a crash. C_OK or C_ERR (errno set). */
 int file_fsync_dir(const char *dir);
 
