@@ -61,6 +61,19 @@ measure() {
 	echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
 }
 
+# measure_cpu PID URL SCRIPT FILE: measure, and the server PID's CPU time (user + system) per request, in
+# microseconds, appended to FILE: what a request costs the server itself, whatever wrk (on the same 2 cores) costs.
+tck=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+measure_cpu() {
+	c0=$(cpu_ticks "$1")
+	out=$(measure "$2" "$3")
+	c1=$(cpu_ticks "$1")
+	awk -v c0="$c0" -v c1="$c1" -v tck="$tck" '/requests in/ {printf "%.1f\n", (c1 - c0) * 1e6 / tck / $1}' \
+		"$work/wrk.out" >>"$4"
+	echo "$out"
+}
+
 # wrk prints latencies as 512.00us, 1.20ms or 2.00s.
 to_ms() {
 	echo "$1" | awk '/us$/ {sub("us",""); printf "%.3f", $1/1000; next}
@@ -95,7 +108,8 @@ python3 bench/signed_request.py "$url" "$ukey" "$usecret" "$work/user.lua"
 # d: the seed on an otherwise empty server.
 build/rolegate server --listen 127.0.0.1:0 --data "$work/seed" --threads "$threads" --example seed \
 	--metrics-listen 127.0.0.1:0 >/dev/null 2>"$work/seed.log" &
-pids="$pids $!"
+dpid=$!
+pids="$pids $dpid"
 url_d=$(wait_url "$work/seed.log")
 metrics_d=$(grep -o 'serving metrics on http://[^ "]*' "$work/seed.log" | head -n 1 | sed 's/serving metrics on //')
 python3 bench/assume_request.py "$url_d" "$work/seed" "$work/assume-d.lua"
@@ -106,7 +120,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$w
 	-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 build/rolegate server --listen 127.0.0.1:0 --data "$work/tls" --threads "$threads" --example seed \
 	--tls-cert "$work/tls.pem" --tls-key "$work/tls.key" >/dev/null 2>"$work/tls.log" &
-pids="$pids $!"
+gpid=$!
+pids="$pids $gpid"
 url_g=$(wait_url "$work/tls.log")
 AWS_CA_BUNDLE="$work/tls.pem" python3 bench/assume_request.py "$url_g" "$work/tls" "$work/assume-g.lua"
 { cat "$work/assume-g.lua"; echo 'wrk.headers["Connection"] = "close"'; } >"$work/assume-h.lua"
@@ -138,23 +153,34 @@ url_e=$(wait_url "$work/loaded.log")
 python3 bench/assume_request.py "$url_e" "$work/loaded" "$work/assume-e.lua"
 
 : >"$work/a" ; : >"$work/b" ; : >"$work/c" ; : >"$work/d" ; : >"$work/e"
-: >"$work/g" ; : >"$work/h" ; : >"$work/ds" ; : >"$work/scrapes"
+: >"$work/g" ; : >"$work/h" ; : >"$work/ds" ; : >"$work/scrapes" ; : >"$work/d.cpu" ; : >"$work/g.cpu"
 for round in $(seq 1 "$rounds"); do
 	measure "$url_a" "$work/plain.lua" >>"$work/a"
 	measure "$url" "$work/root.lua" >>"$work/b"
 	measure "$url" "$work/user.lua" >>"$work/c"
 	# d and d+ side by side, in alternating order, so that drift favours neither
-	if [ $((round % 2)) -eq 1 ]; then
-		measure "$url_d" "$work/assume-d.lua" >>"$work/d"
+	# d, d+ and g side by side, in an order that turns each round, so that drift favours none
+	case $((round % 3)) in
+	1)	measure_cpu "$dpid" "$url_d" "$work/assume-d.lua" "$work/d.cpu" >>"$work/d"
 		measure_scraped "$url_d" "$work/assume-d.lua" >>"$work/ds"
-	else
-		measure_scraped "$url_d" "$work/assume-d.lua" >>"$work/ds"
-		measure "$url_d" "$work/assume-d.lua" >>"$work/d"
-	fi
-	measure "$url_g" "$work/assume-g.lua" >>"$work/g"
+		measure_cpu "$gpid" "$url_g" "$work/assume-g.lua" "$work/g.cpu" >>"$work/g" ;;
+	2)	measure_scraped "$url_d" "$work/assume-d.lua" >>"$work/ds"
+		measure_cpu "$gpid" "$url_g" "$work/assume-g.lua" "$work/g.cpu" >>"$work/g"
+		measure_cpu "$dpid" "$url_d" "$work/assume-d.lua" "$work/d.cpu" >>"$work/d" ;;
+	*)	measure_cpu "$gpid" "$url_g" "$work/assume-g.lua" "$work/g.cpu" >>"$work/g"
+		measure_cpu "$dpid" "$url_d" "$work/assume-d.lua" "$work/d.cpu" >>"$work/d"
+		measure_scraped "$url_d" "$work/assume-d.lua" >>"$work/ds" ;;
+	esac
 	measure "$url_g" "$work/assume-h.lua" >>"$work/h"
 	measure "$url_e" "$work/assume-e.lua" >>"$work/e"
 done
+# What one scrape costs the server: its CPU time while bench/scrape.py reads the idle d server's /metrics back to
+# back for 3 s (the idle server's own background work is counted too: an overestimate).
+c0=$(cpu_ticks "$dpid")
+python3 bench/scrape.py "$metrics_d" 0 3 >"$work/scrape-idle.out"
+c1=$(cpu_ticks "$dpid")
+scrape_us=$(awk -v c0="$c0" -v c1="$c1" -v tck="$tck" '{printf "%.1f", (c1 - c0) * 1e6 / tck / $1}' \
+	"$work/scrape-idle.out")
 rss_e=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$epid/status")
 
 # The round with the median req/s.
@@ -194,7 +220,11 @@ echo "loaded server ($(cat "$work/load.out" | sed 's/loaded: //')): e/d $(echo "
 grps=$(echo "$g" | cut -d' ' -f1)
 hrps=$(echo "$h" | cut -d' ' -f1)
 dsrps=$(echo "$ds" | cut -d' ' -f1)
+dcpu=$(sort -n "$work/d.cpu" | awk '{l[NR] = $1} END {print l[int((NR + 1) / 2)]}')
+gcpu=$(sort -n "$work/g.cpu" | awk '{l[NR] = $1} END {print l[int((NR + 1) / 2)]}')
 echo "TLS: g/d $(echo "$grps $drps" | awk '{r = $1/$2; printf "%.2f (target >= 0.80: %s)", r, (r >= 0.8 ? "met" : "MISSED")}');" \
+	"server CPU per request (median): d $dcpu us, g $gcpu us, d/g $(echo "$dcpu $gcpu" | awk '{printf "%.2f", $1/$2}')" \
+	"(the rest of g's gap is wrk's own TLS work on the same cores);" \
 	"a new handshake per request: h/g $(echo "$hrps $grps" | awk '{printf "%.2f", $1/$2}')," \
 	"$(echo "$hrps" | awk '{printf "%.0f", $1}') handshakes/s (ECDHE + ECDSA P-256, full handshakes)"
 # The cost of scraping: d+ against the d measured next to it in the same round (their order alternates), the
@@ -213,6 +243,12 @@ paste -d' ' "$work/d" "$work/ds" | awk -v scrapes="$(awk '{s += $1; b += $2} END
 	       " of %d paired rounds; d+/d per round:", sc[1], sc[2] / (sc[1] ? sc[1] : 1) / 1024, cost, n
 	for (i = 1; i <= n; i++) printf " %.3f", r[i]
 	printf "); noise (spread of those ratios) %.2f %%; target < 1 %%: %s\n", noise, verdict }'
+# The same cost from CPU time, far less noisy: 10 scrapes a second of scrape_us each, against the CPU the server
+# spends on d's load each second (req/s x CPU per request). On a CPU-bound server that is the throughput lost.
+echo "$scrape_us $drps $dcpu" | awk '{cost = 10 * $1 / ($2 * $3) * 100
+	printf "metrics, from CPU time: %.0f us of server CPU per scrape (%s, idle server, back to back); 10 scrapes/s" \
+	       " against d'"'"'s %.0f req/s x %.1f us = %.2f %% of the server'"'"'s CPU under load; target < 1 %%: %s\n",
+	       $1, "bench/scrape.py", $2, $3, cost, (cost < 1 ? "met" : "MISSED") }'
 # The policy engine on one core, beside @cloud-copilot/iam-simulate on the same cases (installed at test time).
 echo
 echo "policy engine: decisions/s on one core (build/bench/policy-bench), beside iam-simulate (node, same cases)"
