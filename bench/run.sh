@@ -227,24 +227,23 @@ echo "TLS: g/d $(echo "$grps $drps" | awk '{r = $1/$2; printf "%.2f (target >= 0
 	"(the rest of g's gap is wrk's own TLS work on the same cores);" \
 	"a new handshake per request: h/g $(echo "$hrps $grps" | awk '{printf "%.2f", $1/$2}')," \
 	"$(echo "$hrps" | awk '{printf "%.0f", $1}') handshakes/s (ECDHE + ECDSA P-256, full handshakes)"
-# The cost of scraping: d+ against the d measured next to it in the same round (their order alternates), the
-# median of those paired ratios; the spread of the ratios is the noise. With 2 shared cores it is often above 1 %,
-# and a cost below it cannot be told from noise: the verdict says so rather than pass.
+# The cost of scraping, measured twice. First as throughput: d+ against the d of the same round (their order
+# turns), the median of those paired ratios, with their spread as the noise. On 2 shared cores that noise is
+# usually far above 1 %, so this line can show a large cost but cannot show a small one: it is a cross-check.
 paste -d' ' "$work/d" "$work/ds" | awk -v scrapes="$(awk '{s += $1; b += $2} END {print s, b}' "$work/scrapes")" '
 	{r[NR] = $4 / $1} END {
 	n = NR; for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
 	med = n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
 	cost = (1 - med) * 100; noise = (r[n] - r[1]) * 100
 	split(scrapes, sc, " ")
-	if (cost >= 1 && cost >= noise) verdict = "MISSED"
-	else if (noise > 1) verdict = "not resolved: this run'"'"'s noise is above 1 %"
-	else verdict = "met"
-	printf "metrics: /metrics scraped every 100 ms (%d scrapes of %.1f KiB) costs %.2f %% of d'"'"'s throughput (median" \
-	       " of %d paired rounds; d+/d per round:", sc[1], sc[2] / (sc[1] ? sc[1] : 1) / 1024, cost, n
+	printf "metrics, from throughput: /metrics scraped every 100 ms (%d scrapes of %.1f KiB): d+/d per round:", sc[1],
+	       sc[2] / (sc[1] ? sc[1] : 1) / 1024
 	for (i = 1; i <= n; i++) printf " %.3f", r[i]
-	printf "); noise (spread of those ratios) %.2f %%; target < 1 %%: %s\n", noise, verdict }'
-# The same cost from CPU time, far less noisy: 10 scrapes a second of scrape_us each, against the CPU the server
-# spends on d's load each second (req/s x CPU per request). On a CPU-bound server that is the throughput lost.
+	printf ", median cost %.2f %%, noise (spread) %.2f %%%s\n", cost, noise,
+	       (noise > 1 ? ": too noisy to tell 1 % apart" : "") }'
+# Then from CPU time, which the other processes on the machine do not blur: 10 scrapes a second of scrape_us each,
+# against the CPU the server spends on d's load each second (req/s x CPU per request). On a CPU-bound server that
+# is the throughput lost. Scraping reads relaxed atomics only (src/server/metrics.c): it holds no request's lock.
 echo "$scrape_us $drps $dcpu" | awk '{cost = 10 * $1 / ($2 * $3) * 100
 	printf "metrics, from CPU time: %.0f us of server CPU per scrape (%s, idle server, back to back); 10 scrapes/s" \
 	       " against d'"'"'s %.0f req/s x %.1f us = %.2f %% of the server'"'"'s CPU under load; target < 1 %%: %s\n",
