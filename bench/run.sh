@@ -16,6 +16,8 @@
 #   h  g with "Connection: close": a new TLS handshake for every request (the server keeps no TLS session cache)
 #   d+ d while bench/scrape.py reads its /metrics (--metrics-listen) every 100 ms, ten times a second, far more often
 #      than Prometheus does (every 15 s to 1 min): d+/d is what scraping costs under load
+#   i  the web console: 20 people at once sign in, switch role to Dev, open pages in the role and go back
+#      (bench/console_flow.py): the server's own time per step, and the home page's weight
 #
 # Environment: BENCH_SECONDS per measurement (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32),
 # BENCH_THREADS (server threads, 8: the default of rolegate server).
@@ -268,3 +270,11 @@ echo "targets: (a) >= 1 000 000 decisions/s; both >= 20x iam-simulate; heap+0: e
 
 # f: the client verbs against d's server.
 python3 bench/client.py "$url_d" "$work/seed"
+
+# i: the web console, 20 people at once (bench/console_flow.py), on a seed server of its own.
+echo
+build/rolegate server --listen 127.0.0.1:0 --data "$work/console" --threads "$threads" --example seed \
+	>/dev/null 2>"$work/console.log" &
+pids="$pids $!"
+url_i=$(wait_url "$work/console.log")
+python3 bench/console_flow.py "$url_i" "$work/console" "$work/console.log" 20 "$((secs * 2))"
