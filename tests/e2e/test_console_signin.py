@@ -155,6 +155,7 @@ def test_browser_signin_with_password_and_totp(console):
         assert b.text("signer-arn") == arn
         assert b.text("account-id") == console.ops
         assert b.text("mfa-used") == "Yes"
+        assert b.text("active-arn") == arn  # sts:GetCallerIdentity, through console_call with the session's token
         assert "anay" in b.text("identity")
         assert b.exists("switchable-roles")
         b.screenshot("home")
