@@ -190,3 +190,91 @@ def test_signed_out_cannot_switch(seed):
     r = b.s.post(seed.server.url + "/console/switchrole", data={"account": seed.accounts["Dev"], "roleName": "admin"},
                  timeout=30)
     assert r.status_code == 403
+
+
+# ---- in a real browser (headless chromium: tests/e2e/console_browser.py) ----------------------------------------
+
+def browser_sign_in(b, seed, person):
+    b.get("/console/signin")
+    b.fill("account", seed.accounts["Ops"])
+    b.fill("username", person)
+    b.fill("password", password_of(seed, person))
+    b.fill("mfacode", seed.code(person))
+    b.click("signin-button")
+    assert b.path() == "/console/", b.source()
+
+
+def browser_switch(b, account, role, display=None, color=None):
+    b.get("/console/switchrole")
+    b.fill("account", account)
+    b.fill("roleName", role)
+    if display:
+        b.fill("displayName", display)
+    if color:
+        b.el(f"color-{color}").click()
+    b.click("switchrole-button")
+
+
+def test_browser_switch_role(seed):
+    import console_browser
+    from selenium.webdriver.common.by import By
+
+    with console_browser.browser(seed.server.url) as b:
+        browser_sign_in(b, seed, "anay")
+        rows = b.driver.find_elements(By.CSS_SELECTOR, "#switchable tr.switchable-role")
+        assert len(rows) == 6
+        b.screenshot("home-switchable-roles")
+        colors = {"Dev": "99BCE3", "Stage": "FAD791", "Prod": "F2B0A9"}
+        for env in ("Dev", "Stage", "Prod"):
+            browser_switch(b, seed.accounts[env], "admin", display=f"{env} admin", color=colors[env])
+            assert b.path() == "/console/", b.source()
+            bar = b.el("rolebar")
+            assert f"role-color-{colors[env]}" in bar.get_attribute("class")
+            assert f"{env} admin" in bar.text and seed.accounts[env] in bar.text and "admin" in bar.text
+            # the bar's colour is really painted (console.css, no inline style)
+            assert bar.value_of_css_property("background-color") != "rgba(0, 0, 0, 0)"
+        b.screenshot("role-bar")
+        assert "Back to anay" in b.text("rolebar")
+        # the recent roles, most recent first
+        recent = [li.get_attribute("data-account") for li in
+                  b.driver.find_elements(By.CSS_SELECTOR, "#recent-roles li.recent-role")]
+        assert recent[:3] == [seed.accounts[e] for e in ("Prod", "Stage", "Dev")]
+        b.driver.execute_script("arguments[0].scrollIntoView()", b.el("recent-roles-heading"))
+        b.screenshot("home-recent-roles")
+        # back to anay
+        old = b.driver.find_element(By.TAG_NAME, "html")
+        b.driver.find_element(By.CSS_SELECTOR, "#rolebar form.back button").click()
+        console_browser.WebDriverWait(b.driver, console_browser.WAIT).until(
+            console_browser.EC.staleness_of(old))
+        assert b.path() == "/console/"
+        assert not b.exists("rolebar")
+        # AWS's link: prefilled form, one click
+        q = urllib.parse.urlencode({"account": seed.accounts["Dev"], "roleName": "readonly",
+                                    "displayName": "Dev read-only", "color": "B7CA9D"})
+        b.get(f"/console/switchrole?{q}")
+        assert b.el("account").get_attribute("value") == seed.accounts["Dev"]
+        assert b.el("color-B7CA9D").is_selected()
+        b.screenshot("switch-role-form")
+        b.click("switchrole-button")
+        assert "Dev read-only" in b.text("rolebar")
+        # no CSP violation or script error (the favicon is the API's 403: not the console's)
+        assert not [e for e in b.console_errors() if "favicon.ico" not in e["message"]]
+
+
+def test_browser_abhi_refused(seed):
+    import console_browser
+    from selenium.webdriver.common.by import By
+
+    with console_browser.browser(seed.server.url) as b:
+        browser_sign_in(b, seed, "abhi")
+        rows = {r.get_attribute("data-account") for r in
+                b.driver.find_elements(By.CSS_SELECTOR, "#switchable tr.switchable-role")}
+        assert rows == {seed.accounts["Dev"]}
+        for env in ("Stage", "Prod"):
+            browser_switch(b, seed.accounts[env], "admin")
+            assert b.text("error-code") == "AccessDenied"
+            assert b.text("error-message") == (
+                f"User: arn:aws:iam::{seed.accounts['Ops']}:user/abhi is not authorized to perform: sts:AssumeRole "
+                f"on resource: {seed.role_arn(env)}")
+            assert not b.exists("rolebar")
+        b.screenshot("switch-role-refused")
