@@ -278,3 +278,21 @@ def test_browser_abhi_refused(seed):
                 f"on resource: {seed.role_arn(env)}")
             assert not b.exists("rolebar")
         b.screenshot("switch-role-refused")
+
+
+def test_switch_by_account_alias(seed):
+    """The account field (form and link) takes the account's alias, as AWS's does."""
+    iam = seed.boto3_session("anay-stage", code_for="anay").client("iam")
+    iam.create_account_alias(AccountAlias="seed-stage")
+    b = Browser(seed)
+    b.sign_in("anay")
+    r = b.get("/console/switchrole?account=seed-stage&roleName=readonly")
+    assert r.status_code == 200 and 'name="account" value="seed-stage"' in r.text
+    r = b.post("/console/switchrole", {"account": "seed-stage", "roleName": "readonly"})
+    bar = rolebar(r)
+    assert bar and bar[1].startswith("readonly @ seed-stage") and seed.accounts["Stage"] in bar[1], r.text
+    # an alias nobody has: AWS's switch-role page's answer, no AssumeRole attempted
+    before = len(assume_role_audit(seed))
+    r = b.post("/console/switchrole", {"account": "no-such-alias", "roleName": "readonly"})
+    assert r.status_code == 400 and "Invalid information in one or more fields" in r.text
+    assert len(assume_role_audit(seed)) == before
