@@ -3,6 +3,7 @@ anay (groups dev, stage, prod) switches to Dev, Stage and Prod's admin and the r
 is refused Stage and Prod with AWS's AccessDenied text and his home page lists only Dev's roles; AWS's switch-role
 link fills the form; back to the user; a POST without the CSRF token is refused; every switch is an sts:AssumeRole
 in the audit trail. HTTP level, with a cookie jar, signing in through the form like a browser."""
+import concurrent.futures
 import re
 import sqlite3
 import urllib.parse
@@ -296,3 +297,20 @@ def test_switch_by_account_alias(seed):
     r = b.post("/console/switchrole", {"account": "no-such-alias", "roleName": "readonly"})
     assert r.status_code == 400 and "Invalid information in one or more fields" in r.text
     assert len(assume_role_audit(seed)) == before
+
+
+def test_many_roles_bounded(tmp_path):
+    """An organization with more roles than one list weighs (SWITCHABLE_MAX, 500): the home page says so and lists
+    only allowed roles of the first ones, rather than taking unbounded time."""
+    with seedkit.seeded(tmp_path) as seed:
+        iam = seed.boto3_session("anay-dev", code_for="anay").client("iam")
+        trust = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},'
+                 '"Action":"sts:AssumeRole"}]}' % seed.accounts["Ops"])
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:  # a boto3 client may be shared between threads
+            list(pool.map(lambda i: iam.create_role(RoleName=f"r{i:04d}", AssumeRolePolicyDocument=trust),
+                          range(500)))
+        b = Browser(seed)
+        home = b.sign_in("anay")
+        assert 'id="switchable-truncated"' in home.text
+        everything = {(seed.accounts[e], r) for e in ("Dev", "Stage", "Prod") for r in ("admin", "readonly")}
+        assert switchable(home) <= everything  # anay's policies allow only these, whatever the trust policies say
