@@ -243,10 +243,7 @@ def test_browser_switch_role(seed):
         b.driver.execute_script("arguments[0].scrollIntoView()", b.el("recent-roles-heading"))
         b.screenshot("home-recent-roles")
         # back to anay
-        old = b.driver.find_element(By.TAG_NAME, "html")
-        b.driver.find_element(By.CSS_SELECTOR, "#rolebar form.back button").click()
-        console_browser.WebDriverWait(b.driver, console_browser.WAIT).until(
-            console_browser.EC.staleness_of(old))
+        b.click("back-button")
         assert b.path() == "/console/"
         assert not b.exists("rolebar")
         # AWS's link: prefilled form, one click
