@@ -311,3 +311,22 @@ def test_many_roles_bounded(tmp_path):
         assert 'id="switchable-truncated"' in home.text
         everything = {(seed.accounts[e], r) for e in ("Dev", "Stage", "Prod") for r in ("admin", "readonly")}
         assert switchable(home) <= everything  # anay's policies allow only these, whatever the trust policies say
+
+
+def test_root_cannot_switch(seed):
+    """As on AWS, the root user cannot switch roles: no role is offered, and a switch is AssumeRole's refusal."""
+    import subprocess
+    import rg
+
+    root_pw = "Root-Switch-Passw0rd"
+    rg.SEEN_SECRETS.add(root_pw)
+    p = subprocess.run([str(rg.BIN), "root-password", "--data", str(seed.server.data_dir)], input=root_pw + "\n",
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    b = Browser(seed)
+    b.get("/console/signin")
+    home = b.post("/console/signin", {"usertype": "root", "account": seed.accounts["Ops"], "password": root_pw})
+    assert home.url.endswith("/console/") and f"arn:aws:iam::{seed.accounts['Ops']}:root" in home.text, home.text
+    assert switchable(home) == set() and "Roles may not be assumed by root accounts." in home.text
+    r = b.switch("Dev")
+    assert r.status_code == 403 and "Roles may not be assumed by root accounts." in r.text and rolebar(r) is None
