@@ -330,3 +330,27 @@ def test_root_cannot_switch(seed):
     assert switchable(home) == set() and "Roles may not be assumed by root accounts." in home.text
     r = b.switch("Dev")
     assert r.status_code == 403 and "Roles may not be assumed by root accounts." in r.text and rolebar(r) is None
+
+
+def test_boundary_narrows_list_and_switch_alike(seed):
+    """The list is the engine's answer, with everything a real switch weighs: a permissions boundary on abhi that
+    allows only Dev's readonly leaves only that role listed, and a switch to Dev's admin is refused."""
+    import json
+    import rg
+
+    iam = rg.client(seed.server, "iam")
+    assert seed.server.account == seed.accounts["Ops"]
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                   "Resource": seed.role_arn("Dev", "readonly")}]}
+    arn = iam.create_policy(PolicyName="abhi-boundary", PolicyDocument=json.dumps(doc))["Policy"]["Arn"]
+    iam.put_user_permissions_boundary(UserName="abhi", PermissionsBoundary=arn)
+    try:
+        b = Browser(seed)
+        home = b.sign_in("abhi")
+        assert switchable(home) == {(seed.accounts["Dev"], "readonly")}
+        r = b.switch("Dev", "admin")
+        assert r.status_code == 403 and "AccessDenied" in r.text and rolebar(r) is None
+        r = b.switch("Dev", "readonly")
+        assert rolebar(r) is not None
+    finally:
+        iam.delete_user_permissions_boundary(UserName="abhi")
