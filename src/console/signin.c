@@ -189,17 +189,19 @@ static int check_mfa(struct console_req *cr, struct attempt *a)
 	return C_ERR;
 }
 
-/* Counts a failure (ok false) or forgets them (ok true). */
+/* Counts a failure (ok false) or forgets them (ok true). Only for an account that exists (no row for whatever
+ * anyone types), and counts older than a day are dropped with each new one: the table stays small. */
 static void count(struct console_req *cr, const struct attempt *a, bool ok)
 {
 	struct db_tx *tx;
 	int rc;
 
-	if (db_begin(cr->srv->db, true, &tx) != C_OK)
+	if (!a->account_id[0] || db_begin(cr->srv->db, true, &tx) != C_OK)
 		return;
-	rc = ok ? store_signin_failures_clear(tx, a->account_id[0] ? a->account_id : a->account_in, a->user_key)
-	        : store_signin_failures_add(tx, a->account_id[0] ? a->account_id : a->account_in, a->user_key,
-	                                    cr->now_ms);
+	rc = ok ? store_signin_failures_clear(tx, a->account_id, a->user_key)
+	        : store_signin_failures_prune(tx, cr->now_ms - 24 * 3600 * 1000LL);
+	if (!ok && rc == C_OK)
+		rc = store_signin_failures_add(tx, a->account_id, a->user_key, cr->now_ms);
 	if (rc != C_OK || db_commit(tx) != C_OK) {
 		if (rc != C_OK)
 			db_rollback(tx);
@@ -248,7 +250,12 @@ static void refuse(struct console_req *cr, struct attempt *a, const char *why)
 	count(cr, a, false);
 	if (audit_login(cr, a, false, why) != C_OK)
 		log_warnx("console: req=%s: cannot record the refused sign-in in the audit trail", cr->request_id);
-	log_warnx("console: req=%s ip=%s: sign-in refused (%s)", cr->request_id, cr->req->source_ip, why);
+	{
+		char acct[160], user[160]; /* what names no account or user is not logged: it may be a password */
+		log_warnx("console: req=%s ip=%s account=%s user=%s: sign-in refused (%s)", cr->request_id,
+		          cr->req->source_ip, a->account_id[0] ? log_value(a->account_in, acct, sizeof(acct)) : "(unknown)",
+		          a->root ? "root" : a->user_found ? log_value(a->user_in, user, sizeof(user)) : "(unknown)", why);
+	}
 	cr->resp->status = 200;
 	signin_page(cr, a, SIGNIN_INCORRECT, NULL);
 }
@@ -288,7 +295,7 @@ void console_signin(struct console_req *cr)
 	}
 	/* the delay: recent failures of this (account, user) refuse the attempt unseen */
 	if (db_begin(cr->srv->db, false, &tx) == C_OK) {
-		store_signin_failures_get(tx, a.account_id[0] ? a.account_id : a.account_in, a.user_key, &failures, &last_ms);
+		store_signin_failures_get(tx, a.account_id, a.user_key, &failures, &last_ms);
 		db_rollback(tx);
 	}
 	wait = delay_s(failures) * 1000 - (cr->now_ms - last_ms);
