@@ -35,6 +35,8 @@ static const struct console_route routes[] = {
 	{"POST", "/console/password", console_password, true},
 
 	/* ---- fed ---- */
+	{"GET", "/federation", federation_handler, false},
+	{"POST", "/federation", federation_handler, false},
 
 	/* ---- switch ---- */
 
@@ -304,8 +306,9 @@ bool console_route(struct rg_server *srv, const struct http_request *req, struct
 			page_redirect(&cr, "/console/password");
 		goto done;
 	}
-	/* every POST carries the session's CSRF token (the sign-in form: the pre-session cookie's) */
-	if (post && !session_csrf_ok(&cr)) {
+	/* every POST carries the session's CSRF token (the sign-in form: the pre-session cookie's); /federation's
+	 * POST is AWS's API for scripts (a form post of getSigninToken), authenticated by its credentials instead */
+	if (post && strcmp(path, "/federation") != 0 && !session_csrf_ok(&cr)) {
 		log_warnx("console: req=%s ip=%s: POST %s refused: missing or wrong CSRF token", cr.request_id,
 		          req->source_ip, path);
 		page_error(&cr, 403, "InvalidCsrfToken",
