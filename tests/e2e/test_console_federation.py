@@ -148,8 +148,10 @@ def test_rolegate_login_signs_in_to_the_console_once(seed):
     assert not other.cookies
     home = other.get(seed.server.url + "/console/")
     assert not signed_in_as(home.text, seed, "Prod")
-    # the first browser's session is unaffected
+    # the first browser's session is unaffected ... until the role session's credentials end (no SessionDuration)
     assert signed_in_as(b.get(seed.server.url + "/console/").text, seed, "Prod")
+    seed.clock.advance(3600 + 5)
+    assert not signed_in_as(b.get(seed.server.url + "/console/").text, seed, "Prod")
 
 
 def test_login_token_expires_after_15_minutes_and_cannot_be_altered(seed):
