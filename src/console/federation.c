@@ -236,6 +236,7 @@ static void get_signin_token(struct console_req *cr)
 	}
 	cr->resp->status = 200;
 	cr->resp->content_type = "application/json";
+	page_security_headers(cr); /* Cache-Control: no-store among them */
 done:
 	if (body) {
 		explicit_bzero(body, strlen(body));
@@ -336,7 +337,7 @@ static void login(struct console_req *cr)
 		unavailable(cr);
 		goto done;
 	}
-	page_redirect(cr, dest);
+	page_redirect(cr, fed_destination_path(dest)); /* this server's: its path is the whole of it */
 done:
 	json_decref(detail);
 	explicit_bzero(&row, sizeof(row));
@@ -348,6 +349,10 @@ void federation_handler(struct console_req *cr)
 {
 	const char *action = param(cr, "Action");
 
+	if (strcmp(cr->req->method, "HEAD") == 0) { /* a link checker's HEAD must not spend a sign-in token */
+		page_error(cr, 405, "MethodNotAllowed", "The HTTP method is not allowed.");
+		return;
+	}
 	if (action && strcasecmp(action, "getSigninToken") == 0)
 		get_signin_token(cr);
 	else if (action && strcasecmp(action, "login") == 0)

@@ -120,3 +120,14 @@ bool fed_destination_ok(const char *dest, const char *host)
 		return false;
 	return slash[1] != '/' && console_path(slash);
 }
+
+const char *fed_destination_path(const char *dest)
+{
+	const char *rest;
+
+	if (dest[0] == '/')
+		return dest;
+	rest = strstr(dest, "://");
+	rest = rest ? strchr(rest + 3, '/') : NULL;
+	return rest ? rest : "/console/";
+}

@@ -52,4 +52,8 @@ int fed_duration_parse(const char *s, int64_t *out);
  */
 bool fed_destination_ok(const char *dest, const char *host);
 
+/* The path (with its query and fragment) of a Destination fed_destination_ok accepted: dest itself when it is a
+ * path, else what follows the URL's host (points into dest). */
+const char *fed_destination_path(const char *dest);
+
 #endif

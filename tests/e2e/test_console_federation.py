@@ -184,6 +184,14 @@ def test_destination_must_be_this_console(seed):
             {"Action": "login", "Issuer": "Example.org", "Destination": dest, "SigninToken": st}), follow=False)
         assert r.status_code == 400, (dest, r.status_code)
         assert "Location" not in r.headers and not b.cookies, dest
+    # a HEAD (a link checker's) does not spend the token; an absolute destination on this server keeps its path
+    status, body = get_signin_token(seed, session_of(akid, secret, token))
+    st = json.loads(body)["SigninToken"]
+    login = seed.server.url + "/federation?" + urllib.parse.urlencode(
+        {"Action": "login", "Destination": seed.server.url + "/console/iam/roles?x=1", "SigninToken": st})
+    assert requests.head(login, timeout=60, allow_redirects=False).status_code == 405
+    r = Browser(seed).get(login, follow=False)
+    assert r.status_code in (302, 303) and r.headers["Location"] == "/console/iam/roles?x=1"
     # a relative destination under /console is fine
     status, body = get_signin_token(seed, session_of(akid, secret, token))
     st = json.loads(body)["SigninToken"]

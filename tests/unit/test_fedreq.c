@@ -130,6 +130,9 @@ static void test_destination(void **state)
 	assert_false(fed_destination_ok("https://127.0.0.1:8443/console/", NULL));
 	assert_false(fed_destination_ok("javascript:alert(1)//console/", host));
 	assert_false(fed_destination_ok("ftp://127.0.0.1:8443/console/", host));
+
+	assert_string_equal(fed_destination_path("/console/iam?x=1"), "/console/iam?x=1");
+	assert_string_equal(fed_destination_path("https://127.0.0.1:8443/console/iam/roles#a"), "/console/iam/roles#a");
 }
 
 int main(void)
