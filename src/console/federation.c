@@ -14,7 +14,8 @@
  * minutes, and it is spent by the first login (in that login's transaction). With SessionDuration the console
  * session gets credentials of its own that last that long (AWS's console session also has an access key id of its
  * own); without it, it ends with the credentials. Both actions are audited (signin:GetSigninToken,
- * signin:ConsoleLogin: CloudTrail's signin.amazonaws.com events). Refusals answer 400, as AWS's endpoint does.
+ * signin:ConsoleLogin: CloudTrail's signin.amazonaws.com events), and so is a refused getSigninToken whose
+ * session token is ours (a wrong secret, an expired session). Refusals answer 400, as AWS's endpoint does.
  * Secrets (the session's secret, the sign-in token) are wiped after use and never logged.
  */
 #include <jansson.h>
@@ -67,8 +68,8 @@ static bool account_active(struct db_tx *tx, const char *account_id)
  * session cl in the durable audit trail, as signin.c records a console sign-in, before the answer leaves. detail
  * (borrowed, may be NULL) and response (JSON text, may be NULL) never hold a secret.
  */
-static int audit(struct console_req *cr, const char *action, const struct session_claims *cl, json_t *detail,
-                 const char *response)
+static int audit(struct console_req *cr, const char *action, const struct session_claims *cl, const char *outcome,
+                 json_t *detail, const char *response)
 {
 	char arn[ARN_MAX + 1], ua[AUDIT_USER_AGENT_MAX + 1];
 	char *det = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -89,7 +90,7 @@ static int audit(struct console_req *cr, const char *action, const struct sessio
 		.access_key_id = cl->access_key_id,
 		.action = action,
 		.source_ip = cr->req->source_ip,
-		.outcome = "Success",
+		.outcome = outcome,
 		.detail = det,
 		.user_agent = ua[0] ? ua : NULL,
 		.region = "us-east-1",
@@ -107,7 +108,7 @@ static int audit(struct console_req *cr, const char *action, const struct sessio
  * the token's claims (claims_clear() them); C_ERR with *why, AWS-style text for the refusal.
  */
 static int verify_session(struct console_req *cr, const struct fed_session *s, struct session_claims *cl,
-                          const char **why)
+                          const char **why, const char **code)
 {
 	uint8_t given[SHA256_LEN], want[SHA256_LEN];
 	struct principal p;
@@ -117,6 +118,7 @@ static int verify_session(struct console_req *cr, const struct fed_session *s, s
 
 	memset(cl, 0, sizeof(*cl));
 	*why = "The security token included in the request is invalid.";
+	*code = "InvalidClientTokenId";
 	if (!s->has_token) {
 		*why = "Long-term credentials cannot sign in to the console: use a role session's temporary credentials.";
 		return C_ERR;
@@ -131,13 +133,16 @@ static int verify_session(struct console_req *cr, const struct fed_session *s, s
 	if (!same)
 		goto refuse;
 	if (auth_token_principal(cr->srv, s->token, cr->now_ms, &p, &session_policy, &err) != C_OK) {
-		if (err.code == ERR_EXPIRED_TOKEN)
+		if (err.code == ERR_EXPIRED_TOKEN) {
 			*why = "The security token included in the request is expired.";
+			*code = "ExpiredToken";
+		}
 		goto refuse;
 	}
 	policy_release(session_policy);
 	if (cl->kind != 'R' || p.kind != PRINCIPAL_ROLE_SESSION) {
 		*why = "Only a role session's credentials (AssumeRole) can sign in to the console.";
+		*code = "AccessDenied";
 		goto refuse;
 	}
 	return C_OK;
@@ -178,10 +183,24 @@ static void unavailable(struct console_req *cr)
 	page_error(cr, 503, "ServiceUnavailable", "The service is unavailable. Please try again.");
 }
 
+/* Records a refused getSigninToken whose session token is one of ours (so its principal is known: someone holding
+ * a role session's token tried it with a wrong secret, after its expiry, ...). Others leave no record: anyone can
+ * send garbage. */
+static void refused_session(struct console_req *cr, const struct fed_session *s, const char *code)
+{
+	struct session_claims cl;
+
+	if (!s->has_token || token_open(cr->srv->keyring, s->token, &cl) != C_OK)
+		return;
+	if (audit(cr, "signin:GetSigninToken", &cl, code, NULL, NULL) != C_OK)
+		log_warnx("console: req=%s: cannot record the refused getSigninToken", cr->request_id);
+	claims_clear(&cl);
+}
+
 /* Action=getSigninToken. */
 static void get_signin_token(struct console_req *cr)
 {
-	const char *session = param(cr, "Session"), *why = NULL;
+	const char *session = param(cr, "Session"), *why = NULL, *code = NULL;
 	char token[SIGNIN_TOKEN_MAX], id_hash[SHA256_HEX_LEN + 1], *body = NULL;
 	struct session_claims cl = {0};
 	struct fed_session s;
@@ -200,7 +219,8 @@ static void get_signin_token(struct console_req *cr)
 		refuse(cr, "SessionDuration must be a number of seconds from 900 to 43200.");
 		goto done;
 	}
-	if (verify_session(cr, &s, &cl, &why) != C_OK) {
+	if (verify_session(cr, &s, &cl, &why, &code) != C_OK) {
+		refused_session(cr, &s, code);
 		refuse(cr, why);
 		goto done;
 	}
@@ -224,7 +244,7 @@ static void get_signin_token(struct console_req *cr)
 	answer = json_pack("{s:s}", "SigninToken", token);
 	body = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
 	/* the token is handed out only once it is stored and its record durable */
-	if (db_commit(tx) != C_OK || !body || audit(cr, "signin:GetSigninToken", &cl, detail, NULL) != C_OK) {
+	if (db_commit(tx) != C_OK || !body || audit(cr, "signin:GetSigninToken", &cl, "Success", detail, NULL) != C_OK) {
 		unavailable(cr);
 		goto done;
 	}
@@ -332,7 +352,7 @@ static void login(struct console_req *cr)
 	}
 	detail = json_pack("{s:s, s:b}", "LoginTo", dest, "MFAUsed", cl.mfa_s != 0);
 	if (db_commit(tx) != C_OK ||
-	    audit(cr, "signin:ConsoleLogin", &cl, detail, "{\"ConsoleLogin\":\"Success\"}") != C_OK ||
+	    audit(cr, "signin:ConsoleLogin", &cl, "Success", detail, "{\"ConsoleLogin\":\"Success\"}") != C_OK ||
 	    session_start(cr, "federated", console_token, cl.mfa_s, expires_s * 1000) != C_OK) {
 		unavailable(cr);
 		goto done;

@@ -308,6 +308,11 @@ def test_audit_records_the_sign_in(seed):
     logins = [a for a in got if a["action"] == "signin:ConsoleLogin"]
     assert len(tokens) == 1 and tokens[0]["outcome"] == "Success", got
     assert [a["outcome"] for a in logins][:1] == ["Success"], got
+    # a refused try with a real session token (a wrong secret) is recorded under that session
+    akid, secret, tok = assume(seed, "Prod", session="thief")
+    assert get_signin_token(seed, session_of(akid, "x" * 40, tok))[0] == 400
+    got = audit(seed, "--principal", who(seed, "Prod", session="thief"))
+    assert [a["outcome"] for a in got if a["action"] == "signin:GetSigninToken"] == ["InvalidClientTokenId"], got
     # no secret in the trail: not the session's secret, not the sign-in token
     token = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)["SigninToken"][0]
     text = json.dumps(audit(seed))
