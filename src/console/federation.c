@@ -4,7 +4,7 @@
  *
  *   Action=getSigninToken  Session={"sessionId","sessionKey","sessionToken"} (a role session's temporary
  *                          credentials), SessionDuration=900..43200 (optional) -> 200 {"SigninToken": "..."}
- *   Action=login           SigninToken, Destination (this server's /console), Issuer -> 302 to Destination with a
+ *   Action=login           SigninToken, Destination (this server's /console), Issuer -> 303 to Destination with a
  *                          console session of that role session
  *
  * The credentials are verified as the API verifies a request's (the token opens under the keyring, names this
