@@ -341,3 +341,50 @@ def test_browser_opens_the_login_url(seed):
         assert b.exists("error")
         b.get("/console/")
         assert b.text("signer-arn") == who(seed, "Stage")
+
+
+# ---- over TLS: the profile's ca_bundle ---------------------------------------------------------------------------
+
+def test_login_over_tls_with_the_profiles_ca_bundle(tmp_path):
+    """A TLS server: `rolegate login` reaches its /federation with the profile's ca_bundle (as STS is reached, no
+    AWS_CA_BUNDLE), and the URL signs in over HTTPS with a Secure cookie."""
+    from conftest import Factory
+
+    d = tmp_path / "pki"
+    d.mkdir()
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    (d / "leaf.ext").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                                "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
+    rg.openssl("req", "-x509", *ec, "-keyout", "root.key", "-out", "root.pem", "-days", "2", "-subj",
+               "/CN=rolegate federation test root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+               "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
+    rg.openssl("req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=127.0.0.1", cwd=d)
+    rg.openssl("x509", "-req", "-in", "leaf.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial",
+               "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext", cwd=d)
+    clock = seedkit.Clock(tmp_path)
+    f = Factory(tmp_path)
+    try:
+        srv = f.start(args=["--example", "seed", "--tls-cert", str(d / "leaf.pem"), "--tls-key", str(d / "leaf.key")],
+                      env=clock.env())
+        srv.clock = clock
+        seed = seedkit.Seed(srv, clock, tmp_path / "home")
+        assert srv.url.startswith("https://")
+        config = seed.home / ".aws" / "config"
+        config.write_text(config.read_text().replace("[profile anay-prod]\n",
+                                                     f"[profile anay-prod]\nca_bundle = {d / 'root.pem'}\n"))
+        rc, out, err = rolegate(seed, "login", "--print", "--mfa-code", seed.code("anay"), "anay-prod")
+        assert rc == 0, err
+        url = out.strip()
+        rg.SEEN_SECRETS.add(urllib.parse.parse_qs(urllib.parse.urlparse(url).query)["SigninToken"][0])
+        assert url.startswith(srv.url + "/federation?Action=login&")
+        r = requests.get(url, allow_redirects=False, timeout=60, verify=str(d / "root.pem"))
+        assert r.status_code in (302, 303)
+        cookies = r.raw.headers.getlist("Set-Cookie")
+        assert cookies and all("Secure" in c and "HttpOnly" in c for c in cookies), cookies
+        # the profile without its ca_bundle: the server is not trusted (no AWS_CA_BUNDLE either)
+        config.write_text(config.read_text().replace(f"ca_bundle = {d / 'root.pem'}\n", ""))
+        rc, out, err = rolegate(seed, "login", "--print", "--mfa-code", seed.code("anay"), "anay-prod")
+        assert rc != 0 and "SigninToken" not in out
+    finally:
+        f.finish()
+        clock.close()
