@@ -5,8 +5,10 @@
  * own) turns temporary credentials into a sign-in token: GET ?Action=getSigninToken&Session={"sessionId": KEY,
  * "sessionKey": SECRET, "sessionToken": TOKEN} answers {"SigninToken": "..."}, and
  * ?Action=login&Issuer=...&Destination=CONSOLE&SigninToken=... is the URL that signs the browser in. AWS accepts
- * role sessions (AssumeRole) there, not GetSessionToken sessions or long-term keys. rolegate's own server has no
- * console: a profile with endpoint_url is refused unless ROLEGATE_FEDERATION_ENDPOINT names an endpoint to use.
+ * role sessions (AssumeRole) there, not GetSessionToken sessions or long-term keys. A profile with endpoint_url (a
+ * rolegate server) signs in to that server's console: ENDPOINT/federation and ENDPOINT/console/ (src/console/
+ * federation.c). ROLEGATE_FEDERATION_ENDPOINT names another federation endpoint. The CA bundle is the profile's
+ * ca_bundle or AWS_CA_BUNDLE, as for STS.
  */
 #include "cli/curl_api.h"
 #include <jansson.h>
@@ -16,7 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/broker.h"
 #include "cli/cliopts.h"
+#include "cli/sts_client.h"
 #include "cli/verbs.h"
 #include "util/buf.h"
 #include "util/common.h"
@@ -27,8 +31,13 @@ static const char login_usage[] =
 	"usage: rolegate login [OPTIONS] [--print] PROFILE\n"
 	"\n"
 	"Signs in to the AWS console as PROFILE's role session: gets a sign-in token from AWS's federation endpoint\n"
-	"(getSigninToken) and opens the sign-in URL with xdg-open, or prints it with --print. The URL signs in whoever\n"
-	"opens it until the token expires (15 minutes): treat it as a secret.\n"
+	"(getSigninToken) and opens the sign-in URL with xdg-open, or prints it with --print. A profile with\n"
+	"endpoint_url (a rolegate server) signs in to that server's console (ENDPOINT/federation, ENDPOINT/console/).\n"
+	"The URL signs in whoever opens it, once, until the token expires (15 minutes): treat it as a secret.\n"
+	"\n"
+	"environment:\n"
+	"  ROLEGATE_FEDERATION_ENDPOINT  another federation endpoint to ask for the sign-in token\n"
+	"  AWS_CA_BUNDLE                 the CA bundle (the profile's ca_bundle wins), as for STS\n"
 	"\n"
 	"options:\n"
 	"  --print                 print the URL instead of opening it\n" CLI_BROKER_HELP;
@@ -54,7 +63,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 }
 
 /* getSigninToken: the sign-in token for r's session into *token (malloc'd). C_ERR with a message printed. */
-static int signin_token(CURL *curl, const char *federation, const struct broker_result *r, char **token)
+static int signin_token(CURL *curl, const char *federation, const char *ca_bundle, const struct broker_result *r,
+                        char **token)
 {
 	struct buf session, url, answer;
 	char *enc = NULL;
@@ -80,8 +90,8 @@ static int signin_token(CURL *curl, const char *federation, const struct broker_
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (getenv("AWS_CA_BUNDLE") && *getenv("AWS_CA_BUNDLE"))
-		curl_easy_setopt(curl, CURLOPT_CAINFO, getenv("AWS_CA_BUNDLE"));
+	if (ca_bundle && *ca_bundle)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, ca_bundle);
 	cc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (cc != CURLE_OK) {
@@ -92,7 +102,7 @@ static int signin_token(CURL *curl, const char *federation, const struct broker_
 	t = json_object_get(root, "SigninToken");
 	if (status != 200 || !json_is_string(t) || !json_string_length(t)) {
 		fprintf(stderr, "rolegate login: %s refused the session (HTTP %ld)%s\n", federation, status,
-		        status == 400 ? ": AWS signs in role sessions only (a profile with role_arn)" : "");
+		        status == 400 ? ": the console signs in role sessions only (a profile with role_arn)" : "");
 		goto done;
 	}
 	*token = strdup(json_string_value(t));
@@ -109,47 +119,66 @@ done:
 	return rc;
 }
 
+/* ENDPOINT + suffix into out (cap bytes), without doubling the slash between them. C_ERR when it does not fit. */
+static int endpoint_join(const char *endpoint, const char *suffix, char *out, size_t cap)
+{
+	size_t n = strlen(endpoint);
+
+	while (n > 0 && endpoint[n - 1] == '/')
+		n--;
+	return (size_t)snprintf(out, cap, "%.*s%s", (int)n, endpoint, suffix) < cap ? C_OK : C_ERR;
+}
+
 int login_main(int argc, char **argv)
 {
 	struct cli_opts o;
 	struct broker_result r;
+	struct sts_client sc;
 	const char *federation, *console, *override = getenv("ROLEGATE_FEDERATION_ENDPOINT");
-	char *token = NULL, *etoken = NULL, *edest = NULL, dest[256];
+	char *token = NULL, *etoken = NULL, *edest = NULL, dest[1024], rg_federation[600], err[BROKER_ERR_MAX];
 	struct buf url;
 	CURL *curl = NULL;
 	int rc = cli_parse("login", login_usage, CLI_BROKER | CLI_PROFILE | CLI_PRINT, argc, argv, &o);
 
 	if (rc != CLI_GO)
 		return rc;
+	memset(&sc, 0, sizeof(sc));
 	if (cli_credentials(&o, &r) != C_OK)
 		return 1;
 	rc = 1;
 	buf_init(&url, 16384);
 	partition_urls(r.region, &federation, &console);
-	if (override && *override) {
-		federation = override;
-	} else if (r.endpoint_url[0]) {
-		fprintf(stderr, "rolegate login: profile %s points at %s, which has no console (login signs in to AWS's "
-		                "console; ROLEGATE_FEDERATION_ENDPOINT names another federation endpoint)\n",
-		        o.profile, r.endpoint_url);
-		goto done;
+	if (r.endpoint_url[0]) { /* a rolegate server: its own federation endpoint and console */
+		if (endpoint_join(r.endpoint_url, "/federation", rg_federation, sizeof(rg_federation)) != C_OK ||
+		    endpoint_join(r.endpoint_url, "/console/", dest, sizeof(dest)) != C_OK) {
+			fprintf(stderr, "rolegate login: profile %s: endpoint_url is too long\n", o.profile);
+			goto done;
+		}
+		federation = rg_federation;
+	} else if (r.region[0]) {
+		snprintf(dest, sizeof(dest), "%sconsole/home?region=%s", console, r.region);
+	} else {
+		snprintf(dest, sizeof(dest), "%s", console);
 	}
+	if (override && *override)
+		federation = override;
 	if (!r.temporary || !r.creds.arn[0]) {
-		fprintf(stderr, "rolegate login: profile %s does not assume a role: AWS's console sign-in takes role "
+		fprintf(stderr, "rolegate login: profile %s does not assume a role: the console sign-in takes role "
 		                "sessions (give the profile role_arn)\n",
 		        o.profile);
+		goto done;
+	}
+	/* the CA bundle the profile's STS calls use: its ca_bundle, else AWS_CA_BUNDLE */
+	if (broker_sts_client(o.profile, &o.b, &sc, err) != C_OK) {
+		fprintf(stderr, "rolegate login: profile %s: %s\n", o.profile, err);
 		goto done;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(curl = curl_easy_init())) {
 		fprintf(stderr, "rolegate login: libcurl could not be initialised\n");
 		goto done;
 	}
-	if (signin_token(curl, federation, &r, &token) != C_OK)
+	if (signin_token(curl, federation, sc.ca_bundle, &r, &token) != C_OK)
 		goto done;
-	if (r.region[0])
-		snprintf(dest, sizeof(dest), "%sconsole/home?region=%s", console, r.region);
-	else
-		snprintf(dest, sizeof(dest), "%s", console);
 	if (!(etoken = curl_easy_escape(curl, token, 0)) || !(edest = curl_easy_escape(curl, dest, 0)) ||
 	    buf_printf(&url, "%s?Action=login&Issuer=rolegate&Destination=%s&SigninToken=%s", federation, edest,
 	               etoken) != C_OK) {
@@ -185,6 +214,7 @@ done:
 	if (curl)
 		curl_easy_cleanup(curl);
 	buf_free_secret(&url);
+	sts_client_free(&sc);
 	broker_result_clear(&r);
 	return rc;
 }

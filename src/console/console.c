@@ -35,6 +35,8 @@ static const struct console_route routes[] = {
 	{"POST", "/console/password", console_password, true},
 
 	/* ---- fed ---- */
+	{"GET", "/federation", federation_handler, false},
+	{"POST", "/federation", federation_handler, false},
 
 	/* ---- switch ---- */
 	{"GET", "/console/switchrole", console_switchrole_form, true},
@@ -289,9 +291,10 @@ bool console_route(struct rg_server *srv, const struct http_request *req, struct
 		goto done;
 	}
 	session_load(&cr);
-	/* PasswordResetRequired: nothing but setting a new password (or signing out) until it is done */
+	/* PasswordResetRequired: nothing but setting a new password (or signing out) until it is done; /federation
+	 * signs in another identity (or answers a script), so the gate is not its */
 	if (cr.s && strcmp(path, "/console/password") != 0 && strcmp(path, "/console/signout") != 0 &&
-	    signin_reset_required(&cr)) {
+	    strcmp(path, "/federation") != 0 && signin_reset_required(&cr)) {
 		if (post)
 			page_error(&cr, 403, "PasswordResetRequired", "You must set a new password before you continue.");
 		else
@@ -309,8 +312,9 @@ bool console_route(struct rg_server *srv, const struct http_request *req, struct
 		signed_out(&cr);
 		goto done;
 	}
-	/* every POST carries the session's CSRF token (the sign-in form: the pre-session cookie's) */
-	if (post && !session_csrf_ok(&cr)) {
+	/* every POST carries the session's CSRF token (the sign-in form: the pre-session cookie's); /federation's
+	 * POST is AWS's API for scripts (a form post of getSigninToken), authenticated by its credentials instead */
+	if (post && strcmp(path, "/federation") != 0 && !session_csrf_ok(&cr)) {
 		log_warnx("console: req=%s ip=%s: POST %s refused: missing or wrong CSRF token", cr.request_id,
 		          req->source_ip, path);
 		page_error(&cr, 403, "InvalidCsrfToken",

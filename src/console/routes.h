@@ -20,6 +20,7 @@ void console_password(struct console_req *cr);       /* POST /console/password *
 bool signin_reset_required(struct console_req *cr);
 
 /* ---- fed: /federation (federation.c) ---- */
+void federation_handler(struct console_req *cr); /* GET, POST /federation: Action=getSigninToken, login */
 
 /* ---- switch: switch role, back, recent roles (switchrole.c) ---- */
 void console_switchrole_form(struct console_req *cr); /* GET /console/switchrole (AWS's link shape) */

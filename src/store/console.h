@@ -89,4 +89,21 @@ int store_recent_role_list(struct db_tx *tx, const char *principal_arn, int limi
 int store_recent_role_delete(struct db_tx *tx, const char *principal_arn, const char *account_id,
                              const char *role_name);
 
+/* ---- /federation's sign-in tokens (fed: src/store/federation.c) ---- */
+/* A sign-in token's row (the token itself is never stored: rows are found by its SHA-256). */
+struct store_fed_token {
+	char token[CONSOLE_TOKEN_MAX]; /* the sealed session token it signs in with */
+	int64_t session_duration_s;    /* the console session's length (SessionDuration); 0: until the credentials end */
+	int64_t expires_ms;            /* the sign-in token's end (15 minutes after it was made) */
+};
+
+/* Stores a new sign-in token by its SHA-256 (hex). STORE_EXISTS when that hash is taken. */
+int store_fed_token_put(struct db_tx *tx, const char *id_hash, const char *token, int64_t session_duration_s,
+                        int64_t expires_ms);
+/* Spends the sign-in token id_hash: marks it used and fills *out, in tx. STORE_NOT_FOUND when there is none, it was
+ * used, or it expired by now_ms. */
+int store_fed_token_take(struct db_tx *tx, const char *id_hash, int64_t now_ms, struct store_fed_token *out);
+/* Deletes the tokens that expired by now_ms. */
+int store_fed_token_prune(struct db_tx *tx, int64_t now_ms);
+
 #endif
