@@ -19,6 +19,7 @@ extern const struct action_table iam_authz_details_actions;
 extern const struct action_table iam_mfa_actions;     /* mfa.c */
 extern const struct action_table iam_login_actions;   /* login.c */
 extern const struct action_table iam_account_actions; /* account.c */
+extern const struct action_table iam_simulate_actions; /* simulate.c */
 
 /* users.c */
 int iam_create_user(struct call *c);

@@ -26,6 +26,7 @@ static const struct action_table *const tables[] = {
 	&iam_mfa_actions,
 	&iam_login_actions,
 	&iam_account_actions,
+	&iam_simulate_actions,
 	&sts_identity_actions,
 	&sts_session_actions,
 	&orgs_actions,

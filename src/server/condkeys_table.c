@@ -91,6 +91,8 @@ const struct condkeys_action condkeys_table[] = {
 	{"iam:RemoveUserFromGroup", NULL, 0},
 	{"iam:ResyncMFADevice", (const char *const[]){"aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}, 2},
 	{"iam:SetDefaultPolicyVersion", (const char *const[]){"aws:ResourceTag/${TagKey}"}, 1},
+	{"iam:SimulateCustomPolicy", NULL, 0},
+	{"iam:SimulatePrincipalPolicy", (const char *const[]){"aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}, 2},
 	{"iam:TagMFADevice", (const char *const[]){"aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys"}, 3},
 	{"iam:TagPolicy", (const char *const[]){"aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys"}, 3},
 	{"iam:TagRole", (const char *const[]){"aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys", "iam:ResourceTag/${TagKey}", "iam:RoleTemplateARN"}, 5},
