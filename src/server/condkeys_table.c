@@ -6,6 +6,7 @@
 #include "server/condkeys.h"
 
 const struct condkeys_action condkeys_table[] = {
+	{"cloudtrail:LookupEvents", NULL, 0},
 	{"iam:AddRoleToInstanceProfile", (const char *const[]){"aws:ResourceTag/${TagKey}"}, 1},
 	{"iam:AddUserToGroup", NULL, 0},
 	{"iam:AttachGroupPolicy", (const char *const[]){"iam:PolicyARN"}, 1},
