@@ -175,3 +175,35 @@ def test_refusals(server, iam):
         iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:sts::{server.account}:assumed-role/r/s",
                                       ActionNames=["s3:GetObject"])
     assert rg.err(e)[0] == "InvalidInput"
+
+
+def test_principal_policy_in_a_member_account_weighs_its_scps(fresh_server):
+    """A user of a member account: the SCP attached to the account decides too (OrganizationsDecisionDetail)."""
+    org = rg.client(fresh_server, "organizations")
+    org.create_organization()
+    root = org.list_roots()["Roots"][0]["Id"]
+    car = org.create_account(Email=f"{rg.unique('m')}@example.com", AccountName="Member")["CreateAccountStatus"]
+    member = rg.wait_account_created(org, car["Id"])["AccountId"]
+    org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    scp = org.create_policy(Name="no-delete", Description="", Type="SERVICE_CONTROL_POLICY", Content=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]}))
+    org.attach_policy(PolicyId=scp["Policy"]["PolicySummary"]["Id"], TargetId=member)
+
+    sts = rg.client(fresh_server, "sts", creds=rg.admin_creds(fresh_server))
+    c = sts.assume_role(RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole",
+                        RoleSessionName="sim")["Credentials"]
+    iam = rg.client(fresh_server, "iam", (c["AccessKeyId"], c["SecretAccessKey"]), token=c["SessionToken"])
+    user = iam.create_user(UserName="worker")["User"]
+    iam.put_user_policy(UserName="worker", PolicyName="s3", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    r = results(iam.simulate_principal_policy(PolicySourceArn=user["Arn"],
+                                              ActionNames=["s3:GetObject", "s3:DeleteObject"]))
+    assert r[("s3:GetObject", "*")]["EvalDecision"] == "allowed"
+    assert r[("s3:GetObject", "*")]["OrganizationsDecisionDetail"] == {"AllowedByOrganizations": True}
+    assert r[("s3:DeleteObject", "*")]["EvalDecision"] == "explicitDeny"
+    assert r[("s3:DeleteObject", "*")]["OrganizationsDecisionDetail"] == {"AllowedByOrganizations": False}
+    # the management account's own users are not governed by SCPs: no detail
+    mgmt = rg.client(fresh_server, "iam")
+    u2, _ = rg.make_user(mgmt, keys=0)
+    res = mgmt.simulate_principal_policy(PolicySourceArn=u2["Arn"], ActionNames=["s3:GetObject"])
+    assert "OrganizationsDecisionDetail" not in res["EvaluationResults"][0]
