@@ -64,7 +64,7 @@ def test_assume_role_shows_in_the_role_account_and_refusal(server, ct):
     assert got and got[0]["Username"] == user and got[0]["ReadOnly"] == "true"
     assert got[0]["Resources"] == [{"ResourceType": "AWS::IAM::Role", "ResourceName": role}]
 
-    # the role session has no cloudtrail:LookupEvents: AWS's AccessDeniedException
+    # the role session has no cloudtrail:LookupEvents: AWS's AccessDeniedException (CloudTrail names no resource)
     mine = rg.client(server, "cloudtrail", creds=(creds["AccessKeyId"], creds["SecretAccessKey"]),
                      token=creds["SessionToken"])
     with pytest.raises(botocore.exceptions.ClientError) as x:
@@ -72,5 +72,5 @@ def test_assume_role_shows_in_the_role_account_and_refusal(server, ct):
     code, msg, status, _ = rg.err(x)
     assert (code, status) == ("AccessDeniedException", 400)
     assert msg == (f"User: arn:aws:sts::{server.account}:assumed-role/{role}/look is not authorized to perform: "
-                   "cloudtrail:LookupEvents on resource: * because no identity-based policy allows the "
+                   "cloudtrail:LookupEvents because no identity-based policy allows the "
                    "cloudtrail:LookupEvents action")
