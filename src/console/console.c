@@ -41,6 +41,8 @@ static const struct console_route routes[] = {
 	/* ---- views ---- */
 
 	/* ---- sim ---- */
+	{"GET", "/console/simulator", console_simulator, true},
+	{"GET", "/console/audit", console_audit, true},
 };
 
 /* ---- request helpers ------------------------------------------------------------------------------------------ */

@@ -22,6 +22,8 @@ void console_password(struct console_req *cr);       /* POST /console/password *
 
 /* ---- views: resource pages, MFA (views_*.c, mfa.c) ---- */
 
-/* ---- sim: the policy simulator (simulator.c) ---- */
+/* ---- sim: the policy simulator (simulator.c), the audit trail (views_audit.c) ---- */
+void console_simulator(struct console_req *cr); /* GET /console/simulator */
+void console_audit(struct console_req *cr);     /* GET /console/audit */
 
 #endif

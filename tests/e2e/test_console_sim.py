@@ -1,0 +1,140 @@
+"""The console's policy simulator (/console/simulator) and audit trail (/console/audit), over HTTP with a cookie jar.
+
+Both pages act only through the API as the signed-in identity: the simulator is iam:SimulatePrincipalPolicy on the
+identity itself (its decision and the statement that decided), the audit page is cloudtrail:LookupEvents; an
+identity without the permission sees AWS's AccessDenied text. A screenshot of the simulator page goes to
+build/console-screens/ when tests/e2e/console_browser.py (headless Chromium) is there.
+"""
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+import requests
+
+import rg
+
+PASSWORD = "Correct-Horse-9-battery"
+CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def signin(server, account, user, password=PASSWORD):
+    """A requests.Session signed in to the console as an IAM user."""
+    s = requests.Session()
+    page = s.get(server.url + "/console/signin", timeout=30)
+    assert page.status_code == 200, page.text
+    csrf = CSRF_RE.search(page.text).group(1)
+    r = s.post(server.url + "/console/signin", timeout=30, allow_redirects=False,
+               data={"usertype": "iam", "account": account, "username": user, "password": password, "csrf": csrf})
+    assert r.status_code in (302, 303), r.text
+    return s
+
+
+def console_user(server, iam, policy=None):
+    user, _ = rg.make_user(iam, keys=0)
+    iam.create_login_profile(UserName=user["UserName"], Password=PASSWORD, PasswordResetRequired=False)
+    if policy:
+        iam.put_user_policy(UserName=user["UserName"], PolicyName="console", PolicyDocument=json.dumps(policy))
+    return user
+
+
+def text(page):
+    """The page's text, tags dropped and entities decoded (what a reader sees)."""
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+SIM_AND_S3 = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "SimulateMyself", "Effect": "Allow", "Action": "iam:SimulatePrincipalPolicy",
+     "Resource": "arn:aws:iam::*:user/${aws:username}"},
+    {"Sid": "ReadBucket", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"},
+    {"Sid": "NoDeletes", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+    {"Sid": "Audit", "Effect": "Allow", "Action": "cloudtrail:LookupEvents", "Resource": "*"}]}
+
+
+@pytest.fixture(scope="module")
+def iam(server):
+    return rg.client(server, "iam")
+
+
+def test_simulator_shows_the_decision_and_the_statement(server, iam):
+    user = console_user(server, iam, SIM_AND_S3)
+    s = signin(server, server.account, user["UserName"])
+    r = s.get(server.url + "/console/simulator", params={"action": "s3:GetObject",
+                                                          "resource": "arn:aws:s3:::bucket/report.csv"}, timeout=30)
+    assert r.status_code == 200
+    t = text(r.text)
+    assert "Allowed s3:GetObject on arn:aws:s3:::bucket/report.csv" in t
+    assert re.search(r'<table id="matched">.*<td>console</td><td>user</td><td>line 1, column \d+', r.text, re.S)
+    assert "default-src" in r.headers["Content-Security-Policy"]
+
+    r = s.get(server.url + "/console/simulator", params={"action": "s3:DeleteObject", "resource": "*"}, timeout=30)
+    assert "Denied: explicitly, by a Deny statement s3:DeleteObject on *" in text(r.text)
+    r = s.get(server.url + "/console/simulator", params={"action": "s3:PutObject"}, timeout=30)
+    assert "Denied: implicitly, no statement allows it s3:PutObject on *" in text(r.text)
+    # context entries reach the engine: a condition on a key the simulation lacks is named
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="mfa", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
+                                                 "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}))
+    r = s.get(server.url + "/console/simulator", params={"action": "s3:PutObject"}, timeout=30)
+    assert "aws:MultiFactorAuthPresent" in text(r.text) and "Denied: implicitly" in text(r.text)
+    r = s.get(server.url + "/console/simulator", params={"action": "s3:PutObject",
+                                                          "context": "aws:MultiFactorAuthPresent=true"}, timeout=30)
+    assert "Allowed s3:PutObject on *" in text(r.text)
+    # data is escaped, never markup
+    r = s.get(server.url + "/console/simulator", params={"action": "<script>x</script>"}, timeout=30)
+    assert "<script>x</script>" not in r.text
+
+    shot = Path(__file__).with_name("console_browser.py")
+    if shot.exists():
+        import console_browser  # core's headless Chromium helper
+        with console_browser.browser() as b:
+            b.signin(server, server.account, user["UserName"], PASSWORD)
+            b.get(server.url + "/console/simulator?action=s3%3AGetObject&resource=arn%3Aaws%3As3%3A%3A%3Abucket%2Fa")
+            b.screenshot("simulator")
+
+
+def test_simulator_refused_without_the_permission(server, iam):
+    user = console_user(server, iam, {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    s = signin(server, server.account, user["UserName"])
+    r = s.get(server.url + "/console/simulator", params={"action": "s3:GetObject"}, timeout=30)
+    assert r.status_code == 200
+    assert (f"AccessDenied: User: {user['Arn']} is not authorized to perform: iam:SimulatePrincipalPolicy on "
+            f"resource: {user['Arn']} because no identity-based policy allows the iam:SimulatePrincipalPolicy "
+            "action") in text(r.text)
+    assert "Allowed" not in text(r.text)
+    # signed out: to the sign-in page
+    r = requests.get(server.url + "/console/simulator", params={"action": "s3:GetObject"}, timeout=30,
+                     allow_redirects=False)
+    assert r.status_code in (302, 303) and "/console/signin" in r.headers["Location"]
+
+
+def test_audit_page_lists_the_account_events_and_is_refused_without_lookup_events(server, iam):
+    user = console_user(server, iam, SIM_AND_S3)
+    marker = rg.unique("audited")
+    iam.create_group(GroupName=marker)
+    s = signin(server, server.account, user["UserName"])
+    r = s.get(server.url + "/console/audit", timeout=30)
+    assert r.status_code == 200
+    rows = re.findall(r"<tr><td><time[^>]*>([^<]+)</time></td><td>([^<]*)</td><td>([^<]*)</td>", r.text)
+    assert rows, r.text
+    assert [t for t, _, _ in rows] == sorted([t for t, _, _ in rows], reverse=True)  # newest first
+    assert ("CreateGroup", "root") in [(e, u) for _, e, u in rows]
+    # filtered by event name
+    r = s.get(server.url + "/console/audit", params={"attr": "EventName", "value": "CreateGroup"}, timeout=30)
+    events = re.findall(r"<tr><td><time[^>]*>[^<]+</time></td><td>([^<]*)</td>", r.text)
+    assert events and set(events) == {"CreateGroup"}
+    assert marker in r.text
+    # filtered by user: the user's own console sign-in is there, root's calls are not
+    r = s.get(server.url + "/console/audit", params={"attr": "Username", "value": user["UserName"]}, timeout=30)
+    users = re.findall(r"<tr><td><time[^>]*>[^<]+</time></td><td>[^<]*</td><td>([^<]*)</td>", r.text)
+    assert set(users) <= {user["UserName"]}
+
+    denied = console_user(server, iam, {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}]})
+    s2 = signin(server, server.account, denied["UserName"])
+    r = s2.get(server.url + "/console/audit", timeout=30)
+    assert (f"AccessDeniedException: User: {denied['Arn']} is not authorized to perform: cloudtrail:LookupEvents "
+            "because no identity-based policy allows the cloudtrail:LookupEvents action") in text(r.text)
+    assert 'id="events"' not in r.text
