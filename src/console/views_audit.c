@@ -49,7 +49,7 @@ static void render_form(struct console_req *cr, const char *attr, const char *va
 		html_printf(h, "<option value=\"%s\"%s>%s</option>", filters[i].key,
 		            strcmp(attr, filters[i].key) == 0 ? " selected" : "", filters[i].label);
 	html_printf(h, "</select><label for=\"audit-value\">Value</label>"
-	               "<input id=\"audit-value\" name=\"value\" value=\"%s\"><button type=\"submit\">Look up</button>"
+	               "<input type=\"text\" id=\"audit-value\" name=\"value\" value=\"%s\"><button type=\"submit\">Look up</button>"
 	               "</form>",
 	            value);
 }
