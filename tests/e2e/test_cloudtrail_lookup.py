@@ -74,3 +74,34 @@ def test_assume_role_shows_in_the_role_account_and_refusal(server, ct):
     assert msg == (f"User: arn:aws:sts::{server.account}:assumed-role/{role}/look is not authorized to perform: "
                    "cloudtrail:LookupEvents because no identity-based policy allows the "
                    "cloudtrail:LookupEvents action")
+
+
+def test_pages_merge_both_databases_without_loss_or_repeat(fresh_server):
+    """Writes (rolegate.db) and AssumeRoles (audit.db) interleaved: paging one event at a time gives exactly the
+    events one page of 50 gives, in the same newest-first order."""
+    iam = rg.client(fresh_server, "iam")
+    admin = rg.admin_creds(fresh_server)
+    role = rg.unique("pg")
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{fresh_server.account}:root"},
+         "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+    sts = rg.client(fresh_server, "sts", creds=admin)
+    for i in range(4):
+        iam.create_group(GroupName=f"{role}-{i}")
+        sts.assume_role(RoleArn=f"arn:aws:iam::{fresh_server.account}:role/{role}", RoleSessionName=f"s{i}")
+    ct = rg.client(fresh_server, "cloudtrail")
+    whole = ct.lookup_events()["Events"]
+    assert "NextToken" not in ct.lookup_events()
+    names = [e["EventName"] for e in whole]
+    assert names.count("AssumeRole") == 4 and names.count("CreateGroup") == 4
+    assert [e["EventTime"] for e in whole] == sorted([e["EventTime"] for e in whole], reverse=True)
+    paged, token = [], None
+    while True:
+        page = ct.lookup_events(MaxResults=1, **({"NextToken": token} if token else {}))
+        paged += page["Events"]
+        token = page.get("NextToken")
+        if not token:
+            break
+        assert len(paged) <= len(whole)
+    assert [e["EventId"] for e in paged] == [e["EventId"] for e in whole]
