@@ -10,11 +10,13 @@
  * changes nothing, and its URL can be shared.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "console/page.h"
 #include "console/routes.h"
 #include "console/session.h"
+#include "console/simulator.h"
 #include "util/common.h"
 
 #define SIM_FIELD_MAX 2048
@@ -118,14 +120,19 @@ static void render_result(struct console_req *cr, json_t *r)
 			const char *type = json_string_value(json_object_get(m, "SourcePolicyType"));
 			html_printf(h, "<tr><td>%s</td><td>%s</td>", str(json_object_get(m, "SourcePolicyId")),
 			            type ? type : "input");
-			if (s && e)
-				html_printf(h, "<td>line %d, column %d to line %d, column %d</td></tr>",
+			html_printf(h, "<td>");
+			if (s && e) {
+				char *text = simulator_statement_text(cr, m);
+				if (text)
+					html_printf(h, "<pre class=\"statement\"><code>%s</code></pre>", text);
+				free(text);
+				html_printf(h, "line %d, column %d to line %d, column %d",
 				            (int)json_integer_value(json_object_get(s, "Line")),
 				            (int)json_integer_value(json_object_get(s, "Column")),
 				            (int)json_integer_value(json_object_get(e, "Line")),
 				            (int)json_integer_value(json_object_get(e, "Column")));
-			else
-				html_printf(h, "<td></td></tr>");
+			}
+			html_printf(h, "</td></tr>");
 		}
 		html_printf(h, "</tbody></table>");
 	}

@@ -47,7 +47,9 @@ SIM_AND_S3 = {"Version": "2012-10-17", "Statement": [
      "Resource": "arn:aws:iam::*:user/${aws:username}"},
     {"Sid": "ReadBucket", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"},
     {"Sid": "NoDeletes", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
-    {"Sid": "Audit", "Effect": "Allow", "Action": "cloudtrail:LookupEvents", "Resource": "*"}]}
+    {"Sid": "Audit", "Effect": "Allow", "Action": "cloudtrail:LookupEvents", "Resource": "*"},
+    {"Sid": "ReadMyPolicies", "Effect": "Allow", "Action": ["iam:GetUserPolicy", "iam:ListGroupsForUser"],
+     "Resource": "arn:aws:iam::*:user/${aws:username}"}]}
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +65,15 @@ def test_simulator_shows_the_decision_and_the_statement(server, iam):
     assert r.status_code == 200
     t = text(r.text)
     assert "Allowed s3:GetObject on arn:aws:s3:::bucket/report.csv" in t
-    assert re.search(r'<table id="matched">.*<td>console</td><td>user</td><td>line 1, column \d+', r.text, re.S)
+    # the deciding statement, as written in the user's policy (read with iam:GetUserPolicy), and its place
+    assert re.search(r'<table id="matched">.*<td>console</td><td>user</td><td><pre class="statement"><code>'
+                     r'\{&quot;Sid&quot;: &quot;ReadBucket&quot;, [^<]*&quot;arn:aws:s3:::bucket/\*&quot;\}</code></pre>'
+                     r'line 1, column \d+', r.text, re.S), r.text
     assert "default-src" in r.headers["Content-Security-Policy"]
 
     r = s.get(server.url + "/console/simulator", params={"action": "s3:DeleteObject", "resource": "*"}, timeout=30)
     assert "Denied: explicitly, by a Deny statement s3:DeleteObject on *" in text(r.text)
+    assert '{"Sid": "NoDeletes", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}' in text(r.text)
     r = s.get(server.url + "/console/simulator", params={"action": "s3:PutObject"}, timeout=30)
     assert "Denied: implicitly, no statement allows it s3:PutObject on *" in text(r.text)
     # context entries reach the engine: a condition on a key the simulation lacks is named
@@ -94,6 +100,14 @@ def test_simulator_refused_without_the_permission(server, iam):
             f"resource: {user['Arn']} because no identity-based policy allows the iam:SimulatePrincipalPolicy "
             "action") in text(r.text)
     assert "Allowed" not in text(r.text)
+    # allowed to simulate but not to read its policies: the statement's place only
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="sim", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:SimulatePrincipalPolicy",
+                                                 "Resource": user["Arn"]}]}))
+    r = s.get(server.url + "/console/simulator", params={"action": "s3:GetObject"}, timeout=30)
+    assert "Allowed s3:GetObject on *" in text(r.text)
+    assert re.search(r"<td>console</td><td>user</td><td>line 1, column \d+ to line 1, column \d+</td>", r.text)
+    assert 'class="statement"' not in r.text
     # signed out: to the sign-in page
     r = requests.get(server.url + "/console/simulator", params={"action": "s3:GetObject"}, timeout=30,
                      allow_redirects=False)
