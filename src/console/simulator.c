@@ -156,15 +156,16 @@ static void render_form(struct console_req *cr, const char *source, const char *
 	html_printf(cr->html,
 	            "<p>Simulates a request by <code>%s</code> with its policies, its permissions boundary and its "
 	            "account's service control policies, as the policy engine decides it.</p>"
-	            "<form method=\"get\" action=\"/console/simulator\" class=\"sim-form\">"
-	            "<label for=\"sim-action\">Action</label>"
-	            "<input type=\"text\" id=\"sim-action\" name=\"action\" required placeholder=\"s3:GetObject\" value=\"%s\">"
-	            "<label for=\"sim-resource\">Resource ARN</label>"
-	            "<input type=\"text\" id=\"sim-resource\" name=\"resource\" placeholder=\"*\" value=\"%s\">"
-	            "<label for=\"sim-context\">Context (optional, one key=value a line)</label>"
-	            "<textarea id=\"sim-context\" name=\"context\" rows=\"3\" "
-	            "placeholder=\"aws:MultiFactorAuthPresent=true\">%s</textarea>"
-	            "<button type=\"submit\">Simulate</button></form>",
+	            "<form method=\"get\" action=\"/console/simulator\" class=\"sim-form\" id=\"sim-form\">"
+	            "<div><label for=\"sim-action\">Action</label>"
+	            "<input type=\"text\" id=\"sim-action\" name=\"action\" required placeholder=\"s3:GetObject\" "
+	            "value=\"%s\"></div>"
+	            "<div><label for=\"sim-resource\">Resource ARN</label>"
+	            "<input type=\"text\" id=\"sim-resource\" name=\"resource\" placeholder=\"*\" value=\"%s\"></div>"
+	            "<div class=\"wide\"><label for=\"sim-context\">Context (optional, one key=value a line)</label>"
+	            "<textarea id=\"sim-context\" name=\"context\" rows=\"2\" "
+	            "placeholder=\"aws:MultiFactorAuthPresent=true\">%s</textarea></div>"
+	            "<div><button type=\"submit\">Simulate</button></div></form>",
 	            source, action, resource, context);
 }
 

@@ -43,14 +43,14 @@ static void render_form(struct console_req *cr, const char *attr, const char *va
 {
 	struct buf *h = cr->html;
 
-	html_printf(h, "<form method=\"get\" action=\"/console/audit\" class=\"audit-filter\">"
-	               "<label for=\"audit-attr\">Filter</label><select id=\"audit-attr\" name=\"attr\">");
+	html_printf(h, "<form method=\"get\" action=\"/console/audit\" class=\"audit-filter\" id=\"audit-form\">"
+	               "<div><label for=\"audit-attr\">Filter</label><select id=\"audit-attr\" name=\"attr\">");
 	for (size_t i = 0; i < ARRAY_LEN(filters); i++)
 		html_printf(h, "<option value=\"%s\"%s>%s</option>", filters[i].key,
 		            strcmp(attr, filters[i].key) == 0 ? " selected" : "", filters[i].label);
-	html_printf(h, "</select><label for=\"audit-value\">Value</label>"
-	               "<input type=\"text\" id=\"audit-value\" name=\"value\" value=\"%s\"><button type=\"submit\">Look up</button>"
-	               "</form>",
+	html_printf(h, "</select></div><div><label for=\"audit-value\">Value</label>"
+	               "<input type=\"text\" id=\"audit-value\" name=\"value\" value=\"%s\"></div>"
+	               "<div><button type=\"submit\">Look up</button></div></form>",
 	            value);
 }
 

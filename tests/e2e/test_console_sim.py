@@ -142,3 +142,29 @@ def test_audit_page_lists_the_account_events_and_is_refused_without_lookup_event
     assert (f"AccessDeniedException: User: {denied['Arn']} is not authorized to perform: cloudtrail:LookupEvents "
             "because no identity-based policy allows the cloudtrail:LookupEvents action") in text(r.text)
     assert 'id="events"' not in r.text
+
+
+def test_simulator_in_a_browser(server, iam):
+    """Signed in with Chromium: the simulator form is filled and submitted like a person does; the page has no
+    Content-Security-Policy violation; screenshots to build/console-screens/ (simulator.png, audit.png)."""
+    import console_browser
+
+    user = console_user(server, iam, SIM_AND_S3)
+    with console_browser.browser(server.url) as b:
+        b.get("/console/signin")
+        b.fill("account", server.account)
+        b.fill("username", user["UserName"])
+        b.fill("password", PASSWORD)
+        b.click("signin-button")
+        b.get("/console/simulator")
+        b.fill("sim-action", "s3:GetObject")
+        b.fill("sim-resource", "arn:aws:s3:::bucket/report.csv")
+        b.submit_form("sim-form")
+        assert b.text("decision") == "Allowed s3:GetObject on arn:aws:s3:::bucket/report.csv"
+        assert "ReadBucket" in b.text("matched")
+        # no Content-Security-Policy violation (the browser's own /favicon.ico request is the API's 403: not ours)
+        assert [e for e in b.console_errors() if "favicon.ico" not in e["message"]] == []
+        b.screenshot("simulator")
+        b.get("/console/audit")
+        assert "ConsoleLogin" in b.text("events")
+        b.screenshot("audit")
