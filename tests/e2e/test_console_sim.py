@@ -168,3 +168,34 @@ def test_simulator_in_a_browser(server, iam):
         b.get("/console/audit")
         assert "ConsoleLogin" in b.text("events")
         b.screenshot("audit")
+
+
+def test_simulator_as_a_switched_role_simulates_the_role(server, iam):
+    """After a switch role (i13-switch's /console/switchrole), the active identity is the role session: the page
+    simulates the role's policies (PolicySourceArn = the role's ARN), authorized as the role."""
+    role = rg.unique("simrole")
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{server.account}:root"}, "Action": "sts:AssumeRole"}]}
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=role, PolicyName="role-sim", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:SimulatePrincipalPolicy", "Resource": role_arn},
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}))
+    user = console_user(server, iam, {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn}]})
+    s = signin(server, server.account, user["UserName"])
+    form = s.get(server.url + "/console/switchrole", params={"account": server.account, "roleName": role},
+                 timeout=30)
+    csrf = CSRF_RE.search(form.text).group(1)
+    r = s.post(server.url + "/console/switchrole", timeout=30, allow_redirects=False,
+               data={"account": server.account, "roleName": role, "displayName": "Sim", "color": "", "csrf": csrf})
+    assert r.status_code in (302, 303), r.text
+    r = s.get(server.url + "/console/simulator", params={"action": "sqs:SendMessage"}, timeout=30)
+    t = text(r.text)
+    assert f"Simulates a request by {role_arn}" in t
+    assert "Allowed sqs:SendMessage on *" in t
+    assert re.search(r"<td>role-sim</td><td>role</td>", r.text)
+    # the user's own permissions are not the role's: s3 is not allowed to the role
+    r = s.get(server.url + "/console/simulator", params={"action": "sts:AssumeRole", "resource": role_arn},
+              timeout=30)
+    assert "Denied: implicitly" in text(r.text)
