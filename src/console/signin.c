@@ -4,9 +4,9 @@
  * signing out, and the password page (iam:ChangePassword, required first when the profile says PasswordResetRequired).
  *
  * A wrong account, user, password or MFA code gets AWS's one answer, "Your authentication information is incorrect.
- * Please try again.", and counts toward a delay per (account, user name): from the third failure in a row, attempts
- * within 2^(n-3) seconds (at most SIGNIN_MAX_DELAY_S) of the last failure are refused without looking at the
- * password; no request thread sleeps. Every attempt is audited as CloudTrail's ConsoleLogin event
+ * Please try again.", and counts toward a delay per (account, user name): after the third failure in a row, attempts
+ * within 5 s of the last failure are refused without looking at the password, 10 s after the fourth, doubling up to
+ * SIGNIN_MAX_DELAY_S; a success clears the count. No request thread sleeps: the wait is the client's. Every attempt is audited as CloudTrail's ConsoleLogin event
  * (signin.amazonaws.com; responseElements ConsoleLogin Success or Failure; additionalEventData MFAUsed).
  */
 #include <ctype.h>
@@ -28,6 +28,7 @@
 
 #define SIGNIN_INCORRECT "Your authentication information is incorrect. Please try again."
 #define SIGNIN_FREE_FAILURES 2    /* failures in a row before the delay starts */
+#define SIGNIN_FIRST_DELAY_S 5LL
 #define SIGNIN_MAX_DELAY_S 300
 
 /* What one sign-in attempt is about. */
@@ -92,15 +93,17 @@ void console_signin_form(struct console_req *cr)
 
 /* ---- checking -------------------------------------------------------------------------------------------------- */
 
+/* The wait after `failures` failures in a row: none for the first SIGNIN_FREE_FAILURES, then SIGNIN_FIRST_DELAY_S,
+ * doubling with each further failure, at most SIGNIN_MAX_DELAY_S. */
 static int64_t delay_s(int64_t failures)
 {
 	int64_t d;
 
 	if (failures <= SIGNIN_FREE_FAILURES)
 		return 0;
-	if (failures - SIGNIN_FREE_FAILURES - 1 >= 20)
+	if (failures - SIGNIN_FREE_FAILURES - 1 >= 16)
 		return SIGNIN_MAX_DELAY_S;
-	d = (int64_t)1 << (failures - SIGNIN_FREE_FAILURES - 1);
+	d = SIGNIN_FIRST_DELAY_S << (failures - SIGNIN_FREE_FAILURES - 1);
 	return d > SIGNIN_MAX_DELAY_S ? SIGNIN_MAX_DELAY_S : d;
 }
 
