@@ -43,6 +43,7 @@ static const struct console_route routes[] = {
 	/* ---- sim ---- */
 	{"GET", "/console/simulator", console_simulator, true},
 	{"GET", "/console/audit", console_audit, true},
+	{"GET", "/console/audit/event", console_audit_event, true},
 };
 
 /* ---- request helpers ------------------------------------------------------------------------------------------ */

@@ -28,5 +28,6 @@ bool signin_reset_required(struct console_req *cr);
 /* ---- sim: the policy simulator (simulator.c), the audit trail (views_audit.c) ---- */
 void console_simulator(struct console_req *cr); /* GET /console/simulator */
 void console_audit(struct console_req *cr);     /* GET /console/audit */
+void console_audit_event(struct console_req *cr); /* GET /console/audit/event?id=EVENT_ID */
 
 #endif

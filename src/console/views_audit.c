@@ -8,6 +8,7 @@
  * LookupEvents' NextToken (and the filter: AWS wants the same parameters with a token).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "console/page.h"
@@ -63,9 +64,11 @@ static void render_event(struct console_req *cr, json_t *e)
 	char when[ISO8601_LEN];
 
 	time_iso8601((int64_t)json_integer_value(json_object_get(e, "EventTime")), when);
-	html_printf(cr->html, "<tr><td><time datetime=\"%s\">%s</time></td><td>%s</td><td>%s</td><td>%s</td>"
-	                      "<td class=\"%s\">%s</td><td>%s</td></tr>",
-	            when, when, str(json_object_get(e, "EventName")), str(json_object_get(e, "Username")),
+	html_printf(cr->html, "<tr><td><time datetime=\"%s\">%s</time></td><td><a href=\"/console/audit/event?id=", when,
+	            when);
+	html_url(cr->html, str(json_object_get(e, "EventId")));
+	html_printf(cr->html, "\">%s</a></td><td>%s</td><td>%s</td><td class=\"%s\">%s</td><td>%s</td></tr>",
+	            str(json_object_get(e, "EventName")), str(json_object_get(e, "Username")),
 	            str(json_object_get(rec, "sourceIPAddress")), outcome[0] ? "denied" : "ok",
 	            outcome[0] ? outcome : "Success", str(json_object_get(res, "ResourceName")));
 	json_decref(rec);
@@ -127,6 +130,53 @@ void console_audit(struct console_req *cr)
 	}
 done:
 	json_decref(in);
+	json_decref(out);
+	page_end(cr);
+}
+
+/* GET /console/audit/event?id=EVENT_ID: one event, its CloudTrail record in full (LookupEvents by EventId). */
+void console_audit_event(struct console_req *cr)
+{
+	const char *id = field(cr, "id");
+	json_t *in, *out = NULL, *e, *rec;
+	struct aws_err err;
+	char *pretty = NULL, when[ISO8601_LEN];
+
+	if (!id[0] || strlen(id) > 64) {
+		page_error(cr, 400, "InvalidInput", "An event ID is required.");
+		return;
+	}
+	in = json_pack("{s:[{s:s, s:s}]}", "LookupAttributes", "AttributeKey", "EventId", "AttributeValue", id);
+	if (!in) {
+		page_error(cr, 500, "ServiceFailure", "The request processing has failed.");
+		return;
+	}
+	if (console_call(cr, "cloudtrail", "LookupEvents", in, &out, &err) != C_OK) {
+		json_decref(in);
+		page_aws_error(cr, &err);
+		return;
+	}
+	json_decref(in);
+	e = json_array_get(json_object_get(out, "Events"), 0);
+	if (!e) {
+		json_decref(out);
+		page_error(cr, 404, "ResourceNotFound", "No event of this account has that ID.");
+		return;
+	}
+	page_begin(cr, "Audit event");
+	time_iso8601((int64_t)json_integer_value(json_object_get(e, "EventTime")), when);
+	html_printf(cr->html, "<dl id=\"event\"><dt>Event</dt><dd>%s</dd><dt>Time (UTC)</dt><dd>%s</dd><dt>User</dt>"
+	                      "<dd>%s</dd><dt>Source</dt><dd>%s</dd><dt>Event ID</dt><dd>%s</dd></dl>",
+	            str(json_object_get(e, "EventName")), when, str(json_object_get(e, "Username")),
+	            str(json_object_get(e, "EventSource")), str(json_object_get(e, "EventId")));
+	rec = json_loads(str(json_object_get(e, "CloudTrailEvent")), 0, NULL);
+	if (rec)
+		pretty = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	html_printf(cr->html, "<h2>CloudTrail record</h2><pre class=\"statement\" id=\"record\"><code>%s</code></pre>"
+	                      "<p><a href=\"/console/audit\">Back to the audit trail</a></p>",
+	            pretty ? pretty : "");
+	free(pretty);
+	json_decref(rec);
 	json_decref(out);
 	page_end(cr);
 }

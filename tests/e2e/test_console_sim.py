@@ -121,18 +121,26 @@ def test_audit_page_lists_the_account_events_and_is_refused_without_lookup_event
     s = signin(server, server.account, user["UserName"])
     r = s.get(server.url + "/console/audit", timeout=30)
     assert r.status_code == 200
-    rows = re.findall(r"<tr><td><time[^>]*>([^<]+)</time></td><td>([^<]*)</td><td>([^<]*)</td>", r.text)
+    rows = re.findall(r"<tr><td><time[^>]*>([^<]+)</time></td><td><a [^>]*>([^<]*)</a></td><td>([^<]*)</td>", r.text)
     assert rows, r.text
     assert [t for t, _, _ in rows] == sorted([t for t, _, _ in rows], reverse=True)  # newest first
     assert ("CreateGroup", "root") in [(e, u) for _, e, u in rows]
     # filtered by event name
     r = s.get(server.url + "/console/audit", params={"attr": "EventName", "value": "CreateGroup"}, timeout=30)
-    events = re.findall(r"<tr><td><time[^>]*>[^<]+</time></td><td>([^<]*)</td>", r.text)
-    assert events and set(events) == {"CreateGroup"}
+    events = re.findall(r"<tr><td><time[^>]*>[^<]+</time></td><td><a href=\"([^\"]+)\">([^<]*)</a></td>", r.text)
+    assert events and {name for _, name in events} == {"CreateGroup"}
     assert marker in r.text
+    # one event in full: its CloudTrail record
+    link = html.unescape([h for h, _ in events][0])
+    assert link.startswith("/console/audit/event?id=")
+    r = s.get(server.url + link, timeout=30)
+    record = json.loads(html.unescape(re.search(r'<pre class="statement" id="record"><code>(.*?)</code></pre>',
+                                                r.text, re.S).group(1)))
+    assert record["eventName"] == "CreateGroup" and record["eventSource"] == "iam.amazonaws.com"
+    assert record["eventID"] == link.rsplit("=", 1)[1]
     # filtered by user: the user's own console sign-in is there, root's calls are not
     r = s.get(server.url + "/console/audit", params={"attr": "Username", "value": user["UserName"]}, timeout=30)
-    users = re.findall(r"<tr><td><time[^>]*>[^<]+</time></td><td>[^<]*</td><td>([^<]*)</td>", r.text)
+    users = re.findall(r"<tr><td><time[^>]*>[^<]+</time></td><td><a [^>]*>[^<]*</a></td><td>([^<]*)</td>", r.text)
     assert set(users) <= {user["UserName"]}
 
     denied = console_user(server, iam, {"Version": "2012-10-17", "Statement": [
