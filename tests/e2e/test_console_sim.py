@@ -67,7 +67,8 @@ def test_simulator_shows_the_decision_and_the_statement(server, iam):
     assert "Allowed s3:GetObject on arn:aws:s3:::bucket/report.csv" in t
     # the deciding statement, as written in the user's policy (read with iam:GetUserPolicy), and its place
     assert re.search(r'<table id="matched">.*<td>console</td><td>user</td><td><pre class="statement"><code>'
-                     r'\{&quot;Sid&quot;: &quot;ReadBucket&quot;, [^<]*&quot;arn:aws:s3:::bucket/\*&quot;\}</code></pre>'
+                     r'\{&quot;Sid&quot;: &quot;ReadBucket&quot;, [^<]*&quot;arn:aws:s3:::bucket/\*&quot;\}'
+                     r'</code></pre>'
                      r'line 1, column \d+', r.text, re.S), r.text
     assert "default-src" in r.headers["Content-Security-Policy"]
 
