@@ -1,5 +1,6 @@
 /*
- * simulate.c - the IAM policy simulator: SimulatePrincipalPolicy and SimulateCustomPolicy.
+ * simulate.c - the IAM policy simulator: SimulatePrincipalPolicy and SimulateCustomPolicy, and the context keys
+ * their policies test (GetContextKeysForPrincipalPolicy, GetContextKeysForCustomPolicy).
  *
  * Each (action, resource) pair is decided by the one engine (policy_evaluate), on the policies authorization itself
  * would weigh: for SimulatePrincipalPolicy the user's own and its groups' inline and attached policies (a role's: its
@@ -466,6 +467,53 @@ done:
 	return rc;
 }
 
+/* ContextKeyNames: every condition key the simulation's identity policies (and for a principal, its groups') test. */
+static int context_keys(struct sim *s)
+{
+	const char *keys[256];
+	size_t n = 0;
+	json_t *arr = json_array();
+
+	if (!arr || json_object_set_new(s->c->out, "ContextKeyNames", arr) != 0)
+		return C_ERR;
+	for (size_t i = 0; i < s->nidentity; i++)
+		policy_condition_keys(s->identity[i].p, keys, ARRAY_LEN(keys), &n);
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(arr, json_string(keys[i])) != 0)
+			return C_ERR;
+	return C_OK;
+}
+
+static int get_context_keys_for_principal_policy(struct call *c)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	int rc = C_ERR;
+
+	if (!s)
+		return C_ERR;
+	s->c = c;
+	if (compile_inputs(s) == C_OK && load_source(s, call_str(c, "PolicySourceArn")) == C_OK)
+		rc = context_keys(s);
+	sim_release(s);
+	free(s);
+	return rc;
+}
+
+static int get_context_keys_for_custom_policy(struct call *c)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	int rc = C_ERR;
+
+	if (!s)
+		return C_ERR;
+	s->c = c;
+	if (compile_inputs(s) == C_OK)
+		rc = context_keys(s);
+	sim_release(s);
+	free(s);
+	return rc;
+}
+
 /* Resource: the user, group or role whose policies are simulated (IAM authorizes SimulatePrincipalPolicy on it). */
 static int resource_source(struct call *c, char *out, size_t cap)
 {
@@ -483,6 +531,8 @@ static int resource_any(struct call *c, char *out, size_t cap)
 static const struct action actions[] = {
 	{"iam", "SimulatePrincipalPolicy", false, resource_source, simulate_principal_policy},
 	{"iam", "SimulateCustomPolicy", false, resource_any, simulate_custom_policy},
+	{"iam", "GetContextKeysForPrincipalPolicy", false, resource_source, get_context_keys_for_principal_policy},
+	{"iam", "GetContextKeysForCustomPolicy", false, resource_any, get_context_keys_for_custom_policy},
 };
 
 ACTION_TABLE(iam_simulate_actions, actions);

@@ -492,14 +492,14 @@ const char *policy_decision_name(enum policy_decision d)
 	}
 }
 
-/* Adds the keys of st's conditions that req's context lacks to keys (once each). */
+/* Adds the keys of st's conditions that req's context lacks (req NULL: all of them) to keys (once each). */
 static void missing_keys(const struct policy_request *req, const struct pstmt *st, const char **keys, size_t max,
                          size_t *n)
 {
 	for (size_t c = 0; c < st->nconds; c++) {
 		const struct pcond *pc = &st->conds[c];
 		bool seen = false;
-		if (ctx_find(req, pc->key, pc->keylen))
+		if (req && ctx_find(req, pc->key, pc->keylen))
 			continue;
 		for (size_t k = 0; k < *n && !seen; k++)
 			seen = strcasecmp(keys[k], pc->key_raw) == 0;
@@ -534,4 +534,10 @@ size_t policy_missing_context_keys(const struct policy_request *req, const struc
 	missing_in(req, set->session, keys, max, &n);
 	missing_in(req, set->resource, keys, max, &n);
 	return n;
+}
+
+void policy_condition_keys(const struct policy *p, const char **keys, size_t max, size_t *n)
+{
+	for (size_t s = 0; p && s < p->nstmts; s++)
+		missing_keys(NULL, &p->stmts[s], keys, max, n);
 }

@@ -158,6 +158,10 @@ enum policy_decision policy_evaluate(const struct policy_request *req, const str
 size_t policy_missing_context_keys(const struct policy_request *req, const struct policy_set *set, const char **keys,
                                    size_t max);
 
+/* The condition keys (as written) that p's statements test, appended to keys[*n..max) once each (without regard to
+ * case): GetContextKeysFor*Policy. The pointers are valid while p is held. */
+void policy_condition_keys(const struct policy *p, const char **keys, size_t max, size_t *n);
+
 /* A place in a policy document as the IAM policy simulator reports it: 1-based line, and the column just past the
  * brace (AWS's convention: a statement opening at the 37th character of a line starts at column 38). */
 struct policy_position {

@@ -48,6 +48,8 @@ const struct condkeys_action condkeys_table[] = {
 	{"iam:GetAccountAuthorizationDetails", NULL, 0},
 	{"iam:GetAccountPasswordPolicy", NULL, 0},
 	{"iam:GetAccountSummary", NULL, 0},
+	{"iam:GetContextKeysForCustomPolicy", NULL, 0},
+	{"iam:GetContextKeysForPrincipalPolicy", (const char *const[]){"aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}, 2},
 	{"iam:GetGroup", NULL, 0},
 	{"iam:GetGroupPolicy", NULL, 0},
 	{"iam:GetInstanceProfile", (const char *const[]){"aws:ResourceTag/${TagKey}"}, 1},

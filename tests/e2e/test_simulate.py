@@ -207,3 +207,24 @@ def test_principal_policy_in_a_member_account_weighs_its_scps(fresh_server):
     u2, _ = rg.make_user(mgmt, keys=0)
     res = mgmt.simulate_principal_policy(PolicySourceArn=u2["Arn"], ActionNames=["s3:GetObject"])
     assert "OrganizationsDecisionDetail" not in res["EvaluationResults"][0]
+
+
+def test_context_keys_for_principal_and_custom_policies(server, iam):
+    user, _ = rg.make_user(iam, keys=0)
+    group = rg.unique("g")
+    iam.create_group(GroupName=group)
+    iam.add_user_to_group(GroupName=group, UserName=user["UserName"])
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="mfa", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"}, "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}))
+    iam.put_group_policy(GroupName=group, PolicyName="tags", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {
+            "StringNotEquals": {"aws:PrincipalTag/team": "ops", "AWS:SourceIp": "10.1.1.1"}}}]}))
+    keys = iam.get_context_keys_for_principal_policy(PolicySourceArn=user["Arn"])["ContextKeyNames"]
+    assert sorted(k.lower() for k in keys) == ["aws:multifactorauthpresent", "aws:principaltag/team", "aws:sourceip"]
+    out = rg.cli_json(rg.aws_cli(server, "iam", "get-context-keys-for-custom-policy", "--policy-input-list",
+                                 CLI_EXAMPLE))
+    assert out["ContextKeyNames"] == ["aws:CurrentTime"]
+    code, _, _ = rg.cli_error(rg.aws_cli(server, "iam", "get-context-keys-for-principal-policy",
+                                         "--policy-source-arn", f"arn:aws:iam::{server.account}:role/none"))
+    assert code == "NoSuchEntity"

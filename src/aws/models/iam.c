@@ -296,6 +296,9 @@ static const struct shape s_EvaluationResult;
 static const struct shape s_EvaluationResultsListType;
 static const struct shape s_SimulatePolicyResponse;
 static const struct shape s_SimulateCustomPolicyRequest;
+static const struct shape s_GetContextKeysForPrincipalPolicyRequest;
+static const struct shape s_GetContextKeysForPolicyResponse;
+static const struct shape s_GetContextKeysForCustomPolicyRequest;
 
 static const char *const patterns[] = {
 	"(\\x{002F})|(\\x{002F}[\\x{0021}-\\x{007E}]+\\x{002F})",
@@ -1297,6 +1300,16 @@ static const struct shape_member s_SimulateCustomPolicyRequest_members[] = {
 	{"ResourceHandlingOption", NULL, &s_ResourceHandlingOptionType, false},
 	{"MaxItems", NULL, &s_maxItemsType, false},
 	{"Marker", NULL, &s_markerType, false},
+};
+static const struct shape_member s_GetContextKeysForPrincipalPolicyRequest_members[] = {
+	{"PolicySourceArn", NULL, &s_arnType, true},
+	{"PolicyInputList", NULL, &s_SimulationPolicyListType, false},
+};
+static const struct shape_member s_GetContextKeysForPolicyResponse_members[] = {
+	{"ContextKeyNames", NULL, &s_ContextKeyNamesResultListType, false},
+};
+static const struct shape_member s_GetContextKeysForCustomPolicyRequest_members[] = {
+	{"PolicyInputList", NULL, &s_SimulationPolicyListType, true},
 };
 
 static const struct shape s_pathType = {
@@ -3377,6 +3390,27 @@ static const struct shape s_SimulateCustomPolicyRequest = {
 	.members = s_SimulateCustomPolicyRequest_members,
 	.nmembers = 11,
 };
+static const struct shape s_GetContextKeysForPrincipalPolicyRequest = {
+	.name = "GetContextKeysForPrincipalPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetContextKeysForPrincipalPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_GetContextKeysForPolicyResponse = {
+	.name = "GetContextKeysForPolicyResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetContextKeysForPolicyResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetContextKeysForCustomPolicyRequest = {
+	.name = "GetContextKeysForCustomPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetContextKeysForCustomPolicyRequest_members,
+	.nmembers = 1,
+};
 
 static const struct operation ops[] = {
 	{"AddRoleToInstanceProfile", &s_AddRoleToInstanceProfileRequest, NULL, NULL},
@@ -3420,6 +3454,8 @@ static const struct operation ops[] = {
 	{"GetAccountAuthorizationDetails", &s_GetAccountAuthorizationDetailsRequest, &s_GetAccountAuthorizationDetailsResponse, "GetAccountAuthorizationDetailsResult"},
 	{"GetAccountPasswordPolicy", NULL, &s_GetAccountPasswordPolicyResponse, "GetAccountPasswordPolicyResult"},
 	{"GetAccountSummary", NULL, &s_GetAccountSummaryResponse, "GetAccountSummaryResult"},
+	{"GetContextKeysForCustomPolicy", &s_GetContextKeysForCustomPolicyRequest, &s_GetContextKeysForPolicyResponse, "GetContextKeysForCustomPolicyResult"},
+	{"GetContextKeysForPrincipalPolicy", &s_GetContextKeysForPrincipalPolicyRequest, &s_GetContextKeysForPolicyResponse, "GetContextKeysForPrincipalPolicyResult"},
 	{"GetGroup", &s_GetGroupRequest, &s_GetGroupResponse, "GetGroupResult"},
 	{"GetGroupPolicy", &s_GetGroupPolicyRequest, &s_GetGroupPolicyResponse, "GetGroupPolicyResult"},
 	{"GetInstanceProfile", &s_GetInstanceProfileRequest, &s_GetInstanceProfileResponse, "GetInstanceProfileResult"},
@@ -3493,7 +3529,7 @@ const struct service_model model_iam = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 104,
+	.nops = 106,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
 	.npatterns = 15,
