@@ -189,17 +189,19 @@ static int check_mfa(struct console_req *cr, struct attempt *a)
 	return C_ERR;
 }
 
-/* Counts a failure (ok false) or forgets them (ok true). */
+/* Counts a failure (ok false) or forgets them (ok true). Only for an account that exists (no row for whatever
+ * anyone types), and counts older than a day are dropped with each new one: the table stays small. */
 static void count(struct console_req *cr, const struct attempt *a, bool ok)
 {
 	struct db_tx *tx;
 	int rc;
 
-	if (db_begin(cr->srv->db, true, &tx) != C_OK)
+	if (!a->account_id[0] || db_begin(cr->srv->db, true, &tx) != C_OK)
 		return;
-	rc = ok ? store_signin_failures_clear(tx, a->account_id[0] ? a->account_id : a->account_in, a->user_key)
-	        : store_signin_failures_add(tx, a->account_id[0] ? a->account_id : a->account_in, a->user_key,
-	                                    cr->now_ms);
+	rc = ok ? store_signin_failures_clear(tx, a->account_id, a->user_key)
+	        : store_signin_failures_prune(tx, cr->now_ms - 24 * 3600 * 1000LL);
+	if (!ok && rc == C_OK)
+		rc = store_signin_failures_add(tx, a->account_id, a->user_key, cr->now_ms);
 	if (rc != C_OK || db_commit(tx) != C_OK) {
 		if (rc != C_OK)
 			db_rollback(tx);
@@ -288,7 +290,7 @@ void console_signin(struct console_req *cr)
 	}
 	/* the delay: recent failures of this (account, user) refuse the attempt unseen */
 	if (db_begin(cr->srv->db, false, &tx) == C_OK) {
-		store_signin_failures_get(tx, a.account_id[0] ? a.account_id : a.account_in, a.user_key, &failures, &last_ms);
+		store_signin_failures_get(tx, a.account_id, a.user_key, &failures, &last_ms);
 		db_rollback(tx);
 	}
 	wait = delay_s(failures) * 1000 - (cr->now_ms - last_ms);
