@@ -88,6 +88,25 @@ static int context_entries(const char *text, json_t *out, char *msg, size_t cap)
 	return C_OK;
 }
 
+/* ActionNames from the action field: the actions separated by commas or white space (a new array; at least one
+ * element, which the API validates). */
+static json_t *action_names(const char *field)
+{
+	json_t *arr = json_array();
+	const char *p = field;
+
+	while (arr && *p) {
+		size_t n = strcspn(p, ", \t\r\n");
+		if (n)
+			json_array_append_new(arr, json_stringn(p, n));
+		p += n;
+		p += strspn(p, ", \t\r\n");
+	}
+	if (arr && json_array_size(arr) == 0)
+		json_array_append_new(arr, json_string(field));
+	return arr;
+}
+
 static const char *decision_label(const char *d)
 {
 	if (strcmp(d, "allowed") == 0)
@@ -98,7 +117,7 @@ static const char *decision_label(const char *d)
 }
 
 /* One EvaluationResult: the decision, the deciding statements, the missing context and the guardrails. */
-static void render_result(struct console_req *cr, json_t *r)
+static void render_result(struct console_req *cr, json_t *r, size_t n)
 {
 	struct buf *h = cr->html;
 	const char *d = str(json_object_get(r, "EvalDecision"));
@@ -107,13 +126,16 @@ static void render_result(struct console_req *cr, json_t *r)
 	json_t *pb = json_object_get(r, "PermissionsBoundaryDecisionDetail");
 	size_t i;
 
-	html_printf(h, "<section class=\"sim-result\" aria-live=\"polite\"><h2>Result</h2>"
-	               "<p class=\"decision decision-%s\" id=\"decision\"><strong>%s</strong> %s on %s</p>",
-	            d, decision_label(d), str(json_object_get(r, "EvalActionName")),
+	html_printf(h, "<section class=\"sim-result\"><h2>%s</h2>"
+	               "<p class=\"decision decision-%s\" id=\"decision-%zu\"><strong>%s</strong> %s on %s</p>",
+	            str(json_object_get(r, "EvalActionName")), d, n,
+	            decision_label(d), str(json_object_get(r, "EvalActionName")),
 	            str(json_object_get(r, "EvalResourceName")));
 	if (json_array_size(matched)) {
-		html_printf(h, "<h3>Statements that decided</h3><table id=\"matched\"><thead><tr><th scope=\"col\">Policy"
-		               "</th><th scope=\"col\">Type</th><th scope=\"col\">Statement</th></tr></thead><tbody>");
+		html_printf(h, "<h3>Statements that decided</h3><table class=\"matched\" id=\"matched-%zu\"><thead><tr>"
+		               "<th scope=\"col\">Policy</th><th scope=\"col\">Type</th><th scope=\"col\">Statement</th>"
+		               "</tr></thead><tbody>",
+		            n);
 		json_array_foreach(matched, i, m)
 		{
 			json_t *s = json_object_get(m, "StartPosition"), *e = json_object_get(m, "EndPosition");
@@ -137,7 +159,7 @@ static void render_result(struct console_req *cr, json_t *r)
 		html_printf(h, "</tbody></table>");
 	}
 	if (json_array_size(missing)) {
-		html_printf(h, "<h3>Context keys the policies test and the simulation lacked</h3><ul id=\"missing\">");
+		html_printf(h, "<h3>Context keys the policies test and the simulation lacked</h3><ul class=\"missing\">");
 		json_array_foreach(missing, i, m) html_printf(h, "<li><code>%s</code></li>", str(m));
 		html_printf(h, "</ul>");
 	}
@@ -157,7 +179,7 @@ static void render_form(struct console_req *cr, const char *source, const char *
 	            "<p>Simulates a request by <code>%s</code> with its policies, its permissions boundary and its "
 	            "account's service control policies, as the policy engine decides it.</p>"
 	            "<form method=\"get\" action=\"/console/simulator\" class=\"sim-form\" id=\"sim-form\">"
-	            "<div><label for=\"sim-action\">Action</label>"
+	            "<div><label for=\"sim-action\">Actions (separated by commas)</label>"
 	            "<input type=\"text\" id=\"sim-action\" name=\"action\" required placeholder=\"s3:GetObject\" "
 	            "value=\"%s\"></div>"
 	            "<div><label for=\"sim-resource\">Resource ARN</label>"
@@ -174,8 +196,9 @@ void console_simulator(struct console_req *cr)
 {
 	char source[ARN_MAX + 1], msg[256];
 	const char *action = field(cr, "action"), *resource = field(cr, "resource"), *context = field(cr, "context");
-	json_t *in = NULL, *out = NULL, *ctx = NULL;
+	json_t *in = NULL, *out = NULL, *ctx = NULL, *r;
 	struct aws_err err;
+	size_t i;
 
 	if (strlen(action) > SIM_FIELD_MAX || strlen(resource) > SIM_FIELD_MAX || strlen(context) > SIM_FIELD_MAX) {
 		page_error(cr, 400, "InvalidInput", "The simulation's fields are too long.");
@@ -193,8 +216,8 @@ void console_simulator(struct console_req *cr)
 	if (!action[0])
 		goto done;
 	ctx = json_array();
-	in = json_pack("{s:s, s:[s], s:[s]}", "PolicySourceArn", source, "ActionNames", action, "ResourceArns",
-	               resource[0] ? resource : "*");
+	in = json_pack("{s:s, s:o, s:[s]}", "PolicySourceArn", source, "ActionNames", action_names(action),
+	               "ResourceArns", resource[0] ? resource : "*");
 	if (!ctx || !in) {
 		html_printf(cr->html, "<p class=\"error\" role=\"alert\" id=\"error\">The request processing has failed.</p>");
 		goto done;
@@ -211,7 +234,9 @@ void console_simulator(struct console_req *cr)
 		            aws_code_name(err.code), err.message);
 		goto done;
 	}
-	render_result(cr, json_array_get(json_object_get(out, "EvaluationResults"), 0));
+	html_printf(cr->html, "<div id=\"results\" aria-live=\"polite\">");
+	json_array_foreach(json_object_get(out, "EvaluationResults"), i, r) render_result(cr, r, i + 1);
+	html_printf(cr->html, "</div>");
 done:
 	json_decref(ctx);
 	json_decref(in);

@@ -66,7 +66,8 @@ def test_simulator_shows_the_decision_and_the_statement(server, iam):
     t = text(r.text)
     assert "Allowed s3:GetObject on arn:aws:s3:::bucket/report.csv" in t
     # the deciding statement, as written in the user's policy (read with iam:GetUserPolicy), and its place
-    assert re.search(r'<table id="matched">.*<td>console</td><td>user</td><td><pre class="statement"><code>'
+    assert re.search(r'<table class="matched" id="matched-1">.*<td>console</td><td>user</td>'
+                     r'<td><pre class="statement"><code>'
                      r'\{&quot;Sid&quot;: &quot;ReadBucket&quot;, [^<]*&quot;arn:aws:s3:::bucket/\*&quot;\}'
                      r'</code></pre>'
                      r'line 1, column \d+', r.text, re.S), r.text
@@ -166,11 +167,13 @@ def test_simulator_in_a_browser(server, iam):
         b.fill("password", PASSWORD)
         b.click("signin-button")
         b.get("/console/simulator")
-        b.fill("sim-action", "s3:GetObject")
+        b.fill("sim-action", "s3:GetObject, s3:DeleteObject")
         b.fill("sim-resource", "arn:aws:s3:::bucket/report.csv")
         b.submit_form("sim-form")
-        assert b.text("decision") == "Allowed s3:GetObject on arn:aws:s3:::bucket/report.csv"
-        assert "ReadBucket" in b.text("matched")
+        assert b.text("decision-1") == "Allowed s3:GetObject on arn:aws:s3:::bucket/report.csv"
+        assert "ReadBucket" in b.text("matched-1")
+        assert b.text("decision-2") == ("Denied: explicitly, by a Deny statement s3:DeleteObject on "
+                                         "arn:aws:s3:::bucket/report.csv")
         # no Content-Security-Policy violation (the browser's own /favicon.ico request is the API's 403: not ours)
         assert [e for e in b.console_errors() if "favicon.ico" not in e["message"]] == []
         b.screenshot("simulator")
