@@ -336,6 +336,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	policy_release(again);
 	(void)policy_statement_count(p);
+	/* The simulator's statement positions: any compiled document, any index, never out of bounds. */
+	for (size_t i = 0; i <= policy_statement_count(p) && i < 64; i++) {
+		struct policy_position a, b;
+		if (policy_statement_position(doc, doclen, i, &a, &b) == C_OK && (a.line < 1 || b.line < a.line))
+			abort();
+	}
 
 	for (size_t i = 0; i < ARRAY_LEN(fixed); i++)
 		evaluate_placed(p, kind, &fixed[i]);

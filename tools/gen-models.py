@@ -20,6 +20,7 @@ SERVICES = {
     "iam": ("iam", "2010-05-08"),
     "sts": ("sts", "2011-06-15"),
     "organizations": ("organizations", "2016-11-28"),
+    "cloudtrail": ("cloudtrail", "2013-11-01"),
 }
 
 TYPES = {

@@ -11,7 +11,8 @@
 #include "util/common.h"
 #include "util/log.h"
 
-static const struct service_model *const services[] = {&model_iam, &model_sts, &model_organizations};
+static const struct service_model *const services[] = {&model_iam, &model_sts, &model_organizations,
+                                                       &model_cloudtrail};
 
 /* compiled[i][j]: pattern j of services[i]. Written once by model_init, read-only afterwards. */
 static pcre2_code **compiled[ARRAY_LEN(services)];

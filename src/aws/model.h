@@ -78,6 +78,7 @@ struct service_model {
 extern const struct service_model model_iam;
 extern const struct service_model model_sts;
 extern const struct service_model model_organizations;
+extern const struct service_model model_cloudtrail;
 
 /* Finds a service by its signing name ("iam", "sts"). NULL when rolegate does not serve it. */
 const struct service_model *model_service(const char *id);

@@ -46,6 +46,9 @@ static const struct console_route routes[] = {
 	/* ---- views ---- */
 
 	/* ---- sim ---- */
+	{"GET", "/console/simulator", console_simulator, true},
+	{"GET", "/console/audit", console_audit, true},
+	{"GET", "/console/audit/event", console_audit_event, true},
 };
 
 /* ---- request helpers ------------------------------------------------------------------------------------------ */

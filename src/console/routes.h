@@ -29,6 +29,9 @@ void console_back(struct console_req *cr);            /* POST /console/back: bac
 
 /* ---- views: resource pages, MFA (views_*.c, mfa.c) ---- */
 
-/* ---- sim: the policy simulator (simulator.c) ---- */
+/* ---- sim: the policy simulator (simulator.c), the audit trail (views_audit.c) ---- */
+void console_simulator(struct console_req *cr); /* GET /console/simulator */
+void console_audit(struct console_req *cr);     /* GET /console/audit */
+void console_audit_event(struct console_req *cr); /* GET /console/audit/event?id=EVENT_ID */
 
 #endif

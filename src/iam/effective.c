@@ -7,6 +7,7 @@
  */
 #include "iam/effective.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,10 +24,12 @@
 struct load_ctx {
 	struct principal_policies *out;
 	const char *id;
+	const char *self_kind; /* "user", "group" or "role": the source type of the entity's own inline policies */
+	bool sources;          /* record where each policy comes from */
 	bool overflow;
 };
 
-static int add_document(void *ctx, const char *document)
+static int add_document(void *ctx, const char *document, const char *kind, const char *name)
 {
 	struct load_ctx *l = ctx;
 	char err[POLICY_ERROR_MAX];
@@ -50,21 +53,44 @@ static int add_document(void *ctx, const char *document)
 			return C_ERR;
 		}
 		l->out->identity = grown;
+		if (l->sources) {
+			struct principal_policy_source *src = realloc(l->out->sources, cap * sizeof(*src));
+			if (!src) {
+				policy_release(p);
+				return C_ERR;
+			}
+			l->out->sources = src;
+		}
 		l->out->cap = cap;
+	}
+	if (l->sources) {
+		struct principal_policy_source *src = &l->out->sources[l->out->nidentity];
+		snprintf(src->type, sizeof(src->type), "%s", kind[0] ? kind : l->self_kind);
+		snprintf(src->name, sizeof(src->name), "%s", name);
+		if (!(src->document = strdup(document))) {
+			policy_release(p);
+			return C_ERR;
+		}
 	}
 	l->out->identity[l->out->nidentity++] = p;
 	return C_OK;
 }
 
-int principal_policies_load(struct db_tx *tx, const char *kind, const char *id, struct principal_policies *out)
+static int load(struct db_tx *tx, const char *kind, const char *id, bool sources, struct principal_policies *out)
 {
-	struct load_ctx l = {.out = out, .id = id, .overflow = false};
+	struct load_ctx l = {.out = out, .id = id, .self_kind = kind, .sources = sources, .overflow = false};
 	char boundary[ARN_MAX + 1], err[POLICY_ERROR_MAX], *doc = NULL;
 	bool user = strcmp(kind, "user") == 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (user) {
+	boundary[0] = '\0';
+	if (sources && strcmp(kind, "group") == 0) {
+		struct store_group g;
+		rc = store_group_get_by_id(tx, id, &g);
+		if (rc != C_OK)
+			return rc;
+	} else if (user) {
 		struct store_user u;
 		rc = store_user_get_by_id(tx, id, &u);
 		if (rc != C_OK)
@@ -104,6 +130,11 @@ int principal_policies_load(struct db_tx *tx, const char *kind, const char *id, 
 			if (!doc || policy_compile(doc, strlen(doc), POLICY_BOUNDARY, &out->boundary, err) != C_OK)
 				goto fail;
 		}
+		if (sources) {
+			snprintf(out->boundary_arn, sizeof(out->boundary_arn), "%s", boundary);
+			out->boundary_document = doc;
+			doc = NULL;
+		}
 		free(doc);
 		doc = NULL;
 	}
@@ -114,10 +145,26 @@ fail:
 	return C_ERR;
 }
 
+int principal_policies_load(struct db_tx *tx, const char *kind, const char *id, struct principal_policies *out)
+{
+	return load(tx, kind, id, false, out);
+}
+
+int principal_policies_load_sources(struct db_tx *tx, const char *kind, const char *id,
+                                    struct principal_policies *out)
+{
+	return load(tx, kind, id, true, out);
+}
+
 void principal_policies_release(struct principal_policies *out)
 {
-	for (size_t i = 0; i < out->nidentity; i++)
+	for (size_t i = 0; i < out->nidentity; i++) {
 		policy_release(out->identity[i]);
+		if (out->sources)
+			free(out->sources[i].document);
+	}
+	free(out->sources);
+	free(out->boundary_document);
 	free(out->identity);
 	policy_release(out->boundary);
 	memset(out, 0, sizeof(*out));

@@ -687,6 +687,8 @@ static int compile_conditions(struct cstate *cs, json_t *v, struct pstmt *st)
 				lk[i] = (char)tolower((unsigned char)lk[i]);
 			c->key = lk;
 			c->keylen = (uint32_t)klen;
+			if (!(c->key_raw = arena_strndup(&cs->arena, key, klen)))
+				return oom(cs);
 			if (nv > MAX_LIST)
 				return fail(cs, "The Condition element has too many entries.");
 			pv = arena_alloc(&cs->arena, (nv ? nv : 1) * sizeof(*pv));

@@ -491,3 +491,53 @@ const char *policy_decision_name(enum policy_decision d)
 	default: return "ImplicitlyDenied";
 	}
 }
+
+/* Adds the keys of st's conditions that req's context lacks (req NULL: all of them) to keys (once each). */
+static void missing_keys(const struct policy_request *req, const struct pstmt *st, const char **keys, size_t max,
+                         size_t *n)
+{
+	for (size_t c = 0; c < st->nconds; c++) {
+		const struct pcond *pc = &st->conds[c];
+		bool seen = false;
+		if (req && ctx_find(req, pc->key, pc->keylen))
+			continue;
+		for (size_t k = 0; k < *n && !seen; k++)
+			seen = strcasecmp(keys[k], pc->key_raw) == 0;
+		if (!seen && *n < max)
+			keys[(*n)++] = pc->key_raw;
+	}
+}
+
+static void missing_in(const struct policy_request *req, const struct policy *pol, const char **keys, size_t max,
+                       size_t *n)
+{
+	struct eval_ctx ctx = {.req = req, .vars = pol ? pol->version_2012 : false};
+
+	if (!pol)
+		return;
+	for (size_t s = 0; s < pol->nstmts; s++) {
+		const struct pstmt *st = &pol->stmts[s];
+		if (actions_match(st, req->action) && resources_match(&ctx, st, req->resource))
+			missing_keys(req, st, keys, max, n);
+	}
+}
+
+size_t policy_missing_context_keys(const struct policy_request *req, const struct policy_set *set, const char **keys,
+                                   size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->nidentity; i++)
+		missing_in(req, set->identity[i], keys, max, &n);
+	for (size_t i = 0; i < set->nboundaries; i++)
+		missing_in(req, set->boundaries[i], keys, max, &n);
+	missing_in(req, set->session, keys, max, &n);
+	missing_in(req, set->resource, keys, max, &n);
+	return n;
+}
+
+void policy_condition_keys(const struct policy *p, const char **keys, size_t max, size_t *n)
+{
+	for (size_t s = 0; p && s < p->nstmts; s++)
+		missing_keys(NULL, &p->stmts[s], keys, max, n);
+}

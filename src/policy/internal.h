@@ -112,6 +112,7 @@ struct pcond {
 	uint8_t set;
 	bool if_exists;
 	const char *key; /* lowercased */
+	const char *key_raw; /* as written (the simulator's MissingContextValues) */
 	uint32_t keylen;
 	const char *op_raw; /* as written, for explanations */
 	uint16_t nvalues;

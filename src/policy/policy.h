@@ -150,4 +150,29 @@ bool policy_action_needs_no_permission(const char *action);
 enum policy_decision policy_evaluate(const struct policy_request *req, const struct policy_set *set,
                                      struct policy_explain *ex);
 
+/*
+ * The policy simulator's MissingContextValues: the condition keys (as written) that the statements of set applying
+ * to req's action and resource test and req's context lacks, each once (without regard to case). Writes at most max
+ * pointers into keys (valid while set's policies are held) and returns how many.
+ */
+size_t policy_missing_context_keys(const struct policy_request *req, const struct policy_set *set, const char **keys,
+                                   size_t max);
+
+/* The condition keys (as written) that p's statements test, appended to keys[*n..max) once each (without regard to
+ * case): GetContextKeysFor*Policy. The pointers are valid while p is held. */
+void policy_condition_keys(const struct policy *p, const char **keys, size_t max, size_t *n);
+
+/* A place in a policy document as the IAM policy simulator reports it: 1-based line, and the column just past the
+ * brace (AWS's convention: a statement opening at the 37th character of a line starts at column 38). */
+struct policy_position {
+	int line, column;
+};
+
+/*
+ * Where statement `index` of a policy document begins and ends (its '{' and '}'): "Statement" given as one object
+ * is statement 0. C_OK, or C_ERR when the text has no such statement (the document is not the one compiled).
+ */
+int policy_statement_position(const char *doc, size_t len, size_t index, struct policy_position *start,
+                              struct policy_position *end);
+
 #endif

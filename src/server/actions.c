@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "cloudtrail/lookup.h"
 #include "iam/iam.h"
 #include "orgs/orgs.h"
 #include "server/call.h"
@@ -26,9 +27,11 @@ static const struct action_table *const tables[] = {
 	&iam_mfa_actions,
 	&iam_login_actions,
 	&iam_account_actions,
+	&iam_simulate_actions,
 	&sts_identity_actions,
 	&sts_session_actions,
 	&orgs_actions,
+	&cloudtrail_actions,
 };
 
 const struct action *action_find(const char *service, const char *name)

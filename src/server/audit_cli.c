@@ -175,65 +175,12 @@ static int row_cmp(const void *a, const void *b)
 
 enum format { FMT_TEXT, FMT_JSON, FMT_CLOUDTRAIL };
 
-/* The caller's unique id as CloudTrail's principalId: the account for root, the user's id (AIDA...), the role's id
- * and the session name (AROA...:session); "" when the principal no longer exists. */
-static void principal_id(struct db_tx *tx, const struct row *row, char *out, size_t cap)
-{
-	const char *arn = row->f[2], *type = cloudtrail_identity_type(arn), *rest = strrchr(arn, ':');
-	struct db_rows *r = NULL;
-	char name[256];
-	const char *session = NULL;
-
-	out[0] = '\0';
-	if (!rest || !tx)
-		return;
-	rest++;
-	if (strcmp(type, "Root") == 0) {
-		snprintf(out, cap, "%s", row->f[1]);
-		return;
-	}
-	if (strcmp(type, "IAMUser") == 0) {
-		const char *slash = strrchr(rest, '/');
-		snprintf(name, sizeof(name), "%s", slash + 1);
-		r = db_query(tx, "SELECT user_id FROM users WHERE account_id = ?1 AND name_lc = lower(?2)",
-		             DB_ARGS(db_text(row->f[1]), db_text(name)));
-	} else if (strcmp(type, "AssumedRole") == 0) {
-		const char *role = rest + strlen("assumed-role/");
-		session = strrchr(role, '/');
-		if (!session)
-			return;
-		snprintf(name, sizeof(name), "%.*s", (int)(session - role), role);
-		session++;
-		r = db_query(tx, "SELECT role_id FROM roles WHERE account_id = ?1 AND name_lc = lower(?2)",
-		             DB_ARGS(db_text(row->f[1]), db_text(name)));
-	} else {
-		return;
-	}
-	if (db_step(r) == DB_ROW) {
-		const char *id = db_col_text(r, 0);
-		snprintf(out, cap, "%s%s%s", id ? id : "", session ? ":" : "", session ? session : "");
-	}
-	db_rows_done(r);
-}
-
-/* A stable UUID for a record: from its database and sequence number and its request id. */
-static void event_id(const struct row *row, char out[37])
-{
-	char key[256], hex[SHA256_HEX_LEN + 1];
-
-	snprintf(key, sizeof(key), "%d:%lld:%s", row->source, (long long)row->seq, row->f[0]);
-	crypto_sha256_hex(key, strlen(key), hex);
-	hex[12] = '4';                                        /* version 4 layout */
-	hex[16] = "89ab"[hex_digit(hex[16]) & 3];             /* variant 10 */
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
-}
-
 static json_t *cloudtrail_of(struct db_tx *tx, const struct row *row)
 {
 	char pid[320], eid[37];
 
-	principal_id(tx, row, pid, sizeof(pid));
-	event_id(row, eid);
+	cloudtrail_principal_id(tx, row->f[2], row->f[1], pid, sizeof(pid));
+	cloudtrail_event_id(row->source, row->seq, row->f[0], eid);
 	return cloudtrail_record(&(struct cloudtrail_in){
 		.time_ms = row->time_ms, .request_id = row->f[0], .account_id = row->f[1], .principal_arn = row->f[2],
 		.access_key_id = row->f[3], .action = row->f[4], .resource = row->f[5], .source_ip = row->f[6],

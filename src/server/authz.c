@@ -188,6 +188,17 @@ static int decide(struct call *c, const char *action, const struct gathered *g, 
 	d = policy_evaluate(&req, &g->set, &ex);
 	if (d == POLICY_ALLOWED)
 		return C_OK;
+	if (strncasecmp(action, "cloudtrail:", 11) == 0 && strcmp(c->resource, "*") == 0) {
+		/* CloudTrail names no resource for its account-wide actions: "... is not authorized to perform:
+		 * cloudtrail:LookupEvents with an explicit deny in a service control policy" */
+		if (d == POLICY_EXPLICIT_DENY)
+			return aws_err_set(&c->err, ERR_ACCESS_DENIED,
+			                   "User: %s is not authorized to perform: %s with an explicit deny in %s", c->caller.arn,
+			                   action, ex.n ? source_text(ex.items[0].source) : "an identity-based policy");
+		return aws_err_set(&c->err, ERR_ACCESS_DENIED,
+		                   "User: %s is not authorized to perform: %s because %s allows the %s action", c->caller.arn,
+		                   action, ex.reason ? ex.reason : "no identity-based policy", action);
+	}
 	if (strncasecmp(action, "sts:", 4) == 0) /* STS gives no reason */
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "User: %s is not authorized to perform: %s on resource: %s",
 		                   c->caller.arn, action, c->resource);

@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "aws/model.h"
+#include "store/db.h"
+#include "util/crypto.h"
 #include "util/common.h"
 #include "util/timeutil.h"
 
@@ -245,4 +247,54 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 		}
 	}
 	return rec;
+}
+
+void cloudtrail_principal_id(struct db_tx *tx, const char *arn, const char *account_id, char *out, size_t cap)
+{
+	const char *type = cloudtrail_identity_type(arn), *rest = strrchr(arn, ':');
+	struct db_rows *r = NULL;
+	char name[256];
+	const char *session = NULL;
+
+	out[0] = '\0';
+	if (!rest || !tx)
+		return;
+	rest++;
+	if (strcmp(type, "Root") == 0) {
+		snprintf(out, cap, "%s", account_id);
+		return;
+	}
+	if (strcmp(type, "IAMUser") == 0) {
+		const char *slash = strrchr(rest, '/');
+		snprintf(name, sizeof(name), "%s", slash + 1);
+		r = db_query(tx, "SELECT user_id FROM users WHERE account_id = ?1 AND name_lc = lower(?2)",
+		             DB_ARGS(db_text(account_id), db_text(name)));
+	} else if (strcmp(type, "AssumedRole") == 0) {
+		const char *role = rest + strlen("assumed-role/");
+		session = strrchr(role, '/');
+		if (!session)
+			return;
+		snprintf(name, sizeof(name), "%.*s", (int)(session - role), role);
+		session++;
+		r = db_query(tx, "SELECT role_id FROM roles WHERE account_id = ?1 AND name_lc = lower(?2)",
+		             DB_ARGS(db_text(account_id), db_text(name)));
+	} else {
+		return;
+	}
+	if (db_step(r) == DB_ROW) {
+		const char *id = db_col_text(r, 0);
+		snprintf(out, cap, "%s%s%s", id ? id : "", session ? ":" : "", session ? session : "");
+	}
+	db_rows_done(r);
+}
+
+void cloudtrail_event_id(int source, int64_t seq, const char *request_id, char out[37])
+{
+	char key[256], hex[SHA256_HEX_LEN + 1];
+
+	snprintf(key, sizeof(key), "%d:%lld:%s", source, (long long)seq, request_id);
+	crypto_sha256_hex(key, strlen(key), hex);
+	hex[12] = '4';                                        /* version 4 layout */
+	hex[16] = "89ab"[hex_digit(hex[16]) & 3];             /* variant 10 */
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }

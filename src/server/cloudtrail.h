@@ -5,6 +5,7 @@
 #define ROLEGATE_CLOUDTRAIL_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* One audit record as stored (src/store/audit.c); "" for an absent text. */
@@ -43,5 +44,15 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in);
 
 /* The userIdentity type of a principal ARN: Root, IAMUser, AssumedRole, FederatedUser or Unknown. */
 const char *cloudtrail_identity_type(const char *arn);
+
+struct db_tx;
+
+/* The caller's unique id as CloudTrail's principalId, read in tx (rolegate.db): the account for root, the user's id
+ * (AIDA...), the role's id and the session name (AROA...:session); "" when the principal no longer exists. */
+void cloudtrail_principal_id(struct db_tx *tx, const char *principal_arn, const char *account_id, char *out,
+                             size_t cap);
+/* A stable UUID naming a record: from its database (0: rolegate.db, 1: audit.db), its sequence number and its
+ * request id. */
+void cloudtrail_event_id(int source, int64_t seq, const char *request_id, char out[37]);
 
 #endif

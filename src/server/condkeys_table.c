@@ -6,6 +6,7 @@
 #include "server/condkeys.h"
 
 const struct condkeys_action condkeys_table[] = {
+	{"cloudtrail:LookupEvents", NULL, 0},
 	{"iam:AddRoleToInstanceProfile", (const char *const[]){"aws:ResourceTag/${TagKey}"}, 1},
 	{"iam:AddUserToGroup", NULL, 0},
 	{"iam:AttachGroupPolicy", (const char *const[]){"iam:PolicyARN"}, 1},
@@ -47,6 +48,8 @@ const struct condkeys_action condkeys_table[] = {
 	{"iam:GetAccountAuthorizationDetails", NULL, 0},
 	{"iam:GetAccountPasswordPolicy", NULL, 0},
 	{"iam:GetAccountSummary", NULL, 0},
+	{"iam:GetContextKeysForCustomPolicy", NULL, 0},
+	{"iam:GetContextKeysForPrincipalPolicy", (const char *const[]){"aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}, 2},
 	{"iam:GetGroup", NULL, 0},
 	{"iam:GetGroupPolicy", NULL, 0},
 	{"iam:GetInstanceProfile", (const char *const[]){"aws:ResourceTag/${TagKey}"}, 1},
@@ -92,6 +95,8 @@ const struct condkeys_action condkeys_table[] = {
 	{"iam:RemoveUserFromGroup", NULL, 0},
 	{"iam:ResyncMFADevice", (const char *const[]){"aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}, 2},
 	{"iam:SetDefaultPolicyVersion", (const char *const[]){"aws:ResourceTag/${TagKey}"}, 1},
+	{"iam:SimulateCustomPolicy", NULL, 0},
+	{"iam:SimulatePrincipalPolicy", (const char *const[]){"aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}, 2},
 	{"iam:TagMFADevice", (const char *const[]){"aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys"}, 3},
 	{"iam:TagPolicy", (const char *const[]){"aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys"}, 3},
 	{"iam:TagRole", (const char *const[]){"aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys", "iam:ResourceTag/${TagKey}", "iam:RoleTemplateARN"}, 5},

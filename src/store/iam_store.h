@@ -175,11 +175,14 @@ int store_boundary_entities(struct db_tx *tx, const char *account_id, const char
 int store_attachments_of_policy_in(struct db_tx *tx, const char *account_id, const char *policy_arn,
                                    const char *entity_type, store_attachment_fn fn, void *ctx);
 
-typedef int (*store_document_fn)(void *ctx, const char *document);
+/* One identity-policy document and where it comes from: kind "" (an inline policy of the entity itself), "group"
+ * (an inline policy of one of the user's groups), "aws-managed" or "user-managed" (an attached managed policy's
+ * default version); name is the policy's name. */
+typedef int (*store_document_fn)(void *ctx, const char *document, const char *kind, const char *name);
 /*
- * Calls fn with every identity-policy document that applies to an entity: its inline policies and the default
- * versions of its attached managed policies, and when with_groups (a user) the same for each of its groups. One
- * indexed query. Returns the number of documents, or C_ERR.
+ * Calls fn with every identity-policy document that applies to an entity (a user, group or role id): its inline
+ * policies and the default versions of its attached managed policies, and when with_groups (a user) the same for
+ * each of its groups. One indexed query. Returns the number of documents, or C_ERR.
  */
 int store_principal_documents(struct db_tx *tx, const char *entity_id, bool with_groups, store_document_fn fn,
                               void *ctx);

@@ -478,17 +478,19 @@ int store_principal_documents(struct db_tx *tx, const char *entity_id, bool with
 	 */
 	static const char sql[] =
 		"WITH owners(id) AS (SELECT ?1 UNION ALL SELECT group_id FROM group_members WHERE ?2 AND user_id = ?1) "
-		"SELECT i.document FROM owners o JOIN inline_policies i ON i.owner_id = o.id "
+		"SELECT i.document, CASE WHEN o.id = ?1 THEN '' ELSE 'group' END, i.name "
+		"FROM owners o JOIN inline_policies i ON i.owner_id = o.id "
 		"UNION ALL "
-		"SELECT v.document FROM owners o JOIN policy_attachments a ON a.entity_id = o.id "
+		"SELECT v.document, CASE WHEN p.account_id = 'aws' THEN 'aws-managed' ELSE 'user-managed' END, p.name "
+		"FROM owners o JOIN policy_attachments a ON a.entity_id = o.id "
 		"JOIN managed_policies p ON p.arn = a.policy_arn "
 		"JOIN policy_versions v ON v.policy_id = p.policy_id AND v.version = p.default_version";
 	struct db_rows *r = db_query(tx, sql, DB_ARGS(db_text(entity_id), db_int(with_groups)));
 	int rc, n = 0;
 
 	while ((rc = db_step(r)) == DB_ROW) {
-		const char *doc = db_col_text(r, 0);
-		if (fn(ctx, doc ? doc : "") != C_OK) {
+		const char *doc = db_col_text(r, 0), *kind = db_col_text(r, 1), *name = db_col_text(r, 2);
+		if (fn(ctx, doc ? doc : "", kind ? kind : "", name ? name : "") != C_OK) {
 			rc = C_ERR;
 			break;
 		}

@@ -190,6 +190,7 @@ static json_t *input_for(const char *service, const struct operation *op)
 		{"Tags", json_pack("[{s:s, s:s}]", "Key", REQUEST_TAG, "Value", "v")},
 		{"TagKeys", json_pack("[s]", REQUEST_TAG)},
 		{"RoleArn", json_string(w.role_arn)},
+		{"PolicySourceArn", json_string(w.user.arn)}, /* SimulatePrincipalPolicy: the user "walker" */
 		{"RoleSessionName", json_string("walk")},
 		{"ExternalId", json_string("ext")},
 		{"SourceIdentity", json_string("src")},

@@ -2777,12 +2777,45 @@ static void test_cache_is_bounded(void **state)
 
 /* ---------------------------------------------------------------------------------------------------------------- */
 
+/* The simulator's StartPosition / EndPosition: 1-based lines, the column just past each brace (AWS's example). */
+static void test_statement_positions(void **state)
+{
+	static const char one[] = "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":"
+	                          "\"dynamodb:*\",\"Resource\":\"*\",\"Condition\":{\"DateGreaterThan\":"
+	                          "{\"aws:CurrentTime\":\"2018-08-16T12:00:00Z\"}}}}";
+	static const char list[] = "{\n  \"Statement\": [\n    {\"Effect\": \"Allow\", \"Sid\": \"a}\\\"[\"},\n"
+	                           "    {\n      \"Effect\": \"Deny\"\n    }\n  ],\n  \"Version\": \"2012-10-17\"\n}";
+	struct policy_position a, b;
+
+	UNUSED(state);
+	assert_int_equal(policy_statement_position(one, strlen(one), 0, &a, &b), C_OK);
+	assert_int_equal(a.line, 1);
+	assert_int_equal(a.column, 38);
+	assert_int_equal(b.line, 1);
+	assert_int_equal(b.column, 167);
+	assert_int_equal(policy_statement_position(one, strlen(one), 1, &a, &b), C_ERR);
+	/* a brace and a quote inside a string do not end the statement */
+	assert_int_equal(policy_statement_position(list, strlen(list), 0, &a, &b), C_OK);
+	assert_int_equal(a.line, 3);
+	assert_int_equal(a.column, 6);
+	assert_int_equal(b.line, 3);
+	assert_int_equal(b.column, 40);
+	assert_int_equal(policy_statement_position(list, strlen(list), 1, &a, &b), C_OK);
+	assert_int_equal(a.line, 4);
+	assert_int_equal(a.column, 6);
+	assert_int_equal(b.line, 6);
+	assert_int_equal(b.column, 6);
+	assert_int_equal(policy_statement_position(list, strlen(list), 2, &a, &b), C_ERR);
+	assert_int_equal(policy_statement_position("[]", 2, 0, &a, &b), C_ERR);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_eval_example_same_account),
+		T(test_statement_positions),
 		T(test_eval_explicit_and_implicit_denies),
 		T(test_eval_explicit_deny_in_any_policy),
 		T(test_eval_permissions_boundary),

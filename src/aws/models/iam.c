@@ -264,6 +264,41 @@ static const struct shape s_roleDetailListType;
 static const struct shape s_ManagedPolicyDetail;
 static const struct shape s_ManagedPolicyDetailListType;
 static const struct shape s_GetAccountAuthorizationDetailsResponse;
+static const struct shape s_SimulationPolicyListType;
+static const struct shape s_ActionNameType;
+static const struct shape s_ActionNameListType;
+static const struct shape s_ResourceNameType;
+static const struct shape s_ResourceNameListType;
+static const struct shape s_ContextKeyNameType;
+static const struct shape s_ContextKeyValueType;
+static const struct shape s_ContextKeyValueListType;
+static const struct shape s_ContextKeyTypeEnum;
+static const struct shape s_ContextEntry;
+static const struct shape s_ContextEntryListType;
+static const struct shape s_ResourceHandlingOptionType;
+static const struct shape s_SimulatePrincipalPolicyRequest;
+static const struct shape s_PolicyEvaluationDecisionType;
+static const struct shape s_PolicyIdentifierType;
+static const struct shape s_PolicySourceType;
+static const struct shape s_LineNumber;
+static const struct shape s_ColumnNumber;
+static const struct shape s_Position;
+static const struct shape s_Statement;
+static const struct shape s_StatementListType;
+static const struct shape s_ContextKeyNamesResultListType;
+static const struct shape s_OrganizationsDecisionDetail;
+static const struct shape s_PermissionsBoundaryDecisionDetail;
+static const struct shape s_EvalDecisionSourceType;
+static const struct shape s_EvalDecisionDetailsType;
+static const struct shape s_ResourceSpecificResult;
+static const struct shape s_ResourceSpecificResultListType;
+static const struct shape s_EvaluationResult;
+static const struct shape s_EvaluationResultsListType;
+static const struct shape s_SimulatePolicyResponse;
+static const struct shape s_SimulateCustomPolicyRequest;
+static const struct shape s_GetContextKeysForPrincipalPolicyRequest;
+static const struct shape s_GetContextKeysForPolicyResponse;
+static const struct shape s_GetContextKeysForCustomPolicyRequest;
 
 static const char *const patterns[] = {
 	"(\\x{002F})|(\\x{002F}[\\x{0021}-\\x{007E}]+\\x{002F})",
@@ -1190,6 +1225,91 @@ static const struct shape_member s_GetAccountAuthorizationDetailsResponse_member
 	{"Policies", NULL, &s_ManagedPolicyDetailListType, false},
 	{"IsTruncated", NULL, &s_booleanType, false},
 	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const char *const s_ContextKeyTypeEnum_enum[] = {"string", "stringList", "numeric", "numericList", "boolean", "booleanList", "ip", "ipList", "binary", "binaryList", "date", "dateList", NULL};
+static const struct shape_member s_ContextEntry_members[] = {
+	{"ContextKeyName", NULL, &s_ContextKeyNameType, false},
+	{"ContextKeyValues", NULL, &s_ContextKeyValueListType, false},
+	{"ContextKeyType", NULL, &s_ContextKeyTypeEnum, false},
+};
+static const struct shape_member s_SimulatePrincipalPolicyRequest_members[] = {
+	{"PolicySourceArn", NULL, &s_arnType, true},
+	{"PolicyInputList", NULL, &s_SimulationPolicyListType, false},
+	{"PermissionsBoundaryPolicyInputList", NULL, &s_SimulationPolicyListType, false},
+	{"ActionNames", NULL, &s_ActionNameListType, true},
+	{"ResourceArns", NULL, &s_ResourceNameListType, false},
+	{"ResourcePolicy", NULL, &s_policyDocumentType, false},
+	{"ResourceOwner", NULL, &s_ResourceNameType, false},
+	{"CallerArn", NULL, &s_ResourceNameType, false},
+	{"ContextEntries", NULL, &s_ContextEntryListType, false},
+	{"ResourceHandlingOption", NULL, &s_ResourceHandlingOptionType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+	{"Marker", NULL, &s_markerType, false},
+};
+static const char *const s_PolicyEvaluationDecisionType_enum[] = {"allowed", "explicitDeny", "implicitDeny", NULL};
+static const char *const s_PolicySourceType_enum[] = {"user", "group", "role", "aws-managed", "user-managed", "resource", "none", NULL};
+static const struct shape_member s_Position_members[] = {
+	{"Line", NULL, &s_LineNumber, false},
+	{"Column", NULL, &s_ColumnNumber, false},
+};
+static const struct shape_member s_Statement_members[] = {
+	{"SourcePolicyId", NULL, &s_PolicyIdentifierType, false},
+	{"SourcePolicyType", NULL, &s_PolicySourceType, false},
+	{"StartPosition", NULL, &s_Position, false},
+	{"EndPosition", NULL, &s_Position, false},
+};
+static const struct shape_member s_OrganizationsDecisionDetail_members[] = {
+	{"AllowedByOrganizations", NULL, &s_booleanType, false},
+};
+static const struct shape_member s_PermissionsBoundaryDecisionDetail_members[] = {
+	{"AllowedByPermissionsBoundary", NULL, &s_booleanType, false},
+};
+static const struct shape_member s_ResourceSpecificResult_members[] = {
+	{"EvalResourceName", NULL, &s_ResourceNameType, true},
+	{"EvalResourceDecision", NULL, &s_PolicyEvaluationDecisionType, true},
+	{"MatchedStatements", NULL, &s_StatementListType, false},
+	{"MissingContextValues", NULL, &s_ContextKeyNamesResultListType, false},
+	{"EvalDecisionDetails", NULL, &s_EvalDecisionDetailsType, false},
+	{"PermissionsBoundaryDecisionDetail", NULL, &s_PermissionsBoundaryDecisionDetail, false},
+};
+static const struct shape_member s_EvaluationResult_members[] = {
+	{"EvalActionName", NULL, &s_ActionNameType, true},
+	{"EvalResourceName", NULL, &s_ResourceNameType, false},
+	{"EvalDecision", NULL, &s_PolicyEvaluationDecisionType, true},
+	{"MatchedStatements", NULL, &s_StatementListType, false},
+	{"MissingContextValues", NULL, &s_ContextKeyNamesResultListType, false},
+	{"OrganizationsDecisionDetail", NULL, &s_OrganizationsDecisionDetail, false},
+	{"PermissionsBoundaryDecisionDetail", NULL, &s_PermissionsBoundaryDecisionDetail, false},
+	{"EvalDecisionDetails", NULL, &s_EvalDecisionDetailsType, false},
+	{"ResourceSpecificResults", NULL, &s_ResourceSpecificResultListType, false},
+};
+static const struct shape_member s_SimulatePolicyResponse_members[] = {
+	{"EvaluationResults", NULL, &s_EvaluationResultsListType, false},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_SimulateCustomPolicyRequest_members[] = {
+	{"PolicyInputList", NULL, &s_SimulationPolicyListType, true},
+	{"PermissionsBoundaryPolicyInputList", NULL, &s_SimulationPolicyListType, false},
+	{"ActionNames", NULL, &s_ActionNameListType, true},
+	{"ResourceArns", NULL, &s_ResourceNameListType, false},
+	{"ResourcePolicy", NULL, &s_policyDocumentType, false},
+	{"ResourceOwner", NULL, &s_ResourceNameType, false},
+	{"CallerArn", NULL, &s_ResourceNameType, false},
+	{"ContextEntries", NULL, &s_ContextEntryListType, false},
+	{"ResourceHandlingOption", NULL, &s_ResourceHandlingOptionType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+	{"Marker", NULL, &s_markerType, false},
+};
+static const struct shape_member s_GetContextKeysForPrincipalPolicyRequest_members[] = {
+	{"PolicySourceArn", NULL, &s_arnType, true},
+	{"PolicyInputList", NULL, &s_SimulationPolicyListType, false},
+};
+static const struct shape_member s_GetContextKeysForPolicyResponse_members[] = {
+	{"ContextKeyNames", NULL, &s_ContextKeyNamesResultListType, false},
+};
+static const struct shape_member s_GetContextKeysForCustomPolicyRequest_members[] = {
+	{"PolicyInputList", NULL, &s_SimulationPolicyListType, true},
 };
 
 static const struct shape s_pathType = {
@@ -3045,6 +3165,252 @@ static const struct shape s_GetAccountAuthorizationDetailsResponse = {
 	.members = s_GetAccountAuthorizationDetailsResponse_members,
 	.nmembers = 6,
 };
+static const struct shape s_SimulationPolicyListType = {
+	.name = "SimulationPolicyListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_policyDocumentType,
+	.member_name = "member",
+};
+static const struct shape s_ActionNameType = {
+	.name = "ActionNameType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 3,
+	.has_max = true,
+	.max = 128,
+	.pattern = -1,
+};
+static const struct shape s_ActionNameListType = {
+	.name = "ActionNameListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_ActionNameType,
+	.member_name = "member",
+};
+static const struct shape s_ResourceNameType = {
+	.name = "ResourceNameType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 2048,
+	.pattern = -1,
+};
+static const struct shape s_ResourceNameListType = {
+	.name = "ResourceNameListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_ResourceNameType,
+	.member_name = "member",
+};
+static const struct shape s_ContextKeyNameType = {
+	.name = "ContextKeyNameType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 5,
+	.has_max = true,
+	.max = 256,
+	.pattern = -1,
+};
+static const struct shape s_ContextKeyValueType = {
+	.name = "ContextKeyValueType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_ContextKeyValueListType = {
+	.name = "ContextKeyValueListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_ContextKeyValueType,
+	.member_name = "member",
+};
+static const struct shape s_ContextKeyTypeEnum = {
+	.name = "ContextKeyTypeEnum",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+	.enums = s_ContextKeyTypeEnum_enum,
+};
+static const struct shape s_ContextEntry = {
+	.name = "ContextEntry",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ContextEntry_members,
+	.nmembers = 3,
+};
+static const struct shape s_ContextEntryListType = {
+	.name = "ContextEntryListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_ContextEntry,
+	.member_name = "member",
+};
+static const struct shape s_ResourceHandlingOptionType = {
+	.name = "ResourceHandlingOptionType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 64,
+	.pattern = -1,
+};
+static const struct shape s_SimulatePrincipalPolicyRequest = {
+	.name = "SimulatePrincipalPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_SimulatePrincipalPolicyRequest_members,
+	.nmembers = 12,
+};
+static const struct shape s_PolicyEvaluationDecisionType = {
+	.name = "PolicyEvaluationDecisionType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+	.enums = s_PolicyEvaluationDecisionType_enum,
+};
+static const struct shape s_PolicyIdentifierType = {
+	.name = "PolicyIdentifierType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_PolicySourceType = {
+	.name = "PolicySourceType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+	.enums = s_PolicySourceType_enum,
+};
+static const struct shape s_LineNumber = {
+	.name = "LineNumber",
+	.type = SHAPE_INTEGER,
+	.pattern = -1,
+};
+static const struct shape s_ColumnNumber = {
+	.name = "ColumnNumber",
+	.type = SHAPE_INTEGER,
+	.pattern = -1,
+};
+static const struct shape s_Position = {
+	.name = "Position",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_Position_members,
+	.nmembers = 2,
+};
+static const struct shape s_Statement = {
+	.name = "Statement",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_Statement_members,
+	.nmembers = 4,
+};
+static const struct shape s_StatementListType = {
+	.name = "StatementListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_Statement,
+	.member_name = "member",
+};
+static const struct shape s_ContextKeyNamesResultListType = {
+	.name = "ContextKeyNamesResultListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_ContextKeyNameType,
+	.member_name = "member",
+};
+static const struct shape s_OrganizationsDecisionDetail = {
+	.name = "OrganizationsDecisionDetail",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_OrganizationsDecisionDetail_members,
+	.nmembers = 1,
+};
+static const struct shape s_PermissionsBoundaryDecisionDetail = {
+	.name = "PermissionsBoundaryDecisionDetail",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_PermissionsBoundaryDecisionDetail_members,
+	.nmembers = 1,
+};
+static const struct shape s_EvalDecisionSourceType = {
+	.name = "EvalDecisionSourceType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 3,
+	.has_max = true,
+	.max = 256,
+	.pattern = -1,
+};
+static const struct shape s_EvalDecisionDetailsType = {
+	.name = "EvalDecisionDetailsType",
+	.type = SHAPE_MAP,
+	.pattern = -1,
+	.key = &s_EvalDecisionSourceType,
+	.value = &s_PolicyEvaluationDecisionType,
+	.key_name = "key",
+	.value_name = "value",
+};
+static const struct shape s_ResourceSpecificResult = {
+	.name = "ResourceSpecificResult",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ResourceSpecificResult_members,
+	.nmembers = 6,
+};
+static const struct shape s_ResourceSpecificResultListType = {
+	.name = "ResourceSpecificResultListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_ResourceSpecificResult,
+	.member_name = "member",
+};
+static const struct shape s_EvaluationResult = {
+	.name = "EvaluationResult",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_EvaluationResult_members,
+	.nmembers = 9,
+};
+static const struct shape s_EvaluationResultsListType = {
+	.name = "EvaluationResultsListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_EvaluationResult,
+	.member_name = "member",
+};
+static const struct shape s_SimulatePolicyResponse = {
+	.name = "SimulatePolicyResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_SimulatePolicyResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_SimulateCustomPolicyRequest = {
+	.name = "SimulateCustomPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_SimulateCustomPolicyRequest_members,
+	.nmembers = 11,
+};
+static const struct shape s_GetContextKeysForPrincipalPolicyRequest = {
+	.name = "GetContextKeysForPrincipalPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetContextKeysForPrincipalPolicyRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_GetContextKeysForPolicyResponse = {
+	.name = "GetContextKeysForPolicyResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetContextKeysForPolicyResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetContextKeysForCustomPolicyRequest = {
+	.name = "GetContextKeysForCustomPolicyRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetContextKeysForCustomPolicyRequest_members,
+	.nmembers = 1,
+};
 
 static const struct operation ops[] = {
 	{"AddRoleToInstanceProfile", &s_AddRoleToInstanceProfileRequest, NULL, NULL},
@@ -3088,6 +3454,8 @@ static const struct operation ops[] = {
 	{"GetAccountAuthorizationDetails", &s_GetAccountAuthorizationDetailsRequest, &s_GetAccountAuthorizationDetailsResponse, "GetAccountAuthorizationDetailsResult"},
 	{"GetAccountPasswordPolicy", NULL, &s_GetAccountPasswordPolicyResponse, "GetAccountPasswordPolicyResult"},
 	{"GetAccountSummary", NULL, &s_GetAccountSummaryResponse, "GetAccountSummaryResult"},
+	{"GetContextKeysForCustomPolicy", &s_GetContextKeysForCustomPolicyRequest, &s_GetContextKeysForPolicyResponse, "GetContextKeysForCustomPolicyResult"},
+	{"GetContextKeysForPrincipalPolicy", &s_GetContextKeysForPrincipalPolicyRequest, &s_GetContextKeysForPolicyResponse, "GetContextKeysForPrincipalPolicyResult"},
 	{"GetGroup", &s_GetGroupRequest, &s_GetGroupResponse, "GetGroupResult"},
 	{"GetGroupPolicy", &s_GetGroupPolicyRequest, &s_GetGroupPolicyResponse, "GetGroupPolicyResult"},
 	{"GetInstanceProfile", &s_GetInstanceProfileRequest, &s_GetInstanceProfileResponse, "GetInstanceProfileResult"},
@@ -3133,6 +3501,8 @@ static const struct operation ops[] = {
 	{"RemoveUserFromGroup", &s_RemoveUserFromGroupRequest, NULL, NULL},
 	{"ResyncMFADevice", &s_ResyncMFADeviceRequest, NULL, NULL},
 	{"SetDefaultPolicyVersion", &s_SetDefaultPolicyVersionRequest, NULL, NULL},
+	{"SimulateCustomPolicy", &s_SimulateCustomPolicyRequest, &s_SimulatePolicyResponse, "SimulateCustomPolicyResult"},
+	{"SimulatePrincipalPolicy", &s_SimulatePrincipalPolicyRequest, &s_SimulatePolicyResponse, "SimulatePrincipalPolicyResult"},
 	{"TagMFADevice", &s_TagMFADeviceRequest, NULL, NULL},
 	{"TagPolicy", &s_TagPolicyRequest, NULL, NULL},
 	{"TagRole", &s_TagRoleRequest, NULL, NULL},
@@ -3159,7 +3529,7 @@ const struct service_model model_iam = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 102,
+	.nops = 106,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
 	.npatterns = 15,

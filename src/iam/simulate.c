@@ -1,0 +1,538 @@
+/*
+ * simulate.c - the IAM policy simulator: SimulatePrincipalPolicy and SimulateCustomPolicy, and the context keys
+ * their policies test (GetContextKeysForPrincipalPolicy, GetContextKeysForCustomPolicy).
+ *
+ * Each (action, resource) pair is decided by the one engine (policy_evaluate), on the policies authorization itself
+ * would weigh: for SimulatePrincipalPolicy the user's own and its groups' inline and attached policies (a role's: its
+ * own; a group's: its own), loaded by principal_policies_load_sources (the query authz uses), the entity's
+ * permissions boundary and its account's SCPs; plus PolicyInputList (more identity policies),
+ * PermissionsBoundaryPolicyInputList (replaces the boundary) and ResourcePolicy. SimulateCustomPolicy weighs only the
+ * documents it is given. The context is only what ContextEntries say, as on AWS.
+ *
+ * The answer is AWS's: EvalDecision "allowed" | "explicitDeny" | "implicitDeny"; MatchedStatements (the statements
+ * that decided: the allows for an allow, the denies for an explicit deny, none for an implicit deny) with the policy
+ * they come from (its name, or "PolicyInputList.N") and their place in its text; MissingContextValues;
+ * OrganizationsDecisionDetail when SCPs govern the account and PermissionsBoundaryDecisionDetail when a boundary
+ * applies, each the engine's decision with that guardrail alone. Paginated by MaxItems / Marker over the pairs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws/arn.h"
+#include "iam/effective.h"
+#include "iam/iam.h"
+#include "orgs/orgs.h"
+#include "util/common.h"
+
+#define SIM_CTX_MAX 64
+#define SIM_MISSING_MAX 32
+
+/* One identity policy of a simulation and where it comes from. */
+struct sim_policy {
+	struct policy *p;     /* borrowed from own / inputs */
+	const char *id;       /* SourcePolicyId */
+	const char *type;     /* SourcePolicyType, or NULL (an input document) */
+	const char *document; /* its text */
+};
+
+struct sim {
+	struct call *c;
+	struct principal_policies own;
+	bool have_own;
+	struct scp_layers scp;
+	bool have_scp;
+	struct policy *inputs[64]; /* compiled PolicyInputList, boundary input, resource policy: owned */
+	size_t ninputs;
+	char input_ids[64][48];
+	struct sim_policy identity[PRINCIPAL_POLICIES_MAX + 64];
+	size_t nidentity;
+	struct policy *identity_refs[PRINCIPAL_POLICIES_MAX + 64];
+	struct sim_policy boundary; /* p NULL: none */
+	struct sim_policy resource; /* p NULL: none */
+	struct policy *allow_all;   /* owned: stands for "everything else allows" in the guardrail details */
+	char principal[ARN_MAX + 1];
+	char principal_account[ACCOUNT_ID_LEN + 1];
+	const char *principal_id;
+	char principal_id_buf[IAM_ID_MAX];
+	char resource_owner[ACCOUNT_ID_LEN + 1]; /* ResourceOwner's account, or "" */
+	struct policy_ctx_entry ctx[SIM_CTX_MAX];
+	const char **values[SIM_CTX_MAX]; /* owned arrays of borrowed strings */
+	size_t nctx;
+};
+
+static void sim_release(struct sim *s)
+{
+	if (s->have_own)
+		principal_policies_release(&s->own);
+	if (s->have_scp)
+		orgs_scp_layers_release(&s->scp);
+	for (size_t i = 0; i < s->ninputs; i++)
+		policy_release(s->inputs[i]);
+	for (size_t i = 0; i < s->nctx; i++)
+		free(s->values[i]);
+	policy_release(s->allow_all);
+}
+
+/* Compiles one given document. InvalidInput with the engine's message when it is not a valid policy of kind. */
+static int compile_input(struct sim *s, const char *doc, enum policy_kind kind, const char *id, struct sim_policy *out)
+{
+	char err[POLICY_ERROR_MAX];
+
+	if (s->ninputs == ARRAY_LEN(s->inputs))
+		return aws_err_set(&s->c->err, ERR_INVALID_INPUT, "Too many policies.");
+	if (policy_compile(doc, strlen(doc), kind, &s->inputs[s->ninputs], err) != C_OK)
+		return aws_err_set(&s->c->err, ERR_INVALID_INPUT, "%s: %s", id, err);
+	snprintf(s->input_ids[s->ninputs], sizeof(s->input_ids[0]), "%s", id);
+	out->p = s->inputs[s->ninputs];
+	out->id = s->input_ids[s->ninputs];
+	out->type = NULL;
+	out->document = doc;
+	s->ninputs++;
+	return C_OK;
+}
+
+/* PolicyInputList, PermissionsBoundaryPolicyInputList and ResourcePolicy. */
+static int compile_inputs(struct sim *s)
+{
+	json_t *list = json_object_get(s->c->in, "PolicyInputList"), *item;
+	const char *rp = call_str(s->c, "ResourcePolicy");
+	char id[48];
+	size_t i;
+
+	json_array_foreach(list, i, item)
+	{
+		snprintf(id, sizeof(id), "PolicyInputList.%zu", i + 1);
+		if (s->nidentity == ARRAY_LEN(s->identity) ||
+		    compile_input(s, json_string_value(item), POLICY_IDENTITY, id, &s->identity[s->nidentity]) != C_OK)
+			return C_ERR;
+		s->nidentity++;
+	}
+	list = json_object_get(s->c->in, "PermissionsBoundaryPolicyInputList");
+	if (json_array_size(list) > 1)
+		return aws_err_set(&s->c->err, ERR_INVALID_INPUT,
+		                   "Only one permissions boundary policy can be provided in the simulation.");
+	if (json_array_size(list) == 1 &&
+	    compile_input(s, json_string_value(json_array_get(list, 0)), POLICY_BOUNDARY,
+	                  "PermissionsBoundaryPolicyInputList.1", &s->boundary) != C_OK)
+		return C_ERR;
+	if (rp && compile_input(s, rp, POLICY_RESOURCE, "ResourcePolicy", &s->resource) != C_OK)
+		return C_ERR;
+	if (s->resource.p)
+		s->resource.type = "resource";
+	return C_OK;
+}
+
+/* ContextEntries -> the request context (values borrowed from c->in). */
+static int read_context(struct sim *s)
+{
+	json_t *list = json_object_get(s->c->in, "ContextEntries"), *e;
+	size_t i;
+
+	json_array_foreach(list, i, e)
+	{
+		const char *name = json_string_value(json_object_get(e, "ContextKeyName"));
+		const char *type = json_string_value(json_object_get(e, "ContextKeyType"));
+		json_t *vals = json_object_get(e, "ContextKeyValues"), *v;
+		size_t n = json_array_size(vals), j;
+		if (!name)
+			return aws_err_set(&s->c->err, ERR_INVALID_INPUT, "ContextKeyName is required.");
+		if (s->nctx == SIM_CTX_MAX)
+			return aws_err_set(&s->c->err, ERR_INVALID_INPUT, "Too many context entries.");
+		if (!(s->values[s->nctx] = calloc(n ? n : 1, sizeof(char *))))
+			return C_ERR;
+		json_array_foreach(vals, j, v) s->values[s->nctx][j] = json_string_value(v);
+		s->ctx[s->nctx] = (struct policy_ctx_entry){
+			.key = name,
+			.values = s->values[s->nctx],
+			.nvalues = n,
+			.multi = (type && strlen(type) > 4 && strcmp(type + strlen(type) - 4, "List") == 0) || n > 1,
+		};
+		s->nctx++;
+	}
+	return C_OK;
+}
+
+/* The part of an ARN after "TYPE/" and its last path element (the name). NULL when arn is not of that type. */
+static const char *arn_name(const struct arn *a, const char *type)
+{
+	size_t n = strlen(type);
+	const char *slash;
+
+	if (strcmp(a->service, "iam") != 0 || strncmp(a->resource, type, n) != 0 || a->resource[n] != '/')
+		return NULL;
+	slash = strrchr(a->resource, '/');
+	return slash[1] ? slash + 1 : NULL;
+}
+
+/* PolicySourceArn: the user, group or role of the caller's account whose policies are simulated. */
+static int load_source(struct sim *s, const char *source)
+{
+	struct call *c = s->c;
+	struct arn a;
+	const char *name;
+	int rc;
+
+	if (arn_parse(source, &a) != C_OK || strcmp(a.account, c->caller.account_id) != 0)
+		return aws_err_set(&c->err, ERR_INVALID_INPUT, "Invalid PolicySourceArn: %s", source);
+	if ((name = arn_name(&a, "user"))) {
+		struct store_user u;
+		if (iam_load_user(c, name, &u) != C_OK)
+			return C_ERR;
+		snprintf(s->principal_id_buf, sizeof(s->principal_id_buf), "%s", u.user_id);
+		rc = principal_policies_load_sources(c->tx, "user", u.user_id, &s->own);
+	} else if ((name = arn_name(&a, "role"))) {
+		struct store_role r;
+		if (iam_load_role(c, name, &r) != C_OK)
+			return C_ERR;
+		snprintf(s->principal_id_buf, sizeof(s->principal_id_buf), "%s", r.role_id);
+		store_role_clear(&r);
+		rc = principal_policies_load_sources(c->tx, "role", s->principal_id_buf, &s->own);
+	} else if ((name = arn_name(&a, "group"))) {
+		struct store_group g;
+		if (iam_load_group(c, name, &g) != C_OK)
+			return C_ERR;
+		rc = principal_policies_load_sources(c->tx, "group", g.group_id, &s->own);
+	} else {
+		return aws_err_set(&c->err, ERR_INVALID_INPUT,
+		                   "Invalid PolicySourceArn: %s (the ARN of a user, group or role is required)", source);
+	}
+	if (rc != C_OK)
+		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
+	s->have_own = true;
+	if (s->principal_id_buf[0]) /* a user or role (a group is no principal) */
+		s->principal_id = s->principal_id_buf;
+	for (size_t i = 0; i < s->own.nidentity && s->nidentity < ARRAY_LEN(s->identity); i++)
+		s->identity[s->nidentity++] = (struct sim_policy){s->own.identity[i], s->own.sources[i].name,
+		                                                  s->own.sources[i].type, s->own.sources[i].document};
+	if (s->own.boundary && !s->boundary.p) {
+		const char *slash = strrchr(s->own.boundary_arn, '/');
+		struct arn b;
+		bool aws = arn_parse(s->own.boundary_arn, &b) == C_OK && strcmp(b.account, "aws") == 0;
+		s->boundary = (struct sim_policy){s->own.boundary, slash ? slash + 1 : s->own.boundary_arn,
+		                                  aws ? "aws-managed" : "user-managed", s->own.boundary_document};
+	}
+	if (orgs_scp_layers(c->tx, c->caller.account_id, &s->scp) != C_OK)
+		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
+	s->have_scp = true;
+	snprintf(s->principal, sizeof(s->principal), "%s", source);
+	return C_OK;
+}
+
+/* CallerArn (an IAM user's ARN): the principal the simulation calls as. */
+static int read_caller(struct sim *s, bool source_is_user)
+{
+	const char *caller = call_str(s->c, "CallerArn");
+	struct arn a;
+
+	if (!caller) {
+		if (s->resource.p && !source_is_user)
+			return aws_err_set(&s->c->err, ERR_INVALID_INPUT,
+			                   "CallerArn is required when a ResourcePolicy is given and PolicySourceArn is "
+			                   "not the ARN of a user.");
+		return C_OK;
+	}
+	if (arn_parse(caller, &a) != C_OK || !arn_name(&a, "user") || strlen(a.account) != ACCOUNT_ID_LEN)
+		return aws_err_set(&s->c->err, ERR_INVALID_INPUT, "Invalid CallerArn: %s (the ARN of an IAM user is "
+		                   "required)", caller);
+	snprintf(s->principal, sizeof(s->principal), "%s", caller);
+	snprintf(s->principal_account, sizeof(s->principal_account), "%s", a.account);
+	s->principal_id = NULL; /* another user than the one whose policies are simulated */
+	return C_OK;
+}
+
+static const char *decision_text(enum policy_decision d)
+{
+	switch (d) {
+	case POLICY_ALLOWED: return "allowed";
+	case POLICY_EXPLICIT_DENY: return "explicitDeny";
+	default: return "implicitDeny";
+	}
+}
+
+static json_t *position_json(struct policy_position p)
+{
+	return json_pack("{s:i,s:i}", "Line", p.line, "Column", p.column);
+}
+
+/* One MatchedStatements entry (NULL when the explanation names a statement of no reported policy). */
+static json_t *statement_json(const struct sim *s, const struct policy_explain_item *it)
+{
+	const struct sim_policy *sp = NULL;
+	struct policy_position start, end;
+	json_t *o;
+
+	if (it->source == SRC_IDENTITY && it->policy >= 0 && (size_t)it->policy < s->nidentity)
+		sp = &s->identity[it->policy];
+	else if (it->source == SRC_BOUNDARY && s->boundary.p)
+		sp = &s->boundary;
+	else if (it->source == SRC_RESOURCE && s->resource.p)
+		sp = &s->resource;
+	if (!sp)
+		return NULL;
+	if (!(o = json_pack("{s:s}", "SourcePolicyId", sp->id)))
+		return NULL;
+	if (sp->type)
+		json_object_set_new(o, "SourcePolicyType", json_string(sp->type));
+	if (sp->document &&
+	    policy_statement_position(sp->document, strlen(sp->document), (size_t)it->statement, &start, &end) == C_OK) {
+		json_object_set_new(o, "StartPosition", position_json(start));
+		json_object_set_new(o, "EndPosition", position_json(end));
+	}
+	return o;
+}
+
+/* The engine's decision with one guardrail alone (everything else allowing): the *DecisionDetail flags. */
+static bool guardrail_allows(const struct sim *s, const struct policy_request *req, bool scp)
+{
+	struct policy_request r = *req;
+	struct policy_set set = {.identity = (struct policy *const *)&s->allow_all, .nidentity = 1};
+
+	r.resource_account = r.principal_account;
+	if (scp) {
+		set.scp = s->scp.layers;
+		set.nscp = s->scp.n;
+	} else {
+		set.boundaries = (struct policy *const *)&s->boundary.p;
+		set.nboundaries = 1;
+	}
+	return policy_evaluate(&r, &set, NULL) == POLICY_ALLOWED;
+}
+
+/* Decides one (action, resource) pair and appends its EvaluationResult to arr. */
+static int evaluate_one(struct sim *s, const char *action, const char *resource, json_t *arr)
+{
+	struct policy_request req;
+	struct policy_set set;
+	struct policy_explain ex;
+	const char *missing[SIM_MISSING_MAX];
+	char account[ACCOUNT_ID_LEN + 1];
+	enum policy_decision d;
+	json_t *o, *matched, *keys;
+	struct arn a;
+	size_t nmissing;
+
+	if (s->resource_owner[0])
+		snprintf(account, sizeof(account), "%s", s->resource_owner);
+	else if (arn_parse(resource, &a) == C_OK && strlen(a.account) == ACCOUNT_ID_LEN)
+		snprintf(account, sizeof(account), "%s", a.account);
+	else
+		snprintf(account, sizeof(account), "%s", s->principal_account);
+	memset(&req, 0, sizeof(req));
+	req.action = action;
+	req.resource = resource;
+	req.resource_account = account;
+	req.principal = s->principal;
+	req.principal_account = s->principal_account;
+	req.principal_id = s->principal_id;
+	req.ctx = s->ctx;
+	req.nctx = s->nctx;
+	memset(&set, 0, sizeof(set));
+	set.identity = s->identity_refs;
+	set.nidentity = s->nidentity;
+	if (s->boundary.p) {
+		set.boundaries = (struct policy *const *)&s->boundary.p;
+		set.nboundaries = 1;
+	}
+	set.resource = s->resource.p;
+	if (s->have_scp) {
+		set.scp = s->scp.layers;
+		set.nscp = s->scp.n;
+	}
+	d = policy_evaluate(&req, &set, &ex);
+
+	o = json_pack("{s:s,s:s,s:s}", "EvalActionName", action, "EvalResourceName", resource, "EvalDecision",
+	              decision_text(d));
+	matched = json_array();
+	keys = json_array();
+	if (!o || !matched || !keys || json_array_append_new(arr, o) != 0) {
+		json_decref(o);
+		json_decref(matched);
+		json_decref(keys);
+		return C_ERR;
+	}
+	json_object_set_new(o, "MatchedStatements", matched);
+	json_object_set_new(o, "MissingContextValues", keys);
+	for (size_t i = 0; i < ex.n && d != POLICY_IMPLICIT_DENY; i++) {
+		json_t *st = statement_json(s, &ex.items[i]);
+		if (st)
+			json_array_append_new(matched, st);
+	}
+	nmissing = policy_missing_context_keys(&req, &set, missing, ARRAY_LEN(missing));
+	for (size_t i = 0; i < nmissing; i++)
+		json_array_append_new(keys, json_string(missing[i]));
+	if (set.nscp)
+		json_object_set_new(o, "OrganizationsDecisionDetail",
+		                    json_pack("{s:b}", "AllowedByOrganizations", guardrail_allows(s, &req, true)));
+	if (s->boundary.p)
+		json_object_set_new(o, "PermissionsBoundaryDecisionDetail",
+		                    json_pack("{s:b}", "AllowedByPermissionsBoundary", guardrail_allows(s, &req, false)));
+	return C_OK;
+}
+
+/* Every (action, resource) pair from Marker on, at most MaxItems of them. */
+static int evaluate_all(struct sim *s)
+{
+	static const char allow_all[] = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
+	                                "\"*\",\"Resource\":\"*\"}]}";
+	struct call *c = s->c;
+	json_t *actions = json_object_get(c->in, "ActionNames"), *resources = json_object_get(c->in, "ResourceArns");
+	json_t *results = json_array();
+	size_t nres = json_array_size(resources) ? json_array_size(resources) : 1, total, from = 0, i;
+	int64_t max = call_int(c, "MaxItems", IAM_DEFAULT_MAX_ITEMS);
+	char marker[32], err[POLICY_ERROR_MAX], *end;
+
+	if (!results || json_object_set_new(c->out, "EvaluationResults", results) != 0)
+		return C_ERR;
+	if (policy_compile(allow_all, sizeof(allow_all) - 1, POLICY_IDENTITY, &s->allow_all, err) != C_OK)
+		return C_ERR;
+	for (i = 0; i < s->nidentity; i++)
+		s->identity_refs[i] = s->identity[i].p;
+	if (iam_marker_read(c, marker, sizeof(marker)) != C_OK)
+		return C_ERR;
+	total = json_array_size(actions) * nres;
+	if (marker[0]) {
+		unsigned long long v = strtoull(marker, &end, 10);
+		if (*end || v >= total)
+			return aws_err_set(&c->err, ERR_INVALID_INPUT, "Invalid Marker.");
+		from = (size_t)v;
+	}
+	for (i = from; i < total && (int64_t)(i - from) < max; i++) {
+		const char *action = json_string_value(json_array_get(actions, i / nres));
+		const char *resource = json_array_size(resources) ? json_string_value(json_array_get(resources, i % nres))
+		                                                  : "*";
+		if (evaluate_one(s, action, resource, results) != C_OK)
+			return C_ERR;
+	}
+	snprintf(marker, sizeof(marker), "%zu", i);
+	return iam_marker_write(c, i < total, marker);
+}
+
+static int sim_common(struct sim *s)
+{
+	const char *owner = call_str(s->c, "ResourceOwner");
+	struct arn a;
+
+	if (owner) {
+		/* An account ID, or an ARN naming one (arn:aws:iam::ACCOUNT:root). */
+		if (arn_parse(owner, &a) == C_OK)
+			owner = a.account;
+		if (strlen(owner) != ACCOUNT_ID_LEN || strspn(owner, "0123456789") != ACCOUNT_ID_LEN)
+			return aws_err_set(&s->c->err, ERR_INVALID_INPUT, "Invalid ResourceOwner.");
+		snprintf(s->resource_owner, sizeof(s->resource_owner), "%s", owner);
+	}
+	return read_context(s);
+}
+
+static int simulate_principal_policy(struct call *c)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	const char *source = call_str(c, "PolicySourceArn");
+	struct arn a;
+	int rc = C_ERR;
+
+	if (!s)
+		return C_ERR;
+	s->c = c;
+	snprintf(s->principal_account, sizeof(s->principal_account), "%s", c->caller.account_id);
+	if (sim_common(s) != C_OK || compile_inputs(s) != C_OK || load_source(s, source) != C_OK)
+		goto done;
+	if (read_caller(s, arn_parse(source, &a) == C_OK && arn_name(&a, "user")) != C_OK)
+		goto done;
+	rc = evaluate_all(s);
+done:
+	sim_release(s);
+	free(s);
+	return rc;
+}
+
+static int simulate_custom_policy(struct call *c)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	int rc = C_ERR;
+
+	if (!s)
+		return C_ERR;
+	s->c = c;
+	/* Without CallerArn the simulation calls as the caller itself. */
+	snprintf(s->principal, sizeof(s->principal), "%s", c->caller.arn);
+	snprintf(s->principal_account, sizeof(s->principal_account), "%s", c->caller.account_id);
+	if (sim_common(s) != C_OK || compile_inputs(s) != C_OK || read_caller(s, false) != C_OK)
+		goto done;
+	rc = evaluate_all(s);
+done:
+	sim_release(s);
+	free(s);
+	return rc;
+}
+
+/* ContextKeyNames: every condition key the simulation's identity policies (and for a principal, its groups') test. */
+static int context_keys(struct sim *s)
+{
+	const char *keys[256];
+	size_t n = 0;
+	json_t *arr = json_array();
+
+	if (!arr || json_object_set_new(s->c->out, "ContextKeyNames", arr) != 0)
+		return C_ERR;
+	for (size_t i = 0; i < s->nidentity; i++)
+		policy_condition_keys(s->identity[i].p, keys, ARRAY_LEN(keys), &n);
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(arr, json_string(keys[i])) != 0)
+			return C_ERR;
+	return C_OK;
+}
+
+static int get_context_keys_for_principal_policy(struct call *c)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	int rc = C_ERR;
+
+	if (!s)
+		return C_ERR;
+	s->c = c;
+	if (compile_inputs(s) == C_OK && load_source(s, call_str(c, "PolicySourceArn")) == C_OK)
+		rc = context_keys(s);
+	sim_release(s);
+	free(s);
+	return rc;
+}
+
+static int get_context_keys_for_custom_policy(struct call *c)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	int rc = C_ERR;
+
+	if (!s)
+		return C_ERR;
+	s->c = c;
+	if (compile_inputs(s) == C_OK)
+		rc = context_keys(s);
+	sim_release(s);
+	free(s);
+	return rc;
+}
+
+/* Resource: the user, group or role whose policies are simulated (IAM authorizes SimulatePrincipalPolicy on it). */
+static int resource_source(struct call *c, char *out, size_t cap)
+{
+	const char *source = call_str(c, "PolicySourceArn");
+
+	return source && snprintf(out, cap, "%s", source) < (int)cap ? C_OK : C_ERR;
+}
+
+static int resource_any(struct call *c, char *out, size_t cap)
+{
+	(void)c;
+	return snprintf(out, cap, "*") < (int)cap ? C_OK : C_ERR;
+}
+
+static const struct action actions[] = {
+	{"iam", "SimulatePrincipalPolicy", false, resource_source, simulate_principal_policy},
+	{"iam", "SimulateCustomPolicy", false, resource_any, simulate_custom_policy},
+	{"iam", "GetContextKeysForPrincipalPolicy", false, resource_source, get_context_keys_for_principal_policy},
+	{"iam", "GetContextKeysForCustomPolicy", false, resource_any, get_context_keys_for_custom_policy},
+};
+
+ACTION_TABLE(iam_simulate_actions, actions);
