@@ -39,6 +39,7 @@
 #include "util/common.h"
 #include "util/log.h"
 
+#define BUSY_TIMEOUT_MS 10000 /* how long a write transaction waits for another to end */
 #define STMT_CACHE 256 /* power of two */
 #define ROW_CACHE_SLOTS 4096 /* x ROWCACHE_ENTRY_MAX: at most 64 MiB of cached results per database */
 #define RECORD_AFTER_DONE 16 /* rows db_rows_done still reads to finish a result for the cache */
@@ -82,6 +83,10 @@ struct db {
 	char *path;
 	pthread_key_t key; /* -> this thread's struct db_conn */
 	pthread_mutex_t mu;
+	/* Held by this process's one write transaction: its writers queue here, in order, instead of in SQLite's busy
+	 * handler, which sleeps in growing steps (up to 100 ms) and so gives a writer that loses a few races a wait of
+	 * hundreds of milliseconds. Other processes (a snapshot) still meet the busy timeout. */
+	pthread_mutex_t write_mu;
 	struct db_conn **conns; /* every connection, for db_close */
 	size_t nconns;
 	atomic_uint_fast64_t generation;
@@ -114,7 +119,7 @@ static struct db_conn *conn_open(struct db *db)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(c->h, 1);
-	sqlite3_busy_timeout(c->h, 10000);
+	sqlite3_busy_timeout(c->h, BUSY_TIMEOUT_MS);
 	if (conn_pragma(c->h, "PRAGMA journal_mode=WAL") || conn_pragma(c->h, "PRAGMA synchronous=FULL") ||
 	    conn_pragma(c->h, "PRAGMA foreign_keys=ON") || conn_pragma(c->h, "PRAGMA trusted_schema=OFF"))
 		goto fail;
@@ -215,6 +220,7 @@ struct db *db_open_sqlite_file(const char *dir, const char *file)
 	snprintf(db->path, n, "%s/%s", dir, file);
 	pthread_key_create(&db->key, NULL);
 	pthread_mutex_init(&db->mu, NULL);
+	pthread_mutex_init(&db->write_mu, NULL);
 	db->cache = rowcache_new(ROW_CACHE_SLOTS);
 	if (!db->cache || make_files_private(db->path) != C_OK || !conn_open(db)) {
 		db_close(db);
@@ -233,6 +239,7 @@ void db_close(struct db *db)
 	rowcache_free(db->cache);
 	pthread_key_delete(db->key);
 	pthread_mutex_destroy(&db->mu);
+	pthread_mutex_destroy(&db->write_mu);
 	free(db->path);
 	free(db);
 }
@@ -328,6 +335,23 @@ int db_begin_stats(struct db *db, struct db_tx **txp)
 	return rc;
 }
 
+/* Takes db->write_mu, waiting at most as long as SQLite's busy timeout would (a writer that never ends is a bug to
+ * report, not to wait for forever). */
+static int lock_writer(struct db *db)
+{
+	struct timespec until;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+	rc = pthread_mutex_timedlock(&db->write_mu, &until);
+	if (rc != 0) {
+		log_warnx("sqlite: %s: no write transaction within %d s (%s)", db->path, BUSY_TIMEOUT_MS / 1000, strerror(rc));
+		return C_ERR;
+	}
+	return C_OK;
+}
+
 int db_begin(struct db *db, bool write, struct db_tx **txp)
 {
 	struct db_conn *c = conn_get(db);
@@ -346,7 +370,12 @@ int db_begin(struct db *db, bool write, struct db_tx **txp)
 	tx->db = db;
 	tx->write = write;
 	if (write) {
+		if (lock_writer(db) != C_OK) {
+			free(tx);
+			return C_ERR;
+		}
 		if (control(c, sql_begin_immediate) != C_OK) {
+			pthread_mutex_unlock(&db->write_mu);
 			free(tx);
 			return C_ERR;
 		}
@@ -448,6 +477,8 @@ int db_commit(struct db_tx *tx)
 	}
 	tx_unpin(tx);
 	c->tx = NULL;
+	if (tx->write)
+		pthread_mutex_unlock(&tx->db->write_mu);
 	free(tx);
 	return rc;
 }
@@ -460,6 +491,8 @@ void db_rollback(struct db_tx *tx)
 		control(c, sql_rollback);
 	tx_unpin(tx);
 	c->tx = NULL;
+	if (tx->write)
+		pthread_mutex_unlock(&tx->db->write_mu);
 	free(tx);
 }
 
