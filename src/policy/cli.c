@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "policy/cli.h"
+#include "policy/lint.h"
 #include "policy/policy.h"
 #include "util/buf.h"
 #include "util/common.h"
@@ -415,19 +416,6 @@ static int eval_main(int argc, char **argv)
 	return status;
 }
 
-/* AWS's size limits per kind, in characters not counting white space. */
-static int kind_limit(enum policy_kind kind, const char **quota)
-{
-	switch (kind) {
-	case POLICY_TRUST: *quota = "ACLSizePerRole"; return 2048;
-	case POLICY_SESSION: *quota = "PackedPolicySize"; return 2048;
-	case POLICY_SCP:
-	case POLICY_RCP: *quota = "PolicySize"; return 5120;
-	case POLICY_RESOURCE: *quota = "PolicySize"; return 20480;
-	default: *quota = "PolicySize"; return 6144;
-	}
-}
-
 static int validate_main(int argc, char **argv)
 {
 	const char *file = NULL, *kind_name = NULL, *quota;
@@ -464,7 +452,7 @@ static int validate_main(int argc, char **argv)
 	for (size_t i = 0; i < in.len; i++)
 		if (!(in.p[i] == ' ' || in.p[i] == '\t' || in.p[i] == '\n' || in.p[i] == '\r'))
 			chars++;
-	limit = kind_limit((enum policy_kind)kind, &quota);
+	limit = policy_kind_size_limit((enum policy_kind)kind, &quota);
 	rc = policy_compile(buf_str(&in), in.len, (enum policy_kind)kind, &p, err);
 	buf_free(&in);
 	if (rc != C_OK) {
