@@ -22,6 +22,17 @@ LIBS := $(PKG_LIBS) -pthread -lm
 SRCS := $(sort $(shell find src -name '*.c' ! -name main.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 
+.DEFAULT_GOAL := release
+
+# The console's static files, embedded as C arrays (src/console/assets.h) by a generated source file.
+ASSETS := $(sort $(wildcard src/console/assets/*))
+GEN_ASSETS := build/gen/console_assets.c
+SRCS += $(GEN_ASSETS)
+
+$(GEN_ASSETS): $(ASSETS) tools/embed-assets.sh
+	$(say) GEN $@
+	$(Q)sh tools/embed-assets.sh $@ $(ASSETS)
+
 # --- release: build/rolegate ----------------------------------------------------------------------------------
 R := build/release
 R_CFLAGS := $(BASE_CFLAGS) -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2

@@ -381,11 +381,36 @@ static enum MHD_Result send_response(struct http_server *s, struct MHD_Connectio
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
 	if (resp->request_id[0])
 		MHD_add_response_header(mr, "x-amzn-RequestId", resp->request_id);
+	for (size_t i = 0; i < resp->nheaders && i < HTTP_RESP_HEADERS_MAX; i++)
+		MHD_add_response_header(mr, resp->headers[i].name, resp->headers[i].value);
 	ret = MHD_queue_response(conn, (unsigned)resp->status, mr);
 	MHD_destroy_response(mr);
 	if (s->opts.answered)
 		s->opts.answered(resp->tag, resp->status, mono_us() - complete_us);
 	return ret;
+}
+
+/* Whether s is printable ASCII (and tab, in values): no CR, LF or NUL can split a header. */
+static bool header_text(const char *s, bool value)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 ? !(value && *s == '\t') : (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+int http_response_header(struct http_response *resp, const char *name, const char *value)
+{
+	struct http_resp_header *h;
+
+	if (resp->nheaders >= HTTP_RESP_HEADERS_MAX || !name[0] || strlen(name) >= sizeof(h->name) ||
+	    strlen(value) >= sizeof(h->value) || !header_text(name, false) || strchr(name, ':') || strchr(name, ' ') ||
+	    !header_text(value, true))
+		return C_ERR;
+	h = &resp->headers[resp->nheaders++];
+	memcpy(h->name, name, strlen(name) + 1);
+	memcpy(h->value, value, strlen(value) + 1);
+	return C_OK;
 }
 
 static void response_init(struct http_response *resp, struct http_wait *wait)
@@ -426,6 +451,7 @@ static enum MHD_Result send_held(struct http_server *s, struct MHD_Connection *c
 		r->status = r->alt_status;
 		r->content_type = r->alt_content_type;
 		r->sensitive = false;
+		r->nheaders = 0;
 	}
 	st->answering = false;
 	ret = send_response(s, conn, r, st->complete_us);

@@ -45,6 +45,15 @@ struct http_request {
 /* A response's wait for something else (a durable audit record) before it may leave: see http_response.deferred. */
 struct http_wait;
 
+#define HTTP_RESP_HEADERS_MAX 12       /* extra response headers a handler may set */
+#define HTTP_RESP_HEADER_VALUE_MAX 640 /* the longest value of one (a Set-Cookie with a sealed id, a CSP) */
+
+/* A response header beyond Content-Type and x-amzn-RequestId (the console's cookies, redirects, security headers). */
+struct http_resp_header {
+	char name[40];
+	char value[HTTP_RESP_HEADER_VALUE_MAX];
+};
+
 /* What the handler fills in. */
 struct http_response {
 	int status;
@@ -62,7 +71,14 @@ struct http_response {
 	int alt_status;            /* 0: send body whatever rc is */
 	const char *alt_content_type;
 	struct buf alt_body;       /* the listener frees it */
+	/* Extra headers (http_response_header): sent with body; not with alt_body. */
+	struct http_resp_header headers[HTTP_RESP_HEADERS_MAX];
+	size_t nheaders;
 };
+
+/* Adds a response header (sent in the order added; a name may repeat, as Set-Cookie does). C_ERR when the list is
+ * full, or the name or value is too long or holds a control character (CR/LF: no header injection). */
+int http_response_header(struct http_response *resp, const char *name, const char *value);
 
 /* Ends a deferred response's wait (any thread, once): rc C_OK sends its body, C_ERR its alternative. The signature
  * is auditlog_done_fn's, so the wait can be handed straight to auditlog_submit. */

@@ -20,6 +20,13 @@ extern const struct action_table iam_mfa_actions;     /* mfa.c */
 extern const struct action_table iam_login_actions;   /* login.c */
 extern const struct action_table iam_account_actions; /* account.c */
 
+/* login.c: console passwords. Writes "pbkdf2-sha256$ITERATIONS$SALT$HASH" of password (a new random salt) into
+ * out; ~0.1 s of work (call it outside any transaction). */
+int iam_password_hash(const char *password, char *out, size_t cap);
+/* Whether password matches a hash iam_password_hash wrote: C_OK when it does (compared in constant time), C_ERR
+ * when it does not or the hash is malformed. As slow as hashing. */
+int iam_password_verify(const char *password, const char *stored);
+
 /* users.c */
 int iam_create_user(struct call *c);
 int iam_get_user(struct call *c);

@@ -74,7 +74,7 @@ static int pbkdf2(const char *password, const uint8_t *salt, size_t salt_len, un
 }
 
 /* Writes "pbkdf2-sha256$ITERATIONS$SALT$HASH" (base64 parts) of password with a new random salt into out. */
-static int hash_password(const char *password, char *out, size_t cap)
+int iam_password_hash(const char *password, char *out, size_t cap)
 {
 	uint8_t salt[PBKDF2_SALT_LEN], hash[PBKDF2_HASH_LEN];
 	char *salt_b64 = NULL, *hash_b64 = NULL;
@@ -95,6 +95,30 @@ done:
 		explicit_bzero(hash_b64, strlen(hash_b64));
 	free(salt_b64);
 	free(hash_b64);
+	return rc;
+}
+
+int iam_password_verify(const char *password, const char *stored)
+{
+	char scheme[16], salt_b64[64], hash_b64[64];
+	uint8_t *salt = NULL, *want = NULL, got[PBKDF2_HASH_LEN];
+	size_t salt_len = 0, want_len = 0;
+	unsigned iterations = 0;
+	int rc = C_ERR;
+
+	if (sscanf(stored, "%15[^$]$%u$%63[^$]$%63s", scheme, &iterations, salt_b64, hash_b64) != 4 ||
+	    strcmp(scheme, HASH_SCHEME) != 0 || iterations < 1000 || iterations > 10000000)
+		return C_ERR;
+	salt = base64_decode(salt_b64, strlen(salt_b64), &salt_len);
+	want = base64_decode(hash_b64, strlen(hash_b64), &want_len);
+	if (salt && want && want_len == PBKDF2_HASH_LEN && pbkdf2(password, salt, salt_len, iterations, got) == C_OK &&
+	    crypto_equal(got, want, PBKDF2_HASH_LEN) == 1)
+		rc = C_OK;
+	explicit_bzero(got, sizeof(got));
+	if (want)
+		explicit_bzero(want, want_len);
+	free(salt);
+	free(want);
 	return rc;
 }
 
@@ -236,7 +260,7 @@ static int prepare_password_hash(struct call *c)
 	_Static_assert(CALL_PREPARED_MAX >= PASSWORD_HASH_MAX + 1, "a password hash fits in call.prepared");
 	if (!password)
 		return C_OK;
-	return hash_password(password, c->prepared, sizeof(c->prepared));
+	return iam_password_hash(password, c->prepared, sizeof(c->prepared));
 }
 
 /* The after hook of those actions: the password is wiped however the call ended (refused before the action ran,

@@ -131,11 +131,10 @@ static void touch_key(struct call *c, const struct store_access_key *k)
 		credcache_touch(c->srv->creds, k->access_key_id, c->now_ms, c->svc->id, c->region);
 }
 
-/* The principal of a session token: a role session or a user's or root's GetSessionToken session (their tags
- * are read with each request's context, src/server/context.c). */
-static int session_principal(struct call *c, struct db_tx *tx, const struct session_claims *cl)
+/* The principal of a session token: a role session, a user's or root's GetSessionToken session or console session
+ * (their tags are read with each request's context, src/server/context.c). */
+static int session_principal(struct principal *p, struct db_tx *tx, const struct session_claims *cl)
 {
-	struct principal *p = &c->caller;
 	memset(p, 0, sizeof(*p));
 	if (!account_active(tx, cl->account_id))
 		return C_ERR; /* sessions in a closed account end with it */
@@ -170,18 +169,20 @@ static int session_principal(struct call *c, struct db_tx *tx, const struct sess
 	p->token_expires_s = cl->expires_s;
 	p->mfa_s = cl->mfa_s;
 	p->chained = cl->chained;
+	p->console = cl->kind == 'C';
 	snprintf(p->source_identity, sizeof(p->source_identity), "%s", cl->source_identity);
 	return C_OK;
 }
+
+static int claims_principal(struct rg_server *srv, const struct session_claims *cl, struct principal *p,
+                            struct policy **session_policy, struct aws_err *aerr);
 
 /* Authenticates a request signed with temporary credentials: everything comes from the sealed token. */
 static int authenticate_session(struct call *c, const struct sigv4_auth *a, const struct sigv4_request *sreq)
 {
 	struct session_claims cl;
 	struct sigv4_error e;
-	struct db_tx *tx;
 	uint8_t key[SHA256_LEN], digest[SHA256_LEN];
-	char err[POLICY_ERROR_MAX];
 	int rc;
 
 	if (token_open(c->srv->keyring, a->security_token, &cl) != C_OK)
@@ -205,19 +206,47 @@ static int authenticate_session(struct call *c, const struct sigv4_auth *a, cons
 		claims_clear(&cl);
 		return fail_sig(c, &e);
 	}
-	if (db_begin(c->srv->db, false, &tx) != C_OK) {
-		claims_clear(&cl);
-		return aws_err_set(&c->err, ERR_SERVICE_UNAVAILABLE, "The service is unavailable. Please try again.");
-	}
-	rc = session_principal(c, tx, &cl);
-	db_rollback(tx);
-	if (rc == C_OK && cl.session_policy &&
-	    policy_compile(cl.session_policy, strlen(cl.session_policy), POLICY_SESSION, &c->session_policy, err) != C_OK)
-		rc = C_ERR; /* it compiled when the session was made: a change of rules since then denies, never allows */
+	rc = claims_principal(c->srv, &cl, &c->caller, &c->session_policy, &c->err);
 	claims_clear(&cl);
+	return rc;
+}
+
+/* The principal and session policy of opened claims (the part both entries share). */
+static int claims_principal(struct rg_server *srv, const struct session_claims *cl, struct principal *p,
+                            struct policy **session_policy, struct aws_err *aerr)
+{
+	struct db_tx *tx;
+	char err[POLICY_ERROR_MAX];
+	int rc;
+
+	if (db_begin(srv->db, false, &tx) != C_OK)
+		return aws_err_set(aerr, ERR_SERVICE_UNAVAILABLE, "The service is unavailable. Please try again.");
+	rc = session_principal(p, tx, cl);
+	db_rollback(tx);
+	if (rc == C_OK && cl->session_policy &&
+	    policy_compile(cl->session_policy, strlen(cl->session_policy), POLICY_SESSION, session_policy, err) != C_OK)
+		rc = C_ERR; /* it compiled when the session was made: a change of rules since then denies, never allows */
 	if (rc != C_OK)
-		return invalid_token(c);
+		return aws_err_set(aerr, ERR_INVALID_CLIENT_TOKEN_ID, "The security token included in the request is invalid.");
 	return C_OK;
+}
+
+int auth_token_principal(struct rg_server *srv, const char *token, int64_t now_ms, struct principal *p,
+                         struct policy **session_policy, struct aws_err *err)
+{
+	struct session_claims cl;
+	int rc;
+
+	*session_policy = NULL;
+	if (token_open(srv->keyring, token, &cl) != C_OK)
+		return aws_err_set(err, ERR_INVALID_CLIENT_TOKEN_ID, "The security token included in the request is invalid.");
+	if (now_ms / 1000 >= cl.expires_s) {
+		claims_clear(&cl);
+		return aws_err_set(err, ERR_EXPIRED_TOKEN, "The security token included in the request is expired");
+	}
+	rc = claims_principal(srv, &cl, p, session_policy, err);
+	claims_clear(&cl);
+	return rc;
 }
 
 int auth_authenticate(struct call *c)

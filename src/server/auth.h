@@ -14,4 +14,13 @@
  */
 int auth_authenticate(struct call *c);
 
+/*
+ * The principal of a sealed session token without a signature (the web console holds the token server-side and
+ * acts with it: src/console/): opens it as auth_authenticate does (InvalidClientTokenId when it does not open or
+ * its account is closed, ExpiredToken past its expiry) and fills *p and *session_policy (the token's compiled
+ * session policy or NULL; the caller releases it with policy_release).
+ */
+int auth_token_principal(struct rg_server *srv, const char *token, int64_t now_ms, struct principal *p,
+                         struct policy **session_policy, struct aws_err *err);
+
 #endif

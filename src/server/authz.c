@@ -174,8 +174,8 @@ static int decide(struct call *c, const char *action, const struct gathered *g, 
  */
 static int session_token_limits(struct call *c)
 {
-	if (!c->caller.temporary || c->caller.kind == PRINCIPAL_ROLE_SESSION)
-		return C_OK;
+	if (!c->caller.temporary || c->caller.kind == PRINCIPAL_ROLE_SESSION || c->caller.console)
+		return C_OK; /* a console session is the user's (or root's) own sign-in, as on AWS's console */
 	if (strcmp(c->svc->id, "iam") == 0 && !c->caller.mfa_s)
 		return aws_err_set(&c->err, ERR_INVALID_CLIENT_TOKEN_ID,
 		                   "The security token included in the request is invalid.");

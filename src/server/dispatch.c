@@ -19,6 +19,7 @@
 #include "aws/jsonp.h"
 #include "aws/query.h"
 #include "aws/validate.h"
+#include "console/console.h"
 #include "server/auth.h"
 #include "server/auditlog.h"
 #include "server/authz.h"
@@ -439,22 +440,18 @@ static int run(struct call *c)
 	return execute(c);
 }
 
-int dispatch_invoke(struct rg_server *srv, const struct principal *caller, const char *service, const char *operation,
-                    json_t *in, json_t **out, struct aws_err *err)
+static void log_call(const struct call *c, int status, int64_t latency_us);
+
+/* Runs one action for an internal caller or the console: validation on (resource -> authorize -> act -> audit),
+ * as c->caller (set, with c->session_policy, by the caller), with c->req as the request. */
+static int invoke(struct call *c, const char *service, const char *operation, json_t *in, json_t **out,
+                  struct aws_err *err)
 {
-	static const struct http_request internal = {.method = "POST", .path = "/", .source_ip = "rolegate"};
-	struct call *c = malloc(sizeof(*c));
 	int rc = C_ERR;
 
 	*out = NULL;
-	if (!c)
-		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
-	call_init(c);
-	c->srv = srv;
-	c->req = &internal;
 	c->now_ms = now_ms();
 	id_request(c->request_id);
-	c->caller = *caller;
 	snprintf(c->region, sizeof(c->region), "us-east-1");
 	c->svc = model_service(service);
 	c->op = c->svc ? model_operation(c->svc, operation) : NULL;
@@ -481,6 +478,53 @@ done:
 	json_decref(c->out);
 	policy_release(c->session_policy);
 	policy_release(c->resource_policy);
+	return rc;
+}
+
+int dispatch_invoke(struct rg_server *srv, const struct principal *caller, const char *service, const char *operation,
+                    json_t *in, json_t **out, struct aws_err *err)
+{
+	static const struct http_request internal = {.method = "POST", .path = "/", .source_ip = "rolegate"};
+	struct call *c = malloc(sizeof(*c));
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
+	call_init(c);
+	c->srv = srv;
+	c->req = &internal;
+	c->caller = *caller;
+	rc = invoke(c, service, operation, in, out, err);
+	free(c);
+	return rc;
+}
+
+int dispatch_invoke_token(struct rg_server *srv, const struct http_request *req, const char *token,
+                          const char *service, const char *operation, json_t *in, json_t **out, struct aws_err *err)
+{
+	struct call *c = malloc(sizeof(*c));
+	int64_t t0 = mono_us();
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
+	call_init(c);
+	c->srv = srv;
+	c->req = req; /* the browser's: aws:SourceIp, aws:SecureTransport, aws:UserAgent, the audit's source */
+	c->now_ms = now_ms();
+	if (auth_token_principal(srv, token, c->now_ms, &c->caller, &c->session_policy, err) != C_OK ||
+	    throttle(c) != C_OK) {
+		if (c->err.code != ERR_NONE)
+			*err = c->err;
+		policy_release(c->session_policy);
+		free(c);
+		return C_ERR;
+	}
+	rc = invoke(c, service, operation, in, out, err);
+	c->session_policy = c->resource_policy = NULL; /* released by invoke */
+	log_call(c, rc == C_OK ? 200 : aws_code_status(err->code), mono_us() - t0);
 	free(c);
 	return rc;
 }
@@ -508,6 +552,8 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	int64_t t0 = mono_us();
 
 	if (health_route(ctx, req, resp)) /* GET /health, /ready: probes, not API calls */
+		return;
+	if (console_route(ctx, req, resp)) /* /console, /console/..., /federation: the web console (src/console/) */
 		return;
 	call_init(&c);
 	c.srv = ctx;

@@ -25,4 +25,14 @@ void dispatch_reject(void *ctx, const struct http_request *req, enum http_reject
 int dispatch_invoke(struct rg_server *srv, const struct principal *caller, const char *service, const char *operation,
                     json_t *in, json_t **out, struct aws_err *err);
 
+/*
+ * Performs one action as the holder of a sealed session token, for the web console (src/console/): the token is
+ * authenticated as a request signed with it would be (auth_token_principal: the principal, its session policy;
+ * then the throttle), and the action runs with req, the browser's request (its source IP, User-Agent and TLS are the
+ * context's aws:SourceIp, aws:UserAgent, aws:SecureTransport and the audit record's), through the same path as
+ * dispatch_invoke: authorized by the engine, audited like any API call. Outputs as dispatch_invoke.
+ */
+int dispatch_invoke_token(struct rg_server *srv, const struct http_request *req, const char *token,
+                          const char *service, const char *operation, json_t *in, json_t **out, struct aws_err *err);
+
 #endif

@@ -20,11 +20,13 @@
 #define SESSION_TAGS_MAX 50
 
 struct session_claims {
-	char kind;                           /* 'R' an assumed-role session, 'U' a GetSessionToken session */
-	char account_id[ACCOUNT_ID_LEN + 1]; /* the account of the role (R) or of the user/root (U) */
+	/* 'R' an assumed-role session, 'U' a GetSessionToken session, 'C' a console session of a user or root (the web
+	 * console's sign-in: temporary, not bound by GetSessionToken's limits on IAM and STS) */
+	char kind;
+	char account_id[ACCOUNT_ID_LEN + 1]; /* the account of the role (R) or of the user/root (U, C) */
 	char access_key_id[IAM_ID_MAX];      /* ASIA... */
 	char secret[64];
-	/* R: the role and the session name; U: the user ("" for the account root) */
+	/* R: the role and the session name; U, C: the user ("" for the account root) */
 	char role_id[IAM_ID_MAX];
 	char role_name[IAM_NAME_MAX + 1];
 	char role_path[IAM_PATH_MAX + 1];

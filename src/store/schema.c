@@ -270,6 +270,55 @@ static const char *const migrations[] = {
 	/* 4: what CloudTrail's record shows besides the request: the caller's User-Agent, the region of its SigV4
 	 * scope and the answer without its secrets (audit.db gets the same columns in store_migrate_audit) */
 	AUDIT_COLUMNS_4,
+	/* 5: the web console (src/console/): its sessions (the cookie names one; token is the sealed session token it
+	 * acts with, role_token the switched-to role's), the roles a principal switched to recently, failed sign-ins
+	 * (the growing delay), the one-time sign-in tokens of /federation (stored hashed) and the root users' console
+	 * passwords (salted hashes, src/iam/login.c) */
+	"CREATE TABLE console_sessions ("
+	"  id TEXT PRIMARY KEY,"
+	"  account_id TEXT NOT NULL,"
+	"  principal_arn TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('user', 'root', 'federated')),"
+	"  token TEXT NOT NULL,"
+	"  role_token TEXT,"
+	"  role_arn TEXT,"
+	"  role_display TEXT,"
+	"  role_color TEXT,"
+	"  csrf TEXT NOT NULL,"
+	"  mfa_s INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX console_sessions_by_expiry ON console_sessions(expires_ms);"
+	"CREATE TABLE console_recent_roles ("
+	"  principal_arn TEXT NOT NULL,"
+	"  account_id TEXT NOT NULL,"
+	"  role_name TEXT NOT NULL,"
+	"  display_name TEXT NOT NULL,"
+	"  color TEXT NOT NULL,"
+	"  used_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (principal_arn, account_id, role_name)"
+	") STRICT;"
+	"CREATE TABLE console_signin_failures ("
+	"  account_id TEXT NOT NULL,"
+	"  user_name TEXT NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  last_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (account_id, user_name)"
+	") STRICT;"
+	"CREATE TABLE federation_signin_tokens ("
+	"  id_hash TEXT PRIMARY KEY,"
+	"  token TEXT NOT NULL,"
+	"  session_duration_s INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	"CREATE INDEX federation_signin_tokens_by_expiry ON federation_signin_tokens(expires_ms);"
+	"CREATE TABLE root_logins ("
+	"  account_id TEXT PRIMARY KEY,"
+	"  password_hash TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL"
+	") STRICT;",
 };
 
 int store_migrate(struct db *db)

@@ -211,13 +211,17 @@ def test_prune(server_factory):
 
 def make_old(data_dir):
     """Turns data_dir's databases back into what a rolegate before migration 4 left: no user_agent, region and
-    response columns in either audit table, and migration 4 not applied."""
+    response columns in either audit table, and migrations 4 and 5 not applied."""
     for f in ("rolegate.db", "audit.db"):
         db = sqlite3.connect(data_dir / f)
         for col in ("user_agent", "region", "response"):
             db.execute(f"ALTER TABLE audit DROP COLUMN {col}")
         if f == "rolegate.db":
-            db.execute("DELETE FROM schema_migrations WHERE version = 4")
+            # migration 5 (the console's tables) came later still: undone too, so 4 is the newest missing
+            for t in ("console_sessions", "console_recent_roles", "console_signin_failures",
+                      "federation_signin_tokens", "root_logins"):
+                db.execute(f"DROP TABLE {t}")
+            db.execute("DELETE FROM schema_migrations WHERE version >= 4")
         db.commit()
         db.close()
 

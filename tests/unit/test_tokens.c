@@ -1,7 +1,7 @@
 /*
  * test_tokens.c - tests the session-token claims' encoding (src/server/tokens.c, included to reach its statics):
  * every claim comes back as it went in; a truncated encoding, a byte more, a claim longer than its field, a NUL in
- * a string, a flag other than 0 or 1, an unknown kind or version are refused (and leave the claims cleared); an
+ * a string, a flag other than 0 or 1, an unknown kind (R, U and C are known) or version are refused (and leave the claims cleared); an
  * encoding that does not fit its buffer is not written. Sealing itself (AES-256-GCM under the keyring's key) is
  * exercised end to end by the e2e tests (tampered and expired tokens).
  */
@@ -91,6 +91,17 @@ static void test_round_trip(void **state)
 	assert_null(out.session_policy);
 	assert_int_equal(out.ntags, 0);
 	assert_string_equal(out.user_id, in.user_id);
+	claims_clear(&out);
+
+	/* a console session (kind 'C') of the account's root, with MFA at sign-in */
+	in.kind = 'C';
+	in.user_id[0] = '\0';
+	in.mfa_s = 1795000000;
+	len = claims_encode(&in, buf, sizeof(buf));
+	assert_int_equal(claims_decode(buf, len, &out), C_OK);
+	assert_int_equal(out.kind, 'C');
+	assert_string_equal(out.user_id, "");
+	assert_int_equal(out.mfa_s, 1795000000);
 	claims_clear(&out);
 }
 
