@@ -529,6 +529,46 @@ int dispatch_invoke_token(struct rg_server *srv, const struct http_request *req,
 	return rc;
 }
 
+int dispatch_authorize_token(struct rg_server *srv, const struct http_request *req, const char *token,
+                             const char *service, const char *operation, json_t *in, struct aws_err *err)
+{
+	struct call *c = malloc(sizeof(*c));
+	int rc = C_ERR;
+
+	if (!c)
+		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
+	call_init(c);
+	c->srv = srv;
+	c->req = req;
+	c->now_ms = now_ms();
+	id_request(c->request_id);
+	snprintf(c->region, sizeof(c->region), "us-east-1");
+	if (auth_token_principal(srv, token, c->now_ms, &c->caller, &c->session_policy, &c->err) != C_OK)
+		goto done;
+	c->svc = model_service(service);
+	c->op = c->svc ? model_operation(c->svc, operation) : NULL;
+	c->action = c->op ? action_find(c->svc->id, operation) : NULL;
+	if (!c->action) {
+		aws_err_set(&c->err, ERR_INVALID_ACTION, "Could not find operation %.128s", operation);
+		goto done;
+	}
+	c->in = in ? json_deep_copy(in) : json_object();
+	if (!c->in || validate_input(c->svc, c->op->input, c->in, &c->err) != C_OK)
+		goto done;
+	rc = preauthorize(c); /* resource -> authorize in a read-only transaction, rolled back: nothing acts */
+done:
+	if (rc != C_OK) {
+		if (c->err.code == ERR_NONE)
+			aws_err_set(&c->err, ERR_INTERNAL_FAILURE, "The request processing has failed.");
+		*err = c->err;
+	}
+	json_decref(c->in);
+	policy_release(c->session_policy);
+	policy_release(c->resource_policy);
+	free(c);
+	return rc;
+}
+
 static void log_call(const struct call *c, int status, int64_t latency_us)
 {
 	char line[3072], ip[160], arn[1200];

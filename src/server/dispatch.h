@@ -35,4 +35,14 @@ int dispatch_invoke(struct rg_server *srv, const struct principal *caller, const
 int dispatch_invoke_token(struct rg_server *srv, const struct http_request *req, const char *token,
                           const char *service, const char *operation, json_t *in, json_t **out, struct aws_err *err);
 
+/*
+ * Whether the holder of a sealed session token may perform service:operation with input in (borrowed): the
+ * token authenticated as dispatch_invoke_token does, the input validated, then the action's resource and the one
+ * authorization (authz_authorize) in a read-only transaction that is rolled back. Nothing is performed or audited.
+ * C_OK when allowed; C_ERR with err holding AWS's error (AccessDenied and its message) otherwise. For the console's
+ * offers (an MFA device is offered only to whom the policies allow enrolment, as AWS's console shows it).
+ */
+int dispatch_authorize_token(struct rg_server *srv, const struct http_request *req, const char *token,
+                             const char *service, const char *operation, json_t *in, struct aws_err *err);
+
 #endif
