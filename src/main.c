@@ -5,6 +5,7 @@
  *   rolegate policy eval|validate the policy engine on the command line
  *   rolegate keys|audit|snapshot  session-token keys, the audit trail, backups of DATA
  *   rolegate master-key rotate    re-seal DATA's secrets under a new master key
+ *   rolegate root-password        the web console password of an account's root user
  *   rolegate exec|env|credential-process|serve-credentials|whoami|list|clear|login   the engineer's side (src/cli)
  *   rolegate version
  *   rolegate help
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "cli/verbs.h"
+#include "console/rootpw.h"
 #include "policy/cli.h"
 #include "server/audit_cli.h"
 #include "server/keyring.h"
@@ -35,6 +37,7 @@ static const struct verb verbs[] = {
 	{"policy", policy_main, "evaluate or validate IAM policies (rolegate policy --help)"},
 	{"keys", keys_main, "rotate, list or retire the keys that seal session tokens (rolegate keys --help)"},
 	{"master-key", masterkey_main, "re-seal every secret under a new master key (rolegate master-key --help)"},
+	{"root-password", root_password_main, "set the web console password of an account's root user"},
 	{"audit", audit_main, "show the audit trail (rolegate audit --help)"},
 	{"snapshot", snapshot_main, "save or restore a consistent copy of the databases (rolegate snapshot --help)"},
 	{"exec", exec_main, "run a command with a profile's credentials (rolegate exec --help)"},

@@ -36,7 +36,7 @@ _rolegate_profiles()
 _rolegate()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="server policy keys master-key audit snapshot exec env credential-process serve-credentials whoami list clear login version help"
+	local verbs="server policy keys master-key root-password audit snapshot exec env credential-process serve-credentials whoami list clear login version help"
 	local client="--mfa-code --direct --duration --mfa-duration --region --help"
 	local opts="" valued="" positional="" i w verb="" nargs=0 dashdash=0
 
@@ -67,6 +67,9 @@ _rolegate()
 		;;
 	keys)
 		opts="--data --master-key-file --help" valued="--data --master-key-file" positional="sub:rotate list retire"
+		;;
+	root-password)
+		opts="--data --account --delete --help" valued="--data --account"
 		;;
 	master-key)
 		opts="--data --master-key-file --new-key-file --help" valued="--data --master-key-file --new-key-file"

@@ -81,6 +81,7 @@ complete -c rolegate -n __fish_use_subcommand -a server -d 'run the AWS-compatib
 complete -c rolegate -n __fish_use_subcommand -a policy -d 'evaluate or validate IAM policies'
 complete -c rolegate -n __fish_use_subcommand -a keys -d 'rotate, list or retire the keys that seal session tokens'
 complete -c rolegate -n __fish_use_subcommand -a master-key -d 're-seal every secret under a new master key'
+complete -c rolegate -n __fish_use_subcommand -a root-password -d "set the web console password of an account's root user"
 complete -c rolegate -n __fish_use_subcommand -a audit -d 'show the audit trail'
 complete -c rolegate -n __fish_use_subcommand -a snapshot -d 'save or restore a consistent copy of the databases'
 complete -c rolegate -n __fish_use_subcommand -a exec -d "run a command with a profile's credentials"
@@ -137,6 +138,13 @@ complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list ret
 complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list retire" -a retire -d 'delete an older key'
 complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
 complete -c rolegate -n $s -l master-key-file -r -F -d 'key that seals secrets at rest'
+complete -c rolegate -n $s -s h -l help -d 'show the usage'
+
+# root-password
+set -l s '__rolegate_verb_is root-password'
+complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l account -x -d 'the account (default: the management account)'
+complete -c rolegate -n $s -l delete -d 'remove the password'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # master-key

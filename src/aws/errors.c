@@ -48,6 +48,7 @@ static const struct {
 	[ERR_PASSWORD_POLICY_VIOLATION] = {"PasswordPolicyViolation", 400, true},
 	[ERR_INVALID_AUTHENTICATION_CODE] = {"InvalidAuthenticationCode", 403, true},
 	[ERR_ENTITY_TEMPORARILY_UNMODIFIABLE] = {"EntityTemporarilyUnmodifiable", 409, true},
+	[ERR_INVALID_USER_TYPE] = {"InvalidUserType", 400, true},
 	[ERR_PACKED_POLICY_TOO_LARGE] = {"PackedPolicyTooLarge", 400, true},
 	[ERR_REGION_DISABLED] = {"RegionDisabledException", 403, true},
 	[ERR_ORG_NOT_IN_USE] = {"AWSOrganizationsNotInUseException", 400, true},

@@ -176,7 +176,7 @@ static void page_header(struct console_req *cr)
 		            s->active.account_id, s->active.name);
 		{
 			char label[IAM_NAME_MAX + 16];
-			snprintf(label, sizeof(label), "Back to %s",
+			snprintf(label, sizeof(label), "Back to %.64s",
 			         strcmp(s->row.kind, "root") == 0 ? "root" : arn_last(s->signer.arn));
 			page_post_button(cr, "/console/back", label, "back");
 		}

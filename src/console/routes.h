@@ -15,6 +15,9 @@ void console_signin(struct console_req *cr);         /* POST /console/signin */
 void console_signout(struct console_req *cr);        /* POST /console/signout */
 void console_password_form(struct console_req *cr);  /* GET /console/password */
 void console_password(struct console_req *cr);       /* POST /console/password */
+/* Whether the signed-in IAM user's login profile says PasswordResetRequired (the router then allows only the
+ * password page and sign-out). */
+bool signin_reset_required(struct console_req *cr);
 
 /* ---- fed: /federation (federation.c) ---- */
 

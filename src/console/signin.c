@@ -345,8 +345,6 @@ void console_signout(struct console_req *cr)
 
 /* ---- the password page ----------------------------------------------------------------------------------------- */
 
-/* Whether the signed-in user must set a new password before anything else (PasswordResetRequired). */
-bool signin_reset_required(struct console_req *cr);
 bool signin_reset_required(struct console_req *cr)
 {
 	struct store_login_profile p;

@@ -1,12 +1,12 @@
 /*
  * login.c - console passwords and the account password policy: CreateLoginProfile, GetLoginProfile,
  * UpdateLoginProfile, DeleteLoginProfile, UpdateAccountPasswordPolicy, GetAccountPasswordPolicy,
- * DeleteAccountPasswordPolicy.
+ * DeleteAccountPasswordPolicy, ChangePassword (a user's own; clears PasswordResetRequired).
  *
  * A password is checked against the account's password policy (or, when it has none, AWS's default policy),
- * stored only as a salted PBKDF2-HMAC-SHA256 hash, and wiped. rolegate has no console to sign in to, so the
- * settings that act at sign-in (MaxPasswordAge, HardExpiry, PasswordReusePrevention, AllowUsersToChangePassword)
- * are kept and reported as set.
+ * stored only as a salted PBKDF2-HMAC-SHA256 hash, and wiped. The web console (src/console/signin.c) signs users in
+ * with it (iam_password_verify). The settings that act at sign-in (MaxPasswordAge, HardExpiry,
+ * PasswordReusePrevention, AllowUsersToChangePassword) are kept and reported as set, not enforced.
  */
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -393,6 +393,88 @@ static int delete_login_profile(struct call *c)
 	return rc == C_OK ? C_OK : C_ERR;
 }
 
+/* ---- ChangePassword: an IAM user changes its own password ----------------------------------------------------- */
+
+/* c->prepared of ChangePassword: the new password's hash, a NUL, then the stored hash OldPassword matched ("" when
+ * it matched none). Both are made before the transaction (PBKDF2 twice); run() checks that the stored hash is still
+ * the one verified. */
+static int prepare_change_password(struct call *c)
+{
+	const char *old = call_str(c, "OldPassword"), *new_pw = call_str(c, "NewPassword");
+	struct store_login_profile p;
+	struct db_tx *tx;
+	size_t n;
+	int rc;
+
+	memset(c->prepared, 0, sizeof(c->prepared));
+	if (c->caller.kind != PRINCIPAL_USER || !old || !new_pw)
+		return C_OK; /* run() refuses */
+	if (iam_password_hash(new_pw, c->prepared, sizeof(c->prepared)) != C_OK)
+		return C_ERR;
+	n = strlen(c->prepared) + 1;
+	if (db_begin(c->srv->db, false, &tx) != C_OK)
+		return C_ERR;
+	rc = store_login_get(tx, c->caller.id, &p);
+	db_rollback(tx);
+	if (rc == C_OK && n + strlen(p.password_hash) < sizeof(c->prepared) &&
+	    iam_password_verify(old, p.password_hash) == C_OK)
+		memcpy(c->prepared + n, p.password_hash, strlen(p.password_hash) + 1);
+	explicit_bzero(&p, sizeof(p));
+	return rc == C_OK || rc == STORE_NOT_FOUND ? C_OK : C_ERR;
+}
+
+static void after_change_password(struct call *c, bool ok)
+{
+	static const char *const fields[] = {"OldPassword", "NewPassword"};
+
+	UNUSED(ok);
+	for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
+		json_t *pw = json_object_get(c->in, fields[i]);
+		if (json_is_string(pw))
+			explicit_bzero((char *)json_string_value(pw), json_string_length(pw));
+	}
+}
+
+/* The calling user (ChangePassword acts on the caller only: authorized on its own ARN). */
+static int resource_caller(struct call *c, char *out, size_t cap)
+{
+	return snprintf(out, cap, "%s", c->caller.arn) < (int)cap ? C_OK : C_ERR;
+}
+
+static int change_password(struct call *c)
+{
+	const char *new_pw = call_str(c, "NewPassword");
+	const char *new_hash = c->prepared, *verified = c->prepared + strlen(c->prepared) + 1;
+	struct store_login_profile p;
+	int rc;
+
+	if (c->caller.kind != PRINCIPAL_USER)
+		return aws_err_set(&c->err, ERR_INVALID_USER_TYPE,
+		                   "The request was rejected because the type of user for the transaction was incorrect.");
+	rc = store_login_get(c->tx, c->caller.id, &p);
+	if (rc == STORE_NOT_FOUND)
+		return no_such_profile(c, c->caller.name);
+	if (rc != C_OK)
+		return C_ERR;
+	rc = C_ERR;
+	if (!verified[0]) {
+		aws_err_set(&c->err, ERR_ACCESS_DENIED, "The old password is incorrect.");
+		goto done;
+	}
+	if (strcmp(verified, p.password_hash) != 0) { /* changed since it was verified, by another request */
+		aws_err_set(&c->err, ERR_ENTITY_TEMPORARILY_UNMODIFIABLE,
+		            "Login Profile for User %s cannot be modified while it is being changed. Try again.", c->caller.name);
+		goto done;
+	}
+	if (!new_pw || check_password(c, new_pw) != C_OK || !new_hash[0])
+		goto done;
+	if (store_login_update(c->tx, c->caller.id, new_hash, 0) == C_OK)
+		rc = C_OK;
+done:
+	explicit_bzero(&p, sizeof(p));
+	return rc;
+}
+
 /* ---- the account password policy ----------------------------------------------------------------------------- */
 
 static int update_account_password_policy(struct call *c)
@@ -478,6 +560,8 @@ static const struct action actions[] = {
 	{"iam", "UpdateAccountPasswordPolicy", true, resource_account, update_account_password_policy},
 	{"iam", "GetAccountPasswordPolicy", false, resource_account, get_account_password_policy},
 	{"iam", "DeleteAccountPasswordPolicy", true, resource_account, delete_account_password_policy},
+	{"iam", "ChangePassword", true, resource_caller, change_password, .after = after_change_password,
+	 .prepare = prepare_change_password},
 };
 
 ACTION_TABLE(iam_login_actions, actions);

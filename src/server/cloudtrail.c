@@ -167,11 +167,13 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 	json_t *user_agent = NULL;
 	const char *region = "us-east-1";
 	bool read_only = strcmp(in->action, "sts:AssumeRole") == 0 || strcmp(in->action, "sts:GetSessionToken") == 0;
+	/* the console's sign-in (src/console/signin.c): CloudTrail's AwsConsoleSignIn event of signin.amazonaws.com */
+	bool console_login = strcmp(in->action, "signin:ConsoleLogin") == 0;
 
 	time_iso8601(in->time_ms / 1000, when);
 	snprintf(source, sizeof(source), "%.*s.amazonaws.com", colon ? (int)(colon - in->action) : 0, in->action);
 	if (in->detail[0] && (detail = json_loads(in->detail, JSON_REJECT_DUPLICATES, NULL)) && json_is_object(detail)) {
-		static const char *const extras[] = {"MFAUsed", "MFAOutcome"};
+		static const char *const extras[] = {"MFAUsed", "MFAOutcome", "LoginTo"};
 		for (size_t i = 0; i < ARRAY_LEN(extras); i++) {
 			json_t *x = json_object_get(detail, extras[i]);
 			if (!x)
@@ -203,7 +205,7 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 
 	if (in->response && in->response[0] && (detail = json_loads(in->response, JSON_REJECT_DUPLICATES, NULL)) &&
 	    json_is_object(detail))
-		response = camel(detail);
+		response = console_login ? json_incref(detail) : camel(detail); /* {"ConsoleLogin": ...} as CloudTrail has it */
 	json_decref(detail);
 	/* IAM and Organizations are global: CloudTrail logs them in us-east-1 whatever the signature names. STS is
 	 * logged in the region of the endpoint, which is the one the request signed for. */
@@ -219,7 +221,8 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 	                "eventName", event, "awsRegion", region, "sourceIPAddress", in->source_ip, "userAgent",
 	                user_agent,
 	                "requestParameters", params, "responseElements", response, "requestID", in->request_id,
-	                "eventID", in->event_id, "readOnly", read_only, "eventType", "AwsApiCall", "managementEvent", 1,
+	                "eventID", in->event_id, "readOnly", read_only, "eventType",
+	                console_login ? "AwsConsoleSignIn" : "AwsApiCall", "managementEvent", 1,
 	                "eventCategory", "Management", "recipientAccountId", recipient);
 	if (!rec) {
 		json_decref(extra);
@@ -230,7 +233,9 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 	if (strncmp(in->resource, "arn:", 4) == 0 && arn_account(in->resource, recipient))
 		json_object_set_new(rec, "resources",
 		                    json_pack("[{s:s, s:s}]", "ARN", in->resource, "accountId", recipient));
-	if (strcmp(in->outcome, "Success") != 0) {
+	if (console_login && strcmp(in->outcome, "Success") != 0) {
+		json_object_set_new(rec, "errorMessage", json_string(in->outcome)); /* "Failed authentication" */
+	} else if (strcmp(in->outcome, "Success") != 0) {
 		json_object_set_new(rec, "errorCode", json_string(in->outcome));
 		if (strcmp(in->outcome, "AccessDenied") == 0 && in->principal_arn[0]) {
 			char msg[1024];

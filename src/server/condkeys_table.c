@@ -11,6 +11,7 @@ const struct condkeys_action condkeys_table[] = {
 	{"iam:AttachGroupPolicy", (const char *const[]){"iam:PolicyARN"}, 1},
 	{"iam:AttachRolePolicy", (const char *const[]){"aws:ResourceTag/${TagKey}", "iam:PermissionsBoundary", "iam:PolicyARN", "iam:ResourceTag/${TagKey}", "iam:RoleTemplateARN"}, 5},
 	{"iam:AttachUserPolicy", (const char *const[]){"aws:ResourceTag/${TagKey}", "iam:PermissionsBoundary", "iam:PolicyARN", "iam:ResourceTag/${TagKey}"}, 4},
+	{"iam:ChangePassword", (const char *const[]){"aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}, 2},
 	{"iam:CreateAccessKey", (const char *const[]){"aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}, 2},
 	{"iam:CreateAccountAlias", NULL, 0},
 	{"iam:CreateGroup", NULL, 0},

@@ -6,12 +6,13 @@
  *   Ops (the management account, where people live): CreateOrganization, then CreateAccount Dev, Stage, Prod
  *   each environment: roles `admin` (AdministratorAccess) and `readonly` (ReadOnlyAccess) trusting Ops, with MFA
  *   Ops: groups `dev`, `stage`, `prod` (each may assume that environment's roles, with MFA) and `people`
- *        (self-service on one's own user: access keys; assigning a virtual MFA device, removing it with MFA);
- *        users anay (dev, stage, prod) and abhi (dev) with an access key and an enabled virtual MFA device
+ *        (self-service on one's own user, its password included; assigning a virtual MFA device, removing it
+ *        with MFA); users anay (dev, stage, prod) and abhi (dev) with a console password, an access key and an
+ *        enabled virtual MFA device
  *
  * It prints, and keeps in DIR/example-seed.txt (mode 0600), the ~/.aws/credentials and ~/.aws/config snippets
- * (profiles with role_arn, source_profile, mfa_serial, endpoint_url) and each person's MFA seed as an otpauth://
- * URI. A later start with --example seed finds it made and changes nothing.
+ * (profiles with role_arn, source_profile, mfa_serial, endpoint_url), each person's MFA seed as an otpauth://
+ * URI and console password (the web console: /console/). A later start with --example seed finds it made and changes nothing.
  */
 #include "server/example.h"
 
@@ -53,6 +54,7 @@ struct seed {
 	struct principal ops; /* the management account's root */
 	char account[NENVS][ACCOUNT_ID_LEN + 1];
 	char key_id[NPEOPLE][32], secret[NPEOPLE][64], serial[NPEOPLE][ARN_MAX + 1], uri[NPEOPLE][512];
+	char password[NPEOPLE][32]; /* the web console's (CreateLoginProfile) */
 };
 
 static void root_of(struct principal *p, const char *account)
@@ -200,7 +202,8 @@ static int make_groups(struct seed *s)
 	         "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"OwnUser\",\"Effect\":\"Allow\",\"Action\":["
 	         "\"iam:GetUser\",\"iam:ListGroupsForUser\",\"iam:ListAccessKeys\",\"iam:CreateAccessKey\","
 	         "\"iam:UpdateAccessKey\",\"iam:DeleteAccessKey\",\"iam:ListMFADevices\",\"iam:ResyncMFADevice\","
-	         "\"iam:EnableMFADevice\"],\"Resource\":\"arn:aws:iam::%s:user/${aws:username}\"},"
+	         "\"iam:ChangePassword\",\"iam:GetLoginProfile\",\"iam:EnableMFADevice\"],"
+	         "\"Resource\":\"arn:aws:iam::%s:user/${aws:username}\"},"
 	         "{\"Sid\":\"OwnVirtualMFADevice\",\"Effect\":\"Allow\",\"Action\":[\"iam:CreateVirtualMFADevice\","
 	         "\"iam:DeleteVirtualMFADevice\"],\"Resource\":\"arn:aws:iam::%s:mfa/${aws:username}\"},"
 	         "{\"Sid\":\"RemoveOwnMFADeviceWithMFA\",\"Effect\":\"Allow\",\"Action\":\"iam:DeactivateMFADevice\","
@@ -271,6 +274,12 @@ static int make_person(struct seed *s, int p)
 		           who->name) != C_OK)
 			return C_ERR;
 	}
+	/* a console password: 20 random letters and digits, then one of each kind a password policy may ask for */
+	crypto_random_chars("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789", 57, s->password[p], 20);
+	memcpy(s->password[p] + 20, "Aa7-", 5);
+	if (invoke(s, &s->ops, "iam", "CreateLoginProfile", NULL, "{s:s, s:s, s:b}", "UserName", who->name, "Password",
+	           s->password[p], "PasswordResetRequired", 0) != C_OK)
+		return C_ERR;
 	if (invoke(s, &s->ops, "iam", "CreateAccessKey", &out, "{s:s}", "UserName", who->name) != C_OK)
 		return C_ERR;
 	snprintf(s->key_id[p], sizeof(s->key_id[p]), "%s",
@@ -357,6 +366,10 @@ static void describe(const struct seed *s, const char *endpoint, bool tls, struc
 	for (int p = 0; p < NPEOPLE; p++)
 		buf_printf(b, "# %s: %s\n", people[p].name, s->uri[p]);
 	buf_printf(b, "#\n# Then, for example: aws --profile anay-prod sts get-caller-identity (asks for anay's code)\n");
+	buf_printf(b, "#\n# ---- the web console: %s/console/ (account %s, the user name, its password and MFA code) ----\n",
+	           endpoint, s->ops.account_id);
+	for (int p = 0; p < NPEOPLE; p++)
+		buf_printf(b, "# console password of %s: %s\n", people[p].name, s->password[p]);
 }
 
 int example_run(struct rg_server *srv, const char *name, unsigned port)

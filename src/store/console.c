@@ -131,8 +131,9 @@ int store_signin_failures_clear(struct db_tx *tx, const char *account_id, const 
 
 int store_root_login_get(struct db_tx *tx, const char *account_id, char hash[PASSWORD_HASH_MAX + 1])
 {
-	struct db_rows *r = db_query(tx, "SELECT password_hash FROM root_logins WHERE account_id = ?1",
-	                             DB_ARGS(db_text(account_id)));
+	/* fresh: `rolegate root-password` writes it from another process */
+	struct db_rows *r = db_query_fresh(tx, "SELECT password_hash FROM root_logins WHERE account_id = ?1",
+	                                   DB_ARGS(db_text(account_id)));
 	int rc = db_step(r);
 
 	if (rc == DB_ROW)

@@ -59,6 +59,7 @@ int store_signin_failures_add(struct db_tx *tx, const char *account_id, const ch
 int store_signin_failures_clear(struct db_tx *tx, const char *account_id, const char *user_name);
 
 /* ---- the root users' console passwords (core) ---- */
+/* The root user's password hash (read from the database itself: `rolegate root-password` writes it). */
 int store_root_login_get(struct db_tx *tx, const char *account_id, char hash[PASSWORD_HASH_MAX + 1]);
 /* Creates or replaces the root user's password hash. */
 int store_root_login_set(struct db_tx *tx, const char *account_id, const char *hash, int64_t now_ms);

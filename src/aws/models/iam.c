@@ -216,6 +216,7 @@ static const struct shape s_passwordReusePreventionType;
 static const struct shape s_UpdateAccountPasswordPolicyRequest;
 static const struct shape s_PasswordPolicy;
 static const struct shape s_GetAccountPasswordPolicyResponse;
+static const struct shape s_ChangePasswordRequest;
 static const struct shape s_virtualMFADeviceName;
 static const struct shape s_CreateVirtualMFADeviceRequest;
 static const struct shape s_serialNumberType;
@@ -1021,6 +1022,10 @@ static const struct shape_member s_PasswordPolicy_members[] = {
 };
 static const struct shape_member s_GetAccountPasswordPolicyResponse_members[] = {
 	{"PasswordPolicy", NULL, &s_PasswordPolicy, true},
+};
+static const struct shape_member s_ChangePasswordRequest_members[] = {
+	{"OldPassword", NULL, &s_passwordType, true},
+	{"NewPassword", NULL, &s_passwordType, true},
 };
 static const struct shape_member s_CreateVirtualMFADeviceRequest_members[] = {
 	{"Path", NULL, &s_pathType, false},
@@ -2701,6 +2706,13 @@ static const struct shape s_GetAccountPasswordPolicyResponse = {
 	.members = s_GetAccountPasswordPolicyResponse_members,
 	.nmembers = 1,
 };
+static const struct shape s_ChangePasswordRequest = {
+	.name = "ChangePasswordRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ChangePasswordRequest_members,
+	.nmembers = 2,
+};
 static const struct shape s_virtualMFADeviceName = {
 	.name = "virtualMFADeviceName",
 	.type = SHAPE_STRING,
@@ -3040,6 +3052,7 @@ static const struct operation ops[] = {
 	{"AttachGroupPolicy", &s_AttachGroupPolicyRequest, NULL, NULL},
 	{"AttachRolePolicy", &s_AttachRolePolicyRequest, NULL, NULL},
 	{"AttachUserPolicy", &s_AttachUserPolicyRequest, NULL, NULL},
+	{"ChangePassword", &s_ChangePasswordRequest, NULL, NULL},
 	{"CreateAccessKey", &s_CreateAccessKeyRequest, &s_CreateAccessKeyResponse, "CreateAccessKeyResult"},
 	{"CreateAccountAlias", &s_CreateAccountAliasRequest, NULL, NULL},
 	{"CreateGroup", &s_CreateGroupRequest, &s_CreateGroupResponse, "CreateGroupResult"},
@@ -3146,7 +3159,7 @@ const struct service_model model_iam = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 101,
+	.nops = 102,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
 	.npatterns = 15,
