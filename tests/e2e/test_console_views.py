@@ -62,13 +62,20 @@ class Browser:
         return r
 
 
+def seed_password(seed, person):
+    """The console password `--example seed` printed for person."""
+    m = re.search(rf"^# console password of {person}: (\S+)$", seed.text, re.M)
+    assert m, seed.text
+    return m.group(1)
+
+
 def login_profile(iam, user):
     iam.create_login_profile(UserName=user, Password=PASSWORD, PasswordResetRequired=False)
 
 
-def signed_in(seed, user, code=""):
+def signed_in(seed, user, code="", password=PASSWORD):
     b = Browser(seed.server)
-    r = b.signin(seed.accounts["Ops"], user, code=code)
+    r = b.signin(seed.accounts["Ops"], user, code=code, password=password)
     assert "/console/signin" not in r.url, text_of(r.text)
     return b
 
@@ -113,16 +120,19 @@ def test_user_page_shows_groups_policies_keys_mfa_and_no_secret(seed, auditor):
     assert key_id in t and "Active" in t
     assert secret not in r.text  # never a secret
     assert seed.serials["anay"] in t  # the MFA device
-    assert re.search(r'id="login-profile">No\.', r.text)  # anay has no console password in this module
+    assert re.search(r'id="login-profile">Yes', r.text)  # the seed gave anay a console password
+    assert seed_password(seed, "anay") not in r.text
     # an inline policy of a group shows on its group page, pretty-printed and checked
     g = auditor.get("/console/iam/groups/people")
     assert g.status_code == 200
     gt = text_of(g.text)
     assert "self-service" in gt and "iam:CreateVirtualMFADevice" in gt and "No errors or warnings." in gt
     assert 'href="/console/iam/users/anay"' in g.text
-    # the auditor's own page: a managed policy attached, and a console password
+    # the auditor's own page: a managed policy attached, and a console password; a user without one says No
     me = auditor.get("/console/iam/users/auditor")
     assert "ReadOnlyAccess" in text_of(me.text) and re.search(r'id="login-profile">Yes', me.text)
+    seed.root_iam.create_user(UserName="keyonly")
+    assert re.search(r'id="login-profile">No\.', auditor.get("/console/iam/users/keyonly").text)
 
 
 def test_groups_and_roles_pages(seed, auditor):
@@ -193,8 +203,7 @@ def test_pages_paginate_with_the_apis_marker(seed, auditor):
 # ---- refusals: the engine decides as the signed-in identity ---------------------------------------------------------
 
 def test_a_user_whose_policies_do_not_allow_listusers_sees_aws_access_denied(seed):
-    login_profile(seed.root_iam, "abhi")
-    b = signed_in(seed, "abhi", code=seed.code("abhi"))
+    b = signed_in(seed, "abhi", code=seed.code("abhi"), password=seed_password(seed, "abhi"))
     r = b.get("/console/iam/users")
     assert r.status_code == 403
     arn = f"arn:aws:iam::{seed.accounts['Ops']}:user/abhi"
