@@ -416,6 +416,26 @@ static int eval_main(int argc, char **argv)
 	return status;
 }
 
+/* Appends ,"warnings":[{"code":..,"statement":N,"message":..}] to the validate line when the document has any
+ * (policy_lint: valid, but probably not what was meant); nothing otherwise. */
+static void print_warnings(const char *doc, size_t len, enum policy_kind kind)
+{
+	struct policy_finding f[POLICY_FINDINGS_MAX];
+	size_t n = policy_lint(doc, len, kind, f, POLICY_FINDINGS_MAX);
+	json_t *arr = json_array();
+	char *text;
+
+	for (size_t i = 0; arr && i < n; i++)
+		if (f[i].severity == POLICY_FINDING_WARNING)
+			json_array_append_new(arr, json_pack("{s:s, s:i, s:s}", "code", f[i].code, "statement", f[i].statement,
+			                                     "message", f[i].message));
+	if (json_array_size(arr) > 0 && (text = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+		printf(",\"warnings\":%s", text);
+		free(text);
+	}
+	json_decref(arr);
+}
+
 static int validate_main(int argc, char **argv)
 {
 	const char *file = NULL, *kind_name = NULL, *quota;
@@ -454,10 +474,10 @@ static int validate_main(int argc, char **argv)
 			chars++;
 	limit = policy_kind_size_limit((enum policy_kind)kind, &quota);
 	rc = policy_compile(buf_str(&in), in.len, (enum policy_kind)kind, &p, err);
-	buf_free(&in);
 	if (rc != C_OK) {
 		json_t *o = json_pack("{s:b, s:s, s:s}", "valid", 0, "kind", kind_name, "error", "");
 		char msg[POLICY_ERROR_MAX + 32], *line;
+		buf_free(&in);
 		snprintf(msg, sizeof(msg), "MalformedPolicyDocument: %s", err);
 		json_object_set_new(o, "error", json_string(msg));
 		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -467,13 +487,17 @@ static int validate_main(int argc, char **argv)
 		return 1;
 	}
 	if ((int)chars > limit) {
+		buf_free(&in);
 		printf("{\"valid\":false,\"kind\":\"%s\",\"error\":\"LimitExceeded: Cannot exceed quota for %s: %d\"}\n",
 		       kind_name, quota, limit);
 		policy_release(p);
 		return 1;
 	}
-	printf("{\"valid\":true,\"kind\":\"%s\",\"statements\":%zu,\"size\":%zu,\"limit\":%d}\n", kind_name,
+	printf("{\"valid\":true,\"kind\":\"%s\",\"statements\":%zu,\"size\":%zu,\"limit\":%d", kind_name,
 	       policy_statement_count(p), chars, limit);
+	print_warnings(buf_str(&in), in.len, (enum policy_kind)kind);
+	printf("}\n");
+	buf_free(&in);
 	policy_release(p);
 	return 0;
 }
