@@ -11,7 +11,8 @@ build_pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libsqlite3-dev libss
 # mandoc, zsh and fish: tests/e2e/test_cli_docs.py lints rolegate(1) and runs the shell completions.
 # systemd: systemd-analyze, which tests/e2e/test_systemd_unit.py runs on contrib/systemd/rolegate.service.
 # haproxy: the proxy in front of the server in tests/e2e/test_proxy.py; python3-prometheus-client parses /metrics.
-test_pkgs="libcmocka-dev python3-pytest libfaketime golang-go golang-github-aws-aws-sdk-go-v2-dev mandoc zsh fish systemd haproxy python3-prometheus-client"
+# chromium, chromium-driver, python3-selenium: the web console's browser tests (tests/e2e/console_browser.py).
+test_pkgs="libcmocka-dev python3-pytest libfaketime golang-go golang-github-aws-aws-sdk-go-v2-dev mandoc zsh fish systemd haproxy python3-prometheus-client chromium chromium-driver python3-selenium"
 # The policy engine's differential test (tests/difftest/) runs its oracle on node >= 18 and installs it with npm:
 # asked for only when the commands are missing, so that a node from elsewhere (with its own npm) stays as it is.
 command -v node >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs"

@@ -20,8 +20,9 @@ import tempfile
 DIST = "/usr/lib/python3/dist-packages"
 # pytest 7 and what it imports (Debian 12's python3-pytest depends on these; attrs and others come from pip).
 PYTEST_PACKAGES = ("pytest", "_pytest", "py.py", "pluggy", "iniconfig", "packaging", "exceptiongroup", "tomli")
-# What the tests themselves take from Debian: python3-prometheus-client (test_metrics.py parses /metrics with it).
-TEST_PACKAGES = ("prometheus_client",)
+# What the tests themselves take from Debian: python3-prometheus-client (test_metrics.py parses /metrics with it),
+# python3-selenium (the console's browser tests: tests/e2e/console_browser.py drives chromium with it).
+TEST_PACKAGES = ("prometheus_client", "selenium")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
