@@ -80,6 +80,14 @@ static bool covers_passrole(const char *s)
 	return strcasecmp(s, action) == 0;
 }
 
+/* Whether a Principal element names everyone: "*", or "*" among its "AWS" values. */
+static bool principal_everyone(json_t *principal)
+{
+	if (json_is_string(principal))
+		return strcmp(json_string_value(principal), "*") == 0;
+	return any_value(json_object_get(principal, "AWS"), is_star);
+}
+
 static void lint_statement(struct lint *l, json_t *st, int i, bool variables_replaced)
 {
 	const char *effect = json_string_value(json_object_get(st, "Effect")), *sid;
@@ -106,6 +114,11 @@ static void lint_statement(struct lint *l, json_t *st, int i, bool variables_rep
 		add(l, POLICY_FINDING_WARNING, "PassRoleWithStarInResource", i,
 		    "%s: iam:PassRole on Resource \"*\" lets the holder pass every role of the account to a service; "
 		    "name the roles.",
+		    label);
+	if (allow && principal_everyone(json_object_get(st, "Principal")) && !json_object_get(st, "Condition"))
+		add(l, POLICY_FINDING_WARNING, "PrincipalEveryone", i,
+		    "%s: Principal \"*\" without a Condition allows every AWS account's principals, anonymous ones "
+		    "included where the service allows them.",
 		    label);
 	if (!variables_replaced) {
 		char *text = json_dumps(st, JSON_COMPACT);

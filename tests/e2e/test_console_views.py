@@ -97,6 +97,23 @@ def questionable(seed):
     return arn
 
 
+@pytest.fixture(scope="module")
+def deployer(seed):
+    """A role of Ops with a managed and an inline policy (iam:PassRole on every role), used once."""
+    iam = seed.root_iam
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+                                                      "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName="deployer", AssumeRolePolicyDocument=json.dumps(trust), Description="CI deploys")
+    iam.attach_role_policy(RoleName="deployer", PolicyArn=READ_POLICY)
+    iam.put_role_policy(RoleName="deployer", PolicyName="pass-any-role", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]}))
+    # used once, so that RoleLastUsed has a date
+    admin = rg.admin_creds(seed.server)
+    rg.client(seed.server, "sts", admin).assume_role(
+        RoleArn=f"arn:aws:iam::{seed.accounts['Ops']}:role/deployer", RoleSessionName="ci")
+    return "deployer"
+
+
 # ---- the pages, as an identity whose policies allow the reads -------------------------------------------------------
 
 def test_users_page_lists_the_accounts_users(seed, auditor):
@@ -135,22 +152,11 @@ def test_user_page_shows_groups_policies_keys_mfa_and_no_secret(seed, auditor):
     assert re.search(r'id="login-profile">No\.', auditor.get("/console/iam/users/keyonly").text)
 
 
-def test_groups_and_roles_pages(seed, auditor):
+def test_groups_and_roles_pages(seed, auditor, deployer):
     g = auditor.get("/console/iam/groups")
     assert g.status_code == 200
     for name in ("dev", "stage", "prod", "people"):
         assert f'href="/console/iam/groups/{name}"' in g.text
-    iam = seed.root_iam
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
-                                                      "Action": "sts:AssumeRole"}]}
-    iam.create_role(RoleName="deployer", AssumeRolePolicyDocument=json.dumps(trust), Description="CI deploys")
-    iam.attach_role_policy(RoleName="deployer", PolicyArn=READ_POLICY)
-    iam.put_role_policy(RoleName="deployer", PolicyName="pass-any-role", PolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]}))
-    # used once, so that RoleLastUsed has a date
-    admin = rg.admin_creds(seed.server)
-    rg.client(seed.server, "sts", admin).assume_role(
-        RoleArn=f"arn:aws:iam::{seed.accounts['Ops']}:role/deployer", RoleSessionName="ci")
     roles = auditor.get("/console/iam/roles")
     assert roles.status_code == 200 and 'href="/console/iam/roles/deployer"' in roles.text
     r = auditor.get("/console/iam/roles/deployer")
@@ -160,7 +166,7 @@ def test_groups_and_roles_pages(seed, auditor):
     assert "ReadOnlyAccess" in t
     # the inline policy's finding, and the trust policy checked as a trust policy
     assert "PassRoleWithStarInResource" in t
-    assert "Validation (trust policy)" in t
+    assert "Validation (trust policy)" in t and "PrincipalEveryone" in t
     last = re.search(r'id="last-used">(.*?)</dd>', r.text).group(1)
     assert "<time" in last and "us-east-1" in last
 
@@ -362,3 +368,63 @@ def test_a_user_without_the_permission_is_not_offered_enrolment(seed):
 def test_mfa_forms_need_the_csrf_token(seed, auditor):
     r = auditor.http.post(auditor.base + "/console/mfa/create", data={}, timeout=30, allow_redirects=False)
     assert r.status_code == 403
+
+
+# ---- in a real browser: the pages as a person sees them (screenshots in build/console-screens/) ----------------------
+
+def browser_signin(b, account, user, password, code=""):
+    b.get("/console/signin")
+    b.fill("account", account)
+    b.fill("username", user)
+    b.fill("password", password)
+    if code:
+        b.fill("mfacode", code)
+    b.click("signin-button")
+    assert not b.path().startswith("/console/signin"), b.source()
+
+
+def test_in_a_browser_pages_and_mfa_enrolment(seed, questionable, deployer):
+    import console_browser
+
+    ops = seed.accounts["Ops"]
+    iam = seed.root_iam
+    iam.create_user(UserName="grace")
+    iam.add_user_to_group(GroupName="people", UserName="grace")
+    iam.attach_user_policy(UserName="grace", PolicyArn=READ_POLICY)
+    login_profile(iam, "grace")
+    with console_browser.browser(seed.server.url) as b:
+        browser_signin(b, ops, "grace", PASSWORD)
+        b.get("/console/iam/users")
+        assert b.exists("users") and "anay" in b.text("users")
+        b.screenshot("users")
+        b.get("/console/iam/roles/" + deployer)
+        assert "Trust policy" in b.source()
+        b.screenshot("role-detail")
+        b.get("/console/iam/policies/" + questionable)
+        assert "AllowWithNotAction" in b.source()
+        b.screenshot("policy")
+        b.get("/console/organizations")
+        assert b.exists("org-accounts")
+        b.screenshot("organizations")
+        # enrolment: the offer, the QR code (a data: image the CSP lets load) and the secret, two codes
+        b.get("/console/mfa")
+        b.submit_form("mfa-assign")
+        qr = b.el("mfa-qr")
+        assert b.driver.execute_script("return arguments[0].naturalWidth", qr) > 0
+        secret = b.text("mfa-secret")
+        rg.SEEN_SECRETS.add(secret)
+        b.screenshot("mfa-enrolment")
+        step = int(seed.clock.now() // 30)
+        b.fill("code1", seedkit.totp(secret, (step - 1) * 30 + 1))
+        b.fill("code2", seedkit.totp(secret, step * 30 + 1))
+        b.submit_form("mfa-codes")
+        assert b.exists("mfa-enabled") and f"{ops}:mfa/grace" in b.text("mfa-devices")
+        assert not [e for e in b.console_errors() if "Content Security Policy" in e["message"]]
+    # anay, with her seed password and MFA: her own device is listed; the account's users are not hers to list
+    with console_browser.browser(seed.server.url) as b:
+        browser_signin(b, ops, "anay", seed_password(seed, "anay"), seed.code("anay"))
+        b.get("/console/mfa")
+        assert seed.serials["anay"] in b.text("mfa-devices")
+        b.get("/console/iam/users")
+        assert "is not authorized to perform: iam:ListUsers" in b.text("error")
+        b.screenshot("users-access-denied")

@@ -96,6 +96,14 @@ static void test_warnings(void **state)
 	                      "[\"iam:PassRole\",\"iam:Get*\"],\"Resource\":\"arn:aws:iam::1:role/x\"}}",
 	                      POLICY_IDENTITY, f),
 	                 0);
+	/* a trust policy open to every account, unless a condition narrows it */
+	n = lint("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"*\"]},"
+	         "\"Action\":\"sts:AssumeRole\"},{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\","
+	         "\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"o-abcdefghij\"}}}]}",
+	         POLICY_TRUST, f);
+	assert_int_equal(n, 1);
+	assert_string_equal(f[0].code, "PrincipalEveryone");
+	assert_int_equal(f[0].statement, 0);
 	/* policy variables in a document without Version (2008-10-17): taken literally */
 	n = lint("{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"iam:GetUser\","
 	         "\"Resource\":\"arn:aws:iam::*:user/${aws:username}\"}}",
