@@ -37,6 +37,9 @@ static const struct console_route routes[] = {
 	/* ---- fed ---- */
 
 	/* ---- switch ---- */
+	{"GET", "/console/switchrole", console_switchrole_form, true},
+	{"POST", "/console/switchrole", console_switchrole, true},
+	{"POST", "/console/back", console_back, true},
 
 	/* ---- views ---- */
 	{"GET", "/console/iam/users", console_iam_users, true},

@@ -43,10 +43,34 @@ static void device_serial(struct console_req *cr, const char *user, char *out, s
 	snprintf(out, cap, "arn:aws:iam::%s:mfa/%s", cr->s->signer.account_id, user);
 }
 
-/* Whether the user's policies allow service:operation with in, asked of the engine without acting. */
+/* A dry run's verdict, kept for may(). */
+struct verdict {
+	int rc;
+	struct aws_err err;
+};
+
+static void keep_verdict(void *ctx, size_t i, int rc, const struct aws_err *err)
+{
+	struct verdict *v = ctx;
+
+	(void)i;
+	v->rc = rc;
+	if (rc != C_OK)
+		v->err = *err;
+}
+
+/* Whether the user's policies allow iam:operation with in, asked of the engine without acting (a dry run of the
+ * call's own authorization). Fails closed: anything undecided counts as refused, with err saying why. */
 static bool may(struct console_req *cr, const char *operation, json_t *in, struct aws_err *err)
 {
-	return dispatch_authorize_token(cr->srv, cr->req, cr->s->row.token, "iam", operation, in, err) == C_OK;
+	struct verdict v = {.rc = C_ERR};
+
+	if (dispatch_authorize_token(cr->srv, cr->req, cr->s->row.token, "iam", operation, &in, 1, keep_verdict, &v,
+	                             err) != C_OK)
+		return false;
+	if (v.rc != C_OK)
+		*err = v.err;
+	return v.rc == C_OK;
 }
 
 /* The offer to assign a device, or why there is none. */

@@ -22,6 +22,9 @@ bool signin_reset_required(struct console_req *cr);
 /* ---- fed: /federation (federation.c) ---- */
 
 /* ---- switch: switch role, back, recent roles (switchrole.c) ---- */
+void console_switchrole_form(struct console_req *cr); /* GET /console/switchrole (AWS's link shape) */
+void console_switchrole(struct console_req *cr);      /* POST /console/switchrole: sts:AssumeRole as the signer */
+void console_back(struct console_req *cr);            /* POST /console/back: back to the signed-in identity */
 
 /* ---- views: resource pages, MFA (views_*.c, mfa.c) ---- */
 void console_iam_users(struct console_req *cr);      /* GET /console/iam/users */

@@ -529,8 +529,35 @@ int dispatch_invoke_token(struct rg_server *srv, const struct http_request *req,
 	return rc;
 }
 
+/* One input of a dry run, in c->tx: validation -> resource -> authorize. c->caller and c->session_policy are kept;
+ * what the previous input left (its resource policy, error, resource) is reset first. */
+static int dry_run_one(struct call *c, json_t *in)
+{
+	int rc;
+
+	policy_release(c->resource_policy);
+	c->resource_policy = NULL;
+	c->err.code = ERR_NONE;
+	c->err.message[0] = c->err.reason[0] = '\0';
+	c->resource[0] = '\0';
+	c->mfa_verified_s = 0;
+	c->mfa_rc = 0;
+	c->mfa_outcome = NULL;
+	c->in = in ? json_deep_copy(in) : json_object();
+	if (!c->in)
+		rc = storage_failure(c);
+	else if ((rc = validate_input(c->svc, c->op->input, c->in, &c->err)) == C_OK)
+		rc = resource_and_authorize(c);
+	if (rc != C_OK && c->err.code == ERR_NONE)
+		storage_failure(c);
+	json_decref(c->in);
+	c->in = NULL;
+	return rc;
+}
+
 int dispatch_authorize_token(struct rg_server *srv, const struct http_request *req, const char *token,
-                             const char *service, const char *operation, json_t *in, struct aws_err *err)
+                             const char *service, const char *operation, json_t *const *ins, size_t n,
+                             dispatch_verdict_fn fn, void *ctx, struct aws_err *err)
 {
 	struct call *c = malloc(sizeof(*c));
 	int rc = C_ERR;
@@ -543,26 +570,32 @@ int dispatch_authorize_token(struct rg_server *srv, const struct http_request *r
 	c->now_ms = now_ms();
 	id_request(c->request_id);
 	snprintf(c->region, sizeof(c->region), "us-east-1");
-	if (auth_token_principal(srv, token, c->now_ms, &c->caller, &c->session_policy, &c->err) != C_OK)
-		goto done;
 	c->svc = model_service(service);
 	c->op = c->svc ? model_operation(c->svc, operation) : NULL;
 	c->action = c->op ? action_find(c->svc->id, operation) : NULL;
 	if (!c->action) {
-		aws_err_set(&c->err, ERR_INVALID_ACTION, "Could not find operation %.128s", operation);
+		aws_err_set(err, ERR_INVALID_ACTION, "Could not find operation %.128s", operation);
 		goto done;
 	}
-	c->in = in ? json_deep_copy(in) : json_object();
-	if (!c->in || validate_input(c->svc, c->op->input, c->in, &c->err) != C_OK)
+	if (auth_token_principal(srv, token, c->now_ms, &c->caller, &c->session_policy, err) != C_OK)
 		goto done;
-	rc = preauthorize(c); /* resource -> authorize in a read-only transaction, rolled back: nothing acts */
-done:
-	if (rc != C_OK) {
-		if (c->err.code == ERR_NONE)
-			aws_err_set(&c->err, ERR_INTERNAL_FAILURE, "The request processing has failed.");
+	if (throttle(c) != C_OK) {
 		*err = c->err;
+		goto done;
 	}
-	json_decref(c->in);
+	if (db_begin(srv->db, false, &c->tx) != C_OK) {
+		storage_failure(c);
+		*err = c->err;
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int one = dry_run_one(c, ins[i]);
+		fn(ctx, i, one, &c->err);
+	}
+	db_rollback(c->tx);
+	c->tx = NULL;
+	rc = C_OK;
+done:
 	policy_release(c->session_policy);
 	policy_release(c->resource_policy);
 	free(c);

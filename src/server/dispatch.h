@@ -35,14 +35,22 @@ int dispatch_invoke(struct rg_server *srv, const struct principal *caller, const
 int dispatch_invoke_token(struct rg_server *srv, const struct http_request *req, const char *token,
                           const char *service, const char *operation, json_t *in, json_t **out, struct aws_err *err);
 
+/* A dry run's verdict on input i: C_OK (the call would be authorized) or C_ERR with err (AccessDenied: refused;
+ * any other code: it could not be decided, which never counts as allowed). */
+typedef void (*dispatch_verdict_fn)(void *ctx, size_t i, int rc, const struct aws_err *err);
+
 /*
- * Whether the holder of a sealed session token may perform service:operation with input in (borrowed): the
- * token authenticated as dispatch_invoke_token does, the input validated, then the action's resource and the one
- * authorization (authz_authorize) in a read-only transaction that is rolled back. Nothing is performed or audited.
- * C_OK when allowed; C_ERR with err holding AWS's error (AccessDenied and its message) otherwise. For the console's
- * offers (an MFA device is offered only to whom the policies allow enrolment, as AWS's console shows it).
+ * A dry run of service:operation for the holder of a sealed session token, for each of n inputs: the token is
+ * authenticated and charged to the throttle once, as by dispatch_invoke_token; then, in one read-only transaction,
+ * each input is validated and goes through the action's resource function and authz_authorize(): exactly the path
+ * a real call takes up to acting. Nothing is acted on, audited or spent (an input whose resource function would
+ * write, e.g. an MFA code, fails: a read-only transaction). fn gets each verdict in order. C_OK when the verdicts
+ * were given (each may be a refusal), C_ERR with err when the token did not authenticate or nothing could be run.
+ * Cost: one policy evaluation per input (the caller's policies, the SCPs and the resource's policy loaded each
+ * time; compiled policies come from the engine's cache).
  */
 int dispatch_authorize_token(struct rg_server *srv, const struct http_request *req, const char *token,
-                             const char *service, const char *operation, json_t *in, struct aws_err *err);
+                             const char *service, const char *operation, json_t *const *ins, size_t n,
+                             dispatch_verdict_fn fn, void *ctx, struct aws_err *err);
 
 #endif

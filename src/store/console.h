@@ -67,4 +67,24 @@ int store_root_login_delete(struct db_tx *tx, const char *account_id);
 /* The account whose alias is alias (the sign-in form takes either). */
 int store_alias_account(struct db_tx *tx, const char *alias, char account_id[ACCOUNT_ID_LEN + 1]);
 
+/* ---- recent roles (switch: src/store/recent_roles.c) ---- */
+struct store_recent_role {
+	char account_id[ACCOUNT_ID_LEN + 1];
+	char role_name[IAM_PATH_MAX + IAM_NAME_MAX + 1]; /* as switched to: the role's name, its path (without the
+	                                                  * leading '/') before it when it has one */
+	char display_name[CONSOLE_DISPLAY_MAX * 4 + 1];
+	char color[CONSOLE_COLOR_MAX + 2];
+	int64_t used_ms;
+};
+typedef int (*store_recent_role_fn)(void *ctx, const struct store_recent_role *r);
+
+/* Records that principal_arn switched to r->role_name in r->account_id now (r->used_ms), with that display name and
+ * colour: a new row, or the same role's row updated. */
+int store_recent_role_upsert(struct db_tx *tx, const char *principal_arn, const struct store_recent_role *r);
+/* principal_arn's recent roles, most recent first, at most limit of them. The count, or C_ERR. */
+int store_recent_role_list(struct db_tx *tx, const char *principal_arn, int limit, store_recent_role_fn fn, void *ctx);
+/* Forgets one (account_id, role_name) of principal_arn's recent roles. */
+int store_recent_role_delete(struct db_tx *tx, const char *principal_arn, const char *account_id,
+                             const char *role_name);
+
 #endif
