@@ -206,6 +206,35 @@ def test_pages_paginate_with_the_apis_marker(seed, auditor):
     assert len(names(first) | names(second)) == len(iam.list_groups(MaxItems=1000)["Groups"])
 
 
+def test_anay_in_a_switched_role_sees_the_environments_iam(seed):
+    """The seed's way in: anay signs in to Ops with MFA, switches to Dev's readonly role; every page is then Dev's,
+    authorized as the role session. Back in Ops, her own policies do not allow the reads."""
+    b = signed_in(seed, "anay", code=seed.code("anay"), password=seed_password(seed, "anay"))
+    dev = seed.accounts["Dev"]
+    r = b.post("/console/switchrole", {"account": dev, "roleName": "readonly", "displayName": "Dev read",
+                                       "color": "B7CA9D"})
+    assert r.status_code == 200 and 'id="rolebar"' in r.text, text_of(r.text)
+    users = b.get("/console/iam/users")
+    assert users.status_code == 200 and "No users." in text_of(users.text)  # nobody lives in an environment
+    roles = b.get("/console/iam/roles")
+    for name in ("admin", "readonly", "OrganizationAccountAccessRole"):
+        assert f'href="/console/iam/roles/{name}"' in roles.text
+    admin = b.get("/console/iam/roles/admin")
+    t = text_of(admin.text)
+    assert admin.status_code == 200 and f"arn:aws:iam::{dev}:role/admin" in t
+    assert f'"AWS": "arn:aws:iam::{seed.accounts["Ops"]}:root"' in t and '"aws:MultiFactorAuthPresent": "true"' in t
+    assert "AdministratorAccess" in t and 'id="rolebar"' in admin.text
+    ro = b.get("/console/iam/roles/readonly")
+    assert "<time" in re.search(r'id="last-used">(.*?)</dd>', ro.text).group(1)  # the switch just used it
+    assert b.get("/console/iam/groups").status_code == 200
+    assert "AdministratorAccess" in text_of(b.get("/console/iam/policies?scope=AWS").text)
+    org = b.get("/console/organizations")
+    assert org.status_code == 400 and "AccessDeniedException" in org.text  # a member account
+    b.post("/console/back", {})
+    back = b.get("/console/iam/users")
+    assert back.status_code == 403 and "is not authorized to perform: iam:ListUsers" in text_of(back.text)
+
+
 # ---- refusals: the engine decides as the signed-in identity ---------------------------------------------------------
 
 def test_a_user_whose_policies_do_not_allow_listusers_sees_aws_access_denied(seed):
@@ -428,3 +457,10 @@ def test_in_a_browser_pages_and_mfa_enrolment(seed, questionable, deployer):
         b.get("/console/iam/users")
         assert "is not authorized to perform: iam:ListUsers" in b.text("error")
         b.screenshot("users-access-denied")
+        # AWS's switch-role link, then Prod's readonly role as the role sees it (the bar in its colour)
+        prod = seed.accounts["Prod"]
+        b.get(f"/console/switchrole?account={prod}&roleName=readonly&displayName=Prod%20read&color=F2B0A9")
+        b.click("switchrole-button")
+        b.get("/console/iam/roles/admin")
+        assert b.exists("rolebar") and f"arn:aws:iam::{prod}:role/admin" in b.text("arn")
+        b.screenshot("role-detail-in-prod")
