@@ -1,20 +1,21 @@
 /*
- * mfa.c - /console/mfa: the signed-in user's own virtual MFA device, as AWS's console manages it ("Assign MFA
- * device", "Remove").
+ * mfa.c - /console/mfa: one's own virtual MFA device, as AWS's console manages it ("Assign MFA device", "Remove"),
+ * for an IAM user and for the root user (AWS enables root devices from its console only; IAM names the root here by
+ * its account id as UserName).
  *
- *   GET  /console/mfa          the user's devices; with none, the offer to assign one, made only when the user's
- *                              policies allow iam:CreateVirtualMFADevice and iam:EnableMFADevice for it (asked of the
- *                              engine without acting: dispatch_authorize_token); otherwise AWS's refusal is shown
- *   POST /console/mfa/create   CreateVirtualMFADevice (named after the user; an unassigned leftover of an abandoned
- *                              enrolment is deleted first): the QR code (a data: URI) and the secret, shown once, and
- *                              the form for two consecutive codes
+ *   GET  /console/mfa          the devices; with none, the offer to assign one, made only when the signer's policies
+ *                              allow iam:CreateVirtualMFADevice and iam:EnableMFADevice for it (asked of the engine
+ *                              without acting: a dry run, dispatch_authorize_token); otherwise AWS's refusal is shown
+ *   POST /console/mfa/create   CreateVirtualMFADevice (named after the user, "root-account-mfa-device" for the root;
+ *                              an unassigned leftover of an abandoned enrolment is deleted first): the QR code (a
+ *                              data: URI) and the secret, shown once, and the form for two consecutive codes
  *   POST /console/mfa/enable   EnableMFADevice with the two codes; a wrong pair shows AWS's error and asks again
  *   POST /console/mfa/remove   DeactivateMFADevice, then DeleteVirtualMFADevice (a virtual device is removed whole)
  *
- * Every call is made through console_call_signer() as the signed-in user (never a switched-to role: devices belong
- * to the user), authorized and audited as the API call. The seed never enters a URL or a log: it is in the
+ * Every call is made through console_call_signer() as who signed in (never a switched-to role: devices belong to the
+ * user), authorized and audited as the API call. The seed never enters a URL or a log: it is in the
  * CreateVirtualMFADevice answer (wiped once written) and in the page (sent no-store, its buffer wiped once sent).
- * Root and federated sign-ins have no self-service here: the page says so.
+ * A federated session (a role's) has no devices: the page says so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +30,39 @@
 #include "util/crypto.h"
 #include "util/totp.h"
 
-/* The signed-in IAM user's name, or NULL (the page says why) for root and federated sessions. */
-static const char *mfa_user(struct console_req *cr)
+#define ROOT_DEVICE_NAME "root-account-mfa-device" /* the name AWS's console gives the root user's device */
+#define NOT_OWNER "MFA devices here are an IAM user's or the root user's own. This sign-in (a federated role " \
+                  "session) has none."
+
+/* Whose devices the page manages: the signed-in IAM user's, or the root user's. */
+struct owner {
+	const char *user_name; /* the API's UserName: the user's name; the account id for the root (as IAM takes it) */
+	const char *device;    /* the name of the virtual device the page creates */
+	const char *who;       /* shown */
+};
+
+/* The signer as an owner of devices: C_OK, or C_ERR for a federated session (the page says why). */
+static int mfa_owner(struct console_req *cr, struct owner *o)
 {
-	if (!cr->s || cr->s->signer.kind != PRINCIPAL_USER)
-		return NULL;
-	return cr->s->signer.name;
+	if (!cr->s)
+		return C_ERR;
+	if (cr->s->signer.kind == PRINCIPAL_USER) {
+		o->user_name = o->device = o->who = cr->s->signer.name;
+		return C_OK;
+	}
+	if (cr->s->signer.kind == PRINCIPAL_ROOT) {
+		o->user_name = cr->s->signer.account_id;
+		o->device = ROOT_DEVICE_NAME;
+		o->who = "the root user";
+		return C_OK;
+	}
+	return C_ERR;
 }
 
-/* The serial of the user's virtual device: arn:aws:iam::ACCOUNT:mfa/USER. */
-static void device_serial(struct console_req *cr, const char *user, char *out, size_t cap)
+/* The serial of a virtual device named name in the signer's account: arn:aws:iam::ACCOUNT:mfa/NAME. */
+static void device_serial(struct console_req *cr, const char *name, char *out, size_t cap)
 {
-	snprintf(out, cap, "arn:aws:iam::%s:mfa/%s", cr->s->signer.account_id, user);
+	snprintf(out, cap, "arn:aws:iam::%s:mfa/%s", cr->s->signer.account_id, name);
 }
 
 /* A dry run's verdict, kept for may(). */
@@ -74,16 +96,16 @@ static bool may(struct console_req *cr, const char *operation, json_t *in, struc
 }
 
 /* The offer to assign a device, or why there is none. */
-static void offer(struct console_req *cr, const char *user)
+static void offer(struct console_req *cr, const struct owner *o)
 {
 	char serial[512];
 	json_t *create, *enable;
 	struct aws_err err;
 	bool ok;
 
-	device_serial(cr, user, serial, sizeof(serial));
-	create = json_pack("{s:s}", "VirtualMFADeviceName", user);
-	enable = json_pack("{s:s, s:s, s:s, s:s}", "UserName", user, "SerialNumber", serial, "AuthenticationCode1",
+	device_serial(cr, o->device, serial, sizeof(serial));
+	create = json_pack("{s:s}", "VirtualMFADeviceName", o->device);
+	enable = json_pack("{s:s, s:s, s:s, s:s}", "UserName", o->user_name, "SerialNumber", serial, "AuthenticationCode1",
 	                   "000000", "AuthenticationCode2", "000000");
 	ok = may(cr, "CreateVirtualMFADevice", create, &err) && may(cr, "EnableMFADevice", enable, &err);
 	json_decref(create);
@@ -104,7 +126,8 @@ static void offer(struct console_req *cr, const char *user)
 
 void console_mfa(struct console_req *cr)
 {
-	const char *user = mfa_user(cr), *notice = console_param(cr, "done");
+	const char *notice = console_param(cr, "done");
+	struct owner o;
 	json_t *in = NULL, *out = NULL, *d;
 	struct aws_err err;
 	size_t i;
@@ -115,22 +138,22 @@ void console_mfa(struct console_req *cr)
 		                   "Sign in with a code from it from now on.</p>\n");
 	else if (notice && strcmp(notice, "removed") == 0)
 		buf_puts(cr->html, "<p class=\"notice\" role=\"status\" id=\"mfa-removed\">Your MFA device is removed.</p>\n");
-	if (!user) {
-		buf_puts(cr->html, "<p>MFA devices here are an IAM user's own. This sign-in is not an IAM user's.</p>\n");
+	if (mfa_owner(cr, &o) != C_OK) {
+		html_printf(cr->html, "<p>%s</p>\n", NOT_OWNER);
 		page_end(cr);
 		return;
 	}
 	if (cr->s->role_active)
-		html_printf(cr->html, "<p>These are the devices of <strong>%s</strong>, the signed-in user (not of the role in "
+		html_printf(cr->html, "<p>These are the devices of <strong>%s</strong>, who signed in (not of the role in "
 		                      "use).</p>\n",
-		            user);
-	in = json_pack("{s:s}", "UserName", user);
+		            o.who);
+	in = json_pack("{s:s}", "UserName", o.user_name);
 	if (console_call_signer(cr, "iam", "ListMFADevices", in, &out, &err) != C_OK) {
 		views_section_error(cr, &err, false);
 		goto done;
 	}
 	if (json_array_size(json_object_get(out, "MFADevices")) == 0) {
-		offer(cr, user);
+		offer(cr, &o);
 		goto done;
 	}
 	buf_puts(cr->html, "<table class=\"list\" id=\"mfa-devices\"><thead><tr><th scope=\"col\">Serial number</th>"
@@ -208,17 +231,18 @@ static int create_device(struct console_req *cr, const char *name, json_t **out,
 
 void console_mfa_create(struct console_req *cr)
 {
-	const char *user = mfa_user(cr), *serial, *png, *seed_b64;
+	const char *serial, *png, *seed_b64;
+	struct owner o;
 	json_t *out = NULL, *dev;
 	struct aws_err err;
 	uint8_t *text = NULL;
 	size_t n = 0;
 
-	if (!user) {
-		page_error(cr, 400, NULL, "MFA devices here are an IAM user's own. This sign-in is not an IAM user's.");
+	if (mfa_owner(cr, &o) != C_OK) {
+		page_error(cr, 400, NULL, NOT_OWNER);
 		return;
 	}
-	if (create_device(cr, user, &out, &err) != C_OK) {
+	if (create_device(cr, o.device, &out, &err) != C_OK) {
 		page_aws_error(cr, &err);
 		return;
 	}
@@ -264,16 +288,18 @@ static bool own_account_serial(struct console_req *cr, const char *serial)
 
 void console_mfa_enable(struct console_req *cr)
 {
-	const char *user = mfa_user(cr), *serial = console_param(cr, "serial");
+	const char *serial = console_param(cr, "serial");
 	const char *code1 = console_param(cr, "code1"), *code2 = console_param(cr, "code2");
 	json_t *in, *out = NULL;
 	struct aws_err err;
 
-	if (!user || !own_account_serial(cr, serial) || !code1 || !code2) {
+	struct owner o;
+
+	if (mfa_owner(cr, &o) != C_OK || !own_account_serial(cr, serial) || !code1 || !code2) {
 		page_error(cr, 400, "InvalidInput", "The form is incomplete.");
 		return;
 	}
-	in = json_pack("{s:s, s:s, s:s, s:s}", "UserName", user, "SerialNumber", serial, "AuthenticationCode1", code1,
+	in = json_pack("{s:s, s:s, s:s, s:s}", "UserName", o.user_name, "SerialNumber", serial, "AuthenticationCode1", code1,
 	               "AuthenticationCode2", code2);
 	if (console_call_signer(cr, "iam", "EnableMFADevice", in, &out, &err) == C_OK) {
 		page_redirect(cr, "/console/mfa?done=enabled");
@@ -291,15 +317,16 @@ void console_mfa_enable(struct console_req *cr)
 
 void console_mfa_remove(struct console_req *cr)
 {
-	const char *user = mfa_user(cr), *serial = console_param(cr, "serial");
+	const char *serial = console_param(cr, "serial");
 	json_t *in, *din, *out = NULL;
 	struct aws_err err;
+	struct owner o;
 
-	if (!user || !own_account_serial(cr, serial)) {
+	if (mfa_owner(cr, &o) != C_OK || !own_account_serial(cr, serial)) {
 		page_error(cr, 400, "InvalidInput", "The form is incomplete.");
 		return;
 	}
-	in = json_pack("{s:s, s:s}", "UserName", user, "SerialNumber", serial);
+	in = json_pack("{s:s, s:s}", "UserName", o.user_name, "SerialNumber", serial);
 	din = json_pack("{s:s}", "SerialNumber", serial);
 	if (console_call_signer(cr, "iam", "DeactivateMFADevice", in, &out, &err) != C_OK) {
 		page_aws_error(cr, &err);

@@ -394,6 +394,36 @@ def test_a_user_without_the_permission_is_not_offered_enrolment(seed):
         not d["SerialNumber"].endswith(":mfa/erin") for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"])
 
 
+def test_the_root_user_assigns_its_device_from_the_console(seed):
+    """As on AWS, the root user's MFA device is assigned from the console (IAM names the root by its account id)."""
+    import subprocess
+    ops = seed.accounts["Ops"]
+    root_pw = "Root-Views-Passw0rd-9"
+    rg.SEEN_SECRETS.add(root_pw)
+    p = subprocess.run([str(rg.BIN), "root-password", "--data", str(seed.server.data_dir)], input=root_pw + "\n",
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    b = Browser(seed.server)
+    form = b.get("/console/signin").text
+    r = b.post("/console/signin", {"usertype": "root", "account": ops, "username": "", "password": root_pw,
+                                   "mfacode": ""}, page=form)
+    assert 'id="signin-form"' not in r.text, text_of(r.text)
+    page = b.get("/console/mfa")
+    assert 'id="mfa-assign"' in page.text, text_of(page.text)
+    r = b.post("/console/mfa/create", {}, page=page.text)
+    secret = enrol_page_secret(r.text)
+    rg.SEEN_SECRETS.add(secret)
+    serial = f"arn:aws:iam::{ops}:mfa/root-account-mfa-device"
+    step = int(seed.clock.now() // 30)
+    ok = b.post("/console/mfa/enable", {"serial": serial, "code1": seedkit.totp(secret, (step - 1) * 30 + 1),
+                                        "code2": seedkit.totp(secret, step * 30 + 1)}, page=r.text)
+    assert 'id="mfa-enabled"' in ok.text and serial in ok.text, text_of(ok.text)
+    assert [d["SerialNumber"] for d in seed.root_iam.list_mfa_devices()["MFADevices"]] == [serial]
+    gone = b.post("/console/mfa/remove", {"serial": serial}, page=ok.text)
+    assert 'id="mfa-removed"' in gone.text, text_of(gone.text)
+    assert seed.root_iam.list_mfa_devices()["MFADevices"] == []
+
+
 def test_mfa_forms_need_the_csrf_token(seed, auditor):
     r = auditor.http.post(auditor.base + "/console/mfa/create", data={}, timeout=30, allow_redirects=False)
     assert r.status_code == 403
