@@ -30,6 +30,7 @@
 #include "util/crypto.h"
 #include "util/totp.h"
 
+#define MFA_PAGE_REST_MAX 32768 /* the enrolment page but for its QR code and secret (layout, codes form) */
 #define ROOT_DEVICE_NAME "root-account-mfa-device" /* the name AWS's console gives the root user's device */
 #define NOT_OWNER "MFA devices here are an IAM user's or the root user's own. This sign-in (a federated role " \
                   "session) has none."
@@ -253,6 +254,13 @@ void console_mfa_create(struct console_req *cr)
 	if (!serial || !png || !seed_b64 || !(text = base64_decode(seed_b64, strlen(seed_b64), &n)) ||
 	    n != TOTP_SEED_B32_LEN) {
 		page_error(cr, 500, "ServiceFailure", "The device's secret could not be read.");
+		goto done;
+	}
+	/* room for the whole page first (page_begin empties the buffer but keeps it): a buffer that grew after the seed
+	 * was written would leave a copy of it in freed memory */
+	buf_reset(cr->html);
+	if (buf_reserve(cr->html, strlen(png) + n + MFA_PAGE_REST_MAX) != C_OK) {
+		page_error(cr, 500, "ServiceFailure", "The page could not be made.");
 		goto done;
 	}
 	cr->resp->sensitive = true; /* the page holds the seed: its buffer is wiped once sent */
