@@ -300,6 +300,15 @@ bool console_route(struct rg_server *srv, const struct http_request *req, struct
 		goto done;
 	}
 	session_load(&cr);
+	/* PasswordResetRequired: nothing but setting a new password (or signing out) until it is done */
+	if (cr.s && strcmp(path, "/console/password") != 0 && strcmp(path, "/console/signout") != 0 &&
+	    signin_reset_required(&cr)) {
+		if (post)
+			page_error(&cr, 403, "PasswordResetRequired", "You must set a new password before you continue.");
+		else
+			page_redirect(&cr, "/console/password");
+		goto done;
+	}
 	if (!(r = find_route(&cr, &known))) {
 		if (known)
 			page_error(&cr, 405, "MethodNotAllowed", "The HTTP method is not allowed.");
@@ -309,15 +318,6 @@ bool console_route(struct rg_server *srv, const struct http_request *req, struct
 	}
 	if (r->needs_session && !cr.s) {
 		signed_out(&cr);
-		goto done;
-	}
-	/* PasswordResetRequired: nothing but setting a new password (or signing out) until it is done */
-	if (cr.s && strcmp(path, "/console/password") != 0 && strcmp(path, "/console/signout") != 0 &&
-	    signin_reset_required(&cr)) {
-		if (post)
-			page_error(&cr, 403, "PasswordResetRequired", "You must set a new password before you continue.");
-		else
-			page_redirect(&cr, "/console/password");
 		goto done;
 	}
 	/* every POST carries the session's CSRF token (the sign-in form: the pre-session cookie's) */

@@ -1,6 +1,7 @@
 /*
  * home.c - the console's home page (GET /console/): who is signed in (the ARN, account id and alias, whether MFA
- * was used), the active role after a switch, and the roles one may switch to (switchrole.h).
+ * was used), who the console acts as (sts:GetCallerIdentity through console_call: the role after a switch), and
+ * the roles one may switch to (switchrole.h).
  */
 #include <string.h>
 
@@ -15,6 +16,8 @@ void console_home(struct console_req *cr)
 	struct console_session *s = cr->s;
 	struct buf *b = cr->html;
 	const char *changed = console_param(cr, "password");
+	struct aws_err err;
+	json_t *out = NULL;
 
 	page_begin(cr, "Console home");
 	if (changed && strcmp(changed, "changed") == 0)
@@ -26,8 +29,14 @@ void console_home(struct console_req *cr)
 	            "<dt>Account alias</dt><dd id=\"account-alias\">%s</dd>\n"
 	            "<dt>MFA used at sign-in</dt><dd id=\"mfa-used\">%s</dd>\n",
 	            s->signer.arn, s->signer.account_id, s->alias[0] ? s->alias : "(none)", s->row.mfa_s ? "Yes" : "No");
-	if (s->role_active)
-		html_printf(b, "<dt>Acting as</dt><dd id=\"active-arn\">%s</dd>\n", s->active.arn);
+	/* who the console acts as, asked the way a CLI would: sts:GetCallerIdentity with the session's credentials */
+	if (console_call(cr, "sts", "GetCallerIdentity", NULL, &out, &err) == C_OK) {
+		html_printf(b, "<dt>Acting as</dt><dd id=\"active-arn\">%s</dd>\n<dt>User ID</dt><dd id=\"active-userid\">%s</dd>\n",
+		            json_string_value(json_object_get(out, "Arn")), json_string_value(json_object_get(out, "UserId")));
+		json_decref(out);
+	} else {
+		html_printf(b, "<dt>Acting as</dt><dd id=\"active-arn\">%s (%s)</dd>\n", aws_code_name(err.code), err.message);
+	}
 	buf_puts(b, "</dl>\n</section>\n<section id=\"switchable-roles\" aria-labelledby=\"switchable-roles-heading\">\n");
 	switchrole_home_section(cr);
 	buf_puts(b, "</section>\n");

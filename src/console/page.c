@@ -248,7 +248,8 @@ void page_csrf_field(struct console_req *cr, struct buf *b)
 
 void page_post_button(struct console_req *cr, const char *action, const char *label, const char *cls)
 {
-	html_printf(cr->html, "<form method=\"post\" action=\"%s\" class=\"inline %s\">\n", action, cls);
+	html_printf(cr->html, "<form method=\"post\" action=\"%s\" class=\"inline %s\" id=\"%s-form\">\n", action, cls,
+	            cls);
 	page_csrf_field(cr, cr->html);
-	html_printf(cr->html, "<button type=\"submit\">%s</button>\n</form>\n", label);
+	html_printf(cr->html, "<button type=\"submit\" id=\"%s-button\">%s</button>\n</form>\n", cls, label);
 }

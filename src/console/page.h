@@ -36,7 +36,8 @@ void page_aws_error(struct console_req *cr, const struct aws_err *err);
 void page_redirect(struct console_req *cr, const char *location);
 /* Appends the hidden CSRF field every POST form carries. */
 void page_csrf_field(struct console_req *cr, struct buf *b);
-/* Appends a small POST form with one button (sign out, back to user...): action, the button's text, a CSS class. */
+/* Appends a small POST form with one button (sign out, back to user...): action, the button's text, and cls: the
+ * form's CSS class, its id "CLS-form" and the button's id "CLS-button" (one per page). */
 void page_post_button(struct console_req *cr, const char *action, const char *label, const char *cls);
 /* Sets the security headers on cr->resp (CSP, X-Frame-Options, nosniff, no-store, Referrer-Policy). Called by
  * page_begin, page_error and page_redirect; for other responses (static files) call it yourself. */

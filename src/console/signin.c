@@ -4,9 +4,9 @@
  * signing out, and the password page (iam:ChangePassword, required first when the profile says PasswordResetRequired).
  *
  * A wrong account, user, password or MFA code gets AWS's one answer, "Your authentication information is incorrect.
- * Please try again.", and counts toward a delay per (account, user name): from the third failure in a row, attempts
- * within 2^(n-3) seconds (at most SIGNIN_MAX_DELAY_S) of the last failure are refused without looking at the
- * password; no request thread sleeps. Every attempt is audited as CloudTrail's ConsoleLogin event
+ * Please try again.", and counts toward a delay per (account, user name): after the third failure in a row, attempts
+ * within 5 s of the last failure are refused without looking at the password, 10 s after the fourth, doubling up to
+ * SIGNIN_MAX_DELAY_S; a success clears the count. No request thread sleeps: the wait is the client's. Every attempt is audited as CloudTrail's ConsoleLogin event
  * (signin.amazonaws.com; responseElements ConsoleLogin Success or Failure; additionalEventData MFAUsed).
  */
 #include <ctype.h>
@@ -28,6 +28,7 @@
 
 #define SIGNIN_INCORRECT "Your authentication information is incorrect. Please try again."
 #define SIGNIN_FREE_FAILURES 2    /* failures in a row before the delay starts */
+#define SIGNIN_FIRST_DELAY_S 5LL
 #define SIGNIN_MAX_DELAY_S 300
 
 /* What one sign-in attempt is about. */
@@ -92,15 +93,17 @@ void console_signin_form(struct console_req *cr)
 
 /* ---- checking -------------------------------------------------------------------------------------------------- */
 
+/* The wait after `failures` failures in a row: none for the first SIGNIN_FREE_FAILURES, then SIGNIN_FIRST_DELAY_S,
+ * doubling with each further failure, at most SIGNIN_MAX_DELAY_S. */
 static int64_t delay_s(int64_t failures)
 {
 	int64_t d;
 
 	if (failures <= SIGNIN_FREE_FAILURES)
 		return 0;
-	if (failures - SIGNIN_FREE_FAILURES - 1 >= 20)
+	if (failures - SIGNIN_FREE_FAILURES - 1 >= 16)
 		return SIGNIN_MAX_DELAY_S;
-	d = (int64_t)1 << (failures - SIGNIN_FREE_FAILURES - 1);
+	d = SIGNIN_FIRST_DELAY_S << (failures - SIGNIN_FREE_FAILURES - 1);
 	return d > SIGNIN_MAX_DELAY_S ? SIGNIN_MAX_DELAY_S : d;
 }
 
@@ -186,17 +189,19 @@ static int check_mfa(struct console_req *cr, struct attempt *a)
 	return C_ERR;
 }
 
-/* Counts a failure (ok false) or forgets them (ok true). */
+/* Counts a failure (ok false) or forgets them (ok true). Only for an account that exists (no row for whatever
+ * anyone types), and counts older than a day are dropped with each new one: the table stays small. */
 static void count(struct console_req *cr, const struct attempt *a, bool ok)
 {
 	struct db_tx *tx;
 	int rc;
 
-	if (db_begin(cr->srv->db, true, &tx) != C_OK)
+	if (!a->account_id[0] || db_begin(cr->srv->db, true, &tx) != C_OK)
 		return;
-	rc = ok ? store_signin_failures_clear(tx, a->account_id[0] ? a->account_id : a->account_in, a->user_key)
-	        : store_signin_failures_add(tx, a->account_id[0] ? a->account_id : a->account_in, a->user_key,
-	                                    cr->now_ms);
+	rc = ok ? store_signin_failures_clear(tx, a->account_id, a->user_key)
+	        : store_signin_failures_prune(tx, cr->now_ms - 24 * 3600 * 1000LL);
+	if (!ok && rc == C_OK)
+		rc = store_signin_failures_add(tx, a->account_id, a->user_key, cr->now_ms);
 	if (rc != C_OK || db_commit(tx) != C_OK) {
 		if (rc != C_OK)
 			db_rollback(tx);
@@ -285,7 +290,7 @@ void console_signin(struct console_req *cr)
 	}
 	/* the delay: recent failures of this (account, user) refuse the attempt unseen */
 	if (db_begin(cr->srv->db, false, &tx) == C_OK) {
-		store_signin_failures_get(tx, a.account_id[0] ? a.account_id : a.account_in, a.user_key, &failures, &last_ms);
+		store_signin_failures_get(tx, a.account_id, a.user_key, &failures, &last_ms);
 		db_rollback(tx);
 	}
 	wait = delay_s(failures) * 1000 - (cr->now_ms - last_ms);

@@ -121,6 +121,11 @@ int store_signin_failures_add(struct db_tx *tx, const char *account_id, const ch
 	               DB_ARGS(db_text(account_id), db_text(user_name), db_int(now_ms)), NULL);
 }
 
+int store_signin_failures_prune(struct db_tx *tx, int64_t before_ms)
+{
+	return db_exec(tx, "DELETE FROM console_signin_failures WHERE last_ms < ?1", DB_ARGS(db_int(before_ms)), NULL);
+}
+
 int store_signin_failures_clear(struct db_tx *tx, const char *account_id, const char *user_name)
 {
 	return db_exec(tx, "DELETE FROM console_signin_failures WHERE account_id = ?1 AND user_name = ?2",

@@ -55,6 +55,8 @@ int store_signin_failures_get(struct db_tx *tx, const char *account_id, const ch
                               int64_t *last_ms);
 /* Counts one more failure at now_ms. */
 int store_signin_failures_add(struct db_tx *tx, const char *account_id, const char *user_name, int64_t now_ms);
+/* Forgets the counts whose latest failure is before before_ms. */
+int store_signin_failures_prune(struct db_tx *tx, int64_t before_ms);
 /* Forgets them (a successful sign-in). */
 int store_signin_failures_clear(struct db_tx *tx, const char *account_id, const char *user_name);
 

@@ -4,6 +4,7 @@ PasswordPolicyViolation wording; passwords stored only as salted PBKDF2 hashes a
 UpdateAccountPasswordPolicy replacing the whole policy with AWS's defaults; one alias per account, unique among
 accounts; every SummaryMap key, with counts that follow what is created.
 """
+import json
 import sqlite3
 from pathlib import Path
 
@@ -70,6 +71,56 @@ def test_login_profile_lifecycle(iam):
         with pytest.raises(ClientError) as ei:
             call()
         assert rg.err(ei)[:2] == ("NoSuchEntity", f"Login Profile for User {user} cannot be found.")
+
+
+def test_change_password(server_factory):
+    """iam:ChangePassword through boto3: a user changes its own password (authorized on itself, the old one checked,
+    the new one held to the policy, PasswordResetRequired cleared); the root user cannot (InvalidUserType)."""
+    srv = server_factory.start()
+    iam = rg.client(srv, "iam")
+    user = rg.unique("cp")
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    rg.SEEN_SECRETS.add(key["SecretAccessKey"])
+    mine = rg.client(srv, "iam", creds=(key["AccessKeyId"], key["SecretAccessKey"]))
+    old, new = password("Old-Passw0rd-1"), password("New-Passw0rd-2")
+
+    # without a permission on its own user: refused by the policy engine
+    with pytest.raises(ClientError) as ei:
+        mine.change_password(OldPassword=old, NewPassword=new)
+    assert rg.err(ei)[0] == "AccessDenied" and f"iam:ChangePassword on resource: arn:aws:iam::{srv.account}:user/{user}" \
+        in rg.err(ei)[1]
+    iam.put_user_policy(UserName=user, PolicyName="own-password", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ChangePassword",
+                                                "Resource": "arn:aws:iam::*:user/${aws:username}"}]}))
+    # no login profile yet
+    with pytest.raises(ClientError) as ei:
+        mine.change_password(OldPassword=old, NewPassword=new)
+    assert rg.err(ei)[:3] == ("NoSuchEntity", f"Login Profile for User {user} cannot be found.", 404)
+
+    iam.create_login_profile(UserName=user, Password=old, PasswordResetRequired=True)
+    with pytest.raises(ClientError) as ei:
+        mine.change_password(OldPassword=password("Not-The-Old-1"), NewPassword=new)
+    assert rg.err(ei)[0] == "AccessDenied"
+    with pytest.raises(ClientError) as ei:
+        mine.change_password(OldPassword=old, NewPassword="x")
+    assert "minimum length" in violation(ei)
+    assert iam.get_login_profile(UserName=user)["LoginProfile"]["PasswordResetRequired"] is True
+
+    mine.change_password(OldPassword=old, NewPassword=new)
+    assert iam.get_login_profile(UserName=user)["LoginProfile"]["PasswordResetRequired"] is False
+    # the old password is gone: changing from it again fails, from the new one works
+    with pytest.raises(ClientError) as ei:
+        mine.change_password(OldPassword=old, NewPassword=password("Third-Passw0rd-3"))
+    assert rg.err(ei)[0] == "AccessDenied"
+    mine.change_password(OldPassword=new, NewPassword=password("Third-Passw0rd-3"))
+
+    # the root user has no IAM password
+    with pytest.raises(ClientError) as ei:
+        iam.change_password(OldPassword=old, NewPassword=new)
+    assert rg.err(ei)[:3] == ("InvalidUserType",
+                              "The request was rejected because the type of user for the transaction was incorrect.",
+                              400)
 
 
 def test_login_profile_missing_user(iam):

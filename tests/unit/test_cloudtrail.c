@@ -3,7 +3,7 @@
  * requestParameters in lowerCamelCase without MFAUsed, which moves to additionalEventData, the recipient account
  * from the resource, errorCode and AccessDenied's errorMessage, null userAgent and responseElements when not
  * recorded), the recorded userAgent, region and responseElements, and responseElements built from an answer
- * without its secrets (sensitive members, session tokens) and with CloudTrail's dates.
+ * without its secrets (sensitive members, session tokens) and with CloudTrail's dates; the console's ConsoleLogin.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -124,6 +124,39 @@ static void test_recorded_fields(void **state)
 	json_decref(r);
 }
 
+/* The console's sign-in (src/console/signin.c): CloudTrail's ConsoleLogin event of signin.amazonaws.com. */
+static void test_console_login(void **state)
+{
+	struct cloudtrail_in in = {
+		.time_ms = 1764806400123, .request_id = "req-3", .account_id = "111122223333",
+		.principal_arn = "arn:aws:iam::111122223333:user/anay", .access_key_id = "", .action = "signin:ConsoleLogin",
+		.resource = "", .source_ip = "10.0.0.1", .outcome = "Success",
+		.detail = "{\"LoginTo\":\"/console/\",\"MFAUsed\":true}", .principal_id = "", .event_id = "e",
+		.user_agent = "Mozilla/5.0", .region = "us-east-1", .response = "{\"ConsoleLogin\":\"Success\"}",
+	};
+	json_t *r = cloudtrail_record(&in), *extra;
+
+	(void)state;
+	assert_non_null(r);
+	assert_string_equal(str(r, "eventSource"), "signin.amazonaws.com");
+	assert_string_equal(str(r, "eventName"), "ConsoleLogin");
+	assert_string_equal(str(r, "eventType"), "AwsConsoleSignIn");
+	assert_string_equal(str(json_object_get(r, "responseElements"), "ConsoleLogin"), "Success");
+	extra = json_object_get(r, "additionalEventData");
+	assert_string_equal(str(extra, "MFAUsed"), "Yes");
+	assert_string_equal(str(extra, "LoginTo"), "/console/");
+	assert_null(json_object_get(r, "errorCode"));
+	json_decref(r);
+	/* a failure: errorMessage as CloudTrail writes it, no errorCode */
+	in.outcome = "Failed authentication";
+	in.response = "{\"ConsoleLogin\":\"Failure\"}";
+	r = cloudtrail_record(&in);
+	assert_string_equal(str(json_object_get(r, "responseElements"), "ConsoleLogin"), "Failure");
+	assert_string_equal(str(r, "errorMessage"), "Failed authentication");
+	assert_null(json_object_get(r, "errorCode"));
+	json_decref(r);
+}
+
 static void test_response_without_secrets(void **state)
 {
 	const struct service_model *sts;
@@ -167,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_identity_type),
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_recorded_fields),
+		cmocka_unit_test(test_console_login),
 		cmocka_unit_test(test_response_without_secrets),
 	};
 
