@@ -3,6 +3,7 @@ anay (groups dev, stage, prod) switches to Dev, Stage and Prod's admin and the r
 is refused Stage and Prod with AWS's AccessDenied text and his home page lists only Dev's roles; AWS's switch-role
 link fills the form; back to the user; a POST without the CSRF token is refused; every switch is an sts:AssumeRole
 in the audit trail. HTTP level, with a cookie jar, signing in through the form like a browser."""
+import concurrent.futures
 import re
 import sqlite3
 import urllib.parse
@@ -242,10 +243,7 @@ def test_browser_switch_role(seed):
         b.driver.execute_script("arguments[0].scrollIntoView()", b.el("recent-roles-heading"))
         b.screenshot("home-recent-roles")
         # back to anay
-        old = b.driver.find_element(By.TAG_NAME, "html")
-        b.driver.find_element(By.CSS_SELECTOR, "#rolebar form.back button").click()
-        console_browser.WebDriverWait(b.driver, console_browser.WAIT).until(
-            console_browser.EC.staleness_of(old))
+        b.click("back-button")
         assert b.path() == "/console/"
         assert not b.exists("rolebar")
         # AWS's link: prefilled form, one click
@@ -278,3 +276,81 @@ def test_browser_abhi_refused(seed):
                 f"on resource: {seed.role_arn(env)}")
             assert not b.exists("rolebar")
         b.screenshot("switch-role-refused")
+
+
+def test_switch_by_account_alias(seed):
+    """The account field (form and link) takes the account's alias, as AWS's does."""
+    iam = seed.boto3_session("anay-stage", code_for="anay").client("iam")
+    iam.create_account_alias(AccountAlias="seed-stage")
+    b = Browser(seed)
+    b.sign_in("anay")
+    r = b.get("/console/switchrole?account=seed-stage&roleName=readonly")
+    assert r.status_code == 200 and 'name="account" value="seed-stage"' in r.text
+    r = b.post("/console/switchrole", {"account": "seed-stage", "roleName": "readonly"})
+    bar = rolebar(r)
+    assert bar and bar[1].startswith("readonly @ seed-stage") and seed.accounts["Stage"] in bar[1], r.text
+    # an alias nobody has: AWS's switch-role page's answer, no AssumeRole attempted
+    before = len(assume_role_audit(seed))
+    r = b.post("/console/switchrole", {"account": "no-such-alias", "roleName": "readonly"})
+    assert r.status_code == 400 and "Invalid information in one or more fields" in r.text
+    assert len(assume_role_audit(seed)) == before
+
+
+def test_many_roles_bounded(tmp_path):
+    """An organization with more roles than one list weighs (SWITCHABLE_MAX, 500): the home page says so and lists
+    only allowed roles of the first ones, rather than taking unbounded time."""
+    with seedkit.seeded(tmp_path) as seed:
+        iam = seed.boto3_session("anay-dev", code_for="anay").client("iam")
+        trust = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},'
+                 '"Action":"sts:AssumeRole"}]}' % seed.accounts["Ops"])
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:  # a boto3 client may be shared between threads
+            list(pool.map(lambda i: iam.create_role(RoleName=f"r{i:04d}", AssumeRolePolicyDocument=trust),
+                          range(500)))
+        b = Browser(seed)
+        home = b.sign_in("anay")
+        assert 'id="switchable-truncated"' in home.text
+        everything = {(seed.accounts[e], r) for e in ("Dev", "Stage", "Prod") for r in ("admin", "readonly")}
+        assert switchable(home) <= everything  # anay's policies allow only these, whatever the trust policies say
+
+
+def test_root_cannot_switch(seed):
+    """As on AWS, the root user cannot switch roles: no role is offered, and a switch is AssumeRole's refusal."""
+    import subprocess
+    import rg
+
+    root_pw = "Root-Switch-Passw0rd"
+    rg.SEEN_SECRETS.add(root_pw)
+    p = subprocess.run([str(rg.BIN), "root-password", "--data", str(seed.server.data_dir)], input=root_pw + "\n",
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    b = Browser(seed)
+    b.get("/console/signin")
+    home = b.post("/console/signin", {"usertype": "root", "account": seed.accounts["Ops"], "password": root_pw})
+    assert home.url.endswith("/console/") and f"arn:aws:iam::{seed.accounts['Ops']}:root" in home.text, home.text
+    assert switchable(home) == set() and "Roles may not be assumed by root accounts." in home.text
+    r = b.switch("Dev")
+    assert r.status_code == 403 and "Roles may not be assumed by root accounts." in r.text and rolebar(r) is None
+
+
+def test_boundary_narrows_list_and_switch_alike(seed):
+    """The list is the engine's answer, with everything a real switch weighs: a permissions boundary on abhi that
+    allows only Dev's readonly leaves only that role listed, and a switch to Dev's admin is refused."""
+    import json
+    import rg
+
+    iam = rg.client(seed.server, "iam")
+    assert seed.server.account == seed.accounts["Ops"]
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                   "Resource": seed.role_arn("Dev", "readonly")}]}
+    arn = iam.create_policy(PolicyName="abhi-boundary", PolicyDocument=json.dumps(doc))["Policy"]["Arn"]
+    iam.put_user_permissions_boundary(UserName="abhi", PermissionsBoundary=arn)
+    try:
+        b = Browser(seed)
+        home = b.sign_in("abhi")
+        assert switchable(home) == {(seed.accounts["Dev"], "readonly")}
+        r = b.switch("Dev", "admin")
+        assert r.status_code == 403 and "AccessDenied" in r.text and rolebar(r) is None
+        r = b.switch("Dev", "readonly")
+        assert rolebar(r) is not None
+    finally:
+        iam.delete_user_permissions_boundary(UserName="abhi")
