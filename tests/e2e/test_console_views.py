@@ -124,6 +124,17 @@ def test_users_page_lists_the_accounts_users(seed, auditor):
     for name in ("anay", "abhi", "auditor"):
         assert f'href="/console/iam/users/{name}"' in r.text
     assert "Users" in t
+    # a name with every punctuation IAM allows: linked percent-encoded, its page found
+    odd = "ci.bot+deploy=1,ops@example-x_y"
+    seed.root_iam.create_user(UserName=odd)
+    page = auditor.get("/console/iam/users").text
+    link = re.search(r'href="(/console/iam/users/ci[^"]*)"', page).group(1)
+    assert link == "/console/iam/users/" + urllib.parse.quote(odd, safe="-._~")
+    r = auditor.get(html.unescape(link))
+    assert r.status_code == 200 and f"arn:aws:iam::{seed.accounts['Ops']}:user/{odd}" in text_of(r.text)
+    # no such user: IAM's own error and status
+    missing = auditor.get("/console/iam/users/nobody-here")
+    assert missing.status_code == 404 and "The user with name nobody-here cannot be found." in text_of(missing.text)
 
 
 def test_user_page_shows_groups_policies_keys_mfa_and_no_secret(seed, auditor):
