@@ -2,7 +2,8 @@
  * lint.h - a policy checked as a person reads it: the engine's validation (policy_compile's error, AWS's size quota)
  * and warnings about documents that are valid but probably not what their author meant, in the spirit of IAM Access
  * Analyzer's policy checks (Allow with NotAction, iam:PassRole on every role, Principal "*" without a condition,
- * policy variables in a version that does not replace them...). The console's policy pages and `rolegate policy validate` show them.
+ * policy variables in a version that does not replace them...). The console's policy pages and `rolegate policy
+ * validate` show them.
  */
 #ifndef ROLEGATE_POLICY_LINT_H
 #define ROLEGATE_POLICY_LINT_H

@@ -49,7 +49,8 @@ static void test_errors_are_the_engines(void **state)
 	size_t n;
 	(void)state;
 
-	n = lint("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\"}]}", POLICY_IDENTITY, f);
+	n = lint("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\"}]}",
+	         POLICY_IDENTITY, f);
 	assert_int_equal(n, 1);
 	assert_int_equal(f[0].severity, POLICY_FINDING_ERROR);
 	assert_string_equal(f[0].code, "MalformedPolicyDocument");
