@@ -97,6 +97,11 @@ def questionable(seed):
     return arn
 
 
+def trust_ops(seed):
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": f"arn:aws:iam::{seed.accounts['Ops']}:root"}}]}
+
+
 @pytest.fixture(scope="module")
 def deployer(seed):
     """A role of Ops with a managed and an inline policy (iam:PassRole on every role), used once."""
@@ -180,6 +185,12 @@ def test_groups_and_roles_pages(seed, auditor, deployer):
     assert "Validation (trust policy)" in t and "PrincipalEveryone" in t
     last = re.search(r'id="last-used">(.*?)</dd>', r.text).group(1)
     assert "<time" in last and "us-east-1" in last
+    # data is text, never markup: a description that looks like a script is shown escaped
+    probe = '<script>alert("x")</script>'
+    seed.root_iam.create_role(RoleName="probe", AssumeRolePolicyDocument=json.dumps(trust_ops(seed)),
+                              Description=probe)
+    for page in (auditor.get("/console/iam/roles").text, auditor.get("/console/iam/roles/probe").text):
+        assert probe not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
 
 
 def test_policies_list_and_policy_page_with_the_validators_finding(seed, auditor, questionable):
