@@ -93,6 +93,7 @@ void console_organizations(struct console_req *cr)
 {
 	const char *marker = views_marker(cr);
 	json_t *org = NULL, *in = json_pack("{s:i}", "MaxResults", ORG_PAGE_ITEMS), *out = NULL, *o;
+	const char *email;
 	struct aws_err err;
 
 	if (marker)
@@ -104,11 +105,12 @@ void console_organizations(struct console_req *cr)
 	}
 	o = json_object_get(org, "Organization");
 	page_begin(cr, "Organization");
+	email = json_string_value(json_object_get(o, "MasterAccountEmail"));
 	html_printf(cr->html,
 	            "<dl class=\"summary\"><dt>Organization</dt><dd><code id=\"org-id\">%s</code></dd>"
-	            "<dt>Management account</dt><dd><code>%s</code> (%s)</dd><dt>Feature set</dt><dd>%s</dd></dl>\n",
+	            "<dt>Management account</dt><dd><code>%s</code>%s%s%s</dd><dt>Feature set</dt><dd>%s</dd></dl>\n",
 	            json_string_value(json_object_get(o, "Id")), json_string_value(json_object_get(o, "MasterAccountId")),
-	            json_string_value(json_object_get(o, "MasterAccountEmail")),
+	            email && *email ? " (" : "", email && *email ? email : "", email && *email ? ")" : "",
 	            json_string_value(json_object_get(o, "FeatureSet")));
 	accounts(cr, out);
 	scps(cr);

@@ -88,29 +88,32 @@ static bool principal_everyone(json_t *principal)
 	return any_value(json_object_get(principal, "AWS"), is_star);
 }
 
-static void lint_statement(struct lint *l, json_t *st, int i, bool variables_replaced)
+/* The warnings about what a statement allows apply to policies that grant (identity and resource-based ones); in
+ * SCPs, RCPs, permissions boundaries and session policies an Allow only sets a limit ("FullAWSAccess" is the
+ * usual SCP). */
+static void lint_statement(struct lint *l, json_t *st, int i, bool variables_replaced, bool grants)
 {
 	const char *effect = json_string_value(json_object_get(st, "Effect")), *sid;
 	json_t *action = json_object_get(st, "Action"), *resource = json_object_get(st, "Resource");
 	char label[96];
-	bool allow = effect && strcmp(effect, "Allow") == 0;
+	bool allow = effect && strcmp(effect, "Allow") == 0, grant = allow && grants;
 
 	sid = json_string_value(json_object_get(st, "Sid"));
 	if (sid && *sid)
 		snprintf(label, sizeof(label), "Statement %d (%.64s)", i + 1, sid);
 	else
 		snprintf(label, sizeof(label), "Statement %d", i + 1);
-	if (allow && json_object_get(st, "NotAction"))
+	if (grant && json_object_get(st, "NotAction"))
 		add(l, POLICY_FINDING_WARNING, "AllowWithNotAction", i,
 		    "%s: Allow with NotAction allows every action not listed, including the actions of every other service.",
 		    label);
-	if (allow && json_object_get(st, "NotResource"))
+	if (grant && json_object_get(st, "NotResource"))
 		add(l, POLICY_FINDING_WARNING, "AllowWithNotResource", i,
 		    "%s: Allow with NotResource allows the actions on every resource not listed.", label);
-	if (allow && action && resource && any_value(action, is_star) && any_value(resource, is_star))
+	if (grant && action && resource && any_value(action, is_star) && any_value(resource, is_star))
 		add(l, POLICY_FINDING_WARNING, "FullAccess", i,
 		    "%s: allows every action on every resource (full administrator access).", label);
-	else if (allow && action && resource && any_value(action, covers_passrole) && any_value(resource, is_star))
+	else if (grant && action && resource && any_value(action, covers_passrole) && any_value(resource, is_star))
 		add(l, POLICY_FINDING_WARNING, "PassRoleWithStarInResource", i,
 		    "%s: iam:PassRole on Resource \"*\" lets the holder pass every role of the account to a service; "
 		    "name the roles.",
@@ -139,6 +142,7 @@ size_t policy_lint(const char *doc, size_t len, enum policy_kind kind, struct po
 	const char *quota, *version;
 	json_t *root, *stmts;
 	size_t chars = 0, i;
+	bool v2012, grants;
 	int limit;
 
 	if (policy_compile(doc, len, kind, &p, err) != C_OK) {
@@ -162,13 +166,14 @@ size_t policy_lint(const char *doc, size_t len, enum policy_kind kind, struct po
 		add(&l, POLICY_FINDING_WARNING, "MissingVersion", -1,
 		    "The policy has no Version: it is read as Version \"2008-10-17\", which does not replace policy "
 		    "variables. Add \"Version\": \"2012-10-17\".");
+	v2012 = version && strcmp(version, "2012-10-17") == 0;
+	grants = kind == POLICY_IDENTITY || kind == POLICY_RESOURCE;
 	stmts = json_object_get(root, "Statement");
 	if (json_is_object(stmts))
-		lint_statement(&l, stmts, 0, version && strcmp(version, "2012-10-17") == 0);
+		lint_statement(&l, stmts, 0, v2012, grants);
 	else
 		for (i = 0; i < json_array_size(stmts) && i < 1000; i++)
-			lint_statement(&l, json_array_get(stmts, i), (int)i,
-			               version && strcmp(version, "2012-10-17") == 0);
+			lint_statement(&l, json_array_get(stmts, i), (int)i, v2012, grants);
 	json_decref(root);
 	return l.n;
 }

@@ -303,6 +303,8 @@ def test_organizations_page_in_the_management_account(seed, auditor):
         assert listed[seed.accounts[env]]["Name"] == env
     assert "ACTIVE" in t and "@" in t  # status, email
     assert "no-leaving" in t and "organizations:LeaveOrganization" in t and "Validation (scp policy)" in t
+    # AWS's FullAWSAccess (Allow * on *) is a limit in an SCP, not a grant: nothing to warn about
+    assert "FullAWSAccess" in t and "FullAccess" not in r.text.replace("FullAWSAccess", "")
 
 
 def test_organizations_page_refused_in_a_member_account(seed):

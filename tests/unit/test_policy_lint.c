@@ -97,6 +97,11 @@ static void test_warnings(void **state)
 	                      "[\"iam:PassRole\",\"iam:Get*\"],\"Resource\":\"arn:aws:iam::1:role/x\"}}",
 	                      POLICY_IDENTITY, f),
 	                 0);
+	/* in an SCP (a limit, not a grant) Allow * on * is the usual FullAWSAccess: nothing to say */
+	assert_int_equal(lint("{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\","
+	                      "\"Resource\":\"*\"}}",
+	                      POLICY_SCP, f),
+	                 0);
 	/* a trust policy open to every account, unless a condition narrows it */
 	n = lint("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"*\"]},"
 	         "\"Action\":\"sts:AssumeRole\"},{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\","
