@@ -271,6 +271,8 @@ bool console_route(struct rg_server *srv, const struct http_request *req, struct
 	cr.req = req;
 	cr.resp = resp;
 	cr.html = &resp->body;
+	if (resp->body.len == 0 && resp->body.max > CONSOLE_HTML_MAX)
+		resp->body.max = CONSOLE_HTML_MAX; /* a page larger than this is cut, never grown without bound */
 	cr.now_ms = now_ms();
 	cr.path = path;
 	id_request(cr.request_id);

@@ -110,6 +110,10 @@ void page_security_headers(struct console_req *cr)
 {
 	struct http_response *r = cr->resp;
 
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcmp(r->headers[i].name, "Content-Security-Policy") == 0)
+			return; /* set already (a page begun, then an error page instead): once is enough */
+
 	http_response_header(r, "Content-Security-Policy", CSP);
 	http_response_header(r, "X-Frame-Options", "DENY");
 	http_response_header(r, "X-Content-Type-Options", "nosniff");

@@ -39,8 +39,9 @@ void page_csrf_field(struct console_req *cr, struct buf *b);
 /* Appends a small POST form with one button (sign out, back to user...): action, the button's text, and cls: the
  * form's CSS class, its id "CLS-form" and the button's id "CLS-button" (one per page). */
 void page_post_button(struct console_req *cr, const char *action, const char *label, const char *cls);
-/* Sets the security headers on cr->resp (CSP, X-Frame-Options, nosniff, no-store, Referrer-Policy). Called by
- * page_begin, page_error and page_redirect; for other responses (static files) call it yourself. */
+/* Sets the security headers on cr->resp (CSP, X-Frame-Options, nosniff, no-store, Referrer-Policy; HSTS over TLS),
+ * once per response however often it is called. Called by page_begin, page_error and page_redirect; for other
+ * responses call it yourself. */
 void page_security_headers(struct console_req *cr);
 
 #endif

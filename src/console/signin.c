@@ -250,7 +250,12 @@ static void refuse(struct console_req *cr, struct attempt *a, const char *why)
 	count(cr, a, false);
 	if (audit_login(cr, a, false, why) != C_OK)
 		log_warnx("console: req=%s: cannot record the refused sign-in in the audit trail", cr->request_id);
-	log_warnx("console: req=%s ip=%s: sign-in refused (%s)", cr->request_id, cr->req->source_ip, why);
+	{
+		char acct[160], user[160]; /* what names no account or user is not logged: it may be a password */
+		log_warnx("console: req=%s ip=%s account=%s user=%s: sign-in refused (%s)", cr->request_id,
+		          cr->req->source_ip, a->account_id[0] ? log_value(a->account_in, acct, sizeof(acct)) : "(unknown)",
+		          a->root ? "root" : a->user_found ? log_value(a->user_in, user, sizeof(user)) : "(unknown)", why);
+	}
 	cr->resp->status = 200;
 	signin_page(cr, a, SIGNIN_INCORRECT, NULL);
 }

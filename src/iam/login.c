@@ -5,8 +5,9 @@
  *
  * A password is checked against the account's password policy (or, when it has none, AWS's default policy),
  * stored only as a salted PBKDF2-HMAC-SHA256 hash, and wiped. The web console (src/console/signin.c) signs users in
- * with it (iam_password_verify). The settings that act at sign-in (MaxPasswordAge, HardExpiry,
- * PasswordReusePrevention, AllowUsersToChangePassword) are kept and reported as set, not enforced.
+ * with it (iam_password_verify). AllowUsersToChangePassword lets every user ChangePassword its own (the grant is
+ * src/server/authz.c's); MaxPasswordAge, HardExpiry and PasswordReusePrevention are kept and reported as set, not
+ * enforced.
  */
 #include <openssl/core_names.h>
 #include <openssl/evp.h>

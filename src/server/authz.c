@@ -21,6 +21,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -30,6 +31,7 @@
 #include "policy/policy.h"
 #include "server/context.h"
 #include "server/tokens.h"
+#include "store/login.h"
 #include "util/common.h"
 #include "util/log.h"
 
@@ -45,6 +47,37 @@ static void root_policy_compile(void)
 
 	if (policy_compile(doc, sizeof(doc) - 1, POLICY_IDENTITY, &root_policy, err) != C_OK)
 		fatalx("the root user's implicit policy does not compile: %s", err);
+}
+
+/* What the account's password policy grants when it says AllowUsersToChangePassword: each user may change its own
+ * password (AWS: "Allows all IAM users in your account to use the AWS Management Console to change their own
+ * passwords"), as if this policy were attached to every user (an explicit deny, a boundary, an SCP still apply). */
+static struct policy *own_password_policy;
+static pthread_once_t own_password_once = PTHREAD_ONCE_INIT;
+
+static void own_password_policy_compile(void)
+{
+	static const char doc[] = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	                          "\"Action\":\"iam:ChangePassword\",\"Resource\":\"arn:aws:iam::*:user/${aws:username}\"}]}";
+	char err[POLICY_ERROR_MAX];
+
+	if (policy_compile(doc, sizeof(doc) - 1, POLICY_IDENTITY, &own_password_policy, err) != C_OK)
+		fatalx("the password policy's implicit grant does not compile: %s", err);
+}
+
+/* Whether the caller's account password policy says AllowUsersToChangePassword. */
+static bool users_may_change_password(struct call *c)
+{
+	char text[1024];
+	json_t *j;
+	bool yes;
+
+	if (store_password_policy_get(c->tx, c->caller.account_id, text, sizeof(text)) != C_OK ||
+	    !(j = json_loads(text, JSON_REJECT_DUPLICATES, NULL)))
+		return false;
+	yes = json_is_true(json_object_get(j, "AllowUsersToChangePassword"));
+	json_decref(j);
+	return yes;
 }
 
 /* Everything a decision weighs, loaded once per call. */
@@ -203,6 +236,7 @@ int authz_authorize(struct call *c)
 {
 	struct call_context ctx;
 	struct gathered g;
+	struct policy **with_grant = NULL;
 	char action[160];
 	int rc;
 
@@ -223,7 +257,22 @@ int authz_authorize(struct call *c)
 		context_free(&ctx);
 		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
 	}
+	if (strcmp(action, "iam:ChangePassword") == 0 && c->caller.kind == PRINCIPAL_USER && users_may_change_password(c)) {
+		/* the password policy's grant, beside the user's own policies */
+		if (!(with_grant = malloc((g.set.nidentity + 1) * sizeof(*with_grant)))) {
+			gathered_release(&g);
+			context_free(&ctx);
+			return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
+		}
+		pthread_once(&own_password_once, own_password_policy_compile);
+		for (size_t i = 0; i < g.set.nidentity; i++)
+			with_grant[i] = g.set.identity[i];
+		with_grant[g.set.nidentity] = own_password_policy;
+		g.set.identity = with_grant;
+		g.set.nidentity++;
+	}
 	rc = decide(c, action, &g, &ctx);
+	free(with_grant);
 	if (rc == C_OK && strcmp(action, "sts:AssumeRole") == 0) {
 		if (tags_session(c))
 			rc = decide(c, "sts:TagSession", &g, &ctx);

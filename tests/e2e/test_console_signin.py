@@ -7,7 +7,8 @@ chromium, tests/e2e/console_browser.py) and over plain HTTP for the refusals:
   failures in a row make later attempts wait (refused unseen); a replayed MFA code is refused
 - PasswordResetRequired: nothing but the password page until a new password meeting the policy is set
   (iam:ChangePassword through the console); the old password stops working
-- the root user signs in with the password `rolegate root-password` set (read from stdin)
+- the root user signs in with the password `rolegate root-password` set (read from stdin), and with its MFA code once
+  it has a device
 - sign-out deletes the session: the old cookie opens nothing afterwards
 - CSRF: a POST without the token, or with a wrong one, is refused and changes nothing
 - a cookie of another server (another data directory), or a tampered one, is a signed-out browser
@@ -271,6 +272,24 @@ def test_root_signin(console):
     assert st == 200 and f'<dd id="signer-arn">arn:aws:iam::{console.ops}:root</dd>' in page
     # the root user has no IAM password to change: the password page says so
     assert "root-password" in h.get("/console/password")[2]
+    # with an MFA device, the root user must give its code too
+    dev = console.iam.create_virtual_mfa_device(VirtualMFADeviceName="root-console")["VirtualMFADevice"]
+    seed_b32 = dev["Base32StringSeed"].decode()
+    rg.SEEN_SECRETS.add(seed_b32)
+    step = int(console.seed.clock.now() // 30)
+    # (the root names itself by its account id where UserName is required)
+    console.iam.enable_mfa_device(UserName=console.ops, SerialNumber=dev["SerialNumber"],
+                                  AuthenticationCode1=seedkit.totp(seed_b32, (step - 2) * 30 + 1),
+                                  AuthenticationCode2=seedkit.totp(seed_b32, (step - 1) * 30 + 1))
+    h = Http(console.srv)
+    st, hdrs, page = sign_in(h, console.ops, "", root_pw, root=True)
+    assert location(hdrs) is None and "Enter the MFA code" in page
+    st, hdrs, page = sign_in(h, console.ops, "", root_pw, "000000" if seedkit.totp(seed_b32, step * 30 + 1) != "000000"
+                             else "111111", root=True)
+    assert location(hdrs) is None and INCORRECT in page
+    st, hdrs, _ = sign_in(h, console.ops, "", root_pw, seedkit.totp(seed_b32, console.seed.clock.now()), root=True)
+    assert st == 303 and location(hdrs) == "/console/"
+    assert '<dd id="mfa-used">Yes</dd>' in h.get("/console/")[2]
     # a too short password is refused by the verb
     p = subprocess.run([str(rg.BIN), "root-password", "--data", str(console.srv.data_dir)], input="short\n",
                        capture_output=True, text=True, timeout=60)

@@ -74,8 +74,9 @@ def test_login_profile_lifecycle(iam):
 
 
 def test_change_password(server_factory):
-    """iam:ChangePassword through boto3: a user changes its own password (authorized on itself, the old one checked,
-    the new one held to the policy, PasswordResetRequired cleared); the root user cannot (InvalidUserType)."""
+    """iam:ChangePassword through boto3: a user changes its own password (authorized on itself, or by the password
+    policy's AllowUsersToChangePassword; the old one checked, the new one held to the policy, PasswordResetRequired
+    cleared); the root user cannot (InvalidUserType)."""
     srv = server_factory.start()
     iam = rg.client(srv, "iam")
     user = rg.unique("cp")
@@ -90,6 +91,19 @@ def test_change_password(server_factory):
         mine.change_password(OldPassword=old, NewPassword=new)
     assert rg.err(ei)[0] == "AccessDenied" and f"iam:ChangePassword on resource: arn:aws:iam::{srv.account}:user/{user}" \
         in rg.err(ei)[1]
+    # the password policy's AllowUsersToChangePassword grants it (past the permission check: no login profile yet)
+    iam.update_account_password_policy(AllowUsersToChangePassword=True)
+    with pytest.raises(ClientError) as ei:
+        mine.change_password(OldPassword=old, NewPassword=new)
+    assert rg.err(ei)[0] == "NoSuchEntity"
+    # an explicit deny still wins over it
+    iam.put_user_policy(UserName=user, PolicyName="no-password", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:ChangePassword", "Resource": "*"}]}))
+    with pytest.raises(ClientError) as ei:
+        mine.change_password(OldPassword=old, NewPassword=new)
+    assert rg.err(ei)[0] == "AccessDenied" and "explicit deny" in rg.err(ei)[1]
+    iam.delete_user_policy(UserName=user, PolicyName="no-password")
+    iam.delete_account_password_policy()
     iam.put_user_policy(UserName=user, PolicyName="own-password", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ChangePassword",
                                                 "Resource": "arn:aws:iam::*:user/${aws:username}"}]}))
