@@ -44,6 +44,19 @@ static const struct console_route routes[] = {
 	{"POST", "/console/back", console_back, true},
 
 	/* ---- views ---- */
+	{"GET", "/console/iam/users", console_iam_users, true},
+	{"GET", "/console/iam/users/", console_iam_user, true},
+	{"GET", "/console/iam/groups", console_iam_groups, true},
+	{"GET", "/console/iam/groups/", console_iam_group, true},
+	{"GET", "/console/iam/roles", console_iam_roles, true},
+	{"GET", "/console/iam/roles/", console_iam_role, true},
+	{"GET", "/console/iam/policies", console_iam_policies, true},
+	{"GET", "/console/iam/policies/", console_iam_policy, true},
+	{"GET", "/console/organizations", console_organizations, true},
+	{"GET", "/console/mfa", console_mfa, true},
+	{"POST", "/console/mfa/create", console_mfa_create, true},
+	{"POST", "/console/mfa/enable", console_mfa_enable, true},
+	{"POST", "/console/mfa/remove", console_mfa_remove, true},
 
 	/* ---- sim ---- */
 	{"GET", "/console/simulator", console_simulator, true},

@@ -28,6 +28,19 @@ void console_switchrole(struct console_req *cr);      /* POST /console/switchrol
 void console_back(struct console_req *cr);            /* POST /console/back: back to the signed-in identity */
 
 /* ---- views: resource pages, MFA (views_*.c, mfa.c) ---- */
+void console_iam_users(struct console_req *cr);      /* GET /console/iam/users */
+void console_iam_user(struct console_req *cr);       /* GET /console/iam/users/NAME */
+void console_iam_groups(struct console_req *cr);     /* GET /console/iam/groups */
+void console_iam_group(struct console_req *cr);      /* GET /console/iam/groups/NAME */
+void console_iam_roles(struct console_req *cr);      /* GET /console/iam/roles */
+void console_iam_role(struct console_req *cr);       /* GET /console/iam/roles/NAME */
+void console_iam_policies(struct console_req *cr);   /* GET /console/iam/policies */
+void console_iam_policy(struct console_req *cr);     /* GET /console/iam/policies/ARN */
+void console_organizations(struct console_req *cr);  /* GET /console/organizations */
+void console_mfa(struct console_req *cr);            /* GET /console/mfa */
+void console_mfa_create(struct console_req *cr);     /* POST /console/mfa/create */
+void console_mfa_enable(struct console_req *cr);     /* POST /console/mfa/enable */
+void console_mfa_remove(struct console_req *cr);     /* POST /console/mfa/remove */
 
 /* ---- sim: the policy simulator (simulator.c), the audit trail (views_audit.c) ---- */
 void console_simulator(struct console_req *cr); /* GET /console/simulator */

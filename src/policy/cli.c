@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "policy/cli.h"
+#include "policy/lint.h"
 #include "policy/policy.h"
 #include "util/buf.h"
 #include "util/common.h"
@@ -415,17 +416,24 @@ static int eval_main(int argc, char **argv)
 	return status;
 }
 
-/* AWS's size limits per kind, in characters not counting white space. */
-static int kind_limit(enum policy_kind kind, const char **quota)
+/* Appends ,"warnings":[{"code":..,"statement":N,"message":..}] to the validate line when the document has any
+ * (policy_lint: valid, but probably not what was meant); nothing otherwise. */
+static void print_warnings(const char *doc, size_t len, enum policy_kind kind)
 {
-	switch (kind) {
-	case POLICY_TRUST: *quota = "ACLSizePerRole"; return 2048;
-	case POLICY_SESSION: *quota = "PackedPolicySize"; return 2048;
-	case POLICY_SCP:
-	case POLICY_RCP: *quota = "PolicySize"; return 5120;
-	case POLICY_RESOURCE: *quota = "PolicySize"; return 20480;
-	default: *quota = "PolicySize"; return 6144;
+	struct policy_finding f[POLICY_FINDINGS_MAX];
+	size_t n = policy_lint(doc, len, kind, f, POLICY_FINDINGS_MAX);
+	json_t *arr = json_array();
+	char *text;
+
+	for (size_t i = 0; arr && i < n; i++)
+		if (f[i].severity == POLICY_FINDING_WARNING)
+			json_array_append_new(arr, json_pack("{s:s, s:i, s:s}", "code", f[i].code, "statement", f[i].statement,
+			                                     "message", f[i].message));
+	if (json_array_size(arr) > 0 && (text = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+		printf(",\"warnings\":%s", text);
+		free(text);
 	}
+	json_decref(arr);
 }
 
 static int validate_main(int argc, char **argv)
@@ -464,12 +472,12 @@ static int validate_main(int argc, char **argv)
 	for (size_t i = 0; i < in.len; i++)
 		if (!(in.p[i] == ' ' || in.p[i] == '\t' || in.p[i] == '\n' || in.p[i] == '\r'))
 			chars++;
-	limit = kind_limit((enum policy_kind)kind, &quota);
+	limit = policy_kind_size_limit((enum policy_kind)kind, &quota);
 	rc = policy_compile(buf_str(&in), in.len, (enum policy_kind)kind, &p, err);
-	buf_free(&in);
 	if (rc != C_OK) {
 		json_t *o = json_pack("{s:b, s:s, s:s}", "valid", 0, "kind", kind_name, "error", "");
 		char msg[POLICY_ERROR_MAX + 32], *line;
+		buf_free(&in);
 		snprintf(msg, sizeof(msg), "MalformedPolicyDocument: %s", err);
 		json_object_set_new(o, "error", json_string(msg));
 		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -479,13 +487,17 @@ static int validate_main(int argc, char **argv)
 		return 1;
 	}
 	if ((int)chars > limit) {
+		buf_free(&in);
 		printf("{\"valid\":false,\"kind\":\"%s\",\"error\":\"LimitExceeded: Cannot exceed quota for %s: %d\"}\n",
 		       kind_name, quota, limit);
 		policy_release(p);
 		return 1;
 	}
-	printf("{\"valid\":true,\"kind\":\"%s\",\"statements\":%zu,\"size\":%zu,\"limit\":%d}\n", kind_name,
+	printf("{\"valid\":true,\"kind\":\"%s\",\"statements\":%zu,\"size\":%zu,\"limit\":%d", kind_name,
 	       policy_statement_count(p), chars, limit);
+	print_warnings(buf_str(&in), in.len, (enum policy_kind)kind);
+	printf("}\n");
+	buf_free(&in);
 	policy_release(p);
 	return 0;
 }

@@ -6,8 +6,9 @@
  *   Ops (the management account, where people live): CreateOrganization, then CreateAccount Dev, Stage, Prod
  *   each environment: roles `admin` (AdministratorAccess) and `readonly` (ReadOnlyAccess) trusting Ops, with MFA
  *   Ops: groups `dev`, `stage`, `prod` (each may assume that environment's roles, with MFA) and `people`
- *        (self-service on one's own user, its password included); users anay (dev, stage, prod) and abhi (dev)
- *        with a console password, an access key and an enabled virtual MFA device
+ *        (self-service on one's own user, its password included; assigning a virtual MFA device, removing it
+ *        with MFA); users anay (dev, stage, prod) and abhi (dev) with a console password, an access key and an
+ *        enabled virtual MFA device
  *
  * It prints, and keeps in DIR/example-seed.txt (mode 0600), the ~/.aws/credentials and ~/.aws/config snippets
  * (profiles with role_arn, source_profile, mfa_serial, endpoint_url), each person's MFA seed as an otpauth://
@@ -181,7 +182,7 @@ static int make_roles(struct seed *s)
 /* In Ops: a group per environment (who may enter it) and `people` (what everyone may do to their own user). */
 static int make_groups(struct seed *s)
 {
-	char doc[1024], group[16];
+	char doc[2048], group[16];
 
 	for (int i = 0; i < NENVS; i++) {
 		snprintf(group, sizeof(group), "%s", envs[i]);
@@ -201,9 +202,14 @@ static int make_groups(struct seed *s)
 	         "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"OwnUser\",\"Effect\":\"Allow\",\"Action\":["
 	         "\"iam:GetUser\",\"iam:ListGroupsForUser\",\"iam:ListAccessKeys\",\"iam:CreateAccessKey\","
 	         "\"iam:UpdateAccessKey\",\"iam:DeleteAccessKey\",\"iam:ListMFADevices\",\"iam:ResyncMFADevice\","
-	         "\"iam:ChangePassword\",\"iam:GetLoginProfile\"],"
-	         "\"Resource\":\"arn:aws:iam::%s:user/${aws:username}\"}]}",
-	         s->ops.account_id);
+	         "\"iam:ChangePassword\",\"iam:GetLoginProfile\",\"iam:EnableMFADevice\"],"
+	         "\"Resource\":\"arn:aws:iam::%s:user/${aws:username}\"},"
+	         "{\"Sid\":\"OwnVirtualMFADevice\",\"Effect\":\"Allow\",\"Action\":[\"iam:CreateVirtualMFADevice\","
+	         "\"iam:DeleteVirtualMFADevice\"],\"Resource\":\"arn:aws:iam::%s:mfa/${aws:username}\"},"
+	         "{\"Sid\":\"RemoveOwnMFADeviceWithMFA\",\"Effect\":\"Allow\",\"Action\":\"iam:DeactivateMFADevice\","
+	         "\"Resource\":\"arn:aws:iam::%s:user/${aws:username}\",\"Condition\":{\"Bool\":"
+	         "{\"aws:MultiFactorAuthPresent\":\"true\"}}}]}",
+	         s->ops.account_id, s->ops.account_id, s->ops.account_id);
 	if (invoke(s, &s->ops, "iam", "CreateGroup", NULL, "{s:s}", "GroupName", "people") != C_OK ||
 	    invoke(s, &s->ops, "iam", "PutGroupPolicy", NULL, "{s:s, s:s, s:s}", "GroupName", "people", "PolicyName",
 	           "self-service", "PolicyDocument", doc) != C_OK)

@@ -41,8 +41,7 @@ void buf_reset(struct buf *b)
 		b->p[0] = '\0';
 }
 
-/* Makes room for n more bytes plus the NUL. */
-static int buf_reserve(struct buf *b, size_t n)
+int buf_reserve(struct buf *b, size_t n)
 {
 	size_t need, cap;
 	char *p;

@@ -26,6 +26,9 @@ void buf_free(struct buf *b);
 void buf_free_secret(struct buf *b);
 /* Empties the buffer, keeping its storage. */
 void buf_reset(struct buf *b);
+/* Makes room for n more bytes plus the NUL, so that appending up to n bytes does not move the storage (a buffer
+ * about to hold a secret: no copy is left behind in freed memory). C_ERR as buf_append. */
+int buf_reserve(struct buf *b, size_t n);
 /* Appends n bytes. C_ERR (buffer unchanged) on allocation failure or when max would be exceeded. */
 int buf_append(struct buf *b, const void *data, size_t n);
 /* Appends a NUL-terminated string. */
