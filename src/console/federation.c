@@ -309,6 +309,7 @@ static void continue_to(struct console_req *cr, const char *path)
 	html_printf(cr->html,
 	            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	            "<meta http-equiv=\"refresh\" content=\"0;url=%s\">\n<title>Signed in - rolegate console</title>\n"
+	            "<link rel=\"icon\" href=\"" PAGE_ICON "\" type=\"image/svg+xml\">\n"
 	            "<link rel=\"stylesheet\" href=\"/console/static/console.css\">\n</head>\n<body>\n"
 	            "<main id=\"main\">\n<h1>Signed in</h1>\n"
 	            "<p><a href=\"%s\" id=\"continue\">Continue to the console</a></p>\n</main>\n</body>\n</html>\n",

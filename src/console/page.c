@@ -202,6 +202,7 @@ void page_begin(struct console_req *cr, const char *title)
 	            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	            "<title>%s - rolegate console</title>\n"
+	            "<link rel=\"icon\" href=\"" PAGE_ICON "\" type=\"image/svg+xml\">\n"
 	            "<link rel=\"stylesheet\" href=\"/console/static/console.css\">\n"
 	            "<script src=\"/console/static/console.js\" defer></script>\n",
 	            title);
