@@ -12,6 +12,7 @@
 
 #include "console/assets.h"
 #include "console/page.h"
+#include "console/rolecolor.h"
 #include "console/routes.h"
 #include "console/session.h"
 #include "server/dispatch.h"
@@ -62,6 +63,9 @@ static const struct console_route routes[] = {
 	{"GET", "/console/simulator", console_simulator, true},
 	{"GET", "/console/audit", console_audit, true},
 	{"GET", "/console/audit/event", console_audit_event, true},
+
+	/* ---- polish ---- */
+	{"GET", "/console/session.css", console_session_css, false}, /* empty when signed out: not a redirect */
 };
 
 /* ---- request helpers ------------------------------------------------------------------------------------------ */
@@ -207,12 +211,14 @@ int console_call_signer(struct console_req *cr, const char *service, const char 
 
 /* ---- routing ------------------------------------------------------------------------------------------------- */
 
-/* Whether path is the console's. */
+/* Whether path is the console's (and /favicon.ico, which browsers ask for: a 404, not the API's 403). */
 static bool is_console_path(const struct http_request *req)
 {
-	static const char console[] = "/console", federation[] = "/federation";
+	static const char console[] = "/console", federation[] = "/federation", favicon[] = "/favicon.ico";
 	size_t n = req->path_len;
 
+	if (n == sizeof(favicon) - 1 && memcmp(req->path, favicon, n) == 0)
+		return true;
 	if (n >= sizeof(console) - 1 && memcmp(req->path, console, sizeof(console) - 1) == 0)
 		return n == sizeof(console) - 1 || req->path[sizeof(console) - 1] == '/';
 	return n == sizeof(federation) - 1 && memcmp(req->path, federation, n) == 0;
@@ -246,7 +252,21 @@ static void signed_out(struct console_req *cr)
 		page_error(cr, 403, "AccessDenied", "You are not signed in, or your session has ended. Sign in again.");
 		return;
 	}
-	page_redirect(cr, "/console/signin");
+	{ /* a GET: back to it once signed in (the sign-in form carries it; signin_return_ok checks it there too) */
+		char want[SIGNIN_RETURN_MAX + 1];
+		struct buf loc;
+		int n = snprintf(want, sizeof(want), "%s%s%.*s", cr->path, cr->req->query ? "?" : "",
+		                 cr->req->query ? (int)cr->req->query_len : 0, cr->req->query ? cr->req->query : "");
+		if (n < 0 || (size_t)n >= sizeof(want) || strcmp(cr->path, "/console/") == 0 || !signin_return_ok(want)) {
+			page_redirect(cr, "/console/signin");
+			return;
+		}
+		buf_init(&loc, 4 * SIGNIN_RETURN_MAX);
+		buf_puts(&loc, "/console/signin?" SIGNIN_RETURN_PARAM "=");
+		html_url(&loc, want);
+		page_redirect(cr, buf_str(&loc)); /* 3 x SIGNIN_RETURN_MAX + the prefix fit */
+		buf_free(&loc);
+	}
 }
 
 static void log_request(const struct console_req *cr, int64_t t0)

@@ -4,8 +4,8 @@
  *
  *   Action=getSigninToken  Session={"sessionId","sessionKey","sessionToken"} (a role session's temporary
  *                          credentials), SessionDuration=900..43200 (optional) -> 200 {"SigninToken": "..."}
- *   Action=login           SigninToken, Destination (this server's /console), Issuer -> 303 to Destination with a
- *                          console session of that role session
+ *   Action=login           SigninToken, Destination (this server's /console), Issuer -> a console session of that
+ *                          role session, and a 200 page that continues to Destination (continue_to: not a 303)
  *
  * The credentials are verified as the API verifies a request's (the token opens under the keyring, names this
  * access key id, carries this secret, has not expired, its account is active): only role sessions sign in, as on
@@ -292,6 +292,30 @@ static int console_credentials(struct console_req *cr, struct db_tx *tx, const s
 	return rc;
 }
 
+/*
+ * Login's answer: a page of this server that goes on to path (the Destination's) by itself (meta refresh; no inline
+ * script: the CSP), with a plain link too. Not a 303: the login URL is often opened from another site (a link, a
+ * script's page), and Chromium does not send a SameSite=Strict cookie set in such a navigation on its redirect: the
+ * console would show signed out until reloaded. The page's own navigation is same-site, so the cookie goes with it.
+ */
+static void continue_to(struct console_req *cr, const char *path)
+{
+	if (path[0] != '/' || path[1] == '/' || path[1] == '\\')
+		path = "/console/"; /* only this server's paths (fed_destination_ok made sure already) */
+	cr->resp->status = 200;
+	cr->resp->content_type = "text/html; charset=utf-8";
+	page_security_headers(cr);
+	buf_reset(cr->html);
+	html_printf(cr->html,
+	            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	            "<meta http-equiv=\"refresh\" content=\"0;url=%s\">\n<title>Signed in - rolegate console</title>\n"
+	            "<link rel=\"icon\" href=\"" PAGE_ICON "\" type=\"image/svg+xml\">\n"
+	            "<link rel=\"stylesheet\" href=\"/console/static/console.css\">\n</head>\n<body>\n"
+	            "<main id=\"main\">\n<h1>Signed in</h1>\n"
+	            "<p><a href=\"%s\" id=\"continue\">Continue to the console</a></p>\n</main>\n</body>\n</html>\n",
+	            path, path);
+}
+
 /* Action=login. */
 static void login(struct console_req *cr)
 {
@@ -357,7 +381,7 @@ static void login(struct console_req *cr)
 		unavailable(cr);
 		goto done;
 	}
-	page_redirect(cr, fed_destination_path(dest)); /* this server's: its path is the whole of it */
+	continue_to(cr, fed_destination_path(dest)); /* this server's: its path is the whole of it */
 done:
 	json_decref(detail);
 	explicit_bzero(&row, sizeof(row));

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "console/rolecolor.h"
 #include "console/session.h"
 #include "util/common.h"
+#include "util/log.h"
 
 #define CSP                                                                                                        \
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "  \
@@ -200,12 +202,22 @@ void page_begin(struct console_req *cr, const char *title)
 	            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	            "<title>%s - rolegate console</title>\n"
+	            "<link rel=\"icon\" href=\"" PAGE_ICON "\" type=\"image/svg+xml\">\n"
 	            "<link rel=\"stylesheet\" href=\"/console/static/console.css\">\n"
-	            "<script src=\"/console/static/console.js\" defer></script>\n"
-	            "</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n",
+	            "<script src=\"/console/static/console.js\" defer></script>\n",
 	            title);
+	if (cr->s && cr->s->role_active && rolecolor_custom(cr->s->row.role_color)) /* CSP: no inline style */
+		buf_puts(b, "<link rel=\"stylesheet\" href=\"/console/session.css\">\n");
+	buf_puts(b, "</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n");
 	page_header(cr);
 	html_printf(b, "<main id=\"main\" tabindex=\"-1\">\n<h1>%s</h1>\n", title);
+	if (cr->s && cr->s->role_ended) {
+		/* the switched-to role's credentials expired: said once, then the session forgets the role */
+		if (session_clear_role(cr) != C_OK)
+			log_warnx("console: req=%s: cannot clear the ended role session", cr->request_id);
+		buf_puts(b, "<div class=\"notice\" role=\"status\" id=\"role-ended\"><p>Your role session ended; switch "
+		            "role again.</p></div>\n");
+	}
 }
 
 void page_end(struct console_req *cr)

@@ -13,6 +13,9 @@
 #include "aws/errors.h"
 #include "console/console.h"
 
+/* The console's icon, linked by every page (so browsers do not ask for /favicon.ico: a 404). */
+#define PAGE_ICON "/console/static/favicon.svg"
+
 /* Appends s escaped for HTML text (& < > " '). */
 void html_text(struct buf *b, const char *s);
 /* Appends s escaped for a double-quoted attribute value (the same escaping: safe in both). */

@@ -18,6 +18,12 @@ void console_password(struct console_req *cr);       /* POST /console/password *
 /* Whether the signed-in IAM user's login profile says PasswordResetRequired (the router then allows only the
  * password page and sign-out). */
 bool signin_reset_required(struct console_req *cr);
+/* The sign-in form's parameter holding the page first asked for, gone to once signed in. */
+#define SIGNIN_RETURN_PARAM "redirect_uri"
+#define SIGNIN_RETURN_MAX 2048
+/* Whether s may be gone to after sign-in: a path of this console ("/console/..." with its query), printable ASCII
+ * without '\\', "//", ".." segments or spaces, at most SIGNIN_RETURN_MAX bytes: never another site. */
+bool signin_return_ok(const char *s);
 
 /* ---- fed: /federation (federation.c) ---- */
 void federation_handler(struct console_req *cr); /* GET, POST /federation: Action=getSigninToken, login */

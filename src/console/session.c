@@ -108,11 +108,14 @@ static int session_fill(struct console_req *cr, struct console_session *s)
 		return C_ERR;
 	s->active = s->signer;
 	s->role_active = false;
+	s->role_ended = false;
 	if (s->row.role_token[0]) {
-		if (token_principal(cr, s->row.role_token, &s->active) == C_OK)
+		if (token_principal(cr, s->row.role_token, &s->active) == C_OK) {
 			s->role_active = true;
-		else
+		} else {
 			s->active = s->signer; /* the role session expired: the console is the signer's again */
+			s->role_ended = true;  /* ... and the next page says so (page_begin) */
+		}
 	}
 	s->alias[0] = '\0';
 	if (db_begin(cr->srv->db, false, &tx) == C_OK) {

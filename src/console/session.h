@@ -27,6 +27,7 @@ struct console_session {
 	struct principal signer; /* who signed in (the user, root or federated role session), from row.token */
 	struct principal active; /* who acts: the switched-to role session, else signer */
 	bool role_active;        /* a switch role is in effect (row.role_token) */
+	bool role_ended;         /* row.role_token no longer opens (expired): page_begin says so once and clears it */
 	char alias[64];          /* the signer's account alias, "" without one */
 };
 

@@ -62,6 +62,9 @@ static void signin_page(struct console_req *cr, const struct attempt *a, const c
 		html_printf(b, "<div class=\"notice\" role=\"status\" id=\"notice\"><p>%s</p></div>\n", notice);
 	buf_puts(b, "<form method=\"post\" action=\"/console/signin\" class=\"signin\" id=\"signin-form\">\n");
 	page_csrf_field(cr, b);
+	if (signin_return_ok(console_param(cr, SIGNIN_RETURN_PARAM))) /* the page first asked for: gone to after */
+		html_printf(b, "<input type=\"hidden\" name=\"" SIGNIN_RETURN_PARAM "\" value=\"%s\">\n",
+		            console_param(cr, SIGNIN_RETURN_PARAM));
 	html_printf(b,
 	            "<fieldset><legend>Sign in as</legend>\n"
 	            "<label><input type=\"radio\" name=\"usertype\" value=\"iam\" id=\"usertype-iam\"%S> IAM user</label>\n"
@@ -342,7 +345,32 @@ void console_signin(struct console_req *cr)
 		return;
 	}
 	explicit_bzero(token, sizeof(token));
-	page_redirect(cr, a.reset_required ? "/console/password" : "/console/");
+	if (a.reset_required)
+		page_redirect(cr, "/console/password");
+	else if (signin_return_ok(console_param(cr, SIGNIN_RETURN_PARAM)))
+		page_redirect(cr, console_param(cr, SIGNIN_RETURN_PARAM)); /* the page first asked for */
+	else
+		page_redirect(cr, "/console/");
+}
+
+bool signin_return_ok(const char *s)
+{
+	static const char prefix[] = "/console/";
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < sizeof(prefix) - 1 || n > SIGNIN_RETURN_MAX || strncmp(s, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	if (strstr(s, "//") || strstr(s, "/../") || strstr(s, "/./") || strncmp(s, "/console/signin", 15) == 0)
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '\\')
+			return false;
+	{ /* ".." or "." as the path's last segment */
+		size_t path = strcspn(s, "?#");
+		if ((path >= 3 && strncmp(s + path - 3, "/..", 3) == 0) || (path >= 2 && strncmp(s + path - 2, "/.", 2) == 0))
+			return false;
+	}
+	return true;
 }
 
 /* ---- sign-out -------------------------------------------------------------------------------------------------- */

@@ -22,6 +22,10 @@ import subprocess
 import urllib.parse
 
 import pytest
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 import console_browser
 import rg
@@ -177,8 +181,14 @@ def test_browser_wrong_password_shows_aws_text(console):
         b.fill("account", console.ops)
         b.fill("username", "abhi")
         b.fill("password", "not-" + console.passwords["abhi"])
-        b.click("signin-button")
-        assert b.text("error") == INCORRECT
+        # the answer is a new page (the password hash takes a while under ASan on a busy machine): wait until the
+        # form submitted is gone and the new page's #error is there before reading it, never an element of the old
+        form = b.el("signin-form")
+        b.el("signin-button").click()
+        WebDriverWait(b.driver, 120).until(EC.staleness_of(form))
+        error = WebDriverWait(b.driver, 60, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.find_element(By.ID, "error").text)
+        assert error == INCORRECT
         assert b.path() == "/console/signin"
         b.screenshot("signin-incorrect")
 
