@@ -27,7 +27,9 @@
 #include "util/common.h"
 
 #define SIM_CTX_MAX 64
-#define SIM_MISSING_MAX 32
+/* Bounds of the key lists an answer carries; a list that reaches one is refused, never cut short. */
+#define SIM_MISSING_MAX 256
+#define SIM_CONTEXT_KEYS_MAX 1024
 
 /* One identity policy of a simulation and where it comes from. */
 struct sim_policy {
@@ -341,6 +343,10 @@ static int evaluate_one(struct sim *s, const char *action, const char *resource,
 		set.nscp = s->scp.n;
 	}
 	d = policy_evaluate(&req, &set, &ex);
+	if (ex.incomplete) /* MatchedStatements would be cut short: refused rather than wrong */
+		return aws_err_set(&s->c->err, ERR_LIMIT_EXCEEDED,
+		                   "More than %d statements decide %s on %s: too many to list.", POLICY_EXPLAIN_MAX, action,
+		                   resource);
 
 	o = json_pack("{s:s,s:s,s:s}", "EvalActionName", action, "EvalResourceName", resource, "EvalDecision",
 	              decision_text(d));
@@ -360,6 +366,10 @@ static int evaluate_one(struct sim *s, const char *action, const char *resource,
 			json_array_append_new(matched, st);
 	}
 	nmissing = policy_missing_context_keys(&req, &set, missing, ARRAY_LEN(missing));
+	if (nmissing >= ARRAY_LEN(missing))
+		return aws_err_set(&s->c->err, ERR_LIMIT_EXCEEDED,
+		                   "The policies test more than %zu context keys the request does not give.",
+		                   ARRAY_LEN(missing) - 1);
 	for (size_t i = 0; i < nmissing; i++)
 		json_array_append_new(keys, json_string(missing[i]));
 	if (set.nscp)
@@ -470,7 +480,7 @@ done:
 /* ContextKeyNames: every condition key the simulation's identity policies (and for a principal, its groups') test. */
 static int context_keys(struct sim *s)
 {
-	const char *keys[256];
+	const char *keys[SIM_CONTEXT_KEYS_MAX];
 	size_t n = 0;
 	json_t *arr = json_array();
 
@@ -478,6 +488,9 @@ static int context_keys(struct sim *s)
 		return C_ERR;
 	for (size_t i = 0; i < s->nidentity; i++)
 		policy_condition_keys(s->identity[i].p, keys, ARRAY_LEN(keys), &n);
+	if (n >= ARRAY_LEN(keys))
+		return aws_err_set(&s->c->err, ERR_LIMIT_EXCEEDED, "The policies test more than %zu context keys.",
+		                   ARRAY_LEN(keys) - 1);
 	for (size_t i = 0; i < n; i++)
 		if (json_array_append_new(arr, json_string(keys[i])) != 0)
 			return C_ERR;

@@ -321,8 +321,13 @@ static enum policy_decision as_decision(enum analysis a)
 
 static void explain_add(struct policy_explain *ex, const struct policy_explain_item *items, size_t n)
 {
-	for (size_t i = 0; i < n && ex->n < POLICY_EXPLAIN_MAX; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (ex->n == POLICY_EXPLAIN_MAX) {
+			ex->incomplete = true;
+			return;
+		}
 		ex->items[ex->n++] = items[i];
+	}
 }
 
 /* AWS-managed policies (account "aws") cannot be changed, and roles under /aws-reserved/ cannot be changed either:

@@ -140,6 +140,7 @@ struct policy_explain_item {
 struct policy_explain {
 	struct policy_explain_item items[POLICY_EXPLAIN_MAX];
 	size_t n;
+	bool incomplete; /* more statements decided than items holds (the decision itself is whole) */
 	const char *reason; /* static text */
 };
 
