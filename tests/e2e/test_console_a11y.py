@@ -165,6 +165,10 @@ def seed(tmp_path_factory):
         iam.create_login_profile(UserName="reader", Password=PASSWORD, PasswordResetRequired=False)
         trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                           "Principal": {"AWS": f"arn:aws:iam::{s.accounts['Ops']}:root"}}]}
+        # a newcomer without an MFA device, who may assign one (the seed's people group)
+        iam.create_user(UserName="newcomer")
+        iam.add_user_to_group(GroupName="people", UserName="newcomer")
+        iam.create_login_profile(UserName="newcomer", Password=PASSWORD, PasswordResetRequired=False)
         iam.create_role(RoleName="inspector", AssumeRolePolicyDocument=json.dumps(trust), Description="Reads")
         iam.attach_role_policy(RoleName="inspector", PolicyArn=READ_POLICY)
         s.passwords = {p: re.search(rf"^# console password of {p}: (\S+)$", s.text, re.M).group(1)
@@ -328,4 +332,26 @@ def test_console_pages_are_accessible(seed):
         assert links, "the audit trail lists no event"
         load(b, links[0].get_attribute("href")[len(b.base):])
         audit.page(b, "audit event")
+        b.click("signout-button")
+
+        # ---- a refused sign-in, then assigning an MFA device (the QR code, the two codes, refused codes) ----
+        load(b, "/console/signin")
+        b.fill("account", ops)
+        b.fill("username", "newcomer")
+        b.fill("password", "not-" + PASSWORD)
+        press_enter_and_wait(b)
+        assert b.exists("error"), "expected the sign-in's error"
+        audit.page(b, "signin refused", signed_in=False)
+        b.fill("password", PASSWORD)
+        press_enter_and_wait(b)
+        assert b.path() == "/console/", b.path()
+        load(b, "/console/mfa")
+        audit.page(b, "mfa (offer)")
+        b.submit_form("mfa-assign")
+        assert b.exists("mfa-qr"), "expected the enrolment page"
+        audit.page(b, "mfa (enrolment)")
+        b.fill("code1", "000000")
+        b.fill("code2", "000001")
+        b.submit_form("mfa-codes")
+        audit.page(b, "mfa (codes refused)")
     audit.check()
