@@ -157,8 +157,9 @@ void console_mfa(struct console_req *cr)
 		offer(cr, &o);
 		goto done;
 	}
-	buf_puts(cr->html, "<table class=\"list\" id=\"mfa-devices\"><thead><tr><th scope=\"col\">Serial number</th>"
-	                   "<th scope=\"col\">Enabled</th><th scope=\"col\">Action</th></tr></thead><tbody>\n");
+	buf_puts(cr->html, "<table class=\"list\" id=\"mfa-devices\" aria-label=\"Your MFA devices\"><thead><tr>"
+	                   "<th scope=\"col\">Serial number</th><th scope=\"col\">Enabled</th>"
+	                   "<th scope=\"col\">Action</th></tr></thead><tbody>\n");
 	json_array_foreach(json_object_get(out, "MFADevices"), i, d)
 	{
 		const char *serial = json_string_value(json_object_get(d, "SerialNumber"));

@@ -123,7 +123,7 @@ static const char *severity_name(enum policy_severity s)
 	return s == POLICY_FINDING_ERROR ? "Error" : "Warning";
 }
 
-void views_policy_document(struct console_req *cr, const char *doc, bool encoded, enum policy_kind kind)
+void views_policy_document(struct console_req *cr, const char *doc, bool encoded, enum policy_kind kind, int level)
 {
 	struct policy_finding findings[POLICY_FINDINGS_MAX];
 	size_t n, len = doc ? strlen(doc) : 0;
@@ -149,10 +149,12 @@ void views_policy_document(struct console_req *cr, const char *doc, bool encoded
 	free(pretty);
 	n = policy_lint(text, len, kind, findings, ARRAY_LEN(findings));
 	free(text);
-	html_printf(cr->html, "<section class=\"findings\" aria-label=\"Policy validation\"><h4>Validation (%s policy)</h4>\n",
-	            policy_kind_name(kind));
+	level = level < 2 ? 2 : level > 6 ? 6 : level; /* the heading right below the document's: none skipped */
+	html_printf(cr->html,
+	            "<section class=\"findings\" aria-label=\"Policy validation\"><h%d>Validation (%s policy)</h%d>\n",
+	            level, policy_kind_name(kind), level);
 	if (n == 0)
-		buf_puts(cr->html, "<p class=\"notice finding-none\">No errors or warnings.</p>\n");
+		buf_puts(cr->html, "<p class=\"notice finding-none\" role=\"status\">No errors or warnings.</p>\n");
 	else
 		buf_puts(cr->html, "<ul class=\"finding-list\">\n");
 	for (size_t i = 0; i < n; i++)

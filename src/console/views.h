@@ -41,9 +41,10 @@ const char *views_marker(struct console_req *cr);
 void views_next_link(struct console_req *cr, const char *base, const char *extra, json_t *out, const char *member);
 /*
  * Appends a policy document: pretty-printed JSON in a <pre>, then the findings of the engine's validator for kind
- * (errors and warnings, or "valid"). encoded: doc is percent-encoded, as IAM returns documents.
+ * (errors and warnings, or "valid") under a heading of level `level` (the one below the document's own heading, so
+ * that no level is skipped). encoded: doc is percent-encoded, as IAM returns documents.
  */
-void views_policy_document(struct console_req *cr, const char *doc, bool encoded, enum policy_kind kind);
+void views_policy_document(struct console_req *cr, const char *doc, bool encoded, enum policy_kind kind, int level);
 /* Appends the sections "Attached managed policies" and "Inline policies" (each document shown and checked) of a
  * principal: kind "User", "Group" or "Role" (the API's ListAttached{kind}Policies ...), name its name. */
 void views_principal_policies(struct console_req *cr, const char *kind, const char *name);

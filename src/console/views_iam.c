@@ -71,7 +71,7 @@ static void inline_policies(struct console_req *cr, const char *list_op, const c
 				views_section_error(cr, &err, false);
 			else
 				views_policy_document(cr, json_string_value(json_object_get(gout, "PolicyDocument")), true,
-				                      POLICY_IDENTITY);
+				                      POLICY_IDENTITY, 4); /* below the policy's <h3> */
 			json_decref(gin);
 			json_decref(gout);
 		}
@@ -173,8 +173,9 @@ static void user_keys(struct console_req *cr, const char *name)
 	} else if (json_array_size(json_object_get(out, "AccessKeyMetadata")) == 0) {
 		buf_puts(cr->html, "<p>None.</p>\n");
 	} else {
-		buf_puts(cr->html, "<table class=\"list\" id=\"access-keys\"><thead><tr><th scope=\"col\">Access key ID</th>"
-		                   "<th scope=\"col\">Status</th><th scope=\"col\">Created</th></tr></thead><tbody>\n");
+		buf_puts(cr->html, "<table class=\"list\" id=\"access-keys\" aria-labelledby=\"keys\"><thead><tr>"
+		                   "<th scope=\"col\">Access key ID</th><th scope=\"col\">Status</th>"
+		                   "<th scope=\"col\">Created</th></tr></thead><tbody>\n");
 		json_array_foreach(json_object_get(out, "AccessKeyMetadata"), i, k)
 		{
 			html_printf(cr->html, "<tr><td><code>%s</code></td><td>%s</td><td>",

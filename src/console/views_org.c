@@ -23,8 +23,9 @@ static void accounts(struct console_req *cr, json_t *out)
 	size_t i;
 
 	buf_puts(cr->html, "<section aria-labelledby=\"accounts\"><h2 id=\"accounts\">Accounts</h2>\n"
-	                   "<table class=\"list\" id=\"org-accounts\"><thead><tr><th scope=\"col\">Account ID</th>"
-	                   "<th scope=\"col\">Name</th><th scope=\"col\">Email</th><th scope=\"col\">Status</th>"
+	                   "<table class=\"list\" id=\"org-accounts\" aria-labelledby=\"accounts\"><thead><tr>"
+	                   "<th scope=\"col\">Account ID</th><th scope=\"col\">Name</th><th scope=\"col\">Email</th>"
+	                   "<th scope=\"col\">Status</th>"
 	                   "<th scope=\"col\">Joined</th></tr></thead><tbody>\n");
 	json_array_foreach(json_object_get(out, "Accounts"), i, a)
 	{
@@ -54,7 +55,7 @@ static void scp(struct console_req *cr, json_t *summary)
 		views_section_error(cr, &err, true);
 	else
 		views_policy_document(cr, json_string_value(json_object_get(json_object_get(out, "Policy"), "Content")),
-		                      false, POLICY_SCP);
+		                      false, POLICY_SCP, 4); /* below the SCP's <h3> */
 	json_decref(in);
 	json_decref(out);
 }

@@ -126,7 +126,7 @@ void console_iam_policy(struct console_req *cr)
 		views_section_error(cr, &err, false);
 	else
 		views_policy_document(cr, json_string_value(json_object_get(json_object_get(vout, "PolicyVersion"), "Document")),
-		                      true, POLICY_IDENTITY);
+		                      true, POLICY_IDENTITY, 3); /* below "Document" (<h2>) */
 	buf_puts(cr->html, "</section>\n");
 	versions(cr, arn, version);
 	buf_puts(cr->html, "<p><a href=\"/console/iam/policies\">All policies</a></p>\n");

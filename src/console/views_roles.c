@@ -91,7 +91,8 @@ void console_iam_role(struct console_req *cr)
 		buf_puts(cr->html, "</dd>");
 	}
 	buf_puts(cr->html, "</dl>\n<section aria-labelledby=\"trust\"><h2 id=\"trust\">Trust policy</h2>\n");
-	views_policy_document(cr, json_string_value(json_object_get(r, "AssumeRolePolicyDocument")), true, POLICY_TRUST);
+	views_policy_document(cr, json_string_value(json_object_get(r, "AssumeRolePolicyDocument")), true, POLICY_TRUST,
+	                      3); /* below "Trust policy" (<h2>) */
 	buf_puts(cr->html, "</section>\n");
 	views_principal_policies(cr, "Role", name);
 	buf_puts(cr->html, "<p><a href=\"/console/iam/roles\">All roles</a></p>\n");
