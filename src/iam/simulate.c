@@ -345,8 +345,7 @@ static int evaluate_one(struct sim *s, const char *action, const char *resource,
 	d = policy_evaluate(&req, &set, &ex);
 	if (ex.incomplete) /* MatchedStatements would be cut short: refused rather than wrong */
 		return aws_err_set(&s->c->err, ERR_LIMIT_EXCEEDED,
-		                   "More than %d statements decide %s on %s: too many to list.", POLICY_EXPLAIN_MAX, action,
-		                   resource);
+		                   "More statements decide %.128s on %.512s than the simulator can list.", action, resource);
 
 	o = json_pack("{s:s,s:s,s:s}", "EvalActionName", action, "EvalResourceName", resource, "EvalDecision",
 	              decision_text(d));

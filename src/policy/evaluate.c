@@ -27,6 +27,9 @@ enum analysis {
 	A_EXPLICIT,
 };
 
+/* The deciding statements a verdict keeps (the explanation of the decision, not the decision). */
+#define VERDICT_ITEMS 4
+
 /* What one analysed policy list says, with the statements that decided it. */
 struct verdict {
 	enum analysis result;
@@ -35,15 +38,20 @@ struct verdict {
 	bool star_allow;   /* resource policy: an allow with Principal "*" */
 	bool named_allow;  /* resource policy: an allow naming the caller's own ARN (not "*", not its role) */
 	bool account_allow; /* resource policy: an allow naming the principal's account */
-	struct policy_explain_item deny[4], allow[4];
+	struct policy_explain_item deny[VERDICT_ITEMS], allow[VERDICT_ITEMS];
 	size_t ndeny, nallow;
+	bool more_deny, more_allow; /* a deciding statement did not fit (the explanation only: the result is whole) */
 };
 
-static void note(struct policy_explain_item *arr, size_t *n, enum policy_source src, int pol, int st,
-                 const struct pstmt *s)
+static void note(struct verdict *v, bool deny, enum policy_source src, int pol, int st, const struct pstmt *s)
 {
-	if (*n >= 4)
+	struct policy_explain_item *arr = deny ? v->deny : v->allow;
+	size_t *n = deny ? &v->ndeny : &v->nallow;
+
+	if (*n >= VERDICT_ITEMS) {
+		*(deny ? &v->more_deny : &v->more_allow) = true;
 		return;
+	}
 	arr[*n].source = src;
 	arr[*n].policy = pol;
 	arr[*n].statement = st;
@@ -95,10 +103,7 @@ static void analyze_list(const struct policy_request *req, struct policy *const 
 			const struct pstmt *st = &pol->stmts[s];
 			if (!statement_applies(&ctx, st))
 				continue;
-			if (st->allow)
-				note(v->allow, &v->nallow, src, base + (int)p, (int)s, st);
-			else
-				note(v->deny, &v->ndeny, src, base + (int)p, (int)s, st);
+			note(v, !st->allow, src, base + (int)p, (int)s, st);
 			if (!st->allow)
 				v->result = A_EXPLICIT;
 			else if (v->result != A_EXPLICIT)
@@ -131,8 +136,10 @@ static void analyze_layers(const struct policy_request *req, const struct policy
 		lv.result = implicit_full_access ? A_ALLOWED : A_IMPLICIT;
 		analyze_list(req, layers[l].policies, layers[l].n, src, (int)l * 1000, &lv);
 		for (size_t i = 0; i < lv.ndeny; i++)
-			note(v->deny, &v->ndeny, lv.deny[i].source, lv.deny[i].policy, lv.deny[i].statement,
+			note(v, true, lv.deny[i].source, lv.deny[i].policy, lv.deny[i].statement,
 			     &(struct pstmt){.allow = false, .sid = lv.deny[i].sid});
+		if (lv.more_deny)
+			v->more_deny = true;
 		if (lv.result == A_EXPLICIT)
 			v->result = A_EXPLICIT;
 		if (lv.result != A_ALLOWED)
@@ -192,7 +199,7 @@ static void analyze_resource_policy(const struct policy_request *req, const stru
 		if (pm == PM_NO || !statement_applies(&ctx, st))
 			continue;
 		if (st->allow) {
-			note(v->allow, &v->nallow, SRC_RESOURCE, 0, (int)s, st);
+			note(v, false, SRC_RESOURCE, 0, (int)s, st);
 			if (pm == PM_ACCOUNT) {
 				allow_account = true;
 			} else {
@@ -205,7 +212,7 @@ static void analyze_resource_policy(const struct policy_request *req, const stru
 					v->named_allow = true;
 			}
 		} else {
-			note(v->deny, &v->ndeny, SRC_RESOURCE, 0, (int)s, st);
+			note(v, true, SRC_RESOURCE, 0, (int)s, st);
 			if (pm == PM_ACCOUNT)
 				deny_account = true;
 			else
@@ -319,8 +326,13 @@ static enum policy_decision as_decision(enum analysis a)
 	}
 }
 
-static void explain_add(struct policy_explain *ex, const struct policy_explain_item *items, size_t n)
+static void explain_add(struct policy_explain *ex, const struct verdict *v, bool deny)
 {
+	const struct policy_explain_item *items = deny ? v->deny : v->allow;
+	size_t n = deny ? v->ndeny : v->nallow;
+
+	if (deny ? v->more_deny : v->more_allow)
+		ex->incomplete = true;
 	for (size_t i = 0; i < n; i++) {
 		if (ex->n == POLICY_EXPLAIN_MAX) {
 			ex->incomplete = true;
@@ -469,18 +481,18 @@ enum policy_decision policy_evaluate(const struct policy_request *req, const str
 
 	/* ---- explanation ---- */
 	if (result == POLICY_EXPLICIT_DENY) {
-		explain_add(ex, id.deny, id.ndeny);
-		explain_add(ex, res.deny, res.ndeny);
+		explain_add(ex, &id, true);
+		explain_add(ex, &res, true);
 		if (has_boundary)
-			explain_add(ex, pb.deny, pb.ndeny);
+			explain_add(ex, &pb, true);
 		if (set->session)
-			explain_add(ex, sess.deny, sess.ndeny);
-		explain_add(ex, scp.deny, scp.ndeny);
-		explain_add(ex, rcp.deny, rcp.ndeny);
+			explain_add(ex, &sess, true);
+		explain_add(ex, &scp, true);
+		explain_add(ex, &rcp, true);
 		ex->reason = "with an explicit deny";
 	} else if (result == POLICY_ALLOWED) {
-		explain_add(ex, id.allow, id.nallow);
-		explain_add(ex, res.allow, res.nallow);
+		explain_add(ex, &id, false);
+		explain_add(ex, &res, false);
 		ex->reason = "allowed";
 	} else {
 		ex->reason = why ? why : "no policy";

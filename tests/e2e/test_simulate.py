@@ -177,6 +177,21 @@ def test_refusals(server, iam):
     assert rg.err(e)[0] == "InvalidInput"
 
 
+def test_matched_statements_are_never_cut_short(server, iam):
+    """4 deciding statements of one policy kind are all listed; a 5th, more than the engine's explanation keeps, is
+    refused rather than answered with a partial MatchedStatements."""
+    def doc(n):
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": f"S{i}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"} for i in range(n)]})
+    resp = iam.simulate_custom_policy(PolicyInputList=[doc(4)], ActionNames=["s3:GetObject"])
+    assert len(resp["EvaluationResults"][0]["MatchedStatements"]) == 4
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.simulate_custom_policy(PolicyInputList=[doc(5)], ActionNames=["s3:GetObject"])
+    code, msg, status, _ = rg.err(e)
+    assert code == "LimitExceeded"
+    assert msg == "More statements decide s3:GetObject on * than the simulator can list."
+
+
 def test_principal_policy_in_a_member_account_weighs_its_scps(fresh_server):
     """A user of a member account: the SCP attached to the account decides too (OrganizationsDecisionDetail)."""
     org = rg.client(fresh_server, "organizations")
