@@ -434,46 +434,40 @@ static int sim_common(struct sim *s)
 	return read_context(s);
 }
 
-static int simulate_principal_policy(struct call *c)
+/* Runs body on a new simulation of c (the struct is kilobytes: on the heap), then releases it. */
+static int with_sim(struct call *c, int (*body)(struct sim *s))
 {
 	struct sim *s = calloc(1, sizeof(*s));
-	const char *source = call_str(c, "PolicySourceArn");
-	struct arn a;
-	int rc = C_ERR;
+	int rc;
 
 	if (!s)
 		return C_ERR;
 	s->c = c;
 	snprintf(s->principal_account, sizeof(s->principal_account), "%s", c->caller.account_id);
-	if (sim_common(s) != C_OK || compile_inputs(s) != C_OK || load_source(s, source) != C_OK)
-		goto done;
-	if (read_caller(s, arn_parse(source, &a) == C_OK && arn_name(&a, "user")) != C_OK)
-		goto done;
-	rc = evaluate_all(s);
-done:
+	rc = body(s);
 	sim_release(s);
 	free(s);
 	return rc;
 }
 
-static int simulate_custom_policy(struct call *c)
+static int principal_policy(struct sim *s)
 {
-	struct sim *s = calloc(1, sizeof(*s));
-	int rc = C_ERR;
+	const char *source = call_str(s->c, "PolicySourceArn");
+	struct arn a;
 
-	if (!s)
+	if (sim_common(s) != C_OK || compile_inputs(s) != C_OK || load_source(s, source) != C_OK ||
+	    read_caller(s, arn_parse(source, &a) == C_OK && arn_name(&a, "user")) != C_OK)
 		return C_ERR;
-	s->c = c;
+	return evaluate_all(s);
+}
+
+static int custom_policy(struct sim *s)
+{
 	/* Without CallerArn the simulation calls as the caller itself. */
-	snprintf(s->principal, sizeof(s->principal), "%s", c->caller.arn);
-	snprintf(s->principal_account, sizeof(s->principal_account), "%s", c->caller.account_id);
+	snprintf(s->principal, sizeof(s->principal), "%s", s->c->caller.arn);
 	if (sim_common(s) != C_OK || compile_inputs(s) != C_OK || read_caller(s, false) != C_OK)
-		goto done;
-	rc = evaluate_all(s);
-done:
-	sim_release(s);
-	free(s);
-	return rc;
+		return C_ERR;
+	return evaluate_all(s);
 }
 
 /* ContextKeyNames: every condition key the simulation's identity policies (and for a principal, its groups') test. */
@@ -496,35 +490,24 @@ static int context_keys(struct sim *s)
 	return C_OK;
 }
 
-static int get_context_keys_for_principal_policy(struct call *c)
+static int principal_context_keys(struct sim *s)
 {
-	struct sim *s = calloc(1, sizeof(*s));
-	int rc = C_ERR;
-
-	if (!s)
+	if (compile_inputs(s) != C_OK || load_source(s, call_str(s->c, "PolicySourceArn")) != C_OK)
 		return C_ERR;
-	s->c = c;
-	if (compile_inputs(s) == C_OK && load_source(s, call_str(c, "PolicySourceArn")) == C_OK)
-		rc = context_keys(s);
-	sim_release(s);
-	free(s);
-	return rc;
+	return context_keys(s);
 }
 
-static int get_context_keys_for_custom_policy(struct call *c)
+static int custom_context_keys(struct sim *s)
 {
-	struct sim *s = calloc(1, sizeof(*s));
-	int rc = C_ERR;
-
-	if (!s)
+	if (compile_inputs(s) != C_OK)
 		return C_ERR;
-	s->c = c;
-	if (compile_inputs(s) == C_OK)
-		rc = context_keys(s);
-	sim_release(s);
-	free(s);
-	return rc;
+	return context_keys(s);
 }
+
+static int simulate_principal_policy(struct call *c) { return with_sim(c, principal_policy); }
+static int simulate_custom_policy(struct call *c) { return with_sim(c, custom_policy); }
+static int get_context_keys_for_principal_policy(struct call *c) { return with_sim(c, principal_context_keys); }
+static int get_context_keys_for_custom_policy(struct call *c) { return with_sim(c, custom_context_keys); }
 
 /* Resource: the user, group or role whose policies are simulated (IAM authorizes SimulatePrincipalPolicy on it). */
 static int resource_source(struct call *c, char *out, size_t cap)
