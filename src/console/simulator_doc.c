@@ -108,6 +108,21 @@ static void attached_arn(struct console_req *cr, const char *op, const char *mem
 	json_decref(res);
 }
 
+/* The ARN of entity's permissions boundary into out when the policy is named name (GetUser or GetRole: op, its
+ * name parameter and output member); out is left alone otherwise. */
+static void boundary_arn(struct console_req *cr, const char *op, const char *param, const char *member,
+                         const char *entity, const char *name, char *out, size_t cap)
+{
+	json_t *keep;
+	const char *b = call_str_at(cr, op, json_pack("{s:s}", param, entity), &keep, member, "PermissionsBoundary",
+	                            "PermissionsBoundaryArn", NULL);
+	const char *slash = b ? strrchr(b, '/') : NULL;
+
+	if (slash && strcmp(slash + 1, name) == 0)
+		snprintf(out, cap, "%s", b);
+	json_decref(keep);
+}
+
 /* The groups of user, as a JSON array of names (caller decrefs), or NULL. */
 static json_t *user_groups(struct console_req *cr, const char *user)
 {
@@ -159,14 +174,8 @@ static char *user_document(struct console_req *cr, const char *user, const char 
 			attached_arn(cr, "ListAttachedGroupPolicies", "GroupName", jstr(g), name, arn, sizeof(arn));
 	}
 	json_decref(groups);
-	if (!arn[0]) {
-		const char *b = call_str_at(cr, "GetUser", json_pack("{s:s}", "UserName", user), &keep, "User",
-		                            "PermissionsBoundary", "PermissionsBoundaryArn", NULL);
-		const char *slash = b ? strrchr(b, '/') : NULL;
-		if (slash && strcmp(slash + 1, name) == 0)
-			snprintf(arn, sizeof(arn), "%s", b);
-		json_decref(keep);
-	}
+	if (!arn[0])
+		boundary_arn(cr, "GetUser", "UserName", "User", user, name, arn, sizeof(arn));
 	return arn[0] ? managed_document(cr, arn) : NULL;
 }
 
@@ -184,14 +193,8 @@ static char *role_document(struct console_req *cr, const char *role, const char 
 		return doc;
 	}
 	attached_arn(cr, "ListAttachedRolePolicies", "RoleName", role, name, arn, sizeof(arn));
-	if (!arn[0]) {
-		const char *b = call_str_at(cr, "GetRole", json_pack("{s:s}", "RoleName", role), &keep, "Role",
-		                            "PermissionsBoundary", "PermissionsBoundaryArn", NULL);
-		const char *slash = b ? strrchr(b, '/') : NULL;
-		if (slash && strcmp(slash + 1, name) == 0)
-			snprintf(arn, sizeof(arn), "%s", b);
-		json_decref(keep);
-	}
+	if (!arn[0])
+		boundary_arn(cr, "GetRole", "RoleName", "Role", role, name, arn, sizeof(arn));
 	return arn[0] ? managed_document(cr, arn) : NULL;
 }
 
