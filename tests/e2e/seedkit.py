@@ -122,6 +122,15 @@ class Seed:
         env.pop("ASAN_OPTIONS", None)
         return env
 
+    def broker_env(self, **extra):
+        """cli_env for the rolegate broker verbs: its session cache in the test's home, sealed under a key file
+        there (no kernel keyring shared between tests), plus extra."""
+        env = self.cli_env()
+        env.update(self.clock.env())  # rolegate runs on the fake clock: its ASAN_OPTIONS too, which cli_env drops
+        env.update(ROLEGATE_NO_KEYRING="1", XDG_CACHE_HOME=str(self.home / ".cache"))
+        env.update(extra)
+        return env
+
     def cli(self, *args, code=None, extra_env=None, timeout=120):
         """Runs `aws ARGS` with the seed's ~/.aws files on the shifted clock, in a pseudo-terminal so that the CLI
         asks for an MFA code as it asks a person; `code` is typed at the prompt. (rc, output, prompted)."""

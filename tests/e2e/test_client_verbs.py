@@ -35,11 +35,7 @@ def seed(tmp_path):
 
 
 def env_of(seed, **extra):
-    e = seed.cli_env()
-    e.update(seed.clock.env())
-    e.update(ROLEGATE_NO_KEYRING="1", XDG_CACHE_HOME=str(seed.home / ".cache"))
-    e.update(extra)
-    return e
+    return seed.broker_env(**extra)
 
 
 def rolegate(seed, *args, env=None, timeout=120, stdin=subprocess.DEVNULL):
