@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -78,15 +78,29 @@ class Browser:
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.el(id_).click()
         try:
-            WebDriverWait(self.driver, WAIT).until(EC.staleness_of(old))
+            self.wait_gone(old)
         except TimeoutException:
             pass  # a click that does not navigate
+
+    def wait_gone(self, old, timeout=WAIT):
+        """Waits until element old belongs to a page that has been replaced. While Chromium swaps pages, asking
+        about the old element can also fail with an "unhandled inspector error" instead of a stale reference: that
+        is asked again, not taken as an answer."""
+        def gone(_driver):
+            try:
+                old.is_enabled()
+                return False
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException:
+                return False  # mid-navigation; the next poll tells
+        WebDriverWait(self.driver, timeout).until(gone)
 
     def submit_form(self, form_id):
         """Submits a form (the page it leads to is waited for)."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.el(form_id).submit()
-        WebDriverWait(self.driver, WAIT).until(EC.staleness_of(old))
+        self.wait_gone(old)
 
     def text(self, id_):
         return self.el(id_).text

@@ -21,7 +21,6 @@ import urllib.parse
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 import console_browser
@@ -237,7 +236,7 @@ def load(b, path):
 def press_enter_and_wait(b):
     old = b.driver.find_element("tag name", "html")
     ActionChains(b.driver).send_keys(Keys.ENTER).perform()
-    WebDriverWait(b.driver, 120).until(EC.staleness_of(old))
+    b.wait_gone(old, timeout=120)
     WebDriverWait(b.driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 

@@ -24,7 +24,6 @@ import urllib.parse
 import pytest
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 import console_browser
@@ -185,7 +184,7 @@ def test_browser_wrong_password_shows_aws_text(console):
         # form submitted is gone and the new page's #error is there before reading it, never an element of the old
         form = b.el("signin-form")
         b.el("signin-button").click()
-        WebDriverWait(b.driver, 120).until(EC.staleness_of(form))
+        b.wait_gone(form, timeout=120)
         error = WebDriverWait(b.driver, 60, ignored_exceptions=(WebDriverException,)).until(
             lambda d: d.find_element(By.ID, "error").text)
         assert error == INCORRECT
