@@ -21,11 +21,21 @@
  * db_generation: this node's commits advance it; every other write commits with NOTIFY rolegate_writes, which a
  * listener thread on its own connection receives (delivered at commit) and counts. While the listener is not
  * connected, db_generation returns a new value at every call, so that no cache entry tagged with one is ever found
- * again (fail closed); when it reconnects it advances once more. There is no cache of results (db_query and
- * db_query_fresh both ask the server).
+ * again (fail closed); when it reconnects it advances once more.
+ *
+ * Results of read-only transactions are cached (rowcache.h) as in sqlite.c, under db->version, which this node's
+ * write transactions advance seqlock-style (odd while one commits: it waits for the readers pinned between two
+ * cached answers, see sqlite.c) and the listener advances by two at each other node's commit (db_begin_stats ones
+ * too: they NOTIFY with the payload "stats", which leaves the generation alone). A read-only
+ * transaction opens PostgreSQL's (REPEATABLE READ: one snapshot) only at its first miss, so one answered from the
+ * cache costs no round trip; its first statement fixes the snapshot, which is then checked against the version as
+ * sqlite.c does. The cache is off while the listener is down. What a NOTIFY cannot close: another node's commit is
+ * seen here once its notification arrives (milliseconds), so for that long a transaction may still be answered
+ * with the state before it. db_query_fresh always asks the server.
  */
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <libpq-fe.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,6 +46,7 @@
 #include "store/db.h"
 #include "store/db_backend.h"
 #include "store/pgsql.h"
+#include "store/rowcache.h"
 #include "util/common.h"
 #include "util/log.h"
 
@@ -45,6 +56,7 @@
 #define WRITE_LOCK "7521687310049730305" /* pg_advisory_xact_lock key of write transactions ("rolegate" ASCII-ish) */
 #define CHANNEL "rolegate_writes"
 #define LISTEN_POLL_MS 200
+#define ROW_CACHE_SLOTS 4096 /* x ROWCACHE_ENTRY_MAX: at most 64 MiB of cached results per database */
 #define BYTEAOID 17
 #define INT8OID 20
 #define TEXTOID 25
@@ -67,6 +79,11 @@ struct db_tx {
 	struct db *db;
 	bool write;
 	bool stats;
+	bool begun;     /* PostgreSQL's transaction is open (a read-only one opens at its first miss) */
+	bool use_cache; /* read-only, and its snapshot is (or will be checked to be) db->version == version */
+	bool checked;   /* the snapshot was compared with the version */
+	bool pinned;    /* holds a pin on db->version (see the top of this file) */
+	uint64_t version;
 	bool failed;    /* a statement failed: PostgreSQL aborted the transaction; commit rolls back */
 	bool savepoint; /* rg_stmt is set (see savepoint()) */
 };
@@ -77,6 +94,7 @@ struct db_rows {
 	PGresult *res;
 	int row; /* the current row; -1 before the first */
 	bool failed;
+	struct rowset *cached; /* answered from the cache: rows are read from here */
 	unsigned char *blob; /* the decoded bytea of the last db_col_blob */
 };
 
@@ -88,6 +106,9 @@ struct db {
 	struct db_conn **conns;
 	size_t nconns;
 	atomic_uint_fast64_t generation;
+	atomic_uint_fast64_t version; /* of the cache of results: odd while this node commits (see the top) */
+	atomic_uint_fast64_t pinned;  /* read transactions served from the cache whose snapshot is not fixed yet */
+	struct rowcache *cache;
 	atomic_bool listening; /* the listener is connected and LISTENing */
 	atomic_bool stop;
 	bool listener_started;
@@ -224,6 +245,7 @@ static void *listener_main(void *arg)
 			}
 			/* whatever was written while it was away: every cached entry is older than this */
 			atomic_fetch_add(&db->generation, 1);
+			atomic_fetch_add(&db->version, 2);
 			atomic_store(&db->listening, true);
 		}
 		pfd = (struct pollfd){.fd = PQsocket(h), .events = POLLIN};
@@ -238,7 +260,11 @@ static void *listener_main(void *arg)
 			continue;
 		}
 		while ((n = PQnotifies(h))) {
-			atomic_fetch_add(&db->generation, 1);
+			/* a stats commit (payload "stats") changes what queries answer, not what the generation's
+			 * caches hold */
+			if (strcmp(n->extra, "stats") != 0)
+				atomic_fetch_add(&db->generation, 1);
+			atomic_fetch_add(&db->version, 2); /* the parity is this node's committer's */
 			PQfreemem(n);
 		}
 	}
@@ -263,7 +289,8 @@ struct db *db_open_postgres(const char *conninfo)
 	}
 	pthread_key_create(&db->key, NULL);
 	pthread_mutex_init(&db->mu, NULL);
-	if (!conn_open(db))
+	db->cache = rowcache_new(ROW_CACHE_SLOTS);
+	if (!db->cache || !conn_open(db))
 		goto fail;
 	if (pthread_create(&db->listener, NULL, listener_main, db) != 0)
 		goto fail;
@@ -286,6 +313,7 @@ void db_close_postgres(struct db *db)
 		free(db->conns[i]);
 	}
 	free(db->conns);
+	rowcache_free(db->cache);
 	pthread_key_delete(db->key);
 	pthread_mutex_destroy(&db->mu);
 	explicit_bzero(db->conninfo, strlen(db->conninfo)); /* may hold a password */
@@ -451,11 +479,28 @@ static const char *begin_sql(bool write, bool stats)
 	return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 }
 
+/* Opens PostgreSQL's transaction on c with sql (begin_sql); a connection that broke since it was last used shows
+ * it here, and is tried once more, fresh. */
+static int open_tx(struct db_conn *c, const char *sql)
+{
+	if (PQstatus(c->h) != CONNECTION_OK && conn_reset(c) != C_OK)
+		return C_ERR;
+	if (PQtransactionStatus(c->h) != PQTRANS_IDLE)
+		simple(c->h, "ROLLBACK", true); /* left over from a failure: start clean */
+	if (simple(c->h, sql, true) == C_OK)
+		return C_OK;
+	if (PQstatus(c->h) == CONNECTION_OK || conn_reset(c) != C_OK || simple(c->h, sql, false) != C_OK) {
+		if (PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
+			simple(c->h, "ROLLBACK", true);
+		return C_ERR;
+	}
+	return C_OK;
+}
+
 static int begin(struct db *db, bool write, bool stats, struct db_tx **txp)
 {
 	struct db_conn *c = conn_get(db);
 	struct db_tx *tx;
-	const char *sql = begin_sql(write, stats);
 
 	if (!c)
 		return C_ERR;
@@ -463,36 +508,95 @@ static int begin(struct db *db, bool write, bool stats, struct db_tx **txp)
 		log_warnx("postgres: nested transaction");
 		return C_ERR;
 	}
-	if (PQstatus(c->h) != CONNECTION_OK && conn_reset(c) != C_OK)
-		return C_ERR;
-	if (PQtransactionStatus(c->h) != PQTRANS_IDLE)
-		simple(c->h, "ROLLBACK", true); /* left over from a failure: start clean */
-	if (simple(c->h, sql, true) != C_OK) {
-		/* A connection that broke since it was last used shows it here: once more on a fresh one. */
-		if (PQstatus(c->h) == CONNECTION_OK || conn_reset(c) != C_OK || simple(c->h, sql, false) != C_OK) {
-			if (PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
-				simple(c->h, "ROLLBACK", true);
-			return C_ERR;
-		}
-	}
 	tx = calloc(1, sizeof(*tx));
-	if (!tx) {
-		simple(c->h, "ROLLBACK", true);
+	if (!tx)
 		return C_ERR;
-	}
 	tx->backend = DB_BACKEND_POSTGRES;
 	tx->c = c;
 	tx->db = db;
 	tx->write = write;
 	tx->stats = stats;
+	if (write) {
+		if (open_tx(c, begin_sql(write, stats)) != C_OK) {
+			free(tx);
+			return C_ERR;
+		}
+		tx->begun = true;
+	} else {
+		/* odd: this node is committing; not listening: other nodes' writes would go unseen. Read the server. */
+		tx->version = atomic_load(&db->version);
+		tx->use_cache = !(tx->version & 1) && atomic_load(&db->listening);
+	}
 	c->tx = tx;
 	*txp = tx;
 	return C_OK;
 }
 
-struct db_rows *db_query_fresh_postgres(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+/* Opens PostgreSQL's transaction of a read-only tx at its first miss. */
+static int tx_open(struct db_tx *tx)
 {
-	return db_query_postgres(tx, sql, args, nargs);
+	if (tx->begun)
+		return C_OK;
+	if (open_tx(tx->c, begin_sql(false, false)) != C_OK) {
+		tx->failed = true;
+		return C_ERR;
+	}
+	tx->begun = true;
+	return C_OK;
+}
+
+/* Drops the tx's pin, if it holds one. */
+static void tx_unpin(struct db_tx *tx)
+{
+	if (tx->pinned) {
+		atomic_fetch_sub(&tx->db->pinned, 1);
+		tx->pinned = false;
+	}
+}
+
+/* Before a tx's first cached answer: pins its version, or finds it moved on (the tx then stops using the cache). */
+static bool tx_pin(struct db_tx *tx)
+{
+	if (tx->pinned || tx->checked)
+		return true;
+	atomic_fetch_add(&tx->db->pinned, 1);
+	tx->pinned = true;
+	if (atomic_load(&tx->db->version) == tx->version)
+		return true;
+	tx_unpin(tx);
+	tx->use_cache = false;
+	return false;
+}
+
+/* After a read-only tx's first statement, which fixed its snapshot (REPEATABLE READ): a pinned tx's snapshot is
+ * its version's database as far as this node's commits go; an unpinned one compares the version and, if it moved,
+ * reads the server only from now on and stores nothing. */
+static void tx_check_snapshot(struct db_tx *tx)
+{
+	if (!tx->use_cache || tx->checked)
+		return;
+	tx->checked = true;
+	if (tx->pinned)
+		tx_unpin(tx);
+	else if (atomic_load(&tx->db->version) != tx->version)
+		tx->use_cache = false;
+}
+
+/* A committing writer's wait for the pinned readers: they are between two reads. */
+static void wait_for_pins(struct db *db)
+{
+	struct timespec nap = {0, 20 * 1000};
+	unsigned spins = 0;
+
+	while (atomic_load(&db->pinned) != 0) {
+		if (++spins < 64) {
+			sched_yield();
+			continue;
+		}
+		nanosleep(&nap, NULL);
+		if (spins == 64 + 50000)
+			log_warnx("postgres: a commit has waited a second for read transactions to fix their snapshots");
+	}
 }
 
 int db_begin_postgres(struct db *db, bool write, struct db_tx **txp)
@@ -508,14 +612,24 @@ int db_begin_stats_postgres(struct db *db, struct db_tx **txp)
 int db_commit_postgres(struct db_tx *tx)
 {
 	struct db_conn *c = tx->c;
+	bool advances = tx->write;
 	int rc = C_ERR;
 
+	if (advances) {
+		atomic_fetch_add(&tx->db->version, 1); /* odd: see the top of this file */
+		wait_for_pins(tx->db);
+	}
 	if (tx->failed) {
 		log_warnx("postgres: commit of a transaction with a failed statement: rolled back");
-		simple(c->h, "ROLLBACK", true);
+		if (PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
+			simple(c->h, "ROLLBACK", true);
+	} else if (!tx->begun) {
+		rc = C_OK; /* read-only, answered from the cache */
 	} else {
-		/* NOTIFY is delivered to the listeners at commit, with it; a read-only or stats tx has nothing to say */
-		PGresult *res = PQexec(c->h, tx->write && !tx->stats ? "NOTIFY " CHANNEL "; COMMIT" : "COMMIT");
+		/* NOTIFY is delivered to the listeners at commit, with it; a read-only tx has nothing to say */
+		PGresult *res = PQexec(c->h, !tx->write ? "COMMIT"
+		                             : tx->stats ? "NOTIFY " CHANNEL ", 'stats'; COMMIT"
+		                                         : "NOTIFY " CHANNEL "; COMMIT");
 		/* COMMIT of an aborted transaction answers ROLLBACK, without an error */
 		if (PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0)
 			rc = C_OK;
@@ -525,8 +639,13 @@ int db_commit_postgres(struct db_tx *tx)
 		if (rc != C_OK && PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
 			simple(c->h, "ROLLBACK", true);
 	}
-	if (rc == C_OK && tx->write && !tx->stats)
-		atomic_fetch_add(&tx->db->generation, 1);
+	if (advances) {
+		/* even again, and on even if the commit failed: its outcome may be unknown (a lost connection) */
+		atomic_fetch_add(&tx->db->version, 1);
+		if (!tx->stats)
+			atomic_fetch_add(&tx->db->generation, 1);
+	}
+	tx_unpin(tx);
 	c->tx = NULL;
 	free(tx);
 	return rc;
@@ -536,8 +655,9 @@ void db_rollback_postgres(struct db_tx *tx)
 {
 	struct db_conn *c = tx->c;
 
-	if (PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
+	if (tx->begun && PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
 		simple(c->h, "ROLLBACK", true);
+	tx_unpin(tx);
 	c->tx = NULL;
 	free(tx);
 }
@@ -568,9 +688,10 @@ int db_exec_postgres(struct db_tx *tx, const char *sql, const struct db_val *arg
 	ExecStatusType st;
 	int rc = C_OK;
 
-	if (savepoint(tx) != C_OK)
+	if (tx_open(tx) != C_OK || savepoint(tx) != C_OK)
 		return C_ERR;
 	res = run(tx, sql, args, nargs);
+	tx_check_snapshot(tx);
 	st = PQresultStatus(res);
 
 	if (res && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
@@ -596,8 +717,13 @@ int db_exec_postgres(struct db_tx *tx, const char *sql, const struct db_val *arg
 
 int db_exec_script_postgres(struct db_tx *tx, const char *sql)
 {
-	PGresult *res = PQexec(tx->c->h, sql);
-	int rc = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK ? C_OK : C_ERR;
+	PGresult *res;
+	int rc;
+
+	if (tx_open(tx) != C_OK)
+		return C_ERR;
+	res = PQexec(tx->c->h, sql);
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK ? C_OK : C_ERR;
 
 	if (rc != C_OK) {
 		tx->failed = true;
@@ -607,64 +733,7 @@ int db_exec_script_postgres(struct db_tx *tx, const char *sql)
 	return rc;
 }
 
-struct db_rows *db_query_postgres(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
-{
-	struct db_rows *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return NULL;
-	r->backend = DB_BACKEND_POSTGRES;
-	r->tx = tx;
-	r->row = -1;
-	r->res = run(tx, sql, args, nargs);
-	if (PQresultStatus(r->res) != PGRES_TUPLES_OK) {
-		log_failure(tx, r->res, "query", sql);
-		tx->failed = true;
-		r->failed = true;
-	}
-	return r;
-}
-
-int db_step_postgres(struct db_rows *r)
-{
-	if (!r || r->failed)
-		return C_ERR;
-	free(r->blob);
-	r->blob = NULL;
-	if (r->row + 1 >= PQntuples(r->res)) {
-		r->row = PQntuples(r->res);
-		return DB_DONE;
-	}
-	r->row++;
-	return DB_ROW;
-}
-
-/* Whether (row, col) is a cell of the result. */
-static bool cell_ok(struct db_rows *r, int col)
-{
-	return r && !r->failed && r->row >= 0 && r->row < PQntuples(r->res) && col >= 0 && col < PQnfields(r->res);
-}
-
-int64_t db_col_int_postgres(struct db_rows *r, int col)
-{
-	const char *v;
-
-	if (!cell_ok(r, col) || PQgetisnull(r->res, r->row, col))
-		return 0;
-	v = PQgetvalue(r->res, r->row, col);
-	if (v[0] == 't' && !v[1])
-		return 1; /* a boolean: SQLite's comparisons give 1 / 0 */
-	if (v[0] == 'f' && !v[1])
-		return 0;
-	return strtoll(v, NULL, 10);
-}
-
-const char *db_col_text_postgres(struct db_rows *r, int col)
-{
-	if (!cell_ok(r, col) || PQgetisnull(r->res, r->row, col))
-		return NULL;
-	return PQgetvalue(r->res, r->row, col);
-}
+/* ---- results: from the server or the cache ------------------------------------------------------------------- */
 
 static int hexval(char ch)
 {
@@ -677,49 +746,210 @@ static int hexval(char ch)
 	return -1;
 }
 
-const void *db_col_blob_postgres(struct db_rows *r, int col, size_t *len)
+/* Decodes a bytea in text form (\x and two hex digits a byte: bytea_output = hex, the default) into a malloc'd
+ * buffer of *len bytes. NULL when it is not in that form or memory ran out. */
+static unsigned char *bytea_decode(const char *v, size_t n, size_t *len)
 {
-	const char *v;
-	size_t n;
+	unsigned char *out;
 
-	*len = 0;
-	if (!cell_ok(r, col) || PQgetisnull(r->res, r->row, col))
-		return NULL;
-	v = PQgetvalue(r->res, r->row, col);
-	n = (size_t)PQgetlength(r->res, r->row, col);
-	if (PQftype(r->res, col) != BYTEAOID) {
-		*len = n;
-		return v;
-	}
-	/* bytea in text form: \x and two hex digits a byte (bytea_output = hex, the default since 9.0) */
 	if (n < 2 || v[0] != '\\' || v[1] != 'x' || n % 2) {
 		log_warnx("postgres: a bytea value not in hex form");
 		return NULL;
 	}
-	free(r->blob);
-	r->blob = malloc(n / 2 ? n / 2 : 1);
-	if (!r->blob)
+	out = malloc(n / 2);
+	if (!out)
 		return NULL;
 	for (size_t i = 2; i < n; i += 2) {
 		int hi = hexval(v[i]), lo = hexval(v[i + 1]);
-		if (hi < 0 || lo < 0)
+		if (hi < 0 || lo < 0) {
+			free(out);
 			return NULL;
-		r->blob[(i - 2) / 2] = (unsigned char)(hi << 4 | lo);
+		}
+		out[(i - 2) / 2] = (unsigned char)(hi << 4 | lo);
 	}
 	*len = (n - 2) / 2;
+	return out;
+}
+
+/* The integer form of a text cell: booleans as 1 / 0 (SQLite's comparisons give those), numbers as they read. */
+static int64_t text_int(const char *v)
+{
+	if (v[0] == 't' && !v[1])
+		return 1;
+	if (v[0] == 'f' && !v[1])
+		return 0;
+	return strtoll(v, NULL, 10);
+}
+
+/* Records res as the result of key, at the tx's version, when the tx still may (its snapshot is that version's). */
+static void record(struct db_tx *tx, const PGresult *res, const struct rowcache_key *key)
+{
+	int rows = PQntuples(res), cols = PQnfields(res);
+	struct rowset_builder *b = rowset_builder_new(cols);
+	struct rowset *rs;
+
+	for (int row = 0; row < rows && b; row++) {
+		for (int col = 0; col < cols && b; col++) {
+			const char *v = PQgetvalue(res, row, col);
+			size_t n = (size_t)PQgetlength(res, row, col), blen = 0;
+			unsigned char *blob = NULL;
+			int rc;
+			if (PQgetisnull(res, row, col)) {
+				rc = rowset_builder_cell(b, DB_T_NULL, 0, NULL, 0);
+			} else if (PQftype(res, col) == BYTEAOID) {
+				blob = bytea_decode(v, n, &blen);
+				rc = blob ? rowset_builder_cell(b, DB_T_BLOB, 0, blob, blen) : C_ERR;
+				if (blob)
+					explicit_bzero(blob, blen); /* sealed secrets, but secrets */
+				free(blob);
+			} else {
+				rc = rowset_builder_cell(b, DB_T_TEXT, text_int(v), v, n);
+			}
+			if (rc != C_OK) {
+				rowset_builder_free(b);
+				b = NULL;
+			}
+		}
+	}
+	if (!b)
+		return;
+	if (!tx->use_cache) {
+		rowset_builder_free(b);
+		return;
+	}
+	rs = rowset_builder_finish(b, key);
+	if (rs)
+		rowcache_put(tx->db->cache, key->hash, tx->version, rs);
+}
+
+/* Starts a query: from the cache when the tx may use it and the result is there, else from the server (recording
+ * the result when it may be cached). */
+static struct db_rows *query(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs, bool cache)
+{
+	struct db_rows *r = calloc(1, sizeof(*r));
+	struct rowcache_key key;
+
+	if (!r)
+		return NULL;
+	r->backend = DB_BACKEND_POSTGRES;
+	r->tx = tx;
+	r->row = -1;
+	cache = cache && tx->use_cache && rowcache_key(sql, args, nargs, &key) == C_OK;
+	if (cache && (r->cached = rowcache_get(tx->db->cache, &key, tx->version))) {
+		if (tx_pin(tx))
+			return r;
+		rowset_release(r->cached); /* the version moved on before the tx was pinned: read the server */
+		r->cached = NULL;
+		cache = false;
+	}
+	if (tx_open(tx) != C_OK) {
+		r->failed = true;
+		return r;
+	}
+	r->res = run(tx, sql, args, nargs);
+	tx_check_snapshot(tx);
+	if (PQresultStatus(r->res) != PGRES_TUPLES_OK) {
+		log_failure(tx, r->res, "query", sql);
+		tx->failed = true;
+		r->failed = true;
+	} else if (cache) {
+		record(tx, r->res, &key);
+	}
+	return r;
+}
+
+struct db_rows *db_query_postgres(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+{
+	return query(tx, sql, args, nargs, true);
+}
+
+struct db_rows *db_query_fresh_postgres(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+{
+	return query(tx, sql, args, nargs, false);
+}
+
+/* The number of rows of r. */
+static int nrows(const struct db_rows *r)
+{
+	return r->cached ? (int)rowset_rows(r->cached) : PQntuples(r->res);
+}
+
+int db_step_postgres(struct db_rows *r)
+{
+	if (!r || r->failed)
+		return C_ERR;
+	free(r->blob);
+	r->blob = NULL;
+	if (r->row + 1 >= nrows(r)) {
+		r->row = nrows(r);
+		return DB_DONE;
+	}
+	r->row++;
+	return DB_ROW;
+}
+
+/* Whether (row, col) is a cell of the server's result (not a cached one). */
+static bool cell_ok(struct db_rows *r, int col)
+{
+	return r && !r->failed && !r->cached && r->row >= 0 && r->row < PQntuples(r->res) && col >= 0 &&
+	       col < PQnfields(r->res);
+}
+
+int64_t db_col_int_postgres(struct db_rows *r, int col)
+{
+	if (r->cached)
+		return rowset_int(r->cached, (size_t)r->row, col);
+	if (!cell_ok(r, col) || PQgetisnull(r->res, r->row, col))
+		return 0;
+	return text_int(PQgetvalue(r->res, r->row, col));
+}
+
+const char *db_col_text_postgres(struct db_rows *r, int col)
+{
+	if (r->cached)
+		return rowset_text(r->cached, (size_t)r->row, col, NULL);
+	if (!cell_ok(r, col) || PQgetisnull(r->res, r->row, col))
+		return NULL;
+	return PQgetvalue(r->res, r->row, col);
+}
+
+const void *db_col_blob_postgres(struct db_rows *r, int col, size_t *len)
+{
+	const char *v;
+
+	*len = 0;
+	if (r->cached)
+		return rowset_text(r->cached, (size_t)r->row, col, len);
+	if (!cell_ok(r, col) || PQgetisnull(r->res, r->row, col))
+		return NULL;
+	v = PQgetvalue(r->res, r->row, col);
+	if (PQftype(r->res, col) != BYTEAOID) {
+		*len = (size_t)PQgetlength(r->res, r->row, col);
+		return v;
+	}
+	free(r->blob);
+	r->blob = bytea_decode(v, (size_t)PQgetlength(r->res, r->row, col), len);
 	return r->blob;
 }
 
 bool db_col_is_null_postgres(struct db_rows *r, int col)
 {
+	if (r->cached)
+		return rowset_is_null(r->cached, (size_t)r->row, col);
 	return !cell_ok(r, col) || PQgetisnull(r->res, r->row, col);
 }
 
 int db_col_copy_postgres(struct db_rows *r, int col, char *dst, size_t cap)
 {
-	const char *s = db_col_text_postgres(r, col);
-	size_t n = s ? (size_t)PQgetlength(r->res, r->row, col) : 0;
+	size_t n = 0;
+	const char *s;
 
+	if (r->cached) {
+		s = rowset_text(r->cached, (size_t)r->row, col, &n);
+	} else {
+		s = db_col_text_postgres(r, col);
+		n = s ? (size_t)PQgetlength(r->res, r->row, col) : 0;
+	}
 	if (n >= cap) {
 		dst[0] = '\0';
 		return C_ERR;
@@ -734,7 +964,9 @@ void db_rows_done_postgres(struct db_rows *r)
 {
 	if (!r)
 		return;
-	free(r->blob);
+	if (r->blob)
+		free(r->blob);
+	rowset_release(r->cached);
 	PQclear(r->res);
 	free(r);
 }
