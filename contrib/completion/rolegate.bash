@@ -67,7 +67,7 @@ _rolegate()
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
 		;;
 	keys)
-		opts="--data --master-key-file --help" valued="--data --master-key-file" positional="sub:rotate list retire"
+		opts="--data --postgres --master-key-file --help" valued="--data --postgres --master-key-file" positional="sub:rotate list retire"
 		;;
 	root-password)
 		opts="--data --account --delete --help" valued="--data --account"

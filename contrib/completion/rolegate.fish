@@ -138,6 +138,7 @@ complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list ret
 complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list retire" -a list -d 'list the keys'
 complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list retire" -a retire -d 'delete an older key'
 complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l postgres -x -d 'the PostgreSQL database (libpq conninfo or URI)'
 complete -c rolegate -n $s -l master-key-file -r -F -d 'key that seals secrets at rest'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
