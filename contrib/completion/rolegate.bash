@@ -57,7 +57,8 @@ _rolegate()
 		valued="$valued --tls-cert --tls-key --trusted-proxy --example --log-level --log-format --quota"
 		opts="$opts --rate-principal --rate-account"
 		valued="$valued --rate-principal --rate-account"
-		opts="$opts --config --print-config"
+		opts="$opts --config --print-config --postgres"
+		valued="$valued --postgres"
 		valued="$valued --config"
 		opts="$opts --metrics-listen"
 		valued="$valued --metrics-listen"
@@ -66,7 +67,7 @@ _rolegate()
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
 		;;
 	keys)
-		opts="--data --master-key-file --help" valued="--data --master-key-file" positional="sub:rotate list retire"
+		opts="--data --postgres --master-key-file --help" valued="--data --postgres --master-key-file" positional="sub:rotate list retire"
 		;;
 	root-password)
 		opts="--data --account --delete --help" valued="--data --account"
