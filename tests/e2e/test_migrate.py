@@ -173,9 +173,9 @@ def test_migrated_installation_answers_the_same(installation, pg, tmp_path):
         role_arn, serial, seed, k = (installation[x] for x in ("role", "serial", "seed", "step"))
         role_arn = role_arn["Arn"]
         bob_sts = rg.client(srv, "sts", installation["keys"]["bob"])
-        assert denied(bob_sts.assume_role, RoleArn=role_arn, RoleSessionName="x") == "AccessDenied"
-        assert denied(alice_sts.assume_role, RoleArn=role_arn, RoleSessionName="x") == "AccessDenied"
-        assert denied(alice_sts.assume_role, RoleArn=role_arn, RoleSessionName="x", SerialNumber=serial,
+        assert denied(bob_sts.assume_role, RoleArn=role_arn, RoleSessionName="xx") == "AccessDenied"
+        assert denied(alice_sts.assume_role, RoleArn=role_arn, RoleSessionName="xx") == "AccessDenied"
+        assert denied(alice_sts.assume_role, RoleArn=role_arn, RoleSessionName="xx", SerialNumber=serial,
                       TokenCode=totp(seed, k)) == "AccessDenied"
         assert step() <= k + 2, "the test took more than a minute"
         got = alice_sts.assume_role(RoleArn=role_arn, RoleSessionName="after", SerialNumber=serial,
