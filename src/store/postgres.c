@@ -70,7 +70,8 @@ struct db_tx {
 	struct db *db;
 	bool write;
 	bool stats;
-	bool failed; /* a statement failed: PostgreSQL aborted the transaction; commit rolls back */
+	bool failed;    /* a statement failed: PostgreSQL aborted the transaction; commit rolls back */
+	bool savepoint; /* rg_stmt is set (see savepoint()) */
 };
 
 struct db_rows {
@@ -546,11 +547,34 @@ void db_rollback_postgres(struct db_tx *tx)
 
 /* ---- statements in a transaction ------------------------------------------------------------------------------ */
 
+/*
+ * Before a statement of a write transaction: a savepoint, so that a constraint it breaks undoes that statement
+ * only and the transaction goes on, as in SQLite (callers take DB_CONSTRAINT as an answer: attaching what is
+ * attached already). The previous statement's savepoint is released in the same round trip.
+ */
+static int savepoint(struct db_tx *tx)
+{
+	if (!tx->write || tx->stats || tx->failed)
+		return C_OK;
+	if (simple(tx->c->h, tx->savepoint ? "RELEASE SAVEPOINT rg_stmt; SAVEPOINT rg_stmt" : "SAVEPOINT rg_stmt",
+	           false) != C_OK) {
+		tx->failed = true;
+		return C_ERR;
+	}
+	tx->savepoint = true;
+	return C_OK;
+}
+
 int db_exec_postgres(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs, int64_t *changes)
 {
-	PGresult *res = run(tx, sql, args, nargs);
-	ExecStatusType st = PQresultStatus(res);
+	PGresult *res;
+	ExecStatusType st;
 	int rc = C_OK;
+
+	if (savepoint(tx) != C_OK)
+		return C_ERR;
+	res = run(tx, sql, args, nargs);
+	st = PQresultStatus(res);
 
 	if (res && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
 		if (changes) {
@@ -561,6 +585,9 @@ int db_exec_postgres(struct db_tx *tx, const char *sql, const struct db_val *arg
 		tx->failed = true;
 		if (strncmp(sqlstate(res), "23", 2) == 0) {
 			rc = DB_CONSTRAINT;
+			/* the statement is undone, the transaction goes on (a stats transaction has no savepoint) */
+			if (tx->savepoint && simple(tx->c->h, "ROLLBACK TO SAVEPOINT rg_stmt", false) == C_OK)
+				tx->failed = false;
 		} else {
 			log_failure(tx, res, "exec", sql);
 			rc = C_ERR;
