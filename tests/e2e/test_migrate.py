@@ -32,12 +32,6 @@ def migrate(data_dir, conninfo, env=None):
     return run("migrate", "--from-data", str(data_dir), "--to-postgres", conninfo, env=env)
 
 
-def psql(conninfo, sql):
-    out = subprocess.run(["psql", "-X", "-At", "-d", conninfo, "-c", sql], capture_output=True, text=True, timeout=30)
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
-
-
 def denied(fn, **kw):
     with pytest.raises(ClientError) as ei:
         fn(**kw)
@@ -64,13 +58,22 @@ def assume_member(server, account, admin):
     return rg.client(server, "iam", (c["AccessKeyId"], c["SecretAccessKey"]), token=c["SessionToken"])
 
 
+pytestmark = pytest.mark.skipif(not pgkit.available(), reason="PostgreSQL 15 is not installed (install-deps.sh test)")
+
+
 @pytest.fixture(scope="module")
 def pg(tmp_path_factory):
     p = pgkit.Postgres(tmp_path_factory.mktemp("pg"))
     try:
+        p.start()
         yield p
     finally:
-        p.stop()
+        p.close()
+
+
+def new_db(pg, name):
+    """A new empty database of pg: its conninfo."""
+    return pg.conninfo(pg.create_database(name))
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +141,7 @@ def counts(stdout):
 
 
 def test_migrated_installation_answers_the_same(installation, pg, tmp_path):
-    conninfo = pg.create_database("migrated")
+    conninfo = new_db(pg, "migrated")
     r = migrate(installation["dir"], conninfo)
     assert r.returncode == 0, r.stderr
     c = counts(r.stdout)
@@ -201,18 +204,19 @@ def test_migrated_installation_answers_the_same(installation, pg, tmp_path):
 
 
 def test_refuses_a_target_that_is_not_empty(installation, pg):
-    conninfo = pg.create_database("twice")
+    name = "twice"
+    conninfo = new_db(pg, name)
     assert migrate(installation["dir"], conninfo).returncode == 0
     r = migrate(installation["dir"], conninfo)
     assert r.returncode == 1
     assert "not empty" in r.stderr and "merge" in r.stderr
-    assert psql(conninfo, "SELECT count(*) FROM users") == str(len(installation["seen"]["users"]))
+    assert pg.psql("SELECT count(*) FROM users", name) == str(len(installation["seen"]["users"]))  # not twice
 
 
 def test_refuses_a_source_in_use(installation, pg, tmp_path):
     srv = rg.Server(tmp_path / "busy", tmp_path / "logs").start()
     try:
-        r = migrate(srv.data_dir, pg.create_database("busy"))
+        r = migrate(srv.data_dir, new_db(pg, "busy"))
         assert r.returncode == 1
         assert "in use" in r.stderr and "stop the server" in r.stderr
     finally:
@@ -232,12 +236,13 @@ def test_refuses_a_bad_conninfo_without_echoing_its_password(installation, conni
 
 
 def test_a_crash_before_commit_leaves_the_target_empty(installation, pg):
-    conninfo = pg.create_database("crashed")
+    name = "crashed"
+    conninfo = new_db(pg, name)
     r = migrate(installation["dir"], conninfo, env={**os.environ, "ROLEGATE_CRASH_STAGE": "copied"})
     assert r.returncode == -9
     # the schema is there (migrated before the copy), no row of the installation
-    assert psql(conninfo, "SELECT count(*) FROM users") == "0"
-    assert psql(conninfo, "SELECT count(*) FROM audit") == "0"
+    assert pg.psql("SELECT count(*) FROM users", name) == "0"
+    assert pg.psql("SELECT count(*) FROM audit", name) == "0"
     r = migrate(installation["dir"], conninfo)
     assert r.returncode == 0, r.stderr
     assert all(a == b and a >= 0 for a, b in counts(r.stdout).values())
