@@ -4,6 +4,7 @@
 #include "server/cli_store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "server/secrets.h"
@@ -29,6 +30,13 @@ struct db *cli_store_open(const char *verb, const char *dir, const char *conninf
 	if (!(db = db_open_sqlite(dir)))
 		fprintf(stderr, "rolegate %s: cannot open %s\n", verb, path);
 	return db;
+}
+
+const char *cli_store_key_file(const char *flag)
+{
+	const char *env = getenv("ROLEGATE_MASTER_KEY_FILE");
+
+	return flag ? flag : env && *env ? env : NULL;
 }
 
 int cli_store_load_key(const char *verb, const char *key_file, const char *dir, const char *conninfo)

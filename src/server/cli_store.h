@@ -17,6 +17,10 @@
  */
 struct db *cli_store_open(const char *verb, const char *dir, const char *conninfo);
 
+/* The master key file a verb uses: flag (--master-key-file), else ROLEGATE_MASTER_KEY_FILE as the server reads it,
+ * else NULL (DIR/master.key). */
+const char *cli_store_key_file(const char *flag);
+
 /*
  * Loads the master key of a verb that opens or seals secrets: key_file (--master-key-file), else DIR/master.key.
  * With PostgreSQL the key must exist (every node has been given it; a verb never makes one up for a shared

@@ -305,6 +305,7 @@ int keys_main(int argc, char **argv)
 		fprintf(stderr, "rolegate keys retire: which key? (rolegate keys list shows them)\n");
 		return 2;
 	}
+	mkf = cli_store_key_file(mkf);
 	if (crypto_init() != C_OK || cli_store_load_key("keys", mkf, dir, pg) != C_OK)
 		goto out;
 	db = cli_store_open("keys", dir, pg);

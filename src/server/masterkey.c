@@ -450,11 +450,12 @@ int masterkey_main(int argc, char **argv)
 		else
 			return usage(2);
 	}
+	mkf = cli_store_key_file(mkf);
 	if (strcmp(argv[0], "id") == 0)
 		return nkf ? usage(2) : show_ids(dir, mkf, pg);
 	if (!mkf != !nkf) {
-		fprintf(stderr, "rolegate master-key rotate: --master-key-file and --new-key-file go together (without "
-		                "them the key is DIR/master.key)\n");
+		fprintf(stderr, "rolegate master-key rotate: --master-key-file (or ROLEGATE_MASTER_KEY_FILE) and "
+		                "--new-key-file go together (without them the key is DIR/master.key)\n");
 		return 2;
 	}
 	if (pg && !mkf) {
