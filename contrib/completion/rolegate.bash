@@ -59,8 +59,8 @@ _rolegate()
 		valued="$valued --rate-principal --rate-account"
 		opts="$opts --config --print-config"
 		valued="$valued --config"
-		opts="$opts --metrics-listen"
-		valued="$valued --metrics-listen"
+		opts="$opts --metrics-listen --postgres"
+		valued="$valued --metrics-listen --postgres"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"

@@ -528,8 +528,8 @@ static int usage(int status)
 	        "usage: rolegate migrate --from-data DIR --to-postgres CONNINFO\n"
 	        "Moves the installation in DIR (rolegate.db and audit.db, the audit included) into an empty PostgreSQL\n"
 	        "database, in one transaction, and verifies the row count of every table. DIR must not be in use (stop\n"
-	        "its server first). The secrets stay sealed under DIR's master key: start every node with --postgres\n"
-	        "CONNINFO --master-key-file DIR/master.key (or a copy of it).\n");
+	        "its server first). The secrets stay sealed under DIR's master key; start every node with it:\n"
+	        "  rolegate server --postgres CONNINFO --master-key-file DIR/master.key --data NODEDIR\n");
 	return status;
 }
 
@@ -647,8 +647,8 @@ int migrate_main(int argc, char **argv)
 		fprintf(stderr, "rolegate migrate: the counts differ after the commit: do not use this database\n");
 		goto out;
 	}
-	printf("migrated %lld rows of %zu tables from %s into PostgreSQL; start every node with --postgres CONNINFO "
-	       "--master-key-file %s/master.key (or a copy of it)\n",
+	printf("migrated %lld rows of %zu tables from %s into PostgreSQL; start every node with rolegate server --postgres "
+	       "CONNINFO --master-key-file %s/master.key (or a copy of it)\n",
 	       (long long)total, p->n, dir, dir);
 	status = 0;
 out:

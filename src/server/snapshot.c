@@ -360,7 +360,7 @@ static int usage(int status)
 	        "restore writes them into NEWDIR, which must not exist or be empty. The master key is not in the\n"
 	        "snapshot: keep it apart, and start the restored server with the original key (see\n"
 	        "rolegate server --master-key-file), or copy it to NEWDIR/master.key, mode 0600.\n"
-	        "A PostgreSQL store (--postgres) is backed up with PostgreSQL's own tools (pg_dump, pg_basebackup).\n");
+	        "The PostgreSQL store of rolegate server --postgres is backed up with pg_dump or pg_basebackup.\n");
 	return status;
 }
 
