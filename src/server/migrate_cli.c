@@ -47,6 +47,7 @@
 #define MAX_DEPS 16
 #define IDENT_MAX 64
 #define MAX_SQL 1024 /* dynamic statements kept until the databases are closed */
+#define BATCH_PARAMS 64 /* rows go in multi-row INSERTs of at most this many values (postgres.c's MAX_PARAMS) */
 
 struct table {
 	char name[IDENT_MAX];
@@ -57,6 +58,8 @@ struct table {
 	bool placed;
 	int64_t src_rows, src_audit_rows, pg_rows, high_water;
 	const char *select_sql, *insert_sql, *count_sql;
+	const char *batch_sql; /* batch_rows rows in one INSERT (a round trip and a savepoint for several rows) */
+	int batch_rows;
 };
 
 /*
@@ -233,6 +236,18 @@ static int build_statements(struct plan *p)
 		t->count_sql = keep_sql(p, "SELECT count(*) FROM \"%s\"", t->name);
 		if (!t->select_sql || !t->insert_sql || !t->count_sql)
 			return C_ERR;
+		t->batch_rows = BATCH_PARAMS / t->ncols;
+		t->batch_sql = t->insert_sql;
+		if (t->batch_rows > 1) {
+			char rows[BATCH_PARAMS * 8] = "";
+			size_t rl = 0;
+			for (int n = 0; n < t->batch_rows * t->ncols; n++)
+				rl += (size_t)snprintf(rows + rl, sizeof(rows) - rl, "%s?%d%s", n % t->ncols ? ", " : n ? "), (" : "(",
+				                       n + 1, n + 1 == t->batch_rows * t->ncols ? ")" : "");
+			t->batch_sql = keep_sql(p, "INSERT INTO \"%s\" (%s) OVERRIDING SYSTEM VALUE VALUES %s", t->name, cols, rows);
+			if (!t->batch_sql)
+				return C_ERR;
+		}
 	}
 	return C_OK;
 }
@@ -328,39 +343,102 @@ static int target_in_use(struct db_tx *tx, struct plan *p, char *what, size_t ca
 	return 0;
 }
 
-/* Inserts the current row of r into t on dst; seq_col >= 0 replaces that column's value with seq. */
-static int copy_row(struct db_rows *r, struct db_tx *dst, const struct table *t, int seq_col, int64_t seq)
+/* Rows on their way into one table: copies of their values (a source row's values live until its next step),
+ * written batch_rows at a time. */
+struct batch {
+	const struct table *t;
+	struct db_tx *dst;
+	struct db_val v[BATCH_PARAMS];
+	void *owned[BATCH_PARAMS];
+	size_t owned_len[BATCH_PARAMS];
+	int rows;
+};
+
+static void batch_release(struct batch *b)
 {
-	struct db_val v[MAX_COLS];
+	for (int i = 0; i < BATCH_PARAMS; i++)
+		if (b->owned[i]) {
+			explicit_bzero(b->owned[i], b->owned_len[i]); /* sealed secrets, password hashes: wiped all the same */
+			free(b->owned[i]);
+			b->owned[i] = NULL;
+		}
+	b->rows = 0;
+}
+
+/* Writes the rows held: one INSERT when the batch is full, else one a row. */
+static int batch_flush(struct batch *b)
+{
+	const struct table *t = b->t;
+	int rc = C_OK;
+
+	if (b->rows == t->batch_rows)
+		rc = db_exec(b->dst, t->batch_sql, b->v, (size_t)(b->rows * t->ncols), NULL) == C_OK ? C_OK : C_ERR;
+	else
+		for (int i = 0; rc == C_OK && i < b->rows; i++)
+			rc = db_exec(b->dst, t->insert_sql, &b->v[i * t->ncols], (size_t)t->ncols, NULL) == C_OK ? C_OK : C_ERR;
+	batch_release(b);
+	return rc;
+}
+
+/* Adds the current row of r (seq_col >= 0: that column's value replaced by seq), writing a full batch. */
+static int batch_add(struct batch *b, struct db_rows *r, int seq_col, int64_t seq)
+{
+	const struct table *t = b->t;
+	int base = b->rows * t->ncols;
 
 	for (int c = 0; c < t->ncols; c++) {
-		switch (c == seq_col ? DB_T_INT : db_col_type(r, c)) {
-		case DB_T_NULL: v[c] = db_null(); break;
-		case DB_T_INT: v[c] = db_int(c == seq_col ? seq : db_col_int(r, c)); break;
-		case DB_T_BLOB: {
-			size_t len = 0;
-			const void *b = db_col_blob(r, c, &len);
-			v[c] = db_blob(b ? b : "", len);
-			break;
+		enum db_type type = c == seq_col ? DB_T_INT : db_col_type(r, c);
+		struct db_val *v = &b->v[base + c];
+		const void *src = NULL;
+		size_t len = 0;
+		if (type == DB_T_NULL) {
+			*v = db_null();
+			continue;
 		}
-		default: v[c] = db_text(db_col_text(r, c)); break;
+		if (type == DB_T_INT) {
+			*v = db_int(c == seq_col ? seq : db_col_int(r, c));
+			continue;
 		}
+		if (type == DB_T_BLOB) {
+			src = db_col_blob(r, c, &len);
+		} else if ((src = db_col_text(r, c))) {
+			len = strlen(src);
+		}
+		/* a copy with a NUL after it: text stays a C string, an empty BLOB a valid pointer */
+		if (!(b->owned[base + c] = malloc(len + 1))) {
+			batch_release(b);
+			return C_ERR;
+		}
+		b->owned_len[base + c] = len + 1;
+		if (len)
+			memcpy(b->owned[base + c], src, len);
+		((char *)b->owned[base + c])[len] = '\0';
+		*v = (struct db_val){.type = type, .p = b->owned[base + c], .len = len};
 	}
-	return db_exec(dst, t->insert_sql, v, (size_t)t->ncols, NULL) == C_OK ? C_OK : C_ERR;
+	return ++b->rows == t->batch_rows ? batch_flush(b) : C_OK;
 }
 
 static int copy_table(struct db_tx *src, struct db_tx *dst, const struct table *t)
 {
 	struct db_rows *r = db_query_fresh(src, t->select_sql, DB_NOARGS);
-	int rc;
+	struct batch *b = calloc(1, sizeof(*b));
+	int rc = C_ERR;
 
-	while ((rc = db_step(r)) == DB_ROW)
-		if (copy_row(r, dst, t, -1, 0) != C_OK) {
-			rc = C_ERR;
-			break;
-		}
+	if (b) {
+		b->t = t;
+		b->dst = dst;
+		while ((rc = db_step(r)) == DB_ROW)
+			if (batch_add(b, r, -1, 0) != C_OK) {
+				rc = C_ERR;
+				break;
+			}
+		if (rc == DB_DONE)
+			rc = batch_flush(b);
+		batch_release(b);
+		free(b);
+	}
 	db_rows_done(r);
-	return rc == DB_DONE ? C_OK : C_ERR;
+	return rc == C_OK ? C_OK : C_ERR;
 }
 
 static int col_index(const struct table *t, const char *name)
@@ -375,18 +453,23 @@ static int col_index(const struct table *t, const char *name)
 static int copy_audit_merged(struct db_tx *src, struct db_tx *asrc, struct db_tx *dst, const struct table *t)
 {
 	int tcol = col_index(t, "time_ms"), scol = col_index(t, "seq"), ra, rb, rc = C_OK;
+	struct batch *bt = calloc(1, sizeof(*bt));
 	struct db_rows *a, *b;
 	int64_t seq = 0;
 
-	if (tcol < 0 || scol < 0)
+	if (tcol < 0 || scol < 0 || !bt) {
+		free(bt);
 		return C_ERR;
+	}
+	bt->t = t;
+	bt->dst = dst;
 	a = db_query_fresh(src, t->select_sql, DB_NOARGS);
 	b = db_query_fresh(asrc, t->select_sql, DB_NOARGS);
 	ra = db_step(a);
 	rb = db_step(b);
 	while (rc == C_OK && (ra == DB_ROW || rb == DB_ROW)) {
 		bool take_a = ra == DB_ROW && (rb != DB_ROW || db_col_int(a, tcol) <= db_col_int(b, tcol));
-		rc = copy_row(take_a ? a : b, dst, t, scol, ++seq);
+		rc = batch_add(bt, take_a ? a : b, scol, ++seq);
 		if (take_a)
 			ra = db_step(a);
 		else
@@ -394,6 +477,10 @@ static int copy_audit_merged(struct db_tx *src, struct db_tx *asrc, struct db_tx
 	}
 	if (ra == C_ERR || rb == C_ERR)
 		rc = C_ERR;
+	if (rc == C_OK)
+		rc = batch_flush(bt);
+	batch_release(bt);
+	free(bt);
 	db_rows_done(a);
 	db_rows_done(b);
 	return rc;
