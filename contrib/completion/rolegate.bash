@@ -57,10 +57,11 @@ _rolegate()
 		valued="$valued --tls-cert --tls-key --trusted-proxy --example --log-level --log-format --quota"
 		opts="$opts --rate-principal --rate-account"
 		valued="$valued --rate-principal --rate-account"
-		opts="$opts --config --print-config"
+		opts="$opts --config --print-config --postgres"
+		valued="$valued --postgres"
 		valued="$valued --config"
-		opts="$opts --metrics-listen --postgres"
-		valued="$valued --metrics-listen --postgres"
+		opts="$opts --metrics-listen"
+		valued="$valued --metrics-listen"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"

@@ -26,6 +26,7 @@
 #include "server/cli_store.h"
 #include "server/cloudtrail.h"
 #include "store/db.h"
+#include "store/node.h"
 #include "store/store.h"
 #include "util/common.h"
 #include "util/crypto.h"
@@ -298,7 +299,8 @@ static int prune_main(int argc, char **argv)
 		return 2;
 	}
 	time_iso8601(before_ms / 1000, when);
-	if (pg) {
+	/* PostgreSQL (--postgres, or a node's DIR/postgres): one database, one audit table */
+	if (pg || store_node_is_postgres(dir)) {
 		if (!(db = cli_store_open("audit prune", dir, pg)))
 			return 1;
 		rc = prune_db(db, before_ms, &a);
@@ -353,6 +355,7 @@ int audit_main(int argc, char **argv)
 {
 	const char *dir = "./data", *principal = NULL, *role = NULL, *action = NULL, *pg = NULL;
 	struct db *db = NULL;
+	bool on_pg;
 	int64_t since = 0, limit = 1000;
 	enum format fmt = FMT_TEXT;
 	struct filter flt;
@@ -408,10 +411,11 @@ int audit_main(int argc, char **argv)
 	if (limit <= 0)
 		limit = 1000;
 	flt = (struct filter){.since = since, .limit = limit, .principal = principal, .role = role, .action = action};
-	/* PostgreSQL holds the whole trail in one table; a data directory in rolegate.db and audit.db. */
-	if (!(db = cli_store_open("audit", dir, pg)) ||
-	    collect_db(db, pg != NULL, 0, &flt, &rs) != C_OK ||
-	    (!pg && collect(dir, "audit.db", 1, &flt, &rs) != C_OK)) {
+	/* PostgreSQL (--postgres, or a node's DIR/postgres) holds the whole trail in one table; a data directory in
+	 * rolegate.db and audit.db. */
+	on_pg = pg || store_node_is_postgres(dir);
+	if (!(db = cli_store_open("audit", dir, pg)) || collect_db(db, on_pg, 0, &flt, &rs) != C_OK ||
+	    (!on_pg && collect(dir, "audit.db", 1, &flt, &rs) != C_OK)) {
 		fprintf(stderr, "rolegate audit: cannot read the audit trail in %s\n", cli_store_where(dir, pg));
 		rows_free(&rs);
 		db_close(db);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "server/secrets.h"
+#include "store/node.h"
 #include "util/common.h"
 
 struct db *cli_store_open(const char *verb, const char *dir, const char *conninfo)
@@ -19,6 +20,13 @@ struct db *cli_store_open(const char *verb, const char *dir, const char *conninf
 		if (!(db = db_open_postgres(conninfo)))
 			fprintf(stderr, "rolegate %s: cannot connect to the PostgreSQL database (the message above says why)\n",
 			        verb);
+		return db;
+	}
+	/* a PostgreSQL node's directory names its database (DIR/postgres, store/node.h) */
+	if (store_node_is_postgres(dir)) {
+		if (!(db = store_node_open(dir)))
+			fprintf(stderr, "rolegate %s: cannot connect to the PostgreSQL database of %s (the message above says "
+			                "why)\n", verb, dir);
 		return db;
 	}
 	snprintf(path, sizeof(path), "%s/rolegate.db", dir);
@@ -43,7 +51,7 @@ int cli_store_load_key(const char *verb, const char *key_file, const char *dir, 
 {
 	char path[4096];
 
-	if (conninfo && !key_file) {
+	if ((conninfo || store_node_is_postgres(dir)) && !key_file) {
 		snprintf(path, sizeof(path), "%s/master.key", dir);
 		if (access(path, R_OK) != 0) {
 			fprintf(stderr, "rolegate %s: with --postgres give the nodes' master key: --master-key-file FILE (or "

@@ -21,6 +21,7 @@
 
 #include "server/cli_store.h"
 #include "server/secrets.h"
+#include "store/node.h"
 #include "store/store.h"
 #include "util/common.h"
 #include "util/crypto.h"
@@ -360,6 +361,7 @@ static int show_ids(const char *dir, const char *mkf, const char *pg)
 	char keypath[4096], dbpath[4096], id[MASTER_KEY_ID_LEN + 1], stored[MASTER_KEY_ID_LEN + 1];
 	struct db *db;
 	struct db_tx *tx;
+	bool on_pg;
 	int rc;
 
 	snprintf(keypath, sizeof(keypath), "%s", mkf ? mkf : "");
@@ -374,10 +376,11 @@ static int show_ids(const char *dir, const char *mkf, const char *pg)
 		return 1;
 	}
 	printf("%s  %s\n", id, keypath);
-	snprintf(dbpath, sizeof(dbpath), "%s", pg ? "PostgreSQL" : dir);
-	if (!pg)
+	on_pg = pg || store_node_is_postgres(dir); /* --postgres, or a PostgreSQL node's DIR/postgres */
+	snprintf(dbpath, sizeof(dbpath), "%s", "PostgreSQL");
+	if (!on_pg)
 		snprintf(dbpath, sizeof(dbpath), "%s/rolegate.db", dir);
-	if (!pg && access(dbpath, F_OK) != 0)
+	if (!on_pg && access(dbpath, F_OK) != 0)
 		return 0;
 	db = cli_store_open("master-key id", dir, pg);
 	if (!db || db_begin(db, false, &tx) != C_OK) {
@@ -462,6 +465,12 @@ int masterkey_main(int argc, char **argv)
 		fprintf(stderr, "rolegate master-key rotate: with --postgres name the nodes' key and the new one: "
 		                "--master-key-file FILE --new-key-file NEWFILE\n");
 		return 2;
+	}
+	if (!pg && store_node_is_postgres(dir)) {
+		fprintf(stderr, "rolegate master-key rotate: %s is a PostgreSQL node's directory: stop every node, then "
+		                "rotate the database's key with --postgres CONNINFO --master-key-file FILE --new-key-file "
+		                "NEWFILE\n", dir);
+		return 1;
 	}
 	snprintf(lockpath, sizeof(lockpath), "%s/rolegate.db", dir);
 	if (!pg && access(lockpath, F_OK) != 0) {

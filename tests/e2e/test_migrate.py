@@ -80,7 +80,7 @@ def new_db(pg, name):
 def installation(tmp_path_factory):
     """A stopped SQLite installation and what its clients saw."""
     tmp = tmp_path_factory.mktemp("sqlite")
-    srv = rg.Server(tmp / "data", tmp / "logs").start()
+    srv = rg.Server(tmp / "data", tmp / "logs", store="sqlite").start()
     try:
         iam, org = rg.client(srv, "iam"), rg.client(srv, "organizations")
         admin = rg.admin_creds(srv)
@@ -214,7 +214,7 @@ def test_refuses_a_target_that_is_not_empty(installation, pg):
 
 
 def test_refuses_a_source_in_use(installation, pg, tmp_path):
-    srv = rg.Server(tmp_path / "busy", tmp_path / "logs").start()
+    srv = rg.Server(tmp_path / "busy", tmp_path / "logs", store="sqlite").start()
     try:
         r = migrate(srv.data_dir, new_db(pg, "busy"))
         assert r.returncode == 1
