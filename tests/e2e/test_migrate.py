@@ -10,6 +10,8 @@ after them. The refusals: a target that is not empty, a source a server runs on,
 import json
 import os
 import re
+import shutil
+import sqlite3
 import subprocess
 
 import pytest
@@ -151,6 +153,27 @@ def test_migrated_installation_answers_the_same(installation, pg, tmp_path):
     assert c["users"][0] >= 3 and c["mfa_devices"][0] == 1
     assert c["audit"][1] >= len(installation["seen"]["events"])
     assert "rolegate.db" in r.stdout and "audit.db" in r.stdout
+    # exact values: the sealed secrets byte for byte, NULLs as NULLs, the audit of both databases merged by time
+    src = sqlite3.connect(f"file:{installation['dir'] / 'rolegate.db'}?mode=ro", uri=True)
+    src.execute(f"ATTACH 'file:{installation['dir'] / 'audit.db'}?mode=ro' AS a")
+    try:
+        for table, key, col in (("access_keys", "access_key_id", "secret_sealed"), ("mfa_devices", "serial", "seed_sealed"),
+                                ("server_keys", "kid", "key_sealed")):
+            want = sorted(f"{k}|{v.hex()}" for k, v in src.execute(f"SELECT {key}, {col} FROM {table}"))
+            assert want and pg.psql(f"SELECT {key} || '|' || encode({col}, 'hex') FROM {table} ORDER BY 1",
+                                    "migrated").split("\n") == want
+        for sql in ("SELECT count(*) FROM users WHERE permissions_boundary IS NULL",
+                    "SELECT count(*) FROM access_keys WHERE user_id IS NULL",
+                    "SELECT count(*) FROM audit WHERE access_key_id IS NULL"):
+            assert pg.psql(sql, "migrated") == str(src.execute(sql).fetchone()[0] +
+                                                   (src.execute(sql.replace("FROM audit", "FROM a.audit")).fetchone()[0]
+                                                    if "audit" in sql else 0))
+        merged = sorted(src.execute("SELECT time_ms, 0, seq, request_id, action FROM main.audit UNION ALL "
+                                    "SELECT time_ms, 1, seq, request_id, action FROM a.audit").fetchall())
+        assert pg.psql("SELECT seq || '|' || request_id || '|' || action FROM audit ORDER BY seq", "migrated") == \
+            "\n".join(f"{i}|{m[3]}|{m[4]}" for i, m in enumerate(merged, 1))
+    finally:
+        src.close()
 
     srv = rg.Server(tmp_path / "node", tmp_path / "logs", root=installation["server"].root,
                     args=["--postgres", conninfo, "--master-key-file", str(installation["dir"] / "master.key")])
@@ -246,3 +269,20 @@ def test_a_crash_before_commit_leaves_the_target_empty(installation, pg):
     r = migrate(installation["dir"], conninfo)
     assert r.returncode == 0, r.stderr
     assert all(a == b and a >= 0 for a, b in counts(r.stdout).values())
+
+
+def test_refuses_a_source_table_postgres_lacks(installation, pg, tmp_path):
+    """A table of the source with no counterpart in PostgreSQL (here one an operator added) stops the copy: nothing
+    is copied rather than a table left behind."""
+    data = tmp_path / "extra"
+    shutil.copytree(installation["dir"], data)
+    db = sqlite3.connect(data / "rolegate.db")
+    db.execute("CREATE TABLE operator_notes (note TEXT)")
+    db.execute("INSERT INTO operator_notes VALUES ('kept by hand')")
+    db.commit()
+    db.close()
+    conninfo = new_db(pg, "extra")
+    r = migrate(data, conninfo)
+    assert r.returncode == 1
+    assert "operator_notes" in r.stderr and "no counterpart in PostgreSQL" in r.stderr
+    assert pg.psql("SELECT count(*) FROM users", "extra") == "0"
