@@ -137,6 +137,15 @@ class Haproxy:
             time.sleep(0.02)
         return time.monotonic() - t0
 
+    def wait_status(self, node, prefix, timeout=15):
+        """Waits until node ("n1", ...) has a status starting with prefix ("DOWN", "UP"); returns the seconds."""
+        t0 = time.monotonic()
+        while not self.status().get(node, "").startswith(prefix):
+            if time.monotonic() - t0 > timeout:
+                raise AssertionError(f"{node} not {prefix} within {timeout}s: {self.status()}")
+            time.sleep(0.01)
+        return time.monotonic() - t0
+
     def set_node_port(self, index, port):
         """Points node n<index+1> at another port (a node started again gets a new ephemeral port)."""
         self.node_ports[index] = port
