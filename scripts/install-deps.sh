@@ -7,7 +7,7 @@
 # which packages are missing and only then runs apt-get (as root, or through sudo when available).
 set -eu
 
-build_pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libjansson-dev libpcre2-dev libqrencode-dev zlib1g-dev libcurl4-openssl-dev libinih-dev"
+build_pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libssl-dev libjansson-dev libpcre2-dev libqrencode-dev zlib1g-dev libcurl4-openssl-dev libinih-dev"
 # mandoc, zsh and fish: tests/e2e/test_cli_docs.py lints rolegate(1) and runs the shell completions.
 # systemd: systemd-analyze, which tests/e2e/test_systemd_unit.py runs on contrib/systemd/rolegate.service.
 # haproxy: the proxy in front of the server in tests/e2e/test_proxy.py; python3-prometheus-client parses /metrics.

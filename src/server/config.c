@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,6 +47,7 @@ struct option_def {
 	const char *help;
 	const char *choices; /* "a|b|c": the only values allowed; NULL: any the type takes */
 	bool secret;         /* the value is a secret: --print-config never prints it (no option is one yet) */
+	bool conninfo;       /* a libpq conninfo: --print-config does not print one that holds a password */
 };
 
 #define OFF(field) offsetof(struct server_config, field)
@@ -65,9 +67,16 @@ static const struct option_def options[] = {
 	{"metrics-listen", OPT_STRING, OFF(metrics_listen), NULL, "ADDR:PORT",
 	 "serve Prometheus metrics (GET /metrics, plain HTTP) on a second address; off loopback only with "
 	 "--insecure-http; port 0 picks a free port (the log says which)"},
-	{"data", OPT_STRING, OFF(data_dir), "./data", "DIR", "data directory (database, master key, root credentials)"},
+	{"data", OPT_STRING, OFF(data_dir), "./data", "DIR",
+	 "data directory (database, master key, root credentials; with --postgres: this node's own files)"},
+	{"postgres", OPT_STRING, OFF(postgres), NULL, "CONNINFO",
+	 "keep the database (schema, every table, the audit) in PostgreSQL instead of SQLite in DIR: a libpq conninfo or "
+	 "URI, multi-host allowed (host=a,b target_session_attrs=read-write); any number of nodes may share it, each "
+	 "with its own --data and the same master key. Keep a password in ~/.pgpass or PGPASSFILE, not here",
+	 NULL, false, true},
 	{"master-key-file", OPT_STRING, OFF(master_key_file), NULL, "FILE",
-	 "32-byte key that seals secrets at rest (default: DIR/master.key, generated once, mode 0600)"},
+	 "32-byte key that seals secrets at rest (default: ROLEGATE_MASTER_KEY_FILE, else DIR/master.key, generated "
+	 "once, mode 0600); every node of one --postgres database needs the same"},
 	{"account-id", OPT_STRING, OFF(account_id), NULL, "ID",
 	 "12-digit id of the management account, used on first start (default: random)"},
 	{"threads", OPT_UINT, OFF(threads), "8", "N",
@@ -457,12 +466,29 @@ static const char *unprintable(const char *name, const char *value)
 	return NULL;
 }
 
+/* Whether a conninfo (or URI) names a password; one that does not parse is treated as if it did. */
+static bool conninfo_has_password(const char *value)
+{
+	PQconninfoOption *opts = PQconninfoParse(value, NULL);
+	bool has = !opts;
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
+			has = true;
+	PQconninfoFree(opts);
+	return has;
+}
+
 static int print_value(FILE *out, FILE *err, const struct option_def *o, const char *value)
 {
 	const char *why;
 
 	if (o->secret) {
 		fprintf(out, "# %s = (a secret: not printed)\n", o->name);
+		return C_OK;
+	}
+	if (o->conninfo && conninfo_has_password(value)) {
+		fprintf(out, "# %s = (holds a password: not printed)\n", o->name);
 		return C_OK;
 	}
 	why = unprintable(o->name, value);
@@ -627,6 +653,11 @@ int config_load(struct server_config *cfg, int argc, char **argv, FILE *out, FIL
 	if (!cfg->tls_cert_file != !cfg->tls_key_file) {
 		fprintf(err, "rolegate server: --tls-cert and --tls-key go together\n");
 		goto done;
+	}
+	if (!cfg->master_key_file && getenv("ROLEGATE_MASTER_KEY_FILE") && *getenv("ROLEGATE_MASTER_KEY_FILE")) {
+		cfg->master_key_file = strdup(getenv("ROLEGATE_MASTER_KEY_FILE"));
+		if (!cfg->master_key_file)
+			goto done;
 	}
 	rc = C_OK;
 	if (print) {

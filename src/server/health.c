@@ -49,8 +49,10 @@ bool health_route(struct rg_server *srv, const struct http_request *req, struct 
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
 		return false;
 	if (path_is(req, "/health")) {
+		/* audit_db: SQLite's second file; NULL on PostgreSQL, whose one database holds the audit table */
 		if (store_answers(srv->db, "SELECT count(*) FROM meta") == C_OK &&
-		    store_answers(srv->audit_db, "SELECT count(*) FROM (SELECT 1 FROM audit LIMIT 1)") == C_OK) {
+		    (!srv->audit_db ||
+		     store_answers(srv->audit_db, "SELECT count(*) FROM (SELECT 1 FROM audit LIMIT 1)") == C_OK)) {
 			answer(resp, 200, "{\"status\":\"ok\"}\n");
 		} else {
 			log_warnx("health: the store does not answer");

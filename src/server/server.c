@@ -225,6 +225,14 @@ static void block_signals(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The database of cfg: PostgreSQL's when --postgres names one, else SQLite's in the data directory. */
+static struct db *store_open(const struct server_config *cfg)
+{
+	if (cfg->postgres)
+		return db_open_postgres(cfg->postgres);
+	return db_open_sqlite(cfg->data_dir);
+}
+
 int server_main(int argc, char **argv)
 {
 	struct server_config cfg;
@@ -283,9 +291,12 @@ int server_main(int argc, char **argv)
 	if (prepare_data_dir(cfg.data_dir) != C_OK || lock_data_dir(cfg.data_dir, &dir_lock) != C_OK ||
 	    secrets_load_master_key(cfg.master_key_file, cfg.data_dir) != C_OK)
 		goto out;
-	srv.db = db_open_sqlite(cfg.data_dir);
+	srv.db = store_open(&cfg);
 	if (!srv.db || store_migrate(srv.db) != C_OK) {
-		log_errorx("cannot open the database in %s", cfg.data_dir);
+		if (cfg.postgres)
+			log_errorx("cannot open the PostgreSQL database (--postgres)");
+		else
+			log_errorx("cannot open the database in %s", cfg.data_dir);
 		goto out;
 	}
 	/* The key the database names wins; an interrupted `rolegate master-key rotate` is settled here. */
@@ -296,12 +307,16 @@ int server_main(int argc, char **argv)
 	srv.keys = sigkey_cache_new();
 	srv.creds = credcache_new();
 	srv.keyring = keyring_open(srv.db);
-	srv.audit_db = db_open_sqlite_file(cfg.data_dir, "audit.db");
-	if (!srv.audit_db || store_migrate_audit(srv.audit_db) != C_OK) {
-		log_errorx("cannot open the audit database in %s", cfg.data_dir);
-		goto out;
+	/* SQLite: a second file takes the group-committed records, so that their commits leave rolegate.db's page
+	 * caches alone. PostgreSQL: they go to the one database's audit table (srv.audit_db stays NULL). */
+	if (!cfg.postgres) {
+		srv.audit_db = db_open_sqlite_file(cfg.data_dir, "audit.db");
+		if (!srv.audit_db || store_migrate_audit(srv.audit_db) != C_OK) {
+			log_errorx("cannot open the audit database in %s", cfg.data_dir);
+			goto out;
+		}
 	}
-	srv.audit = auditlog_new(srv.audit_db);
+	srv.audit = auditlog_new(srv.audit_db ? srv.audit_db : srv.db);
 	if (!srv.keys || !srv.creds || !srv.keyring || !srv.audit)
 		goto out;
 	if (cfg.rate_principal.rps > 0 || cfg.rate_account.rps > 0) {

@@ -26,7 +26,8 @@ struct server_config {
 	struct fwd_trust trusted_proxies; /* --trusted-proxy CIDR (repeatable): whose forwarding headers are read */
 	char *metrics_listen; /* --metrics-listen ADDR:PORT: GET /metrics, plain HTTP; NULL: not served */
 	char *data_dir;
-	char *master_key_file;
+	char *postgres;        /* --postgres CONNINFO: the database is PostgreSQL's (NULL: SQLite in data_dir) */
+	char *master_key_file; /* --master-key-file, else ROLEGATE_MASTER_KEY_FILE; NULL: DATA/master.key */
 	char *account_id;
 	unsigned threads;
 	unsigned max_connections;
@@ -49,7 +50,8 @@ struct rg_server {
 	struct sigkey_cache *keys; /* derived SigV4 signing keys */
 	struct credcache *creds;   /* access key -> principal */
 	struct keyring *keyring;   /* the keys that seal session tokens */
-	struct db *audit_db;       /* DATA/audit.db: the records of sts:AssumeRole and sts:GetSessionToken */
+	struct db *audit_db;       /* DATA/audit.db: the records of sts:AssumeRole and sts:GetSessionToken; NULL with
+	                            * --postgres (they go to db) */
 	struct auditlog *audit;    /* group commit of the records of sts:AssumeRole and sts:GetSessionToken */
 	struct throttle *throttle; /* --rate-principal, --rate-account; NULL: no limits */
 };

@@ -1,9 +1,12 @@
 /*
- * db.h - the narrow SQL interface every storage backend implements (SQLite now, PostgreSQL later).
+ * db.h - the narrow SQL interface every storage backend implements: SQLite (sqlite.c, the embedded default) and
+ * PostgreSQL (postgres.c, for several nodes on one database); db.c hands each call to the backend of its argument.
  *
  * The domain code in src/store/ (accounts.c, users.c, keys.c, audit.c) is written once against this interface, in
- * SQL both backends accept: parameters are ?1, ?2 ... (a PostgreSQL backend rewrites them to $1, $2 ...), times are
- * INTEGER milliseconds, secrets BLOBs.
+ * SQL both backends accept: parameters are ?1, ?2 ... (the PostgreSQL backend rewrites them to $1, $2 ...), times are
+ * INTEGER milliseconds, secrets BLOBs. Not portable, so not used: INSERT OR IGNORE / REPLACE (ON CONFLICT is),
+ * scalar max() / min() of two values, instr(), IFNULL (coalesce is), pragmas, a comparison read as a number other
+ * than through db_col_int (which reads PostgreSQL's booleans as 1 / 0).
  *
  * Threads: each thread that calls db_begin() gets its own connection, opened on first use and kept until
  * db_close(). A transaction belongs to the thread that began it.
@@ -56,6 +59,11 @@ static inline struct db_val db_null(void) { return (struct db_val){.type = DB_T_
 struct db *db_open_sqlite(const char *dir);
 /* Opens (creating if needed) the database DIR/FILE (audit.db: see store_migrate_audit). */
 struct db *db_open_sqlite_file(const char *dir, const char *file);
+/* Connects to PostgreSQL (a libpq conninfo or URI; multi-host allowed) and starts the thread that follows the other
+ * nodes' writes (see postgres.c). NULL on failure (logged without the conninfo, which may hold a password). */
+struct db *db_open_postgres(const char *conninfo);
+/* Whether db is a PostgreSQL database (for the few places that differ: the audit table, the schema's DDL). */
+bool db_is_postgres(struct db *db);
 /* Closes every connection. No transaction may be open. */
 void db_close(struct db *db);
 

@@ -107,7 +107,7 @@ int store_group_list(struct db_tx *tx, const char *account_id, const char *path_
 int store_group_add_user(struct db_tx *tx, const char *group_id, const char *user_id, int64_t now_ms)
 {
 	/* Adding a member twice changes nothing, as on AWS. */
-	return db_exec(tx, "INSERT OR IGNORE INTO group_members(group_id, user_id, added_ms) VALUES (?1, ?2, ?3)",
+	return db_exec(tx, "INSERT INTO group_members(group_id, user_id, added_ms) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
 	               DB_ARGS(db_text(group_id), db_text(user_id), db_int(now_ms)), NULL);
 }
 

@@ -180,7 +180,8 @@ int store_mfa_accept(struct db_tx *tx, const char *serial, int64_t counter)
 {
 	int64_t changes = 0;
 	int rc = db_exec(tx,
-	                 "UPDATE mfa_devices SET last_counter = max(last_counter, ?2), failures = 0, locked_until_ms = 0 "
+	                 "UPDATE mfa_devices SET last_counter = CASE WHEN last_counter > ?2 THEN last_counter ELSE ?2 END, "
+	                 "failures = 0, locked_until_ms = 0 "
 	                 "WHERE serial = ?1",
 	                 DB_ARGS(db_text(serial), db_int(counter)), &changes);
 

@@ -168,11 +168,11 @@ int store_managed_list_ex(struct db_tx *tx, const char *account_id, const char *
 		"((?2 = 'AWS' AND p.account_id = 'aws') OR (?2 = 'Local' AND p.account_id = ?1) "
 		" OR (?2 = 'All' AND (p.account_id = 'aws' OR p.account_id = ?1))) "
 		"AND (?3 IS NULL OR substr(p.path, 1, length(?3)) = ?3) "
-		"AND (?4 IS NULL OR CASE WHEN instr(?4, ' ') > 0 THEN p.name_lc || ' ' || p.policy_id > ?4 ELSE p.name_lc > ?4 END) "
-		"AND (NOT ?6 OR (?7 = 'PermissionsBoundary' AND ("
+		"AND (?4 IS NULL OR CASE WHEN ?4 LIKE '% %' THEN p.name_lc || ' ' || p.policy_id > ?4 ELSE p.name_lc > ?4 END) "
+		"AND (?6 = 0 OR (?7 = 'PermissionsBoundary' AND ("
 		"      EXISTS (SELECT 1 FROM users u WHERE u.account_id = ?1 AND u.permissions_boundary = p.arn) OR "
 		"      EXISTS (SELECT 1 FROM roles r WHERE r.account_id = ?1 AND r.permissions_boundary = p.arn))) "
-		"  OR (?7 IS NOT 'PermissionsBoundary' AND "
+		"  OR ((?7 IS NULL OR ?7 <> 'PermissionsBoundary') AND "
 		"      EXISTS (SELECT 1 FROM policy_attachments a WHERE a.policy_arn = p.arn AND a.account_id = ?1))) "
 		"ORDER BY p.name_lc, p.policy_id LIMIT ?5";
 	struct db_rows *r = db_query(tx, sql,

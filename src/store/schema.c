@@ -4,10 +4,20 @@
  *
  * Conventions: STRICT tables; times are INTEGER milliseconds since the epoch; IAM names are unique without regard
  * to case (name_lc), as on AWS; secrets are sealed BLOBs (src/server/secrets.c), never plaintext.
+ *
+ * One list of migrations serves both backends, with the same version numbers: on PostgreSQL each script is the
+ * SQLite DDL translated by pgsql_translate_ddl (BIGINT, BYTEA, an identity key for AUTOINCREMENT, TEXT with byte
+ * order), giving the same tables and columns. A migration whose DDL does not translate can name its PostgreSQL form
+ * in pg_override. Several nodes may start at once on one PostgreSQL: every migration re-reads the version inside
+ * its own write transaction, which holds the cluster-wide write lock (postgres.c), and skips what another node
+ * applied meanwhile.
  */
 #include "store/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "store/pgsql.h"
 
 #include "util/common.h"
 #include "util/log.h"
@@ -321,38 +331,72 @@ static const char *const migrations[] = {
 	") STRICT;",
 };
 
+/* The PostgreSQL form of a migration where the translation of its SQLite DDL would not do (none so far): NULL
+ * entries are translated. Indexed like migrations[]. */
+static const char *const pg_override[ARRAY_LEN(migrations)] = {NULL};
+
+/* Runs a DDL script written for SQLite, translated when db is PostgreSQL. */
+static int run_ddl(struct db *db, struct db_tx *tx, const char *sqlite_ddl, const char *pg_ddl)
+{
+	char *pg;
+	int rc;
+
+	if (!db_is_postgres(db))
+		return db_exec_script(tx, sqlite_ddl);
+	if (pg_ddl)
+		return db_exec_script(tx, pg_ddl);
+	pg = pgsql_translate_ddl(sqlite_ddl);
+	if (!pg)
+		return C_ERR;
+	rc = db_exec_script(tx, pg);
+	free(pg);
+	return rc;
+}
+
+/* The highest migration applied (0: none), in tx; C_ERR when the database is newer than this binary. */
+static int schema_version(struct db_tx *tx, int64_t *current)
+{
+	struct db_rows *r = db_query_fresh(tx, "SELECT coalesce(max(version), 0) FROM schema_migrations", DB_NOARGS);
+
+	if (db_one_int(r, current) != C_OK)
+		return C_ERR;
+	if (*current > (int64_t)ARRAY_LEN(migrations)) {
+		log_warnx("store: the database has schema version %lld, newer than this rolegate (%zu)",
+		          (long long)*current, ARRAY_LEN(migrations));
+		return C_ERR;
+	}
+	return C_OK;
+}
+
 int store_migrate(struct db *db)
 {
 	struct db_tx *tx;
-	struct db_rows *r;
 	int64_t current = 0;
 	size_t latest = ARRAY_LEN(migrations);
 
 	if (db_begin(db, true, &tx) != C_OK)
 		return C_ERR;
-	if (db_exec_script(tx, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	                       "  version INTEGER PRIMARY KEY,"
-	                       "  applied_ms INTEGER NOT NULL"
-	                       ") STRICT") != C_OK)
+	if (run_ddl(db, tx,
+	            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	            "  version INTEGER PRIMARY KEY,"
+	            "  applied_ms INTEGER NOT NULL"
+	            ") STRICT",
+	            NULL) != C_OK ||
+	    schema_version(tx, &current) != C_OK)
 		goto fail;
-	r = db_query(tx, "SELECT coalesce(max(version), 0) FROM schema_migrations", DB_NOARGS);
-	if (db_step(r) != DB_ROW) {
-		db_rows_done(r);
-		goto fail;
-	}
-	current = db_col_int(r, 0);
-	db_rows_done(r);
-	if (current > (int64_t)latest) {
-		log_warnx("store: the database has schema version %lld, newer than this rolegate (%zu)",
-		          (long long)current, latest);
-		goto fail;
-	}
 	if (db_commit(tx) != C_OK)
 		return C_ERR;
 	for (size_t v = (size_t)current + 1; v <= latest; v++) {
 		if (db_begin(db, true, &tx) != C_OK)
 			return C_ERR;
-		if (db_exec_script(tx, migrations[v - 1]) != C_OK ||
+		/* again, under the write lock: another node may have applied it since */
+		if (schema_version(tx, &current) != C_OK)
+			goto fail;
+		if (current >= (int64_t)v) {
+			db_rollback(tx);
+			continue;
+		}
+		if (run_ddl(db, tx, migrations[v - 1], pg_override[v - 1]) != C_OK ||
 		    db_exec(tx, "INSERT INTO schema_migrations(version, applied_ms) VALUES (?1, ?2)",
 		            DB_ARGS(db_int((int64_t)v), db_int(now_ms())), NULL) != C_OK)
 			goto fail;
@@ -368,6 +412,7 @@ fail:
 
 int store_audit_has_column(struct db_tx *tx, const char *column)
 {
+	/* SQLite only (pragma_table_info): `rolegate audit` reads the data directory's files */
 	struct db_rows *r = db_query(tx, "SELECT count(*) FROM pragma_table_info('audit') WHERE name = ?1",
 	                             DB_ARGS(db_text(column)));
 	int rc = -1;

@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "store/db.h"
+#include "store/db_backend.h"
 #include "store/rowcache.h"
 #include "util/common.h"
 #include "util/log.h"
@@ -56,6 +57,7 @@ struct db_conn {
 };
 
 struct db_tx {
+	enum db_backend backend; /* first: see db_backend.h */
 	struct db_conn *c;
 	struct db *db;
 	bool write;
@@ -68,6 +70,7 @@ struct db_tx {
 };
 
 struct db_rows {
+	enum db_backend backend; /* first: see db_backend.h */
 	struct db_conn *c;
 	struct db_tx *tx;
 	sqlite3_stmt *st;
@@ -80,6 +83,7 @@ struct db_rows {
 };
 
 struct db {
+	enum db_backend backend; /* first: see db_backend.h */
 	char *path;
 	pthread_key_t key; /* -> this thread's struct db_conn */
 	pthread_mutex_t mu;
@@ -211,6 +215,7 @@ struct db *db_open_sqlite_file(const char *dir, const char *file)
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		return NULL;
+	db->backend = DB_BACKEND_SQLITE;
 	n = strlen(dir) + 1 + strlen(file) + 1;
 	db->path = malloc(n);
 	if (!db->path) {
@@ -223,13 +228,13 @@ struct db *db_open_sqlite_file(const char *dir, const char *file)
 	pthread_mutex_init(&db->write_mu, NULL);
 	db->cache = rowcache_new(ROW_CACHE_SLOTS);
 	if (!db->cache || make_files_private(db->path) != C_OK || !conn_open(db)) {
-		db_close(db);
+		db_close_sqlite(db);
 		return NULL;
 	}
 	return db;
 }
 
-void db_close(struct db *db)
+void db_close_sqlite(struct db *db)
 {
 	if (!db)
 		return;
@@ -324,11 +329,11 @@ static const char sql_begin_immediate[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 
-uint64_t db_generation(struct db *db) { return atomic_load(&db->generation); }
+uint64_t db_generation_sqlite(struct db *db) { return atomic_load(&db->generation); }
 
-int db_begin_stats(struct db *db, struct db_tx **txp)
+int db_begin_stats_sqlite(struct db *db, struct db_tx **txp)
 {
-	int rc = db_begin(db, true, txp);
+	int rc = db_begin_sqlite(db, true, txp);
 
 	if (rc == C_OK)
 		(*txp)->stats = true;
@@ -352,7 +357,7 @@ static int lock_writer(struct db *db)
 	return C_OK;
 }
 
-int db_begin(struct db *db, bool write, struct db_tx **txp)
+int db_begin_sqlite(struct db *db, bool write, struct db_tx **txp)
 {
 	struct db_conn *c = conn_get(db);
 	struct db_tx *tx;
@@ -366,6 +371,7 @@ int db_begin(struct db *db, bool write, struct db_tx **txp)
 	tx = calloc(1, sizeof(*tx));
 	if (!tx)
 		return C_ERR;
+	tx->backend = DB_BACKEND_SQLITE;
 	tx->c = c;
 	tx->db = db;
 	tx->write = write;
@@ -456,7 +462,7 @@ static void wait_for_pins(struct db *db)
 	}
 }
 
-int db_commit(struct db_tx *tx)
+int db_commit_sqlite(struct db_tx *tx)
 {
 	struct db_conn *c = tx->c;
 	int rc = C_OK;
@@ -483,7 +489,7 @@ int db_commit(struct db_tx *tx)
 	return rc;
 }
 
-void db_rollback(struct db_tx *tx)
+void db_rollback_sqlite(struct db_tx *tx)
 {
 	struct db_conn *c = tx->c;
 
@@ -496,7 +502,7 @@ void db_rollback(struct db_tx *tx)
 	free(tx);
 }
 
-int db_exec(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs, int64_t *changes)
+int db_exec_sqlite(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs, int64_t *changes)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -525,7 +531,7 @@ int db_exec(struct db_tx *tx, const char *sql, const struct db_val *args, size_t
 	return C_ERR;
 }
 
-int db_exec_script(struct db_tx *tx, const char *sql)
+int db_exec_script_sqlite(struct db_tx *tx, const char *sql)
 {
 	return conn_pragma(tx->c->h, sql);
 }
@@ -538,6 +544,7 @@ static struct db_rows *query(struct db_tx *tx, const char *sql, const struct db_
 
 	if (!r)
 		return NULL;
+	r->backend = DB_BACKEND_SQLITE;
 	r->c = tx->c;
 	r->tx = tx;
 	cache = cache && tx->use_cache && rowcache_key(sql, args, nargs, &r->key) == C_OK;
@@ -560,12 +567,12 @@ static struct db_rows *query(struct db_tx *tx, const char *sql, const struct db_
 	return r;
 }
 
-struct db_rows *db_query(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+struct db_rows *db_query_sqlite(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
 {
 	return query(tx, sql, args, nargs, true);
 }
 
-struct db_rows *db_query_fresh(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+struct db_rows *db_query_fresh_sqlite(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
 {
 	return query(tx, sql, args, nargs, false);
 }
@@ -613,7 +620,7 @@ static void record_done(struct db_rows *r)
 		rowcache_put(r->tx->db->cache, r->key.hash, r->tx->version, rs);
 }
 
-int db_step(struct db_rows *r)
+int db_step_sqlite(struct db_rows *r)
 {
 	int rc;
 
@@ -642,19 +649,19 @@ int db_step(struct db_rows *r)
 	return C_ERR;
 }
 
-int64_t db_col_int(struct db_rows *r, int col)
+int64_t db_col_int_sqlite(struct db_rows *r, int col)
 {
 	return r->cached ? rowset_int(r->cached, r->row - 1, col) : sqlite3_column_int64(r->st, col);
 }
 
-const char *db_col_text(struct db_rows *r, int col)
+const char *db_col_text_sqlite(struct db_rows *r, int col)
 {
 	if (r->cached)
 		return rowset_text(r->cached, r->row - 1, col, NULL);
 	return (const char *)sqlite3_column_text(r->st, col);
 }
 
-const void *db_col_blob(struct db_rows *r, int col, size_t *len)
+const void *db_col_blob_sqlite(struct db_rows *r, int col, size_t *len)
 {
 	const void *p;
 
@@ -665,14 +672,14 @@ const void *db_col_blob(struct db_rows *r, int col, size_t *len)
 	return p;
 }
 
-bool db_col_is_null(struct db_rows *r, int col)
+bool db_col_is_null_sqlite(struct db_rows *r, int col)
 {
 	if (r->cached)
 		return rowset_is_null(r->cached, r->row - 1, col);
 	return sqlite3_column_type(r->st, col) == SQLITE_NULL;
 }
 
-int db_col_copy(struct db_rows *r, int col, char *dst, size_t cap)
+int db_col_copy_sqlite(struct db_rows *r, int col, char *dst, size_t cap)
 {
 	size_t n = 0;
 	const char *s;
@@ -680,7 +687,7 @@ int db_col_copy(struct db_rows *r, int col, char *dst, size_t cap)
 	if (r->cached) {
 		s = rowset_text(r->cached, r->row - 1, col, &n);
 	} else {
-		s = db_col_text(r, col);
+		s = db_col_text_sqlite(r, col);
 		n = s ? (size_t)sqlite3_column_bytes(r->st, col) : 0;
 	}
 	if (n >= cap) {
@@ -693,13 +700,13 @@ int db_col_copy(struct db_rows *r, int col, char *dst, size_t cap)
 	return C_OK;
 }
 
-void db_rows_done(struct db_rows *r)
+void db_rows_done_sqlite(struct db_rows *r)
 {
 	if (!r)
 		return;
 	/* A caller that stopped early (a lookup by key reads one row): a few more steps finish the recording. */
 	for (int i = 0; r->rec && !r->done && !r->failed && i <= RECORD_AFTER_DONE; i++)
-		db_step(r);
+		db_step_sqlite(r);
 	rowset_builder_free(r->rec);
 	rowset_release(r->cached);
 	if (r->st)

@@ -9,6 +9,11 @@
 
 Teardown of every server: SIGTERM, wait, and the exit status must be 0. Under ASan/UBSan a sanitizer or
 LeakSanitizer report makes it non-zero; the server's log is printed then.
+
+The store: SQLite in each data directory by default; ROLEGATE_TEST_STORE=postgres or `--store postgres` runs every
+server on a database of its own in one PostgreSQL 15 started for the session (rg.postgres(), pgkit.py) and stopped
+at its end. A test that reads SQLite files or runs a verb on DATA's SQLite database is marked
+@pytest.mark.sqlite_only("why") and is skipped, with that reason, on PostgreSQL.
 """
 import os
 
@@ -25,9 +30,46 @@ os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--store", choices=("sqlite", "postgres"), default=None,
+                     help="the store of every server the tests start (default: $ROLEGATE_TEST_STORE or sqlite)")
+
+
 def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): the test reads DATA's SQLite files or runs a verb on "
+                            "them; skipped when the servers run on PostgreSQL")
+    store = config.getoption("--store", default=None)
+    if store:
+        rg.STORE = os.environ["ROLEGATE_TEST_STORE"] = store
+    if rg.STORE not in ("sqlite", "postgres"):
+        raise pytest.UsageError(f"ROLEGATE_TEST_STORE={rg.STORE}: sqlite or postgres")
     if not rg.BIN.exists():
         raise pytest.UsageError(f"{rg.BIN} does not exist: build it first (make -f build.mk asan)")
+
+
+def pytest_report_header(config):
+    return f"rolegate store: {rg.STORE}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if rg.STORE != "postgres":
+        return
+    for item in items:
+        m = item.get_closest_marker("sqlite_only")
+        if m:
+            why = m.args[0] if m.args else "reads DATA's SQLite files"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_postgres(tmp_path_factory):
+    """With the PostgreSQL store: the session's PostgreSQL, started before the first test (its log kept in the
+    session's temporary directory) and stopped after the last."""
+    if rg.STORE == "postgres":
+        yield rg.postgres(tmp_path_factory.getbasetemp())
+        rg.close_postgres()
+    else:
+        yield None
 
 
 class Factory:
@@ -35,10 +77,10 @@ class Factory:
         self.tmp = tmp_path
         self.servers = []
 
-    def start(self, data_dir=None, root=True, args=(), log_dir=None, env=None):
+    def start(self, data_dir=None, root=True, args=(), log_dir=None, env=None, store=None):
         n = len(self.servers) + 1
         data_dir = data_dir or self.tmp / f"data-{n}"
-        srv = rg.Server(data_dir, log_dir or self.tmp / f"logs-{n}", root=root, args=args, env=env)
+        srv = rg.Server(data_dir, log_dir or self.tmp / f"logs-{n}", root=root, args=args, env=env, store=store)
         self.servers.append(srv)
         return srv.start()
 

@@ -25,6 +25,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+import pgkit
 import signer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,6 +66,51 @@ def unique(prefix="u"):
     return f"{prefix}-{secrets.token_hex(5)}"
 
 
+# ---- the store: SQLite in the data directory, or PostgreSQL ------------------------------------------------------
+
+# ROLEGATE_TEST_STORE=postgres (or pytest --store postgres, conftest.py): every Server runs with --postgres on a
+# database of its own in one PostgreSQL started for the whole pytest session (pgkit), created on first use and
+# stopped at exit. The database belongs to the data directory, as DATA/rolegate.db does: a Server started again, or
+# a new Server on the same directory, finds what the earlier one wrote.
+STORE = os.environ.get("ROLEGATE_TEST_STORE", "sqlite")
+_pg = None
+_pg_lock = threading.Lock()
+_pg_databases = {}  # resolved data directory -> database name
+
+
+def postgres(log_dir=None):
+    """The session's PostgreSQL (pgkit.Postgres), started on first call; stopped by close_postgres() or at exit."""
+    global _pg
+    with _pg_lock:
+        if _pg is None:
+            import atexit
+            pg = pgkit.Postgres(log_dir, "session")
+            atexit.register(pg.close)
+            _pg = pg.start()
+        return _pg
+
+
+def close_postgres():
+    global _pg
+    with _pg_lock:
+        pg, _pg = _pg, None
+        _pg_databases.clear()
+    if pg is not None:
+        pg.close()
+
+
+def database_of(data_dir):
+    """The session PostgreSQL's database of data_dir (CREATE DATABASE rg_<n> the first time): its name."""
+    key = str(Path(data_dir).resolve())
+    pg = postgres()
+    with _pg_lock:
+        name = _pg_databases.get(key)
+        if name is None:
+            name = _pg_databases[key] = f"rg_{len(_pg_databases) + 1}"
+            pg.create_database(name)
+    return name
+
+
 # ---- the server process ------------------------------------------------------------------------------------------
 
 LISTEN_RE = re.compile(r"listening on (https?)://(?:127\.0\.0\.1|0\.0\.0\.0):(\d+) \(management account (\d{12})")
@@ -75,8 +121,12 @@ METRICS_RE = re.compile(r"serving metrics on http://([0-9.]+|\[[0-9a-f:]+\]):(\d
 class Server:
     """One rolegate process on 127.0.0.1:<ephemeral>. Each start() gets its own log file in log_dir."""
 
-    def __init__(self, data_dir, log_dir, root=True, args=(), env=None, config=None):
+    def __init__(self, data_dir, log_dir, root=True, args=(), env=None, config=None, store=None):
         self.data_dir = Path(data_dir)
+        # store: "sqlite" or "postgres" (default: STORE); with "postgres" start() adds --postgres CONNINFO of the
+        # data directory's database in the session PostgreSQL unless args already name a --postgres
+        self.store = store or STORE
+        self.database = None  # that database's name (postgres() runs it)
         # config: a config file (--config) that names the listen address and data directory instead of the flags
         self.config = config
         self.log_dir = Path(log_dir)
@@ -117,10 +167,15 @@ class Server:
         if self.root:
             env["ROLEGATE_ROOT_ACCESS_KEY_ID"], env["ROLEGATE_ROOT_SECRET_ACCESS_KEY"] = self.root
         env.update(self.extra_env)
+        store_args = []
+        if self.store == "postgres" and "--postgres" not in self.args:
+            self.database = database_of(self.data_dir)
+            store_args = ["--postgres", postgres().conninfo(self.database)]
         if self.config:
-            cmd = [str(BIN), "server", "--config", str(self.config), *self.args]
+            cmd = [str(BIN), "server", "--config", str(self.config), *store_args, *self.args]
         else:
-            cmd = [str(BIN), "server", "--listen", "127.0.0.1:0", "--data", str(self.data_dir), *self.args]
+            cmd = [str(BIN), "server", "--listen", "127.0.0.1:0", "--data", str(self.data_dir), *store_args,
+                   *self.args]
         with open(self.log_path, "wb") as log, open(self.out_path, "wb") as out:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=log, env=env)
         deadline = time.monotonic() + timeout

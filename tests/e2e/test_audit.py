@@ -16,6 +16,7 @@ def audit_rows(data_dir):
         db.close()
 
 
+@pytest.mark.sqlite_only('reads the audit table of DATA/rolegate.db with sqlite3')
 def test_audit_trail(server_factory):
     srv = server_factory.start()
     iam = rg.client(srv, "iam")
@@ -129,6 +130,7 @@ def test_no_secret_in_debug_log(server_factory):
         assert s not in log
 
 
+@pytest.mark.sqlite_only("holds DATA/audit.db's write lock")
 def test_credentials_wait_for_their_durable_record(server_factory):
     """While DATA/audit.db cannot be written (another process holds its write lock), GetSessionToken answers no
     credentials: once the write gives up (SQLite's busy timeouts: 30-40 s here) each caller gets ServiceFailure. Meanwhile the

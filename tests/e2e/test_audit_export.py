@@ -14,6 +14,8 @@ from botocore.exceptions import ClientError
 
 import rg
 
+pytestmark = pytest.mark.sqlite_only("`rolegate audit --data` and `audit prune` read DATA's SQLite databases, which the test also opens")
+
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ALWAYS = {"eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress",
           "userAgent", "requestParameters", "responseElements", "requestID", "eventID", "readOnly", "eventType",

@@ -88,6 +88,7 @@ def seed(tmp_path_factory):
         yield s
 
 
+@pytest.mark.sqlite_only('reads DATA/audit.db with sqlite3')
 def test_anay_switches_to_each_environment(seed):
     b = Browser(seed)
     home = b.sign_in("anay")
@@ -120,6 +121,7 @@ def test_anay_switches_to_each_environment(seed):
     assert rolebar(r) is None and "Back to anay" not in r.text
 
 
+@pytest.mark.sqlite_only('reads DATA/audit.db with sqlite3')
 def test_abhi_only_dev(seed):
     b = Browser(seed)
     home = b.sign_in("abhi")
@@ -167,6 +169,7 @@ def test_switch_role_link(seed):
     assert r.status_code == 400 and "at most 64 characters" in r.text
 
 
+@pytest.mark.sqlite_only('reads DATA/audit.db with sqlite3')
 def test_csrf_refused(seed):
     b = Browser(seed)
     b.sign_in("anay")
@@ -279,6 +282,7 @@ def test_browser_abhi_refused(seed):
         b.screenshot("switch-role-refused")
 
 
+@pytest.mark.sqlite_only('reads DATA/audit.db with sqlite3')
 def test_switch_by_account_alias(seed):
     """The account field (form and link) takes the account's alias, as AWS's does."""
     iam = seed.boto3_session("anay-stage", code_for="anay").client("iam")
@@ -314,6 +318,7 @@ def test_many_roles_bounded(tmp_path):
         assert switchable(home) <= everything  # anay's policies allow only these, whatever the trust policies say
 
 
+@pytest.mark.sqlite_only('`rolegate root-password --data` writes DATA/rolegate.db')
 def test_root_cannot_switch(seed):
     """As on AWS, the root user cannot switch roles: no role is offered, and a switch is AssumeRole's refusal."""
     import subprocess

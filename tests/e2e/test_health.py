@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 import rg
 
 # Another process holds SQLite's WAL read-mark locks exclusively (bytes 123..127 of the -shm file, as os_unix.c lays
@@ -67,6 +69,7 @@ def test_other_paths_keep_the_aws_api(server):
     assert r.status == 200, r
 
 
+@pytest.mark.sqlite_only('locks DATA/rolegate.db-shm')
 def test_health_is_503_when_the_store_does_not_answer(server_factory):
     srv = server_factory.start()
     assert get(srv, "/health").status == 200

@@ -153,6 +153,7 @@ def test_sigint_stops_cleanly(server_factory):
 
 
 @pytest.mark.parametrize("body_at,release_at", [(0, 0.5), (3, 11.5)], ids=["within-grace", "beyond-grace"])
+@pytest.mark.sqlite_only("holds DATA/audit.db's write lock")
 def test_sigterm_answers_a_request_whose_audit_is_pending(server_factory, body_at, release_at):
     """A GetSessionToken in flight at SIGTERM (its headers sent, its body `body_at` s after the signal) whose durable
     audit record must wait (another process holds DATA/audit.db's write lock until `release_at` s after the

@@ -258,6 +258,7 @@ def test_password_policy(server_factory, tmp_path):
     assert cli("iam", "delete-account-password-policy")[0] == 0
 
 
+@pytest.mark.sqlite_only('reads DATA/rolegate.db with sqlite3')
 def test_password_never_stored_logged_or_audited(server_factory):
     srv = server_factory.start()
     iam = rg.client(srv, "iam")
@@ -294,6 +295,7 @@ def test_password_never_stored_logged_or_audited(server_factory):
 
 # ---- account aliases -------------------------------------------------------------------------------------------
 
+@pytest.mark.sqlite_only('writes DATA/rolegate.db with sqlite3')
 def test_account_alias(server_factory):
     srv = server_factory.start()
     iam = rg.client(srv, "iam")

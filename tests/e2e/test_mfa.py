@@ -403,6 +403,7 @@ def test_cli(server, cli, tmp_path):
     assert code == "NoSuchEntity"
 
 
+@pytest.mark.sqlite_only('reads DATA/rolegate.db with sqlite3')
 def test_seed_never_stored_or_logged(server_factory):
     """The seed is sealed in the store, absent from the audit trail and the log (conftest checks the log)."""
     srv = server_factory.start()

@@ -658,6 +658,7 @@ def test_create_account_with_a_role_name(server, seed, org):
     assert ei.value.response["Error"]["Code"] == "NoSuchEntity"
 
 
+@pytest.mark.sqlite_only('reads DATA/rolegate.db with sqlite3')
 def test_created_account_in_storage_and_audit(server_factory):
     """What CreateAccount wrote, read from DATA/rolegate.db once the server has stopped: the account, its role
     trusting the management account with AdministratorAccess attached, and the audit records of the writes."""

@@ -205,6 +205,7 @@ def test_kill9_during_create_burst_loses_no_acknowledged_user(server_factory):
     rg.make_user(iam, name=prefix + "-after")
 
 
+@pytest.mark.sqlite_only('`rolegate audit --data` reads DATA/audit.db')
 def test_kill9_during_session_burst_loses_no_acknowledged_audit_record(server_factory):
     """sts:GetSessionToken answers only once its audit record (group-committed into DATA/audit.db) is durable: after
     kill -9 in the middle of a concurrent burst, `rolegate audit` shows every session that was handed out."""

@@ -29,6 +29,7 @@ def limit_exceeded(name, n):
     return ("LimitExceeded", f"Cannot exceed quota for {name}: {n}", 409)
 
 
+@pytest.mark.sqlite_only('writes DATA/rolegate.db with sqlite3')
 def test_groups_quota_at_aws_default(fresh_server):
     iam = rg.client(fresh_server, "iam")
     assert iam.get_account_summary()["SummaryMap"]["GroupsQuota"] == 300
@@ -80,6 +81,7 @@ def fill(db, table, key, template, n, also=()):
     con.close()
 
 
+@pytest.mark.sqlite_only('writes DATA/rolegate.db with sqlite3')
 def test_raised_quotas_are_honoured(server_factory):
     limits = {"users": 5002, "roles": 1003, "policies": 1504, "instance-profiles": 1005, "groups": 306,
               "policies-per-user": 11, "policies-per-group": 12, "policies-per-role": 13}

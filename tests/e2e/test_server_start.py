@@ -10,6 +10,8 @@ import stat
 import subprocess
 import time
 
+import pytest
+
 import rg
 
 UUID4_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -82,6 +84,7 @@ def test_root_secret_is_printed_only_to_a_terminal(tmp_path):
     assert secret not in log_path.read_text()
 
 
+@pytest.mark.sqlite_only("checks the modes of DATA's SQLite files")
 def test_every_data_file_is_private_whatever_the_umask(server_factory, tmp_path):
     data = tmp_path / "data"
     data.mkdir(mode=0o755)

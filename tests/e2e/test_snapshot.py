@@ -12,6 +12,8 @@ import pytest
 
 import rg
 
+pytestmark = pytest.mark.sqlite_only('`rolegate snapshot` copies DATA/rolegate.db and DATA/audit.db')
+
 
 def snapshot(*args):
     return subprocess.run([str(rg.BIN), "snapshot", *map(str, args)], capture_output=True, text=True, timeout=120)

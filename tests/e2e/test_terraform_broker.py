@@ -59,6 +59,7 @@ def audit_sessions(server, role_arn):
     return [r for r in records if r.get("action") == "sts:AssumeRole" and r.get("outcome") == "Success"]
 
 
+@pytest.mark.sqlite_only('`rolegate audit --data` and a write lock on DATA/rolegate.db')
 def test_terraform_through_exec_and_serve_credentials(setup):
     server, clock, tmp = setup
     iam = rg.client(server, "iam")

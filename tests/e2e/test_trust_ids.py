@@ -239,6 +239,7 @@ def test_policy_eval_principal_id():
         "Allowed", "ImplicitlyDenied", "ImplicitlyDenied"]
 
 
+@pytest.mark.sqlite_only('rewrites DATA/rolegate.db')
 def test_trust_policies_saved_by_an_earlier_rolegate_are_upgraded(server_factory):
     """A database whose trust policies name users by ARN (as rolegate stored them before): at the next start each
     ARN of a user that exists becomes its id, and an ARN of a user that does not exist (deleted since) becomes an id

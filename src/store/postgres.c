@@ -1,0 +1,740 @@
+/*
+ * postgres.c - the PostgreSQL backend of db.h, over libpq.
+ *
+ * One connection per thread, as sqlite.c: opened on the thread's first db_begin, re-opened (PQreset, which follows a
+ * multi-host conninfo with target_session_attrs=read-write to a promoted standby) by the next db_begin after it
+ * broke. A failure inside a transaction is C_ERR, which callers answer with ServiceFailure: never a guess.
+ *
+ * Statements are prepared once per connection, named after a slot of a cache keyed by the address of the SQL
+ * literal (every SQL string in rolegate is one), with ?N rewritten to $N (pgsql.h). Parameter types: integers
+ * int8, text and NULLs text, blobs bytea (binary); a statement PostgreSQL cannot type that way (an integer given
+ * to a function of int4, a NULL compared with a number) is prepared again with those types left to the server. Preparing inside a transaction runs under a savepoint, so a refused form does not abort it. Results come
+ * as text; db_col_int reads booleans as 1 / 0 and db_col_blob decodes bytea.
+ *
+ * Write transactions serialize across every node like SQLite's BEGIN IMMEDIATE: BEGIN, then a transaction-level
+ * advisory lock (WRITE_LOCK) that each of them takes first, so every read-check-write in the code (MFA counters,
+ * lockouts, quotas, name checks) sees the writes of the one before it. They run READ COMMITTED, so each statement
+ * after the lock sees everything committed before; read-only transactions run REPEATABLE READ READ ONLY (one
+ * snapshot, as SQLite's read transaction). db_begin_stats takes no lock: its writes are blind (an audit INSERT, a
+ * last-used UPDATE of one row).
+ *
+ * db_generation: this node's commits advance it; every other write commits with NOTIFY rolegate_writes, which a
+ * listener thread on its own connection receives (delivered at commit) and counts. While the listener is not
+ * connected, db_generation returns a new value at every call, so that no cache entry tagged with one is ever found
+ * again (fail closed); when it reconnects it advances once more. There is no cache of results (db_query and
+ * db_query_fresh both ask the server).
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <libpq-fe.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/db.h"
+#include "store/db_backend.h"
+#include "store/pgsql.h"
+#include "util/common.h"
+#include "util/log.h"
+
+#define STMT_CACHE 512 /* power of two */
+#define SQL_MAX 16384  /* the longest statement after ?N -> $N */
+#define MAX_PARAMS 64
+#define WRITE_LOCK "7521687310049730305" /* pg_advisory_xact_lock key of write transactions ("rolegate" ASCII-ish) */
+#define CHANNEL "rolegate_writes"
+#define LISTEN_POLL_MS 200
+#define BYTEAOID 17
+#define INT8OID 20
+#define TEXTOID 25
+
+struct stmt_slot {
+	const char *sql;
+	char name[16];
+};
+
+struct db_conn {
+	PGconn *h;
+	struct stmt_slot cache[STMT_CACHE];
+	unsigned nstmts;
+	struct db_tx *tx;
+};
+
+struct db_tx {
+	enum db_backend backend; /* first: see db_backend.h */
+	struct db_conn *c;
+	struct db *db;
+	bool write;
+	bool stats;
+	bool failed;    /* a statement failed: PostgreSQL aborted the transaction; commit rolls back */
+	bool savepoint; /* rg_stmt is set (see savepoint()) */
+};
+
+struct db_rows {
+	enum db_backend backend; /* first: see db_backend.h */
+	struct db_tx *tx;
+	PGresult *res;
+	int row; /* the current row; -1 before the first */
+	bool failed;
+	unsigned char *blob; /* the decoded bytea of the last db_col_blob */
+};
+
+struct db {
+	enum db_backend backend; /* first: see db_backend.h */
+	char *conninfo;
+	pthread_key_t key;
+	pthread_mutex_t mu;
+	struct db_conn **conns;
+	size_t nconns;
+	atomic_uint_fast64_t generation;
+	atomic_bool listening; /* the listener is connected and LISTENing */
+	atomic_bool stop;
+	bool listener_started;
+	pthread_t listener;
+};
+
+/* ---- connections --------------------------------------------------------------------------------------------- */
+
+/* The host part of the connection (never the conninfo: it may hold a password). */
+static const char *conn_where(PGconn *h)
+{
+	const char *host = h ? PQhost(h) : NULL;
+
+	return host && *host ? host : "(default)";
+}
+
+/* Runs a statement without parameters; C_OK when it succeeded. */
+static int simple(PGconn *h, const char *sql, bool quiet)
+{
+	PGresult *res = PQexec(h, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? C_OK : C_ERR;
+
+	if (rc != C_OK && !quiet)
+		log_warnx("postgres: %.60s: %s", sql, PQerrorMessage(h));
+	PQclear(res);
+	return rc;
+}
+
+/* The settings every connection gets: durable commits, no statement left waiting forever on a lock. */
+static int conn_setup(PGconn *h)
+{
+	return simple(h, "SET synchronous_commit TO on; SET lock_timeout TO '10s'; SET client_min_messages TO warning",
+	              false);
+}
+
+static PGconn *connect_db(const char *conninfo)
+{
+	PGconn *h = PQconnectdb(conninfo);
+
+	if (!h)
+		return NULL;
+	if (PQstatus(h) != CONNECTION_OK) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(h));
+		msg[strcspn(msg, "\n")] = '\0';
+		log_warnx("postgres: cannot connect: %s", msg);
+		PQfinish(h);
+		return NULL;
+	}
+	if (conn_setup(h) != C_OK) {
+		PQfinish(h);
+		return NULL;
+	}
+	return h;
+}
+
+static struct db_conn *conn_open(struct db *db)
+{
+	struct db_conn *c = calloc(1, sizeof(*c)), **grown;
+
+	if (!c)
+		return NULL;
+	c->h = connect_db(db->conninfo);
+	if (!c->h) {
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_lock(&db->mu);
+	grown = realloc(db->conns, (db->nconns + 1) * sizeof(*grown));
+	if (grown) {
+		db->conns = grown;
+		db->conns[db->nconns++] = c;
+	}
+	pthread_mutex_unlock(&db->mu);
+	if (!grown) {
+		PQfinish(c->h);
+		free(c);
+		return NULL;
+	}
+	pthread_setspecific(db->key, c);
+	return c;
+}
+
+/* Reconnects a broken connection; its prepared statements are gone with it. */
+static int conn_reset(struct db_conn *c)
+{
+	memset(c->cache, 0, sizeof(c->cache));
+	PQreset(c->h);
+	if (PQstatus(c->h) != CONNECTION_OK) {
+		log_warnx("postgres: cannot reconnect to %s", conn_where(c->h));
+		return C_ERR;
+	}
+	if (conn_setup(c->h) != C_OK)
+		return C_ERR;
+	log_info("postgres: reconnected to %s", conn_where(c->h));
+	return C_OK;
+}
+
+static struct db_conn *conn_get(struct db *db)
+{
+	struct db_conn *c = pthread_getspecific(db->key);
+
+	return c ? c : conn_open(db);
+}
+
+/* ---- the listener: other nodes' commits ----------------------------------------------------------------------- */
+
+static PGconn *listener_connect(struct db *db)
+{
+	PGconn *h = connect_db(db->conninfo);
+
+	if (h && simple(h, "LISTEN " CHANNEL, false) != C_OK) {
+		PQfinish(h);
+		h = NULL;
+	}
+	return h;
+}
+
+static void *listener_main(void *arg)
+{
+	struct db *db = arg;
+	PGconn *h = NULL;
+
+	while (!atomic_load(&db->stop)) {
+		struct pollfd pfd;
+		PGnotify *n;
+		if (!h) {
+			h = listener_connect(db);
+			if (!h) {
+				struct timespec nap = {0, LISTEN_POLL_MS * 1000000L};
+				nanosleep(&nap, NULL);
+				continue;
+			}
+			/* whatever was written while it was away: every cached entry is older than this */
+			atomic_fetch_add(&db->generation, 1);
+			atomic_store(&db->listening, true);
+		}
+		pfd = (struct pollfd){.fd = PQsocket(h), .events = POLLIN};
+		if (poll(&pfd, 1, LISTEN_POLL_MS) < 0)
+			continue;
+		if (!PQconsumeInput(h) || PQstatus(h) != CONNECTION_OK) {
+			atomic_store(&db->listening, false);
+			log_warnx("postgres: lost the notification connection to %s; caches off until it is back",
+			          conn_where(h));
+			PQfinish(h);
+			h = NULL;
+			continue;
+		}
+		while ((n = PQnotifies(h))) {
+			atomic_fetch_add(&db->generation, 1);
+			PQfreemem(n);
+		}
+	}
+	atomic_store(&db->listening, false);
+	PQfinish(h);
+	return NULL;
+}
+
+/* ---- open / close --------------------------------------------------------------------------------------------- */
+
+struct db *db_open_postgres(const char *conninfo)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (!db)
+		return NULL;
+	db->backend = DB_BACKEND_POSTGRES;
+	db->conninfo = strdup(conninfo);
+	if (!db->conninfo) {
+		free(db);
+		return NULL;
+	}
+	pthread_key_create(&db->key, NULL);
+	pthread_mutex_init(&db->mu, NULL);
+	if (!conn_open(db))
+		goto fail;
+	if (pthread_create(&db->listener, NULL, listener_main, db) != 0)
+		goto fail;
+	db->listener_started = true;
+	return db;
+fail:
+	db_close(db);
+	return NULL;
+}
+
+void db_close_postgres(struct db *db)
+{
+	if (!db)
+		return;
+	atomic_store(&db->stop, true);
+	if (db->listener_started)
+		pthread_join(db->listener, NULL);
+	for (size_t i = 0; i < db->nconns; i++) {
+		PQfinish(db->conns[i]->h);
+		free(db->conns[i]);
+	}
+	free(db->conns);
+	pthread_key_delete(db->key);
+	pthread_mutex_destroy(&db->mu);
+	explicit_bzero(db->conninfo, strlen(db->conninfo)); /* may hold a password */
+	free(db->conninfo);
+	free(db);
+}
+
+uint64_t db_generation_postgres(struct db *db)
+{
+	if (!atomic_load(&db->listening))
+		return atomic_fetch_add(&db->generation, 1) + 1; /* never the same twice: no cache entry is used */
+	return atomic_load(&db->generation);
+}
+
+/* ---- statements ----------------------------------------------------------------------------------------------- */
+
+/* Prepares sql as name with the given parameter types; quiet: a refusal is expected and handled by the caller. */
+static int prepare_as(struct db_conn *c, const char *name, const char *text, const Oid *types, int n, bool quiet)
+{
+	PGresult *res = PQprepare(c->h, name, text, n, types);
+	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? C_OK : C_ERR;
+
+	if (rc != C_OK && !quiet) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
+		msg[strcspn(msg, "\n")] = '\0';
+		log_warnx("postgres: prepare: %s: %.300s", msg, text);
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * Prepares sql (rewritten) as name: first with int8 / text / bytea parameters, else with the integers' and NULLs'
+ * types left to the server, else with every type but bytea left to it. In a transaction each try runs under a
+ * savepoint, so a refused try leaves the transaction usable.
+ */
+static int prepare(struct db_conn *c, const char *name, const char *sql, const struct db_val *args, int n)
+{
+	char text[SQL_MAX];
+	Oid types[MAX_PARAMS];
+	bool in_tx = PQtransactionStatus(c->h) == PQTRANS_INTRANS;
+	int rc = C_ERR;
+
+	if (pgsql_rewrite_params(sql, text, sizeof(text)) != C_OK) {
+		log_warnx("postgres: cannot rewrite the parameters of: %.200s", sql);
+		return C_ERR;
+	}
+	/* the types of an integer, a text and a NULL in each try (a NULL is most often an absent text) */
+	static const Oid tries[][3] = {{INT8OID, TEXTOID, TEXTOID}, {0, TEXTOID, TEXTOID}, {INT8OID, TEXTOID, 0}, {0, 0, 0}};
+	for (size_t pass = 0; pass < ARRAY_LEN(tries) && rc != C_OK; pass++) {
+		for (int i = 0; i < n; i++) {
+			switch (args[i].type) {
+			case DB_T_BLOB: types[i] = BYTEAOID; break;
+			case DB_T_INT: types[i] = tries[pass][0]; break;
+			case DB_T_TEXT: types[i] = tries[pass][1]; break;
+			default: types[i] = tries[pass][2]; break;
+			}
+		}
+		if (in_tx && simple(c->h, "SAVEPOINT rg_prepare", false) != C_OK)
+			return C_ERR;
+		rc = prepare_as(c, name, text, types, n, pass + 1 < ARRAY_LEN(tries));
+		if (in_tx && simple(c->h, rc == C_OK ? "RELEASE SAVEPOINT rg_prepare" : "ROLLBACK TO SAVEPOINT rg_prepare",
+		                    false) != C_OK)
+			return C_ERR;
+	}
+	return rc;
+}
+
+/* The name of sql's prepared statement on c, preparing it on first use. */
+static const char *stmt_get(struct db_conn *c, const char *sql, const struct db_val *args, int n)
+{
+	size_t h = ((uintptr_t)sql >> 3) & (STMT_CACHE - 1);
+
+	for (size_t i = 0; i < STMT_CACHE; i++) {
+		struct stmt_slot *s = &c->cache[(h + i) & (STMT_CACHE - 1)];
+		if (s->sql == sql)
+			return s->name;
+		if (!s->sql) {
+			char name[16];
+			snprintf(name, sizeof(name), "rg%u", c->nstmts++);
+			if (prepare(c, name, sql, args, n) != C_OK)
+				return NULL;
+			s->sql = sql;
+			memcpy(s->name, name, sizeof(name));
+			return s->name;
+		}
+	}
+	log_warnx("postgres: statement cache full");
+	return NULL;
+}
+
+/* Runs sql with args on the tx's connection. The result (NULL when the connection is gone). */
+static PGresult *run(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+{
+	const char *values[MAX_PARAMS], *name;
+	int lengths[MAX_PARAMS], formats[MAX_PARAMS];
+	char ints[MAX_PARAMS][24];
+	PGresult *res;
+
+	if (tx->failed) {
+		log_warnx("postgres: a statement after a failed one in the same transaction");
+		return NULL;
+	}
+	if (nargs > MAX_PARAMS) {
+		log_warnx("postgres: %zu parameters", nargs);
+		return NULL;
+	}
+	name = stmt_get(tx->c, sql, args, (int)nargs);
+	if (!name) {
+		tx->failed = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < nargs; i++) {
+		lengths[i] = 0;
+		formats[i] = 0;
+		switch (args[i].type) {
+		case DB_T_INT:
+			snprintf(ints[i], sizeof(ints[i]), "%lld", (long long)args[i].i);
+			values[i] = ints[i];
+			break;
+		case DB_T_TEXT: values[i] = args[i].p; break;
+		case DB_T_BLOB:
+			values[i] = args[i].p ? args[i].p : "";
+			lengths[i] = (int)args[i].len;
+			formats[i] = 1;
+			break;
+		default: values[i] = NULL; break;
+		}
+	}
+	res = PQexecPrepared(tx->c->h, name, (int)nargs, values, lengths, formats, 0);
+	if (!res)
+		tx->failed = true;
+	return res;
+}
+
+/* The SQLSTATE of a failed result ("" when there is none: the connection failed). */
+static const char *sqlstate(const PGresult *res)
+{
+	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return s ? s : "";
+}
+
+/* Logs a failed statement (the first line of the message; the SQL text up to a bound). */
+static void log_failure(struct db_tx *tx, const PGresult *res, const char *what, const char *sql)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(tx->c->h));
+	msg[strcspn(msg, "\n")] = '\0';
+	log_warnx("postgres: %s: %s [%s]: %.160s", what, msg, sqlstate(res), sql);
+}
+
+/* ---- transactions --------------------------------------------------------------------------------------------- */
+
+static const char *begin_sql(bool write, bool stats)
+{
+	if (write && !stats)
+		return "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" WRITE_LOCK ")";
+	if (write)
+		return "BEGIN ISOLATION LEVEL READ COMMITTED";
+	return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+}
+
+static int begin(struct db *db, bool write, bool stats, struct db_tx **txp)
+{
+	struct db_conn *c = conn_get(db);
+	struct db_tx *tx;
+	const char *sql = begin_sql(write, stats);
+
+	if (!c)
+		return C_ERR;
+	if (c->tx) {
+		log_warnx("postgres: nested transaction");
+		return C_ERR;
+	}
+	if (PQstatus(c->h) != CONNECTION_OK && conn_reset(c) != C_OK)
+		return C_ERR;
+	if (PQtransactionStatus(c->h) != PQTRANS_IDLE)
+		simple(c->h, "ROLLBACK", true); /* left over from a failure: start clean */
+	if (simple(c->h, sql, true) != C_OK) {
+		/* A connection that broke since it was last used shows it here: once more on a fresh one. */
+		if (PQstatus(c->h) == CONNECTION_OK || conn_reset(c) != C_OK || simple(c->h, sql, false) != C_OK) {
+			if (PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
+				simple(c->h, "ROLLBACK", true);
+			return C_ERR;
+		}
+	}
+	tx = calloc(1, sizeof(*tx));
+	if (!tx) {
+		simple(c->h, "ROLLBACK", true);
+		return C_ERR;
+	}
+	tx->backend = DB_BACKEND_POSTGRES;
+	tx->c = c;
+	tx->db = db;
+	tx->write = write;
+	tx->stats = stats;
+	c->tx = tx;
+	*txp = tx;
+	return C_OK;
+}
+
+struct db_rows *db_query_fresh_postgres(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+{
+	return db_query_postgres(tx, sql, args, nargs);
+}
+
+int db_begin_postgres(struct db *db, bool write, struct db_tx **txp)
+{
+	return begin(db, write, false, txp);
+}
+
+int db_begin_stats_postgres(struct db *db, struct db_tx **txp)
+{
+	return begin(db, true, true, txp);
+}
+
+int db_commit_postgres(struct db_tx *tx)
+{
+	struct db_conn *c = tx->c;
+	int rc = C_ERR;
+
+	if (tx->failed) {
+		log_warnx("postgres: commit of a transaction with a failed statement: rolled back");
+		simple(c->h, "ROLLBACK", true);
+	} else {
+		/* NOTIFY is delivered to the listeners at commit, with it; a read-only or stats tx has nothing to say */
+		PGresult *res = PQexec(c->h, tx->write && !tx->stats ? "NOTIFY " CHANNEL "; COMMIT" : "COMMIT");
+		/* COMMIT of an aborted transaction answers ROLLBACK, without an error */
+		if (PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0)
+			rc = C_OK;
+		else
+			log_failure(tx, res, "commit", "COMMIT");
+		PQclear(res);
+		if (rc != C_OK && PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
+			simple(c->h, "ROLLBACK", true);
+	}
+	if (rc == C_OK && tx->write && !tx->stats)
+		atomic_fetch_add(&tx->db->generation, 1);
+	c->tx = NULL;
+	free(tx);
+	return rc;
+}
+
+void db_rollback_postgres(struct db_tx *tx)
+{
+	struct db_conn *c = tx->c;
+
+	if (PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
+		simple(c->h, "ROLLBACK", true);
+	c->tx = NULL;
+	free(tx);
+}
+
+/* ---- statements in a transaction ------------------------------------------------------------------------------ */
+
+/*
+ * Before a statement of a write transaction: a savepoint, so that a constraint it breaks undoes that statement
+ * only and the transaction goes on, as in SQLite (callers take DB_CONSTRAINT as an answer: attaching what is
+ * attached already). The previous statement's savepoint is released in the same round trip.
+ */
+static int savepoint(struct db_tx *tx)
+{
+	if (!tx->write || tx->stats || tx->failed)
+		return C_OK;
+	if (simple(tx->c->h, tx->savepoint ? "RELEASE SAVEPOINT rg_stmt; SAVEPOINT rg_stmt" : "SAVEPOINT rg_stmt",
+	           false) != C_OK) {
+		tx->failed = true;
+		return C_ERR;
+	}
+	tx->savepoint = true;
+	return C_OK;
+}
+
+int db_exec_postgres(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs, int64_t *changes)
+{
+	PGresult *res;
+	ExecStatusType st;
+	int rc = C_OK;
+
+	if (savepoint(tx) != C_OK)
+		return C_ERR;
+	res = run(tx, sql, args, nargs);
+	st = PQresultStatus(res);
+
+	if (res && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+		if (changes) {
+			const char *n = PQcmdTuples(res);
+			*changes = n && *n ? strtoll(n, NULL, 10) : 0;
+		}
+	} else {
+		tx->failed = true;
+		if (strncmp(sqlstate(res), "23", 2) == 0) {
+			rc = DB_CONSTRAINT;
+			/* the statement is undone, the transaction goes on (a stats transaction has no savepoint) */
+			if (tx->savepoint && simple(tx->c->h, "ROLLBACK TO SAVEPOINT rg_stmt", false) == C_OK)
+				tx->failed = false;
+		} else {
+			log_failure(tx, res, "exec", sql);
+			rc = C_ERR;
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
+int db_exec_script_postgres(struct db_tx *tx, const char *sql)
+{
+	PGresult *res = PQexec(tx->c->h, sql);
+	int rc = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK ? C_OK : C_ERR;
+
+	if (rc != C_OK) {
+		tx->failed = true;
+		log_failure(tx, res, "script", sql);
+	}
+	PQclear(res);
+	return rc;
+}
+
+struct db_rows *db_query_postgres(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+{
+	struct db_rows *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->backend = DB_BACKEND_POSTGRES;
+	r->tx = tx;
+	r->row = -1;
+	r->res = run(tx, sql, args, nargs);
+	if (PQresultStatus(r->res) != PGRES_TUPLES_OK) {
+		log_failure(tx, r->res, "query", sql);
+		tx->failed = true;
+		r->failed = true;
+	}
+	return r;
+}
+
+int db_step_postgres(struct db_rows *r)
+{
+	if (!r || r->failed)
+		return C_ERR;
+	free(r->blob);
+	r->blob = NULL;
+	if (r->row + 1 >= PQntuples(r->res)) {
+		r->row = PQntuples(r->res);
+		return DB_DONE;
+	}
+	r->row++;
+	return DB_ROW;
+}
+
+/* Whether (row, col) is a cell of the result. */
+static bool cell_ok(struct db_rows *r, int col)
+{
+	return r && !r->failed && r->row >= 0 && r->row < PQntuples(r->res) && col >= 0 && col < PQnfields(r->res);
+}
+
+int64_t db_col_int_postgres(struct db_rows *r, int col)
+{
+	const char *v;
+
+	if (!cell_ok(r, col) || PQgetisnull(r->res, r->row, col))
+		return 0;
+	v = PQgetvalue(r->res, r->row, col);
+	if (v[0] == 't' && !v[1])
+		return 1; /* a boolean: SQLite's comparisons give 1 / 0 */
+	if (v[0] == 'f' && !v[1])
+		return 0;
+	return strtoll(v, NULL, 10);
+}
+
+const char *db_col_text_postgres(struct db_rows *r, int col)
+{
+	if (!cell_ok(r, col) || PQgetisnull(r->res, r->row, col))
+		return NULL;
+	return PQgetvalue(r->res, r->row, col);
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+const void *db_col_blob_postgres(struct db_rows *r, int col, size_t *len)
+{
+	const char *v;
+	size_t n;
+
+	*len = 0;
+	if (!cell_ok(r, col) || PQgetisnull(r->res, r->row, col))
+		return NULL;
+	v = PQgetvalue(r->res, r->row, col);
+	n = (size_t)PQgetlength(r->res, r->row, col);
+	if (PQftype(r->res, col) != BYTEAOID) {
+		*len = n;
+		return v;
+	}
+	/* bytea in text form: \x and two hex digits a byte (bytea_output = hex, the default since 9.0) */
+	if (n < 2 || v[0] != '\\' || v[1] != 'x' || n % 2) {
+		log_warnx("postgres: a bytea value not in hex form");
+		return NULL;
+	}
+	free(r->blob);
+	r->blob = malloc(n / 2 ? n / 2 : 1);
+	if (!r->blob)
+		return NULL;
+	for (size_t i = 2; i < n; i += 2) {
+		int hi = hexval(v[i]), lo = hexval(v[i + 1]);
+		if (hi < 0 || lo < 0)
+			return NULL;
+		r->blob[(i - 2) / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	*len = (n - 2) / 2;
+	return r->blob;
+}
+
+bool db_col_is_null_postgres(struct db_rows *r, int col)
+{
+	return !cell_ok(r, col) || PQgetisnull(r->res, r->row, col);
+}
+
+int db_col_copy_postgres(struct db_rows *r, int col, char *dst, size_t cap)
+{
+	const char *s = db_col_text_postgres(r, col);
+	size_t n = s ? (size_t)PQgetlength(r->res, r->row, col) : 0;
+
+	if (n >= cap) {
+		dst[0] = '\0';
+		return C_ERR;
+	}
+	if (n)
+		memcpy(dst, s, n);
+	dst[n] = '\0';
+	return C_OK;
+}
+
+void db_rows_done_postgres(struct db_rows *r)
+{
+	if (!r)
+		return;
+	free(r->blob);
+	PQclear(r->res);
+	free(r);
+}
