@@ -10,6 +10,10 @@
 # (tests/difftest/run.py; `make difftest` runs 100 000 cases) compares build/asan/rolegate's policy decisions with the
 # oracle's and counts as one test: it fails on any unexplained disagreement, and also when it cannot run (no node,
 # npm or registry: "difftest SKIPPED: <why>").
+#
+# The end-to-end tests run twice: on SQLite (every file), then with ROLEGATE_TEST_STORE=postgres (every server on a
+# database of one PostgreSQL 15 the run starts and stops: tests/e2e/pgkit.py) on the files listed in
+# tests/e2e/postgres_files.txt (ROLEGATE_PG_FILES=all: every file; tests marked sqlite_only are skipped there).
 set -u
 cd "$(dirname "$0")/.."
 
@@ -72,6 +76,23 @@ if [ "${1:-}" != "--unit-only" ] && [ -d tests/e2e ]; then
 	e2e_count "$out" e2e
 	e2e_count "$tf_out" e2e-terraform
 	rm -rf "$out" "$tf_out" "$tmp_a" "$tmp_b"
+
+	# The same tests with every server on PostgreSQL: the files of tests/e2e/postgres_files.txt (one a line, #
+	# comments), or all of them with ROLEGATE_PG_FILES=all.
+	if [ "${ROLEGATE_PG_FILES:-}" = all ]; then
+		pg_files="tests/e2e"
+	else
+		pg_files=$(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' -e 's|^|tests/e2e/|' tests/e2e/postgres_files.txt)
+	fi
+	if [ -n "$pg_files" ]; then
+		out=$(mktemp) tmp_a=$(mktemp -d)
+		echo "---- end-to-end tests on PostgreSQL (ROLEGATE_TEST_STORE=postgres)"
+		# shellcheck disable=SC2086
+		ROLEGATE_TEST_STORE=postgres ROLEGATE_BIN="$PWD/build/asan/rolegate" python3 tests/e2e/run_pytest.py -q -rs \
+			--basetemp "$tmp_a" $pg_files 2>&1 | tee "$out"
+		e2e_count "$out" e2e-postgres
+		rm -rf "$out" "$tmp_a"
+	fi
 fi
 
 if [ "${1:-}" != "--unit-only" ] && [ -f tests/difftest/run.py ]; then

@@ -105,6 +105,7 @@ complete -c rolegate -n $s -l insecure-http -d 'allow plain HTTP on a non-loopba
 complete -c rolegate -n $s -l trusted-proxy -x -d 'proxy whose X-Forwarded-For or Forwarded names the client'
 complete -c rolegate -n $s -l metrics-listen -x -d 'serve Prometheus metrics on this address (ADDR:PORT)'
 complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l postgres -x -d 'keep the database in PostgreSQL (libpq conninfo or URI)'
 complete -c rolegate -n $s -l master-key-file -r -F -d 'key that seals secrets at rest'
 complete -c rolegate -n $s -l account-id -x -d '12-digit id of the management account'
 complete -c rolegate -n $s -l threads -x -d 'request threads'

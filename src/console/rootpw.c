@@ -13,6 +13,7 @@
 
 #include "iam/iam.h"
 #include "store/console.h"
+#include "store/node.h"
 #include "store/store.h"
 #include "util/common.h"
 #include "util/crypto.h"
@@ -85,7 +86,7 @@ int root_password_main(int argc, char **argv)
 	}
 	if (crypto_init() != C_OK)
 		return 1;
-	db = db_open_sqlite(dir);
+	db = store_node_open(dir);
 	if (!db || store_migrate(db) != C_OK) {
 		fprintf(stderr, "rolegate root-password: cannot open the data directory %s\n", dir);
 		goto out;

@@ -24,6 +24,7 @@
 #include "server/audit_cli.h"
 #include "server/cloudtrail.h"
 #include "store/db.h"
+#include "store/node.h"
 #include "store/store.h"
 #include "util/common.h"
 #include "util/crypto.h"
@@ -110,9 +111,15 @@ static int collect(const char *dir, const char *file, int source, const struct f
 	int rc = C_OK;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (access(path, R_OK) != 0)
+	if (store_node_is_postgres(dir)) {
+		if (source != 0)
+			return C_OK; /* one database, one audit table */
+		db = store_node_open(dir);
+	} else if (access(path, R_OK) != 0) {
 		return source == 0 ? C_ERR : C_OK; /* audit.db appears with the first AssumeRole or GetSessionToken */
-	db = db_open_sqlite_file(dir, file);
+	} else {
+		db = db_open_sqlite_file(dir, file);
+	}
 	if (!db || db_begin(db, false, &tx) != C_OK) {
 		db_close(db);
 		return C_ERR;
@@ -233,9 +240,15 @@ static int prune_one(const char *dir, const char *file, int64_t before_ms, int64
 
 	*n = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (access(path, F_OK) != 0)
+	if (store_node_is_postgres(dir)) {
+		if (strcmp(file, "rolegate.db") != 0)
+			return C_OK; /* one database, one audit table */
+		db = store_node_open(dir);
+	} else if (access(path, F_OK) != 0) {
 		return strcmp(file, "rolegate.db") == 0 ? C_ERR : C_OK;
-	db = db_open_sqlite_file(dir, file);
+	} else {
+		db = db_open_sqlite_file(dir, file);
+	}
 	if (!db || db_begin(db, true, &tx) != C_OK)
 		goto out;
 	if (db_exec(tx, "DELETE FROM audit WHERE time_ms < ?1", DB_ARGS(db_int(before_ms)), n) != C_OK) {
@@ -295,7 +308,7 @@ static int print_cloudtrail(const char *dir, const struct rows *rs, size_t from)
 
 	if (!records || crypto_init() != C_OK)
 		goto out;
-	db = db_open_sqlite_file(dir, "rolegate.db");
+	db = store_node_is_postgres(dir) ? store_node_open(dir) : db_open_sqlite_file(dir, "rolegate.db");
 	if (db && db_begin(db, false, &tx) != C_OK)
 		tx = NULL;
 	for (size_t i = from; i < rs->n; i++) {

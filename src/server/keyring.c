@@ -10,6 +10,7 @@
 
 #include "server/masterkey.h"
 #include "server/secrets.h"
+#include "store/node.h"
 #include "store/store.h"
 #include "util/common.h"
 #include "util/log.h"
@@ -302,7 +303,7 @@ int keys_main(int argc, char **argv)
 	}
 	if (crypto_init() != C_OK || secrets_load_master_key(mkf, dir) != C_OK)
 		goto out;
-	db = db_open_sqlite(dir);
+	db = store_node_open(dir);
 	/* No repair here: the server may be running; it settles an interrupted master-key rotation itself. */
 	if (!db || store_migrate(db) != C_OK || masterkey_reconcile(db, dir, mkf, false) != C_OK)
 		goto out;

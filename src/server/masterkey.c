@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "server/secrets.h"
+#include "store/node.h"
 #include "store/store.h"
 #include "util/common.h"
 #include "util/crypto.h"
@@ -373,10 +374,10 @@ static int show_ids(const char *dir, const char *mkf)
 		return 1;
 	}
 	printf("%s  %s\n", id, keypath);
-	snprintf(dbpath, sizeof(dbpath), "%s/rolegate.db", dir);
+	snprintf(dbpath, sizeof(dbpath), "%s/%s", dir, store_node_is_postgres(dir) ? STORE_NODE_PG_FILE : "rolegate.db");
 	if (access(dbpath, F_OK) != 0)
 		return 0;
-	db = db_open_sqlite(dir);
+	db = store_node_open(dir);
 	if (!db || db_begin(db, false, &tx) != C_OK) {
 		db_close(db);
 		return 1;
@@ -447,6 +448,11 @@ int masterkey_main(int argc, char **argv)
 		fprintf(stderr, "rolegate master-key rotate: --master-key-file and --new-key-file go together (without "
 		                "them the key is DIR/master.key)\n");
 		return 2;
+	}
+	if (store_node_is_postgres(dir)) {
+		fprintf(stderr, "rolegate master-key rotate: %s is a PostgreSQL node's directory: the rotation is for a "
+		                "SQLite data directory only\n", dir);
+		return 1;
 	}
 	snprintf(dbpath, sizeof(dbpath), "%s/rolegate.db", dir);
 	if (access(dbpath, F_OK) != 0) {

@@ -35,6 +35,7 @@
 #include "server/metrics.h"
 #include "server/secrets.h"
 #include "server/throttle.h"
+#include "store/node.h"
 #include "util/common.h"
 #include "util/crypto.h"
 #include "util/file.h"
@@ -291,6 +292,15 @@ int server_main(int argc, char **argv)
 	if (prepare_data_dir(cfg.data_dir) != C_OK || lock_data_dir(cfg.data_dir, &dir_lock) != C_OK ||
 	    secrets_load_master_key(cfg.master_key_file, cfg.data_dir) != C_OK)
 		goto out;
+	/* DATA/postgres names the database of a PostgreSQL node: the commands that take --data DIR find it there; a
+	 * node's directory does not silently become a SQLite one (an empty database) when --postgres is left out */
+	if (cfg.postgres ? store_node_record(cfg.data_dir, cfg.postgres) != C_OK : store_node_is_postgres(cfg.data_dir)) {
+		if (!cfg.postgres)
+			log_errorx("%s is the directory of a PostgreSQL node (%s/" STORE_NODE_PG_FILE "): start it with "
+			           "--postgres CONNINFO, or remove that file to start on SQLite",
+			           cfg.data_dir, cfg.data_dir);
+		goto out;
+	}
 	srv.db = store_open(&cfg);
 	if (!srv.db || store_migrate(srv.db) != C_OK) {
 		if (cfg.postgres)

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/node.h"
 #include "util/common.h"
 #include "util/file.h"
 #include "util/crypto.h"
@@ -370,6 +371,11 @@ static int save(const char *dir, const char *file)
 	size_t n = 0, outlen = 0;
 	int status = 1;
 
+	if (store_node_is_postgres(dir)) {
+		fprintf(stderr, "rolegate snapshot save: %s is a PostgreSQL node's directory: its database is PostgreSQL's "
+		                "(back it up with pg_dump or pg_basebackup)\n", dir);
+		return 1;
+	}
 	for (size_t i = 0; i < ARRAY_LEN(member_names); i++) {
 		char path[4096];
 		size_t len;

@@ -9,6 +9,8 @@
 
 bool db_is_postgres(struct db *db) { return PG(db); }
 
+bool db_tx_is_postgres(struct db_tx *tx) { return PG(tx); }
+
 void db_close(struct db *db)
 {
 	if (PG(db))

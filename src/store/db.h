@@ -64,6 +64,8 @@ struct db *db_open_sqlite_file(const char *dir, const char *file);
 struct db *db_open_postgres(const char *conninfo);
 /* Whether db is a PostgreSQL database (for the few places that differ: the audit table, the schema's DDL). */
 bool db_is_postgres(struct db *db);
+/* Whether tx is a transaction of a PostgreSQL database. */
+bool db_tx_is_postgres(struct db_tx *tx);
 /* Closes every connection. No transaction may be open. */
 void db_close(struct db *db);
 

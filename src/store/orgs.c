@@ -236,7 +236,7 @@ int store_ou_ancestors(struct db_tx *tx, const char *parent_id, char ids[][ORG_O
 
 #define MEMBER_COLUMNS                                                                                               \
 	"a.account_id, a.name, a.email, a.status, m.org_id, m.parent_id, m.joined_method, m.joined_ms, "             \
-	"(SELECT CAST(value AS INTEGER) FROM meta WHERE key = " CLOSURE_KEY ")"
+	"(SELECT CAST(value AS BIGINT) FROM meta WHERE key = " CLOSURE_KEY ")"
 #define MEMBER_FROM " FROM org_accounts m JOIN accounts a ON a.account_id = m.account_id "
 
 static int read_member(struct db_rows *r, struct store_org_account *a)

@@ -412,9 +412,13 @@ fail:
 
 int store_audit_has_column(struct db_tx *tx, const char *column)
 {
-	/* SQLite only (pragma_table_info): `rolegate audit` reads the data directory's files */
-	struct db_rows *r = db_query(tx, "SELECT count(*) FROM pragma_table_info('audit') WHERE name = ?1",
-	                             DB_ARGS(db_text(column)));
+	struct db_rows *r = db_tx_is_postgres(tx)
+	                            ? db_query(tx, "SELECT count(*) FROM information_schema.columns WHERE "
+	                                           "table_schema = current_schema() AND table_name = 'audit' AND "
+	                                           "column_name = ?1",
+	                                       DB_ARGS(db_text(column)))
+	                            : db_query(tx, "SELECT count(*) FROM pragma_table_info('audit') WHERE name = ?1",
+	                                       DB_ARGS(db_text(column)));
 	int rc = -1;
 
 	if (db_step(r) == DB_ROW)

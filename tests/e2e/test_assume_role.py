@@ -304,7 +304,6 @@ def test_get_session_token(server, iam):
     assert (c["Expiration"] - datetime.now(timezone.utc)).total_seconds() <= 3600
 
 
-@pytest.mark.sqlite_only('`rolegate audit --data` reads DATA/audit.db')
 def test_mfa_lockout_after_five_failures(server, iam):
     role = make_role(server, iam)
     user, creds = caller(server, iam)
@@ -362,7 +361,6 @@ def test_bad_input(server, iam):
 
 # ---- session-token keys -----------------------------------------------------------------------------------------
 
-@pytest.mark.sqlite_only('`rolegate keys rotate|list --data` open DATA/rolegate.db')
 def test_keys_rotate_without_downtime(server_factory):
     srv = server_factory.start()
     iam = rg.client(srv, "iam")

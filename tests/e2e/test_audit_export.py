@@ -14,8 +14,6 @@ from botocore.exceptions import ClientError
 
 import rg
 
-pytestmark = pytest.mark.sqlite_only("`rolegate audit --data` and `audit prune` read DATA's SQLite databases, which the test also opens")
-
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ALWAYS = {"eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress",
           "userAgent", "requestParameters", "responseElements", "requestID", "eventID", "readOnly", "eventType",
@@ -167,6 +165,7 @@ def iso(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@pytest.mark.sqlite_only('counts and rewrites the rows of DATA/rolegate.db and DATA/audit.db with sqlite3')
 def test_prune(server_factory):
     srv = server_factory.start()
     iam = rg.client(srv, "iam")
@@ -228,6 +227,7 @@ def make_old(data_dir):
         db.close()
 
 
+@pytest.mark.sqlite_only('counts and rewrites the rows of DATA/rolegate.db and DATA/audit.db with sqlite3')
 def test_older_data_dir_read_and_upgraded(server_factory):
     srv = server_factory.start()
     iam = rg.client(srv, "iam")

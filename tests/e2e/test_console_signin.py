@@ -197,7 +197,6 @@ def test_browser_wrong_password_shows_aws_text(console):
 
 # ---- refusals over HTTP ----------------------------------------------------------------------------------------
 
-@pytest.mark.sqlite_only('`rolegate audit --data` reads DATA/audit.db')
 def test_wrong_password_audited_and_delayed(console):
     arn = console.user_with_password("guessed", "Guessed-Passw0rd-1")
     h = Http(console.srv)
@@ -282,7 +281,6 @@ def test_password_reset_required(console):
     assert location(sign_in(Http(console.srv), console.ops, "newcomer", new)[1]) == "/console/"
 
 
-@pytest.mark.sqlite_only('`rolegate root-password --data` writes DATA/rolegate.db')
 def test_root_signin(console):
     root_pw = "Root-Console-Passw0rd"
     rg.SEEN_SECRETS.add(root_pw)

@@ -318,7 +318,6 @@ def test_many_roles_bounded(tmp_path):
         assert switchable(home) <= everything  # anay's policies allow only these, whatever the trust policies say
 
 
-@pytest.mark.sqlite_only('`rolegate root-password --data` writes DATA/rolegate.db')
 def test_root_cannot_switch(seed):
     """As on AWS, the root user cannot switch roles: no role is offered, and a switch is AssumeRole's refusal."""
     import subprocess

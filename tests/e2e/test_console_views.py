@@ -418,7 +418,6 @@ def test_a_user_without_the_permission_is_not_offered_enrolment(seed):
         not d["SerialNumber"].endswith(":mfa/erin") for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"])
 
 
-@pytest.mark.sqlite_only('`rolegate root-password --data` writes DATA/rolegate.db')
 def test_the_root_user_assigns_its_device_from_the_console(seed):
     """As on AWS, the root user's MFA device is assigned from the console (IAM names the root by its account id)."""
     import subprocess

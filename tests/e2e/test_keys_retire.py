@@ -10,8 +10,6 @@ from botocore.exceptions import ClientError
 
 import rg
 
-pytestmark = pytest.mark.sqlite_only('`rolegate keys retire|list --data` open DATA/rolegate.db')
-
 
 def keys(srv, *args):
     return subprocess.run([str(rg.BIN), "keys", *args, "--data", str(srv.data_dir)], capture_output=True, text=True,

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 import rg
 from test_mfa import create as create_mfa, enable as enable_mfa, step, totp
 
-pytestmark = pytest.mark.sqlite_only('`rolegate master-key rotate` reseals DATA/rolegate.db, which the test reads')
+pytestmark = pytest.mark.sqlite_only('`rolegate master-key rotate` reseals DATA/rolegate.db, which the test reads (it refuses a PostgreSQL node)')
 
 STAGES = ("key-written", "mid-reseal", "before-commit", "committed", "renamed")
 ROLLED_BACK = {"key-written", "mid-reseal", "before-commit"}

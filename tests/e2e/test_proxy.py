@@ -248,7 +248,6 @@ def test_rfc7239_forwarded(env):
     denied(lambda: client(rfc, "iam", creds, OTHER, {"Forwarded": f"for={REMOTE}"}).list_users())
 
 
-@pytest.mark.sqlite_only('`rolegate audit --data` reads DATA/audit.db')
 def test_audit_cloudtrail_and_log_show_the_client(env):
     srv, hap, _ = env
     admin = rg.admin_creds(srv)

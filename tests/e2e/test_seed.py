@@ -268,7 +268,6 @@ def test_go_sdk_assume_role_provider_with_mfa(seed, go_assume):
 
 # ---- the audit trail ---------------------------------------------------------------------------------------
 
-@pytest.mark.sqlite_only('`rolegate audit --data` reads DATA/audit.db')
 def test_audit_shows_granted_and_refused_assume_role(seed):
     out = subprocess.run([str(rg.BIN), "audit", "--data", str(seed.server.data_dir), "--principal",
                           user_arn(seed, "abhi"), "--json"], capture_output=True, text=True, timeout=60,

@@ -12,7 +12,7 @@ import pytest
 
 import rg
 
-pytestmark = pytest.mark.sqlite_only('`rolegate snapshot` copies DATA/rolegate.db and DATA/audit.db')
+pytestmark = pytest.mark.sqlite_only('`rolegate snapshot` copies DATA/rolegate.db and DATA/audit.db (it refuses a PostgreSQL node)')
 
 
 def snapshot(*args):
