@@ -277,7 +277,7 @@ python3 bench/assume_request.py "$url_ep" "$work/pe" "$work/assume-ep.lua"
 : >"$work/a" ; : >"$work/b" ; : >"$work/c" ; : >"$work/d" ; : >"$work/e"
 : >"$work/g" ; : >"$work/h" ; : >"$work/ds" ; : >"$work/scrapes" ; : >"$work/d.cpu" ; : >"$work/g.cpu"
 : >"$work/j" ; : >"$work/jp" ; : >"$work/k" ; : >"$work/ep"
-: >"$work/j.cpu" ; : >"$work/j.pgcpu" ; : >"$work/k.cpu" ; : >"$work/k.pgcpu"
+: >"$work/j.cpu" ; : >"$work/j.pgcpu" ; : >"$work/k.cpu" ; : >"$work/k.pgcpu" ; : >"$work/jp.cpu"
 for round in $(seq 1 "$rounds"); do
 	measure "$url_a" "$work/plain.lua" >>"$work/a"
 	measure "$url" "$work/root.lua" >>"$work/b"
@@ -301,11 +301,11 @@ for round in $(seq 1 "$rounds"); do
 	case $((round % 3)) in
 	1)	measure_cpu "$jpid" "$url_j" "$work/assume-j.lua" "$work/j.cpu" "$work/j.pgcpu" >>"$work/j"
 		measure_cpu "$kpids" "$url_k" "$work/assume-k.lua" "$work/k.cpu" "$work/k.pgcpu" >>"$work/k"
-		measure "$url_jp" "$work/assume-jp.lua" >>"$work/jp" ;;
+		measure_cpu "$hpid" "$url_jp" "$work/assume-jp.lua" "$work/jp.cpu" >>"$work/jp" ;;
 	2)	measure_cpu "$kpids" "$url_k" "$work/assume-k.lua" "$work/k.cpu" "$work/k.pgcpu" >>"$work/k"
-		measure "$url_jp" "$work/assume-jp.lua" >>"$work/jp"
+		measure_cpu "$hpid" "$url_jp" "$work/assume-jp.lua" "$work/jp.cpu" >>"$work/jp"
 		measure_cpu "$jpid" "$url_j" "$work/assume-j.lua" "$work/j.cpu" "$work/j.pgcpu" >>"$work/j" ;;
-	*)	measure "$url_jp" "$work/assume-jp.lua" >>"$work/jp"
+	*)	measure_cpu "$hpid" "$url_jp" "$work/assume-jp.lua" "$work/jp.cpu" >>"$work/jp"
 		measure_cpu "$jpid" "$url_j" "$work/assume-j.lua" "$work/j.cpu" "$work/j.pgcpu" >>"$work/j"
 		measure_cpu "$kpids" "$url_k" "$work/assume-k.lua" "$work/k.cpu" "$work/k.pgcpu" >>"$work/k" ;;
 	esac
@@ -415,9 +415,10 @@ echo "PostgreSQL 15 (this machine, Unix socket, synchronous_commit on): j/d $(ra
 	"(target >= 0.50: $(verdict "$(ratio "$jrps" "$drps")" 0.5)); server CPU per request (median): j's node" \
 	"$(median1 "$work/j.cpu") us + PostgreSQL $(median1 "$work/j.pgcpu") us, against d's $dcpu us"
 echo "nodes: k/j $(ratio "$krps" "$jrps") (target >= 0.80: $(verdict "$(ratio "$krps" "$jrps")" 0.8));" \
-	"k/jp $(ratio "$krps" "$jprps") (the same proxy in front of both); jp/j $(ratio "$jprps" "$jrps") (HAProxy's own" \
-	"cost on these cores); k's nodes have $kt1 + $kt2 + $kt3 threads, j's one $threads; CPU per request: k's nodes" \
-	"$(median1 "$work/k.cpu") us + PostgreSQL $(median1 "$work/k.pgcpu") us"
+	"k/jp $(ratio "$krps" "$jprps") (the same proxy in front of both); jp/j $(ratio "$jprps" "$jrps") (HAProxy's" \
+	"own cost on these cores: $(median1 "$work/jp.cpu") us of its CPU per request); k's nodes have" \
+	"$kt1 + $kt2 + $kt3 threads, j's one $threads; CPU per request: k's nodes $(median1 "$work/k.cpu") us +" \
+	"PostgreSQL $(median1 "$work/k.pgcpu") us"
 cat "$work/propagation"
 echo "loaded PostgreSQL ($(sed 's/loaded: //' "$work/load-pg.out")): ep/j $(ratio "$eprps" "$jrps")" \
 	"(target >= 0.80: $(verdict "$(ratio "$eprps" "$jrps")" 0.8)), peak RSS ${rss_ep} MiB (<= 256), start" \
