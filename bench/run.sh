@@ -44,6 +44,21 @@ chmod 711 "$work"
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	# A process still up 10 s after SIGTERM is named and killed (rolegate's shutdown may wait up to 2 minutes for
+	# responses held for their audit record; a bench has no use for that wait).
+	alive=""
+	for _ in $(seq 1 100); do
+		alive=""
+		for p in $pids; do
+			[ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null || echo Z)" = Z ] || alive="$alive $p"
+		done
+		[ -z "$alive" ] && break
+		sleep 0.1
+	done
+	for p in $alive; do
+		echo "bench: $(tr '\0' ' ' <"/proc/$p/cmdline" | cut -c1-100)... did not stop within 10 s of SIGTERM: killed" >&2
+		kill -KILL "$p" 2>/dev/null || true
+	done
 	wait 2>/dev/null || true
 	bench/postgres.sh stop "$work/pg" || true
 	[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $work" >&2 || rm -rf "$work"
