@@ -262,10 +262,21 @@ hpid=$!
 pids="$pids $hpid"
 url_k=http://127.0.0.1:$port_k
 url_jp=http://127.0.0.1:$port_jp
-for _ in $(seq 1 200); do
-	curl -fs "$url_k/health" >/dev/null 2>&1 && curl -fs "$url_jp/health" >/dev/null 2>&1 && break
-	sleep 0.05
-done
+# Until both answer /health through the proxy (HAProxy has seen the nodes up).
+python3 - "$url_k/health" "$url_jp/health" <<-'PY'
+	import sys, time, urllib.request
+	deadline = time.monotonic() + 30
+	for url in sys.argv[1:]:
+	    while True:
+	        try:
+	            if urllib.request.urlopen(url, timeout=2).status == 200:
+	                break
+	        except OSError:
+	            pass
+	        if time.monotonic() > deadline:
+	            sys.exit("bench: %s does not answer through HAProxy" % url)
+	        time.sleep(0.05)
+PY
 python3 bench/assume_request.py "$url_j" "$work/pj" "$work/assume-j.lua" "$url_jp" "$work/assume-jp.lua" \
 	"$url_k" "$work/assume-k.lua"
 
