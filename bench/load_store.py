@@ -11,6 +11,7 @@ INSERTs; PostgreSQL: the same rows through psql's COPY, then ANALYZE, as an oper
 the API this would take CreateAccount's polling ten thousand times, and what the benchmark measures is the server at
 work beside that much data, not the loading. Both backends get the same rows (the same random seed).
 """
+import os
 import random
 import re
 import sqlite3
@@ -19,7 +20,7 @@ import sys
 import time
 
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-PSQL = "/usr/lib/postgresql/15/bin/psql"
+PSQL = os.environ.get("ROLEGATE_PG_BIN", "/usr/lib/postgresql/15/bin") + "/psql"
 
 
 def plan(existing, have_roles, n_accounts, n_roles):

@@ -281,7 +281,7 @@ python3 bench/assume_request.py "$url_j" "$work/pj" "$work/assume-j.lua" "$url_j
 	"$url_k" "$work/assume-k.lua"
 
 # ep: e on PostgreSQL, in a database of its own: seeded, stopped, loaded, started (timed, median of 3), served.
-psql -X -q -d "$conninfo" -c 'CREATE DATABASE rolegate_e'
+"${ROLEGATE_PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -X -q -d "$conninfo" -c 'CREATE DATABASE rolegate_e'
 conninfo_e=$(echo "$conninfo" | sed 's/dbname=rolegate/dbname=rolegate_e/')
 pgnode pe "$threads" "$conninfo_e" --example seed
 ppid=$!
