@@ -197,6 +197,7 @@ url_e=$(wait_url "$work/loaded.log")
 python3 bench/assume_request.py "$url_e" "$work/loaded" "$work/assume-e.lua"
 
 # j, jp, k: PostgreSQL 15 of our own (bench/postgres.sh, stopped by cleanup), every node handed the same master key.
+pg_t0=$(date +%s)
 conninfo=$(bench/postgres.sh start "$work/pg")
 head -c 32 /dev/urandom >"$work/master.key"
 chmod 600 "$work/master.key"
@@ -299,6 +300,7 @@ eppid=$!
 pids="$pids $eppid"
 url_ep=$(wait_url "$work/pe.log")
 python3 bench/assume_request.py "$url_ep" "$work/pe" "$work/assume-ep.lua"
+pg_setup_s=$(( $(date +%s) - pg_t0 ))
 
 : >"$work/a" ; : >"$work/b" ; : >"$work/c" ; : >"$work/d" ; : >"$work/e"
 : >"$work/g" ; : >"$work/h" ; : >"$work/ds" ; : >"$work/scrapes" ; : >"$work/d.cpu" ; : >"$work/g.cpu"
@@ -342,10 +344,12 @@ done
 wrk -t2 -c"$conns" -d600s -s "$work/assume-k.lua" "$url_k" >"$work/wrk-propagation.out" 2>&1 &
 wpid=$!
 pids="$pids $wpid"
+prop_t0=$(date +%s)
 sleep 1
 python3 bench/propagation.py "$url_k1" "$url_k2" "$work/pj/root-credentials" 20 >"$work/propagation"
 kill "$wpid"
 wait "$wpid" 2>/dev/null || true
+prop_s=$(( $(date +%s) - prop_t0 ))
 # What one scrape costs the server: its CPU time while bench/scrape.py reads the idle d server's /metrics back to
 # back for 3 s (the idle server's own background work is counted too: an overestimate).
 c0=$(cpu_ticks "$dpid")
@@ -449,6 +453,8 @@ cat "$work/propagation"
 echo "loaded PostgreSQL ($(sed 's/loaded: //' "$work/load-pg.out")): ep/j $(ratio "$eprps" "$jrps")" \
 	"(target >= 0.80: $(verdict "$(ratio "$eprps" "$jrps")" 0.8)), peak RSS ${rss_ep} MiB (<= 256), start" \
 	"${start_pg_ms} ms (<= 200; e on SQLite: ${start_ms} ms)"
+echo "(PostgreSQL's part of this run: ${pg_setup_s} s to set up its cluster, nodes, HAProxy and the 100k load," \
+	"4 x ${secs} s in each round, ${prop_s} s of propagation)"
 # The policy engine on one core, beside @cloud-copilot/iam-simulate on the same cases (installed at test time).
 echo
 echo "policy engine: decisions/s on one core (build/bench/policy-bench), beside iam-simulate (node, same cases)"
