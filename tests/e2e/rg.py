@@ -100,14 +100,25 @@ def close_postgres():
 
 
 def database_of(data_dir):
-    """The session PostgreSQL's database of data_dir (CREATE DATABASE rg_<n> the first time): its name."""
+    """The session PostgreSQL's database of data_dir (CREATE DATABASE rg_<n> the first time): its name. A copy of
+    a node's directory (shutil.copytree of a stopped server's data, as test_throttle makes) gets a copy of the
+    database DATA/postgres names, as a copy of DATA/rolegate.db would be."""
     key = str(Path(data_dir).resolve())
     pg = postgres()
     with _pg_lock:
         name = _pg_databases.get(key)
         if name is None:
             name = _pg_databases[key] = f"rg_{len(_pg_databases) + 1}"
-            pg.create_database(name)
+            template = None
+            try:
+                m = re.search(r"(?:^| )dbname=(rg_\d+)(?: |$)", (Path(data_dir) / "postgres").read_text())
+                template = m and m.group(1)
+            except OSError:
+                pass
+            if template in _pg_databases.values():
+                pg.psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            else:
+                pg.create_database(name)
     return name
 
 
