@@ -18,6 +18,16 @@
 #      than Prometheus does (every 15 s to 1 min): d+/d is what scraping costs under load
 #   i  the web console: 20 people at once sign in, switch role to Dev, open pages in the role and go back
 #      (bench/console_flow.py): the server's own time per step, and the home page's weight
+#   j  d on one node whose store is PostgreSQL 15 on this machine (bench/postgres.sh: its own cluster in the bench's
+#      temporary directory, durable commits), measured in the same rounds as d: j/d is PostgreSQL's cost; server CPU
+#      per request of the node and of PostgreSQL
+#   jp j through HAProxy (Debian's; round robin, keep-alive to the nodes, health checks on /health): the proxy's cost
+#   k  three nodes on that same database behind that HAProxy, their threads splitting BENCH_THREADS (8: 3 + 3 + 2, the
+#      same total as j's one node, fair on 2 cores): k/j is what spreading over nodes costs (no cross-node work on
+#      the hot path: target >= 0.8); then, under k's load, bench/propagation.py: a key deactivated (and reactivated)
+#      through one node and the time until another node refuses (accepts) it, 20 times, median and worst
+#   ep e on PostgreSQL: the same 100 000 roles in 10 000 accounts (bench/load_store.py --postgres, COPY) in a
+#      database of its own, a node's start time and peak RSS, as e's
 #
 # Environment: BENCH_SECONDS per measurement (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32),
 # BENCH_THREADS (server threads, 8: the default of rolegate server).
@@ -29,13 +39,33 @@ rounds=${BENCH_ROUNDS:-3}
 conns=${BENCH_CONNECTIONS:-32}
 threads=${BENCH_THREADS:-8}
 work=$(mktemp -d)
+# PostgreSQL runs as the postgres user when we are root, in $work/pg: it must be able to pass through $work.
+chmod 711 "$work"
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	# A process still up 10 s after SIGTERM is named and killed (rolegate's shutdown may wait up to 2 minutes for
+	# responses held for their audit record; a bench has no use for that wait).
+	alive=""
+	for _ in $(seq 1 100); do
+		alive=""
+		for p in $pids; do
+			[ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null || echo Z)" = Z ] || alive="$alive $p"
+		done
+		[ -z "$alive" ] && break
+		sleep 0.1
+	done
+	for p in $alive; do
+		echo "bench: $(tr '\0' ' ' <"/proc/$p/cmdline" | cut -c1-100)... did not stop within 10 s of SIGTERM: killed" >&2
+		kill -KILL "$p" 2>/dev/null || true
+	done
 	wait 2>/dev/null || true
+	bench/postgres.sh stop "$work/pg" || true
 	[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $work" >&2 || rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Waits for "listening on http(s)://HOST:PORT" in a log file and prints the URL.
 wait_url() {
@@ -63,16 +93,28 @@ measure() {
 	echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
 }
 
-# measure_cpu PID URL SCRIPT FILE: measure, and the server PID's CPU time (user + system) per request, in
-# microseconds, appended to FILE: what a request costs the server itself, whatever wrk (on the same 2 cores) costs.
+# measure_cpu "PIDS" URL SCRIPT FILE [PGFILE]: measure, and the CPU time (user + system) of the server PIDS per
+# request, in microseconds, appended to FILE: what a request costs the servers themselves, whatever wrk (on the same
+# 2 cores) costs. With PGFILE, PostgreSQL's CPU per request (its postmaster and every backend) too.
 tck=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_ticks() { for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null || true; done | awk '{t += $14 + $15} END {print t + 0}'; }
+# PostgreSQL's processes: the postmaster and its children (the backends stay for their connections: a backend that
+# exits during a measurement takes its ticks with it, so this is a slight underestimate).
+pg_ticks() {
+	pm=$(head -n 1 "$work/pg/data/postmaster.pid")
+	cpu_ticks "$pm" $(pgrep -P "$pm")
+}
+per_request() {
+	awk -v c0="$1" -v c1="$2" -v tck="$tck" '/requests in/ {printf "%.1f\n", (c1 - c0) * 1e6 / tck / $1}' \
+		"$work/wrk.out"
+}
 measure_cpu() {
-	c0=$(cpu_ticks "$1")
+	c0=$(cpu_ticks $1)
+	[ -z "${5:-}" ] || q0=$(pg_ticks)
 	out=$(measure "$2" "$3")
-	c1=$(cpu_ticks "$1")
-	awk -v c0="$c0" -v c1="$c1" -v tck="$tck" '/requests in/ {printf "%.1f\n", (c1 - c0) * 1e6 / tck / $1}' \
-		"$work/wrk.out" >>"$4"
+	c1=$(cpu_ticks $1)
+	[ -z "${5:-}" ] || { q1=$(pg_ticks); per_request "$q0" "$q1" >>"$5"; }
+	per_request "$c0" "$c1" >>"$4"
 	echo "$out"
 }
 
@@ -154,8 +196,116 @@ pids="$pids $epid"
 url_e=$(wait_url "$work/loaded.log")
 python3 bench/assume_request.py "$url_e" "$work/loaded" "$work/assume-e.lua"
 
+# j, jp, k: PostgreSQL 15 of our own (bench/postgres.sh, stopped by cleanup), every node handed the same master key.
+pg_t0=$(date +%s)
+conninfo=$(bench/postgres.sh start "$work/pg")
+head -c 32 /dev/urandom >"$work/master.key"
+chmod 600 "$work/master.key"
+pgnode() { # NAME THREADS CONNINFO [ARGS...]: starts a node on PostgreSQL in the background, logging to $work/NAME.log
+	n=$1 t=$2 ci=$3
+	shift 3
+	build/rolegate server --listen 127.0.0.1:0 --postgres "$ci" --data "$work/$n" --master-key-file "$work/master.key" \
+		--threads "$t" "$@" >/dev/null 2>"$work/$n.log" &
+}
+pgnode pj "$threads" "$conninfo" --example seed
+jpid=$!
+pids="$pids $jpid"
+url_j=$(wait_url "$work/pj.log")
+# k's three nodes: BENCH_THREADS split as evenly as it goes (8: 3, 3, 2), at least one each.
+kt1=$(( (threads + 2) / 3 )); kt2=$(( (threads + 1) / 3 )); kt3=$(( threads / 3 ))
+[ "$kt2" -ge 1 ] || kt2=1
+[ "$kt3" -ge 1 ] || kt3=1
+pgnode pk1 "$kt1" "$conninfo"
+kpids=$!
+pgnode pk2 "$kt2" "$conninfo"
+kpids="$kpids $!"
+pgnode pk3 "$kt3" "$conninfo"
+kpids="$kpids $!"
+pids="$pids $kpids"
+url_k1=$(wait_url "$work/pk1.log")
+url_k2=$(wait_url "$work/pk2.log")
+url_k3=$(wait_url "$work/pk3.log")
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+hostport() { echo "$1" | sed 's,^http://,,'; }
+port_k=$(free_port)
+port_jp=$(free_port)
+# HAProxy: round robin over k's nodes (jp: j's node alone), connections to the nodes kept alive and shared, the
+# nodes' /health checked every second as in production.
+cat >"$work/haproxy.cfg" <<-HAPROXY
+	global
+	    maxconn 4096
+	defaults
+	    mode http
+	    timeout connect 5s
+	    timeout client 60s
+	    timeout server 60s
+	    option http-keep-alive
+	    http-reuse always
+	    option httpchk GET /health
+	    default-server check inter 1s
+	frontend k
+	    bind 127.0.0.1:$port_k
+	    default_backend k
+	frontend jp
+	    bind 127.0.0.1:$port_jp
+	    default_backend jp
+	backend k
+	    balance roundrobin
+	    server k1 $(hostport "$url_k1")
+	    server k2 $(hostport "$url_k2")
+	    server k3 $(hostport "$url_k3")
+	backend jp
+	    server j $(hostport "$url_j")
+HAPROXY
+haproxy -c -q -f "$work/haproxy.cfg"
+haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
+hpid=$!
+pids="$pids $hpid"
+url_k=http://127.0.0.1:$port_k
+url_jp=http://127.0.0.1:$port_jp
+# Until both answer /health through the proxy (HAProxy has seen the nodes up).
+python3 - "$url_k/health" "$url_jp/health" <<-'PY'
+	import sys, time, urllib.request
+	deadline = time.monotonic() + 30
+	for url in sys.argv[1:]:
+	    while True:
+	        try:
+	            if urllib.request.urlopen(url, timeout=2).status == 200:
+	                break
+	        except OSError:
+	            pass
+	        if time.monotonic() > deadline:
+	            sys.exit("bench: %s does not answer through HAProxy" % url)
+	        time.sleep(0.05)
+PY
+python3 bench/assume_request.py "$url_j" "$work/pj" "$work/assume-j.lua" "$url_jp" "$work/assume-jp.lua" \
+	"$url_k" "$work/assume-k.lua"
+
+# ep: e on PostgreSQL, in a database of its own: seeded, stopped, loaded, started (timed, median of 3), served.
+"${ROLEGATE_PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -X -q -d "$conninfo" -c 'CREATE DATABASE rolegate_e'
+conninfo_e=$(echo "$conninfo" | sed 's/dbname=rolegate/dbname=rolegate_e/')
+pgnode pe "$threads" "$conninfo_e" --example seed
+ppid=$!
+wait_url "$work/pe.log" >/dev/null
+kill "$ppid"
+wait "$ppid"
+python3 bench/load_store.py --postgres "$conninfo_e" 10000 100000 >"$work/load-pg.out"
+for _ in 1 2 3; do
+	python3 bench/start_time.py build/rolegate server --listen 127.0.0.1:0 --postgres "$conninfo_e" \
+		--data "$work/pe" --master-key-file "$work/master.key" --threads "$threads"
+done >"$work/start-pg"
+start_pg_ms=$(sort -n "$work/start-pg" | sed -n 2p)
+pgnode pe "$threads" "$conninfo_e"
+eppid=$!
+pids="$pids $eppid"
+url_ep=$(wait_url "$work/pe.log")
+python3 bench/assume_request.py "$url_ep" "$work/pe" "$work/assume-ep.lua"
+pg_setup_s=$(( $(date +%s) - pg_t0 ))
+
 : >"$work/a" ; : >"$work/b" ; : >"$work/c" ; : >"$work/d" ; : >"$work/e"
 : >"$work/g" ; : >"$work/h" ; : >"$work/ds" ; : >"$work/scrapes" ; : >"$work/d.cpu" ; : >"$work/g.cpu"
+: >"$work/j" ; : >"$work/jp" ; : >"$work/k" ; : >"$work/ep"
+: >"$work/j.cpu" ; : >"$work/j.pgcpu" ; : >"$work/k.cpu" ; : >"$work/k.pgcpu" ; : >"$work/jp.cpu"
 for round in $(seq 1 "$rounds"); do
 	measure "$url_a" "$work/plain.lua" >>"$work/a"
 	measure "$url" "$work/root.lua" >>"$work/b"
@@ -175,7 +325,31 @@ for round in $(seq 1 "$rounds"); do
 	esac
 	measure "$url_g" "$work/assume-h.lua" >>"$work/h"
 	measure "$url_e" "$work/assume-e.lua" >>"$work/e"
+	# j, jp and k side by side, in an order that turns each round
+	case $((round % 3)) in
+	1)	measure_cpu "$jpid" "$url_j" "$work/assume-j.lua" "$work/j.cpu" "$work/j.pgcpu" >>"$work/j"
+		measure_cpu "$kpids" "$url_k" "$work/assume-k.lua" "$work/k.cpu" "$work/k.pgcpu" >>"$work/k"
+		measure_cpu "$hpid" "$url_jp" "$work/assume-jp.lua" "$work/jp.cpu" >>"$work/jp" ;;
+	2)	measure_cpu "$kpids" "$url_k" "$work/assume-k.lua" "$work/k.cpu" "$work/k.pgcpu" >>"$work/k"
+		measure_cpu "$hpid" "$url_jp" "$work/assume-jp.lua" "$work/jp.cpu" >>"$work/jp"
+		measure_cpu "$jpid" "$url_j" "$work/assume-j.lua" "$work/j.cpu" "$work/j.pgcpu" >>"$work/j" ;;
+	*)	measure_cpu "$hpid" "$url_jp" "$work/assume-jp.lua" "$work/jp.cpu" >>"$work/jp"
+		measure_cpu "$jpid" "$url_j" "$work/assume-j.lua" "$work/j.cpu" "$work/j.pgcpu" >>"$work/j"
+		measure_cpu "$kpids" "$url_k" "$work/assume-k.lua" "$work/k.cpu" "$work/k.pgcpu" >>"$work/k" ;;
+	esac
+	measure "$url_ep" "$work/assume-ep.lua" >>"$work/ep"
 done
+# Cross-node propagation under k's load: wrk keeps the three nodes busy (through HAProxy) while
+# bench/propagation.py writes through k1 and asks k2.
+wrk -t2 -c"$conns" -d600s -s "$work/assume-k.lua" "$url_k" >"$work/wrk-propagation.out" 2>&1 &
+wpid=$!
+pids="$pids $wpid"
+prop_t0=$(date +%s)
+sleep 1
+python3 bench/propagation.py "$url_k1" "$url_k2" "$work/pj/root-credentials" 20 >"$work/propagation"
+kill "$wpid"
+wait "$wpid" 2>/dev/null || true
+prop_s=$(( $(date +%s) - prop_t0 ))
 # What one scrape costs the server: its CPU time while bench/scrape.py reads the idle d server's /metrics back to
 # back for 3 s (the idle server's own background work is counted too: an overestimate).
 c0=$(cpu_ticks "$dpid")
@@ -184,6 +358,7 @@ c1=$(cpu_ticks "$dpid")
 scrape_us=$(awk -v c0="$c0" -v c1="$c1" -v tck="$tck" '{printf "%.1f", (c1 - c0) * 1e6 / tck / $1}' \
 	"$work/scrape-idle.out")
 rss_e=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$epid/status")
+rss_ep=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$eppid/status")
 
 # The round with the median req/s.
 median() {
@@ -197,6 +372,10 @@ e=$(median "$work/e")
 g=$(median "$work/g")
 h=$(median "$work/h")
 ds=$(median "$work/ds")
+j=$(median "$work/j")
+jp=$(median "$work/jp")
+k=$(median "$work/k")
+ep=$(median "$work/ep")
 
 echo
 echo "rolegate bench: wrk -t2 -c$conns, $rounds interleaved rounds of ${secs}s (median shown), server threads $threads, $(nproc) cores"
@@ -214,6 +393,10 @@ row "e d with 100k roles / 10k accounts" "$e" "$arps"
 row "g d over TLS, kept-alive connections" "$g" "$arps"
 row "h d over TLS, a new handshake per request" "$h" "$arps"
 row "d+ d with /metrics scraped every 100 ms" "$ds" "$arps"
+row "j d on PostgreSQL (one node)" "$j" "$arps"
+row "jp j through HAProxy" "$jp" "$arps"
+row "k 3 nodes on PostgreSQL behind HAProxy" "$k" "$arps"
+row "ep j with 100k roles / 10k accounts" "$ep" "$arps"
 echo "targets: ratios b/a and c/a >= 0.60, d/a >= 0.40, p99 <= 2 ms at 32 connections"
 drps=$(echo "$d" | cut -d' ' -f1)
 erps=$(echo "$e" | cut -d' ' -f1)
@@ -250,6 +433,28 @@ echo "$scrape_us $drps $dcpu" | awk '{cost = 10 * $1 / ($2 * $3) * 100
 	printf "metrics, from CPU time: %.0f us of server CPU per scrape (%s, idle server, back to back); 10 scrapes/s" \
 	       " against d'"'"'s %.0f req/s x %.1f us = %.2f %% of the server'"'"'s CPU under load; target < 1 %%: %s\n",
 	       $1, "bench/scrape.py", $2, $3, cost, (cost < 1 ? "met" : "MISSED") }'
+# PostgreSQL: j against SQLite's d, k and jp against j, all from the same rounds.
+median1() { sort -n "$1" | awk '{l[NR] = $1} END {print l[int((NR + 1) / 2)]}'; }
+ratio() { echo "$1 $2" | awk '{printf "%.2f", $1/$2}'; }
+verdict() { echo "$1 $2" | awk '{print ($1 >= $2 ? "met" : "MISSED")}'; }
+jrps=$(echo "$j" | cut -d' ' -f1)
+jprps=$(echo "$jp" | cut -d' ' -f1)
+krps=$(echo "$k" | cut -d' ' -f1)
+eprps=$(echo "$ep" | cut -d' ' -f1)
+echo "PostgreSQL 15 (this machine, Unix socket, synchronous_commit on): j/d $(ratio "$jrps" "$drps")" \
+	"(target >= 0.50: $(verdict "$(ratio "$jrps" "$drps")" 0.5)); server CPU per request (median): j's node" \
+	"$(median1 "$work/j.cpu") us + PostgreSQL $(median1 "$work/j.pgcpu") us, against d's $dcpu us"
+echo "nodes: k/j $(ratio "$krps" "$jrps") (target >= 0.80: $(verdict "$(ratio "$krps" "$jrps")" 0.8));" \
+	"k/jp $(ratio "$krps" "$jprps") (the same proxy in front of both); jp/j $(ratio "$jprps" "$jrps") (HAProxy's" \
+	"own cost on these cores: $(median1 "$work/jp.cpu") us of its CPU per request); k's nodes have" \
+	"$kt1 + $kt2 + $kt3 threads, j's one $threads; CPU per request: k's nodes $(median1 "$work/k.cpu") us +" \
+	"PostgreSQL $(median1 "$work/k.pgcpu") us"
+cat "$work/propagation"
+echo "loaded PostgreSQL ($(sed 's/loaded: //' "$work/load-pg.out")): ep/j $(ratio "$eprps" "$jrps")" \
+	"(target >= 0.80: $(verdict "$(ratio "$eprps" "$jrps")" 0.8)), peak RSS ${rss_ep} MiB (<= 256), start" \
+	"${start_pg_ms} ms (<= 200; e on SQLite: ${start_ms} ms)"
+echo "(PostgreSQL's part of this run: ${pg_setup_s} s to set up its cluster, nodes, HAProxy and the 100k load," \
+	"4 x ${secs} s in each round, ${prop_s} s of propagation)"
 # The policy engine on one core, beside @cloud-copilot/iam-simulate on the same cases (installed at test time).
 echo
 echo "policy engine: decisions/s on one core (build/bench/policy-bench), beside iam-simulate (node, same cases)"

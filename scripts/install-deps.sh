@@ -19,7 +19,8 @@ test_pkgs="libcmocka-dev python3-pytest libfaketime golang-go golang-github-aws-
 # asked for only when the commands are missing, so that a node from elsewhere (with its own npm) stays as it is.
 command -v node >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs"
 command -v npm >/dev/null 2>&1 || test_pkgs="$test_pkgs npm"
-bench_pkgs="wrk"
+# postgresql-15, its client and haproxy: bench/run.sh's j, jp, k and ep (a PostgreSQL of its own, nodes behind HAProxy).
+bench_pkgs="wrk postgresql-15 postgresql-client-15 haproxy"
 fuzz_pkgs="clang libclang-rt-14-dev"
 
 want=""

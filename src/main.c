@@ -5,6 +5,7 @@
  *   rolegate policy eval|validate the policy engine on the command line
  *   rolegate keys|audit|snapshot  session-token keys, the audit trail, backups of DATA
  *   rolegate master-key rotate    re-seal DATA's secrets under a new master key
+ *   rolegate migrate              move DATA into an empty PostgreSQL database
  *   rolegate root-password        the web console password of an account's root user
  *   rolegate exec|env|credential-process|serve-credentials|whoami|list|clear|login   the engineer's side (src/cli)
  *   rolegate version
@@ -19,6 +20,7 @@
 #include "server/audit_cli.h"
 #include "server/keyring.h"
 #include "server/masterkey.h"
+#include "server/migrate_cli.h"
 #include "server/server.h"
 #include "server/snapshot.h"
 #include "util/common.h"
@@ -39,6 +41,7 @@ static const struct verb verbs[] = {
 	{"master-key", masterkey_main, "re-seal every secret under a new master key (rolegate master-key --help)"},
 	{"root-password", root_password_main, "set the web console password of an account's root user"},
 	{"audit", audit_main, "show the audit trail (rolegate audit --help)"},
+	{"migrate", migrate_main, "move DATA's databases into an empty PostgreSQL database (rolegate migrate --help)"},
 	{"snapshot", snapshot_main, "save or restore a consistent copy of the databases (rolegate snapshot --help)"},
 	{"exec", exec_main, "run a command with a profile's credentials (rolegate exec --help)"},
 	{"env", env_main, "print a profile's credentials as variables for sh, fish or JSON"},

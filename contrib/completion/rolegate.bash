@@ -36,7 +36,7 @@ _rolegate_profiles()
 _rolegate()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="server policy keys master-key root-password audit snapshot exec env credential-process serve-credentials whoami list clear login version help"
+	local verbs="server policy keys master-key root-password audit migrate snapshot exec env credential-process serve-credentials whoami list clear login version help"
 	local client="--mfa-code --direct --duration --mfa-duration --region --help"
 	local opts="" valued="" positional="" i w verb="" nargs=0 dashdash=0
 
@@ -67,18 +67,23 @@ _rolegate()
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
 		;;
 	keys)
-		opts="--data --master-key-file --help" valued="--data --master-key-file" positional="sub:rotate list retire"
+		opts="--data --postgres --master-key-file --help" valued="--data --postgres --master-key-file"
+		positional="sub:rotate list retire"
 		;;
 	root-password)
-		opts="--data --account --delete --help" valued="--data --account"
+		opts="--data --postgres --account --delete --help" valued="--data --postgres --account"
 		;;
 	master-key)
-		opts="--data --master-key-file --new-key-file --help" valued="--data --master-key-file --new-key-file"
+		opts="--data --postgres --master-key-file --new-key-file --help"
+		valued="--data --postgres --master-key-file --new-key-file"
 		positional="sub:rotate id"
 		;;
 	audit)
-		opts="--data --since --principal --role --action --limit --json --format --before --help"
-		valued="--data --since --principal --role --action --limit --format --before" positional="sub:prune"
+		opts="--data --postgres --since --principal --role --action --limit --json --format --before --help"
+		valued="--data --postgres --since --principal --role --action --limit --format --before" positional="sub:prune"
+		;;
+	migrate)
+		opts="--from-data --to-postgres --help" valued="--from-data --to-postgres"
 		;;
 	snapshot)
 		opts="--data --help" valued="--data" positional="sub:save restore"
@@ -148,7 +153,7 @@ _rolegate()
 	--log-level) COMPREPLY=($(compgen -W "debug info warn error" -- "$cur")); return ;;
 	--log-format) COMPREPLY=($(compgen -W "logfmt json" -- "$cur")); return ;;
 	--example) COMPREPLY=($(compgen -W "seed" -- "$cur")); return ;;
-	--data) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+	--data | --from-data) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	--master-key-file | --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	[[ " $valued " == *" $prev "* ]] && return # a value rolegate cannot guess (a code, a number, an ARN)

@@ -44,7 +44,7 @@ function __rolegate_nargs_below
         switch $t
             case --
                 return 1
-            case --mfa-code --duration --mfa-duration --region --format --port --kind --data --master-key-file
+            case --mfa-code --duration --mfa-duration --region --format --port --kind --data --master-key-file --postgres --from-data --to-postgres
                 set skip 1
             case '-*'
             case '*'
@@ -83,6 +83,7 @@ complete -c rolegate -n __fish_use_subcommand -a keys -d 'rotate, list or retire
 complete -c rolegate -n __fish_use_subcommand -a master-key -d 're-seal every secret under a new master key'
 complete -c rolegate -n __fish_use_subcommand -a root-password -d "set the web console password of an account's root user"
 complete -c rolegate -n __fish_use_subcommand -a audit -d 'show the audit trail'
+complete -c rolegate -n __fish_use_subcommand -a migrate -d 'move a data directory into an empty PostgreSQL database'
 complete -c rolegate -n __fish_use_subcommand -a snapshot -d 'save or restore a consistent copy of the databases'
 complete -c rolegate -n __fish_use_subcommand -a exec -d "run a command with a profile's credentials"
 complete -c rolegate -n __fish_use_subcommand -a env -d "print a profile's credentials as variables"
@@ -138,12 +139,14 @@ complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list ret
 complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list retire" -a list -d 'list the keys'
 complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate list retire" -a retire -d 'delete an older key'
 complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l postgres -x -d 'the PostgreSQL database the nodes share (conninfo)'
 complete -c rolegate -n $s -l master-key-file -r -F -d 'key that seals secrets at rest'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # root-password
 set -l s '__rolegate_verb_is root-password'
 complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l postgres -x -d 'the PostgreSQL database the nodes share (conninfo)'
 complete -c rolegate -n $s -l account -x -d 'the account (default: the management account)'
 complete -c rolegate -n $s -l delete -d 'remove the password'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
@@ -153,6 +156,7 @@ set -l s '__rolegate_verb_is master-key'
 complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate id" -a rotate -d 're-seal every secret under a new master key'
 complete -c rolegate -n "$s; and not __fish_seen_subcommand_from rotate id" -a id -d 'the id of a key and of the directory'
 complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l postgres -x -d 'the PostgreSQL database the nodes share (conninfo)'
 complete -c rolegate -n $s -l master-key-file -r -F -d 'the current key'
 complete -c rolegate -n $s -l new-key-file -r -F -d 'where the new key goes (with --master-key-file)'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
@@ -160,6 +164,7 @@ complete -c rolegate -n $s -s h -l help -d 'show the usage'
 # audit
 set -l s '__rolegate_verb_is audit'
 complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l postgres -x -d 'the PostgreSQL database the nodes share (conninfo)'
 complete -c rolegate -n $s -l since -x -d 'records from TIME (ISO 8601, or 90s, 15m, 2h, 7d back)'
 complete -c rolegate -n $s -l principal -x -d 'records of that caller (ARN)'
 complete -c rolegate -n $s -l role -x -d 'records of that role (ARN)'
@@ -169,6 +174,12 @@ complete -c rolegate -n $s -l json -d 'JSON lines'
 complete -c rolegate -n $s -l format -x -a 'text json cloudtrail' -d 'output format'
 complete -c rolegate -n $s -l before -x -d 'prune: delete the records older than TIME'
 complete -c rolegate -n "$s; and not __fish_seen_subcommand_from prune" -a prune -d 'delete the records older than --before'
+complete -c rolegate -n $s -s h -l help -d 'show the usage'
+
+# migrate
+set -l s '__rolegate_verb_is migrate'
+complete -c rolegate -n $s -l from-data -x -a '(__fish_complete_directories)' -d 'the SQLite data directory to move'
+complete -c rolegate -n $s -l to-postgres -x -d 'the empty PostgreSQL database (conninfo or URI)'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # snapshot

@@ -245,28 +245,29 @@ static const struct console_route *find_route(struct console_req *cr, bool *path
 	return NULL;
 }
 
-/* Signed out, on a page that needs a session: to the sign-in page (GET), or refused (POST). */
+/* The page asked for (path and query) into want, for coming back to it: NULL when it is the home page, does not
+ * fit, or is not one signin_return_ok accepts. */
+static const char *asked_for(const struct console_req *cr, char *want, size_t cap)
+{
+	int n = snprintf(want, cap, "%s%s%.*s", cr->path, cr->req->query ? "?" : "",
+	                 cr->req->query ? (int)cr->req->query_len : 0, cr->req->query ? cr->req->query : "");
+
+	if (n < 0 || (size_t)n >= cap || strcmp(cr->path, "/console/") == 0 || !signin_return_ok(want))
+		return NULL;
+	return want;
+}
+
+/* Signed out, on a page that needs a session: to the sign-in page (GET), then back to that page once signed in
+ * (the sign-in form carries it; signin_return_ok checks it there too), or refused (POST). */
 static void signed_out(struct console_req *cr)
 {
+	char want[SIGNIN_RETURN_MAX + 1];
+
 	if (strcmp(cr->req->method, "POST") == 0) {
 		page_error(cr, 403, "AccessDenied", "You are not signed in, or your session has ended. Sign in again.");
 		return;
 	}
-	{ /* a GET: back to it once signed in (the sign-in form carries it; signin_return_ok checks it there too) */
-		char want[SIGNIN_RETURN_MAX + 1];
-		struct buf loc;
-		int n = snprintf(want, sizeof(want), "%s%s%.*s", cr->path, cr->req->query ? "?" : "",
-		                 cr->req->query ? (int)cr->req->query_len : 0, cr->req->query ? cr->req->query : "");
-		if (n < 0 || (size_t)n >= sizeof(want) || strcmp(cr->path, "/console/") == 0 || !signin_return_ok(want)) {
-			page_redirect(cr, "/console/signin");
-			return;
-		}
-		buf_init(&loc, 4 * SIGNIN_RETURN_MAX);
-		buf_puts(&loc, "/console/signin?" SIGNIN_RETURN_PARAM "=");
-		html_url(&loc, want);
-		page_redirect(cr, buf_str(&loc)); /* 3 x SIGNIN_RETURN_MAX + the prefix fit */
-		buf_free(&loc);
-	}
+	page_redirect_return(cr, "/console/signin", asked_for(cr, want, sizeof(want)));
 }
 
 static void log_request(const struct console_req *cr, int64_t t0)
@@ -331,10 +332,11 @@ bool console_route(struct rg_server *srv, const struct http_request *req, struct
 	 * signs in another identity (or answers a script), so the gate is not its */
 	if (cr.s && strcmp(path, "/console/password") != 0 && strcmp(path, "/console/signout") != 0 &&
 	    strcmp(path, "/federation") != 0 && signin_reset_required(&cr)) {
+		char want[SIGNIN_RETURN_MAX + 1];
 		if (post)
 			page_error(&cr, 403, "PasswordResetRequired", "You must set a new password before you continue.");
-		else
-			page_redirect(&cr, "/console/password");
+		else /* then on to the page asked for */
+			page_redirect_return(&cr, "/console/password", asked_for(&cr, want, sizeof(want)));
 		goto done;
 	}
 	if (!(r = find_route(&cr, &known))) {

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "console/rolecolor.h"
+#include "console/routes.h"
 #include "console/session.h"
 #include "util/common.h"
 #include "util/log.h"
@@ -255,6 +256,22 @@ void page_redirect(struct console_req *cr, const char *location)
 	html_printf(cr->html, "<!DOCTYPE html>\n<html lang=\"en\"><head><title>Redirect</title></head><body>"
 	                      "<p><a href=\"%s\">Continue</a></p></body></html>\n",
 	            location);
+}
+
+void page_redirect_return(struct console_req *cr, const char *path, const char *ret)
+{
+	struct buf loc;
+
+	if (!ret || !signin_return_ok(ret)) {
+		page_redirect(cr, path);
+		return;
+	}
+	buf_init(&loc, strlen(path) + sizeof("?" SIGNIN_RETURN_PARAM "=") + 3 * SIGNIN_RETURN_MAX);
+	buf_puts(&loc, path);
+	buf_puts(&loc, "?" SIGNIN_RETURN_PARAM "=");
+	html_url(&loc, ret);
+	page_redirect(cr, buf_str(&loc));
+	buf_free(&loc);
 }
 
 void page_csrf_field(struct console_req *cr, struct buf *b)

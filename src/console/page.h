@@ -37,6 +37,9 @@ void page_error(struct console_req *cr, int status, const char *aws_code, const 
 void page_aws_error(struct console_req *cr, const struct aws_err *err);
 /* A 303 See Other to location (a path of this server, e.g. "/console/"), with the security headers. */
 void page_redirect(struct console_req *cr, const char *location);
+/* page_redirect to path with "?redirect_uri=" and ret URL-encoded: the page to go on to afterwards (the sign-in and
+ * password pages carry it). ret NULL, or one signin_return_ok refuses: path alone. */
+void page_redirect_return(struct console_req *cr, const char *path, const char *ret);
 /* Appends the hidden CSRF field every POST form carries. */
 void page_csrf_field(struct console_req *cr, struct buf *b);
 /* Appends a small POST form with one button (sign out, back to user...): action, the button's text, and cls: the

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "iam/iam.h"
+#include "server/cli_store.h"
 #include "store/console.h"
-#include "store/node.h"
 #include "store/store.h"
 #include "util/common.h"
 #include "util/crypto.h"
@@ -25,7 +25,7 @@
 static int usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	        "usage: rolegate root-password [--data DIR] [--account ID] [--delete]\n"
+	        "usage: rolegate root-password [--data DIR | --postgres CONNINFO] [--account ID] [--delete]\n"
 	        "  Sets the web console password of an account's root user (default: the management account),\n"
 	        "  read from stdin (one line; twice, without echo, on a terminal). --delete removes it.\n");
 	return status;
@@ -64,7 +64,7 @@ static int read_line(const char *prompt, char *out, size_t cap)
 
 int root_password_main(int argc, char **argv)
 {
-	const char *dir = "./data", *account = NULL;
+	const char *dir = "./data", *account = NULL, *pg = NULL;
 	char acct[ACCOUNT_ID_LEN + 1], pw[ROOT_PASSWORD_MAX + 2], again[ROOT_PASSWORD_MAX + 2], hash[PASSWORD_HASH_MAX + 1];
 	bool del = false;
 	struct db *db = NULL;
@@ -77,6 +77,8 @@ int root_password_main(int argc, char **argv)
 			return usage(0);
 		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
 			dir = argv[++i];
+		else if (strcmp(argv[i], "--postgres") == 0 && i + 1 < argc)
+			pg = argv[++i];
 		else if (strcmp(argv[i], "--account") == 0 && i + 1 < argc)
 			account = argv[++i];
 		else if (strcmp(argv[i], "--delete") == 0)
@@ -86,9 +88,9 @@ int root_password_main(int argc, char **argv)
 	}
 	if (crypto_init() != C_OK)
 		return 1;
-	db = store_node_open(dir);
+	db = cli_store_open("root-password", dir, pg);
 	if (!db || store_migrate(db) != C_OK) {
-		fprintf(stderr, "rolegate root-password: cannot open the data directory %s\n", dir);
+		fprintf(stderr, "rolegate root-password: cannot open %s\n", cli_store_where(dir, pg));
 		goto out;
 	}
 	if (db_begin(db, false, &tx) != C_OK)
@@ -99,7 +101,8 @@ int root_password_main(int argc, char **argv)
 		rc = store_account_get(tx, acct, &a);
 	db_rollback(tx);
 	if (rc != C_OK) {
-		fprintf(stderr, "rolegate root-password: no account %s in %s\n", account ? account : "(management)", dir);
+		fprintf(stderr, "rolegate root-password: no account %s in %s\n", account ? account : "(management)",
+		        cli_store_where(dir, pg));
 		goto out;
 	}
 	if (!del) {

@@ -345,8 +345,8 @@ void console_signin(struct console_req *cr)
 		return;
 	}
 	explicit_bzero(token, sizeof(token));
-	if (a.reset_required)
-		page_redirect(cr, "/console/password");
+	if (a.reset_required) /* a new password first, then the page first asked for */
+		page_redirect_return(cr, "/console/password", console_param(cr, SIGNIN_RETURN_PARAM));
 	else if (signin_return_ok(console_param(cr, SIGNIN_RETURN_PARAM)))
 		page_redirect(cr, console_param(cr, SIGNIN_RETURN_PARAM)); /* the page first asked for */
 	else
@@ -418,6 +418,9 @@ static void password_page(struct console_req *cr, const char *error, const char 
 		            "continue.</p>\n");
 	buf_puts(b, "<form method=\"post\" action=\"/console/password\" id=\"password-form\">\n");
 	page_csrf_field(cr, b);
+	if (signin_return_ok(console_param(cr, SIGNIN_RETURN_PARAM))) /* gone on to once the password is set */
+		html_printf(b, "<input type=\"hidden\" name=\"" SIGNIN_RETURN_PARAM "\" value=\"%s\">\n",
+		            console_param(cr, SIGNIN_RETURN_PARAM));
 	buf_puts(b, "<p><label for=\"oldpassword\">Old password</label>\n"
 	            "<input type=\"password\" id=\"oldpassword\" name=\"oldpassword\" required "
 	            "autocomplete=\"current-password\"></p>\n"
@@ -462,5 +465,8 @@ void console_password(struct console_req *cr)
 		password_page(cr, msg, NULL);
 		return;
 	}
-	page_redirect(cr, "/console/?password=changed");
+	if (signin_return_ok(console_param(cr, SIGNIN_RETURN_PARAM)))
+		page_redirect(cr, console_param(cr, SIGNIN_RETURN_PARAM));
+	else
+		page_redirect(cr, "/console/?password=changed");
 }

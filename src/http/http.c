@@ -275,6 +275,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	pthread_mutex_unlock(&st->wait.mu);
 	pthread_mutex_destroy(&st->wait.mu);
 	if (st->answering) {
+		/* held and never sent: the client went away while its response waited, and MHD ended the request on
+		 * resuming it without calling on_request again, so the parked count is given back here */
+		if (st->wait.parked)
+			atomic_fetch_sub(&s->parked, 1);
 		buf_free_secret(&st->resp.body);
 		buf_free(&st->resp.alt_body);
 	}

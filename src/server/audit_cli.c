@@ -1,15 +1,16 @@
 /*
  * audit_cli.c - `rolegate audit`: the audit trail, filtered.
  *
- *   rolegate audit [--data DIR] [--since TIME] [--principal ARN] [--role ARN] [--action SERVICE:ACTION]
+ *   rolegate audit [--data DIR | --postgres CONNINFO] [--since TIME] [--principal ARN] [--role ARN] [--action SERVICE:ACTION]
  *                  [--limit N] [--json | --format text|json|cloudtrail]
- *   rolegate audit prune --before TIME [--data DIR]
+ *   rolegate audit prune --before TIME [--data DIR | --postgres CONNINFO]
  *
  * TIME is ISO 8601 (2026-11-25T10:00:00Z) or a duration back from now (90s, 15m, 2h, 7d). --role keeps the records
  * whose resource is that role (sts:AssumeRole and IAM calls on it). Records are printed oldest first, one per line;
  * --json prints them as JSON lines. The trail lives in two databases: rolegate.db (every write, in its own
  * transaction) and audit.db (sts:AssumeRole and sts:GetSessionToken, group-committed); both are read and merged by
- * time. Only reads; a running server is not disturbed. --format cloudtrail prints {"Records": [...]} as a CloudTrail
+ * time; with --postgres the one audit table of the PostgreSQL database the nodes share. Only reads; a running
+ * server is not disturbed. --format cloudtrail prints {"Records": [...]} as a CloudTrail
  * log file holds them (cloudtrail.c).
  *
  * prune deletes the records older than TIME from both databases, each in one write transaction (a running server
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "server/audit_cli.h"
+#include "server/cli_store.h"
 #include "server/cloudtrail.h"
 #include "store/db.h"
 #include "store/node.h"
@@ -33,9 +35,9 @@
 static int usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	        "usage: rolegate audit [--data DIR] [--since TIME] [--principal ARN] [--role ARN]\n"
+	        "usage: rolegate audit [--data DIR | --postgres CONNINFO] [--since TIME] [--principal ARN] [--role ARN]\n"
 	        "                      [--action SERVICE:ACTION] [--limit N] [--json | --format text|json|cloudtrail]\n"
-	        "       rolegate audit prune --before TIME [--data DIR]\n"
+	        "       rolegate audit prune --before TIME [--data DIR | --postgres CONNINFO]\n"
 	        "TIME: ISO 8601 (2026-11-25T10:00:00Z), a date (2026-11-25: its midnight UTC) or a duration back from now\n"
 	        "(90s, 15m, 2h, 7d). prune deletes the records older than TIME and prints how many.\n");
 	return status;
@@ -101,32 +103,19 @@ static void rows_free(struct rows *rs)
 	free(rs->v);
 }
 
-/* Appends the newest `limit` matching records of DIR/FILE (absent file: none). */
-static int collect(const char *dir, const char *file, int source, const struct filter *flt, struct rows *rs)
+/* Appends the newest `limit` matching records of db's audit table (pg: a PostgreSQL database, always at this
+ * binary's schema once a node has started on it). */
+static int collect_db(struct db *db, bool pg, int source, const struct filter *flt, struct rows *rs)
 {
-	char path[4096];
-	struct db *db;
 	struct db_tx *tx;
 	struct db_rows *r;
 	int rc = C_OK;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (store_node_is_postgres(dir)) {
-		if (source != 0)
-			return C_OK; /* one database, one audit table */
-		db = store_node_open(dir);
-	} else if (access(path, R_OK) != 0) {
-		return source == 0 ? C_ERR : C_OK; /* audit.db appears with the first AssumeRole or GetSessionToken */
-	} else {
-		db = db_open_sqlite_file(dir, file);
-	}
-	if (!db || db_begin(db, false, &tx) != C_OK) {
-		db_close(db);
+	if (db_begin(db, false, &tx) != C_OK)
 		return C_ERR;
-	}
 	/* A data directory no newer server has opened yet lacks the columns of migration 4: read as "" then. */
 	r = db_query(tx,
-	             store_audit_has_column(tx, "response") == 1
+	             pg || store_audit_has_column(tx, "response") == 1
 	                     ? "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), "
 	                       "action, coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
 	                       "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '') FROM audit "
@@ -164,6 +153,22 @@ static int collect(const char *dir, const char *file, int source, const struct f
 	}
 	db_rows_done(r);
 	db_rollback(tx);
+	return rc;
+}
+
+/* collect_db() of DIR/FILE (absent file: none). */
+static int collect(const char *dir, const char *file, int source, const struct filter *flt, struct rows *rs)
+{
+	char path[4096];
+	struct db *db;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (access(path, R_OK) != 0)
+		return source == 0 ? C_ERR : C_OK; /* audit.db appears with the first AssumeRole or GetSessionToken */
+	if (!(db = db_open_sqlite_file(dir, file)))
+		return C_ERR;
+	rc = collect_db(db, false, source, flt, rs);
 	db_close(db);
 	return rc;
 }
@@ -230,42 +235,45 @@ static void print_row(const struct row *row, bool json)
 	}
 }
 
-/* Deletes DIR/FILE's records older than before_ms in one write transaction; *n gets how many. */
+/* Deletes db's audit records older than before_ms in one write transaction; *n gets how many. */
+static int prune_db(struct db *db, int64_t before_ms, int64_t *n)
+{
+	struct db_tx *tx;
+
+	if (db_begin(db, true, &tx) != C_OK)
+		return C_ERR;
+	if (db_exec(tx, "DELETE FROM audit WHERE time_ms < ?1", DB_ARGS(db_int(before_ms)), n) != C_OK) {
+		db_rollback(tx);
+		return C_ERR;
+	}
+	return db_commit(tx);
+}
+
+/* prune_db() of DIR/FILE (an absent audit.db holds nothing to prune). */
 static int prune_one(const char *dir, const char *file, int64_t before_ms, int64_t *n)
 {
 	char path[4096];
 	struct db *db;
-	struct db_tx *tx;
-	int rc = C_ERR;
+	int rc;
 
 	*n = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (store_node_is_postgres(dir)) {
-		if (strcmp(file, "rolegate.db") != 0)
-			return C_OK; /* one database, one audit table */
-		db = store_node_open(dir);
-	} else if (access(path, F_OK) != 0) {
+	if (access(path, F_OK) != 0)
 		return strcmp(file, "rolegate.db") == 0 ? C_ERR : C_OK;
-	} else {
-		db = db_open_sqlite_file(dir, file);
-	}
-	if (!db || db_begin(db, true, &tx) != C_OK)
-		goto out;
-	if (db_exec(tx, "DELETE FROM audit WHERE time_ms < ?1", DB_ARGS(db_int(before_ms)), n) != C_OK) {
-		db_rollback(tx);
-		goto out;
-	}
-	rc = db_commit(tx);
-out:
+	if (!(db = db_open_sqlite_file(dir, file)))
+		return C_ERR;
+	rc = prune_db(db, before_ms, n);
 	db_close(db);
 	return rc;
 }
 
 static int prune_main(int argc, char **argv)
 {
-	const char *dir = "./data", *before = NULL;
+	const char *dir = "./data", *before = NULL, *pg = NULL;
 	int64_t before_ms, a = 0, b = 0;
 	char when[ISO8601_LEN];
+	struct db *db;
+	int rc;
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -274,6 +282,8 @@ static int prune_main(int argc, char **argv)
 			return usage(2);
 		if (strcmp(argv[i], "--data") == 0)
 			dir = argv[++i];
+		else if (strcmp(argv[i], "--postgres") == 0)
+			pg = argv[++i];
 		else if (strcmp(argv[i], "--before") == 0)
 			before = argv[++i];
 		else
@@ -288,27 +298,38 @@ static int prune_main(int argc, char **argv)
 		        before);
 		return 2;
 	}
+	time_iso8601(before_ms / 1000, when);
+	/* PostgreSQL (--postgres, or a node's DIR/postgres): one database, one audit table */
+	if (pg || store_node_is_postgres(dir)) {
+		if (!(db = cli_store_open("audit prune", dir, pg)))
+			return 1;
+		rc = prune_db(db, before_ms, &a);
+		db_close(db);
+		if (rc != C_OK) {
+			fprintf(stderr, "rolegate audit prune: cannot prune the audit trail in the PostgreSQL database\n");
+			return 1;
+		}
+		printf("pruned %lld audit records older than %s (PostgreSQL)\n", (long long)a, when);
+		return 0;
+	}
 	if (prune_one(dir, "rolegate.db", before_ms, &a) != C_OK || prune_one(dir, "audit.db", before_ms, &b) != C_OK) {
 		fprintf(stderr, "rolegate audit prune: cannot prune the audit trail in %s\n", dir);
 		return 1;
 	}
-	time_iso8601(before_ms / 1000, when);
 	printf("pruned %lld audit records older than %s (rolegate.db: %lld, audit.db: %lld)\n", (long long)(a + b), when,
 	       (long long)a, (long long)b);
 	return 0;
 }
 
-/* Prints rs as a CloudTrail log file: {"Records": [...]}. */
-static int print_cloudtrail(const char *dir, const struct rows *rs, size_t from)
+/* Prints rs as a CloudTrail log file: {"Records": [...]}; db (rolegate.db's, or NULL) names the principals. */
+static int print_cloudtrail(struct db *db, const struct rows *rs, size_t from)
 {
-	struct db *db = NULL;
 	struct db_tx *tx = NULL;
 	json_t *records = json_array(), *doc = NULL;
 	int rc = C_ERR;
 
 	if (!records || crypto_init() != C_OK)
 		goto out;
-	db = store_node_is_postgres(dir) ? store_node_open(dir) : db_open_sqlite_file(dir, "rolegate.db");
 	if (db && db_begin(db, false, &tx) != C_OK)
 		tx = NULL;
 	for (size_t i = from; i < rs->n; i++) {
@@ -325,7 +346,6 @@ static int print_cloudtrail(const char *dir, const struct rows *rs, size_t from)
 out:
 	if (tx)
 		db_rollback(tx);
-	db_close(db);
 	json_decref(records);
 	crypto_cleanup();
 	return rc;
@@ -333,7 +353,9 @@ out:
 
 int audit_main(int argc, char **argv)
 {
-	const char *dir = "./data", *principal = NULL, *role = NULL, *action = NULL;
+	const char *dir = "./data", *principal = NULL, *role = NULL, *action = NULL, *pg = NULL;
+	struct db *db = NULL;
+	bool on_pg;
 	int64_t since = 0, limit = 1000;
 	enum format fmt = FMT_TEXT;
 	struct filter flt;
@@ -355,6 +377,8 @@ int audit_main(int argc, char **argv)
 			return usage(2);
 		if (strcmp(a, "--data") == 0)
 			dir = v;
+		else if (strcmp(a, "--postgres") == 0)
+			pg = v;
 		else if (strcmp(a, "--principal") == 0)
 			principal = v;
 		else if (strcmp(a, "--role") == 0)
@@ -387,17 +411,23 @@ int audit_main(int argc, char **argv)
 	if (limit <= 0)
 		limit = 1000;
 	flt = (struct filter){.since = since, .limit = limit, .principal = principal, .role = role, .action = action};
-	if (collect(dir, "rolegate.db", 0, &flt, &rs) != C_OK || collect(dir, "audit.db", 1, &flt, &rs) != C_OK) {
-		fprintf(stderr, "rolegate audit: cannot read the audit trail in %s\n", dir);
+	/* PostgreSQL (--postgres, or a node's DIR/postgres) holds the whole trail in one table; a data directory in
+	 * rolegate.db and audit.db. */
+	on_pg = pg || store_node_is_postgres(dir);
+	if (!(db = cli_store_open("audit", dir, pg)) || collect_db(db, on_pg, 0, &flt, &rs) != C_OK ||
+	    (!on_pg && collect(dir, "audit.db", 1, &flt, &rs) != C_OK)) {
+		fprintf(stderr, "rolegate audit: cannot read the audit trail in %s\n", cli_store_where(dir, pg));
 		rows_free(&rs);
+		db_close(db);
 		return 1;
 	}
 	qsort(rs.v, rs.n, sizeof(*rs.v), row_cmp);
 	from = rs.n > (size_t)limit ? rs.n - (size_t)limit : 0;
 	if (fmt == FMT_CLOUDTRAIL) {
-		if (print_cloudtrail(dir, &rs, from) != C_OK) {
+		if (print_cloudtrail(db, &rs, from) != C_OK) {
 			fprintf(stderr, "rolegate audit: cannot write the CloudTrail records\n");
 			rows_free(&rs);
+			db_close(db);
 			return 1;
 		}
 	} else {
@@ -405,6 +435,7 @@ int audit_main(int argc, char **argv)
 			print_row(&rs.v[i], fmt == FMT_JSON);
 	}
 	rows_free(&rs);
+	db_close(db);
 	status = 0;
 	return status;
 }

@@ -53,12 +53,16 @@ static int signing_key(struct call *c, const struct sigv4_auth *a, const struct 
 	return C_OK;
 }
 
-/* Whether the account can be used: a closed account (PENDING_CLOSURE, SUSPENDED) refuses all its principals. */
-static bool account_active(struct db_tx *tx, const char *account_id)
+/* Whether the account can be used: C_OK when ACTIVE; STORE_NOT_FOUND when absent or closed (PENDING_CLOSURE,
+ * SUSPENDED: a closed account refuses all its principals); C_ERR when the store cannot tell. */
+static int account_state(struct db_tx *tx, const char *account_id)
 {
 	struct store_account a;
+	int rc = store_account_get(tx, account_id, &a);
 
-	return store_account_get(tx, account_id, &a) == C_OK && strcmp(a.status, "ACTIVE") == 0;
+	if (rc != C_OK)
+		return rc == STORE_NOT_FOUND ? STORE_NOT_FOUND : C_ERR;
+	return strcmp(a.status, "ACTIVE") == 0 ? C_OK : STORE_NOT_FOUND;
 }
 
 /* Fills p from an access key row. */
@@ -76,8 +80,9 @@ static int load_principal(struct db_tx *tx, const struct store_access_key *k, st
 		return arn_root(p->arn, sizeof(p->arn), k->account_id);
 	} else {
 		struct store_user u;
-		if (store_user_get_by_id(tx, k->user_id, &u) != C_OK)
-			return C_ERR;
+		int rc = store_user_get_by_id(tx, k->user_id, &u);
+		if (rc != C_OK)
+			return rc == STORE_NOT_FOUND ? STORE_NOT_FOUND : C_ERR;
 		p->kind = PRINCIPAL_USER;
 		snprintf(p->id, sizeof(p->id), "%s", u.user_id);
 		snprintf(p->name, sizeof(p->name), "%s", u.name);
@@ -102,8 +107,8 @@ static int lookup_key(struct call *c, const char *akid, struct cred *out)
 	if (db_begin(c->srv->db, false, &tx) != C_OK)
 		return C_ERR;
 	rc = store_key_get(tx, akid, &out->key);
-	if (rc == C_OK && !account_active(tx, out->key.account_id))
-		rc = STORE_NOT_FOUND; /* the key of a closed account is refused like an unknown one */
+	if (rc == C_OK)
+		rc = account_state(tx, out->key.account_id); /* a closed account's key is refused like an unknown one */
 	if (rc == C_OK && strcmp(out->key.status, "Active") == 0 &&
 	    load_principal(tx, &out->key, &out->principal) != C_OK)
 		rc = C_ERR;
@@ -135,9 +140,11 @@ static void touch_key(struct call *c, const struct store_access_key *k)
  * (their tags are read with each request's context, src/server/context.c). */
 static int session_principal(struct principal *p, struct db_tx *tx, const struct session_claims *cl)
 {
+	int rc;
+
 	memset(p, 0, sizeof(*p));
-	if (!account_active(tx, cl->account_id))
-		return C_ERR; /* sessions in a closed account end with it */
+	if ((rc = account_state(tx, cl->account_id)) != C_OK)
+		return rc; /* sessions in a closed account end with it */
 	snprintf(p->account_id, sizeof(p->account_id), "%s", cl->account_id);
 	snprintf(p->access_key_id, sizeof(p->access_key_id), "%s", cl->access_key_id);
 	if (cl->kind == 'R') {
@@ -156,12 +163,12 @@ static int session_principal(struct principal *p, struct db_tx *tx, const struct
 		snprintf(k.account_id, sizeof(k.account_id), "%s", cl->account_id);
 		snprintf(k.access_key_id, sizeof(k.access_key_id), "%s", cl->access_key_id);
 		snprintf(k.user_id, sizeof(k.user_id), "%s", cl->user_id);
-		if (load_principal(tx, &k, p) != C_OK)
-			return C_ERR;
+		if ((rc = load_principal(tx, &k, p)) != C_OK)
+			return rc;
 	}
 	/* Fail closed: tags that do not fit are never silently left out (they cannot: both hold SESSION_TAGS_BYTES). */
 	if (cl->tags_len > sizeof(p->session_tags))
-		return C_ERR;
+		return STORE_NOT_FOUND;
 	memcpy(p->session_tags, cl->tags, cl->tags_len);
 	p->session_tags_len = cl->tags_len;
 	p->temporary = true;
@@ -220,12 +227,14 @@ static int claims_principal(struct rg_server *srv, const struct session_claims *
 	int rc;
 
 	if (db_begin(srv->db, false, &tx) != C_OK)
-		return aws_err_set(aerr, ERR_SERVICE_UNAVAILABLE, "The service is unavailable. Please try again.");
+		return aws_err_set(aerr, ERR_SERVICE_FAILURE, "The request processing has failed.");
 	rc = session_principal(p, tx, cl);
 	db_rollback(tx);
+	if (rc == C_ERR) /* the store could not say: a failure to retry, never a verdict on the token */
+		return aws_err_set(aerr, ERR_SERVICE_FAILURE, "The request processing has failed.");
 	if (rc == C_OK && cl->session_policy &&
 	    policy_compile(cl->session_policy, strlen(cl->session_policy), POLICY_SESSION, session_policy, err) != C_OK)
-		rc = C_ERR; /* it compiled when the session was made: a change of rules since then denies, never allows */
+		rc = STORE_NOT_FOUND; /* it compiled when the session was made: a change of rules since then denies */
 	if (rc != C_OK)
 		return aws_err_set(aerr, ERR_INVALID_CLIENT_TOKEN_ID, "The security token included in the request is invalid.");
 	return C_OK;
@@ -283,7 +292,9 @@ int auth_authenticate(struct call *c)
 	rc = lookup_key(c, a.access_key_id, &cred);
 	if (rc == STORE_NOT_FOUND || (rc == C_OK && strcmp(cred.key.status, "Active") != 0))
 		return invalid_token(c);
-	if (rc != C_OK || signing_key(c, &a, &cred.key, key) != C_OK)
+	if (rc != C_OK) /* the store could not say: a failure to retry, never a verdict on the key */
+		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
+	if (signing_key(c, &a, &cred.key, key) != C_OK)
 		return aws_err_set(&c->err, ERR_INTERNAL_FAILURE, "The request processing has failed.");
 	rc = sigv4_verify(&sreq, &a, key, &e);
 	explicit_bzero(key, sizeof(key));

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/cli_store.h"
 #include "server/masterkey.h"
 #include "server/secrets.h"
-#include "store/node.h"
 #include "store/store.h"
 #include "util/common.h"
 #include "util/log.h"
@@ -232,13 +232,15 @@ int keyring_find(struct keyring *k, const char *kid, uint8_t key[AEAD_KEY_LEN])
 static int keys_usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	        "usage: rolegate keys rotate [--data DIR] [--master-key-file FILE]\n"
-	        "       rolegate keys list [--data DIR] [--master-key-file FILE]\n"
-	        "       rolegate keys retire KEYID [--data DIR] [--master-key-file FILE]\n"
+	        "usage: rolegate keys rotate [--data DIR | --postgres CONNINFO] [--master-key-file FILE]\n"
+	        "       rolegate keys list [--data DIR | --postgres CONNINFO] [--master-key-file FILE]\n"
+	        "       rolegate keys retire KEYID [--data DIR | --postgres CONNINFO] [--master-key-file FILE]\n"
 	        "rotate adds a session-token key that a running server starts issuing with within seconds;\n"
 	        "tokens sealed with older keys keep working until they expire.\n"
 	        "retire deletes an older key: the sessions sealed with it stop working within seconds\n"
-	        "(InvalidClientTokenId). The issuing key cannot be retired: rotate first.\n");
+	        "(InvalidClientTokenId). The issuing key cannot be retired: rotate first.\n"
+	        "--postgres: the keys of the nodes that share that PostgreSQL database; every node uses a rotated key\n"
+	        "within seconds and stops accepting a retired one.\n");
 	return status;
 }
 
@@ -276,7 +278,7 @@ static int retire(struct db *db, const char *kid)
 
 int keys_main(int argc, char **argv)
 {
-	const char *dir = "./data", *mkf = NULL, *cmd, *kid_arg = NULL;
+	const char *dir = "./data", *mkf = NULL, *cmd, *kid_arg = NULL, *pg = NULL;
 	struct db *db = NULL;
 	int status = 1;
 
@@ -290,6 +292,8 @@ int keys_main(int argc, char **argv)
 			dir = argv[++i];
 		else if (strcmp(argv[i], "--master-key-file") == 0 && i + 1 < argc)
 			mkf = argv[++i];
+		else if (strcmp(argv[i], "--postgres") == 0 && i + 1 < argc)
+			pg = argv[++i];
 		else if (strcmp(cmd, "retire") == 0 && argv[i][0] != '-' && !kid_arg)
 			kid_arg = argv[i];
 		else
@@ -301,9 +305,10 @@ int keys_main(int argc, char **argv)
 		fprintf(stderr, "rolegate keys retire: which key? (rolegate keys list shows them)\n");
 		return 2;
 	}
-	if (crypto_init() != C_OK || secrets_load_master_key(mkf, dir) != C_OK)
+	mkf = cli_store_key_file(mkf);
+	if (crypto_init() != C_OK || cli_store_load_key("keys", mkf, dir, pg) != C_OK)
 		goto out;
-	db = store_node_open(dir);
+	db = cli_store_open("keys", dir, pg);
 	/* No repair here: the server may be running; it settles an interrupted master-key rotation itself. */
 	if (!db || store_migrate(db) != C_OK || masterkey_reconcile(db, dir, mkf, false) != C_OK)
 		goto out;

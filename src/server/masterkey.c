@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "server/cli_store.h"
 #include "server/secrets.h"
 #include "store/node.h"
 #include "store/store.h"
@@ -353,13 +354,14 @@ static int write_new_key(const char *path, const uint8_t key[AEAD_KEY_LEN])
 	return C_OK;
 }
 
-/* `rolegate master-key id`: the id of a key file and the one DIR's database records. 0 when they match (or DIR
- * has no database yet), 1 when not or on an error. */
-static int show_ids(const char *dir, const char *mkf)
+/* `rolegate master-key id`: the id of a key file and the one DIR's database (or the PostgreSQL database pg names)
+ * records. 0 when they match (or DIR has no database yet), 1 when not or on an error. */
+static int show_ids(const char *dir, const char *mkf, const char *pg)
 {
 	char keypath[4096], dbpath[4096], id[MASTER_KEY_ID_LEN + 1], stored[MASTER_KEY_ID_LEN + 1];
 	struct db *db;
 	struct db_tx *tx;
+	bool on_pg;
 	int rc;
 
 	snprintf(keypath, sizeof(keypath), "%s", mkf ? mkf : "");
@@ -374,10 +376,13 @@ static int show_ids(const char *dir, const char *mkf)
 		return 1;
 	}
 	printf("%s  %s\n", id, keypath);
-	snprintf(dbpath, sizeof(dbpath), "%s/%s", dir, store_node_is_postgres(dir) ? STORE_NODE_PG_FILE : "rolegate.db");
-	if (access(dbpath, F_OK) != 0)
+	on_pg = pg || store_node_is_postgres(dir); /* --postgres, or a PostgreSQL node's DIR/postgres */
+	snprintf(dbpath, sizeof(dbpath), "%s", "PostgreSQL");
+	if (!on_pg)
+		snprintf(dbpath, sizeof(dbpath), "%s/rolegate.db", dir);
+	if (!on_pg && access(dbpath, F_OK) != 0)
 		return 0;
-	db = store_node_open(dir);
+	db = cli_store_open("master-key id", dir, pg);
 	if (!db || db_begin(db, false, &tx) != C_OK) {
 		db_close(db);
 		return 1;
@@ -399,8 +404,9 @@ static int usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	        "usage: rolegate master-key rotate [--data DIR]\n"
-	        "       rolegate master-key rotate [--data DIR] --master-key-file FILE --new-key-file NEWFILE\n"
-	        "       rolegate master-key id [--data DIR] [--master-key-file FILE]\n"
+	        "       rolegate master-key rotate [--data DIR | --postgres CONNINFO] --master-key-file FILE\n"
+	        "                                  --new-key-file NEWFILE\n"
+	        "       rolegate master-key id [--data DIR | --postgres CONNINFO] [--master-key-file FILE]\n"
 	        "Re-seals every secret of DIR (access-key secrets, MFA seeds, session-token keys) under a new random\n"
 	        "master key, in one transaction. Offline: stop the server first (the verb takes DIR/lock, which a\n"
 	        "running server holds, and refuses while it is held). Sessions issued before keep working.\n"
@@ -410,14 +416,17 @@ static int usage(int status)
 	        "Interrupted at any point (kill -9, power), DIR opens with exactly one of the two keys: the server\n"
 	        "finishes or undoes an interrupted rotation of DIR/master.key on its next start.\n"
 	        "id prints the id of a key (FILE, or DIR/master.key; an HMAC of the key, not the key) and the id DIR's\n"
-	        "database records: which of several kept keys opens a directory or an old snapshot restored into one.\n");
+	        "database records: which of several kept keys opens a directory or an old snapshot restored into one.\n"
+	        "--postgres: the database every node shares, re-sealed in one PostgreSQL transaction. Stop every node\n"
+	        "first (a node still running with the old key fails closed: the secrets no longer open for it), then\n"
+	        "start every node with --master-key-file NEWFILE.\n");
 	return status;
 }
 
 int masterkey_main(int argc, char **argv)
 {
-	const char *dir = "./data", *mkf = NULL, *nkf = NULL;
-	char lockpath[4096], dbpath[4096], newpath[4096], curpath[4096], id[MASTER_KEY_ID_LEN + 1];
+	const char *dir = "./data", *mkf = NULL, *nkf = NULL, *pg = NULL;
+	char lockpath[4096], newpath[4096], curpath[4096], id[MASTER_KEY_ID_LEN + 1];
 	uint8_t newkey[AEAD_KEY_LEN];
 	struct db *db = NULL;
 	size_t count = 0;
@@ -439,29 +448,41 @@ int masterkey_main(int argc, char **argv)
 			mkf = argv[++i];
 		else if (strcmp(argv[i], "--new-key-file") == 0 && i + 1 < argc)
 			nkf = argv[++i];
+		else if (strcmp(argv[i], "--postgres") == 0 && i + 1 < argc)
+			pg = argv[++i];
 		else
 			return usage(2);
 	}
+	mkf = cli_store_key_file(mkf);
 	if (strcmp(argv[0], "id") == 0)
-		return nkf ? usage(2) : show_ids(dir, mkf);
+		return nkf ? usage(2) : show_ids(dir, mkf, pg);
 	if (!mkf != !nkf) {
-		fprintf(stderr, "rolegate master-key rotate: --master-key-file and --new-key-file go together (without "
-		                "them the key is DIR/master.key)\n");
+		fprintf(stderr, "rolegate master-key rotate: --master-key-file (or ROLEGATE_MASTER_KEY_FILE) and "
+		                "--new-key-file go together (without them the key is DIR/master.key)\n");
 		return 2;
 	}
-	if (store_node_is_postgres(dir)) {
-		fprintf(stderr, "rolegate master-key rotate: %s is a PostgreSQL node's directory: the rotation is for a "
-		                "SQLite data directory only\n", dir);
+	if (pg && !mkf) {
+		fprintf(stderr, "rolegate master-key rotate: with --postgres name the nodes' key and the new one: "
+		                "--master-key-file FILE --new-key-file NEWFILE\n");
+		return 2;
+	}
+	if (!pg && store_node_is_postgres(dir)) {
+		fprintf(stderr, "rolegate master-key rotate: %s is a PostgreSQL node's directory: stop every node, then "
+		                "rotate the database's key with --postgres CONNINFO --master-key-file FILE --new-key-file "
+		                "NEWFILE\n", dir);
 		return 1;
 	}
-	snprintf(dbpath, sizeof(dbpath), "%s/rolegate.db", dir);
-	if (access(dbpath, F_OK) != 0) {
-		fprintf(stderr, "rolegate master-key rotate: %s has no database (%s)\n", dir, dbpath);
+	snprintf(lockpath, sizeof(lockpath), "%s/rolegate.db", dir);
+	if (!pg && access(lockpath, F_OK) != 0) {
+		fprintf(stderr, "rolegate master-key rotate: %s has no database (%s)\n", dir, lockpath);
 		return 1;
 	}
+	/* PostgreSQL: DIR/lock only refuses a node of this machine that runs on DIR; the others must be stopped by
+	 * the operator (see the usage). */
 	snprintf(lockpath, sizeof(lockpath), "%s/lock", dir);
-	lock = file_lock_exclusive(lockpath);
-	if (lock < 0) {
+	if (!pg || access(dir, F_OK) == 0)
+		lock = file_lock_exclusive(lockpath);
+	if (lock < 0 && (!pg || access(dir, F_OK) == 0)) {
 		if (errno == EWOULDBLOCK)
 			fprintf(stderr, "rolegate master-key rotate: %s is in use (a rolegate server runs on it): stop the "
 			                "server first, the rotation is offline\n",
@@ -474,9 +495,9 @@ int masterkey_main(int argc, char **argv)
 	snprintf(newpath, sizeof(newpath), "%s", nkf ? nkf : "");
 	if (!nkf)
 		snprintf(newpath, sizeof(newpath), "%s/master.key.new", dir);
-	if (crypto_init() != C_OK || secrets_load_master_key(mkf, dir) != C_OK)
+	if (crypto_init() != C_OK || cli_store_load_key("master-key rotate", mkf, dir, pg) != C_OK)
 		goto out;
-	db = db_open_sqlite(dir);
+	db = cli_store_open("master-key rotate", dir, pg);
 	if (!db || store_migrate(db) != C_OK || masterkey_reconcile(db, dir, mkf, true) != C_OK)
 		goto out;
 	if (crypto_random(newkey, sizeof(newkey)) != C_OK || write_new_key(newpath, newkey) != C_OK)
@@ -501,9 +522,9 @@ int masterkey_main(int argc, char **argv)
 		printf("re-sealed %zu secrets under a new master key (id %s) in %s; the old key no longer opens %s\n",
 		       count, id, curpath, dir);
 	} else {
-		printf("re-sealed %zu secrets under a new master key (id %s) written to %s; start the server with "
+		printf("re-sealed %zu secrets under a new master key (id %s) written to %s; start the server%s with "
 		       "--master-key-file %s from now on: %s no longer opens %s\n",
-		       count, id, nkf, nkf, mkf, dir);
+		       count, id, nkf, pg ? " (every node)" : "", nkf, mkf, cli_store_where(dir, pg));
 	}
 	status = 0;
 out:

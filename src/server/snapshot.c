@@ -360,7 +360,8 @@ static int usage(int status)
 	        "save copies DIR's databases (rolegate.db, audit.db) while the server runs, into FILE (mode 0600).\n"
 	        "restore writes them into NEWDIR, which must not exist or be empty. The master key is not in the\n"
 	        "snapshot: keep it apart, and start the restored server with the original key (see\n"
-	        "rolegate server --master-key-file), or copy it to NEWDIR/master.key, mode 0600.\n");
+	        "rolegate server --master-key-file), or copy it to NEWDIR/master.key, mode 0600.\n"
+	        "The PostgreSQL store of rolegate server --postgres is backed up with pg_dump or pg_basebackup.\n");
 	return status;
 }
 
@@ -468,7 +469,14 @@ int snapshot_main(int argc, char **argv)
 			return usage(0);
 		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
 			dir = argv[++i];
-		else if (argv[i][0] != '-' && !file)
+		else if (strcmp(argv[i], "--postgres") == 0) {
+			/* Not a copy of PostgreSQL's files: its own tools back it up consistently, and restore into it. */
+			fprintf(stderr, "rolegate snapshot: --postgres: rolegate snapshot copies a data directory's SQLite "
+			                "databases; back up a PostgreSQL database with PostgreSQL's own tools: use pg_dump "
+			                "(or pg_basebackup and WAL archiving) / PostgreSQL's own backups, and keep the master "
+			                "key apart from them\n");
+			return 2;
+		} else if (argv[i][0] != '-' && !file)
 			file = argv[i];
 		else
 			return usage(2);

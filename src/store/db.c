@@ -92,6 +92,11 @@ bool db_col_is_null(struct db_rows *r, int col)
 	return PG(r) ? db_col_is_null_postgres(r, col) : db_col_is_null_sqlite(r, col);
 }
 
+enum db_type db_col_type(struct db_rows *r, int col)
+{
+	return PG(r) ? db_col_type_postgres(r, col) : db_col_type_sqlite(r, col);
+}
+
 int db_col_copy(struct db_rows *r, int col, char *dst, size_t cap)
 {
 	return PG(r) ? db_col_copy_postgres(r, col, dst, cap) : db_col_copy_sqlite(r, col, dst, cap);

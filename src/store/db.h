@@ -103,6 +103,10 @@ int64_t db_col_int(struct db_rows *r, int col);
 const char *db_col_text(struct db_rows *r, int col);
 const void *db_col_blob(struct db_rows *r, int col, size_t *len);
 bool db_col_is_null(struct db_rows *r, int col);
+/* The type of the current row's value in column col, as the backend stored it (DB_T_NULL for NULL): what a copy
+ * of a value of any column (rolegate migrate) binds again. Integers (SQLite INTEGER, PostgreSQL smallint, integer,
+ * bigint and boolean) are DB_T_INT, BLOB / bytea DB_T_BLOB, anything else DB_T_TEXT. */
+enum db_type db_col_type(struct db_rows *r, int col);
 /* Copies a text column into dst (cap bytes, NUL-terminated; "" for NULL). C_ERR if it does not fit. */
 int db_col_copy(struct db_rows *r, int col, char *dst, size_t cap);
 void db_rows_done(struct db_rows *r);

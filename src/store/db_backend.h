@@ -36,6 +36,7 @@ static inline enum db_backend db_backend_of(const void *p)
 	const char *db_col_text_##suffix(struct db_rows *r, int col);                                               \
 	const void *db_col_blob_##suffix(struct db_rows *r, int col, size_t *len);                                  \
 	bool db_col_is_null_##suffix(struct db_rows *r, int col);                                                   \
+	enum db_type db_col_type_##suffix(struct db_rows *r, int col);                                              \
 	int db_col_copy_##suffix(struct db_rows *r, int col, char *dst, size_t cap);                                \
 	void db_rows_done_##suffix(struct db_rows *r);
 

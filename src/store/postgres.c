@@ -60,6 +60,9 @@
 #define BYTEAOID 17
 #define INT8OID 20
 #define TEXTOID 25
+#define BOOLOID 16
+#define INT2OID 21
+#define INT4OID 23
 
 struct stmt_slot {
 	const char *sql;
@@ -937,6 +940,20 @@ bool db_col_is_null_postgres(struct db_rows *r, int col)
 	if (r->cached)
 		return rowset_is_null(r->cached, (size_t)r->row, col);
 	return !cell_ok(r, col) || PQgetisnull(r->res, r->row, col);
+}
+
+enum db_type db_col_type_postgres(struct db_rows *r, int col)
+{
+	if (!cell_ok(r, col) || PQgetisnull(r->res, r->row, col))
+		return DB_T_NULL;
+	switch (PQftype(r->res, col)) {
+	case INT8OID:
+	case INT4OID:
+	case INT2OID:
+	case BOOLOID: return DB_T_INT;
+	case BYTEAOID: return DB_T_BLOB;
+	default: return DB_T_TEXT;
+	}
 }
 
 int db_col_copy_postgres(struct db_rows *r, int col, char *dst, size_t cap)

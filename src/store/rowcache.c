@@ -172,6 +172,11 @@ static const struct cell *cell_at(const struct rowset *rs, size_t row, int col)
 	return &rs->cells[row * (size_t)rs->ncols + (size_t)col];
 }
 
+enum db_type rowset_type(const struct rowset *rs, size_t row, int col)
+{
+	return (enum db_type)cell_at(rs, row, col)->type;
+}
+
 bool rowset_is_null(const struct rowset *rs, size_t row, int col)
 {
 	return cell_at(rs, row, col)->type == DB_T_NULL;

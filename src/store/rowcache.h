@@ -49,6 +49,8 @@ void rowcache_put(struct rowcache *rc, uint64_t hash, uint64_t version, struct r
  * integer and a text form, as SQLite's column getters convert. */
 size_t rowset_rows(const struct rowset *rs);
 bool rowset_is_null(const struct rowset *rs, size_t row, int col);
+/* The cell's DB_T_* as it was recorded (db_col_type of a cached result). */
+enum db_type rowset_type(const struct rowset *rs, size_t row, int col);
 int64_t rowset_int(const struct rowset *rs, size_t row, int col);
 /* NULL for a NULL cell; *len (optional) gets the length without the terminator. */
 const char *rowset_text(const struct rowset *rs, size_t row, int col, size_t *len);

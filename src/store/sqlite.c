@@ -679,6 +679,18 @@ bool db_col_is_null_sqlite(struct db_rows *r, int col)
 	return sqlite3_column_type(r->st, col) == SQLITE_NULL;
 }
 
+enum db_type db_col_type_sqlite(struct db_rows *r, int col)
+{
+	if (r->cached)
+		return rowset_type(r->cached, r->row - 1, col);
+	switch (sqlite3_column_type(r->st, col)) {
+	case SQLITE_NULL: return DB_T_NULL;
+	case SQLITE_INTEGER: return DB_T_INT;
+	case SQLITE_BLOB: return DB_T_BLOB;
+	default: return DB_T_TEXT; /* text (STRICT tables hold no REAL here; one would be copied as its text) */
+	}
+}
+
 int db_col_copy_sqlite(struct db_rows *r, int col, char *dst, size_t cap)
 {
 	size_t n = 0;

@@ -93,12 +93,15 @@ def csrf_of(text):
     return m.group(1)
 
 
-def sign_in(h, account, user, password, code="", root=False):
-    """Signs in over HTTP: (status, headers, body) of the form's POST."""
+def sign_in(h, account, user, password, code="", root=False, redirect_uri=None):
+    """Signs in over HTTP: (status, headers, body) of the form's POST (redirect_uri: the page first asked for, as the
+    form carries it)."""
     st, _, page = h.get("/console/signin")
     assert st == 200
     form = {"csrf": csrf_of(page), "account": account, "username": "" if root else user, "password": password,
             "mfacode": code, "usertype": "root" if root else "iam"}
+    if redirect_uri:
+        form["redirect_uri"] = redirect_uri
     return h.post("/console/signin", form)
 
 
@@ -234,29 +237,42 @@ def test_mfa_required_and_replay_refused(console):
     assert INCORRECT in page and location(hdrs) is None and "rg_console" not in h2.cookies
 
 
+def returns_to(hdrs):
+    """(path, redirect_uri) of the redirect: where it goes and the page to go on to afterwards."""
+    loc = urllib.parse.urlparse(location(hdrs))
+    return loc.path, urllib.parse.parse_qs(loc.query).get("redirect_uri", [None])[0]
+
+
 def test_password_reset_required(console):
     old, new = "Reset-Me-Passw0rd", "Brand-New-Passw0rd-2"
     rg.SEEN_SECRETS.add(new)
     arn = console.user_with_password("newcomer", old, reset=True)
     h = Http(console.srv)
-    st, hdrs, _ = sign_in(h, console.ops, "newcomer", old)
-    assert st == 303 and location(hdrs) == "/console/password"
-    # nothing else until the password is changed
+    # signed in from a link to the users page: the password first, and the link kept for afterwards
+    st, hdrs, _ = sign_in(h, console.ops, "newcomer", old, redirect_uri="/console/iam/users")
+    assert st == 303 and returns_to(hdrs) == ("/console/password", "/console/iam/users")
+    # nothing else until the password is changed; a page asked for meanwhile is the one gone on to
     st, hdrs, _ = h.get("/console/")
     assert st == 303 and location(hdrs) == "/console/password"
-    st, _, page = h.get("/console/password")
+    st, hdrs, _ = h.get("/console/iam/roles?x=1")
+    assert st == 303 and returns_to(hdrs) == ("/console/password", "/console/iam/roles?x=1")
+    st, _, page = h.get("/console/password?" + urllib.parse.urlencode({"redirect_uri": "/console/iam/users"}))
     assert st == 200 and 'id="reset-required"' in page
+    assert 'name="redirect_uri" value="/console/iam/users"' in page
     token = csrf_of(page)
     st, _, _ = h.post("/console/iam/users", {"csrf": token})
     assert st == 403
     # a password the account's policy refuses: AWS's error, still required
     st, _, page = h.post("/console/password", {"csrf": token, "oldpassword": old, "newpassword": "short",
-                                               "newpassword2": "short"})
+                                               "newpassword2": "short", "redirect_uri": "/console/iam/users"})
     assert "PasswordPolicyViolation" in page
     assert h.get("/console/")[0] == 303
+    # another site is never gone on to
+    st, _, page = h.get("/console/password?" + urllib.parse.urlencode({"redirect_uri": "//evil.example/"}))
+    assert 'name="redirect_uri"' not in page
     st, hdrs, _ = h.post("/console/password", {"csrf": token, "oldpassword": old, "newpassword": new,
-                                               "newpassword2": new})
-    assert st == 303 and location(hdrs).startswith("/console/")
+                                               "newpassword2": new, "redirect_uri": "/console/iam/users"})
+    assert st == 303 and location(hdrs) == "/console/iam/users"
     st, _, page = h.get("/console/")
     assert st == 200 and arn in page
     assert console.iam.get_login_profile(UserName="newcomer")["LoginProfile"]["PasswordResetRequired"] is False

@@ -184,6 +184,10 @@ static void test_cells_convert_as_sqlite_does(void **state)
 		assert_int_equal(len, 3);
 		assert_true(p[0] == 0 && p[1] == 0xff && p[2] == 0);
 		assert_false(db_col_is_null(r, 2));
+		/* the stored types, as rolegate migrate copies them */
+		assert_int_equal(db_col_type(r, 0), DB_T_TEXT);
+		assert_int_equal(db_col_type(r, 1), DB_T_INT);
+		assert_int_equal(db_col_type(r, 2), DB_T_BLOB);
 		assert_int_equal(db_step(r), DB_DONE);
 		db_rows_done(r);
 		r = db_query(tx, sql_get, DB_ARGS(db_text("b")));
@@ -191,6 +195,8 @@ static void test_cells_convert_as_sqlite_does(void **state)
 		assert_int_equal(db_col_int(r, 0), 17); /* a text's integer */
 		assert_true(db_col_is_null(r, 2));
 		assert_null(db_col_text(r, 2));
+		assert_int_equal(db_col_type(r, 0), DB_T_TEXT); /* '17' stays text */
+		assert_int_equal(db_col_type(r, 2), DB_T_NULL);
 		db_rows_done(r);
 		r = db_query(tx, sql_all, DB_NOARGS);
 		assert_int_equal(db_step(r), DB_ROW);
