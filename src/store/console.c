@@ -117,7 +117,7 @@ int store_signin_failures_add(struct db_tx *tx, const char *account_id, const ch
 	return db_exec(tx,
 	               "INSERT INTO console_signin_failures(account_id, user_name, failures, last_ms) "
 	               "VALUES (?1, ?2, 1, ?3) ON CONFLICT(account_id, user_name) "
-	               "DO UPDATE SET failures = failures + 1, last_ms = excluded.last_ms",
+	               "DO UPDATE SET failures = console_signin_failures.failures + 1, last_ms = excluded.last_ms",
 	               DB_ARGS(db_text(account_id), db_text(user_name), db_int(now_ms)), NULL);
 }
 
