@@ -138,16 +138,17 @@ static int walk(struct lookup *l, struct db_tx *tx, int source)
 	if (l->cursor[source] == 0)
 		return C_OK; /* this walk ended on an earlier page */
 	/* Newest first by the primary key, stopping once the page is full: "+time_ms" keeps SQLite off the time index,
-	 * which would read and sort every record of the range first. */
-	r = db_query(tx,
-	             "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), action, "
-	             "coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
-	             "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '') FROM audit "
-	             "WHERE seq < ?1 AND +time_ms >= ?2 AND +time_ms <= ?3 "
-	             "AND (account_id = ?4 OR resource LIKE 'arn:%:%:%:' || ?4 || ':%') ORDER BY seq DESC",
-	             DB_ARGS(db_int(l->cursor[source] < 0 ? INT64_MAX : l->cursor[source]), db_int(l->start_ms),
-	                     db_int(l->end_ms),
-	                     db_text(l->c->caller.account_id)));
+	 * which would read and sort every record of the range first. Fresh: the audit's commits leave cached results
+	 * alone (db_begin_append). */
+	r = db_query_fresh(tx,
+	                   "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), action, "
+	                   "coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
+	                   "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '') FROM audit "
+	                   "WHERE seq < ?1 AND +time_ms >= ?2 AND +time_ms <= ?3 "
+	                   "AND (account_id = ?4 OR resource LIKE 'arn:%:%:%:' || ?4 || ':%') ORDER BY seq DESC",
+	                   DB_ARGS(db_int(l->cursor[source] < 0 ? INT64_MAX : l->cursor[source]), db_int(l->start_ms),
+	                           db_int(l->end_ms),
+	                           db_text(l->c->caller.account_id)));
 	while ((step = db_step(r)) == DB_ROW) {
 		struct event_row *row = &l->rows[source][l->nrows[source]];
 		if ((int64_t)l->nrows[source] > l->max || scanned++ >= SCAN_MAX)

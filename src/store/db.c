@@ -29,6 +29,11 @@ int db_begin_stats(struct db *db, struct db_tx **tx)
 	return PG(db) ? db_begin_stats_postgres(db, tx) : db_begin_stats_sqlite(db, tx);
 }
 
+int db_begin_append(struct db *db, struct db_tx **tx)
+{
+	return PG(db) ? db_begin_append_postgres(db, tx) : db_begin_append_sqlite(db, tx);
+}
+
 uint64_t db_generation(struct db *db)
 {
 	return PG(db) ? db_generation_postgres(db) : db_generation_sqlite(db);

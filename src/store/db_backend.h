@@ -21,6 +21,7 @@ static inline enum db_backend db_backend_of(const void *p)
 	void db_close_##suffix(struct db *db);                                                                      \
 	int db_begin_##suffix(struct db *db, bool write, struct db_tx **tx);                                        \
 	int db_begin_stats_##suffix(struct db *db, struct db_tx **tx);                                              \
+	int db_begin_append_##suffix(struct db *db, struct db_tx **tx);                                             \
 	uint64_t db_generation_##suffix(struct db *db);                                                             \
 	int db_commit_##suffix(struct db_tx *tx);                                                                   \
 	void db_rollback_##suffix(struct db_tx *tx);                                                                \

@@ -82,6 +82,7 @@ struct db_tx {
 	struct db *db;
 	bool write;
 	bool stats;
+	bool append; /* db_begin_append: advances nothing, tells no one */
 	bool begun;     /* PostgreSQL's transaction is open (a read-only one opens at its first miss) */
 	bool use_cache; /* read-only, and its snapshot is (or will be checked to be) db->version == version */
 	bool checked;   /* the snapshot was compared with the version */
@@ -612,10 +613,19 @@ int db_begin_stats_postgres(struct db *db, struct db_tx **txp)
 	return begin(db, true, true, txp);
 }
 
+int db_begin_append_postgres(struct db *db, struct db_tx **txp)
+{
+	int rc = begin(db, true, true, txp);
+
+	if (rc == C_OK)
+		(*txp)->append = true;
+	return rc;
+}
+
 int db_commit_postgres(struct db_tx *tx)
 {
 	struct db_conn *c = tx->c;
-	bool advances = tx->write;
+	bool advances = tx->write && !tx->append;
 	int rc = C_ERR;
 
 	if (advances) {
@@ -630,7 +640,7 @@ int db_commit_postgres(struct db_tx *tx)
 		rc = C_OK; /* read-only, answered from the cache */
 	} else {
 		/* NOTIFY is delivered to the listeners at commit, with it; a read-only tx has nothing to say */
-		PGresult *res = PQexec(c->h, !tx->write ? "COMMIT"
+		PGresult *res = PQexec(c->h, !tx->write || tx->append ? "COMMIT"
 		                             : tx->stats ? "NOTIFY " CHANNEL ", 'stats'; COMMIT"
 		                                         : "NOTIFY " CHANNEL "; COMMIT");
 		/* COMMIT of an aborted transaction answers ROLLBACK, without an error */

@@ -62,6 +62,7 @@ struct db_tx {
 	struct db *db;
 	bool write;
 	bool stats;     /* bookkeeping only: does not advance the generation */
+	bool append;    /* db_begin_append: advances nothing (no cached query reads what it writes) */
 	bool begun;     /* SQLite's transaction is open (a read-only one opens at its first miss) */
 	bool use_cache; /* read-only, and its snapshot is (or will be checked to be) db->version == version */
 	bool checked;   /* the snapshot was compared with the version */
@@ -340,6 +341,15 @@ int db_begin_stats_sqlite(struct db *db, struct db_tx **txp)
 	return rc;
 }
 
+int db_begin_append_sqlite(struct db *db, struct db_tx **txp)
+{
+	int rc = db_begin_sqlite(db, true, txp);
+
+	if (rc == C_OK)
+		(*txp)->stats = (*txp)->append = true;
+	return rc;
+}
+
 /* Takes db->write_mu, waiting at most as long as SQLite's busy timeout would (a writer that never ends is a bug to
  * report, not to wait for forever). */
 static int lock_writer(struct db *db)
@@ -465,9 +475,10 @@ static void wait_for_pins(struct db *db)
 int db_commit_sqlite(struct db_tx *tx)
 {
 	struct db_conn *c = tx->c;
+	bool advances = tx->write && !tx->append;
 	int rc = C_OK;
 
-	if (tx->write) {
+	if (advances) {
 		atomic_fetch_add(&tx->db->version, 1); /* odd: see the top of this file */
 		wait_for_pins(tx->db);
 	}
@@ -476,7 +487,7 @@ int db_commit_sqlite(struct db_tx *tx)
 		if (rc != C_OK)
 			control(c, sql_rollback);
 	}
-	if (tx->write) {
+	if (advances) {
 		atomic_fetch_add(&tx->db->version, 1);
 		if (rc == C_OK && !tx->stats)
 			atomic_fetch_add(&tx->db->generation, 1);

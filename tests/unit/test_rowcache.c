@@ -127,6 +127,16 @@ static void test_read_answered_until_a_write(void **state)
 	assert_int_equal(db_commit(tx), C_OK);
 	read_v(f, false, false, "a", v);
 	assert_string_equal(v, "again");
+	/* an append (the audit's commits) retires nothing: the cached answer and the generation stay */
+	{
+		uint64_t gen = db_generation(f->db);
+		behind_the_back(f, "UPDATE t SET v = 'not-through-the-cache' WHERE k = 'a'");
+		assert_int_equal(db_begin_append(f->db, &tx), C_OK);
+		assert_int_equal(db_commit(tx), C_OK);
+		read_v(f, false, false, "a", v);
+		assert_string_equal(v, "again");
+		assert_true(db_generation(f->db) == gen);
+	}
 	/* a rolled-back write changes nothing and retires nothing */
 	behind_the_back(f, "UPDATE t SET v = 'unseen' WHERE k = 'a'");
 	assert_int_equal(db_begin(f->db, true, &tx), C_OK);
