@@ -72,6 +72,19 @@ def session_postgres(tmp_path_factory):
         yield None
 
 
+@pytest.fixture(scope="module")
+def pg(tmp_path_factory):
+    """A PostgreSQL of the test module's own (tests/e2e/pgkit.py), whichever store the session's servers use, for
+    tests that run PostgreSQL themselves (test_cluster, test_migrate, test_postgres_cli); stopped after the module."""
+    import pgkit
+
+    p = pgkit.Postgres(tmp_path_factory.mktemp("pg"))
+    try:
+        yield p.start()
+    finally:
+        p.close()
+
+
 class Factory:
     def __init__(self, tmp_path):
         self.tmp = tmp_path

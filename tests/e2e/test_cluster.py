@@ -35,15 +35,6 @@ def doc(*statements):
 ALLOW_ASSUME = doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
 
 
-@pytest.fixture(scope="module")
-def pg(tmp_path_factory):
-    p = pgkit.Postgres(tmp_path_factory.mktemp("pg"), "cluster")
-    try:
-        yield p.start()
-    finally:
-        p.close()
-
-
 class Cluster:
     """n nodes on one database: the same master key file and root key, each its own data directory."""
 

@@ -63,16 +63,6 @@ def assume_member(server, account, admin):
 pytestmark = pytest.mark.skipif(not pgkit.available(), reason="PostgreSQL 15 is not installed (install-deps.sh test)")
 
 
-@pytest.fixture(scope="module")
-def pg(tmp_path_factory):
-    p = pgkit.Postgres(tmp_path_factory.mktemp("pg"))
-    try:
-        p.start()
-        yield p
-    finally:
-        p.close()
-
-
 def new_db(pg, name):
     """A new empty database of pg: its conninfo."""
     return pg.conninfo(pg.create_database(name))

@@ -20,16 +20,6 @@ from test_console_signin import INCORRECT, Http, location, sign_in
 pytestmark = pytest.mark.skipif(not pgkit.available(), reason="PostgreSQL 15 is not installed (install-deps.sh test)")
 
 
-@pytest.fixture(scope="module")
-def pg(tmp_path_factory):
-    p = pgkit.Postgres(tmp_path_factory.mktemp("pg"))
-    try:
-        p.start()
-        yield p
-    finally:
-        p.close()
-
-
 def run(*args, stdin=None, cwd=None, timeout=120):
     return subprocess.run([str(rg.BIN), *map(str, args)], input=stdin, capture_output=True, text=True, cwd=cwd,
                           timeout=timeout)
