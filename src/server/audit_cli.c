@@ -114,20 +114,20 @@ static int collect_db(struct db *db, bool pg, int source, const struct filter *f
 	if (db_begin(db, false, &tx) != C_OK)
 		return C_ERR;
 	/* A data directory no newer server has opened yet lacks the columns of migration 4: read as "" then. */
-	r = db_query(tx,
-	             pg || store_audit_has_column(tx, "response") == 1
-	                     ? "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), "
-	                       "action, coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
-	                       "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '') FROM audit "
-	                       "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
-	                       "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5"
-	                     : "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), "
-	                       "action, coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
-	                       "'', '', '' FROM audit "
-	                       "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
-	                       "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5",
-	             DB_ARGS(db_int(flt->since), db_text(flt->principal), db_text(flt->role), db_text(flt->action),
-	                     db_int(flt->limit)));
+	r = db_query_fresh(tx, /* the audit is always read fresh (db_begin_append) */
+	                   pg || store_audit_has_column(tx, "response") == 1
+	                           ? "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), "
+	                             "action, coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
+	                             "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '') FROM audit "
+	                             "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
+	                             "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5"
+	                           : "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), "
+	                             "action, coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
+	                             "'', '', '' FROM audit "
+	                             "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
+	                             "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5",
+	                   DB_ARGS(db_int(flt->since), db_text(flt->principal), db_text(flt->role), db_text(flt->action),
+	                           db_int(flt->limit)));
 	while (rc == C_OK && db_step(r) == DB_ROW) {
 		struct row *row;
 		if (rs->n == rs->cap) {

@@ -187,7 +187,7 @@ static int64_t count_rows(struct db_tx *tx, const char *which)
 	int64_t n = -1;
 
 	if (strcmp(which, "audit") == 0)
-		r = db_query(tx, "SELECT count(*) FROM audit", DB_NOARGS);
+		r = db_query_fresh(tx, "SELECT count(*) FROM audit", DB_NOARGS);
 	else if (strcmp(which, "migrations") == 0)
 		r = db_query(tx, "SELECT count(*) FROM schema_migrations", DB_NOARGS);
 	else
@@ -669,7 +669,7 @@ static void test_audit(void **state)
 	a.detail = NULL;
 	assert_int_equal(store_audit_append(tx, &a), C_OK);
 	assert_int_equal(count_rows(tx, "audit"), 2);
-	r = db_query(tx, "SELECT action, outcome, access_key_id, detail FROM audit ORDER BY seq", DB_NOARGS);
+	r = db_query_fresh(tx, "SELECT action, outcome, access_key_id, detail FROM audit ORDER BY seq", DB_NOARGS);
 	assert_int_equal(db_step(r), DB_ROW);
 	assert_string_equal(db_col_text(r, 0), "iam:CreateUser");
 	assert_string_equal(db_col_text(r, 1), "Success");

@@ -172,7 +172,7 @@ static int64_t audit_count(void)
 	int64_t n = -1;
 
 	assert_int_equal(db_begin(w.srv.audit_db, false, &tx), C_OK);
-	r = db_query(tx, "SELECT count(*) FROM audit", NULL, 0);
+	r = db_query_fresh(tx, "SELECT count(*) FROM audit", NULL, 0); /* as LookupEvents reads it */
 	if (db_step(r) == DB_ROW)
 		n = db_col_int(r, 0);
 	db_rows_done(r);
