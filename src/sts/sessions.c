@@ -87,12 +87,16 @@ static int verify_mfa(struct call *c)
 	return C_OK;
 }
 
-/* Whether the role's account can be entered (a closed account's roles cannot be assumed). */
-static bool account_open(struct call *c, const char *account_id)
+/* Whether the role's account can be entered (a closed account's roles cannot be assumed): C_OK when ACTIVE,
+ * STORE_NOT_FOUND when absent or closed, C_ERR when the store cannot tell. */
+static int account_open(struct call *c, const char *account_id)
 {
 	struct store_account a;
+	int rc = store_account_get(c->tx, account_id, &a);
 
-	return store_account_get(c->tx, account_id, &a) == C_OK && strcmp(a.status, "ACTIVE") == 0;
+	if (rc != C_OK)
+		return rc == STORE_NOT_FOUND ? STORE_NOT_FOUND : C_ERR;
+	return strcmp(a.status, "ACTIVE") == 0 ? C_OK : STORE_NOT_FOUND;
 }
 
 int sts_resource_assume_role(struct call *c, char *out, size_t cap)
@@ -108,13 +112,15 @@ int sts_resource_assume_role(struct call *c, char *out, size_t cap)
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "Roles may not be assumed by root accounts.");
 	if (parse_role_arn(arn, account, name, sizeof(name)) != C_OK)
 		return aws_err_set(&c->err, ERR_VALIDATION, "%s is not a valid role ARN.", arn);
-	if (!account_open(c, account))
+	rc = account_open(c, account);
+	if (rc == STORE_NOT_FOUND)
 		return not_authorized(c, arn); /* AWS does not tell whether an account exists either */
-	rc = store_role_get(c->tx, account, name, &role);
+	if (rc == C_OK)
+		rc = store_role_get(c->tx, account, name, &role);
 	if (rc == STORE_NOT_FOUND)
 		return not_authorized(c, arn); /* AWS does not tell whether a role exists */
-	if (rc != C_OK)
-		return C_ERR;
+	if (rc != C_OK) /* the store could not say: a failure to retry, never a refusal */
+		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
 	/* The ARN must be the role's own, path included. */
 	if (!same_role_arn(arn, &role)) {
 		store_role_clear(&role);
