@@ -65,15 +65,20 @@ def pair(tmp_path, pg):
         b.stop()
 
 
+def user_with_key(iam):
+    """A new user with an access key, made through iam: (user name, (access key id, secret))."""
+    user = rg.unique("u")
+    iam.create_user(UserName=user)
+    k = iam.create_access_key(UserName=user)["AccessKey"]
+    rg.SEEN_SECRETS.add(k["SecretAccessKey"])
+    return user, (k["AccessKeyId"], k["SecretAccessKey"])
+
+
 def test_user_created_on_one_node_signs_on_the_other(pair):
     a, b = pair
     assert a.account == b.account  # one database: the management account the first node made
     iam_a = rg.client(a, "iam")
-    user = rg.unique("u")
-    iam_a.create_user(UserName=user)
-    k = iam_a.create_access_key(UserName=user)["AccessKey"]
-    creds = (k["AccessKeyId"], k["SecretAccessKey"])
-    rg.SEEN_SECRETS.add(creds[1])
+    user, creds = user_with_key(iam_a)
     ident = rg.client(b, "sts", creds).get_caller_identity()
     assert ident["Arn"] == f"arn:aws:iam::{a.account}:user/{user}"
     # and the other way round: B's write is A's
@@ -84,11 +89,7 @@ def test_user_created_on_one_node_signs_on_the_other(pair):
 def test_key_deactivated_on_one_node_is_refused_on_the_other_within_a_second(pair):
     a, b = pair
     iam_a = rg.client(a, "iam")
-    user = rg.unique("u")
-    iam_a.create_user(UserName=user)
-    k = iam_a.create_access_key(UserName=user)["AccessKey"]
-    creds = (k["AccessKeyId"], k["SecretAccessKey"])
-    rg.SEEN_SECRETS.add(creds[1])
+    user, creds = user_with_key(iam_a)
     sts_b = rg.client(b, "sts", creds)
     for _ in range(3):  # B has the key in its caches now
         sts_b.get_caller_identity()
