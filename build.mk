@@ -2,8 +2,8 @@
 
 PKGS := libmicrohttpd sqlite3 libpq libcrypto jansson libpcre2-8 libqrencode zlib libcurl inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-# libmicrohttpd and libcurl are compiled against but not linked: they are loaded on first use (src/util/dynlib.h)
-PKG_LIBS := $(shell pkg-config --libs $(filter-out libmicrohttpd libcurl,$(PKGS)))
+# libmicrohttpd, libcurl and libpq are compiled against but not linked: they are loaded on first use (src/util/dynlib.h)
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libmicrohttpd libcurl libpq,$(PKGS)))
 
 CC ?= cc
 # Quiet by default ("  CC src/x.c"); make V=1 shows the commands.

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "server/throttle.h"
+#include "store/pq_api.h"
 #include "util/common.h"
 
 /* A new type needs a case in set() (its reason in err, no printing), one in repeatable() (the compiler asks), and

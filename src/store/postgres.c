@@ -36,7 +36,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
-#include <libpq-fe.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +45,7 @@
 #include "store/db.h"
 #include "store/db_backend.h"
 #include "store/pgsql.h"
+#include "store/pq_api.h"
 #include "store/rowcache.h"
 #include "util/common.h"
 #include "util/log.h"
