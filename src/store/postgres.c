@@ -23,9 +23,9 @@
  * connected, db_generation returns a new value at every call, so that no cache entry tagged with one is ever found
  * again (fail closed); when it reconnects it advances once more.
  *
- * Results of read-only transactions are cached (rowcache.h) as in sqlite.c, under db->version, which this node's
- * write transactions advance seqlock-style (odd while one commits: it waits for the readers pinned between two
- * cached answers, see sqlite.c) and the listener advances by two at each other node's commit (db_begin_stats ones
+ * Results of read-only transactions are cached (rowcache.h) as in sqlite.c, under the version of cachepin.h, which
+ * this node's write transactions advance seqlock-style (odd while one commits: it waits for the readers pinned
+ * between two cached answers) and the listener advances by two at each other node's commit (db_begin_stats ones
  * too: they NOTIFY with the payload "stats", which leaves the generation alone). A read-only
  * transaction opens PostgreSQL's (REPEATABLE READ: one snapshot) only at its first miss, so one answered from the
  * cache costs no round trip; its first statement fixes the snapshot, which is then checked against the version as
@@ -35,7 +35,6 @@
  */
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +42,7 @@
 #include <time.h>
 
 #include "store/db.h"
+#include "store/cachepin.h"
 #include "store/db_backend.h"
 #include "store/pgsql.h"
 #include "store/pq_api.h"
@@ -84,10 +84,7 @@ struct db_tx {
 	bool stats;
 	bool append; /* db_begin_append: advances nothing, tells no one */
 	bool begun;     /* PostgreSQL's transaction is open (a read-only one opens at its first miss) */
-	bool use_cache; /* read-only, and its snapshot is (or will be checked to be) db->version == version */
-	bool checked;   /* the snapshot was compared with the version */
-	bool pinned;    /* holds a pin on db->version (see the top of this file) */
-	uint64_t version;
+	struct cache_view view; /* read-only: when it may answer from the cache (cachepin.h) */
 	bool failed;    /* a statement failed: PostgreSQL aborted the transaction; commit rolls back */
 	bool savepoint; /* rg_stmt is set (see savepoint()) */
 };
@@ -110,8 +107,7 @@ struct db {
 	struct db_conn **conns;
 	size_t nconns;
 	atomic_uint_fast64_t generation;
-	atomic_uint_fast64_t version; /* of the cache of results: odd while this node commits (see the top) */
-	atomic_uint_fast64_t pinned;  /* read transactions served from the cache whose snapshot is not fixed yet */
+	struct cache_clock clock; /* the version of the cached results (cachepin.h) */
 	struct rowcache *cache;
 	atomic_bool listening; /* the listener is connected and LISTENing */
 	atomic_bool stop;
@@ -249,7 +245,7 @@ static void *listener_main(void *arg)
 			}
 			/* whatever was written while it was away: every cached entry is older than this */
 			atomic_fetch_add(&db->generation, 1);
-			atomic_fetch_add(&db->version, 2);
+			cache_clock_advance(&db->clock);
 			atomic_store(&db->listening, true);
 		}
 		pfd = (struct pollfd){.fd = PQsocket(h), .events = POLLIN};
@@ -268,7 +264,7 @@ static void *listener_main(void *arg)
 			 * caches hold */
 			if (strcmp(n->extra, "stats") != 0)
 				atomic_fetch_add(&db->generation, 1);
-			atomic_fetch_add(&db->version, 2); /* the parity is this node's committer's */
+			cache_clock_advance(&db->clock); /* the parity is this node's committer's */
 			PQfreemem(n);
 		}
 	}
@@ -528,8 +524,7 @@ static int begin(struct db *db, bool write, bool stats, struct db_tx **txp)
 		tx->begun = true;
 	} else {
 		/* odd: this node is committing; not listening: other nodes' writes would go unseen. Read the server. */
-		tx->version = atomic_load(&db->version);
-		tx->use_cache = !(tx->version & 1) && atomic_load(&db->listening);
+		cache_view_begin(&tx->view, &db->clock, atomic_load(&db->listening));
 	}
 	c->tx = tx;
 	*txp = tx;
@@ -547,60 +542,6 @@ static int tx_open(struct db_tx *tx)
 	}
 	tx->begun = true;
 	return C_OK;
-}
-
-/* Drops the tx's pin, if it holds one. */
-static void tx_unpin(struct db_tx *tx)
-{
-	if (tx->pinned) {
-		atomic_fetch_sub(&tx->db->pinned, 1);
-		tx->pinned = false;
-	}
-}
-
-/* Before a tx's first cached answer: pins its version, or finds it moved on (the tx then stops using the cache). */
-static bool tx_pin(struct db_tx *tx)
-{
-	if (tx->pinned || tx->checked)
-		return true;
-	atomic_fetch_add(&tx->db->pinned, 1);
-	tx->pinned = true;
-	if (atomic_load(&tx->db->version) == tx->version)
-		return true;
-	tx_unpin(tx);
-	tx->use_cache = false;
-	return false;
-}
-
-/* After a read-only tx's first statement, which fixed its snapshot (REPEATABLE READ): a pinned tx's snapshot is
- * its version's database as far as this node's commits go; an unpinned one compares the version and, if it moved,
- * reads the server only from now on and stores nothing. */
-static void tx_check_snapshot(struct db_tx *tx)
-{
-	if (!tx->use_cache || tx->checked)
-		return;
-	tx->checked = true;
-	if (tx->pinned)
-		tx_unpin(tx);
-	else if (atomic_load(&tx->db->version) != tx->version)
-		tx->use_cache = false;
-}
-
-/* A committing writer's wait for the pinned readers: they are between two reads. */
-static void wait_for_pins(struct db *db)
-{
-	struct timespec nap = {0, 20 * 1000};
-	unsigned spins = 0;
-
-	while (atomic_load(&db->pinned) != 0) {
-		if (++spins < 64) {
-			sched_yield();
-			continue;
-		}
-		nanosleep(&nap, NULL);
-		if (spins == 64 + 50000)
-			log_warnx("postgres: a commit has waited a second for read transactions to fix their snapshots");
-	}
 }
 
 int db_begin_postgres(struct db *db, bool write, struct db_tx **txp)
@@ -629,8 +570,7 @@ int db_commit_postgres(struct db_tx *tx)
 	int rc = C_ERR;
 
 	if (advances) {
-		atomic_fetch_add(&tx->db->version, 1); /* odd: see the top of this file */
-		wait_for_pins(tx->db);
+		cache_clock_commit_begin(&tx->db->clock, "postgres");
 	}
 	if (tx->failed) {
 		log_warnx("postgres: commit of a transaction with a failed statement: rolled back");
@@ -654,11 +594,11 @@ int db_commit_postgres(struct db_tx *tx)
 	}
 	if (advances) {
 		/* even again, and on even if the commit failed: its outcome may be unknown (a lost connection) */
-		atomic_fetch_add(&tx->db->version, 1);
+		cache_clock_commit_end(&tx->db->clock);
 		if (!tx->stats)
 			atomic_fetch_add(&tx->db->generation, 1);
 	}
-	tx_unpin(tx);
+	cache_view_unpin(&tx->view, &tx->db->clock);
 	c->tx = NULL;
 	free(tx);
 	return rc;
@@ -670,7 +610,7 @@ void db_rollback_postgres(struct db_tx *tx)
 
 	if (tx->begun && PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
 		simple(c->h, "ROLLBACK", true);
-	tx_unpin(tx);
+	cache_view_unpin(&tx->view, &tx->db->clock);
 	c->tx = NULL;
 	free(tx);
 }
@@ -704,7 +644,7 @@ int db_exec_postgres(struct db_tx *tx, const char *sql, const struct db_val *arg
 	if (tx_open(tx) != C_OK || savepoint(tx) != C_OK)
 		return C_ERR;
 	res = run(tx, sql, args, nargs);
-	tx_check_snapshot(tx);
+	cache_view_fixed(&tx->view, &tx->db->clock);
 	st = PQresultStatus(res);
 
 	if (res && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
@@ -826,13 +766,13 @@ static void record(struct db_tx *tx, const PGresult *res, const struct rowcache_
 	}
 	if (!b)
 		return;
-	if (!tx->use_cache) {
+	if (!tx->view.use_cache) {
 		rowset_builder_free(b);
 		return;
 	}
 	rs = rowset_builder_finish(b, key);
 	if (rs)
-		rowcache_put(tx->db->cache, key->hash, tx->version, rs);
+		rowcache_put(tx->db->cache, key->hash, tx->view.version, rs);
 }
 
 /* Starts a query: from the cache when the tx may use it and the result is there, else from the server (recording
@@ -847,9 +787,9 @@ static struct db_rows *query(struct db_tx *tx, const char *sql, const struct db_
 	r->backend = DB_BACKEND_POSTGRES;
 	r->tx = tx;
 	r->row = -1;
-	cache = cache && tx->use_cache && rowcache_key(sql, args, nargs, &key) == C_OK;
-	if (cache && (r->cached = rowcache_get(tx->db->cache, &key, tx->version))) {
-		if (tx_pin(tx))
+	cache = cache && tx->view.use_cache && rowcache_key(sql, args, nargs, &key) == C_OK;
+	if (cache && (r->cached = rowcache_get(tx->db->cache, &key, tx->view.version))) {
+		if (cache_view_pin(&tx->view, &tx->db->clock))
 			return r;
 		rowset_release(r->cached); /* the version moved on before the tx was pinned: read the server */
 		r->cached = NULL;
@@ -860,7 +800,7 @@ static struct db_rows *query(struct db_tx *tx, const char *sql, const struct db_
 		return r;
 	}
 	r->res = run(tx, sql, args, nargs);
-	tx_check_snapshot(tx);
+	cache_view_fixed(&tx->view, &tx->db->clock);
 	if (PQresultStatus(r->res) != PGRES_TUPLES_OK) {
 		log_failure(tx, r->res, "query", sql);
 		tx->failed = true;

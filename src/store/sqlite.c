@@ -5,26 +5,14 @@
  * acknowledged commit is on disk before the response leaves, foreign keys on, and a per-connection cache of
  * prepared statements keyed by the address of the SQL text (every SQL string in rolegate is a literal).
  *
- * Read-only transactions are served from the row cache (rowcache.h) where they can be. Every write transaction
- * advances db->version twice, seqlock-style: to an odd value before its COMMIT and to the next even one after.
- * A read-only transaction notes the version when it begins and only uses the cache if it was even; results are
- * stored and found under that version, so an entry is only ever seen by transactions of the same database state.
- * Two rules keep a transaction's reads one state even when it mixes cached answers and SQLite:
- *   - before its first cached answer, a transaction pins the state (db->pinned) and checks the version has not
- *     moved; a committing writer, once it has made the version odd, waits until no transaction is pinned. So
- *     SQLite's snapshot, fixed later at the transaction's first miss, is still that version's database; the pin
- *     is dropped then (or at the end).
- *   - a transaction that reads SQLite before any cached answer compares the version again once SQLite fixed its
- *     snapshot: if it moved, the transaction reads SQLite only and stores nothing.
- * Pins last microseconds (a request's reads between two cache misses), so a writer's wait is that short; nothing
- * waits on a pinned transaction but a committing writer. A read-only transaction starts SQLite's (BEGIN) only at
- * its first miss, so one answered entirely from the cache touches no file lock. Writes by another process
+ * Read-only transactions are served from the row cache (rowcache.h) where they can be, under the version and pins
+ * of cachepin.h: every write transaction advances the version around its COMMIT. A read-only transaction starts
+ * SQLite's (BEGIN) only at its first miss, so one answered entirely from the cache touches no file lock. Writes by another process
  * (`rolegate keys rotate`) do not advance the version: the keyring reads with db_query_fresh.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,6 +23,7 @@
 #include <time.h>
 
 #include "store/db.h"
+#include "store/cachepin.h"
 #include "store/db_backend.h"
 #include "store/rowcache.h"
 #include "util/common.h"
@@ -64,10 +53,7 @@ struct db_tx {
 	bool stats;     /* bookkeeping only: does not advance the generation */
 	bool append;    /* db_begin_append: advances nothing (no cached query reads what it writes) */
 	bool begun;     /* SQLite's transaction is open (a read-only one opens at its first miss) */
-	bool use_cache; /* read-only, and its snapshot is (or will be checked to be) db->version == version */
-	bool checked;   /* the snapshot was compared with the version */
-	bool pinned;    /* holds a pin on db->version (see the top of this file) */
-	uint64_t version;
+	struct cache_view view; /* read-only: when it may answer from the cache (cachepin.h) */
 };
 
 struct db_rows {
@@ -95,8 +81,7 @@ struct db {
 	struct db_conn **conns; /* every connection, for db_close */
 	size_t nconns;
 	atomic_uint_fast64_t generation;
-	atomic_uint_fast64_t version; /* odd while a write commits: see the top of this file */
-	atomic_uint_fast64_t pinned;  /* read transactions served from the cache whose snapshot is not fixed yet */
+	struct cache_clock clock; /* the version of the cached results (cachepin.h) */
 	struct rowcache *cache;
 };
 
@@ -397,8 +382,7 @@ int db_begin_sqlite(struct db *db, bool write, struct db_tx **txp)
 		}
 		tx->begun = true;
 	} else {
-		tx->version = atomic_load(&db->version);
-		tx->use_cache = !(tx->version & 1); /* odd: a write is committing; read SQLite only */
+		cache_view_begin(&tx->view, &db->clock, true);
 	}
 	c->tx = tx;
 	*txp = tx;
@@ -416,62 +400,6 @@ static int tx_begin_sqlite(struct db_tx *tx)
 	return C_OK;
 }
 
-/* Drops the tx's pin, if it holds one. */
-static void tx_unpin(struct db_tx *tx)
-{
-	if (tx->pinned) {
-		atomic_fetch_sub(&tx->db->pinned, 1);
-		tx->pinned = false;
-	}
-}
-
-/* Before a tx's first cached answer: pins its version, or finds it moved on (the tx then stops using the cache). */
-static bool tx_pin(struct db_tx *tx)
-{
-	if (tx->pinned || tx->checked)
-		return true; /* pinned already, or SQLite's snapshot is fixed and was found to be tx->version */
-	atomic_fetch_add(&tx->db->pinned, 1);
-	tx->pinned = true;
-	if (atomic_load(&tx->db->version) == tx->version)
-		return true;
-	tx_unpin(tx);
-	tx->use_cache = false;
-	return false;
-}
-
-/*
- * Called after a read-only tx's first sqlite3_step, which fixed its snapshot. A pinned tx's snapshot is its
- * version's database (no commit could happen while it was pinned): the pin is no longer needed. An unpinned one
- * compares the version: if it moved, the tx reads SQLite only from now on and stores nothing.
- */
-static void tx_check_snapshot(struct db_tx *tx)
-{
-	if (!tx->use_cache || tx->checked)
-		return;
-	tx->checked = true;
-	if (tx->pinned)
-		tx_unpin(tx);
-	else if (atomic_load(&tx->db->version) != tx->version)
-		tx->use_cache = false;
-}
-
-/* A committing writer's wait for the pinned readers (see the top of this file): they are between two reads. */
-static void wait_for_pins(struct db *db)
-{
-	struct timespec nap = {0, 20 * 1000};
-	unsigned spins = 0;
-
-	while (atomic_load(&db->pinned) != 0) {
-		if (++spins < 64) {
-			sched_yield();
-			continue;
-		}
-		nanosleep(&nap, NULL);
-		if (spins == 64 + 50000) /* about a second */
-			log_warnx("sqlite: a commit has waited a second for read transactions to fix their snapshots");
-	}
-}
-
 int db_commit_sqlite(struct db_tx *tx)
 {
 	struct db_conn *c = tx->c;
@@ -479,8 +407,7 @@ int db_commit_sqlite(struct db_tx *tx)
 	int rc = C_OK;
 
 	if (advances) {
-		atomic_fetch_add(&tx->db->version, 1); /* odd: see the top of this file */
-		wait_for_pins(tx->db);
+		cache_clock_commit_begin(&tx->db->clock, "sqlite");
 	}
 	if (tx->begun) {
 		rc = control(c, sql_commit);
@@ -488,11 +415,11 @@ int db_commit_sqlite(struct db_tx *tx)
 			control(c, sql_rollback);
 	}
 	if (advances) {
-		atomic_fetch_add(&tx->db->version, 1);
+		cache_clock_commit_end(&tx->db->clock);
 		if (rc == C_OK && !tx->stats)
 			atomic_fetch_add(&tx->db->generation, 1);
 	}
-	tx_unpin(tx);
+	cache_view_unpin(&tx->view, &tx->db->clock);
 	c->tx = NULL;
 	if (tx->write)
 		pthread_mutex_unlock(&tx->db->write_mu);
@@ -506,7 +433,7 @@ void db_rollback_sqlite(struct db_tx *tx)
 
 	if (tx->begun && !sqlite3_get_autocommit(c->h))
 		control(c, sql_rollback);
-	tx_unpin(tx);
+	cache_view_unpin(&tx->view, &tx->db->clock);
 	c->tx = NULL;
 	if (tx->write)
 		pthread_mutex_unlock(&tx->db->write_mu);
@@ -527,7 +454,7 @@ int db_exec_sqlite(struct db_tx *tx, const char *sql, const struct db_val *args,
 		return C_ERR;
 	}
 	rc = sqlite3_step(st);
-	tx_check_snapshot(tx);
+	cache_view_fixed(&tx->view, &tx->db->clock);
 	while (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
 	stmt_release(st);
@@ -558,9 +485,9 @@ static struct db_rows *query(struct db_tx *tx, const char *sql, const struct db_
 	r->backend = DB_BACKEND_SQLITE;
 	r->c = tx->c;
 	r->tx = tx;
-	cache = cache && tx->use_cache && rowcache_key(sql, args, nargs, &r->key) == C_OK;
-	if (cache && (r->cached = rowcache_get(tx->db->cache, &r->key, tx->version))) {
-		if (tx_pin(tx))
+	cache = cache && tx->view.use_cache && rowcache_key(sql, args, nargs, &r->key) == C_OK;
+	if (cache && (r->cached = rowcache_get(tx->db->cache, &r->key, tx->view.version))) {
+		if (cache_view_pin(&tx->view, &tx->db->clock))
 			return r;
 		rowset_release(r->cached); /* the version moved on before the tx was pinned: read SQLite */
 		r->cached = NULL;
@@ -623,12 +550,12 @@ static void record_done(struct db_rows *r)
 
 	if (!r->rec)
 		return;
-	rs = r->tx->use_cache ? rowset_builder_finish(r->rec, &r->key) : NULL;
-	if (!r->tx->use_cache)
+	rs = r->tx->view.use_cache ? rowset_builder_finish(r->rec, &r->key) : NULL;
+	if (!r->tx->view.use_cache)
 		rowset_builder_free(r->rec);
 	r->rec = NULL;
 	if (rs)
-		rowcache_put(r->tx->db->cache, r->key.hash, r->tx->version, rs);
+		rowcache_put(r->tx->db->cache, r->key.hash, r->tx->view.version, rs);
 }
 
 int db_step_sqlite(struct db_rows *r)
@@ -644,7 +571,7 @@ int db_step_sqlite(struct db_rows *r)
 		return DB_ROW;
 	}
 	rc = sqlite3_step(r->st);
-	tx_check_snapshot(r->tx);
+	cache_view_fixed(&r->tx->view, &r->tx->db->clock);
 	if (rc == SQLITE_ROW) {
 		if (r->rec)
 			record_row(r);
