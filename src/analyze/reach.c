@@ -1,0 +1,217 @@
+/*
+ * reach.c - every IAM user against every role (reach.h).
+ *
+ * Not every user x role pair is put to the engine: a role is a candidate for a caller only when its trust policy
+ * could name the caller at all (its account id, its unique id or a wildcard principal appear in the document:
+ * a superset of what the engine can match), computed once per caller account. Every candidate is decided by
+ * policy_evaluate (am_can_assume). Roles reached are callers in turn: chains of any length, each role once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analyze/reach.h"
+#include "util/common.h"
+
+#define CHAIN_MAX 8
+
+/* Whether role's trust could name caller: a superset of the engine's principal match. */
+static bool trust_may_name(const struct am_model *m, const struct am_principal *role, const struct am_principal *caller)
+{
+	const char *doc = role->trust_doc;
+
+	return strstr(doc, m->accounts[caller->account].id) || strstr(doc, caller->id) || strstr(doc, "\"*\"");
+}
+
+/* One edge found: caller may assume role. */
+struct edge {
+	size_t role;
+	json_t *conds, *path;
+};
+
+struct edges {
+	struct edge *v;
+	size_t n;
+	bool done;
+};
+
+static void edges_free(struct edges *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		json_decref(e->v[i].conds);
+		json_decref(e->v[i].path);
+	}
+	free(e->v);
+}
+
+/* The roles caller may assume (the candidates of its account put to the engine). */
+static int edges_of(struct am_model *m, struct am_principal *caller, const bool *cand, struct edges *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t r = 0; r < m->nroles; r++) {
+		struct am_principal *role = &m->roles[r];
+		bool allowed;
+		json_t *conds, *path;
+		struct edge *g;
+		if (role == caller || !cand[r] || !trust_may_name(m, role, caller))
+			continue;
+		if (am_can_assume(m, caller, role, &allowed, &conds, &path) != C_OK)
+			return C_ERR;
+		if (!allowed)
+			continue;
+		if (!(g = realloc(out->v, (out->n + 1) * sizeof(*g)))) {
+			json_decref(conds);
+			json_decref(path);
+			return C_ERR;
+		}
+		out->v = g;
+		out->v[out->n++] = (struct edge){r, conds, path};
+	}
+	out->done = true;
+	return C_OK;
+}
+
+/* cand[r]: role r's trust may name some principal of account a (its id or a wildcard). */
+static bool *candidates_of_account(const struct am_model *m, size_t a)
+{
+	bool *cand = calloc(m->nroles + 1, sizeof(*cand));
+
+	if (!cand)
+		return NULL;
+	for (size_t r = 0; r < m->nroles; r++)
+		cand[r] = strstr(m->roles[r].trust_doc, m->accounts[a].id) || strstr(m->roles[r].trust_doc, "\"*\"") ||
+		          strstr(m->roles[r].trust_doc, "AIDA") || strstr(m->roles[r].trust_doc, "AROA");
+	return cand;
+}
+
+struct reach {
+	struct am_model *m;
+	bool **cand;            /* per account, computed on first use */
+	struct edges *role_edges; /* per role, computed on first use */
+};
+
+static const bool *cand_for(struct reach *st, size_t account)
+{
+	if (!st->cand[account])
+		st->cand[account] = candidates_of_account(st->m, account);
+	return st->cand[account];
+}
+
+static json_t *row_new(struct am_model *m, struct am_principal *user, struct am_principal *role, json_t *conds,
+                       json_t *path, json_t *chain)
+{
+	const struct am_account *a = &m->accounts[role->account];
+	bool mfa = false;
+	json_t *age = json_null(), *c;
+	size_t i;
+
+	json_array_foreach(conds, i, c) {
+		const char *k = json_string_value(json_object_get(c, "key"));
+		if (k && strcasecmp(k, "aws:MultiFactorAuthPresent") == 0)
+			mfa = true;
+		if (k && strcasecmp(k, "aws:MultiFactorAuthAge") == 0) {
+			mfa = true;
+			json_decref(age);
+			age = json_integer(strtoll(json_string_value(json_array_get(json_object_get(c, "values"), 0)) ?: "0",
+			                           NULL, 10));
+		}
+	}
+	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s}, s:O, s:b, s:o, s:O, s:O, s:i}", "principal",
+	                 user->arn, "principal_name", user->name, "principal_account", m->accounts[user->account].id,
+	                 "account", "id", a->id, "name", a->name, "ou", a->ou_path, "role", "arn", role->arn, "name",
+	                 role->name, "conditions", conds, "mfa", mfa, "mfa_max_age", age, "path", path, "chain", chain,
+	                 "max_session_s", json_array_size(chain) > 1 ? 3600 : role->max_session_s);
+}
+
+/* Follows the chains from user: every role reached, once, by the first (shortest) path found. */
+static int reach_user(struct reach *st, struct am_principal *user, json_t *rows, const char *only)
+{
+	struct am_model *m = st->m;
+	struct edges direct;
+	size_t *queue = NULL, qn = 0, qh = 0;
+	json_t **how = calloc(m->nroles + 1, sizeof(*how)); /* role -> {conds, path, chain} */
+	int rc = C_ERR;
+
+	if (!how || !(queue = malloc((m->nroles + 1) * sizeof(*queue))))
+		goto out;
+	if (edges_of(m, user, cand_for(st, user->account), &direct) != C_OK) {
+		edges_free(&direct);
+		goto out;
+	}
+	for (size_t i = 0; i < direct.n; i++) {
+		size_t r = direct.v[i].role;
+		json_t *path = json_array();
+		json_array_append_new(path, json_pack("{s:s, s:s}", "type", "user", "arn", user->arn));
+		json_array_extend(path, direct.v[i].path);
+		how[r] = json_pack("{s:O, s:o, s:[s]}", "conditions", direct.v[i].conds, "path", path, "chain",
+		                   m->roles[r].arn);
+		queue[qn++] = r;
+	}
+	edges_free(&direct);
+	while (qh < qn) {
+		size_t from = queue[qh++];
+		struct edges *e = &st->role_edges[from];
+		if (json_array_size(json_object_get(how[from], "chain")) >= CHAIN_MAX)
+			continue;
+		if (!e->done && edges_of(m, &m->roles[from], cand_for(st, m->roles[from].account), e) != C_OK)
+			goto out;
+		for (size_t i = 0; i < e->n; i++) {
+			size_t r = e->v[i].role;
+			json_t *conds, *path, *chain;
+			if (how[r])
+				continue;
+			conds = json_deep_copy(json_object_get(how[from], "conditions"));
+			json_array_extend(conds, e->v[i].conds);
+			path = json_deep_copy(json_object_get(how[from], "path"));
+			json_array_extend(path, e->v[i].path);
+			chain = json_deep_copy(json_object_get(how[from], "chain"));
+			json_array_append_new(chain, json_string(m->roles[r].arn));
+			how[r] = json_pack("{s:o, s:o, s:o}", "conditions", conds, "path", path, "chain", chain);
+			queue[qn++] = r;
+		}
+	}
+	for (size_t r = 0; r < m->nroles; r++) {
+		json_t *row;
+		if (!how[r] || (only && strcmp(m->accounts[m->roles[r].account].id, only) != 0))
+			continue;
+		if (!(row = row_new(m, user, &m->roles[r], json_object_get(how[r], "conditions"),
+		                    json_object_get(how[r], "path"), json_object_get(how[r], "chain"))))
+			goto out;
+		json_array_append_new(rows, row);
+	}
+	rc = C_OK;
+out:
+	if (how)
+		for (size_t r = 0; r < m->nroles; r++)
+			json_decref(how[r]);
+	free(how);
+	free(queue);
+	return rc;
+}
+
+json_t *reach_analyze(struct am_model *m, const char *only_account)
+{
+	struct reach st = {.m = m};
+	json_t *rows = json_array();
+	int rc = C_OK;
+
+	st.cand = calloc(m->naccounts + 1, sizeof(*st.cand));
+	st.role_edges = calloc(m->nroles + 1, sizeof(*st.role_edges));
+	if (!rows || !st.cand || !st.role_edges)
+		rc = C_ERR;
+	for (size_t u = 0; rc == C_OK && u < m->nusers; u++)
+		rc = reach_user(&st, &m->users[u], rows, only_account);
+	for (size_t a = 0; st.cand && a < m->naccounts; a++)
+		free(st.cand[a]);
+	free(st.cand);
+	for (size_t r = 0; st.role_edges && r < m->nroles; r++)
+		edges_free(&st.role_edges[r]);
+	free(st.role_edges);
+	if (rc != C_OK) {
+		json_decref(rows);
+		fprintf(stderr, "rolegate analyze reach: the analysis failed (the message above says why)\n");
+		return NULL;
+	}
+	return rows;
+}
