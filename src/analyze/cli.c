@@ -16,6 +16,7 @@
 
 #include "analyze/verbs.h"
 #include "util/common.h"
+#include "util/crypto.h"
 
 struct subverb {
 	const char *name;
@@ -63,8 +64,16 @@ int analyze_main(int argc, char **argv)
 	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "help") == 0)
 		return usage(0);
 	for (size_t i = 0; i < ARRAY_LEN(subverbs); i++)
-		if (strcmp(argv[0], subverbs[i].name) == 0)
-			return subverbs[i].run(argc - 1, argv + 1);
+		if (strcmp(argv[0], subverbs[i].name) == 0) {
+			int rc;
+			if (crypto_init() != C_OK) { /* the policy engine hashes documents */
+				fprintf(stderr, "rolegate analyze: cannot initialise the crypto library\n");
+				return 1;
+			}
+			rc = subverbs[i].run(argc - 1, argv + 1);
+			crypto_cleanup();
+			return rc;
+		}
 	fprintf(stderr, "rolegate analyze: unknown sub-verb '%s' (rolegate analyze --help lists them)\n", argv[0]);
 	return 2;
 }
