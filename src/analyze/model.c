@@ -51,14 +51,14 @@ struct am_account *am_account_find(struct am_model *m, const char *id)
 	struct am_account key;
 
 	snprintf(key.id, sizeof(key.id), "%s", id);
-	return bsearch(&key, m->accounts, m->naccounts, sizeof(key), account_cmp);
+	return m->naccounts == 0 ? NULL : bsearch(&key, m->accounts, m->naccounts, sizeof(key), account_cmp);
 }
 
 struct am_group *am_group_find(struct am_model *m, const char *id)
 {
 	struct am_group key = {.id = (char *)id};
 
-	return bsearch(&key, m->groups, m->ngroups, sizeof(key), group_cmp);
+	return m->ngroups == 0 ? NULL : bsearch(&key, m->groups, m->ngroups, sizeof(key), group_cmp);
 }
 
 struct am_principal *am_principal_find(struct am_model *m, const char *s)
@@ -68,7 +68,7 @@ struct am_principal *am_principal_find(struct am_model *m, const char *s)
 	const char *name, *slash;
 	struct am_account *a;
 
-	if ((hit = bsearch(&key, by_key, nby_key, sizeof(key), idx_cmp)))
+	if (nby_key && (hit = bsearch(&key, by_key, nby_key, sizeof(key), idx_cmp)))
 		return hit->p;
 	/* a role session: arn:aws:sts::ACCT:assumed-role/NAME/SESSION */
 	if (strncmp(s, "arn:aws:sts::", 13) != 0 || strlen(s) < 13 + ACCOUNT_ID_LEN + 14 ||
@@ -304,7 +304,8 @@ int am_load(struct am_model *m, struct db *db, const char *verb)
 	}
 	if (each_row(m, "SELECT account_id, name, is_management FROM accounts ORDER BY account_id", account_row) != C_OK)
 		goto fail;
-	qsort(m->accounts, m->naccounts, sizeof(*m->accounts), account_cmp);
+	if (m->naccounts)
+		qsort(m->accounts, m->naccounts, sizeof(*m->accounts), account_cmp);
 	for (size_t i = 0; i < m->naccounts; i++)
 		if (!m->accounts[i].ou_path && !(m->accounts[i].ou_path = strdup("")))
 			goto fail;
@@ -315,9 +316,12 @@ int am_load(struct am_model *m, struct db *db, const char *verb)
 	    each_row(m, "SELECT user_id, account_id, name, path FROM users", user_row) != C_OK ||
 	    each_row(m, "SELECT role_id, account_id, name, path, trust_policy, max_session_s FROM roles", role_row) != C_OK)
 		goto fail;
-	qsort(m->groups, m->ngroups, sizeof(*m->groups), group_cmp);
-	qsort(m->users, m->nusers, sizeof(*m->users), name_cmp_principal);
-	qsort(m->roles, m->nroles, sizeof(*m->roles), name_cmp_principal);
+	if (m->ngroups)
+		qsort(m->groups, m->ngroups, sizeof(*m->groups), group_cmp);
+	if (m->nusers)
+		qsort(m->users, m->nusers, sizeof(*m->users), name_cmp_principal);
+	if (m->nroles)
+		qsort(m->roles, m->nroles, sizeof(*m->roles), name_cmp_principal);
 	if (index_build(m) != C_OK)
 		goto fail;
 	if (each_row(m, "SELECT group_id, user_id FROM group_members ORDER BY group_id", member_row) != C_OK ||
