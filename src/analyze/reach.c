@@ -3,13 +3,19 @@
  *
  * Not every user x role pair is put to the engine: a role is a candidate for a caller only when its trust policy
  * could name the caller at all (its account id, its unique id or a wildcard principal appear in the document:
- * a superset of what the engine can match), computed once per caller account. Every candidate is decided by
+ * a superset of what the engine can match), computed once per caller account, and when the caller's identity
+ * policies have an Allow whose Action could cover sts:AssumeRole and whose Resource could match the role's ARN
+ * (the patterns read from the documents, an account in the pattern narrowing to that account's roles; NotAction,
+ * NotResource and variables narrow nothing), or the role is in the caller's account and its trust names the caller. Every candidate is decided by
  * policy_evaluate (am_can_assume). Roles reached are callers in turn: chains of any length, each role once.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <fnmatch.h>
+#include <jansson.h>
 
 #include "analyze/reach.h"
 #include "util/common.h"
@@ -22,6 +28,134 @@ static bool trust_may_name(const struct am_model *m, const struct am_principal *
 	const char *doc = role->trust_doc;
 
 	return strstr(doc, m->accounts[caller->account].id) || strstr(doc, caller->id) || strstr(doc, "\"*\"");
+}
+
+/* Whether a policy's Action entry could cover sts:AssumeRole (a superset: wildcards, without regard to case). */
+static bool action_may_cover(json_t *a)
+{
+	return json_is_string(a) && fnmatch(json_string_value(a), "sts:assumerole", FNM_CASEFOLD) == 0;
+}
+
+/* Whether statement st could allow sts:AssumeRole on some role; *all when on any role (NotResource, NotAction,
+ * a variable or an account wildcard we do not narrow); else its Resource patterns are appended to pats. */
+static bool statement_patterns(json_t *st, bool *all, json_t *pats)
+{
+	json_t *act = json_object_get(st, "Action"), *res = json_object_get(st, "Resource"), *v;
+	const char *effect = json_string_value(json_object_get(st, "Effect"));
+	bool covers = false;
+	size_t i;
+
+	if (!effect || strcmp(effect, "Allow") != 0)
+		return false;
+	if (json_object_get(st, "NotAction"))
+		covers = true;
+	else if (json_is_array(act)) {
+		json_array_foreach(act, i, v)
+			covers = covers || action_may_cover(v);
+	} else
+		covers = action_may_cover(act);
+	if (!covers)
+		return false;
+	if (!res || json_object_get(st, "NotResource")) {
+		*all = true;
+		return true;
+	}
+	if (json_is_string(res))
+		json_array_append(pats, res);
+	else
+		json_array_extend(pats, res);
+	return true;
+}
+
+/* The roles whose ARN matches pattern (a superset of the engine's match), appended to out (marking stamp). */
+static int pattern_roles(const struct am_model *m, const char *pat, uint32_t *stamp, uint32_t now, size_t **out,
+                         size_t *n, size_t *cap)
+{
+	char acct[ACCOUNT_ID_LEN + 1];
+	const char *p = pat;
+	const struct am_account *only = NULL;
+
+	if (strstr(pat, "${"))
+		pat = "*";
+	for (int colons = 0; *p && colons < 4; p++)
+		colons += *p == ':';
+	if (strlen(p) > ACCOUNT_ID_LEN && p[ACCOUNT_ID_LEN] == ':' && strspn(p, "0123456789") == ACCOUNT_ID_LEN) {
+		memcpy(acct, p, ACCOUNT_ID_LEN);
+		acct[ACCOUNT_ID_LEN] = '\0';
+		if (!(only = am_account_find((struct am_model *)m, acct)))
+			return C_OK;
+	}
+	for (size_t k = 0, nr = only ? only->nroles : m->nroles; k < nr; k++) {
+		size_t r = only ? only->roles[k] : k;
+		if (stamp[r] == now || (strcmp(pat, "*") != 0 && fnmatch(pat, m->roles[r].arn, FNM_CASEFOLD) != 0))
+			continue;
+		if (*n == *cap) {
+			size_t *g = realloc(*out, (*cap = *cap ? *cap * 2 : 256) * sizeof(*g));
+			if (!g)
+				return C_ERR;
+			*out = g;
+		}
+		stamp[r] = now;
+		(*out)[(*n)++] = r;
+	}
+	return C_OK;
+}
+
+/* The roles caller's identity policies could allow it to assume, and the roles of its own account whose trust
+ * names it (a same-account trust that names a principal grants without an identity policy): a superset of what the
+ * engine allows. C_OK or C_ERR. */
+static int identity_candidates(struct am_model *m, struct am_principal *caller, uint32_t *stamp, uint32_t now,
+                               size_t **out, size_t *n, size_t *cap)
+{
+	const struct principal_policies *pol = am_principal_policies(m, caller);
+	json_t *pats = json_array(), *v;
+	bool all = false;
+	size_t i;
+	int rc = C_OK;
+
+	*n = 0;
+	if (!pol || !pats) {
+		json_decref(pats);
+		return C_ERR;
+	}
+	for (size_t d = 0; d < pol->nidentity && !all; d++) {
+		json_t *j = json_loads(pol->sources[d].document, 0, NULL), *sts = json_object_get(j, "Statement"), *st;
+		if (!j) {
+			all = true; /* compiled, but not readable here: no narrowing */
+			break;
+		}
+		if (json_is_object(sts))
+			statement_patterns(sts, &all, pats);
+		else
+			json_array_foreach(sts, i, st)
+				statement_patterns(st, &all, pats);
+		json_decref(j);
+	}
+	if (all) {
+		json_array_clear(pats);
+		json_array_append_new(pats, json_string("*"));
+	}
+	json_array_foreach(pats, i, v)
+		if (json_is_string(v) && (rc = pattern_roles(m, json_string_value(v), stamp, now, out, n, cap)) != C_OK)
+			break;
+	json_decref(pats);
+	if (rc != C_OK)
+		return rc;
+	for (size_t k = 0; k < m->accounts[caller->account].nroles; k++) {
+		size_t r = m->accounts[caller->account].roles[k];
+		const char *t = m->roles[r].trust_doc;
+		if (stamp[r] != now && (strstr(t, caller->id) || strstr(t, "\"*\""))) {
+			if (*n == *cap) {
+				size_t *g = realloc(*out, (*cap = *cap ? *cap * 2 : 256) * sizeof(*g));
+				if (!g)
+					return C_ERR;
+				*out = g;
+			}
+			stamp[r] = now;
+			(*out)[(*n)++] = r;
+		}
+	}
+	return C_OK;
 }
 
 /* One edge found: caller may assume role. */
@@ -45,11 +179,18 @@ static void edges_free(struct edges *e)
 	free(e->v);
 }
 
+/* Scratch space for candidate lists. */
+static uint32_t *stamp, stamp_now;
+static size_t *cands, ncands, cap_cands;
+
 /* The roles caller may assume (the candidates of its account put to the engine). */
 static int edges_of(struct am_model *m, struct am_principal *caller, const bool *cand, struct edges *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (size_t r = 0; r < m->nroles; r++) {
+	if (!cand || identity_candidates(m, caller, stamp, ++stamp_now, &cands, &ncands, &cap_cands) != C_OK)
+		return C_ERR;
+	for (size_t c = 0; c < ncands; c++) {
+		size_t r = cands[c];
 		struct am_principal *role = &m->roles[r];
 		bool allowed;
 		json_t *conds, *path;
@@ -197,6 +338,10 @@ json_t *reach_analyze(struct am_model *m, const char *only_account)
 	int rc = C_OK;
 
 	st.cand = calloc(m->naccounts + 1, sizeof(*st.cand));
+	stamp = calloc(m->nroles + 1, sizeof(*stamp));
+	stamp_now = 0;
+	if (!stamp)
+		rc = C_ERR;
 	st.role_edges = calloc(m->nroles + 1, sizeof(*st.role_edges));
 	if (!rows || !st.cand || !st.role_edges)
 		rc = C_ERR;
@@ -208,6 +353,11 @@ json_t *reach_analyze(struct am_model *m, const char *only_account)
 	for (size_t r = 0; st.role_edges && r < m->nroles; r++)
 		edges_free(&st.role_edges[r]);
 	free(st.role_edges);
+	free(stamp);
+	free(cands);
+	stamp = NULL;
+	cands = NULL;
+	ncands = cap_cands = 0;
 	if (rc != C_OK) {
 		json_decref(rows);
 		fprintf(stderr, "rolegate analyze reach: the analysis failed (the message above says why)\n");
