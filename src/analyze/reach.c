@@ -3,7 +3,7 @@
  *
  * Not every user x role pair is put to the engine: a role is a candidate for a caller only when its trust policy
  * could name the caller at all (its account id, its unique id or a wildcard principal appear in the document:
- * a superset of what the engine can match), computed once per caller account, and when the caller's identity
+ * a superset of what the engine can match), and when the caller's identity
  * policies have an Allow whose Action could cover sts:AssumeRole and whose Resource could match the role's ARN
  * (the patterns read from the documents, an account in the pattern narrowing to that account's roles; NotAction,
  * NotResource and variables narrow nothing), or the role is in the caller's account and its trust names the caller. Every candidate is decided by
@@ -101,6 +101,58 @@ static int pattern_roles(const struct am_model *m, const char *pat, uint32_t *st
 	return C_OK;
 }
 
+/* What one identity policy could allow (statement_patterns over its statements), read once per compiled policy. */
+struct memo {
+	const struct policy *p;
+	bool all;
+	json_t *pats;
+};
+static struct memo *memos;
+static size_t nmemos, cap_memos;
+
+static struct memo *memo_of(const struct policy *p, const char *doc)
+{
+	json_t *j, *sts, *st;
+	struct memo *mm;
+	size_t i;
+
+	for (i = 0; i < nmemos; i++)
+		if (memos[i].p == p)
+			return &memos[i];
+	if (nmemos == cap_memos) {
+		struct memo *g = realloc(memos, (cap_memos = cap_memos ? cap_memos * 2 : 64) * sizeof(*g));
+		if (!g)
+			return NULL;
+		memos = g;
+	}
+	mm = &memos[nmemos];
+	*mm = (struct memo){.p = p, .pats = json_array()};
+	if (!mm->pats)
+		return NULL;
+	if (!(j = json_loads(doc, 0, NULL))) {
+		mm->all = true; /* compiled, but not readable here: no narrowing */
+	} else {
+		sts = json_object_get(j, "Statement");
+		if (json_is_object(sts))
+			statement_patterns(sts, &mm->all, mm->pats);
+		else
+			json_array_foreach(sts, i, st)
+				statement_patterns(st, &mm->all, mm->pats);
+		json_decref(j);
+	}
+	nmemos++;
+	return mm;
+}
+
+static void memos_free(void)
+{
+	for (size_t i = 0; i < nmemos; i++)
+		json_decref(memos[i].pats);
+	free(memos);
+	memos = NULL;
+	nmemos = cap_memos = 0;
+}
+
 /* The roles caller's identity policies could allow it to assume, and the roles of its own account whose trust
  * names it (a same-account trust that names a principal grants without an identity policy): a superset of what the
  * engine allows. C_OK or C_ERR. */
@@ -119,17 +171,13 @@ static int identity_candidates(struct am_model *m, struct am_principal *caller, 
 		return C_ERR;
 	}
 	for (size_t d = 0; d < pol->nidentity && !all; d++) {
-		json_t *j = json_loads(pol->sources[d].document, 0, NULL), *sts = json_object_get(j, "Statement"), *st;
-		if (!j) {
-			all = true; /* compiled, but not readable here: no narrowing */
-			break;
+		struct memo *mm = memo_of(pol->identity[d], pol->sources[d].document);
+		if (!mm) {
+			json_decref(pats);
+			return C_ERR;
 		}
-		if (json_is_object(sts))
-			statement_patterns(sts, &all, pats);
-		else
-			json_array_foreach(sts, i, st)
-				statement_patterns(st, &all, pats);
-		json_decref(j);
+		all = all || mm->all;
+		json_array_extend(pats, mm->pats);
 	}
 	if (all) {
 		json_array_clear(pats);
@@ -187,7 +235,8 @@ static size_t *cands, ncands, cap_cands;
 static int edges_of(struct am_model *m, struct am_principal *caller, const bool *cand, struct edges *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!cand || identity_candidates(m, caller, stamp, ++stamp_now, &cands, &ncands, &cap_cands) != C_OK)
+	UNUSED(cand);
+	if (identity_candidates(m, caller, stamp, ++stamp_now, &cands, &ncands, &cap_cands) != C_OK)
 		return C_ERR;
 	for (size_t c = 0; c < ncands; c++) {
 		size_t r = cands[c];
@@ -195,7 +244,7 @@ static int edges_of(struct am_model *m, struct am_principal *caller, const bool 
 		bool allowed;
 		json_t *conds, *path;
 		struct edge *g;
-		if (role == caller || !cand[r] || !trust_may_name(m, role, caller))
+		if (role == caller || !trust_may_name(m, role, caller))
 			continue;
 		if (am_can_assume(m, caller, role, &allowed, &conds, &path) != C_OK)
 			return C_ERR;
@@ -213,19 +262,6 @@ static int edges_of(struct am_model *m, struct am_principal *caller, const bool 
 	return C_OK;
 }
 
-/* cand[r]: role r's trust may name some principal of account a (its id or a wildcard). */
-static bool *candidates_of_account(const struct am_model *m, size_t a)
-{
-	bool *cand = calloc(m->nroles + 1, sizeof(*cand));
-
-	if (!cand)
-		return NULL;
-	for (size_t r = 0; r < m->nroles; r++)
-		cand[r] = strstr(m->roles[r].trust_doc, m->accounts[a].id) || strstr(m->roles[r].trust_doc, "\"*\"") ||
-		          strstr(m->roles[r].trust_doc, "AIDA") || strstr(m->roles[r].trust_doc, "AROA");
-	return cand;
-}
-
 struct reach {
 	struct am_model *m;
 	bool **cand;            /* per account, computed on first use */
@@ -234,9 +270,9 @@ struct reach {
 
 static const bool *cand_for(struct reach *st, size_t account)
 {
-	if (!st->cand[account])
-		st->cand[account] = candidates_of_account(st->m, account);
-	return st->cand[account];
+	UNUSED(st);
+	UNUSED(account);
+	return NULL; /* trust_may_name, per candidate, is cheaper than a whole-organization scan per account */
 }
 
 static json_t *row_new(struct am_model *m, struct am_principal *user, struct am_principal *role, json_t *conds,
@@ -355,6 +391,7 @@ json_t *reach_analyze(struct am_model *m, const char *only_account)
 	free(st.role_edges);
 	free(stamp);
 	free(cands);
+	memos_free();
 	stamp = NULL;
 	cands = NULL;
 	ncands = cap_cands = 0;
