@@ -70,8 +70,38 @@ static const char *satisfying(const char *op, const char *v, bool allow, char *b
 	return NULL;
 }
 
-/* Adds satisfying values for the conditions of one document's statements. */
-static int from_document(struct am_ctx *c, const char *doc)
+/* The satisfying values of one policy's conditions (key, operator, value, the policy's values), read once per
+ * compiled policy: identical documents share one. */
+struct hint {
+	char *key, *op, *value;
+	json_t *values;
+};
+struct hints {
+	const struct policy *p;
+	struct hint *v;
+	size_t n;
+};
+static struct hints *hcache;
+static size_t nhcache, cap_hcache;
+
+static int hints_add(struct hints *h, const char *key, const char *op, const char *value, json_t *values)
+{
+	struct hint *g = realloc(h->v, (h->n + 1) * sizeof(*g));
+
+	if (!g)
+		return C_ERR;
+	h->v = g;
+	g = &h->v[h->n];
+	g->key = strdup(key);
+	g->op = strdup(op);
+	g->value = strdup(value);
+	g->values = values;
+	h->n++;
+	return g->key && g->op && g->value ? C_OK : C_ERR;
+}
+
+/* Reads a document's condition hints into h. */
+static int hints_read(struct hints *h, const char *doc)
 {
 	json_t *j = json_loads(doc, JSON_REJECT_DUPLICATES, NULL), *stmts, *st;
 	size_t i;
@@ -97,20 +127,11 @@ static int from_document(struct am_ctx *c, const char *doc)
 				char buf[256];
 				const char *v = json_is_string(first) ? json_string_value(first) : NULL;
 				const char *s = v ? satisfying(op, v, allow, buf, sizeof(buf)) : NULL;
-				bool known = false;
-				if (!s)
-					continue;
-				for (size_t k = 0; k < c->n; k++)
-					known = known || strcasecmp(c->e[k].key, key) == 0;
-				if (known)
-					continue;
-				if (add(c, key, s, true) != C_OK) {
+				if (s && hints_add(h, key, op, s, json_is_array(vals) ? json_incref(vals)
+				                                                      : json_pack("[O]", vals)) != C_OK) {
 					rc = C_ERR;
 					goto out;
 				}
-				snprintf(c->cond[c->n - 1].key, sizeof(c->cond[0].key), "%s", key);
-				snprintf(c->cond[c->n - 1].op, sizeof(c->cond[0].op), "%s", op);
-				c->cond[c->n - 1].values = json_is_array(vals) ? json_incref(vals) : json_pack("[O]", vals);
 			}
 		}
 	}
@@ -120,7 +141,64 @@ out:
 	return rc;
 }
 
-int am_ctx_build(struct am_ctx *c, const struct am_principal *p, const char *const *docs, size_t ndocs)
+static const struct hints *hints_of(const struct policy *p, const char *doc)
+{
+	struct hints *h;
+
+	for (size_t i = 0; i < nhcache; i++)
+		if (hcache[i].p == p)
+			return &hcache[i];
+	if (nhcache == cap_hcache) {
+		struct hints *g = realloc(hcache, (cap_hcache = cap_hcache ? cap_hcache * 2 : 64) * sizeof(*g));
+		if (!g)
+			return NULL;
+		hcache = g;
+	}
+	h = &hcache[nhcache++];
+	*h = (struct hints){.p = p};
+	return hints_read(h, doc) == C_OK ? h : NULL;
+}
+
+void am_hints_clear(void)
+{
+	for (size_t i = 0; i < nhcache; i++) {
+		for (size_t k = 0; k < hcache[i].n; k++) {
+			free(hcache[i].v[k].key);
+			free(hcache[i].v[k].op);
+			free(hcache[i].v[k].value);
+			json_decref(hcache[i].v[k].values);
+		}
+		free(hcache[i].v);
+	}
+	free(hcache);
+	hcache = NULL;
+	nhcache = cap_hcache = 0;
+}
+
+/* Adds satisfying values for the conditions of one policy's statements. */
+static int from_policy(struct am_ctx *c, const struct policy *p, const char *doc)
+{
+	const struct hints *h = hints_of(p, doc);
+
+	if (!h)
+		return C_ERR;
+	for (size_t i = 0; i < h->n; i++) {
+		bool known = false;
+		for (size_t k = 0; k < c->n; k++)
+			known = known || strcasecmp(c->e[k].key, h->v[i].key) == 0;
+		if (known)
+			continue;
+		if (add(c, h->v[i].key, h->v[i].value, true) != C_OK)
+			return C_ERR;
+		snprintf(c->cond[c->n - 1].key, sizeof(c->cond[0].key), "%s", h->v[i].key);
+		snprintf(c->cond[c->n - 1].op, sizeof(c->cond[0].op), "%s", h->v[i].op);
+		c->cond[c->n - 1].values = json_incref(h->v[i].values);
+	}
+	return C_OK;
+}
+
+int am_ctx_build(struct am_ctx *c, const struct am_principal *p, const struct policy *const *pols,
+                 const char *const *docs, size_t ndocs)
 {
 	char acct[ACCOUNT_ID_LEN + 1], key[192];
 	const char *slash = strrchr(p->arn, ':');
@@ -141,7 +219,7 @@ int am_ctx_build(struct am_ctx *c, const struct am_principal *p, const char *con
 	}
 	c->first_synth = c->n;
 	for (size_t i = 0; i < ndocs; i++)
-		if (docs[i] && from_document(c, docs[i]) != C_OK)
+		if (docs[i] && pols[i] && from_policy(c, pols[i], docs[i]) != C_OK)
 			return C_ERR;
 	return C_OK;
 }
@@ -164,6 +242,7 @@ int am_can_assume(struct am_model *m, struct am_principal *caller, struct am_pri
 	struct policy_explain ex;
 	struct am_ctx c;
 	const char **docs = NULL;
+	const struct policy **pols = NULL;
 	size_t ndocs = 0;
 	char acct_caller[ACCOUNT_ID_LEN + 1], acct_role[ACCOUNT_ID_LEN + 1];
 	int rc = C_ERR;
@@ -172,13 +251,19 @@ int am_can_assume(struct am_model *m, struct am_principal *caller, struct am_pri
 	*conds = *path = NULL;
 	if (am_policy_set(m, caller, role->trust, &set) != C_OK || !(pol = am_principal_policies(m, caller)))
 		return C_ERR;
-	if (!(docs = calloc(pol->nidentity + 2, sizeof(*docs))))
+	if (!(docs = calloc(pol->nidentity + 2, sizeof(*docs))) || !(pols = calloc(pol->nidentity + 2, sizeof(*pols)))) {
+		free(docs);
 		return C_ERR;
+	}
+	pols[ndocs] = role->trust;
 	docs[ndocs++] = role->trust_doc;
-	for (size_t i = 0; i < pol->nidentity; i++)
+	for (size_t i = 0; i < pol->nidentity; i++) {
+		pols[ndocs] = pol->identity[i];
 		docs[ndocs++] = pol->sources ? pol->sources[i].document : NULL;
+	}
+	pols[ndocs] = pol->boundary;
 	docs[ndocs++] = pol->boundary_document;
-	if (am_ctx_build(&c, caller, docs, ndocs) != C_OK)
+	if (am_ctx_build(&c, caller, pols, docs, ndocs) != C_OK)
 		goto out;
 	snprintf(acct_caller, sizeof(acct_caller), "%s", m->accounts[caller->account].id);
 	snprintf(acct_role, sizeof(acct_role), "%s", m->accounts[role->account].id);
@@ -217,5 +302,6 @@ int am_can_assume(struct am_model *m, struct am_principal *caller, struct am_pri
 out:
 	am_ctx_free(&c);
 	free(docs);
+	free(pols);
 	return rc;
 }

@@ -30,9 +30,12 @@ struct am_ctx {
 
 /* The baseline context of a request by p (aws:username, aws:userid, aws:PrincipalArn, aws:PrincipalAccount,
  * aws:PrincipalType, aws:PrincipalTag/K), then values that satisfy the conditions of the given documents' statements
- * (an Allow's conditions met, a Deny's not). C_OK or C_ERR. */
-int am_ctx_build(struct am_ctx *c, const struct am_principal *p, const char *const *docs, size_t ndocs);
+ * (an Allow's conditions met, a Deny's not) of the policies pols[i] compiled from docs[i]. C_OK or C_ERR. */
+int am_ctx_build(struct am_ctx *c, const struct am_principal *p, const struct policy *const *pols,
+                 const char *const *docs, size_t ndocs);
 void am_ctx_free(struct am_ctx *c);
+/* Forgets the condition hints read from policies (kept per compiled policy while an analysis runs). */
+void am_hints_clear(void);
 
 /*
  * Decides whether caller may assume role: C_OK and *allowed; when allowed, conds gets the conditions (a JSON array

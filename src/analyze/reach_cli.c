@@ -304,6 +304,7 @@ int analyze_reach_main(int argc, char **argv)
 out:
 	am_free(&m);
 	db_close(db);
+	am_hints_clear();
 	policy_cache_clear();
 	return status;
 }

@@ -38,7 +38,7 @@ static int decide(struct am_model *m, struct am_principal *p, const char *action
 	enum policy_decision d;
 	json_t *st;
 
-	if (am_policy_set(m, p, res, &set) != C_OK || am_ctx_build(&c, p, NULL, 0) != C_OK)
+	if (am_policy_set(m, p, res, &set) != C_OK || am_ctx_build(&c, p, NULL, NULL, 0) != C_OK)
 		return C_ERR;
 	if (strncmp(resource, "arn:", 4) == 0) {
 		const char *s = resource;
@@ -159,6 +159,7 @@ out:
 close:
 	db_close(db);
 	json_decref(out);
+	am_hints_clear();
 	policy_cache_clear();
 	return status;
 }
