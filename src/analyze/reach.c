@@ -33,7 +33,9 @@ static bool trust_may_name(const struct am_model *m, const struct am_principal *
 /* Whether a policy's Action entry could cover sts:AssumeRole (a superset: wildcards, without regard to case). */
 static bool action_may_cover(json_t *a)
 {
-	return json_is_string(a) && fnmatch(json_string_value(a), "sts:assumerole", FNM_CASEFOLD) == 0;
+	/* fnmatch's [ ] classes are not IAM's: a pattern holding '[' is taken as covering */
+	return json_is_string(a) && (strchr(json_string_value(a), '[') ||
+	                             fnmatch(json_string_value(a), "sts:assumerole", FNM_CASEFOLD | FNM_NOESCAPE) == 0);
 }
 
 /* Whether statement st could allow sts:AssumeRole on some role; *all when on any role (NotResource, NotAction,
@@ -75,7 +77,7 @@ static int pattern_roles(const struct am_model *m, const char *pat, uint32_t *st
 	const char *p = pat;
 	const struct am_account *only = NULL;
 
-	if (strstr(pat, "${"))
+	if (strstr(pat, "${") || strchr(pat, '[')) /* variables; fnmatch's [ ] classes, which IAM does not have */
 		pat = "*";
 	for (int colons = 0; *p && colons < 4; p++)
 		colons += *p == ':';
@@ -87,7 +89,8 @@ static int pattern_roles(const struct am_model *m, const char *pat, uint32_t *st
 	}
 	for (size_t k = 0, nr = only ? only->nroles : m->nroles; k < nr; k++) {
 		size_t r = only ? only->roles[k] : k;
-		if (stamp[r] == now || (strcmp(pat, "*") != 0 && fnmatch(pat, m->roles[r].arn, FNM_CASEFOLD) != 0))
+		if (stamp[r] == now ||
+		    (strcmp(pat, "*") != 0 && fnmatch(pat, m->roles[r].arn, FNM_CASEFOLD | FNM_NOESCAPE) != 0))
 			continue;
 		if (*n == *cap) {
 			size_t *g = realloc(*out, (*cap = *cap ? *cap * 2 : 256) * sizeof(*g));
