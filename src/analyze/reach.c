@@ -3,10 +3,10 @@
  *
  * Not every user x role pair is put to the engine: a role is a candidate for a caller only when its trust policy
  * could name the caller at all (its account id, its unique id or a wildcard principal appear in the document:
- * a superset of what the engine can match), and when the caller's identity
- * policies have an Allow whose Action could cover sts:AssumeRole and whose Resource could match the role's ARN
- * (the patterns read from the documents, an account in the pattern narrowing to that account's roles; NotAction,
- * NotResource and variables narrow nothing), or the role is in the caller's account and its trust names the caller. Every candidate is decided by
+ * a superset of what the engine can match), and when the caller's identity policies have an Allow whose Action
+ * could cover sts:AssumeRole and whose Resource could match the role's ARN (the patterns read from the documents,
+ * an account in the pattern narrowing to that account's roles; NotAction, NotResource and variables narrow
+ * nothing), or the role is in the caller's account and its trust names the caller. Every candidate is decided by
  * policy_evaluate (am_can_assume). Roles reached are callers in turn: chains of any length, each role once.
  */
 #include <stdio.h>
@@ -235,10 +235,9 @@ static uint32_t *stamp, stamp_now;
 static size_t *cands, ncands, cap_cands;
 
 /* The roles caller may assume (the candidates of its account put to the engine). */
-static int edges_of(struct am_model *m, struct am_principal *caller, const bool *cand, struct edges *out)
+static int edges_of(struct am_model *m, struct am_principal *caller, struct edges *out)
 {
 	memset(out, 0, sizeof(*out));
-	UNUSED(cand);
 	if (identity_candidates(m, caller, stamp, ++stamp_now, &cands, &ncands, &cap_cands) != C_OK)
 		return C_ERR;
 	for (size_t c = 0; c < ncands; c++) {
@@ -267,16 +266,8 @@ static int edges_of(struct am_model *m, struct am_principal *caller, const bool 
 
 struct reach {
 	struct am_model *m;
-	bool **cand;            /* per account, computed on first use */
 	struct edges *role_edges; /* per role, computed on first use */
 };
-
-static const bool *cand_for(struct reach *st, size_t account)
-{
-	UNUSED(st);
-	UNUSED(account);
-	return NULL; /* trust_may_name, per candidate, is cheaper than a whole-organization scan per account */
-}
 
 static json_t *row_new(struct am_model *m, struct am_principal *user, struct am_principal *role, json_t *conds,
                        json_t *path, json_t *chain)
@@ -315,7 +306,7 @@ static int reach_user(struct reach *st, struct am_principal *user, json_t *rows,
 
 	if (!how || !(queue = malloc((m->nroles + 1) * sizeof(*queue))))
 		goto out;
-	if (edges_of(m, user, cand_for(st, user->account), &direct) != C_OK) {
+	if (edges_of(m, user, &direct) != C_OK) {
 		edges_free(&direct);
 		goto out;
 	}
@@ -334,7 +325,7 @@ static int reach_user(struct reach *st, struct am_principal *user, json_t *rows,
 		struct edges *e = &st->role_edges[from];
 		if (json_array_size(json_object_get(how[from], "chain")) >= CHAIN_MAX)
 			continue;
-		if (!e->done && edges_of(m, &m->roles[from], cand_for(st, m->roles[from].account), e) != C_OK)
+		if (!e->done && edges_of(m, &m->roles[from], e) != C_OK)
 			goto out;
 		for (size_t i = 0; i < e->n; i++) {
 			size_t r = e->v[i].role;
@@ -376,19 +367,15 @@ json_t *reach_analyze(struct am_model *m, const char *only_account)
 	json_t *rows = json_array();
 	int rc = C_OK;
 
-	st.cand = calloc(m->naccounts + 1, sizeof(*st.cand));
 	stamp = calloc(m->nroles + 1, sizeof(*stamp));
 	stamp_now = 0;
 	if (!stamp)
 		rc = C_ERR;
 	st.role_edges = calloc(m->nroles + 1, sizeof(*st.role_edges));
-	if (!rows || !st.cand || !st.role_edges)
+	if (!rows || !st.role_edges)
 		rc = C_ERR;
 	for (size_t u = 0; rc == C_OK && u < m->nusers; u++)
 		rc = reach_user(&st, &m->users[u], rows, only_account);
-	for (size_t a = 0; st.cand && a < m->naccounts; a++)
-		free(st.cand[a]);
-	free(st.cand);
 	for (size_t r = 0; st.role_edges && r < m->nroles; r++)
 		edges_free(&st.role_edges[r]);
 	free(st.role_edges);
