@@ -188,3 +188,18 @@ def test_refusals(org):
     p = subprocess.run([str(rg.BIN), "analyze", "reach", "--data", str(srv.data_dir.parent / "none")],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 1 and "has no database" in p.stderr
+
+
+def test_a_policy_that_no_longer_compiles_is_an_error_not_a_smaller_answer(org):
+    """Fail closed: a stored trust policy that does not compile stops the analysis (exit 1), no rows printed."""
+    srv, _, _ = org
+    if rg.STORE != "sqlite":
+        pytest.skip("edits the SQLite file directly")
+    import sqlite3
+    db = sqlite3.connect(str(srv.data_dir / "rolegate.db"), timeout=30)
+    db.execute("UPDATE roles SET trust_policy = '{\"Version\": \"2012-10-17\", \"Statement\": 7}' WHERE name = 'far'")
+    db.commit()
+    db.close()
+    p = analyze(srv, "reach", "--format", "json", check=False)
+    assert p.returncode == 1 and p.stdout == ""
+    assert "trust policy of arn:aws:iam::%s:role/far does not compile" % srv.account in p.stderr
