@@ -33,6 +33,16 @@ $(GEN_ASSETS): $(ASSETS) tools/embed-assets.sh
 	$(say) GEN $@
 	$(Q)sh tools/embed-assets.sh $@ $(ASSETS)
 
+# The HTML report's template (src/analyze/assets.h), embedded the same way under analyze_* names.
+ANALYZE_ASSETS := $(sort $(wildcard src/analyze/assets/*))
+GEN_ANALYZE_ASSETS := build/gen/analyze_assets.c
+SRCS += $(GEN_ANALYZE_ASSETS)
+
+$(GEN_ANALYZE_ASSETS): $(ANALYZE_ASSETS) tools/embed-assets.sh
+	$(say) GEN $@
+	$(Q)sh tools/embed-assets.sh $@.in $(ANALYZE_ASSETS)
+	$(Q)sed -e 's/console_assets\[\]/analyze_assets[]/; s/console_nassets/analyze_nassets/; s/^#include "console\/assets.h"/#include "analyze\/assets.h"/' $@.in >$@.tmp && mv $@.tmp $@ && rm -f $@.in
+
 # --- release: build/rolegate ----------------------------------------------------------------------------------
 R := build/release
 R_CFLAGS := $(BASE_CFLAGS) -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2

@@ -28,6 +28,8 @@
 #      through one node and the time until another node refuses (accepts) it, 20 times, median and worst
 #   ep e on PostgreSQL: the same 100 000 roles in 10 000 accounts (bench/load_store.py --postgres, COPY) in a
 #      database of its own, a node's start time and peak RSS, as e's
+#   r  `rolegate analyze reach` on 5 000 users, 300 groups, 10 000 accounts, 100 000 roles (bench/analyze.sh): seconds
+#      and peak RSS against the targets (10 s, 1 GiB)
 #
 # Environment: BENCH_SECONDS per measurement (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32),
 # BENCH_THREADS (server threads, 8: the default of rolegate server).
@@ -483,3 +485,7 @@ build/rolegate server --listen 127.0.0.1:0 --data "$work/console" --threads "$th
 pids="$pids $!"
 url_i=$(wait_url "$work/console.log")
 python3 bench/console_flow.py "$url_i" "$work/console" "$work/console.log" 20 "$((secs * 2))"
+
+# r: `rolegate analyze reach` on 5 000 users x 100 000 roles (bench/analyze.sh: its own store, its targets).
+echo
+sh bench/analyze.sh build/rolegate

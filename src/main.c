@@ -7,6 +7,7 @@
  *   rolegate master-key rotate    re-seal DATA's secrets under a new master key
  *   rolegate migrate              move DATA into an empty PostgreSQL database
  *   rolegate root-password        the web console password of an account's root user
+ *   rolegate analyze              access analysis of the whole organization (src/analyze)
  *   rolegate exec|env|credential-process|serve-credentials|whoami|list|clear|login   the engineer's side (src/cli)
  *   rolegate version
  *   rolegate help
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyze/cli.h"
 #include "cli/verbs.h"
 #include "console/rootpw.h"
 #include "policy/cli.h"
@@ -51,6 +53,7 @@ static const struct verb verbs[] = {
 	{"list", list_main, "profiles, their chains and cached sessions"},
 	{"clear", clear_main, "forget cached sessions"},
 	{"login", login_main, "sign in to the AWS console as a profile's role"},
+	{"analyze", analyze_main, "who can reach which role, who can do what (rolegate analyze --help)"},
 	{"version", version_main, "print the version"},
 	{"help", help_main, "this list"},
 };
