@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyze/cli.h"
 #include "cli/verbs.h"
 #include "console/rootpw.h"
 #include "policy/cli.h"
@@ -40,6 +41,7 @@ static const struct verb verbs[] = {
 	{"keys", keys_main, "rotate, list or retire the keys that seal session tokens (rolegate keys --help)"},
 	{"master-key", masterkey_main, "re-seal every secret under a new master key (rolegate master-key --help)"},
 	{"root-password", root_password_main, "set the web console password of an account's root user"},
+	{"analyze", analyze_main, "access analysis: escalation paths, unused access (rolegate analyze --help)"},
 	{"audit", audit_main, "show the audit trail (rolegate audit --help)"},
 	{"migrate", migrate_main, "move DATA's databases into an empty PostgreSQL database (rolegate migrate --help)"},
 	{"snapshot", snapshot_main, "save or restore a consistent copy of the databases (rolegate snapshot --help)"},
