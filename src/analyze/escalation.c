@@ -18,6 +18,7 @@
 #include "server/cli_store.h"
 #include "store/db.h"
 #include "util/common.h"
+#include "util/crypto.h"
 
 /* The sample of privileged actions a target is compared on (resource "*"). */
 static const char *const PRIVILEGED[] = {
@@ -531,7 +532,7 @@ int analyze_escalation_main(int argc, char **argv)
 		return usage(2);
 	if (!(db = cli_store_open("analyze escalation", dir, pg)))
 		return 1;
-	if (!(c.findings = json_array()) || db_begin(db, false, &c.tx) != C_OK)
+	if (crypto_init() != C_OK || !(c.findings = json_array()) || db_begin(db, false, &c.tx) != C_OK)
 		goto out;
 	if (load(&c, account) != C_OK) {
 		fprintf(stderr, "rolegate analyze escalation: cannot read %s\n", cli_store_where(dir, pg));
@@ -559,5 +560,6 @@ out:
 	json_decref(c.findings);
 	db_close(db);
 	policy_cache_clear();
+	crypto_cleanup();
 	return status;
 }
