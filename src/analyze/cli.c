@@ -6,6 +6,7 @@
 
 #include "analyze/cli.h"
 #include "analyze/escalation.h"
+#include "analyze/unused.h"
 #include "util/common.h"
 
 struct subverb {
@@ -16,6 +17,7 @@ struct subverb {
 
 static const struct subverb subverbs[] = {
 	{"escalation", analyze_escalation_main, "principals that can raise their own privileges, with their paths"},
+	{"unused", analyze_unused_main, "roles, keys, passwords and permissions not used in N days (--days N)"},
 };
 
 static int usage(int status)
