@@ -7,10 +7,11 @@
  *                           audit records signed with it)
  *   UnusedIAMUserPassword   a console password (login profile) made before the window, no successful
  *                           signin:ConsoleLogin in it
- *   UnusedPermission        per user and role: the actions rolegate serves that its policies allow (the engine, on
- *                           "*", with its boundary and SCPs) and that no successful audit record of the window shows it
- *                           calling, grouped by service; a service none of whose allowed actions was called is listed
- *                           as unused whole
+ *   UnusedPermission        per user and role: the actions rolegate serves and audits (writes, sts:AssumeRole and
+ *                           GetSessionToken: a successful read leaves no record, so its use cannot be told) that its
+ *                           policies allow (the engine, on "*", with its boundary and SCPs) and that no successful
+ *                           audit record of the window shows it calling, grouped by service; a service none of whose
+ *                           allowed actions was called is marked serviceUnused
  *
  * The audit trail is rolegate.db's and audit.db's (or the PostgreSQL database's one table); everything is read in
  * read transactions, beside a running server.
@@ -158,6 +159,8 @@ static int unused_permissions(struct db_tx *tx, const struct who *w, const struc
 		char action[128];
 		if (!a)
 			break;
+		if (!a->write && !a->audit_durably)
+			continue; /* a successful read leaves no audit record: its use cannot be told from the trail */
 		snprintf(action, sizeof(action), "%s:%s", a->service, a->name);
 		struct policy_request req = {.action = action, .resource = "*", .resource_account = w->account,
 		                             .principal = strcmp(w->kind, "role") == 0 ? session : w->arn,
