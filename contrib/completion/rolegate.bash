@@ -36,7 +36,7 @@ _rolegate_profiles()
 _rolegate()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="server policy keys master-key root-password audit migrate snapshot exec env credential-process serve-credentials whoami list clear login version help"
+	local verbs="server policy keys master-key root-password analyze audit migrate snapshot exec env credential-process serve-credentials whoami list clear login version help"
 	local client="--mfa-code --direct --duration --mfa-duration --region --help"
 	local opts="" valued="" positional="" i w verb="" nargs=0 dashdash=0
 
@@ -77,6 +77,10 @@ _rolegate()
 		opts="--data --postgres --master-key-file --new-key-file --help"
 		valued="--data --postgres --master-key-file --new-key-file"
 		positional="sub:rotate id"
+		;;
+	analyze)
+		opts="--data --postgres --account --format --days --help"
+		valued="--data --postgres --account --format --days" positional="sub:escalation unused"
 		;;
 	audit)
 		opts="--data --postgres --since --principal --role --action --limit --json --format --before --help"
