@@ -346,7 +346,9 @@ static void own_policies(struct ctx *c, const struct ent *p, const struct esc_me
 			policy_release(vp);
 			if (!gained)
 				continue;
-			snprintf(target, sizeof(target), "%s (version v%lld)", pol[i].arn, (long long)ver);
+			if (snprintf(target, sizeof(target), "%s (version v%lld)", pol[i].arn, (long long)ver) >=
+			    (int)sizeof(target))
+				continue;
 			snprintf(gain, sizeof(gain), "what version v%lld allows", (long long)ver);
 			json_t *steps = json_array();
 			json_array_append_new(steps, json_string(p->arn));
