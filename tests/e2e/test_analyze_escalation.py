@@ -76,6 +76,16 @@ def allow(actions, resource="*"):
     return {"Effect": "Allow", "Action": actions, "Resource": resource}
 
 
+def step_action(cid, actions):
+    """The step itself (iam:PassRole where the path passes a role), never a Describe/List/Get beside it."""
+    if cid.startswith("privesc2-"):
+        return "iam:SetDefaultPolicyVersion"
+    if cid == "privesc-AssumeRole":
+        return "sts:AssumeRole"
+    steps = [a for a in actions if not a.split(":")[1].startswith(("Describe", "List", "Get"))]
+    return "iam:PassRole" if "iam:PassRole" in steps else steps[0]
+
+
 def short(cid):
     return cid.split("-", 1)[1][:40]
 
@@ -137,10 +147,7 @@ class World:
             iam.add_user_to_group(GroupName=base + "-group", UserName=base + "-user")
             out["group"] = f"arn:aws:iam::{self.account}:group/{base}-group"
         if fix == "deny":
-            # the step itself (iam:PassRole where the path passes a role), never a Describe/List/Get beside it
-            steps = [a for a in actions if not a.split(":")[1].startswith(("Describe", "List", "Get"))]
-            first = "iam:SetDefaultPolicyVersion" if cid.startswith("privesc2-") else \
-                "iam:PassRole" if "iam:PassRole" in steps else steps[0]
+            first = step_action(cid, actions)
             deny = doc({"Effect": "Deny", "Action": first, "Resource": "*"})
             iam.put_user_policy(UserName=base + "-user", PolicyName="fix", PolicyDocument=deny)
             iam.put_role_policy(RoleName=base + "-role", PolicyName="fix", PolicyDocument=deny)
@@ -236,3 +243,34 @@ def test_administrators_are_not_findings_and_table_format(world, server):
     p = analyze(server, "--format", "table")
     assert "privesc" not in p.stdout.splitlines()[0] and "CreateAccessKey" in p.stdout
     assert p.stdout.strip().endswith(f"{len(world.findings)} finding(s)")
+
+
+def test_scp_fixes_every_path(server, world):
+    """The 31 scenarios again in a member account: found; with an SCP on the account that denies each step, none is."""
+    o = rg.client(server, "organizations")
+    o.create_organization(FeatureSet="ALL")
+    root = o.list_roots()["Roots"][0]
+    o.enable_policy_type(RootId=root["Id"], PolicyType="SERVICE_CONTROL_POLICY")
+    car = o.create_account(AccountName="esc-member", Email="esc-member@example.com")["CreateAccountStatus"]
+    member = rg.wait_account_created(o, car["Id"])["AccountId"]
+    admin = rg.admin_creds(server)
+    c = rg.client(server, "sts", creds=admin).assume_role(
+        RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole", RoleSessionName="build")["Credentials"]
+    miam = rg.client(server, "iam", creds=(c["AccessKeyId"], c["SecretAccessKey"]), token=c["SessionToken"])
+    w = World(miam, member)
+    w.targets()
+    built = {cid: w.scenario(cid, actions, kinds) for cid, actions, kinds, _ in SCENARIOS}
+    steps = sorted({step_action(cid, actions) for cid, actions, _, _ in SCENARIOS})
+
+    def missing():
+        findings = json.loads(analyze(server, "--account", member, "--format", "json").stdout)
+        assert all(f["account"] == member for f in findings)
+        return [(cid, kind) for cid, _, kinds, _ in SCENARIOS for kind in kinds
+                if not [f for f in findings if f["principal"] == built[cid][kind] and f["catalogue"] == cid]]
+
+    assert missing() == []
+    scp = o.create_policy(Name="esc-deny-steps", Description="the escalation steps", Type="SERVICE_CONTROL_POLICY",
+                          Content=doc({"Effect": "Allow", "Action": "*", "Resource": "*"},
+                                      {"Effect": "Deny", "Action": steps, "Resource": "*"}))["Policy"]["PolicySummary"]
+    o.attach_policy(PolicyId=scp["Id"], TargetId=member)
+    assert len(missing()) == sum(len(kinds) for _, _, kinds, _ in SCENARIOS)
