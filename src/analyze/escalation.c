@@ -127,6 +127,24 @@ static bool can(const struct ent *e, const char *action, const char *resource, c
 	return decide_with(e, &set, action, resource, res_account, resource_policy, NULL, ex) == POLICY_ALLOWED;
 }
 
+/* can() of a catalogue step, with the context keys AWS sets for it: iam:PassedToService for iam:PassRole,
+ * iam:PolicyARN (AdministratorAccess, what an attacker attaches) for Attach*Policy. */
+static bool can_step(const struct ent *e, const struct esc_method *m, const char *action, const char *resource,
+                     const char *res_account, struct policy_explain *ex)
+{
+	static const char *const admin[1] = {"arn:aws:iam::aws:policy/AdministratorAccess"};
+	const char *svc[1] = {m->service};
+	struct policy_ctx_entry extra = {0};
+	struct policy_set set = set_of(e);
+
+	if (strcmp(action, "iam:PassRole") == 0 && m->service)
+		extra = (struct policy_ctx_entry){"iam:PassedToService", svc, 1, false};
+	else if (strncmp(action, "iam:Attach", 10) == 0)
+		extra = (struct policy_ctx_entry){"iam:PolicyARN", admin, 1, false};
+	return decide_with(e, &set, action, resource, res_account, NULL, extra.key ? &extra : NULL, ex) ==
+	       POLICY_ALLOWED;
+}
+
 /* The PRIVILEGED actions set allows e on "*". */
 static unsigned caps_of(const struct ent *e, const struct policy_set *set)
 {
@@ -250,7 +268,7 @@ static bool steps_allowed(const struct ent *p, const struct esc_method *m, const
 	for (size_t i = 0; i < ESC_ACTIONS_MAX && m->actions[i]; i++) {
 		const char *res = i == 0 || all_on_target ? target : "*";
 		struct policy_explain ex = {0};
-		if (!can(p, m->actions[i], res, i == 0 || all_on_target ? t_account : p->account, NULL, &ex))
+		if (!can_step(p, m, m->actions[i], res, i == 0 || all_on_target ? t_account : p->account, &ex))
 			return false;
 		grant_of(p, &ex, grant, sizeof(grant));
 		snprintf(line, sizeof(line), "%s allows %s on %s", grant, m->actions[i], res);

@@ -191,6 +191,12 @@ def world(server, iam):
     w.narrow = w.user("esc-narrow-user")
     iam.put_user_policy(UserName="esc-narrow-user", PolicyName="self-keys",
                         PolicyDocument=doc(allow("iam:CreateAccessKey", w.narrow)))
+    # iam:PassRole only to Lambda (iam:PassedToService): the Lambda path, not the Glue one
+    w.lambda_only = w.user("esc-passrole-lambda-only")
+    iam.put_user_policy(UserName="esc-passrole-lambda-only", PolicyName="p", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+         "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
+        allow(["lambda:CreateFunction", "lambda:InvokeFunction", "glue:CreateDevEndpoint"])))
     w.findings = json.loads(analyze(server, "--format", "json").stdout)
     return w
 
@@ -228,6 +234,11 @@ def test_fixed_variant_not_found(world, cid, actions, kinds, target, fix):
 
 def test_resource_narrowed_to_itself_not_found(world):
     assert not [f for f in world.findings if f["principal"] == world.narrow]
+
+
+def test_passed_to_service_condition(world):
+    assert found(world, world.lambda_only, "privesc15-PassExistingRoleToNewLambdaThenInvoke")
+    assert not found(world, world.lambda_only, "privesc18-PassExistingRoleToNewGlueDevEndpoint")
 
 
 def test_service_paths_marked_as_aws_only(world):
