@@ -446,6 +446,8 @@ static void check(struct ctx *c, const struct ent *p, const struct esc_method *m
 	for (size_t j = 0; j < c->e.n; j++) {
 		const struct ent *t = &c->e.v[j];
 		unsigned gained = t->caps & ~p->caps;
+		if (strcmp(t->account, p->account) != 0)
+			continue; /* IAM's actions act on the caller's own account (other accounts: ESC_ASSUME's chains) */
 		switch (m->kind) {
 		case ESC_OWN_GROUP:
 			if (user && strcmp(t->kind, "group") == 0 && is_member(c, p, t))
@@ -473,8 +475,7 @@ static void check(struct ctx *c, const struct ent *p, const struct esc_method *m
 			break;
 		case ESC_PASS_ROLE:
 		case ESC_SERVICE_EXISTING:
-			if (gained && strcmp(t->kind, "role") == 0 && strcmp(t->account, p->account) == 0 &&
-			    (!m->instance_profile || t->in_profile) && service_trusted(t, m->service)) {
+			if (gained && strcmp(t->kind, "role") == 0 && (!m->instance_profile || t->in_profile) && service_trusted(t, m->service)) {
 				if (m->kind == ESC_PASS_ROLE) {
 					try_target(c, p, m, t->arn, t->account, gained, "the role's permissions, run by the service",
 					           false);

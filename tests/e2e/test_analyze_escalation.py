@@ -280,6 +280,10 @@ def test_scp_fixes_every_path(server, world):
                 if not [f for f in findings if f["principal"] == built[cid][kind] and f["catalogue"] == cid]]
 
     assert missing() == []
+    # IAM's actions act on the caller's own account: only sts:AssumeRole crosses accounts
+    every = json.loads(analyze(server, "--format", "json").stdout)
+    assert {f["account"] for f in every} == {world.account, member}
+    assert not [f for f in every if f["catalogue"] != "privesc-AssumeRole" and f"::{f['account']}:" not in f["target"]]
     scp = o.create_policy(Name="esc-deny-steps", Description="the escalation steps", Type="SERVICE_CONTROL_POLICY",
                           Content=doc({"Effect": "Allow", "Action": "*", "Resource": "*"},
                                       {"Effect": "Deny", "Action": steps, "Resource": "*"}))["Policy"]["PolicySummary"]
