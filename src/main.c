@@ -42,6 +42,7 @@ static const struct verb verbs[] = {
 	{"keys", keys_main, "rotate, list or retire the keys that seal session tokens (rolegate keys --help)"},
 	{"master-key", masterkey_main, "re-seal every secret under a new master key (rolegate master-key --help)"},
 	{"root-password", root_password_main, "set the web console password of an account's root user"},
+	{"analyze", analyze_main, "access analysis: who can reach which role, escalation paths, unused access"},
 	{"audit", audit_main, "show the audit trail (rolegate audit --help)"},
 	{"migrate", migrate_main, "move DATA's databases into an empty PostgreSQL database (rolegate migrate --help)"},
 	{"snapshot", snapshot_main, "save or restore a consistent copy of the databases (rolegate snapshot --help)"},
@@ -53,7 +54,6 @@ static const struct verb verbs[] = {
 	{"list", list_main, "profiles, their chains and cached sessions"},
 	{"clear", clear_main, "forget cached sessions"},
 	{"login", login_main, "sign in to the AWS console as a profile's role"},
-	{"analyze", analyze_main, "who can reach which role, who can do what (rolegate analyze --help)"},
 	{"version", version_main, "print the version"},
 	{"help", help_main, "this list"},
 };

@@ -36,7 +36,7 @@ _rolegate_profiles()
 _rolegate()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="server policy keys master-key root-password audit analyze migrate snapshot exec env credential-process serve-credentials whoami list clear login version help"
+	local verbs="server policy keys master-key root-password analyze audit migrate snapshot exec env credential-process serve-credentials whoami list clear login version help"
 	local client="--mfa-code --direct --duration --mfa-duration --region --help"
 	local opts="" valued="" positional="" i w verb="" nargs=0 dashdash=0
 
@@ -78,13 +78,13 @@ _rolegate()
 		valued="--data --postgres --master-key-file --new-key-file"
 		positional="sub:rotate id"
 		;;
+	analyze)
+		opts="--data --postgres --account --format --output --json --days --help"
+		valued="--data --postgres --account --format --output --days" positional="sub:reach who-can can escalation unused"
+		;;
 	audit)
 		opts="--data --postgres --since --principal --role --action --limit --json --format --before --help"
 		valued="--data --postgres --since --principal --role --action --limit --format --before" positional="sub:prune"
-		;;
-	analyze)
-		opts="--data --postgres --account --format --output --json --help"
-		valued="--data --postgres --account --format --output" positional="sub:reach who-can can"
 		;;
 	migrate)
 		opts="--from-data --to-postgres --help" valued="--from-data --to-postgres"

@@ -82,8 +82,8 @@ complete -c rolegate -n __fish_use_subcommand -a policy -d 'evaluate or validate
 complete -c rolegate -n __fish_use_subcommand -a keys -d 'rotate, list or retire the keys that seal session tokens'
 complete -c rolegate -n __fish_use_subcommand -a master-key -d 're-seal every secret under a new master key'
 complete -c rolegate -n __fish_use_subcommand -a root-password -d "set the web console password of an account's root user"
+complete -c rolegate -n __fish_use_subcommand -a analyze -d 'access analysis: reach, who can do what, escalation, unused access'
 complete -c rolegate -n __fish_use_subcommand -a audit -d 'show the audit trail'
-complete -c rolegate -n __fish_use_subcommand -a analyze -d 'who can reach which role, who can do what'
 complete -c rolegate -n __fish_use_subcommand -a migrate -d 'move a data directory into an empty PostgreSQL database'
 complete -c rolegate -n __fish_use_subcommand -a snapshot -d 'save or restore a consistent copy of the databases'
 complete -c rolegate -n __fish_use_subcommand -a exec -d "run a command with a profile's credentials"
@@ -164,13 +164,16 @@ complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # analyze
 set -l s '__rolegate_verb_is analyze'
-complete -c rolegate -n $s -a 'reach who-can can' -d 'sub-verb'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from reach who-can can escalation unused" -a 'reach who-can can' -d 'sub-verb'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from reach who-can can escalation unused" -a escalation -d 'principals that can raise their own privileges'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from reach who-can can escalation unused" -a unused -d 'access not used in N days'
 complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
 complete -c rolegate -n $s -l postgres -x -d 'the PostgreSQL database the nodes share (conninfo)'
-complete -c rolegate -n $s -l account -x -d 'reach: only the roles of this account'
-complete -c rolegate -n $s -l format -x -a 'table json dot html' -d 'reach: output format'
+complete -c rolegate -n $s -l account -x -d 'only this account'
+complete -c rolegate -n $s -l format -x -a 'table json dot html' -d 'output format (dot, html: reach)'
 complete -c rolegate -n $s -l output -r -F -d 'reach: write to this file'
 complete -c rolegate -n $s -l json -d 'who-can, can: JSON'
+complete -c rolegate -n $s -l days -x -d 'unused: the window in days'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # audit

@@ -5,6 +5,8 @@
  *   rolegate analyze reach [--account ID] [--format table|json|dot|html] [--output FILE]
  *   rolegate analyze who-can ACTION RESOURCE
  *   rolegate analyze can PRINCIPAL_ARN ACTION RESOURCE
+ *   rolegate analyze escalation [--account ID] [--format table|json]
+ *   rolegate analyze unused --days N [--account ID] [--format table|json]
  *
  * Every sub-verb reads the store of a server (--data DIR, default ./data, or --postgres CONNINFO) read-only; a
  * running server is not disturbed.
@@ -14,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyze/escalation.h"
+#include "analyze/unused.h"
 #include "analyze/verbs.h"
 #include "util/common.h"
 #include "util/crypto.h"
@@ -28,6 +32,8 @@ static const struct subverb subverbs[] = {
 	{"reach", analyze_reach_main, "who can assume which role, under which conditions, by which path"},
 	{"who-can", analyze_who_can_main, "every user and role allowed ACTION on RESOURCE, and the deciding statements"},
 	{"can", analyze_can_main, "whether PRINCIPAL_ARN may do ACTION on RESOURCE, and the deciding statements"},
+	{"escalation", analyze_escalation_main, "principals that can raise their own privileges, with their paths"},
+	{"unused", analyze_unused_main, "roles, keys, passwords and permissions not used in N days (--days N)"},
 };
 
 static int usage(int status)
