@@ -281,16 +281,18 @@ static int export_account_extras(struct exporter *x, FILE *f, const char *acct, 
 		return C_ERR;
 	json_array_foreach(list, i, o) {
 		const char *n = str(o, "InstanceProfileName");
-		json_t *tags = tags_of(x, acct, "ListInstanceProfileTags", "InstanceProfileName", n);
-		if (!tags)
+		/* ListInstanceProfiles leaves Tags out, as AWS does; GetInstanceProfile has them */
+		json_t *pin = arg("InstanceProfileName", n), *got = call(x, acct, "iam", "GetInstanceProfile", pin, false);
+		json_decref(pin);
+		if (!got)
 			goto fail;
 		hcl_name(&x->names, "aws_iam_instance_profile", name, sizeof(name), prov, n);
 		open_resource(f, "aws_iam_instance_profile", name, prov);
 		hcl_attr(f, "name", n);
 		hcl_attr(f, "path", str(o, "Path"));
 		hcl_attr(f, "role", str(json_array_get(json_object_get(o, "Roles"), 0), "RoleName"));
-		hcl_tags(f, tags);
-		json_decref(tags);
+		hcl_tags(f, json_object_get(json_object_get(got, "InstanceProfile"), "Tags"));
+		json_decref(got);
 		close_resource(f, "aws_iam_instance_profile", name, prov, n);
 	}
 	json_decref(list);

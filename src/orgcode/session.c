@@ -12,13 +12,14 @@
 #include "server/dispatch.h"
 #include "store/db.h"
 #include "util/common.h"
+#include "aws/model.h"
 #include "util/crypto.h"
 
 int oc_open(struct oc_session *s, const char *verb, const char *dir, const char *conninfo, bool write)
 {
 	memset(s, 0, sizeof(*s));
 	s->verb = verb;
-	if (crypto_init() != C_OK)
+	if (crypto_init() != C_OK || model_init() != C_OK)
 		return C_ERR;
 	if (!(s->db = cli_store_open(verb, dir, conninfo)))
 		return C_ERR;
