@@ -133,7 +133,7 @@ static int import_policy(struct importer *im, json_t *o)
 {
 	json_t *versions = json_object_get(o, "PolicyVersionList"), *sorted[16], *in;
 	size_t n = json_array_size(versions), def = 0;
-	char arn[2048], what[1024], vid[16];
+	char arn[2048], what[1024], vid[32];
 
 	policy_arn(im, str(o, "Arn"), arn, sizeof(arn));
 	snprintf(what, sizeof(what), "managed policy %.400s", arn);
