@@ -110,6 +110,13 @@ def test_hand_written_file_with_every_shape(servers):
     assert [r["RoleName"] for r in ip["Roles"]] == ["EC2-for-Ops"]
     assert iam.get_group_policy(GroupName="Dev", PolicyName="dev-object")["PolicyDocument"]["Statement"][0][
         "Action"] == "ec2:Describe*"
+    # the same file again: every entity is there and identical, so nothing is refused and nothing changes
+    before = normalised(srv)
+    srv.stop()
+    p = run_import(srv, HAND, srv.account)
+    assert p.returncode == 0, p.stderr
+    srv.start()
+    assert normalised(srv) == before
 
 
 def test_refusals_write_nothing(servers, tmp_path):
@@ -124,7 +131,7 @@ def test_refusals_write_nothing(servers, tmp_path):
     p = run_import(srv, HAND, "999999999999")
     assert p.returncode == 1 and "no account 999999999999" in p.stderr
     p = run_import(srv, HAND, srv.account)
-    assert p.returncode == 1 and "EntityAlreadyExists" in p.stderr, p.stderr
+    assert p.returncode == 1 and "group Dev: EntityAlreadyExists" in p.stderr, p.stderr
     srv.start()
     iam = rg.client(srv, "iam")
     assert [g["GroupName"] for g in iam.list_groups()["Groups"]] == ["Dev"]
