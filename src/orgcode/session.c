@@ -23,7 +23,8 @@ int oc_open(struct oc_session *s, const char *verb, const char *dir, const char 
 		return C_ERR;
 	if (!(s->db = cli_store_open(verb, dir, conninfo)))
 		return C_ERR;
-	if (store_migrate(s->db) != C_OK || db_begin(s->db, write, &s->tx) != C_OK) {
+	/* a reader never migrates: the running server's schema is the one it reads */
+	if ((write && store_migrate(s->db) != C_OK) || db_begin(s->db, write, &s->tx) != C_OK) {
 		fprintf(stderr, "rolegate %s: cannot read %s\n", verb, cli_store_where(dir, conninfo));
 		goto fail;
 	}

@@ -21,8 +21,8 @@ struct oc_session {
 	char management[ACCOUNT_ID_LEN + 1];
 };
 
-/* Opens the store (dir or conninfo, as cli_store_open) and begins one transaction (write: for import). C_OK, or
- * C_ERR said on stderr. */
+/* Opens the store (dir or conninfo, as cli_store_open) and begins one transaction (write: for import, which first
+ * migrates the schema; a reader never does). C_OK, or C_ERR said on stderr. */
 int oc_open(struct oc_session *s, const char *verb, const char *dir, const char *conninfo, bool write);
 /* Commits (commit) or rolls back the transaction and closes the store. C_OK when the commit (if any) succeeded. */
 int oc_close(struct oc_session *s, bool commit);
