@@ -18,6 +18,7 @@
 #include "analyze/cli.h"
 #include "cli/verbs.h"
 #include "console/rootpw.h"
+#include "orgcode/cli.h"
 #include "policy/cli.h"
 #include "server/audit_cli.h"
 #include "server/keyring.h"
@@ -46,6 +47,8 @@ static const struct verb verbs[] = {
 	{"audit", audit_main, "show the audit trail (rolegate audit --help)"},
 	{"migrate", migrate_main, "move DATA's databases into an empty PostgreSQL database (rolegate migrate --help)"},
 	{"snapshot", snapshot_main, "save or restore a consistent copy of the databases (rolegate snapshot --help)"},
+	{"export", export_main, "the organization as Terraform with import blocks (rolegate export --help)"},
+	{"import", import_main, "build an account from get-account-authorization-details JSON (rolegate import --help)"},
 	{"exec", exec_main, "run a command with a profile's credentials (rolegate exec --help)"},
 	{"env", env_main, "print a profile's credentials as variables for sh, fish or JSON"},
 	{"credential-process", credential_process_main, "credentials for a credential_process = line"},

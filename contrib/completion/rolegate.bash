@@ -36,7 +36,7 @@ _rolegate_profiles()
 _rolegate()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="server policy keys master-key root-password analyze audit migrate snapshot exec env credential-process serve-credentials whoami list clear login version help"
+	local verbs="server policy keys master-key root-password analyze audit migrate snapshot export import exec env credential-process serve-credentials whoami list clear login version help"
 	local client="--mfa-code --direct --duration --mfa-duration --region --help"
 	local opts="" valued="" positional="" i w verb="" nargs=0 dashdash=0
 
@@ -69,6 +69,13 @@ _rolegate()
 	keys)
 		opts="--data --postgres --master-key-file --help" valued="--data --postgres --master-key-file"
 		positional="sub:rotate list retire"
+		;;
+	export)
+		opts="--data --postgres --help" valued="--data --postgres" positional="sub:terraform"
+		;;
+	import)
+		opts="--data --postgres --account --help" valued="--data --postgres --account"
+		positional="sub:authorization-details"
 		;;
 	root-password)
 		opts="--data --postgres --account --delete --help" valued="--data --postgres --account"
@@ -182,7 +189,7 @@ _rolegate()
 	sub:*)
 		if ((nargs == 0)); then
 			COMPREPLY=($(compgen -W "${positional#sub:}" -- "$cur"))
-		elif [[ $verb == policy || $verb == snapshot ]]; then
+		elif [[ $verb == policy || $verb == snapshot || $verb == export || $verb == import ]]; then
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
 		;;

@@ -83,6 +83,8 @@ complete -c rolegate -n __fish_use_subcommand -a keys -d 'rotate, list or retire
 complete -c rolegate -n __fish_use_subcommand -a master-key -d 're-seal every secret under a new master key'
 complete -c rolegate -n __fish_use_subcommand -a root-password -d "set the web console password of an account's root user"
 complete -c rolegate -n __fish_use_subcommand -a analyze -d 'access analysis: reach, who can do what, escalation, unused access'
+complete -c rolegate -n __fish_use_subcommand -a export -d 'the organization as Terraform with import blocks'
+complete -c rolegate -n __fish_use_subcommand -a import -d 'build an account from get-account-authorization-details JSON'
 complete -c rolegate -n __fish_use_subcommand -a audit -d 'show the audit trail'
 complete -c rolegate -n __fish_use_subcommand -a migrate -d 'move a data directory into an empty PostgreSQL database'
 complete -c rolegate -n __fish_use_subcommand -a snapshot -d 'save or restore a consistent copy of the databases'
@@ -143,6 +145,19 @@ complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'dat
 complete -c rolegate -n $s -l postgres -x -d 'the PostgreSQL database the nodes share (conninfo)'
 complete -c rolegate -n $s -l master-key-file -r -F -d 'key that seals secrets at rest'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
+
+# export
+set -l s '__rolegate_verb_is export'
+complete -c rolegate -n $s -a terraform -d 'Terraform for hashicorp/aws'
+complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l postgres -x -d 'the PostgreSQL database the nodes share (conninfo)'
+
+# import
+set -l s '__rolegate_verb_is import'
+complete -c rolegate -n $s -a authorization-details -d 'the JSON of aws iam get-account-authorization-details'
+complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l postgres -x -d 'the PostgreSQL database the nodes share (conninfo)'
+complete -c rolegate -n $s -l account -x -d 'the account to build'
 
 # root-password
 set -l s '__rolegate_verb_is root-password'

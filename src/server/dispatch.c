@@ -500,6 +500,54 @@ int dispatch_invoke(struct rg_server *srv, const struct principal *caller, const
 	return rc;
 }
 
+int dispatch_invoke_tx(struct rg_server *srv, struct db_tx *tx, const struct principal *caller, const char *service,
+                       const char *operation, json_t *in, json_t **out, struct aws_err *err)
+{
+	static const struct http_request internal = {.method = "POST", .path = "/", .source_ip = "rolegate"};
+	struct call *c = malloc(sizeof(*c));
+	int rc = C_ERR;
+
+	*out = NULL;
+	if (!c)
+		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
+	call_init(c);
+	c->srv = srv;
+	c->req = &internal;
+	c->caller = *caller;
+	c->now_ms = now_ms();
+	id_request(c->request_id);
+	snprintf(c->region, sizeof(c->region), "us-east-1");
+	c->svc = model_service(service);
+	c->op = c->svc ? model_operation(c->svc, operation) : NULL;
+	c->action = c->op ? action_find(c->svc->id, operation) : NULL;
+	if (!c->action || c->action->prepare || c->action->after || c->action->audit_durably) {
+		aws_err_set(&c->err, ERR_INVALID_ACTION, "Could not find operation %.128s", operation);
+		goto done;
+	}
+	c->in = in ? json_deep_copy(in) : json_object();
+	if (!c->in || validate_input(c->svc, c->op->input, c->in, &c->err) != C_OK)
+		goto done;
+	c->tx = tx;
+	if (c->action->resource(c, c->resource, sizeof(c->resource)) != C_OK || !(c->out = json_object()) ||
+	    c->action->run(c) != C_OK || (c->action->write && audit(c, tx, "Success") != C_OK))
+		goto done;
+	*out = c->out; /* ownership passes to the caller */
+	c->out = NULL;
+	rc = C_OK;
+done:
+	if (rc != C_OK) {
+		if (c->err.code == ERR_NONE)
+			storage_failure(c);
+		*err = c->err;
+	}
+	json_decref(c->in);
+	json_decref(c->out);
+	policy_release(c->session_policy);
+	policy_release(c->resource_policy);
+	free(c);
+	return rc;
+}
+
 int dispatch_invoke_token(struct rg_server *srv, const struct http_request *req, const char *token,
                           const char *service, const char *operation, json_t *in, json_t **out, struct aws_err *err)
 {

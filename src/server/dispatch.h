@@ -26,6 +26,18 @@ int dispatch_invoke(struct rg_server *srv, const struct principal *caller, const
                     json_t *in, json_t **out, struct aws_err *err);
 
 /*
+ * Performs one action as `caller` inside the transaction tx the caller owns (begun with db_begin, committed or rolled
+ * back by the caller), for operator verbs that build or read many things at once (src/orgcode/: `rolegate import`
+ * writes a whole account in one transaction, `rolegate export` reads it in one). The API's own path from validation
+ * on: resource -> act -> audit record (writes, in tx). The operator is not an API caller: the call is not authorized
+ * by policies (an SCP that denies iam:CreateUser to the account's root does not bind `rolegate import`, run by who
+ * holds the store). Actions with a prepare or after hook, or that audit durably, are refused (InvalidAction). in and
+ * out as dispatch_invoke.
+ */
+int dispatch_invoke_tx(struct rg_server *srv, struct db_tx *tx, const struct principal *caller, const char *service,
+                       const char *operation, json_t *in, json_t **out, struct aws_err *err);
+
+/*
  * Performs one action as the holder of a sealed session token, for the web console (src/console/): the token is
  * authenticated as a request signed with it would be (auth_token_principal: the principal, its session policy;
  * then the throttle), and the action runs with req, the browser's request (its source IP, User-Agent and TLS are the

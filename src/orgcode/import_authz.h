@@ -1,0 +1,22 @@
+/*
+ * import_authz.h - `rolegate import authorization-details FILE --account ID`: builds an account's IAM from the JSON
+ * of `aws iam get-account-authorization-details`.
+ */
+#ifndef ROLEGATE_ORGCODE_IMPORT_AUTHZ_H
+#define ROLEGATE_ORGCODE_IMPORT_AUTHZ_H
+
+#include "orgcode/session.h"
+
+/*
+ * Reads file (UserDetailList, GroupDetailList, RoleDetailList with InstanceProfileList, Policies with
+ * PolicyVersionList; documents URL-encoded, plain JSON text or JSON objects as the AWS CLI prints them) and makes,
+ * in s's write transaction, through the IAM actions as the root of account: customer managed policies with their
+ * versions (in version order; the default set), groups, users (tags, boundary, group memberships), roles (trust,
+ * tags, boundary, description and maximum session when given), inline policies, attachments (AWS managed policies by
+ * ARN; the file's account's own ARNs rewritten to account) and instance profiles. Any refusal (an entity that
+ * exists, a limit, a malformed document) fails the whole import: the caller rolls back. C_OK, or C_ERR said on
+ * stderr.
+ */
+int import_authorization_details(struct oc_session *s, const char *file, const char *account);
+
+#endif
