@@ -385,7 +385,7 @@ enum policy_decision policy_evaluate(const struct policy_request *req, const str
 
 	if (!ex)
 		ex = &dummy;
-	if ((req->flags & POLICY_REQ_SETS) && (strchr(req->action, '*') || strchr(req->resource, '*')) &&
+	if ((req->flags & POLICY_REQ_SETS) && (strchr(req->action, '*') || (strchr(req->resource, '*') && strcmp(req->resource, "*") != 0)) &&
 	    !policy_action_needs_no_permission(req->action)) {
 		memset(ex, 0, sizeof(*ex));
 		return sets_evaluate(req, set, ex);
