@@ -85,8 +85,7 @@ static bool resources_match(const struct eval_ctx *ctx, const struct pstmt *st, 
 	return any;
 }
 
-/* Whether a statement applies, apart from its principal. */
-static bool statement_applies(const struct eval_ctx *ctx, const struct pstmt *st)
+bool statement_applies(const struct eval_ctx *ctx, const struct pstmt *st)
 {
 	bool a = sets_action_on(ctx) ? sets_actions_match(ctx, st) : actions_match(st, ctx->req->action);
 	bool r = a && (sets_resource_on(ctx) ? sets_resources_match(ctx, st) : resources_match(ctx, st, ctx->req->resource));

@@ -208,6 +208,8 @@ bool sets_resources_match(const struct eval_ctx *ctx, const struct pstmt *st);
 /* Whether the request's action / resource is a set for ctx (ctx->q and a wildcard in it). */
 bool sets_action_on(const struct eval_ctx *ctx);
 bool sets_resource_on(const struct eval_ctx *ctx);
+/* Whether a statement applies to ctx's request (its sets when ctx->q), apart from its principal: evaluate.c. */
+bool statement_applies(const struct eval_ctx *ctx, const struct pstmt *st);
 /* policy_evaluate() of a request about sets. */
 enum policy_decision sets_evaluate(const struct policy_request *req, const struct policy_set *set,
                                    struct policy_explain *ex);

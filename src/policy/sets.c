@@ -276,8 +276,7 @@ static bool statement_narrows(struct set_query *q, const struct policy_request *
 	const struct pres *ress[NARROW_MAX];
 	size_t na = 0, nr = 0;
 
-	if (!st->allow || !sets_actions_match(&ctx, st) || !sets_resources_match(&ctx, st) ||
-	    !conditions_match(&ctx, st))
+	if (!st->allow || !statement_applies(&ctx, st))
 		return true;
 	if (q->act_on && !st->not_action) {
 		for (size_t i = 0; i < st->nactions; i++)

@@ -228,3 +228,10 @@ def wildcard_narrowing_variables(case, match):
     """A wildcard resource allowed through a Resource pattern with a policy variable: iam-simulate collects the
     allowing patterns without resolving variables, so ${aws:userid}/x.bin never overlaps the request."""
     return has_feature(case, "wildcard-resource") and has_feature(case, "resource:variable")
+
+
+@predicate("wildcard-narrowing-widens")
+def wildcard_narrowing_widens(case, match):
+    """A wildcard resource: iam-simulate re-runs it with each allowing pattern alone, which may be wider than the
+    request."""
+    return has_feature(case, "wildcard-resource")
