@@ -179,24 +179,27 @@ static int rsets_inside(const struct rset *q, size_t nq, const struct rset *e, b
  * the closed answer: an Allow's entry meets nothing, a Deny's covers everything. */
 struct rel {
 	bool meets, covers;
+	bool unknown; /* a variable of the entry cannot be resolved: as in a single request, a NotResource holding
+	               * it does not apply */
 };
 
 static struct rel resource_rel(const struct eval_ctx *ctx, const struct pres *e, bool allow)
 {
 	struct set_query *q = ctx->q;
 	struct rset *r = malloc(sizeof(*r));
-	struct rel out = {false, false};
+	struct rel out = {false, false, false};
 	int rc;
 
 	if (!r) {
 		q->overflow = true;
-		return (struct rel){false, !allow};
+		return (struct rel){false, !allow, false};
 	}
 	rc = entry_rset(ctx, e, r);
+	out.unknown = rc == 0 && !e->nomatch;
 	if (rc < 0 || (rc > 0 && (rsets_meet(q->res, q->nres, r, &out.meets) != C_OK ||
 	                          rsets_inside(q->res, q->nres, r, &out.covers) != C_OK))) {
 		q->overflow = true;
-		out = (struct rel){false, !allow};
+		out = (struct rel){false, !allow, false};
 	}
 	free(r);
 	return out;
@@ -206,7 +209,7 @@ static struct rel action_rel(struct set_query *q, const struct pstr *a, bool all
 {
 	struct gtok buf[GLOB_MAX_LEN];
 	struct gpat p[GLOB_MAX_PATS];
-	struct rel out = {false, false};
+	struct rel out = {false, false, false};
 	size_t n;
 	int rc = pstr_to_glob(NULL, a, true, buf, GLOB_MAX_LEN, &n);
 
@@ -229,7 +232,7 @@ static struct rel action_rel(struct set_query *q, const struct pstr *a, bool all
 	return out;
 overflow:
 	q->overflow = true;
-	return (struct rel){false, !allow};
+	return (struct rel){false, !allow, false};
 }
 
 bool sets_actions_match(const struct eval_ctx *ctx, const struct pstmt *st)
@@ -247,7 +250,7 @@ bool sets_actions_match(const struct eval_ctx *ctx, const struct pstmt *st)
 
 bool sets_resources_match(const struct eval_ctx *ctx, const struct pstmt *st)
 {
-	bool any = false;
+	bool any = false, unknown = false;
 
 	if (st->res_mode == 0)
 		return true;
@@ -255,8 +258,9 @@ bool sets_resources_match(const struct eval_ctx *ctx, const struct pstmt *st)
 		bool not = st->res_mode == 2;
 		struct rel r = resource_rel(ctx, &st->resources[i], st->allow == !not);
 		any = not ? (st->allow ? r.covers : r.meets) : (st->allow ? r.meets : r.covers);
+		unknown |= r.unknown;
 	}
-	return st->res_mode == 2 ? !any : any;
+	return st->res_mode == 2 ? !any && !unknown : any;
 }
 
 /* ---- narrowing --------------------------------------------------------------------------------------------- */

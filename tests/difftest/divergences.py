@@ -227,7 +227,8 @@ def wildcard_action_catalogue(case, match):
 def wildcard_narrowing_variables(case, match):
     """A wildcard resource allowed through a Resource pattern with a policy variable: iam-simulate collects the
     allowing patterns without resolving variables, so ${aws:userid}/x.bin never overlaps the request."""
-    return has_feature(case, "wildcard-resource") and has_feature(case, "resource:variable")
+    return has_feature(case, "wildcard-resource") and (has_feature(case, "resource:variable") or
+                                                       has_feature(case, "resource:escaped"))
 
 
 @predicate("wildcard-narrowing-widens")
