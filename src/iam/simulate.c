@@ -302,8 +302,9 @@ static bool guardrail_allows(const struct sim *s, const struct policy_request *r
 	return policy_evaluate(&r, &set, NULL) == POLICY_ALLOWED;
 }
 
-/* Decides one (action, resource) pair and appends its EvaluationResult to arr. */
-static int evaluate_one(struct sim *s, const char *action, const char *resource, json_t *arr)
+/* Decides one (action, resource) pair and appends its EvaluationResult to arr (with its ResourceSpecificResults, as
+ * AWS gives them when ResourceArns names the resources: specific). */
+static int evaluate_one(struct sim *s, const char *action, const char *resource, bool specific, json_t *arr)
 {
 	struct policy_request req;
 	struct policy_set set;
@@ -377,6 +378,20 @@ static int evaluate_one(struct sim *s, const char *action, const char *resource,
 	if (s->boundary.p)
 		json_object_set_new(o, "PermissionsBoundaryDecisionDetail",
 		                    json_pack("{s:b}", "AllowedByPermissionsBoundary", guardrail_allows(s, &req, false)));
+	if (specific) {
+		json_t *one = json_pack("{s:s,s:s,s:O,s:O}", "EvalResourceName", resource, "EvalResourceDecision",
+		                        decision_text(d), "MatchedStatements", matched, "MissingContextValues", keys);
+		json_t *list = json_array();
+		if (!one || !list || json_array_append_new(list, one) != 0) {
+			json_decref(one);
+			json_decref(list);
+			return C_ERR;
+		}
+		if (json_object_get(o, "PermissionsBoundaryDecisionDetail"))
+			json_object_set(one, "PermissionsBoundaryDecisionDetail",
+			                json_object_get(o, "PermissionsBoundaryDecisionDetail"));
+		json_object_set_new(o, "ResourceSpecificResults", list);
+	}
 	return C_OK;
 }
 
@@ -411,7 +426,7 @@ static int evaluate_all(struct sim *s)
 		const char *action = json_string_value(json_array_get(actions, i / nres));
 		const char *resource = json_array_size(resources) ? json_string_value(json_array_get(resources, i % nres))
 		                                                  : "*";
-		if (evaluate_one(s, action, resource, results) != C_OK)
+		if (evaluate_one(s, action, resource, json_array_size(resources) > 0, results) != C_OK)
 			return C_ERR;
 	}
 	snprintf(marker, sizeof(marker), "%zu", i);

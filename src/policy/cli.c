@@ -6,6 +6,10 @@
  *       {"request":{"action":..,"resource":{"resource":..,"accountId":..},"principal":..,"context":{..}},
  *        "identityPolicies":[..],"resourcePolicy":{..},"serviceControlPolicies":[{"orgIdentifier":..,"policies":[..]}],
  *        "resourceControlPolicies":[..],"permissionBoundaries":[..],"sessionPolicy":{..}}
+ *       request.principal {"type":"Anonymous"}: an unsigned request (only a resource policy's Principal "*" can
+ *       allow it). A '*' in request.action or request.resource.resource asks whether some matching action on some
+ *       matching resource could be allowed (sets.c); the line then carries "viaAction" / "viaResource", the
+ *       allowing patterns, and "undecided":true when a pattern question went past its bounds (answered closed).
  *       request.principalId (rolegate's own, optional): the caller's unique id (AIDA... for a user, its role's
  *       AROA... for a role session), which a Principal naming a unique id matches.
  *       prints one line per case: {"result":"Allowed|ExplicitlyDenied|ImplicitlyDenied","explain":[..]}.
@@ -278,6 +282,7 @@ static int run_case(json_t *tc, struct one_case *c)
 {
 	json_t *req = json_object_get(tc, "request"), *res, *ex_items;
 	const char *action, *resource, *principal, *raccount = NULL;
+	bool anonymous = false;
 	struct policy_request pr;
 	struct policy_set set;
 	struct policy_explain ex;
@@ -292,6 +297,13 @@ static int run_case(json_t *tc, struct one_case *c)
 	}
 	action = json_string_value(json_object_get(req, "action"));
 	principal = json_string_value(json_object_get(req, "principal"));
+	/* iam-simulate's anonymous principal: {"type":"Anonymous"} */
+	if (!principal && json_is_object(json_object_get(req, "principal")) &&
+	    json_string_value(json_object_get(json_object_get(req, "principal"), "type")) &&
+	    strcmp(json_string_value(json_object_get(json_object_get(req, "principal"), "type")), "Anonymous") == 0) {
+		principal = "";
+		anonymous = true;
+	}
 	res = json_object_get(req, "resource");
 	resource = json_string_value(json_is_object(res) ? json_object_get(res, "resource") : res);
 	if (json_is_object(res))
@@ -334,6 +346,13 @@ static int run_case(json_t *tc, struct one_case *c)
 	pr.principal_account = c->principal_account[0] ? c->principal_account : NULL;
 	pr.ctx = c->ctx;
 	pr.nctx = c->nctx;
+	/* A '*' in the action or resource asks about sets, as iam-simulate's wildcard requests do. */
+	pr.flags = POLICY_REQ_SETS | (anonymous ? POLICY_REQ_ANONYMOUS : 0);
+	if (anonymous) {
+		pr.principal = NULL;
+		pr.principal_id = NULL;
+		pr.principal_account = NULL;
+	}
 	memset(&set, 0, sizeof(set));
 	set.identity = c->identity;
 	set.nidentity = c->nidentity;
@@ -355,6 +374,12 @@ static int run_case(json_t *tc, struct one_case *c)
 		                                          ex.items[i].allow ? "Allow" : "Deny", "sid", ex.items[i].sid));
 	out = json_pack("{s:s, s:o, s:s}", "result", policy_decision_name(d), "explain", ex_items, "reason",
 	                ex.reason ? ex.reason : "");
+	if (ex.via_action)
+		json_object_set_new(out, "viaAction", json_string(ex.via_action));
+	if (ex.via_resource)
+		json_object_set_new(out, "viaResource", json_string(ex.via_resource));
+	if (ex.undecided)
+		json_object_set_new(out, "undecided", json_true());
 	line = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (line) {
 		puts(line);

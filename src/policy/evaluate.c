@@ -85,20 +85,21 @@ static bool resources_match(const struct eval_ctx *ctx, const struct pstmt *st, 
 	return any;
 }
 
-/* Whether a statement applies, apart from its principal. */
-static bool statement_applies(const struct eval_ctx *ctx, const struct pstmt *st)
+bool statement_applies(const struct eval_ctx *ctx, const struct pstmt *st)
 {
-	return actions_match(st, ctx->req->action) && resources_match(ctx, st, ctx->req->resource) &&
-	       conditions_match(ctx, st);
+	bool a = sets_action_on(ctx) ? sets_actions_match(ctx, st) : actions_match(st, ctx->req->action);
+	bool r = a && (sets_resource_on(ctx) ? sets_resources_match(ctx, st) : resources_match(ctx, st, ctx->req->resource));
+
+	return a && r && conditions_match(ctx, st);
 }
 
 /* Identity-like policies (identity, boundary, session, one SCP/RCP layer): deny > allow > nothing. */
-static void analyze_list(const struct policy_request *req, struct policy *const *list, size_t n,
-                         enum policy_source src, int base, struct verdict *v)
+static void analyze_list(const struct policy_request *req, struct set_query *q, struct policy *const *list,
+                         size_t n, enum policy_source src, int base, struct verdict *v)
 {
 	for (size_t p = 0; p < n; p++) {
 		const struct policy *pol = list[p];
-		struct eval_ctx ctx = {.req = req, .vars = pol->version_2012};
+		struct eval_ctx ctx = {.req = req, .vars = pol->version_2012, .q = q};
 		for (size_t s = 0; s < pol->nstmts; s++) {
 			const struct pstmt *st = &pol->stmts[s];
 			if (!statement_applies(&ctx, st))
@@ -112,17 +113,17 @@ static void analyze_list(const struct policy_request *req, struct policy *const 
 	}
 }
 
-static void analyze(const struct policy_request *req, struct policy *const *list, size_t n, enum policy_source src,
-                    struct verdict *v)
+static void analyze(const struct policy_request *req, struct set_query *q, struct policy *const *list, size_t n,
+                    enum policy_source src, struct verdict *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->result = A_IMPLICIT;
-	analyze_list(req, list, n, src, 0, v);
+	analyze_list(req, q, list, n, src, 0, v);
 }
 
 /* SCPs or RCPs: every layer must allow; a deny in any layer is explicit. */
-static void analyze_layers(const struct policy_request *req, const struct policy_layer *layers, size_t n,
-                           enum policy_source src, bool implicit_full_access, struct verdict *v)
+static void analyze_layers(const struct policy_request *req, struct set_query *q, const struct policy_layer *layers,
+                           size_t n, enum policy_source src, bool implicit_full_access, struct verdict *v)
 {
 	bool all_allow = true;
 
@@ -134,7 +135,7 @@ static void analyze_layers(const struct policy_request *req, const struct policy
 		struct verdict lv;
 		memset(&lv, 0, sizeof(lv));
 		lv.result = implicit_full_access ? A_ALLOWED : A_IMPLICIT;
-		analyze_list(req, layers[l].policies, layers[l].n, src, (int)l * 1000, &lv);
+		analyze_list(req, q, layers[l].policies, layers[l].n, src, (int)l * 1000, &lv);
 		for (size_t i = 0; i < lv.ndeny; i++)
 			note(v, true, lv.deny[i].source, lv.deny[i].policy, lv.deny[i].statement,
 			     &(struct pstmt){.allow = false, .sid = lv.deny[i].sid});
@@ -182,10 +183,10 @@ static enum pmatch statement_principal(const struct pstmt *st, const struct poli
 	return best;
 }
 
-static void analyze_resource_policy(const struct policy_request *req, const struct policy *pol, bool has_boundary,
-                                    struct verdict *v)
+static void analyze_resource_policy(const struct policy_request *req, struct set_query *q, const struct policy *pol,
+                                    bool has_boundary, struct verdict *v)
 {
-	struct eval_ctx ctx = {.req = req, .vars = pol ? pol->version_2012 : false};
+	struct eval_ctx ctx = {.req = req, .vars = pol ? pol->version_2012 : false, .q = q};
 	bool deny_direct = false, deny_account = false, allow_direct = false, allow_account = false;
 
 	memset(v, 0, sizeof(*v));
@@ -379,30 +380,73 @@ static bool protected_resource(const struct policy_request *req)
 enum policy_decision policy_evaluate(const struct policy_request *req, const struct policy_set *set,
                                      struct policy_explain *ex)
 {
-	struct verdict id, res, pb, sess, scp, rcp;
 	struct policy_explain dummy;
+
+	if (!ex)
+		ex = &dummy;
+	if ((req->flags & POLICY_REQ_SETS) && (strchr(req->action, '*') || (strchr(req->resource, '*') && strcmp(req->resource, "*") != 0)) &&
+	    !policy_action_needs_no_permission(req->action)) {
+		memset(ex, 0, sizeof(*ex));
+		return sets_evaluate(req, set, ex);
+	}
+	return policy_decide(req, set, ex, NULL);
+}
+
+/* An unsigned request: only the resource policy can allow it (Principal "*"), under the RCPs. */
+static enum policy_decision decide_anonymous(const struct policy_request *req, const struct policy_set *set,
+                                             struct policy_explain *ex, struct set_query *q)
+{
+	struct verdict res, rcp;
+	enum policy_decision result;
+
+	analyze_resource_policy(req, q, set->resource, false, &res);
+	analyze_layers(req, q, set->rcp, set->nrcp, SRC_RCP, true, &rcp);
+	result = res.result == A_ALLOWED ? POLICY_ALLOWED : POLICY_IMPLICIT_DENY;
+	ex->reason = "no resource-based policy";
+	if (rcp.result != A_NOT_APPLICABLE && rcp.result != A_ALLOWED) {
+		if (result == POLICY_ALLOWED)
+			ex->reason = "no resource control policy";
+		result = worst(result, as_decision(rcp.result));
+	}
+	if (res.result == A_EXPLICIT || res.result == A_DENIED_FOR_ACCOUNT)
+		result = POLICY_EXPLICIT_DENY;
+	if (result == POLICY_EXPLICIT_DENY) {
+		explain_add(ex, &res, true);
+		explain_add(ex, &rcp, true);
+		ex->reason = "with an explicit deny";
+	} else if (result == POLICY_ALLOWED) {
+		explain_add(ex, &res, false);
+		ex->reason = "allowed";
+	}
+	return result;
+}
+
+enum policy_decision policy_decide(const struct policy_request *req, const struct policy_set *set,
+                                   struct policy_explain *ex, struct set_query *q)
+{
+	struct verdict id, res, pb, sess, scp, rcp;
 	bool same_account, has_boundary = set->nboundaries > 0;
 	enum policy_decision core, result;
 	const char *why = NULL;
 
-	if (!ex)
-		ex = &dummy;
 	memset(ex, 0, sizeof(*ex));
 
 	if (policy_action_needs_no_permission(req->action)) {
 		ex->reason = "sts:GetCallerIdentity is always allowed";
 		return POLICY_ALLOWED;
 	}
+	if (req->flags & POLICY_REQ_ANONYMOUS)
+		return decide_anonymous(req, set, ex, q);
 
-	analyze(req, set->identity, set->nidentity, SRC_IDENTITY, &id);
-	analyze_resource_policy(req, set->resource, has_boundary, &res);
+	analyze(req, q, set->identity, set->nidentity, SRC_IDENTITY, &id);
+	analyze_resource_policy(req, q, set->resource, has_boundary, &res);
 	if (has_boundary)
-		analyze(req, set->boundaries, set->nboundaries, SRC_BOUNDARY, &pb);
+		analyze(req, q, set->boundaries, set->nboundaries, SRC_BOUNDARY, &pb);
 	if (set->session)
-		analyze(req, (struct policy *const[]){set->session}, 1, SRC_SESSION, &sess);
-	analyze_layers(req, set->scp, set->nscp, SRC_SCP, false, &scp);
+		analyze(req, q, (struct policy *const[]){set->session}, 1, SRC_SESSION, &sess);
+	analyze_layers(req, q, set->scp, set->nscp, SRC_SCP, false, &scp);
 	/* Every RCP layer carries AWS's RCPFullAWSAccess. */
-	analyze_layers(req, set->rcp, set->nrcp, SRC_RCP, true, &rcp);
+	analyze_layers(req, q, set->rcp, set->nrcp, SRC_RCP, true, &rcp);
 
 	same_account = req->principal_account && req->resource_account &&
 	               strcmp(req->principal_account, req->resource_account) == 0;

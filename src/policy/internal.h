@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy/globset.h"
 #include "policy/policy.h"
 
 enum tok_kind { TOK_LIT, TOK_STAR, TOK_QMARK, TOK_VAR };
@@ -151,10 +152,13 @@ struct policy {
 
 /* ---- matching (match.c) ---- */
 
+struct set_query;
+
 /* The request context, as the matchers see it. */
 struct eval_ctx {
 	const struct policy_request *req;
 	bool vars; /* substitute ${...} (2012-10-17 policies) */
+	struct set_query *q; /* a request about sets (POLICY_REQ_SETS with a wildcard): sets.c; NULL otherwise */
 };
 
 /* Finds a context entry (key compared without regard to case). NULL when absent. */
@@ -176,6 +180,11 @@ enum rmatch resource_matches(const struct eval_ctx *ctx, const struct pres *r, c
  * (the six ':'-separated parts of an ARN), with wildcards, case-sensitively. */
 bool arn_pattern_match(const struct eval_ctx *ctx, const struct pstr *p, const char *v, size_t vlen);
 
+/* Tokenises p (variables resolved from ctx) as a glob pattern, lowercased when fold: 1, or 0 when a variable
+ * cannot be resolved (the pattern matches nothing), or -1 when longer than max tokens. */
+int pstr_to_glob(const struct eval_ctx *ctx, const struct pstr *p, bool fold, struct gtok *out, size_t max,
+                 size_t *n);
+
 /* How a statement's Principal relates to the request's principal. */
 enum pmatch { PM_NO, PM_MATCH, PM_ACCOUNT, PM_SESSION_ROLE, PM_SESSION_USER };
 enum pmatch principal_matches(const struct pprin *p, const struct policy_request *req);
@@ -189,5 +198,23 @@ bool cond_op_allows_wildcards(int op);
 int parse_cidr(const char *s, struct cidr *out);
 int parse_date_ms(const char *s, size_t len, int64_t *out);
 int parse_number(const char *s, size_t len, double *out);
+
+/* ---- requests about sets (sets.c) ---- */
+
+/* Whether statement st's Action/NotAction and Resource/NotResource apply to the sets of ctx->q: an Allow applies
+ * when they meet the request's set, a Deny when they cover all of it (globset.h). */
+bool sets_actions_match(const struct eval_ctx *ctx, const struct pstmt *st);
+bool sets_resources_match(const struct eval_ctx *ctx, const struct pstmt *st);
+/* Whether the request's action / resource is a set for ctx (ctx->q and a wildcard in it). */
+bool sets_action_on(const struct eval_ctx *ctx);
+bool sets_resource_on(const struct eval_ctx *ctx);
+/* Whether a statement applies to ctx's request (its sets when ctx->q), apart from its principal: evaluate.c. */
+bool statement_applies(const struct eval_ctx *ctx, const struct pstmt *st);
+/* policy_evaluate() of a request about sets. */
+enum policy_decision sets_evaluate(const struct policy_request *req, const struct policy_set *set,
+                                   struct policy_explain *ex);
+/* The decision for one request (q: NULL, or the sets it asks about): evaluate.c. */
+enum policy_decision policy_decide(const struct policy_request *req, const struct policy_set *set,
+                                   struct policy_explain *ex, struct set_query *q);
 
 #endif

@@ -16,8 +16,18 @@
 
 #define MAX_SEGS 260 /* > the tokenizer's MAX_TOKENS */
 
+/* The context keys an anonymous request does not carry: those of the principal. */
+static bool principal_key(const char *key, size_t keylen)
+{
+	return (keylen >= 13 && strncasecmp(key, "aws:principal", 13) == 0) ||
+	       (keylen == 10 && strncasecmp(key, "aws:userid", 10) == 0) ||
+	       (keylen == 12 && strncasecmp(key, "aws:username", 12) == 0);
+}
+
 const struct policy_ctx_entry *ctx_find(const struct policy_request *req, const char *key, size_t keylen)
 {
+	if ((req->flags & POLICY_REQ_ANONYMOUS) && principal_key(key, keylen))
+		return NULL;
 	for (size_t i = 0; i < req->nctx; i++) {
 		const struct policy_ctx_entry *e = &req->ctx[i];
 		if (strlen(e->key) == keylen && strncasecmp(e->key, key, keylen) == 0)
@@ -150,6 +160,34 @@ bool pstr_match(const struct eval_ctx *ctx, const struct pstr *p, const char *s,
 	if (p->has_var && !(ctx && ctx->vars))
 		return false;
 	return glob(segs, n, s, len, ignore_case);
+}
+
+int pstr_to_glob(const struct eval_ctx *ctx, const struct pstr *p, bool fold, struct gtok *out, size_t max,
+                 size_t *n)
+{
+	struct seg segs[MAX_SEGS];
+	size_t ns, k = 0;
+
+	if (p->has_var && !(ctx && ctx->vars))
+		return 0;
+	if (!resolve(ctx && ctx->vars ? ctx : NULL, p, true, segs, &ns))
+		return 0;
+	for (size_t i = 0; i < ns; i++) {
+		if (segs[i].kind != TOK_LIT) {
+			if (k == max)
+				return -1;
+			out[k++] = (struct gtok){segs[i].kind == TOK_STAR ? GL_STAR : GL_ANY, 0};
+			continue;
+		}
+		for (uint32_t j = 0; j < segs[i].len; j++) {
+			unsigned char c = (unsigned char)segs[i].s[j];
+			if (k == max)
+				return -1;
+			out[k++] = (struct gtok){GL_LIT, fold ? (unsigned char)tolower(c) : c};
+		}
+	}
+	*n = k;
+	return 1;
 }
 
 bool pstr_resolvable(const struct eval_ctx *ctx, const struct pstr *p)
@@ -310,6 +348,9 @@ enum pmatch principal_matches(const struct pprin *p, const struct policy_request
 {
 	const char *who = req->principal;
 
+	/* Only Principal "*" / {"AWS":"*"} names an anonymous caller. */
+	if ((req->flags & POLICY_REQ_ANONYMOUS) || !who)
+		return p->kind == PP_STAR ? PM_MATCH : PM_NO;
 	switch (p->kind) {
 	case PP_STAR:
 		return PM_MATCH;

@@ -80,6 +80,17 @@ struct policy_ctx_entry {
 	bool multi;
 };
 
+/* Flags of policy_request. */
+#define POLICY_REQ_SETS 1u /* a '*' in the action or the resource stands for every matching one: the question is
+                            * "could some matching action on some matching resource be allowed" (an Allow applies
+                            * when its patterns meet the request's, a Deny when they cover all of it; then each
+                            * allowing pattern narrows the request and is decided again, as iam-simulate does).
+                            * The answer names the patterns that made it so (policy_explain's via_*). */
+#define POLICY_REQ_ANONYMOUS 2u /* an unsigned request: no principal (principal, principal_account, principal_id
+                                 * are ignored). Only a resource policy can allow it, by Principal "*" or
+                                 * {"AWS":"*"}; identity policies, boundaries, sessions and SCPs do not apply; the
+                                 * aws:Principal* and aws:userid / aws:username context keys are absent. */
+
 struct policy_request {
 	const char *action;            /* "iam:CreateRole" */
 	const char *resource;          /* an ARN, or "*" */
@@ -90,6 +101,7 @@ struct policy_request {
 	                                * session; NULL for root, a service, or when unknown (matches no unique id) */
 	const struct policy_ctx_entry *ctx;
 	size_t nctx;
+	unsigned flags; /* POLICY_REQ_* */
 };
 
 /* One layer of SCPs or RCPs (the root, an OU, the account): at least one of its policies must allow. */
@@ -142,6 +154,11 @@ struct policy_explain {
 	size_t n;
 	bool incomplete; /* more statements decided than items holds (the decision itself is whole) */
 	const char *reason; /* static text */
+	/* POLICY_REQ_SETS: the Action and Resource patterns (as written) of the allowing statement that narrowed the
+	 * request to the part that is allowed (NULL: not narrowed on that side); undecided: a pattern question went
+	 * past globset.h's bounds and was answered the closed way (an Allow not applying, a Deny applying). */
+	const char *via_action, *via_resource;
+	bool undecided;
 };
 
 /* Whether an action is allowed to everyone whatever the policies say (sts:GetCallerIdentity, as on AWS). */

@@ -41,6 +41,8 @@ def predicate(entry_id):
 def principal_kind(case):
     """user, role, assumed-role, federated-user, root or service, from the request's principal."""
     p = case["request"]["principal"]
+    if not isinstance(p, str):
+        return "anonymous"
     if not p.startswith("arn:"):
         return "service"
     if p.endswith(":root"):
@@ -54,6 +56,8 @@ def principal_kind(case):
 
 def principal_account(case):
     p = case["request"]["principal"]
+    if not isinstance(p, str):
+        return None
     parts = p.split(":")
     return parts[4] if len(parts) > 5 and parts[0] == "arn" else None
 
@@ -202,3 +206,33 @@ def variable_at_start_of_resource_id(case, match):
                     if "/" not in head and ":" not in head and re.search(r"\$\{[^}]*[:/]", rest[var:]):
                         return True
     return False
+
+
+@predicate("wildcard-action-deny-kind")
+def wildcard_action_deny_kind(case, match):
+    """A wildcard action that neither engine allows: rolegate says which deny as iam-simulate does for a wildcard
+    resource (explicit when every allowing pattern, narrowed, is explicitly denied); oracle.mjs combines one answer
+    per catalogued action (explicit only when every catalogued action is)."""
+    return has_feature(case, "wildcard-action")
+
+
+@predicate("wildcard-action-catalogue")
+def wildcard_action_catalogue(case, match):
+    """A wildcard action whose every catalogued action is explicitly denied while an allowed name matching the
+    pattern is not in iam-data's catalogue: rolegate answers about every name the pattern matches."""
+    return has_feature(case, "wildcard-action") and "*" in case["request"]["action"]
+
+
+@predicate("wildcard-narrowing-variables")
+def wildcard_narrowing_variables(case, match):
+    """A wildcard resource allowed through a Resource pattern with a policy variable: iam-simulate collects the
+    allowing patterns without resolving variables, so ${aws:userid}/x.bin never overlaps the request."""
+    return has_feature(case, "wildcard-resource") and (has_feature(case, "resource:variable") or
+                                                       has_feature(case, "resource:escaped"))
+
+
+@predicate("wildcard-narrowing-widens")
+def wildcard_narrowing_widens(case, match):
+    """A wildcard resource: iam-simulate re-runs it with each allowing pattern alone, which may be wider than the
+    request."""
+    return has_feature(case, "wildcard-resource")

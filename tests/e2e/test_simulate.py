@@ -243,3 +243,24 @@ def test_context_keys_for_principal_and_custom_policies(server, iam):
     code, _, _ = rg.cli_error(rg.aws_cli(server, "iam", "get-context-keys-for-principal-policy",
                                          "--policy-source-arn", f"arn:aws:iam::{server.account}:role/none"))
     assert code == "NoSuchEntity"
+
+
+def test_resource_specific_results_for_several_resources(server, iam):
+    """With ResourceArns, each EvaluationResult carries its ResourceSpecificResults (EvalResourceDecision, the
+    statements and missing keys for that resource), as AWS answers: one allowed and one denied resource."""
+    user, _ = rg.make_user(iam, keys=0)
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="s3-read", PolicyDocument=json.dumps(S3_READ))
+    r = results(iam.simulate_principal_policy(
+        PolicySourceArn=user["Arn"], ActionNames=["s3:GetObject"],
+        ResourceArns=["arn:aws:s3:::bucket/key", "arn:aws:s3:::other/key"]))
+    ok = r[("s3:GetObject", "arn:aws:s3:::bucket/key")]["ResourceSpecificResults"]
+    assert [(x["EvalResourceName"], x["EvalResourceDecision"]) for x in ok] == [
+        ("arn:aws:s3:::bucket/key", "allowed")]
+    assert ok[0]["MatchedStatements"][0]["SourcePolicyId"] == "s3-read"
+    no = r[("s3:GetObject", "arn:aws:s3:::other/key")]["ResourceSpecificResults"]
+    assert [(x["EvalResourceName"], x["EvalResourceDecision"]) for x in no] == [
+        ("arn:aws:s3:::other/key", "implicitDeny")]
+    assert no[0]["MatchedStatements"] == []
+    # without ResourceArns the simulation is of "*": no resource-specific part
+    star = iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ActionNames=["s3:GetObject"])
+    assert "ResourceSpecificResults" not in star["EvaluationResults"][0]
