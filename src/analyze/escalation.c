@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/cli.h"
 #include "analyze/escalation.h"
 #include "iam/effective.h"
 #include "orgs/orgs.h"
@@ -528,7 +529,8 @@ static void print_table(json_t *findings)
 
 int analyze_escalation_main(int argc, char **argv)
 {
-	const char *dir = "./data", *pg = NULL, *account = NULL, *format = "table";
+	struct analyze_store_opts so = {.dir = "./data"};
+	const char *account = NULL, *format = "table";
 	struct ctx c = {0};
 	struct db *db = NULL;
 	int status = 1;
@@ -538,11 +540,9 @@ int analyze_escalation_main(int argc, char **argv)
 			return usage(0);
 		if (i + 1 >= argc)
 			return usage(2);
-		if (strcmp(argv[i], "--data") == 0)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--postgres") == 0)
-			pg = argv[++i];
-		else if (strcmp(argv[i], "--account") == 0)
+		if (analyze_store_flag(argc, argv, &i, &so))
+			continue;
+		if (strcmp(argv[i], "--account") == 0)
 			account = argv[++i];
 		else if (strcmp(argv[i], "--format") == 0)
 			format = argv[++i];
@@ -551,12 +551,12 @@ int analyze_escalation_main(int argc, char **argv)
 	}
 	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
 		return usage(2);
-	if (!(db = cli_store_open("analyze escalation", dir, pg)))
+	if (!(db = cli_store_open("analyze escalation", so.dir, so.conninfo)))
 		return 1;
 	if (crypto_init() != C_OK || !(c.findings = json_array()) || db_begin(db, false, &c.tx) != C_OK)
 		goto out;
 	if (load(&c, account) != C_OK) {
-		fprintf(stderr, "rolegate analyze escalation: cannot read %s\n", cli_store_where(dir, pg));
+		fprintf(stderr, "rolegate analyze escalation: cannot read %s\n", cli_store_where(so.dir, so.conninfo));
 		goto out;
 	}
 	for (size_t i = 0; i < c.e.n; i++) {

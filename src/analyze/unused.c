@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze/cli.h"
 #include "analyze/unused.h"
 #include "iam/effective.h"
 #include "orgs/orgs.h"
@@ -345,7 +346,8 @@ static void print_table(json_t *findings)
 
 int analyze_unused_main(int argc, char **argv)
 {
-	const char *dir = "./data", *pg = NULL, *account = NULL, *format = "table";
+	struct analyze_store_opts so = {.dir = "./data"};
+	const char *account = NULL, *format = "table";
 	long days = -1;
 	struct db *db = NULL, *audit_db = NULL;
 	struct audit_calls cs = {0};
@@ -358,11 +360,9 @@ int analyze_unused_main(int argc, char **argv)
 			return usage(0);
 		if (i + 1 >= argc)
 			return usage(2);
-		if (strcmp(argv[i], "--data") == 0)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--postgres") == 0)
-			pg = argv[++i];
-		else if (strcmp(argv[i], "--account") == 0)
+		if (analyze_store_flag(argc, argv, &i, &so))
+			continue;
+		if (strcmp(argv[i], "--account") == 0)
 			account = argv[++i];
 		else if (strcmp(argv[i], "--format") == 0)
 			format = argv[++i];
@@ -377,16 +377,16 @@ int analyze_unused_main(int argc, char **argv)
 	if (days < 0 || (strcmp(format, "table") != 0 && strcmp(format, "json") != 0))
 		return usage(2);
 	int64_t cutoff = now_ms() - (int64_t)days * 86400 * 1000;
-	if (!(db = cli_store_open("analyze unused", dir, pg)))
+	if (!(db = cli_store_open("analyze unused", so.dir, so.conninfo)))
 		return 1;
 	if (crypto_init() != C_OK || !(findings = json_array()))
 		goto out;
 	if (calls_read(db, cutoff, &cs) != C_OK)
 		goto fail_read;
 	/* SQLite: sts:AssumeRole and GetSessionToken are in DIR/audit.db (absent until the first one) */
-	if (!pg && !store_node_is_postgres(dir) && snprintf(path, sizeof(path), "%s/audit.db", dir) < (int)sizeof(path) &&
-	    access(path, R_OK) == 0) {
-		if (!(audit_db = db_open_sqlite_file(dir, "audit.db")) || calls_read(audit_db, cutoff, &cs) != C_OK)
+	if (!so.conninfo && !store_node_is_postgres(so.dir) &&
+	    snprintf(path, sizeof(path), "%s/audit.db", so.dir) < (int)sizeof(path) && access(path, R_OK) == 0) {
+		if (!(audit_db = db_open_sqlite_file(so.dir, "audit.db")) || calls_read(audit_db, cutoff, &cs) != C_OK)
 			goto fail_read;
 	}
 	if (analyze(db, account, cutoff, &cs, findings) != C_OK)
@@ -401,7 +401,7 @@ int analyze_unused_main(int argc, char **argv)
 	status = 0;
 	goto out;
 fail_read:
-	fprintf(stderr, "rolegate analyze unused: cannot read %s\n", cli_store_where(dir, pg));
+	fprintf(stderr, "rolegate analyze unused: cannot read %s\n", cli_store_where(so.dir, so.conninfo));
 out:
 	calls_free(&cs);
 	json_decref(findings);
