@@ -28,6 +28,8 @@
 #      through one node and the time until another node refuses (accepts) it, 20 times, median and worst
 #   ep e on PostgreSQL: the same 100 000 roles in 10 000 accounts (bench/load_store.py --postgres, COPY) in a
 #      database of its own, a node's start time and peak RSS, as e's
+#   s  iam:SimulatePrincipalPolicy for 100 actions x 10 resources, one signed call replayed on d's server with its
+#      root key (bench/simulate_bench.py): median and p99 per call against 20 ms
 #   r  `rolegate analyze reach` on 5 000 users, 300 groups, 10 000 accounts, 100 000 roles (bench/analyze.sh): seconds
 #      and peak RSS against the targets (10 s, 1 GiB)
 #
@@ -489,3 +491,9 @@ python3 bench/console_flow.py "$url_i" "$work/console" "$work/console.log" 20 "$
 # r: `rolegate analyze reach` on 5 000 users x 100 000 roles (bench/analyze.sh: its own store, its targets).
 echo
 sh bench/analyze.sh build/rolegate
+
+# s: the policy simulator, 100 actions x 10 resources per call, on d's server with its root key.
+echo
+sim_key=$(sed -n 's/^aws_access_key_id *= *//p' "$work/seed/root-credentials")
+sim_secret=$(sed -n 's/^aws_secret_access_key *= *//p' "$work/seed/root-credentials")
+python3 bench/simulate_bench.py "$url_d" "$sim_key" "$sim_secret" 200
