@@ -69,6 +69,20 @@ static bool statement_patterns(json_t *st, bool *all, json_t *pats)
 	return true;
 }
 
+/* Appends role r to the candidates out (n of cap, grown as needed) and marks it in stamp with now. */
+static int add_candidate(size_t r, uint32_t *stamp, uint32_t now, size_t **out, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		size_t *g = realloc(*out, (*cap = *cap ? *cap * 2 : 256) * sizeof(*g));
+		if (!g)
+			return C_ERR;
+		*out = g;
+	}
+	stamp[r] = now;
+	(*out)[(*n)++] = r;
+	return C_OK;
+}
+
 /* The roles whose ARN matches pattern (a superset of the engine's match), appended to out (marking stamp). */
 static int pattern_roles(const struct am_model *m, const char *pat, uint32_t *stamp, uint32_t now, size_t **out,
                          size_t *n, size_t *cap)
@@ -92,14 +106,8 @@ static int pattern_roles(const struct am_model *m, const char *pat, uint32_t *st
 		if (stamp[r] == now ||
 		    (strcmp(pat, "*") != 0 && fnmatch(pat, m->roles[r].arn, FNM_CASEFOLD | FNM_NOESCAPE) != 0))
 			continue;
-		if (*n == *cap) {
-			size_t *g = realloc(*out, (*cap = *cap ? *cap * 2 : 256) * sizeof(*g));
-			if (!g)
-				return C_ERR;
-			*out = g;
-		}
-		stamp[r] = now;
-		(*out)[(*n)++] = r;
+		if (add_candidate(r, stamp, now, out, n, cap) != C_OK)
+			return C_ERR;
 	}
 	return C_OK;
 }
@@ -196,14 +204,8 @@ static int identity_candidates(struct am_model *m, struct am_principal *caller, 
 		size_t r = m->accounts[caller->account].roles[k];
 		const char *t = m->roles[r].trust_doc;
 		if (stamp[r] != now && (strstr(t, caller->id) || strstr(t, "\"*\""))) {
-			if (*n == *cap) {
-				size_t *g = realloc(*out, (*cap = *cap ? *cap * 2 : 256) * sizeof(*g));
-				if (!g)
-					return C_ERR;
-				*out = g;
-			}
-			stamp[r] = now;
-			(*out)[(*n)++] = r;
+			if (add_candidate(r, stamp, now, out, n, cap) != C_OK)
+				return C_ERR;
 		}
 	}
 	return C_OK;
