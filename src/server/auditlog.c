@@ -46,15 +46,17 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-/* Writes a batch in one transaction. */
+/* Writes a batch in one transaction: its records AUDIT_ROWS_PER_INSERT to a statement. */
 static int write_batch(struct auditlog *q, struct pending *batch)
 {
+	struct store_audit rows[AUDIT_ROWS_PER_INSERT];
 	struct db_tx *tx;
+	size_t n = 0;
 
 	if (db_begin_append(q->db, &tx) != C_OK) /* what it writes is read fresh (cloudtrail/lookup.c) */
 		return C_ERR;
 	for (struct pending *p = batch; p; p = p->next) {
-		struct store_audit a = {
+		rows[n++] = (struct store_audit){
 			.time_ms = p->time_ms,
 			.request_id = p->fields[0],
 			.account_id = p->fields[1],
@@ -69,10 +71,12 @@ static int write_batch(struct auditlog *q, struct pending *batch)
 			.region = p->fields[10],
 			.response = p->fields[11],
 		};
-		if (store_audit_append(tx, &a) != C_OK) {
+		if ((n == ARRAY_LEN(rows) || !p->next) && store_audit_append_many(tx, rows, n) != C_OK) {
 			db_rollback(tx);
 			return C_ERR;
 		}
+		if (n == ARRAY_LEN(rows))
+			n = 0;
 	}
 	return db_commit(tx);
 }

@@ -153,6 +153,13 @@ struct store_audit {
 
 #define AUDIT_USER_AGENT_MAX 1024
 
+/* Appends one record in tx. C_OK, or C_ERR (the transaction is then to be rolled back). */
 int store_audit_append(struct db_tx *tx, const struct store_audit *a);
+
+/* The most records store_audit_append_many puts in one INSERT statement (13 parameters each). */
+#define AUDIT_ROWS_PER_INSERT 16
+/* Appends the n records of a in tx, up to AUDIT_ROWS_PER_INSERT per statement (a group commit's batch). C_OK, or
+ * C_ERR: then some may be written, and the transaction is to be rolled back. */
+int store_audit_append_many(struct db_tx *tx, const struct store_audit *a, size_t n);
 
 #endif

@@ -695,6 +695,53 @@ static void test_audit(void **state)
 	commit(tx);
 }
 
+/* A group commit's batch: 37 records are 16 + 16 + 4 + 1 rows in four statements; every one is written, in order,
+ * with its own values (a row's NULLs stay NULL), and a bad record fails the call. */
+static void test_audit_many(void **state)
+{
+	struct fixture *fx = *state;
+	struct db_tx *tx = begin(fx->db, true);
+	struct store_audit a[37];
+	char ids[37][40], res[37][64];
+	struct db_rows *r;
+	int i = 0;
+
+	for (size_t k = 0; k < ARRAY_LEN(a); k++) {
+		snprintf(ids[k], sizeof(ids[k]), "req-%02zu", k);
+		snprintf(res[k], sizeof(res[k]), "arn:aws:iam::" ACCT ":user/u%02zu", k);
+		a[k] = (struct store_audit){
+			.time_ms = 1767323045000 + (int64_t)k,
+			.request_id = ids[k],
+			.account_id = ACCT,
+			.principal_arn = "arn:aws:iam::" ACCT ":root",
+			.access_key_id = k % 2 ? "AKIAIOSFODNN7EXAMPLE" : NULL,
+			.action = "sts:AssumeRole",
+			.resource = res[k],
+			.source_ip = "127.0.0.1",
+			.outcome = "Success",
+			.region = "us-east-1",
+		};
+	}
+	assert_int_equal(store_audit_append_many(tx, a, ARRAY_LEN(a)), C_OK);
+	assert_int_equal(store_audit_append_many(tx, a, 0), C_OK);
+	assert_int_equal(count_rows(tx, "audit"), 37);
+	r = db_query_fresh(tx, "SELECT time_ms, request_id, access_key_id, resource, region FROM audit ORDER BY seq",
+	                   DB_NOARGS);
+	while (db_step(r) == DB_ROW) {
+		assert_int_equal(db_col_int(r, 0), 1767323045000 + i);
+		assert_string_equal(db_col_text(r, 1), ids[i]);
+		assert_int_equal(db_col_is_null(r, 2), i % 2 == 0);
+		assert_string_equal(db_col_text(r, 3), res[i]);
+		assert_string_equal(db_col_text(r, 4), "us-east-1");
+		i++;
+	}
+	db_rows_done(r);
+	assert_int_equal(i, 37);
+	a[20].outcome = NULL; /* required */
+	assert_int_not_equal(store_audit_append_many(tx, a, ARRAY_LEN(a)), C_OK);
+	db_rollback(tx);
+}
+
 /* ---- secrets ------------------------------------------------------------------------------------------------- */
 
 static void test_secrets(void **state)
@@ -923,6 +970,7 @@ int main(void)
 		DB_TEST(test_tags),
 		DB_TEST(test_keys),
 		DB_TEST(test_audit),
+		DB_TEST(test_audit_many),
 		cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_secrets_master_key_rules),
 		cmocka_unit_test(test_keycache),
