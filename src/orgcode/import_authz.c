@@ -34,8 +34,8 @@ static char *document(json_t *v);
 /* Two members of a list by their JSON text (keys sorted): a canonical order. */
 static int cmp_dumped(const void *a, const void *b)
 {
-	char *x = json_dumps(*(json_t *const *)a, JSON_COMPACT | JSON_SORT_KEYS);
-	char *y = json_dumps(*(json_t *const *)b, JSON_COMPACT | JSON_SORT_KEYS);
+	char *x = json_dumps(*(json_t *const *)a, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	char *y = json_dumps(*(json_t *const *)b, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	int r = x && y ? strcmp(x, y) : 0;
 
 	free(x);

@@ -60,9 +60,9 @@ static const char EXISTING[] = "{\"UserName\":\"dev\",\"Path\":\"/\",\"UserId\":
 static void test_identical_without_failures(void **state)
 {
 	json_t *e = load(EXISTING);
-	/* another account's copy, lists in another order: the same user */
+	/* another account's copy, lists (of names too) in another order: the same user */
 	json_t *same = load("{\"UserName\":\"dev\",\"Path\":\"/\",\"UserId\":\"AIDAOTHER\",\"Arn\":"
-	                    "\"arn:aws:iam::222222222222:user/dev\",\"GroupList\":[\"ops\",\"dev\"],\"Tags\":[{\"Value\":"
+	                    "\"arn:aws:iam::222222222222:user/dev\",\"GroupList\":[\"dev\",\"ops\"],\"Tags\":[{\"Value\":"
 	                    "\"a\",\"Key\":\"team\"}]}");
 	json_t *other = load("{\"UserName\":\"dev\",\"Path\":\"/\",\"GroupList\":[\"dev\",\"ops\"],\"Tags\":[{\"Key\":"
 	                     "\"team\",\"Value\":\"b\"}]}");
