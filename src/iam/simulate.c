@@ -451,6 +451,10 @@ static int evaluate_one(struct sim *s, const char *action, const char *resource,
 		if (json_object_size(details)) /* the resource's part: only across accounts */
 			json_object_set(one, "EvalDecisionDetails", details);
 		json_object_set_new(o, "ResourceSpecificResults", list);
+		/* AWS: with a list of resources the missing keys are the resource's, "instead" of the result's (kept by
+		 * one); the result's list is for "*" */
+		if (strcmp(resource, "*") != 0 && json_object_set_new(o, "MissingContextValues", json_array()) != 0)
+			return C_ERR;
 	}
 	return C_OK;
 }

@@ -420,3 +420,16 @@ def test_pagination_bounds_and_paginator(server, iam):
     whole = iam.simulate_custom_policy(PolicyInputList=[json.dumps(S3_READ)], ActionNames=actions,
                                        ResourceArns=resources, MaxItems=1000)
     assert len(whole["EvaluationResults"]) == 6 and not whole["IsTruncated"]
+
+
+def test_missing_context_values_go_with_the_named_resource(server, iam):
+    """AWS: the result's MissingContextValues is for "*"; with ResourceArns the missing keys are listed "instead"
+    under ResourceSpecificResults."""
+    table = f"arn:aws:dynamodb:us-east-1:{server.account}:table/t"
+    res = iam.simulate_custom_policy(PolicyInputList=[CLI_EXAMPLE], ActionNames=["dynamodb:CreateBackup"],
+                                     ResourceArns=[table])["EvaluationResults"][0]
+    assert res["MissingContextValues"] == []
+    assert res["ResourceSpecificResults"][0]["MissingContextValues"] == ["aws:CurrentTime"]
+    star = iam.simulate_custom_policy(PolicyInputList=[CLI_EXAMPLE], ActionNames=["dynamodb:CreateBackup"],
+                                      ResourceArns=["*"])["EvaluationResults"][0]
+    assert star["MissingContextValues"] == ["aws:CurrentTime"]
