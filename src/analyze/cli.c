@@ -63,6 +63,24 @@ bool analyze_store_flag(int argc, char **argv, int *i, struct analyze_store_opts
 	return true;
 }
 
+bool analyze_common_flags(int argc, char **argv, int *i, struct analyze_common_opts *o)
+{
+	const char *a = argv[*i];
+
+	if (analyze_store_flag(argc, argv, i, &o->store))
+		return true;
+	if (*i + 1 >= argc)
+		return false;
+	if (strcmp(a, "--account") == 0)
+		o->account = argv[*i + 1];
+	else if (strcmp(a, "--format") == 0)
+		o->format = argv[*i + 1];
+	else
+		return false;
+	(*i)++;
+	return true;
+}
+
 int analyze_main(int argc, char **argv)
 {
 	if (argc < 1)

@@ -21,4 +21,17 @@ struct analyze_store_opts {
 
 bool analyze_store_flag(int argc, char **argv, int *i, struct analyze_store_opts *o);
 
+/* The flags the sub-verbs that list findings share: the store's, --account ID and --format F. */
+struct analyze_common_opts {
+	struct analyze_store_opts store;
+	const char *account; /* --account ID, or NULL */
+	const char *format;  /* --format F: the sub-verb's default until given; the sub-verb checks it */
+};
+
+/*
+ * Reads one of the common flags at argv[*i] (its value at argv[*i + 1]): true when argv[*i] was one of them with its
+ * value (*i is then moved past the value); false otherwise (another flag, or a common one lacking its value).
+ */
+bool analyze_common_flags(int argc, char **argv, int *i, struct analyze_common_opts *o);
+
 #endif

@@ -529,8 +529,9 @@ static void print_table(json_t *findings)
 
 int analyze_escalation_main(int argc, char **argv)
 {
-	struct analyze_store_opts so = {.dir = "./data"};
-	const char *account = NULL, *format = "table";
+	struct analyze_common_opts o = {.store = {.dir = "./data"}, .format = "table"};
+	struct analyze_store_opts so;
+	const char *account, *format;
 	struct ctx c = {0};
 	struct db *db = NULL;
 	int status = 1;
@@ -538,17 +539,12 @@ int analyze_escalation_main(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return usage(0);
-		if (i + 1 >= argc)
-			return usage(2);
-		if (analyze_store_flag(argc, argv, &i, &so))
-			continue;
-		if (strcmp(argv[i], "--account") == 0)
-			account = argv[++i];
-		else if (strcmp(argv[i], "--format") == 0)
-			format = argv[++i];
-		else
+		if (!analyze_common_flags(argc, argv, &i, &o))
 			return usage(2);
 	}
+	so = o.store;
+	account = o.account;
+	format = o.format;
 	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
 		return usage(2);
 	if (!(db = cli_store_open("analyze escalation", so.dir, so.conninfo)))

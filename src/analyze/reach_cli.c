@@ -235,8 +235,9 @@ out:
 
 int analyze_reach_main(int argc, char **argv)
 {
-	struct analyze_store_opts so = {.dir = "./data"};
-	const char *account = NULL, *format = "table", *output = NULL;
+	struct analyze_common_opts o = {.store = {.dir = "./data"}, .format = "table"};
+	struct analyze_store_opts so;
+	const char *account, *format, *output = NULL;
 	struct am_model m;
 	struct db *db;
 	json_t *rows;
@@ -247,20 +248,16 @@ int analyze_reach_main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			return usage(0);
-		if (analyze_store_flag(argc, argv, &i, &so))
+		if (analyze_common_flags(argc, argv, &i, &o))
 			continue;
-		if (!v)
+		if (!v || strcmp(a, "--output") != 0)
 			return usage(2);
-		if (strcmp(a, "--account") == 0)
-			account = v;
-		else if (strcmp(a, "--format") == 0)
-			format = v;
-		else if (strcmp(a, "--output") == 0)
-			output = v;
-		else
-			return usage(2);
+		output = v;
 		i++;
 	}
+	so = o.store;
+	account = o.account;
+	format = o.format;
 	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 && strcmp(format, "dot") != 0 &&
 	    strcmp(format, "html") != 0) {
 		fprintf(stderr, "rolegate analyze reach: --format %s: table, json, dot or html\n", format);

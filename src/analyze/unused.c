@@ -346,8 +346,9 @@ static void print_table(json_t *findings)
 
 int analyze_unused_main(int argc, char **argv)
 {
-	struct analyze_store_opts so = {.dir = "./data"};
-	const char *account = NULL, *format = "table";
+	struct analyze_common_opts o = {.store = {.dir = "./data"}, .format = "table"};
+	struct analyze_store_opts so;
+	const char *account, *format;
 	long days = -1;
 	struct db *db = NULL, *audit_db = NULL;
 	struct audit_calls cs = {0};
@@ -358,15 +359,9 @@ int analyze_unused_main(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return usage(0);
-		if (i + 1 >= argc)
-			return usage(2);
-		if (analyze_store_flag(argc, argv, &i, &so))
+		if (analyze_common_flags(argc, argv, &i, &o))
 			continue;
-		if (strcmp(argv[i], "--account") == 0)
-			account = argv[++i];
-		else if (strcmp(argv[i], "--format") == 0)
-			format = argv[++i];
-		else if (strcmp(argv[i], "--days") == 0) {
+		if (strcmp(argv[i], "--days") == 0 && i + 1 < argc) {
 			char *end;
 			days = strtol(argv[++i], &end, 10);
 			if (*end || end == argv[i] || days < 1 || days > 36500)
@@ -374,6 +369,9 @@ int analyze_unused_main(int argc, char **argv)
 		} else
 			return usage(2);
 	}
+	so = o.store;
+	account = o.account;
+	format = o.format;
 	if (days < 0 || (strcmp(format, "table") != 0 && strcmp(format, "json") != 0))
 		return usage(2);
 	int64_t cutoff = now_ms() - (int64_t)days * 86400 * 1000;

@@ -122,10 +122,13 @@ static void render_result(struct console_req *cr, json_t *r, size_t n)
 	struct buf *h = cr->html;
 	const char *d = str(json_object_get(r, "EvalDecision"));
 	json_t *matched = json_object_get(r, "MatchedStatements"), *m, *missing = json_object_get(r, "MissingContextValues");
+	json_t *specific = json_array_get(json_object_get(r, "ResourceSpecificResults"), 0);
 	json_t *org = json_object_get(r, "OrganizationsDecisionDetail");
 	json_t *pb = json_object_get(r, "PermissionsBoundaryDecisionDetail");
 	size_t i;
 
+	if (specific) /* a named resource: its missing keys are there (AWS's placement) */
+		missing = json_object_get(specific, "MissingContextValues");
 	html_printf(h, "<section class=\"sim-result\"><h2>%s</h2>"
 	               "<p class=\"decision decision-%s\" id=\"decision-%zu\"><strong>%s</strong> %s on %s</p>",
 	            str(json_object_get(r, "EvalActionName")), d, n,

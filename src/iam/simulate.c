@@ -13,7 +13,9 @@
  * that decided: the allows for an allow, the denies for an explicit deny, none for an implicit deny) with the policy
  * they come from (its name, or "PolicyInputList.N") and their place in its text; MissingContextValues;
  * OrganizationsDecisionDetail when SCPs govern the account and PermissionsBoundaryDecisionDetail when a boundary
- * applies, each the engine's decision with that guardrail alone. Paginated by MaxItems / Marker over the pairs.
+ * applies, each the engine's decision with that guardrail alone; EvalDecisionDetails (across accounts: each kind of
+ * policy's own decision). Paginated by MaxItems / Marker over the pairs. ContextEntries' values are checked against
+ * their ContextKeyType, and ResourceHandlingOption's EC2 scenarios against the resources they require.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +128,9 @@ static int compile_inputs(struct sim *s)
 	return C_OK;
 }
 
-/* ContextEntries -> the request context (values borrowed from c->in). */
+/* ContextEntries -> the request context (values borrowed from c->in). A value that is not of its ContextKeyType
+ * (a date that is none, an address that is not one...) is refused, as AWS refuses it, rather than compared with
+ * nothing. */
 static int read_context(struct sim *s)
 {
 	json_t *list = json_object_get(s->c->in, "ContextEntries"), *e;
@@ -142,6 +146,11 @@ static int read_context(struct sim *s)
 			return aws_err_set(&s->c->err, ERR_INVALID_INPUT, "ContextKeyName is required.");
 		if (s->nctx == SIM_CTX_MAX)
 			return aws_err_set(&s->c->err, ERR_INVALID_INPUT, "Too many context entries.");
+		json_array_foreach(vals, j, v)
+			if (type && !policy_context_value_valid(type, json_string_value(v)))
+				return aws_err_set(&s->c->err, ERR_INVALID_INPUT,
+				                   "Invalid value %.256s for context key %.256s of type %.16s.",
+				                   json_string_value(v), name, type);
 		if (!(s->values[s->nctx] = calloc(n ? n : 1, sizeof(char *))))
 			return C_ERR;
 		json_array_foreach(vals, j, v) s->values[s->nctx][j] = json_string_value(v);
@@ -285,13 +294,21 @@ static json_t *statement_json(const struct sim *s, const struct policy_explain_i
 	return o;
 }
 
-/* The engine's decision with one guardrail alone (everything else allowing): the *DecisionDetail flags. */
-static bool guardrail_allows(const struct sim *s, const struct policy_request *req, bool scp)
+/* The engine's decision on req with only the policies of set, as if the resource were in the principal's own account:
+ * one kind of policy's part in the decision. */
+static enum policy_decision decide_alone(const struct policy_request *req, const struct policy_set *set)
 {
 	struct policy_request r = *req;
-	struct policy_set set = {.identity = (struct policy *const *)&s->allow_all, .nidentity = 1};
 
 	r.resource_account = r.principal_account;
+	return policy_evaluate(&r, set, NULL);
+}
+
+/* The engine's decision with one guardrail alone (everything else allowing): the *DecisionDetail flags. */
+static enum policy_decision guardrail(const struct sim *s, const struct policy_request *req, bool scp)
+{
+	struct policy_set set = {.identity = (struct policy *const *)&s->allow_all, .nidentity = 1};
+
 	if (scp) {
 		set.scp = s->scp.layers;
 		set.nscp = s->scp.n;
@@ -299,7 +316,52 @@ static bool guardrail_allows(const struct sim *s, const struct policy_request *r
 		set.boundaries = (struct policy *const *)&s->boundary.p;
 		set.nboundaries = 1;
 	}
-	return policy_evaluate(&r, &set, NULL) == POLICY_ALLOWED;
+	return decide_alone(req, &set);
+}
+
+/* EvalDecisionDetails of a cross-account simulation: each kind of policy's own decision ("IAM Policy": the identity
+ * policies, "Resource Policy": ResourcePolicy, implicitDeny when none is given, "Permissions Boundary Policy": the
+ * boundary, when one applies), as AWS names them. NULL when out of memory. */
+static json_t *cross_account_details(const struct sim *s, const struct policy_request *req)
+{
+	struct policy_set identity = {.identity = s->identity_refs, .nidentity = s->nidentity};
+	/* the resource policy's side: the request as it is (across accounts), every identity policy allowing */
+	struct policy_set resource = {.identity = (struct policy *const *)&s->allow_all, .nidentity = 1,
+	                              .resource = s->resource.p};
+	enum policy_decision r = s->resource.p ? policy_evaluate(req, &resource, NULL) : POLICY_IMPLICIT_DENY;
+	json_t *o = json_pack("{s:s,s:s}", "IAM Policy", decision_text(decide_alone(req, &identity)), "Resource Policy",
+	                      decision_text(r));
+
+	if (o && s->boundary.p &&
+	    json_object_set_new(o, "Permissions Boundary Policy", json_string(decision_text(guardrail(s, req, false))))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The guardrails' details of the result o of req: OrganizationsDecisionDetail when SCPs govern the account (scp),
+ * PermissionsBoundaryDecisionDetail when a boundary applies, and EvalDecisionDetails as AWS gives it: each kind of
+ * policy's decision across accounts; within one account empty when ResourceArns names the resource (specific) and
+ * absent for "*"; absent whenever an SCP denies (AWS's simulation ends there). */
+static int add_details(const struct sim *s, const struct policy_request *req, bool scp, bool specific, json_t *o)
+{
+	bool org_allows = !scp || guardrail(s, req, true) == POLICY_ALLOWED;
+	bool cross = strcmp(req->resource_account, req->principal_account) != 0;
+	json_t *details;
+
+	if (scp && json_object_set_new(o, "OrganizationsDecisionDetail",
+	                               json_pack("{s:b}", "AllowedByOrganizations", org_allows)) != 0)
+		return C_ERR;
+	if (s->boundary.p &&
+	    json_object_set_new(o, "PermissionsBoundaryDecisionDetail",
+	                        json_pack("{s:b}", "AllowedByPermissionsBoundary",
+	                                  guardrail(s, req, false) == POLICY_ALLOWED)) != 0)
+		return C_ERR;
+	if (!org_allows || !(cross || specific))
+		return C_OK;
+	details = cross ? cross_account_details(s, req) : json_object();
+	return json_object_set_new(o, "EvalDecisionDetails", details) == 0 ? C_OK : C_ERR;
 }
 
 /* Decides one (action, resource) pair and appends its EvaluationResult to arr (with its ResourceSpecificResults, as
@@ -372,16 +434,12 @@ static int evaluate_one(struct sim *s, const char *action, const char *resource,
 		                   ARRAY_LEN(missing) - 1);
 	for (size_t i = 0; i < nmissing; i++)
 		json_array_append_new(keys, json_string(missing[i]));
-	if (set.nscp)
-		json_object_set_new(o, "OrganizationsDecisionDetail",
-		                    json_pack("{s:b}", "AllowedByOrganizations", guardrail_allows(s, &req, true)));
-	if (s->boundary.p)
-		json_object_set_new(o, "PermissionsBoundaryDecisionDetail",
-		                    json_pack("{s:b}", "AllowedByPermissionsBoundary", guardrail_allows(s, &req, false)));
+	if (add_details(s, &req, set.nscp > 0, specific, o) != C_OK)
+		return C_ERR;
 	if (specific) {
 		json_t *one = json_pack("{s:s,s:s,s:O,s:O}", "EvalResourceName", resource, "EvalResourceDecision",
 		                        decision_text(d), "MatchedStatements", matched, "MissingContextValues", keys);
-		json_t *list = json_array();
+		json_t *list = json_array(), *details = json_object_get(o, "EvalDecisionDetails");
 		if (!one || !list || json_array_append_new(list, one) != 0) {
 			json_decref(one);
 			json_decref(list);
@@ -390,7 +448,13 @@ static int evaluate_one(struct sim *s, const char *action, const char *resource,
 		if (json_object_get(o, "PermissionsBoundaryDecisionDetail"))
 			json_object_set(one, "PermissionsBoundaryDecisionDetail",
 			                json_object_get(o, "PermissionsBoundaryDecisionDetail"));
+		if (json_object_size(details)) /* the resource's part: only across accounts */
+			json_object_set(one, "EvalDecisionDetails", details);
 		json_object_set_new(o, "ResourceSpecificResults", list);
+		/* AWS: with a list of resources the missing keys are the resource's, "instead" of the result's (kept by
+		 * one); the result's list is for "*" */
+		if (strcmp(resource, "*") != 0 && json_object_set_new(o, "MissingContextValues", json_array()) != 0)
+			return C_ERR;
 	}
 	return C_OK;
 }
@@ -433,10 +497,62 @@ static int evaluate_all(struct sim *s)
 	return iam_marker_write(c, i < total, marker);
 }
 
+/* ResourceHandlingOption: AWS's EC2 scenarios, each with the resource types ResourceArns must name (EC2's ARNs:
+ * instance/..., image/..., security-group/..., network-interface/..., subnet/..., volume/...). */
+static const struct {
+	const char *name;
+	const char *types[6];
+} handling_options[] = {
+	{"EC2-VPC-InstanceStore", {"instance", "image", "security-group", "network-interface"}},
+	{"EC2-VPC-InstanceStore-Subnet", {"instance", "image", "security-group", "network-interface", "subnet"}},
+	{"EC2-VPC-EBS", {"instance", "image", "security-group", "network-interface", "volume"}},
+	{"EC2-VPC-EBS-Subnet", {"instance", "image", "security-group", "network-interface", "subnet", "volume"}},
+};
+
+/* Whether ResourceArns names an EC2 resource of type (an ARN whose resource is "TYPE/..."). */
+static bool names_ec2(struct sim *s, const char *type)
+{
+	json_t *v;
+	size_t i, n = strlen(type);
+	struct arn a;
+
+	json_array_foreach(json_object_get(s->c->in, "ResourceArns"), i, v)
+		if (arn_parse(json_string_value(v), &a) == C_OK && strcmp(a.service, "ec2") == 0 &&
+		    strncmp(a.resource, type, n) == 0 && a.resource[n] == '/')
+			return true;
+	return false;
+}
+
+/* ResourceHandlingOption: one of AWS's scenarios, and ResourceArns holding the resources it requires (the simulator
+ * enforces their presence, so that the results are reliable). */
+static int check_handling(struct sim *s)
+{
+	const char *opt = call_str(s->c, "ResourceHandlingOption");
+
+	if (!opt)
+		return C_OK;
+	for (size_t i = 0; i < ARRAY_LEN(handling_options); i++) {
+		if (strcmp(opt, handling_options[i].name) != 0)
+			continue;
+		for (size_t t = 0; t < ARRAY_LEN(handling_options[i].types) && handling_options[i].types[t]; t++)
+			if (!names_ec2(s, handling_options[i].types[t]))
+				return aws_err_set(&s->c->err, ERR_INVALID_INPUT,
+				                   "ResourceHandlingOption %s requires ResourceArns to include a resource of "
+				                   "type %s.", opt, handling_options[i].types[t]);
+		return C_OK;
+	}
+	return aws_err_set(&s->c->err, ERR_INVALID_INPUT,
+	                   "Invalid ResourceHandlingOption: %.64s. Valid values: EC2-VPC-InstanceStore, "
+	                   "EC2-VPC-InstanceStore-Subnet, EC2-VPC-EBS, EC2-VPC-EBS-Subnet.", opt);
+}
+
 static int sim_common(struct sim *s)
 {
 	const char *owner = call_str(s->c, "ResourceOwner");
 	struct arn a;
+
+	if (check_handling(s) != C_OK)
+		return C_ERR;
 
 	if (owner) {
 		/* An account ID, or an ARN naming one (arn:aws:iam::ACCOUNT:root). */

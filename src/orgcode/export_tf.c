@@ -593,32 +593,13 @@ static int write_providers(struct exporter *x, json_t *accounts, json_t *labels)
 	return finish(f, C_OK);
 }
 
+/* Accounts by name, then id (oc_sorted). */
 static int by_name_then_id(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
 	int r = strcmp(str(x, "Name") ? str(x, "Name") : "", str(y, "Name") ? str(y, "Name") : "");
 
 	return r ? r : strcmp(str(x, "Id") ? str(x, "Id") : "", str(y, "Id") ? str(y, "Id") : "");
-}
-
-/* The accounts sorted by name (then id): the files and their provider labels never depend on the store's order. */
-static json_t *sorted_accounts(json_t *accounts)
-{
-	size_t n = json_array_size(accounts);
-	json_t **items = malloc((n ? n : 1) * sizeof(*items)), *out = json_array();
-
-	if (!items || !out) {
-		free(items);
-		json_decref(out);
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++)
-		items[i] = json_array_get(accounts, i);
-	qsort(items, n, sizeof(*items), by_name_then_id);
-	for (size_t i = 0; i < n; i++)
-		json_array_append(out, items[i]);
-	free(items);
-	return out;
 }
 
 int export_terraform(struct oc_session *s, const char *outdir)
@@ -640,7 +621,7 @@ int export_terraform(struct oc_session *s, const char *outdir)
 	} else if (!(accounts = json_pack("[{s:s, s:s}]", "Id", s->management, "Name", "management"))) {
 		goto done;
 	}
-	a = sorted_accounts(accounts);
+	a = oc_sorted(accounts, by_name_then_id); /* the files and provider labels never depend on the store's order */
 	json_decref(accounts);
 	if (!(accounts = a))
 		goto done;

@@ -31,12 +31,11 @@ static const char *const drop_keys[] = {"UserId", "GroupId", "RoleId", "PolicyId
 static int version_number(json_t *v);
 static char *document(json_t *v);
 
-/* v without what differs between two copies of one entity (ids, dates, ARNs, version ids, empty lists), its
- * documents parsed, its policy versions in version order; NULL for nothing. A new reference. */
+/* Two members of a list by their JSON text (keys sorted): a canonical order. */
 static int cmp_dumped(const void *a, const void *b)
 {
-	char *x = json_dumps(*(json_t *const *)a, JSON_COMPACT | JSON_SORT_KEYS);
-	char *y = json_dumps(*(json_t *const *)b, JSON_COMPACT | JSON_SORT_KEYS);
+	char *x = json_dumps(*(json_t *const *)a, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	char *y = json_dumps(*(json_t *const *)b, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	int r = x && y ? strcmp(x, y) : 0;
 
 	free(x);
@@ -44,48 +43,47 @@ static int cmp_dumped(const void *a, const void *b)
 	return r;
 }
 
-/* The members of array v in a canonical order (lists of names, tags, attachments: their order says nothing). */
-static json_t *sorted_array(json_t *v)
+/* Adds member n (a new reference; NULL: nothing) to out, an array (k NULL) or an object. C_ERR when out of memory. */
+static int add_normalised(json_t *out, const char *k, json_t *n)
 {
-	size_t n = json_array_size(v);
-	json_t **items = n ? malloc(n * sizeof(*items)) : NULL, *out = json_array();
-
-	if (!items || !out) {
-		free(items);
-		return out;
-	}
-	for (size_t i = 0; i < n; i++)
-		items[i] = json_array_get(v, i);
-	qsort(items, n, sizeof(*items), cmp_dumped);
-	for (size_t i = 0; i < n; i++)
-		json_array_append(out, items[i]);
-	free(items);
-	return out;
+	if (!n)
+		return C_OK;
+	return (k ? json_object_set_new(out, k, n) : json_array_append_new(out, n)) == 0 ? C_OK : C_ERR;
 }
 
-static json_t *normalised(json_t *v)
+/* *out: v without what differs between two copies of one entity (ids, dates, ARNs, version ids, empty lists), its
+ * documents parsed, its policy versions in version order and its other lists (names, tags, attachments: their order
+ * says nothing) in a canonical order; NULL for nothing. A new reference. C_ERR, and no copy, when out of memory or
+ * a document cannot be read: a partial copy could make two different entities look identical. */
+static int normalised(json_t *v, json_t **out)
 {
 	const char *k;
-	json_t *m, *out;
+	json_t *m, *o = NULL;
 	size_t i;
 
+	*out = NULL;
 	if (json_is_array(v)) {
 		if (!json_array_size(v))
-			return NULL;
-		out = json_array();
+			return C_OK;
+		if (!(o = json_array()))
+			return C_ERR;
 		json_array_foreach(v, i, m) {
-			json_t *n = normalised(m);
-			if (n)
-				json_array_append_new(out, n);
+			json_t *n;
+			if (normalised(m, &n) != C_OK || add_normalised(o, NULL, n) != C_OK)
+				goto fail;
 		}
-		return out;
+		*out = o;
+		return C_OK;
 	}
-	if (!json_is_object(v))
-		return json_is_null(v) ? NULL : json_incref(v);
-	out = json_object();
+	if (!json_is_object(v)) {
+		*out = json_is_null(v) ? NULL : json_incref(v);
+		return C_OK;
+	}
+	if (!(o = json_object()))
+		return C_ERR;
 	json_object_foreach(v, k, m) {
 		bool drop = false;
-		json_t *n;
+		json_t *n = NULL;
 		for (i = 0; i < ARRAY_LEN(drop_keys); i++)
 			drop = drop || strcmp(k, drop_keys[i]) == 0;
 		if (drop)
@@ -94,44 +92,64 @@ static json_t *normalised(json_t *v)
 			char *doc = document(m);
 			n = doc ? json_loads(doc, 0, NULL) : NULL;
 			free(doc);
+			if (!n)
+				goto fail;
 		} else if (strcmp(k, "PolicyVersionList") == 0) {
 			json_t *sorted = json_array();
-			for (int want = 0, left = (int)json_array_size(m); left > 0 && want < 100000; want++)
+			int rc = sorted ? C_OK : C_ERR;
+			for (int want = 0, left = (int)json_array_size(m); rc == C_OK && left > 0 && want < 100000; want++)
 				json_array_foreach(m, i, n)
 					if (version_number(n) == want) {
-						json_array_append(sorted, n);
+						rc = json_array_append(sorted, n) == 0 ? C_OK : C_ERR;
 						left--;
 					}
-			n = normalised(sorted);
+			n = NULL;
+			if (rc == C_OK)
+				rc = normalised(sorted, &n);
 			json_decref(sorted);
+			if (rc != C_OK)
+				goto fail;
 		} else if (json_is_array(m)) {
-			json_t *plain = normalised(m);
-			n = plain ? sorted_array(plain) : NULL;
+			json_t *plain;
+			if (normalised(m, &plain) != C_OK)
+				goto fail;
+			n = plain ? oc_sorted(plain, cmp_dumped) : NULL;
 			json_decref(plain);
-		} else {
-			n = normalised(m);
+			if (plain && !n)
+				goto fail;
+		} else if (normalised(m, &n) != C_OK) {
+			goto fail;
 		}
-		if (n)
-			json_object_set_new(out, k, n);
+		if (add_normalised(o, k, n) != C_OK)
+			goto fail;
 	}
-	return out;
+	*out = o;
+	return C_OK;
+fail:
+	json_decref(o);
+	return C_ERR;
 }
 
-/* Whether the file's entity o (of the file's account src) is the account's existing one e: both normalised, with
- * src's account id read as the target's. */
-static bool identical(struct importer *im, json_t *e, json_t *o, const char *src)
+int import_identical(json_t *existing, json_t *file, const char *file_account, const char *account)
 {
-	json_t *a = normalised(e), *b = normalised(o);
-	char *ta = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	char *tb = b ? json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	bool same = false;
+	json_t *a = NULL, *b = NULL;
+	char *ta = NULL, *tb = NULL;
+	int same = -1;
 
-	if (ta && tb) {
-		/* the file's account id, where ARNs name it, stands for the target's (same length: 12 digits) */
-		for (char *p = src && strlen(src) == 12 ? strstr(tb, src) : NULL; p; p = strstr(p + 12, src))
-			memcpy(p, im->account, 12);
-		same = strcmp(ta, tb) == 0;
+	if (normalised(existing, &a) != C_OK || normalised(file, &b) != C_OK)
+		goto done;
+	if (!a || !b) { /* nothing to compare: not the same entity */
+		same = 0;
+		goto done;
 	}
+	if (!(ta = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS)) || !(tb = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS)))
+		goto done;
+	/* the file's account id, where ARNs name it, stands for the target's (same length: 12 digits) */
+	if (file_account && strlen(file_account) == 12 && strlen(account) == 12)
+		for (char *p = strstr(tb, file_account); p; p = strstr(p + 12, file_account))
+			memcpy(p, account, 12);
+	same = strcmp(ta, tb) == 0;
+done:
 	free(ta);
 	free(tb);
 	json_decref(a);
@@ -160,8 +178,14 @@ static int existing_state(struct importer *im, const char *list, const char *key
 
 	if (!e)
 		return 1;
-	if (identical(im, e, o, source_account(o, src)))
-		return 0;
+	switch (import_identical(e, o, source_account(o, src), im->account)) {
+	case 1: return 0;
+	case 0: break;
+	default:
+		fprintf(stderr, "rolegate import: %s: it exists in account %s and cannot be compared with the file's (out of "
+		        "memory, or an unreadable document)\n", what, im->account);
+		return -1;
+	}
 	fprintf(stderr, "rolegate import: %s: EntityAlreadyExists: it exists in account %s and differs from the file's\n",
 	        what, im->account);
 	return -1;

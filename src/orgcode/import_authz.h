@@ -19,4 +19,13 @@
  */
 int import_authorization_details(struct oc_session *s, const char *file, const char *account);
 
+/*
+ * Whether the file's entity `file` (a UserDetailList, GroupDetailList, RoleDetailList or Policies entry of account
+ * file_account, or NULL when unknown) is the existing entity `existing` of account (the same entry as
+ * GetAccountAuthorizationDetails gives it): ids, dates, ARNs, version ids and the order of lists aside, with
+ * file_account's id read as account's. 1 identical, 0 different, -1 when they cannot be compared (out of memory, an
+ * unreadable document): never a guess.
+ */
+int import_identical(json_t *existing, json_t *file, const char *file_account, const char *account);
+
 #endif

@@ -112,6 +112,27 @@ fail:
 	return NULL;
 }
 
+json_t *oc_sorted(json_t *array, int (*cmp)(const void *, const void *))
+{
+	size_t n = json_array_size(array);
+	json_t **items = malloc((n ? n : 1) * sizeof(*items)), *out = json_array();
+
+	if (!items || !out)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		items[i] = json_array_get(array, i);
+	qsort(items, n, sizeof(*items), cmp);
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append(out, items[i]) != 0)
+			goto fail;
+	free(items);
+	return out;
+fail:
+	free(items);
+	json_decref(out);
+	return NULL;
+}
+
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;

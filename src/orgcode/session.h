@@ -34,6 +34,9 @@ int oc_call(struct oc_session *s, const char *account, const char *service, cons
 json_t *oc_list(struct oc_session *s, const char *account, const char *service, const char *op, json_t *in,
                 const char *member);
 
+/* A new array of array's members (each referenced again) in cmp's order (qsort's comparison of two json_t *const
+ * *). NULL when out of memory: never a shorter or empty copy, so a caller cannot mistake it for a smaller list. */
+json_t *oc_sorted(json_t *array, int (*cmp)(const void *, const void *));
 
 /* A policy document as IAM returns it (URL-encoded) or as given plain: decoded when it does not start with '{'
  * (after white space). The caller frees the result; NULL on bad escapes or out of memory. */

@@ -22,6 +22,7 @@
 
 #include "policy/internal.h"
 #include "util/common.h"
+#include "util/crypto.h"
 
 static const struct {
 	const char *name;
@@ -193,6 +194,35 @@ int parse_date_ms(const char *s, size_t len, int64_t *out)
 	}
 	*out = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) - off) * 1000 + ms;
 	return C_OK;
+}
+
+bool policy_context_value_valid(const char *type, const char *value)
+{
+	size_t n = strlen(type), vlen = strlen(value), blen;
+	struct cidr ip;
+	int64_t t;
+	double d;
+	uint8_t *bin;
+
+	if (n > 4 && strcmp(type + n - 4, "List") == 0)
+		n -= 4;
+	if (n == 6 && strncmp(type, "string", n) == 0)
+		return true;
+	if (n == 7 && strncmp(type, "numeric", n) == 0)
+		return parse_number(value, vlen, &d) == C_OK;
+	if (n == 7 && strncmp(type, "boolean", n) == 0)
+		return strcasecmp(value, "true") == 0 || strcasecmp(value, "false") == 0;
+	if (n == 2 && strncmp(type, "ip", n) == 0)
+		return !strchr(value, '/') && parse_cidr(value, &ip) == C_OK;
+	if (n == 4 && strncmp(type, "date", n) == 0)
+		return parse_date_ms(value, vlen, &t) == C_OK;
+	if (n == 6 && strncmp(type, "binary", n) == 0) {
+		if (!vlen || !(bin = base64_decode(value, vlen, &blen)))
+			return false;
+		free(bin);
+		return true;
+	}
+	return false;
 }
 
 int parse_cidr(const char *s, struct cidr *out)

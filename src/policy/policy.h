@@ -176,6 +176,13 @@ enum policy_decision policy_evaluate(const struct policy_request *req, const str
 size_t policy_missing_context_keys(const struct policy_request *req, const struct policy_set *set, const char **keys,
                                    size_t max);
 
+/*
+ * Whether value is a value of the simulator's ContextKeyType type (with or without "List"), read as the condition
+ * operators read a request's values: numeric a decimal number, boolean true or false (any case), ip an IPv4 or IPv6
+ * address, binary base64, date ISO 8601 or epoch seconds; string anything. false for a type of no such name.
+ */
+bool policy_context_value_valid(const char *type, const char *value);
+
 /* The condition keys (as written) that p's statements test, appended to keys[*n..max) once each (without regard to
  * case): GetContextKeysFor*Policy. The pointers are valid while p is held. */
 void policy_condition_keys(const struct policy *p, const char **keys, size_t max, size_t *n);

@@ -442,6 +442,37 @@ static int run(struct call *c)
 
 static void log_call(const struct call *c, int status, int64_t latency_us);
 
+/* The request an internal caller (dispatch_invoke, dispatch_invoke_tx) makes its calls as. */
+static const struct http_request internal_request = {.method = "POST", .path = "/", .source_ip = "rolegate"};
+
+/* A call on the heap for an internal caller or the console, made as if by req (freed with free()), its clock read.
+ * NULL when out of memory. */
+static struct call *call_new(struct rg_server *srv, const struct http_request *req)
+{
+	struct call *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	call_init(c);
+	c->srv = srv;
+	c->req = req;
+	c->now_ms = now_ms();
+	return c;
+}
+
+/* Names the action c performs (service, operation) and gives the call its request id, region and clock. The action,
+ * or NULL when rolegate does not serve it. */
+static const struct action *call_target(struct call *c, const char *service, const char *operation)
+{
+	c->now_ms = now_ms();
+	id_request(c->request_id);
+	snprintf(c->region, sizeof(c->region), "us-east-1");
+	c->svc = model_service(service);
+	c->op = c->svc ? model_operation(c->svc, operation) : NULL;
+	c->action = c->op ? action_find(c->svc->id, operation) : NULL;
+	return c->action;
+}
+
 /* Runs one action for an internal caller or the console: validation on (resource -> authorize -> act -> audit),
  * as c->caller (set, with c->session_policy, by the caller), with c->req as the request. */
 static int invoke(struct call *c, const char *service, const char *operation, json_t *in, json_t **out,
@@ -450,13 +481,7 @@ static int invoke(struct call *c, const char *service, const char *operation, js
 	int rc = C_ERR;
 
 	*out = NULL;
-	c->now_ms = now_ms();
-	id_request(c->request_id);
-	snprintf(c->region, sizeof(c->region), "us-east-1");
-	c->svc = model_service(service);
-	c->op = c->svc ? model_operation(c->svc, operation) : NULL;
-	c->action = c->op ? action_find(c->svc->id, operation) : NULL;
-	if (!c->action) {
+	if (!call_target(c, service, operation)) {
 		aws_err_set(&c->err, ERR_INVALID_ACTION, "Could not find operation %.128s", operation);
 		goto done;
 	}
@@ -484,16 +509,12 @@ done:
 int dispatch_invoke(struct rg_server *srv, const struct principal *caller, const char *service, const char *operation,
                     json_t *in, json_t **out, struct aws_err *err)
 {
-	static const struct http_request internal = {.method = "POST", .path = "/", .source_ip = "rolegate"};
-	struct call *c = malloc(sizeof(*c));
+	struct call *c = call_new(srv, &internal_request);
 	int rc;
 
 	*out = NULL;
 	if (!c)
 		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
-	call_init(c);
-	c->srv = srv;
-	c->req = &internal;
 	c->caller = *caller;
 	rc = invoke(c, service, operation, in, out, err);
 	free(c);
@@ -503,24 +524,14 @@ int dispatch_invoke(struct rg_server *srv, const struct principal *caller, const
 int dispatch_invoke_tx(struct rg_server *srv, struct db_tx *tx, const struct principal *caller, const char *service,
                        const char *operation, json_t *in, json_t **out, struct aws_err *err)
 {
-	static const struct http_request internal = {.method = "POST", .path = "/", .source_ip = "rolegate"};
-	struct call *c = malloc(sizeof(*c));
+	struct call *c = call_new(srv, &internal_request);
 	int rc = C_ERR;
 
 	*out = NULL;
 	if (!c)
 		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
-	call_init(c);
-	c->srv = srv;
-	c->req = &internal;
 	c->caller = *caller;
-	c->now_ms = now_ms();
-	id_request(c->request_id);
-	snprintf(c->region, sizeof(c->region), "us-east-1");
-	c->svc = model_service(service);
-	c->op = c->svc ? model_operation(c->svc, operation) : NULL;
-	c->action = c->op ? action_find(c->svc->id, operation) : NULL;
-	if (!c->action || c->action->prepare || c->action->after || c->action->audit_durably) {
+	if (!call_target(c, service, operation) || c->action->prepare || c->action->after || c->action->audit_durably) {
 		aws_err_set(&c->err, ERR_INVALID_ACTION, "Could not find operation %.128s", operation);
 		goto done;
 	}
@@ -551,17 +562,14 @@ done:
 int dispatch_invoke_token(struct rg_server *srv, const struct http_request *req, const char *token,
                           const char *service, const char *operation, json_t *in, json_t **out, struct aws_err *err)
 {
-	struct call *c = malloc(sizeof(*c));
+	/* req: the browser's (aws:SourceIp, aws:SecureTransport, aws:UserAgent, the audit's source) */
+	struct call *c = call_new(srv, req);
 	int64_t t0 = mono_us();
 	int rc;
 
 	*out = NULL;
 	if (!c)
 		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
-	call_init(c);
-	c->srv = srv;
-	c->req = req; /* the browser's: aws:SourceIp, aws:SecureTransport, aws:UserAgent, the audit's source */
-	c->now_ms = now_ms();
 	if (auth_token_principal(srv, token, c->now_ms, &c->caller, &c->session_policy, err) != C_OK ||
 	    throttle(c) != C_OK) {
 		if (c->err.code != ERR_NONE)
@@ -607,21 +615,12 @@ int dispatch_authorize_token(struct rg_server *srv, const struct http_request *r
                              const char *service, const char *operation, json_t *const *ins, size_t n,
                              dispatch_verdict_fn fn, void *ctx, struct aws_err *err)
 {
-	struct call *c = malloc(sizeof(*c));
+	struct call *c = call_new(srv, req);
 	int rc = C_ERR;
 
 	if (!c)
 		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
-	call_init(c);
-	c->srv = srv;
-	c->req = req;
-	c->now_ms = now_ms();
-	id_request(c->request_id);
-	snprintf(c->region, sizeof(c->region), "us-east-1");
-	c->svc = model_service(service);
-	c->op = c->svc ? model_operation(c->svc, operation) : NULL;
-	c->action = c->op ? action_find(c->svc->id, operation) : NULL;
-	if (!c->action) {
+	if (!call_target(c, service, operation)) {
 		aws_err_set(err, ERR_INVALID_ACTION, "Could not find operation %.128s", operation);
 		goto done;
 	}

@@ -136,3 +136,26 @@ def test_refusals_write_nothing(servers, tmp_path):
     iam = rg.client(srv, "iam")
     assert [g["GroupName"] for g in iam.list_groups()["Groups"]] == ["Dev"]
     assert iam.list_policies(Scope="Local")["Policies"] == []
+
+
+def test_reimport_with_lists_in_another_order(servers, tmp_path):
+    """A list of names says nothing by its order: the file again with a user's GroupList in either order is the
+    existing user (skipped), not EntityAlreadyExists."""
+    srv = servers.start()
+    srv.stop()
+    d = json.load(open(HAND))
+    alice = next(u for u in d["UserDetailList"] if u["UserName"] == "Alice")
+    alice["GroupList"] = ["Admins", "Dev"]
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(d))
+    p = run_import(srv, first, srv.account)
+    assert p.returncode == 0, p.stderr
+    for order in (["Dev", "Admins"], ["Admins", "Dev"]):
+        alice["GroupList"] = order
+        again = tmp_path / "again.json"
+        again.write_text(json.dumps(d))
+        p = run_import(srv, again, srv.account)
+        assert p.returncode == 0, (order, p.stderr)
+    srv.start()
+    groups = rg.client(srv, "iam").list_groups_for_user(UserName="Alice")["Groups"]
+    assert sorted(g["GroupName"] for g in groups) == ["Admins", "Dev"]

@@ -217,6 +217,12 @@ def test_principal_policy_in_a_member_account_weighs_its_scps(fresh_server):
     assert r[("s3:GetObject", "*")]["OrganizationsDecisionDetail"] == {"AllowedByOrganizations": True}
     assert r[("s3:DeleteObject", "*")]["EvalDecision"] == "explicitDeny"
     assert r[("s3:DeleteObject", "*")]["OrganizationsDecisionDetail"] == {"AllowedByOrganizations": False}
+    # with the resource named, EvalDecisionDetails is there (empty: one account) unless an SCP denies: AWS's
+    # simulation ends there and leaves it out
+    r = results(iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ResourceArns=["arn:aws:s3:::b/k"],
+                                              ActionNames=["s3:GetObject", "s3:DeleteObject"]))
+    assert r[("s3:GetObject", "arn:aws:s3:::b/k")]["EvalDecisionDetails"] == {}
+    assert "EvalDecisionDetails" not in r[("s3:DeleteObject", "arn:aws:s3:::b/k")]
     # the management account's own users are not governed by SCPs: no detail
     mgmt = rg.client(fresh_server, "iam")
     u2, _ = rg.make_user(mgmt, keys=0)
@@ -264,3 +270,166 @@ def test_resource_specific_results_for_several_resources(server, iam):
     # without ResourceArns the simulation is of "*": no resource-specific part
     star = iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ActionNames=["s3:GetObject"])
     assert "ResourceSpecificResults" not in star["EvaluationResults"][0]
+
+
+OTHER_ACCOUNT = "210987654321"
+
+
+def test_eval_decision_details_same_and_cross_account(server, iam):
+    """EvalDecisionDetails as AWS gives it: absent for "*" within one account, present and empty when ResourceArns
+    names the resource; across accounts (ResourceOwner another account) each kind of policy's own decision under
+    AWS's names, in the EvaluationResult and in its ResourceSpecificResults."""
+    user, _ = rg.make_user(iam, keys=0)
+    iam.put_user_policy(UserName=user["UserName"], PolicyName="s3-read", PolicyDocument=json.dumps(S3_READ))
+    star = iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ActionNames=["s3:GetObject"])
+    assert "EvalDecisionDetails" not in star["EvaluationResults"][0]
+    named = iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ActionNames=["s3:GetObject"],
+                                          ResourceArns=["arn:aws:s3:::bucket/key"])["EvaluationResults"][0]
+    assert named["EvalDecision"] == "allowed" and named["EvalDecisionDetails"] == {}
+    assert "EvalDecisionDetails" not in named["ResourceSpecificResults"][0]
+
+    caller = f"arn:aws:iam::{server.account}:user/{rg.unique('caller')}"
+    bucket_policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+        "AWS": f"arn:aws:iam::{server.account}:root"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"}]}
+
+    def cross(**extra):
+        return iam.simulate_custom_policy(PolicyInputList=[json.dumps(S3_READ)], ActionNames=["s3:GetObject"],
+                                          ResourceArns=["arn:aws:s3:::bucket/key"], ResourceOwner=OTHER_ACCOUNT,
+                                          CallerArn=caller, **extra)["EvaluationResults"][0]
+
+    both = cross(ResourcePolicy=json.dumps(bucket_policy))
+    assert both["EvalDecision"] == "allowed"
+    assert both["EvalDecisionDetails"] == {"IAM Policy": "allowed", "Resource Policy": "allowed"}
+    assert both["ResourceSpecificResults"][0]["EvalDecisionDetails"] == both["EvalDecisionDetails"]
+    # the other account's side is missing: no resource policy allows
+    alone = cross()
+    assert alone["EvalDecision"] == "implicitDeny"
+    assert alone["EvalDecisionDetails"] == {"IAM Policy": "allowed", "Resource Policy": "implicitDeny"}
+    # a boundary that denies the action has its own entry
+    deny_get = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}]}
+    bounded = cross(ResourcePolicy=json.dumps(bucket_policy), PermissionsBoundaryPolicyInputList=[json.dumps(deny_get)])
+    assert bounded["EvalDecision"] == "explicitDeny"
+    assert bounded["EvalDecisionDetails"] == {"IAM Policy": "allowed", "Resource Policy": "allowed",
+                                              "Permissions Boundary Policy": "explicitDeny"}
+    assert bounded["PermissionsBoundaryDecisionDetail"] == {"AllowedByPermissionsBoundary": False}
+
+
+@pytest.mark.parametrize("ctype,bad,good,condition", [
+    ("date", "yesterday", "2030-01-01T00:00:00Z", {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}),
+    ("ip", "10.0.0.300", "10.1.2.3", {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+    ("numeric", "ten", "5", {"NumericLessThan": {"s3:max-keys": "10"}}),
+    ("boolean", "yes", "TRUE", {"Bool": {"aws:SecureTransport": "true"}}),
+    ("binary", "not base64!", "QmluYXJ5", {"BinaryEquals": {"aws:UserAgent": "QmluYXJ5"}}),
+])
+def test_context_entry_values_are_read_by_type(server, iam, ctype, bad, good, condition):
+    """A ContextKeyValues entry that is not of its ContextKeyType is refused (InvalidInput), never compared with
+    nothing; a good one decides the condition (and in a list type, every value is checked)."""
+    key = next(iter(next(iter(condition.values()))))
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*", "Condition": condition}]})
+
+    def simulate(values, type_):
+        return iam.simulate_custom_policy(PolicyInputList=[doc], ActionNames=["s3:ListBucket"], ContextEntries=[
+            {"ContextKeyName": key, "ContextKeyValues": values, "ContextKeyType": type_}])
+
+    assert simulate([good], ctype)["EvaluationResults"][0]["EvalDecision"] == "allowed"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        simulate([bad], ctype)
+    code, msg, status, _ = rg.err(e)
+    assert (code, status) == ("InvalidInput", 400)
+    assert msg == f"Invalid value {bad} for context key {key} of type {ctype}."
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        simulate([good, bad], ctype + "List")
+    assert rg.err(e)[:2] == ("InvalidInput", f"Invalid value {bad} for context key {key} of type {ctype}List.")
+    # a string is anything
+    assert simulate([bad], "string")["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
+
+
+def test_context_entry_bad_date_through_the_cli(server):
+    rc = rg.aws_cli(server, "iam", "simulate-custom-policy", "--policy-input-list", CLI_EXAMPLE, "--action-names",
+                    "dynamodb:CreateBackup", "--context-entries",
+                    "ContextKeyName=aws:CurrentTime,ContextKeyValues=2019-13-45T11:00:00Z,ContextKeyType=date")
+    code, op, msg = rg.cli_error(rc)
+    assert (code, op) == ("InvalidInput", "SimulateCustomPolicy")
+    assert msg == "Invalid value 2019-13-45T11:00:00Z for context key aws:CurrentTime of type date."
+
+
+def test_resource_handling_option(server, iam):
+    """ResourceHandlingOption: AWS's four EC2 scenarios, each requiring its resources in ResourceArns; anything else
+    is InvalidInput."""
+    ec2 = f"arn:aws:ec2:us-east-1:{server.account}:"
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}]})
+    base = [ec2 + "instance/*", "arn:aws:ec2:us-east-1::image/ami-12345678", ec2 + "security-group/sg-1",
+            ec2 + "network-interface/*"]
+    out = iam.simulate_custom_policy(PolicyInputList=[doc], ActionNames=["ec2:RunInstances"], ResourceArns=base,
+                                     ResourceHandlingOption="EC2-VPC-InstanceStore")
+    assert [(r["EvalResourceName"], r["EvalDecision"]) for r in out["EvaluationResults"]] == [
+        (arn, "allowed") for arn in base]
+    # the EBS scenario needs the volume, the subnet one the subnet
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.simulate_custom_policy(PolicyInputList=[doc], ActionNames=["ec2:RunInstances"], ResourceArns=base,
+                                   ResourceHandlingOption="EC2-VPC-EBS")
+    assert rg.err(e)[:2] == ("InvalidInput",
+                             "ResourceHandlingOption EC2-VPC-EBS requires ResourceArns to include a resource of type "
+                             "volume.")
+    out = rg.cli_json(rg.aws_cli(server, "iam", "simulate-custom-policy", "--policy-input-list", doc, "--action-names",
+                                 "ec2:RunInstances", "--resource-handling-option", "EC2-VPC-EBS-Subnet",
+                                 "--resource-arns", *base, ec2 + "subnet/subnet-1", ec2 + "volume/vol-1"))
+    assert len(out["EvaluationResults"]) == 6
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.simulate_custom_policy(PolicyInputList=[doc], ActionNames=["ec2:RunInstances"], ResourceArns=base,
+                                   ResourceHandlingOption="EC2-Classic-Unknown")
+    code, msg, status, _ = rg.err(e)
+    assert (code, status) == ("InvalidInput", 400)
+    assert msg.startswith("Invalid ResourceHandlingOption: EC2-Classic-Unknown.")
+    # SimulatePrincipalPolicy reads it the same way
+    user, _ = rg.make_user(iam, keys=0)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ActionNames=["ec2:RunInstances"],
+                                      ResourceHandlingOption="EC2-VPC-InstanceStore")
+    assert rg.err(e)[:2] == ("InvalidInput", "ResourceHandlingOption EC2-VPC-InstanceStore requires ResourceArns to "
+                                             "include a resource of type instance.")
+
+
+def test_pagination_bounds_and_paginator(server, iam):
+    """MaxItems outside 1..1000 is AWS's ValidationError (sent without botocore's own check); a Marker that is not
+    one of ours is InvalidInput; boto3's paginator walks every pair, one per page."""
+    raw = rg.client(server, "iam", parameter_validation=False)
+    for bad, constraint in ((0, "greater than or equal to 1"), (1001, "less than or equal to 1000")):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            raw.simulate_custom_policy(PolicyInputList=[json.dumps(S3_READ)], ActionNames=["s3:GetObject"],
+                                       MaxItems=bad)
+        code, msg, status, _ = rg.err(e)
+        assert (code, status) == ("ValidationError", 400)
+        assert msg == (f"1 validation error detected: Value '{bad}' at 'maxItems' failed to satisfy constraint: "
+                       f"Member must have value {constraint}")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.simulate_custom_policy(PolicyInputList=[json.dumps(S3_READ)], ActionNames=["s3:GetObject"],
+                                   Marker="bm90IG91cnM=")
+    assert rg.err(e)[:2] == ("InvalidInput", "Invalid Marker.")
+    actions = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]
+    resources = ["arn:aws:s3:::bucket/a", "arn:aws:s3:::bucket/b"]
+    pages = list(iam.get_paginator("simulate_custom_policy").paginate(
+        PolicyInputList=[json.dumps(S3_READ)], ActionNames=actions, ResourceArns=resources,
+        PaginationConfig={"PageSize": 1}))
+    assert [len(p["EvaluationResults"]) for p in pages] == [1] * 6
+    assert [p["IsTruncated"] for p in pages] == [True] * 5 + [False] and "Marker" not in pages[-1]
+    assert [(r["EvalActionName"], r["EvalResourceName"]) for p in pages for r in p["EvaluationResults"]] == [
+        (a, r) for a in actions for r in resources]
+    whole = iam.simulate_custom_policy(PolicyInputList=[json.dumps(S3_READ)], ActionNames=actions,
+                                       ResourceArns=resources, MaxItems=1000)
+    assert len(whole["EvaluationResults"]) == 6 and not whole["IsTruncated"]
+
+
+def test_missing_context_values_go_with_the_named_resource(server, iam):
+    """AWS: the result's MissingContextValues is for "*"; with ResourceArns the missing keys are listed "instead"
+    under ResourceSpecificResults."""
+    table = f"arn:aws:dynamodb:us-east-1:{server.account}:table/t"
+    res = iam.simulate_custom_policy(PolicyInputList=[CLI_EXAMPLE], ActionNames=["dynamodb:CreateBackup"],
+                                     ResourceArns=[table])["EvaluationResults"][0]
+    assert res["MissingContextValues"] == []
+    assert res["ResourceSpecificResults"][0]["MissingContextValues"] == ["aws:CurrentTime"]
+    star = iam.simulate_custom_policy(PolicyInputList=[CLI_EXAMPLE], ActionNames=["dynamodb:CreateBackup"],
+                                      ResourceArns=["*"])["EvaluationResults"][0]
+    assert star["MissingContextValues"] == ["aws:CurrentTime"]
