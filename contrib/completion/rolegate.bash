@@ -86,8 +86,8 @@ _rolegate()
 		positional="sub:rotate id"
 		;;
 	analyze)
-		opts="--data --postgres --account --format --output --json --days --help"
-		valued="--data --postgres --account --format --output --days" positional="sub:reach who-can can escalation unused"
+		opts="--data --postgres --account --format --output --json --days --endpoint-url --profile --region --role-name --help"
+		valued="--data --postgres --account --format --output --days --endpoint-url --profile --region --role-name" positional="sub:reach who-can can escalation unused"
 		;;
 	audit)
 		opts="--data --postgres --since --principal --role --action --limit --json --format --before --help"
