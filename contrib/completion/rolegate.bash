@@ -62,6 +62,8 @@ _rolegate()
 		valued="$valued --config"
 		opts="$opts --metrics-listen"
 		valued="$valued --metrics-listen"
+		opts="$opts --reach-report"
+		valued="$valued --reach-report"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
