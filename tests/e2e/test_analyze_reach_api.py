@@ -8,6 +8,7 @@ import os
 import subprocess
 
 import pytest
+import requests
 
 import rg
 import seedkit
@@ -136,3 +137,31 @@ def test_flags(seed):
     assert p.returncode == 2 and "one or the other" in p.stderr
     p = run_api(seed, seed.auditor, "--role-name", "NoSuchRole")
     assert p.returncode == 1 and p.stdout == "" and "NoSuchRole" in p.stderr
+
+
+def test_the_console_links_to_the_report(seed):
+    """DATA/reach.html (the --reach-report default), written by `analyze reach --format html --output`: the home
+    page links to /console/reach for the auditor (management account, allowed to read the organization); anay
+    (management account, without those permissions) gets no link and a 403; with no report, no link and a 404."""
+    from test_console_views import login_profile, seed_password, signed_in
+    login_profile(seed.iam, "auditor")
+    report = seed.server.data_dir / "reach.html"
+    auditor = signed_in(seed, "auditor")
+    assert 'href="/console/reach"' not in auditor.get("/console/").text
+    assert auditor.get("/console/reach").status_code == 404
+    p = run_api(seed, seed.auditor, "--format", "html", "--output", str(report))
+    assert p.returncode == 0, p.stderr
+    home = auditor.get("/console/").text
+    assert "Access analysis" in home and 'href="/console/reach"' in home
+    r = auditor.get("/console/reach")
+    assert r.status_code == 200 and r.text == report.read_text()
+    assert r.headers["Content-Type"].startswith("text/html")
+    assert "script-src" not in r.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    anay = signed_in(seed, "anay", code=seed.code("anay"), password=seed_password(seed, "anay"))
+    assert 'href="/console/reach"' not in anay.get("/console/").text
+    r = anay.get("/console/reach")
+    assert r.status_code == 403 and "AccessDenied" in r.text
+    # signed out: the sign-in page, not the report
+    anon = requests.get(seed.server.url + "/console/reach", timeout=30, allow_redirects=False)
+    assert anon.status_code in (302, 303) and "/console/signin" in anon.headers["Location"]
