@@ -11,7 +11,6 @@
  * iam:GetAccountAuthorizationDetails), asked of the engine without acting (dispatch_authorize_token, a dry run).
  * Everyone else gets AWS's 403 page, and the home page no link; with no report there is a 404 page and no link.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -81,7 +80,7 @@ static bool may(struct console_req *cr, const char *service, const char *operati
 /* Whether the active identity may see the report: of the management account, allowed to read the organization. */
 static bool allowed(struct console_req *cr)
 {
-	const struct principal *p = cr->s->role_active ? &cr->s->active : &cr->s->signer;
+	const struct principal *p = &cr->s->active; /* the switched-to role session, else the signer */
 
 	return strcmp(p->account_id, cr->srv->management_account) == 0 &&
 	       may(cr, "organizations", "DescribeOrganization") && may(cr, "organizations", "ListAccounts") &&
