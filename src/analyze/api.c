@@ -25,12 +25,15 @@
 #include "aws/sigv4.h"
 #include "cli/broker.h"
 #include "cli/sts_client.h"
+#include "iam/effective.h"
 #include "orgcode/import_authz.h"
 #include "orgcode/session.h"
 #include "store/orgs.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/common.h"
+#include "util/log.h"
+#include "util/timeutil.h"
 
 #define ANSWER_MAX (64u * 1024 * 1024) /* one page of GetAccountAuthorizationDetails, with every document */
 #define DOC_TEXT_MAX (512u * 1024)     /* one XML text: a URL-encoded policy document */
@@ -390,10 +393,12 @@ static const char *s_(json_t *o, const char *k)
 /* me: the caller (GetCallerIdentity), who must be of the management account. */
 static int read_org(struct api *a, struct org_read *r, const struct sts_result *me)
 {
-	json_t *out = NULL, *roots, *o, *in;
+	json_t *out = NULL, *roots, *o, *in = json_object();
 	size_t i, j;
+	int rc = in ? orgs_call(a, "DescribeOrganization", in, &out) : C_ERR;
 
-	if (orgs_call(a, "DescribeOrganization", json_object(), &out) != C_OK)
+	json_decref(in);
+	if (rc != C_OK)
 		return C_ERR;
 	r->org = json_incref(json_object_get(out, "Organization"));
 	json_decref(out);
@@ -632,11 +637,14 @@ static struct db *build_store(struct org_read *r, json_t *iam, char dir[PATH_MAX
 		dir[0] = '\0';
 		return NULL;
 	}
+	log_set_level(LOG_LEVEL_WARN); /* a new store's migrations are no news */
 	if (model_init() != C_OK || !(db = db_open_sqlite(dir)) || store_migrate(db) != C_OK ||
 	    db_begin(db, true, &tx) != C_OK) {
 		tx = NULL;
 		goto fail;
 	}
+	if (iam_ensure_aws_managed_policies(tx, now_ms()) != C_OK) /* as a server's bootstrap makes them */
+		goto fail;
 	memset(&s, 0, sizeof(s));
 	s.db = s.srv.db = db;
 	s.tx = tx;
