@@ -94,7 +94,7 @@ def refused(seed, creds, *want):
 def test_a_principal_outside_the_management_account_is_refused(seed):
     sts = rg.client(seed.server, "sts", creds=seed.auditor)
     c = sts.assume_role(RoleArn=f"arn:aws:iam::{seed.accounts['Dev']}:role/OrganizationAccountAccessRole",
-                        RoleSessionName="t")["Credentials"]
+                        RoleSessionName="test")["Credentials"]
     dev = rg.client(seed.server, "iam", creds=(c["AccessKeyId"], c["SecretAccessKey"]), token=c["SessionToken"])
     outsider = user_with_keys(dev, "outsider")
     dev.attach_user_policy(UserName="outsider", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
@@ -123,7 +123,7 @@ def test_an_account_that_cannot_be_read_is_an_error_not_a_smaller_answer(seed):
     # a member account whose role does not trust the management account cannot be entered
     sts = rg.client(seed.server, "sts", creds=seed.auditor)
     c = sts.assume_role(RoleArn=f"arn:aws:iam::{seed.accounts['Stage']}:role/OrganizationAccountAccessRole",
-                        RoleSessionName="t")["Credentials"]
+                        RoleSessionName="test")["Credentials"]
     stage = rg.client(seed.server, "iam", creds=(c["AccessKeyId"], c["SecretAccessKey"]), token=c["SessionToken"])
     stage.update_assume_role_policy(RoleName="OrganizationAccountAccessRole", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
