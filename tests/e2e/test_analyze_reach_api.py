@@ -165,3 +165,22 @@ def test_the_console_links_to_the_report(seed):
     # signed out: the sign-in page, not the report
     anon = requests.get(seed.server.url + "/console/reach", timeout=30, allow_redirects=False)
     assert anon.status_code in (302, 303) and "/console/signin" in anon.headers["Location"]
+
+
+def test_in_a_browser_the_link_opens_the_report(seed):
+    """Chromium: the home page's link leads to the report, whose own style applies (its CSP allows the inline
+    <style>, nothing else) without a console error."""
+    import console_browser
+    from test_console_views import PASSWORD, browser_signin, login_profile
+    login_profile(seed.iam, "auditor")
+    p = run_api(seed, seed.auditor, "--format", "html", "--output", str(seed.server.data_dir / "reach.html"))
+    assert p.returncode == 0, p.stderr
+    with console_browser.browser(seed.server.url) as b:
+        browser_signin(b, seed.accounts["Ops"], "auditor", PASSWORD)
+        b.get("/console/")
+        b.click("reach-link")
+        assert b.path() == "/console/reach" and "user/anay" in b.source()
+        cell = b.driver.find_element("css selector", "td.mfa")
+        assert cell.value_of_css_property("background-color") == "rgba(255, 243, 196, 1)"
+        assert b.console_errors() == []
+        b.screenshot("reach-report")
