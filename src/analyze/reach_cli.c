@@ -27,10 +27,10 @@ static int usage(int status)
 	        "       rolegate analyze reach --endpoint-url URL [--profile P] [--region R] [--role-name NAME] [...]\n"
 	        "For every IAM user and every role: whether the user can assume it (directly or by a chain of roles),\n"
 	        "under which conditions and by which path, as rolegate's policy engine decides.\n"
-	        "With --endpoint-url, --profile or --role-name the organization is read over the AWS API as a principal\n"
-	        "of the management account (credentials: --profile, else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/\n"
-	        "AWS_SESSION_TOKEN, else the default profile); each member account is entered by sts:AssumeRole into\n"
-	        "--role-name (default OrganizationAccountAccessRole).\n");
+	        "With --endpoint-url, --profile, --region or --role-name the organization is read over the AWS API as a\n"
+	        "principal of the management account (credentials: --profile, else AWS_ACCESS_KEY_ID,\n"
+	        "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, else the default profile); each member account is entered\n"
+	        "by sts:AssumeRole into --role-name (default OrganizationAccountAccessRole).\n");
 	return status;
 }
 
