@@ -62,6 +62,8 @@ _rolegate()
 		valued="$valued --config"
 		opts="$opts --metrics-listen"
 		valued="$valued --metrics-listen"
+		opts="$opts --reach-report"
+		valued="$valued --reach-report"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
@@ -86,8 +88,8 @@ _rolegate()
 		positional="sub:rotate id"
 		;;
 	analyze)
-		opts="--data --postgres --account --format --output --json --days --help"
-		valued="--data --postgres --account --format --output --days" positional="sub:reach who-can can escalation unused"
+		opts="--data --postgres --account --format --output --json --days --endpoint-url --profile --region --role-name --help"
+		valued="--data --postgres --account --format --output --days --endpoint-url --profile --region --role-name" positional="sub:reach who-can can escalation unused"
 		;;
 	audit)
 		opts="--data --postgres --since --principal --role --action --limit --json --format --before --help"

@@ -1,6 +1,7 @@
 /*
  * reach_cli.c - `rolegate analyze reach [--data DIR | --postgres CONNINFO] [--account ID]
- * [--format table|json|dot|html] [--output FILE]`: the rows of reach.c printed as a table, JSON, a Graphviz
+ * [--format table|json|dot|html] [--output FILE]` (or, instead of a store, --endpoint-url URL [--profile P] [--region R]
+ * [--role-name NAME]: the organization read over the API, api.h): the rows of reach.c printed as a table, JSON, a Graphviz
  * digraph, or one self-contained HTML file (the template src/analyze/assets/reach.html, embedded).
  */
 #include <jansson.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/api.h"
 #include "analyze/assets.h"
 #include "analyze/cli.h"
 #include "analyze/reach.h"
@@ -22,8 +24,13 @@ static int usage(int status)
 	fprintf(status ? stderr : stdout,
 	        "usage: rolegate analyze reach [--data DIR | --postgres CONNINFO] [--account ID]\n"
 	        "                              [--format table|json|dot|html] [--output FILE]\n"
+	        "       rolegate analyze reach --endpoint-url URL [--profile P] [--region R] [--role-name NAME] [...]\n"
 	        "For every IAM user and every role: whether the user can assume it (directly or by a chain of roles),\n"
-	        "under which conditions and by which path, as rolegate's policy engine decides.\n");
+	        "under which conditions and by which path, as rolegate's policy engine decides.\n"
+	        "With --endpoint-url, --profile, --region or --role-name the organization is read over the AWS API as a\n"
+	        "principal of the management account (credentials: --profile, else AWS_ACCESS_KEY_ID,\n"
+	        "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, else the default profile); each member account is entered\n"
+	        "by sts:AssumeRole into --role-name (default OrganizationAccountAccessRole).\n");
 	return status;
 }
 
@@ -237,7 +244,10 @@ int analyze_reach_main(int argc, char **argv)
 {
 	struct analyze_common_opts o = {.store = {.dir = "./data"}, .format = "table"};
 	struct analyze_store_opts so;
+	struct reach_api_opts api = {0};
 	const char *account, *format, *output = NULL;
+	char tmpdir[PATH_MAX] = "";
+	bool store_flag = false;
 	struct am_model m;
 	struct db *db;
 	json_t *rows;
@@ -248,11 +258,26 @@ int analyze_reach_main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			return usage(0);
+		if (analyze_store_flag(argc, argv, &i, &o.store)) {
+			store_flag = true;
+			continue;
+		}
 		if (analyze_common_flags(argc, argv, &i, &o))
 			continue;
-		if (!v || strcmp(a, "--output") != 0)
+		if (!v)
 			return usage(2);
-		output = v;
+		if (strcmp(a, "--endpoint-url") == 0)
+			api.endpoint = v;
+		else if (strcmp(a, "--profile") == 0)
+			api.profile = v;
+		else if (strcmp(a, "--region") == 0)
+			api.region = v;
+		else if (strcmp(a, "--role-name") == 0)
+			api.role_name = v;
+		else if (strcmp(a, "--output") == 0)
+			output = v;
+		else
+			return usage(2);
 		i++;
 	}
 	so = o.store;
@@ -267,15 +292,26 @@ int analyze_reach_main(int argc, char **argv)
 		fprintf(stderr, "rolegate analyze reach: --account %s: not an account id (12 digits)\n", account);
 		return 2;
 	}
-	if (!(db = cli_store_open("analyze reach", so.dir, so.conninfo)))
+	if (store_flag && (api.endpoint || api.profile || api.role_name || api.region)) {
+		fprintf(stderr, "rolegate analyze reach: --data/--postgres read a store; --endpoint-url, --profile, "
+		                "--region and --role-name read the API: one or the other\n");
+		return 2;
+	}
+	if (api.endpoint || api.profile || api.role_name || api.region) {
+		if (!(db = reach_api_load(&api, tmpdir)))
+			return 1;
+	} else if (!(db = cli_store_open("analyze reach", so.dir, so.conninfo))) {
 		return 1;
+	}
 	if (am_load(&m, db, "analyze reach") != C_OK) {
 		db_close(db);
+		if (tmpdir[0])
+			reach_api_remove(tmpdir);
 		return 1;
 	}
 	if (account && !am_account_find(&m, account)) {
 		fprintf(stderr, "rolegate analyze reach: --account %s: no such account in %s\n", account,
-		        cli_store_where(so.dir, so.conninfo));
+		        tmpdir[0] ? "the organization" : cli_store_where(so.dir, so.conninfo));
 		goto out;
 	}
 	if (!(rows = reach_analyze(&m, account)))
@@ -301,6 +337,8 @@ int analyze_reach_main(int argc, char **argv)
 out:
 	am_free(&m);
 	db_close(db);
+	if (tmpdir[0])
+		reach_api_remove(tmpdir);
 	am_hints_clear();
 	policy_cache_clear();
 	return status;

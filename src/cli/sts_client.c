@@ -28,7 +28,7 @@
 #define FORM_CONTENT_TYPE "application/x-www-form-urlencoded; charset=utf-8"
 #define BODY_MAX (32 * 1024)
 #define XML_MAX_DEPTH 16
-#define XML_MAX_NAME 128
+#define XML_MAX_NAME STS_XML_MAX_NAME
 #define XML_MAX_PATH 1024
 #define XML_MAX_TEXT (STS_MAX_TOKEN + 1024)
 
@@ -41,7 +41,7 @@
  * Depth, names, paths and text are capped; the input must be well-formed UTF-8 without NUL bytes.
  */
 
-typedef int (*xml_leaf_fn)(void *ctx, const char *path, const char *text, size_t len);
+typedef sts_xml_leaf_fn xml_leaf_fn;
 
 struct xml_reader {
 	const char *p, *end;
@@ -52,6 +52,7 @@ struct xml_reader {
 	struct buf text; /* the current element's text (may hold secrets: wiped) */
 	char root[XML_MAX_NAME + 1];
 	xml_leaf_fn fn;
+	sts_xml_open_fn open; /* may be NULL */
 	void *ctx;
 };
 
@@ -234,7 +235,7 @@ static int xml_open_element(struct xml_reader *x, const char *name)
 		x->path[len++] = '/';
 	memcpy(x->path + len, name, nlen + 1);
 	buf_reset(&x->text);
-	return C_OK;
+	return x->open ? x->open(x->ctx, x->depth, name) : C_OK;
 }
 
 static int xml_close_element(struct xml_reader *x, const char *name)
@@ -289,11 +290,8 @@ static int xml_markup(struct xml_reader *x)
 	return empty ? xml_close_element(x, name) : C_OK;
 }
 
-/*
- * Walks doc[0..len), calling fn for every element without children. Writes the root element's name into root.
- * C_ERR when the document is not well-formed within the caps, or when fn fails.
- */
-static int xml_walk(const char *doc, size_t len, xml_leaf_fn fn, void *ctx, char root[XML_MAX_NAME + 1])
+int sts_xml_walk(const char *doc, size_t len, size_t text_max, sts_xml_open_fn open, sts_xml_leaf_fn fn, void *ctx,
+                 char root[STS_XML_MAX_NAME + 1])
 {
 	struct xml_reader x;
 	int rc = C_ERR;
@@ -302,8 +300,9 @@ static int xml_walk(const char *doc, size_t len, xml_leaf_fn fn, void *ctx, char
 	x.p = doc;
 	x.end = doc + len;
 	x.fn = fn;
+	x.open = open;
 	x.ctx = ctx;
-	buf_init(&x.text, XML_MAX_TEXT);
+	buf_init(&x.text, text_max);
 	root[0] = '\0';
 	if (memchr(doc, '\0', len) || !utf8_valid(doc, len))
 		goto fail;
@@ -336,6 +335,12 @@ static int xml_walk(const char *doc, size_t len, xml_leaf_fn fn, void *ctx, char
 fail:
 	buf_free_secret(&x.text);
 	return rc;
+}
+
+/* Walks doc[0..len) for STS's answers: fn for every element without children (sts_xml_walk). */
+static int xml_walk(const char *doc, size_t len, xml_leaf_fn fn, void *ctx, char root[XML_MAX_NAME + 1])
+{
+	return sts_xml_walk(doc, len, XML_MAX_TEXT, NULL, fn, ctx, root);
 }
 
 /* ---- reading STS's answers ------------------------------------------------------------------------------------ */
@@ -812,9 +817,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
 
 /* One signed POST of body. Returns libcurl's result; *status is the HTTP status (0 without an answer). */
 static CURLcode send_once(struct sts_client *c, const struct sigv4_credentials *creds, const struct buf *body,
-                          struct exchange *ex, long *status, bool *sent, char errbuf[CURL_ERROR_SIZE])
+                          const struct sts_raw_request *rq, struct exchange *ex, long *status, bool *sent,
+                          char errbuf[CURL_ERROR_SIZE])
 {
-	struct sigv4_header h[4];
+	const char *ctype = rq && rq->target ? "application/x-amz-json-1.1" : FORM_CONTENT_TYPE;
+	struct sigv4_header h[5];
 	struct sigv4_request req;
 	struct curl_slist *hl = NULL, *tmp;
 	struct buf auth, line;
@@ -830,12 +837,14 @@ static CURLcode send_once(struct sts_client *c, const struct sigv4_credentials *
 	buf_init(&auth, 4096);
 	buf_init(&line, STS_MAX_TOKEN + 64);
 	sigv4_format_time(now, amz_date);
-	h[nh++] = (struct sigv4_header){"Content-Type", 12, FORM_CONTENT_TYPE, strlen(FORM_CONTENT_TYPE)};
+	h[nh++] = (struct sigv4_header){"Content-Type", 12, ctype, strlen(ctype)};
 	h[nh++] = (struct sigv4_header){"Host", 4, c->host, strlen(c->host)};
 	h[nh++] = (struct sigv4_header){"X-Amz-Date", 10, amz_date, 16};
 	if (creds->session_token && creds->session_token[0])
 		h[nh++] = (struct sigv4_header){"X-Amz-Security-Token", 20, creds->session_token,
 		                                strlen(creds->session_token)};
+	if (rq && rq->target)
+		h[nh++] = (struct sigv4_header){"X-Amz-Target", 12, rq->target, strlen(rq->target)};
 	memset(&req, 0, sizeof(req));
 	req.method = "POST";
 	req.path = c->path;
@@ -844,7 +853,7 @@ static CURLcode send_once(struct sts_client *c, const struct sigv4_credentials *
 	req.nheaders = nh;
 	req.normalize_path = true;
 	crypto_sha256_hex(body->p ? body->p : "", body->len, req.payload_hash);
-	if (sigv4_sign_header(&req, creds, c->region, "sts", now, &auth) != C_OK) {
+	if (sigv4_sign_header(&req, creds, c->region, rq ? rq->service : "sts", now, &auth) != C_OK) {
 		snprintf(errbuf, CURL_ERROR_SIZE, "the request could not be signed");
 		rc = CURLE_ABORTED_BY_CALLBACK;
 		goto fail;
@@ -1012,7 +1021,7 @@ static int sts_call(struct sts_client *c, const struct sigv4_credentials *creds,
 		ex.request_id[0] = '\0';
 		memset(err, 0, sizeof(*err));
 		err->attempts = attempt;
-		crc = send_once(c, creds, body, &ex, &status, &sent, errbuf);
+		crc = send_once(c, creds, body, NULL, &ex, &status, &sent, errbuf);
 		if (crc == CURLE_OK) {
 			int attempts = attempt;
 			rc = parse_answer(action, what, status, buf_str(&ex.body), ex.body.len,
@@ -1117,4 +1126,54 @@ int sts_client_assume_role(struct sts_client *c, const struct sigv4_credentials 
 		return C_ERR;
 	}
 	return sts_call(c, creds, "AssumeRole", what, &body, in->token_code != NULL, out, err);
+}
+
+int sts_client_raw(struct sts_client *c, const struct sigv4_credentials *creds, const struct sts_raw_request *rq,
+                   long *status, struct buf *answer, struct sts_error *err)
+{
+	struct exchange ex;
+	struct buf body;
+	char errbuf[CURL_ERROR_SIZE];
+	CURLcode crc = CURLE_OK;
+	bool sent = false;
+	int rc = C_ERR;
+
+	memset(err, 0, sizeof(*err));
+	memset(&ex, 0, sizeof(ex));
+	errbuf[0] = '\0';
+	*status = 0;
+	buf_init(&body, rq->len + 1);
+	if (!c->curl || !creds || !creds->access_key_id || !creds->access_key_id[0] || !creds->secret_access_key ||
+	    !creds->secret_access_key[0] || buf_append(&body, rq->body, rq->len) != C_OK) {
+		input_error(err, rq->service, "no client, no credentials, or a request too large");
+		goto done;
+	}
+	ex.body = *answer; /* the caller's buffer (its cap bounds the answer) */
+	for (int attempt = 1;; attempt++) {
+		buf_reset(&ex.body);
+		ex.overflow = false;
+		err->attempts = attempt;
+		crc = send_once(c, creds, &body, rq, &ex, status, &sent, errbuf);
+		if (crc == CURLE_OK && *status != 429 && *status < 500) {
+			rc = C_OK;
+			break;
+		}
+		if (attempt >= c->max_attempts || !should_retry(crc, *status, NULL, false, sent))
+			break;
+		backoff(c, attempt);
+	}
+	if (rc != C_OK && crc == CURLE_OK)
+		rc = C_OK; /* an answer (429 or 5xx after the retries): the caller reads its error document */
+	if (rc != C_OK) {
+		err->kind = STS_ERR_TRANSPORT;
+		if (ex.overflow)
+			snprintf(err->message, sizeof(err->message), "the answer is larger than %zu bytes", answer->max);
+		else
+			copy_printable(err->message, sizeof(err->message), errbuf[0] ? errbuf : curl_easy_strerror(crc));
+		set_text(err, rq->service, "cannot reach %s: %s", c->url, err->message);
+	}
+	*answer = ex.body;
+done:
+	buf_free_secret(&body);
+	return rc;
 }

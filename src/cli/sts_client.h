@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "aws/sigv4.h"
+#include "util/buf.h"
 
 #define STS_API_VERSION "2011-06-15"
 #define STS_MAX_ATTEMPTS 3
@@ -157,5 +158,38 @@ int sts_client_assume_role(struct sts_client *c, const struct sigv4_credentials 
 
 /* Wipes a result (its credentials are secrets). */
 void sts_result_clear(struct sts_result *r);
+
+/* ---- other services at the client's endpoint, and the bounded XML reader (rolegate analyze reach over the API) */
+
+/* One request to another AWS service: signed for service at the client's endpoint and region. */
+struct sts_raw_request {
+	const char *service; /* the signing name: "iam", "organizations", "sts" */
+	const char *target;  /* the JSON protocol's X-Amz-Target ("AWSOrganizationsV20161128.ListAccounts"), sent as
+	                        application/x-amz-json-1.1; NULL: a query-protocol form body */
+	const char *body;
+	size_t len;
+};
+
+/*
+ * Sends rq signed with creds, retrying transport failures, 429 and 5xx as the STS calls do. C_OK when an HTTP answer
+ * came (any status: *status, the body in answer, which the caller initialised with buf_init and its size cap; it
+ * may hold secrets: buf_free_secret), C_ERR with err (STS_ERR_INPUT / STS_ERR_TRANSPORT) when none did.
+ */
+int sts_client_raw(struct sts_client *c, const struct sigv4_credentials *creds, const struct sts_raw_request *rq,
+                   long *status, struct buf *answer, struct sts_error *err);
+
+#define STS_XML_MAX_NAME 128
+/* Called when an element opens: depth 1 for the root, its name. C_ERR stops the walk. */
+typedef int (*sts_xml_open_fn)(void *ctx, int depth, const char *name);
+/* Called for an element without child elements: its path from the root ("A/B/C") and its text. */
+typedef int (*sts_xml_leaf_fn)(void *ctx, const char *path, const char *text, size_t len);
+/*
+ * The bounded XML reader STS's answers are read with (no DTDs, depth 16, names 128 bytes, paths 1 KiB, text at
+ * most text_max bytes): walks doc[0..len), calling open (may be NULL) for every element and fn for every element
+ * without children. Writes the root element's name into root. C_ERR when the document is not well-formed within
+ * the caps, or when a callback fails.
+ */
+int sts_xml_walk(const char *doc, size_t len, size_t text_max, sts_xml_open_fn open, sts_xml_leaf_fn fn, void *ctx,
+                 char root[STS_XML_MAX_NAME + 1]);
 
 #endif

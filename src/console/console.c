@@ -63,6 +63,7 @@ static const struct console_route routes[] = {
 	{"GET", "/console/simulator", console_simulator, true},
 	{"GET", "/console/audit", console_audit, true},
 	{"GET", "/console/audit/event", console_audit_event, true},
+	{"GET", "/console/reach", console_reach, true},
 
 	/* ---- polish ---- */
 	{"GET", "/console/session.css", console_session_css, false}, /* empty when signed out: not a redirect */

@@ -1,7 +1,8 @@
 /*
  * home.c - the console's home page (GET /console/): who is signed in (the ARN, account id and alias, whether MFA
  * was used), who the console acts as (sts:GetCallerIdentity through console_call: the role after a switch), and
- * the roles one may switch to (switchrole.h).
+ * the roles one may switch to (switchrole.h), and the link to the access analysis report when there is one that
+ * the active identity may see (reach.c).
  */
 #include <string.h>
 
@@ -40,5 +41,6 @@ void console_home(struct console_req *cr)
 	buf_puts(b, "</dl>\n</section>\n<section id=\"switchable-roles\" aria-labelledby=\"switchable-roles-heading\">\n");
 	switchrole_home_section(cr);
 	buf_puts(b, "</section>\n");
+	reach_home_section(cr);
 	page_end(cr);
 }

@@ -53,4 +53,10 @@ void console_simulator(struct console_req *cr); /* GET /console/simulator */
 void console_audit(struct console_req *cr);     /* GET /console/audit */
 void console_audit_event(struct console_req *cr); /* GET /console/audit/event?id=EVENT_ID */
 
+/* ---- reach: the access analysis report (reach.c) ---- */
+void console_reach(struct console_req *cr); /* GET /console/reach: the latest `analyze reach --format html` report */
+/* The home page's "Access analysis" section: a link to /console/reach when a report exists and the active identity
+ * may see it (of the management account, allowed to read the organization); nothing otherwise. */
+void reach_home_section(struct console_req *cr);
+
 #endif

@@ -504,19 +504,28 @@ static int import_all(struct importer *im, json_t *root)
 	return C_OK;
 }
 
-int import_authorization_details(struct oc_session *s, const char *file, const char *account)
+int import_authorization_details_json(struct oc_session *s, json_t *root, const char *account)
 {
 	struct importer im = {.s = s, .account = account, .profiles = json_object()};
 	struct store_account a;
+	int rc = C_ERR;
+
+	if (store_account_get(s->tx, account, &a) != C_OK)
+		fprintf(stderr, "rolegate import: no account %s in the store\n", account);
+	else
+		rc = load_existing(&im) == C_OK ? import_all(&im, root) : C_ERR;
+	json_decref(im.profiles);
+	json_decref(im.existing);
+	return rc;
+}
+
+int import_authorization_details(struct oc_session *s, const char *file, const char *account)
+{
 	json_error_t jerr;
 	json_t *root = NULL;
 	struct stat st;
 	int rc = C_ERR;
 
-	if (store_account_get(s->tx, account, &a) != C_OK) {
-		fprintf(stderr, "rolegate import: no account %s in the store\n", account);
-		goto done;
-	}
 	errno = 0;
 	if (stat(file, &st) != 0 || st.st_size > IMPORT_FILE_MAX) {
 		fprintf(stderr, "rolegate import: %s: %s\n", file, errno ? strerror(errno) : "larger than 64 MiB");
@@ -533,10 +542,8 @@ int import_authorization_details(struct oc_session *s, const char *file, const c
 		fprintf(stderr, "rolegate import: %s is not the output of get-account-authorization-details\n", file);
 		goto done;
 	}
-	rc = load_existing(&im) == C_OK ? import_all(&im, root) : C_ERR;
+	rc = import_authorization_details_json(s, root, account);
 done:
 	json_decref(root);
-	json_decref(im.profiles);
-	json_decref(im.existing);
 	return rc;
 }

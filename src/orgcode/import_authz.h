@@ -18,6 +18,8 @@
  * stderr.
  */
 int import_authorization_details(struct oc_session *s, const char *file, const char *account);
+/* The same from root, the answer already parsed (borrowed): `rolegate analyze reach` over the API. */
+int import_authorization_details_json(struct oc_session *s, json_t *root, const char *account);
 
 /*
  * Whether the file's entity `file` (a UserDetailList, GroupDetailList, RoleDetailList or Policies entry of account

@@ -74,6 +74,10 @@ static const struct option_def options[] = {
 	 "URI, multi-host allowed (host=a,b target_session_attrs=read-write); any number of nodes may share it, each "
 	 "with its own --data and the same master key. Keep a password in ~/.pgpass or PGPASSFILE, not here",
 	 NULL, false, true},
+	{"reach-report", OPT_STRING, OFF(reach_report), NULL, "FILE",
+	 "the access analysis report the console links to (/console/reach), as `rolegate analyze reach --format html "
+	 "--output FILE` writes it (default: DIR/reach.html); shown only to identities of the management account allowed "
+	 "to read the organization"},
 	{"master-key-file", OPT_STRING, OFF(master_key_file), NULL, "FILE",
 	 "32-byte key that seals secrets at rest (default: ROLEGATE_MASTER_KEY_FILE, else DIR/master.key, generated "
 	 "once, mode 0600); every node of one --postgres database needs the same"},

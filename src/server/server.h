@@ -28,6 +28,7 @@ struct server_config {
 	char *data_dir;
 	char *postgres;        /* --postgres CONNINFO: the database is PostgreSQL's (NULL: SQLite in data_dir) */
 	char *master_key_file; /* --master-key-file, else ROLEGATE_MASTER_KEY_FILE; NULL: DATA/master.key */
+	char *reach_report;    /* --reach-report FILE: the console's access analysis report; NULL: DATA/reach.html */
 	char *account_id;
 	unsigned threads;
 	unsigned max_connections;

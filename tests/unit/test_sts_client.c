@@ -66,6 +66,56 @@ static int parse(const char *action, long status, const char *doc, struct sts_er
 
 /* ---- encoding ------------------------------------------------------------------------------------------------- */
 
+/* sts_xml_walk (other services' answers, rolegate analyze reach --endpoint-url): every element opened in document
+ * order with its depth, leaves with their text, and the caller's text cap enforced. */
+struct walk_log {
+	char opened[512];
+	char leaves[512];
+};
+
+static int log_open(void *ctx, int depth, const char *name)
+{
+	struct walk_log *l = ctx;
+	size_t n = strlen(l->opened);
+
+	snprintf(l->opened + n, sizeof(l->opened) - n, "%d:%s ", depth, name);
+	return C_OK;
+}
+
+static int log_leaf(void *ctx, const char *path, const char *text, size_t len)
+{
+	struct walk_log *l = ctx;
+	size_t n = strlen(l->leaves);
+
+	snprintf(l->leaves + n, sizeof(l->leaves) - n, "%s=%.*s ", path, (int)len, text);
+	return C_OK;
+}
+
+static int refuse_open(void *ctx, int depth, const char *name)
+{
+	(void)ctx;
+	(void)name;
+	return depth < 3 ? C_OK : C_ERR;
+}
+
+static void test_xml_walk_open(void **state)
+{
+	const char *doc = "<R><L><member><N>a</N></member><member><N>b&amp;c</N><E/></member></L></R>";
+	struct walk_log l = {{0}, {0}};
+	char root[STS_XML_MAX_NAME + 1];
+
+	(void)state;
+	assert_int_equal(sts_xml_walk(doc, strlen(doc), 64, log_open, log_leaf, &l, root), C_OK);
+	assert_string_equal(root, "R");
+	assert_string_equal(l.opened, "1:R 2:L 3:member 4:N 3:member 4:N 4:E ");
+	assert_string_equal(l.leaves, "R/L/member/N=a R/L/member/N=b&c R/L/member/E= ");
+	/* a text longer than the cap is refused, whatever the default for STS's answers */
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(sts_xml_walk(doc, strlen(doc), 2, NULL, log_leaf, &l, root), C_ERR);
+	/* an open callback's failure stops the walk */
+	assert_int_equal(sts_xml_walk(doc, strlen(doc), 64, refuse_open, log_leaf, &l, root), C_ERR);
+}
+
 static void test_encode(void **state)
 {
 	struct buf b;
@@ -851,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_parse_session_token_and_identity),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_hostile_answers),
+		cmocka_unit_test(test_xml_walk_open),
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_retry_policy),
 		cmocka_unit_test(test_transport_retries),
