@@ -4,6 +4,7 @@
  *   rolegate audit [--data DIR | --postgres CONNINFO] [--since TIME] [--principal ARN] [--role ARN] [--action SERVICE:ACTION]
  *                  [--limit N] [--json | --format text|json|cloudtrail]
  *   rolegate audit prune --before TIME [--data DIR | --postgres CONNINFO]
+ *   rolegate audit --explain REQUEST_ID [--data DIR | --postgres CONNINFO] [--format text|json]   (audit_explain.c)
  *
  * TIME is ISO 8601 (2026-11-25T10:00:00Z) or a duration back from now (90s, 15m, 2h, 7d). --role keeps the records
  * whose resource is that role (sts:AssumeRole and IAM calls on it). Records are printed oldest first, one per line;
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "server/audit_cli.h"
+#include "server/audit_explain.h"
 #include "server/cli_store.h"
 #include "server/cloudtrail.h"
 #include "store/db.h"
@@ -38,8 +40,11 @@ static int usage(int status)
 	        "usage: rolegate audit [--data DIR | --postgres CONNINFO] [--since TIME] [--principal ARN] [--role ARN]\n"
 	        "                      [--action SERVICE:ACTION] [--limit N] [--json | --format text|json|cloudtrail]\n"
 	        "       rolegate audit prune --before TIME [--data DIR | --postgres CONNINFO]\n"
+	        "       rolegate audit --explain REQUEST_ID [--data DIR | --postgres CONNINFO] [--format text|json]\n"
 	        "TIME: ISO 8601 (2026-11-25T10:00:00Z), a date (2026-11-25: its midnight UTC) or a duration back from now\n"
-	        "(90s, 15m, 2h, 7d). prune deletes the records older than TIME and prints how many.\n");
+	        "(90s, 15m, 2h, 7d). prune deletes the records older than TIME and prints how many.\n"
+	        "--explain prints the record of one call and, for a denial, its reasoning and its encoded authorization\n"
+	        "failure message (for sts:DecodeAuthorizationMessage).\n");
 	return status;
 }
 
@@ -353,7 +358,7 @@ out:
 
 int audit_main(int argc, char **argv)
 {
-	const char *dir = "./data", *principal = NULL, *role = NULL, *action = NULL, *pg = NULL;
+	const char *dir = "./data", *principal = NULL, *role = NULL, *action = NULL, *pg = NULL, *explain = NULL;
 	struct db *db = NULL;
 	bool on_pg;
 	int64_t since = 0, limit = 1000;
@@ -385,6 +390,8 @@ int audit_main(int argc, char **argv)
 			role = v;
 		else if (strcmp(a, "--action") == 0)
 			action = v;
+		else if (strcmp(a, "--explain") == 0)
+			explain = v;
 		else if (strcmp(a, "--limit") == 0)
 			limit = strtoll(v, NULL, 10);
 		else if (strcmp(a, "--format") == 0) {
@@ -407,6 +414,13 @@ int audit_main(int argc, char **argv)
 		} else
 			return usage(2);
 		i++;
+	}
+	if (explain) {
+		if (fmt == FMT_CLOUDTRAIL) {
+			fprintf(stderr, "rolegate audit: --explain prints text or json\n");
+			return 2;
+		}
+		return audit_explain_main(dir, pg, explain, fmt == FMT_JSON);
 	}
 	if (limit <= 0)
 		limit = 1000;
