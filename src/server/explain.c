@@ -23,6 +23,9 @@
 #define MSG_PREFIX "RGAM1."
 #define MSG_AAD "rolegate authorization message "
 
+/* A policy's name in the explanation: at most an ARN and a little more. */
+#define LABEL_MAX (ARN_MAX + 64)
+
 /* What the explanation knows of the policies decided on. */
 struct names {
 	struct principal_policies pp; /* with sources: the identity policies' names, the boundary's ARN */
@@ -150,7 +153,7 @@ static void condition_words(const struct policy_trace_item *it, char *out, size_
 static json_t *statement_json(const struct call *c, const struct policy_set *set, const struct names *nm,
                               const struct policy_trace_item *it)
 {
-	char label[512];
+	char label[LABEL_MAX];
 	json_t *o;
 
 	policy_label(c, set, nm, it->source, it->policy, label, sizeof(label));
@@ -177,8 +180,8 @@ static json_t *missing_lines(const struct call *c, const struct policy_request *
                              const struct names *nm, const struct policy_trace *t, const struct policy_explain *ex,
                              enum policy_decision d)
 {
-	json_t *a = json_array();
-	char line[1536], label[512], cond[768];
+	json_t *a = json_array(), *first;
+	char label[LABEL_MAX], cond[1024];
 	const char *reason = ex->reason ? ex->reason : "no policy";
 
 	if (!a)
@@ -189,27 +192,28 @@ static json_t *missing_lines(const struct call *c, const struct policy_request *
 			if (it->allow || it->miss != POLICY_MISS_NONE)
 				continue;
 			policy_label(c, set, nm, it->source, it->policy, label, sizeof(label));
-			snprintf(line, sizeof(line), "an explicit deny in %s %s (statement %s%s%d) applies to %s on %s",
-			         kind_name(it->source, nm), label, it->sid[0] ? it->sid : "", it->sid[0] ? ", #" : "#",
-			         it->statement, req->action, req->resource);
-			json_array_append_new(a, json_string(line));
+			json_array_append_new(a, json_sprintf("an explicit deny in %s %s (statement %s%s%d) applies to %s on %s",
+			                                      kind_name(it->source, nm), label, it->sid,
+			                                      it->sid[0] ? ", #" : "#", it->statement, req->action,
+			                                      req->resource));
 		}
 		return a;
 	}
 	if (strcmp(reason, "no resource-based policy") == 0 && set->resource)
-		snprintf(line, sizeof(line), "the %s of %s does not allow %s to perform %s", kind_name(SRC_RESOURCE, nm),
-		         req->resource, req->principal, req->action);
+		first = json_sprintf("the %s of %s does not allow %s to perform %s", kind_name(SRC_RESOURCE, nm),
+		                     req->resource, req->principal, req->action);
 	else if (strcmp(reason, "no permissions boundary") == 0)
-		snprintf(line, sizeof(line), "the permissions boundary %s does not allow %s on %s",
-		         nm->loaded && nm->pp.boundary_arn[0] ? nm->pp.boundary_arn : "", req->action, req->resource);
+		first = json_sprintf("the permissions boundary %s does not allow %s on %s",
+		                     nm->loaded && nm->pp.boundary_arn[0] ? nm->pp.boundary_arn : "", req->action,
+		                     req->resource);
 	else if (strcmp(reason, "no session policy") == 0)
-		snprintf(line, sizeof(line), "the session policy does not allow %s on %s", req->action, req->resource);
+		first = json_sprintf("the session policy does not allow %s on %s", req->action, req->resource);
 	else if (strcmp(reason, "no policy") == 0)
-		snprintf(line, sizeof(line), "no policy can allow %s on %s (the resource is managed by AWS)", req->action,
-		         req->resource);
+		first = json_sprintf("no policy can allow %s on %s (the resource is managed by AWS)", req->action,
+		                     req->resource);
 	else
-		snprintf(line, sizeof(line), "%s allows %s on %s", reason, req->action, req->resource);
-	json_array_append_new(a, json_string(line));
+		first = json_sprintf("%s allows %s on %s", reason, req->action, req->resource);
+	json_array_append_new(a, first);
 	/* the allows that would have applied but for a condition */
 	for (size_t i = 0; i < t->n; i++) {
 		const struct policy_trace_item *it = &t->items[i];
@@ -218,12 +222,11 @@ static json_t *missing_lines(const struct call *c, const struct policy_request *
 		policy_label(c, set, nm, it->source, it->policy, label, sizeof(label));
 		condition_words(it, cond, sizeof(cond));
 		if (it->source == SRC_RESOURCE || it->source == SRC_SESSION)
-			snprintf(line, sizeof(line), "%s %s requires %s", kind_name(it->source, nm), label, cond);
+			json_array_append_new(a, json_sprintf("%s %s requires %s", kind_name(it->source, nm), label, cond));
 		else
-			snprintf(line, sizeof(line), "%s %s (statement %s%s%d) allows %s only with %s",
-			         kind_name(it->source, nm), label, it->sid[0] ? it->sid : "", it->sid[0] ? ", #" : "#",
-			         it->statement, req->action, cond);
-		json_array_append_new(a, json_string(line));
+			json_array_append_new(a, json_sprintf("%s %s (statement %s%s%d) allows %s only with %s",
+			                                      kind_name(it->source, nm), label, it->sid,
+			                                      it->sid[0] ? ", #" : "#", it->statement, req->action, cond));
 	}
 	return a;
 }
@@ -231,7 +234,7 @@ static json_t *missing_lines(const struct call *c, const struct policy_request *
 static json_t *consulted(const struct call *c, const struct policy_set *set, const struct names *nm)
 {
 	json_t *a = json_array(), *ids = json_array();
-	char label[512];
+	char label[LABEL_MAX];
 
 	if (!a || !ids) {
 		json_decref(a);

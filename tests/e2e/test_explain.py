@@ -44,7 +44,7 @@ def test_assume_role_without_mfa_explained(server_factory):
                         PolicyDocument=allow("sts:AssumeRole", "arn:aws:iam::*:role/*", sid="AssumeAny"))
     role = iam.create_role(RoleName=rg.unique("deploy"), AssumeRolePolicyDocument=trust_mfa(srv.account))["Role"]
     with pytest.raises(ClientError) as ei:
-        rg.client(srv, "sts", creds).assume_role(RoleArn=role["Arn"], RoleSessionName="s")
+        rg.client(srv, "sts", creds).assume_role(RoleArn=role["Arn"], RoleSessionName="no-mfa")
     code, msg, status, rid = rg.err(ei)
     # STS's words stay AWS's own: no reason, no encoded message
     assert (code, status) == ("AccessDenied", 403)
