@@ -222,7 +222,10 @@ static json_t *missing_lines(const struct call *c, const struct policy_request *
 		policy_label(c, set, nm, it->source, it->policy, label, sizeof(label));
 		condition_words(it, cond, sizeof(cond));
 		if (it->source == SRC_RESOURCE || it->source == SRC_SESSION)
-			json_array_append_new(a, json_sprintf("%s %s requires %s", kind_name(it->source, nm), label, cond));
+			json_array_append_new(a, it->source == SRC_RESOURCE
+			                                 ? json_sprintf("%s of %s requires %s", kind_name(it->source, nm),
+			                                                label, cond)
+			                                 : json_sprintf("the session policy requires %s", cond));
 		else
 			json_array_append_new(a, json_sprintf("%s %s (statement %s%s%d) allows %s only with %s",
 			                                      kind_name(it->source, nm), label, it->sid,

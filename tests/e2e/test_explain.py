@@ -55,7 +55,7 @@ def test_assume_role_without_mfa_explained(server_factory):
     e = rec["explanation"]
     assert e["decision"] == "ImplicitlyDenied"
     assert (e["action"], e["resource"], e["principal"]["arn"]) == ("sts:AssumeRole", role["Arn"], user["Arn"])
-    assert any(m.startswith(f"trust policy {role['Arn']} requires aws:MultiFactorAuthPresent (Bool: true; "
+    assert any(m.startswith(f"trust policy of {role['Arn']} requires aws:MultiFactorAuthPresent (Bool: true; "
                             "the request has none)") for m in e["missing"]), e["missing"]
     kinds = [k["kind"] for k in e["consulted"]]
     assert kinds[0] == "identity" and "resource" in kinds
