@@ -175,6 +175,8 @@ static json_t *statement_json(const struct call *c, const struct policy_set *set
 	return o;
 }
 
+#define MISSING_CONDITIONS_MAX 16
+
 /* What was missing, in AWS's terms. */
 static json_t *missing_lines(const struct call *c, const struct policy_request *req, const struct policy_set *set,
                              const struct names *nm, const struct policy_trace *t, const struct policy_explain *ex,
@@ -214,11 +216,12 @@ static json_t *missing_lines(const struct call *c, const struct policy_request *
 	else
 		first = json_sprintf("%s allows %s on %s", reason, req->action, req->resource);
 	json_array_append_new(a, first);
-	/* the allows that would have applied but for a condition */
-	for (size_t i = 0; i < t->n; i++) {
+	/* the allows that would have applied but for a condition (the first MISSING_CONDITIONS_MAX of them) */
+	for (size_t i = 0, n = 0; i < t->n && n < MISSING_CONDITIONS_MAX; i++) {
 		const struct policy_trace_item *it = &t->items[i];
 		if (!it->allow || it->miss != POLICY_MISS_CONDITION)
 			continue;
+		n++;
 		policy_label(c, set, nm, it->source, it->policy, label, sizeof(label));
 		condition_words(it, cond, sizeof(cond));
 		if (it->source == SRC_RESOURCE || it->source == SRC_SESSION)
@@ -333,6 +336,33 @@ static char *decoded_text(json_t *dm)
 	}
 }
 
+/* Keeps o (the explanation) within EXPLAIN_JSON_MAX bytes of JSON: the request context goes first, then statements
+ * from the end; "truncated" says so. The decision and what was missing always stay. */
+static void bound(json_t *o)
+{
+	json_t *stmts = json_object_get(o, "statements");
+
+	for (;;) {
+		char *s = json_dumps(o, JSON_COMPACT);
+		size_t len = s ? strlen(s) : 0;
+		free(s);
+		if (len <= EXPLAIN_JSON_MAX)
+			return;
+		json_object_set_new(o, "truncated", json_true());
+		if (json_array_size(json_object_get(o, "context"))) {
+			json_object_set_new(o, "context", json_array());
+			json_object_del(o, "decodedMessage"); /* it repeats the context */
+		} else if (json_array_size(stmts) > 1) {
+			size_t keep = json_array_size(stmts) / 2; /* halved until it fits: O(log n) dumps */
+			while (json_array_size(stmts) > keep)
+				json_array_remove(stmts, json_array_size(stmts) - 1);
+		} else {
+			json_object_set_new(o, "statements", json_array());
+			return;
+		}
+	}
+}
+
 json_t *explain_denial(struct call *c, const struct policy_request *req, const struct policy_set *set,
                        const struct policy_explain *ex, enum policy_decision d)
 {
@@ -372,6 +402,7 @@ json_t *explain_denial(struct call *c, const struct policy_request *req, const s
 		if (c->srv && c->srv->keyring && (sealed = explain_seal(c->srv->keyring, c->tx, text)))
 			json_object_set_new(o, "encodedMessage", json_string(sealed));
 	}
+	bound(o);
 fail:
 	json_decref(stmts);
 	json_decref(ctx);

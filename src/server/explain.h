@@ -13,7 +13,8 @@
  *   consulted        the policy kinds weighed: [{kind, policies|arn|layers}]
  *   statements       every statement: {kind, policy, sid, effect, statement, matched, failed: action | resource |
  *                    principal | condition, condition {operator, key, policyValues, requestValues|null}}
- *   statementsTotal, truncated (more statements than kept: the decision is unaffected)
+ *   statementsTotal, truncated (more statements than a trace keeps, or the explanation was cut to
+ *                    EXPLAIN_JSON_MAX: the decision is unaffected)
  *   context          the request's condition keys [{key, values}]
  *   decodedMessage   what sts:DecodeAuthorizationMessage answers for it (AWS's shape)
  *   encodedMessage   that message sealed (explain_seal): what an operator hands to the user
@@ -30,6 +31,8 @@
 
 /* The longest EncodedMessage sts:DecodeAuthorizationMessage takes (botocore's encodedMessageType). */
 #define EXPLAIN_ENCODED_MAX 10240
+/* The largest explanation kept (its JSON text): past it the request context, then statements, are left out. */
+#define EXPLAIN_JSON_MAX (64 * 1024)
 /* The longest decoded message sealed: with its base64 and AWS's wording it fits an error message (aws_err). */
 #define EXPLAIN_DECODED_MAX 2400
 

@@ -192,3 +192,25 @@ def test_implicit_denial_decoded(server_factory):
     assert dm["allowed"] is False and dm["explicitDeny"] is False
     assert dm["matchedStatements"] == {"items": []}
     assert dm["context"]["action"] == "iam:ListUsers"
+
+
+def test_long_trace_is_cut_not_the_decision(server_factory):
+    """Three managed policies of 60 statements each (180 > the 128 a trace keeps): the explanation says it was
+    truncated and counts them all; the denial is the engine's, whole."""
+    srv = server_factory.start()
+    iam = rg.client(srv, "iam")
+    user, [creds] = rg.make_user(iam, rg.unique("many"))
+    for p in range(3):
+        doc = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": f"iam:GetUserPolicy", "Resource": f"arn:aws:iam::*:user/p{p}s{i}"}
+            for i in range(60)]}
+        arn = iam.create_policy(PolicyName=rg.unique(f"many{p}"), PolicyDocument=json.dumps(doc))["Policy"]["Arn"]
+        iam.attach_user_policy(UserName=user["UserName"], PolicyArn=arn)
+    with pytest.raises(ClientError) as ei:
+        rg.client(srv, "iam", creds).delete_user(UserName=user["UserName"])
+    code, _, _, rid = rg.err(ei)
+    assert code == "AccessDenied"
+    e = explained(srv, rid)["explanation"]
+    assert e["truncated"] is True and e["statementsTotal"] == 180 and len(e["statements"]) == 128
+    assert all(s["failed"] == "action" for s in e["statements"])
+    assert e["missing"] == [f"no identity-based policy allows iam:DeleteUser on {user['Arn']}"]
