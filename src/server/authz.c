@@ -15,7 +15,9 @@
  *
  * AccessDenied messages are AWS's: "User: ARN is not authorized to perform: ACTION on resource: ARN because no
  * identity-based policy allows the ACTION action" / "... with an explicit deny in a service control policy";
- * STS words its refusals without the reason.
+ * STS words its refusals without the reason. A denial's whole reasoning is built here too, once decided (explain.h:
+ * c->explanation, kept in the call's audit record; with --encode-denials the message ends with EC2's "Encoded
+ * authorization failure message: ..."), never for a dry run (dispatch_authorize_token).
  */
 #include "server/authz.h"
 
