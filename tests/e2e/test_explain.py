@@ -92,6 +92,12 @@ def test_iam_denial_explained_and_message_unchanged(server_factory):
     assert e["missing"] == [f"no identity-based policy allows iam:CreateUser on {arn}"]
     assert e["consulted"][0] == {"kind": "identity", "policies": []}
     assert e["statements"] == [] and e["statementsTotal"] == 0
+    # the trail's JSON lines carry it too
+    p = subprocess.run([str(rg.BIN), "audit", "--data", str(srv.data_dir), "--json"], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stderr
+    [line] = [json.loads(x) for x in p.stdout.splitlines() if json.loads(x)["requestId"] == rid]
+    assert line["explanation"] == e
 
     # a granted call has a record and nothing to explain; an unknown request id has no record
     ok_rid = iam.create_user(UserName=rg.unique("y"))["ResponseMetadata"]["RequestId"]
