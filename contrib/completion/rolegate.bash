@@ -60,6 +60,7 @@ _rolegate()
 		opts="$opts --config --print-config --postgres"
 		valued="$valued --postgres"
 		valued="$valued --config"
+		opts="$opts --encode-denials"
 		opts="$opts --metrics-listen"
 		valued="$valued --metrics-listen"
 		opts="$opts --reach-report"
@@ -94,6 +95,7 @@ _rolegate()
 	audit)
 		opts="--data --postgres --since --principal --role --action --limit --json --format --before --help"
 		valued="--data --postgres --since --principal --role --action --limit --format --before" positional="sub:prune"
+		opts="$opts --explain" valued="$valued --explain"
 		;;
 	migrate)
 		opts="--from-data --to-postgres --help" valued="--from-data --to-postgres"

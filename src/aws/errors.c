@@ -51,6 +51,7 @@ static const struct {
 	[ERR_INVALID_USER_TYPE] = {"InvalidUserType", 400, true},
 	[ERR_PACKED_POLICY_TOO_LARGE] = {"PackedPolicyTooLarge", 400, true},
 	[ERR_REGION_DISABLED] = {"RegionDisabledException", 403, true},
+	[ERR_INVALID_AUTHORIZATION_MESSAGE] = {"InvalidAuthorizationMessageException", 400, true},
 	[ERR_ORG_NOT_IN_USE] = {"AWSOrganizationsNotInUseException", 400, true},
 	[ERR_ORG_ACCESS_DENIED] = {"AccessDeniedException", 400, true},
 	[ERR_ORG_ACCOUNT_NOT_FOUND] = {"AccountNotFoundException", 400, true},

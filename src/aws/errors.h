@@ -49,6 +49,7 @@ enum aws_code {
 	/* STS */
 	ERR_PACKED_POLICY_TOO_LARGE,
 	ERR_REGION_DISABLED,
+	ERR_INVALID_AUTHORIZATION_MESSAGE,
 	/* Organizations (JSON protocol: the wire name is the code) */
 	ERR_ORG_NOT_IN_USE,
 	ERR_ORG_ACCESS_DENIED,

@@ -451,6 +451,14 @@ static bool condition_matches(const struct eval_ctx *ctx, const struct pcond *c)
 	return op_matches(ctx, c, e->values[0]);
 }
 
+int conditions_first_failing(const struct eval_ctx *ctx, const struct pstmt *st)
+{
+	for (size_t i = 0; i < st->nconds; i++)
+		if (!condition_matches(ctx, &st->conds[i]))
+			return (int)i;
+	return -1;
+}
+
 bool conditions_match(const struct eval_ctx *ctx, const struct pstmt *st)
 {
 	for (size_t i = 0; i < st->nconds; i++)

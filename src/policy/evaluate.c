@@ -60,7 +60,7 @@ static void note(struct verdict *v, bool deny, enum policy_source src, int pol, 
 	(*n)++;
 }
 
-static bool actions_match(const struct pstmt *st, const char *action)
+bool actions_match(const struct pstmt *st, const char *action)
 {
 	bool any = false;
 
@@ -69,7 +69,7 @@ static bool actions_match(const struct pstmt *st, const char *action)
 	return st->not_action ? !any : any;
 }
 
-static bool resources_match(const struct eval_ctx *ctx, const struct pstmt *st, const char *resource)
+bool resources_match(const struct eval_ctx *ctx, const struct pstmt *st, const char *resource)
 {
 	bool any = false, unknown = false;
 
@@ -150,9 +150,8 @@ static void analyze_layers(const struct policy_request *req, struct set_query *q
 		v->result = all_allow ? A_ALLOWED : A_IMPLICIT;
 }
 
-/* How a statement's Principal / NotPrincipal relates to the caller. */
-static enum pmatch statement_principal(const struct pstmt *st, const struct policy_request *req, bool has_boundary,
-                                       bool *star)
+enum pmatch statement_principal(const struct pstmt *st, const struct policy_request *req, bool has_boundary,
+                                bool *star)
 {
 	enum pmatch best = PM_NO;
 

@@ -192,6 +192,8 @@ enum pmatch principal_matches(const struct pprin *p, const struct policy_request
 /* ---- conditions (condition.c) ---- */
 
 bool conditions_match(const struct eval_ctx *ctx, const struct pstmt *st);
+/* The index of the first condition of st that does not hold in ctx, or -1 when they all do (trace.c). */
+int conditions_first_failing(const struct eval_ctx *ctx, const struct pstmt *st);
 int cond_op_parse(const char *name, size_t len);
 bool cond_op_allows_variables(int op);
 bool cond_op_allows_wildcards(int op);
@@ -208,6 +210,14 @@ bool sets_resources_match(const struct eval_ctx *ctx, const struct pstmt *st);
 /* Whether the request's action / resource is a set for ctx (ctx->q and a wildcard in it). */
 bool sets_action_on(const struct eval_ctx *ctx);
 bool sets_resource_on(const struct eval_ctx *ctx);
+/* Whether st's Action / NotAction names the action; whether its Resource / NotResource covers the resource (true
+ * without either): evaluate.c. */
+bool actions_match(const struct pstmt *st, const char *action);
+bool resources_match(const struct eval_ctx *ctx, const struct pstmt *st, const char *resource);
+/* How a statement's Principal / NotPrincipal relates to the caller (PM_NO without either); *star: it matched by
+ * "*": evaluate.c. */
+enum pmatch statement_principal(const struct pstmt *st, const struct policy_request *req, bool has_boundary,
+                                bool *star);
 /* Whether a statement applies to ctx's request (its sets when ctx->q), apart from its principal: evaluate.c. */
 bool statement_applies(const struct eval_ctx *ctx, const struct pstmt *st);
 /* policy_evaluate() of a request about sets. */

@@ -161,6 +161,57 @@ struct policy_explain {
 	bool undecided;
 };
 
+/* ---- the reasoning of a decision (trace.c) ----------------------------------------------------------------------
+ *
+ * policy_explain names the statements that decided; a trace is the whole reasoning, asked for only once a request
+ * is denied (policy_trace walks every statement again, so policy_evaluate stays as fast when nobody asks): which
+ * kinds of policy were consulted and, for every statement, whether it applied and if not the first element that
+ * did not (its action, resource, principal, or a condition: its operator, key and values beside the request's).
+ * Bounded: a statement past POLICY_TRACE_MAX is counted, not kept (truncated). A trace never decides anything. */
+#define POLICY_TRACE_MAX 128
+#define POLICY_TRACE_VALUES 8
+
+enum policy_miss {
+	POLICY_MISS_NONE,      /* the statement applies */
+	POLICY_MISS_ACTION,    /* its Action / NotAction does not name the action */
+	POLICY_MISS_RESOURCE,  /* its Resource / NotResource does not cover the resource */
+	POLICY_MISS_PRINCIPAL, /* (resource policies) its Principal / NotPrincipal does not name the caller */
+	POLICY_MISS_CONDITION, /* a condition does not hold (cond_* below) */
+};
+
+struct policy_trace_item {
+	enum policy_source source;
+	int policy;    /* index within its list, as policy_explain_item's (SCP/RCP: layer * 1000 + index) */
+	int statement; /* index within the policy */
+	bool allow;
+	const char *sid; /* as written, "" when none; valid while the set's policies are held, like every pointer here */
+	enum policy_miss miss;
+	/* POLICY_MISS_PRINCIPAL (POLICY_MISS_NONE of a resource policy): matched through the caller's account only */
+	bool account_only;
+	/* POLICY_MISS_CONDITION: the operator and key as written, the policy's values (the first POLICY_TRACE_VALUES
+	 * of ncond_values), and the request's entry for the key (NULL: the request has no such key) */
+	const char *cond_op, *cond_key;
+	const char *cond_values[POLICY_TRACE_VALUES];
+	size_t ncond_values;
+	const struct policy_ctx_entry *request_value;
+};
+
+struct policy_trace {
+	struct policy_trace_item items[POLICY_TRACE_MAX];
+	size_t n;
+	size_t total;   /* statements walked (more than n: truncated) */
+	bool truncated;
+};
+
+/* Walks every statement of set for req (a plain request: POLICY_REQ_SETS is not traced) into out. Allocates
+ * nothing; out's pointers are valid while set's policies (and req's context) are held. */
+void policy_trace(const struct policy_request *req, const struct policy_set *set, struct policy_trace *out);
+/* Statement `index` of p as written, in the shape of sts:DecodeAuthorizationMessage's matchedStatements items
+ * ({"statementId","effect","principals","principalGroups","actions","resources","conditions"}, each list as
+ * {"items":[{"value":...}]}). A new reference, or NULL (no such statement, or no memory). */
+struct json_t;
+struct json_t *policy_statement_items(const struct policy *p, size_t index);
+
 /* Whether an action is allowed to everyone whatever the policies say (sts:GetCallerIdentity, as on AWS). */
 bool policy_action_needs_no_permission(const char *action);
 

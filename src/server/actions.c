@@ -30,6 +30,7 @@ static const struct action_table *const tables[] = {
 	&iam_simulate_actions,
 	&sts_identity_actions,
 	&sts_session_actions,
+	&sts_authzmsg_actions,
 	&orgs_actions,
 	&cloudtrail_actions,
 };

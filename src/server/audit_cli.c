@@ -4,6 +4,7 @@
  *   rolegate audit [--data DIR | --postgres CONNINFO] [--since TIME] [--principal ARN] [--role ARN] [--action SERVICE:ACTION]
  *                  [--limit N] [--json | --format text|json|cloudtrail]
  *   rolegate audit prune --before TIME [--data DIR | --postgres CONNINFO]
+ *   rolegate audit --explain REQUEST_ID [--data DIR | --postgres CONNINFO] [--format text|json]   (audit_explain.c)
  *
  * TIME is ISO 8601 (2026-11-25T10:00:00Z) or a duration back from now (90s, 15m, 2h, 7d). --role keeps the records
  * whose resource is that role (sts:AssumeRole and IAM calls on it). Records are printed oldest first, one per line;
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "server/audit_cli.h"
+#include "server/audit_explain.h"
 #include "server/cli_store.h"
 #include "server/cloudtrail.h"
 #include "store/db.h"
@@ -38,8 +40,11 @@ static int usage(int status)
 	        "usage: rolegate audit [--data DIR | --postgres CONNINFO] [--since TIME] [--principal ARN] [--role ARN]\n"
 	        "                      [--action SERVICE:ACTION] [--limit N] [--json | --format text|json|cloudtrail]\n"
 	        "       rolegate audit prune --before TIME [--data DIR | --postgres CONNINFO]\n"
+	        "       rolegate audit --explain REQUEST_ID [--data DIR | --postgres CONNINFO] [--format text|json]\n"
 	        "TIME: ISO 8601 (2026-11-25T10:00:00Z), a date (2026-11-25: its midnight UTC) or a duration back from now\n"
-	        "(90s, 15m, 2h, 7d). prune deletes the records older than TIME and prints how many.\n");
+	        "(90s, 15m, 2h, 7d). prune deletes the records older than TIME and prints how many.\n"
+	        "--explain prints the record of one call and, for a denial, its reasoning and its encoded authorization\n"
+	        "failure message (for sts:DecodeAuthorizationMessage).\n");
 	return status;
 }
 
@@ -75,8 +80,8 @@ static int parse_since(const char *s, int64_t *out)
 	return C_OK;
 }
 
-#define NFIELDS 12 /* request_id, account, principal, access key, action, resource, source ip, outcome, detail,
-                     * user agent, region, response */
+#define NFIELDS 13 /* request_id, account, principal, access key, action, resource, source ip, outcome, detail,
+                     * user agent, region, response, explanation */
 
 struct row {
 	int64_t time_ms;
@@ -103,29 +108,33 @@ static void rows_free(struct rows *rs)
 	free(rs->v);
 }
 
+/* The query of collect_db: with the columns of migration 4 (or '' for each) and of migration 6. */
+#define COLUMNS_4 "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '')"
+#define AUDIT_SELECT(cols4, col6)                                                                                 \
+	"SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), action, "         \
+	"coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), " cols4 ", " col6          \
+	" FROM audit WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "  \
+	"AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5"
+
 /* Appends the newest `limit` matching records of db's audit table (pg: a PostgreSQL database, always at this
  * binary's schema once a node has started on it). */
 static int collect_db(struct db *db, bool pg, int source, const struct filter *flt, struct rows *rs)
 {
 	struct db_tx *tx;
 	struct db_rows *r;
+	const char *sql;
+	bool has4, has6;
 	int rc = C_OK;
 
 	if (db_begin(db, false, &tx) != C_OK)
 		return C_ERR;
-	/* A data directory no newer server has opened yet lacks the columns of migration 4: read as "" then. */
-	r = db_query_fresh(tx, /* the audit is always read fresh (db_begin_append) */
-	                   pg || store_audit_has_column(tx, "response") == 1
-	                           ? "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), "
-	                             "action, coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
-	                             "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '') FROM audit "
-	                             "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
-	                             "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5"
-	                           : "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), "
-	                             "action, coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
-	                             "'', '', '' FROM audit "
-	                             "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
-	                             "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5",
+	/* A data directory no newer server has opened yet lacks the columns of migration 4 (and 6): read as "" then.
+	 * (String literals: the backends cache prepared statements by the SQL text's address.) */
+	has4 = pg || store_audit_has_column(tx, "response") == 1;
+	has6 = pg || store_audit_has_column(tx, "explanation") == 1;
+	sql = has4 ? (has6 ? AUDIT_SELECT(COLUMNS_4, "coalesce(explanation, '')") : AUDIT_SELECT(COLUMNS_4, "''"))
+	           : (has6 ? AUDIT_SELECT("'', '', ''", "coalesce(explanation, '')") : AUDIT_SELECT("'', '', ''", "''"));
+	r = db_query_fresh(tx, sql, /* the audit is always read fresh (db_begin_append) */
 	                   DB_ARGS(db_int(flt->since), db_text(flt->principal), db_text(flt->role), db_text(flt->action),
 	                           db_int(flt->limit)));
 	while (rc == C_OK && db_step(r) == DB_ROW) {
@@ -225,6 +234,8 @@ static void print_row(const struct row *row, bool json)
 			json_object_set_new(o, "region", json_string(row->f[10]));
 		if (response)
 			json_object_set_new(o, "response", response);
+		if (row->f[12][0]) /* a denial's reasoning (explain.h); `audit --explain REQUEST_ID` puts it in words */
+			json_object_set_new(o, "explanation", json_loads(row->f[12], 0, NULL));
 		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		if (line)
 			puts(line);
@@ -353,7 +364,7 @@ out:
 
 int audit_main(int argc, char **argv)
 {
-	const char *dir = "./data", *principal = NULL, *role = NULL, *action = NULL, *pg = NULL;
+	const char *dir = "./data", *principal = NULL, *role = NULL, *action = NULL, *pg = NULL, *explain = NULL;
 	struct db *db = NULL;
 	bool on_pg;
 	int64_t since = 0, limit = 1000;
@@ -385,6 +396,8 @@ int audit_main(int argc, char **argv)
 			role = v;
 		else if (strcmp(a, "--action") == 0)
 			action = v;
+		else if (strcmp(a, "--explain") == 0)
+			explain = v;
 		else if (strcmp(a, "--limit") == 0)
 			limit = strtoll(v, NULL, 10);
 		else if (strcmp(a, "--format") == 0) {
@@ -407,6 +420,13 @@ int audit_main(int argc, char **argv)
 		} else
 			return usage(2);
 		i++;
+	}
+	if (explain) {
+		if (fmt == FMT_CLOUDTRAIL) {
+			fprintf(stderr, "rolegate audit: --explain prints text or json\n");
+			return 2;
+		}
+		return audit_explain_main(dir, pg, explain, fmt == FMT_JSON);
 	}
 	if (limit <= 0)
 		limit = 1000;

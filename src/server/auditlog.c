@@ -21,8 +21,8 @@ struct pending {
 	auditlog_done_fn done; /* called once with the record's result, from the committer thread */
 	void *arg;
 	int64_t time_ms;
-	char *fields[12]; /* request_id, account_id, principal_arn, access_key_id, action, resource, source_ip, outcome,
-	                   * detail, user_agent, region, response: owned copies */
+	char *fields[13]; /* request_id, account_id, principal_arn, access_key_id, action, resource, source_ip, outcome,
+	                   * detail, user_agent, region, response, explanation: owned copies */
 };
 
 struct auditlog {
@@ -70,6 +70,7 @@ static int write_batch(struct auditlog *q, struct pending *batch)
 			.user_agent = p->fields[9],
 			.region = p->fields[10],
 			.response = p->fields[11],
+			.explanation = p->fields[12],
 		};
 		if ((n == ARRAY_LEN(rows) || !p->next) && store_audit_append_many(tx, rows, n) != C_OK) {
 			db_rollback(tx);
@@ -154,8 +155,9 @@ void auditlog_free(struct auditlog *q)
 int auditlog_submit(struct auditlog *q, const struct store_audit *a, auditlog_done_fn done, void *arg)
 {
 	struct pending *p = calloc(1, sizeof(*p));
-	const char *src[12] = {a->request_id, a->account_id, a->principal_arn, a->access_key_id, a->action,
-	                       a->resource, a->source_ip, a->outcome, a->detail, a->user_agent, a->region, a->response};
+	const char *src[13] = {a->request_id, a->account_id, a->principal_arn, a->access_key_id, a->action,
+	                       a->resource, a->source_ip, a->outcome, a->detail, a->user_agent, a->region, a->response,
+	                       a->explanation};
 	bool idle;
 
 	if (!p)

@@ -15,7 +15,9 @@
  *
  * AccessDenied messages are AWS's: "User: ARN is not authorized to perform: ACTION on resource: ARN because no
  * identity-based policy allows the ACTION action" / "... with an explicit deny in a service control policy";
- * STS words its refusals without the reason.
+ * STS words its refusals without the reason. A denial's whole reasoning is built here too, once decided (explain.h:
+ * c->explanation, kept in the call's audit record; with --encode-denials the message ends with EC2's "Encoded
+ * authorization failure message: ..."), never for a dry run (dispatch_authorize_token).
  */
 #include "server/authz.h"
 
@@ -30,6 +32,7 @@
 #include "orgs/orgs.h"
 #include "policy/policy.h"
 #include "server/context.h"
+#include "server/explain.h"
 #include "server/tokens.h"
 #include "store/login.h"
 #include "util/common.h"
@@ -164,8 +167,25 @@ static const char *source_text(enum policy_source s)
 	}
 }
 
-/* Decides one action on c->resource. C_OK when allowed; otherwise AccessDenied in AWS's words. */
-static int decide(struct call *c, const char *action, const struct gathered *g, const struct call_context *ctx)
+/* With --encode-denials, an AccessDenied message ends with EC2's "Encoded authorization failure message: MSG"
+ * (the sealed decoded message of the call's explanation), when it fits the message. */
+static void encode_denial(struct call *c)
+{
+	const char *msg = json_string_value(json_object_get(c->explanation, "encodedMessage"));
+	size_t len = strlen(c->err.message);
+	int n;
+
+	if (!c->srv || !c->srv->cfg || !c->srv->cfg->encode_denials || !msg)
+		return;
+	/* AWS: "You are not authorized to perform this operation. Encoded authorization failure message: ..." */
+	n = snprintf(c->err.message + len, sizeof(c->err.message) - len, "%s Encoded authorization failure message: %s",
+	             len && c->err.message[len - 1] == '.' ? "" : ".", msg);
+	if (n < 0 || (size_t)n >= sizeof(c->err.message) - len)
+		c->err.message[len] = '\0'; /* it would be cut: then not at all */
+}
+
+/* decide() without the encoded message: the engine's decision and AWS's words for a denial. */
+static int decide_words(struct call *c, const char *action, const struct gathered *g, const struct call_context *ctx)
 {
 	struct policy_request req;
 	struct policy_explain ex;
@@ -188,6 +208,9 @@ static int decide(struct call *c, const char *action, const struct gathered *g, 
 	d = policy_evaluate(&req, &g->set, &ex);
 	if (d == POLICY_ALLOWED)
 		return C_OK;
+	/* Denied: the whole reasoning, built only now (a deny stays a deny if it cannot be). */
+	json_decref(c->explanation);
+	c->explanation = c->dry_run ? NULL : explain_denial(c, &req, &g->set, &ex, d);
 	if (strncasecmp(action, "cloudtrail:", 11) == 0 && strcmp(c->resource, "*") == 0) {
 		/* CloudTrail names no resource for its account-wide actions: "... is not authorized to perform:
 		 * cloudtrail:LookupEvents with an explicit deny in a service control policy" */
@@ -210,6 +233,17 @@ static int decide(struct call *c, const char *action, const struct gathered *g, 
 	return aws_err_set(&c->err, ERR_ACCESS_DENIED,
 	                   "User: %s is not authorized to perform: %s on resource: %s because %s allows the %s action",
 	                   c->caller.arn, action, c->resource, ex.reason ? ex.reason : "no identity-based policy", action);
+}
+
+/* Decides one action on c->resource. C_OK when allowed; otherwise AccessDenied in AWS's words, with the denial's
+ * explanation kept on the call (c->explanation, explain.h). */
+static int decide(struct call *c, const char *action, const struct gathered *g, const struct call_context *ctx)
+{
+	int rc = decide_words(c, action, g, ctx);
+
+	if (rc != C_OK && c->err.code == ERR_ACCESS_DENIED)
+		encode_denial(c);
+	return rc;
 }
 
 /*

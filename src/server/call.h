@@ -71,6 +71,10 @@ struct call {
 	struct http_wait *wait;         /* the HTTP answer's wait (http.h), or NULL for internal calls */
 	bool audit_deferred;            /* the durable audit record was queued with wait: answer once it is written */
 	char prepared[CALL_PREPARED_MAX]; /* what action->prepare made outside the transaction (a password hash) */
+	/* The reasoning of the call's denial (src/server/explain.h), or NULL: set by authz.c when a decision is a deny,
+	 * stored in the audit record; owned by the call (freed with it). */
+	json_t *explanation;
+	bool dry_run; /* dispatch_authorize_token: an authorization asked about, not a call; no explanation is built */
 	/* The large members come last: call_init() clears what precedes them and only their first bytes. */
 	struct aws_err err;
 	char resource[ARN_MAX + 1];

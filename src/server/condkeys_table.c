@@ -150,6 +150,7 @@ const struct condkeys_action condkeys_table[] = {
 	{"organizations:UpdateOrganizationalUnit", (const char *const[]){"aws:ResourceTag/${TagKey}"}, 1},
 	{"organizations:UpdatePolicy", (const char *const[]){"aws:ResourceTag/${TagKey}", "organizations:PolicyType"}, 2},
 	{"sts:AssumeRole", (const char *const[]){"accounts.google.com:aud", "accounts.google.com:sub", "aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys", "cognito-identity.amazonaws.com:amr", "cognito-identity.amazonaws.com:aud", "cognito-identity.amazonaws.com:sub", "graph.facebook.com:app_id", "graph.facebook.com:id", "iam:ResourceTag/${TagKey}", "saml:namequalifier", "saml:sub", "saml:sub_type", "sts:ExternalId", "sts:RoleSessionName", "sts:SourceIdentity", "sts:TransitiveTagKeys", "www.amazon.com:app_id", "www.amazon.com:user_id"}, 20},
+	{"sts:DecodeAuthorizationMessage", NULL, 0},
 	{"sts:GetAccessKeyInfo", NULL, 0},
 	{"sts:GetCallerIdentity", NULL, 0},
 	{"sts:GetSessionToken", NULL, 0},

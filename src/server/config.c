@@ -110,6 +110,10 @@ static const struct option_def options[] = {
 	{"rate-account", OPT_RATE, OFF(rate_account), "0", "RPS[:BURST]",
 	 "requests a second all principals of one account may make together, with bursts of BURST (default: RPS) "
 	 "(0: no limit)"},
+	{"encode-denials", OPT_FLAG, OFF(encode_denials), NULL, "",
+	 "end every AccessDenied message with \"Encoded authorization failure message: MSG\", as EC2 does (IAM, STS and "
+	 "Organizations do not on AWS: off by default); sts:DecodeAuthorizationMessage decodes MSG for principals "
+	 "allowed to call it"},
 };
 
 /* Whether the option may be given more than once, each adding to a list. A new type must say (-Wswitch). */

@@ -150,10 +150,11 @@ static void audit_user_agent(const struct http_request *req, char out[AUDIT_USER
 	out[n] = '\0';
 }
 
-/* The audit record of a call; *detail (the redacted input, plus whether MFA was used) and *response (the answer
- * without its secrets, for a call that succeeded) are the caller's to free; ua is the caller's buffer. */
+/* The audit record of a call; *detail (the redacted input, plus whether MFA was used), *response (the answer
+ * without its secrets, for a call that succeeded) and *explanation (a denial's reasoning) are the caller's to free;
+ * ua is the caller's buffer. */
 static void audit_record(struct call *c, const char *outcome, char action[160], char **detail, char **response,
-                         char ua[AUDIT_USER_AGENT_MAX + 1], struct store_audit *a)
+                         char **explanation, char ua[AUDIT_USER_AGENT_MAX + 1], struct store_audit *a)
 {
 	json_t *red = redacted(c->op->input, c->in);
 	json_t *answer = strcmp(outcome, "Success") == 0 && c->out ? cloudtrail_response(c->op->output, c->out) : NULL;
@@ -174,6 +175,7 @@ static void audit_record(struct call *c, const char *outcome, char action[160], 
 	json_decref(red);
 	*response = answer && json_object_size(answer) ? json_dumps(answer, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(answer);
+	*explanation = c->explanation && strcmp(outcome, "Success") != 0 ? json_dumps(c->explanation, JSON_COMPACT) : NULL;
 	audit_user_agent(c->req, ua);
 	snprintf(action, 160, "%s:%s", c->svc->id, c->op->name);
 	*a = (struct store_audit){
@@ -190,19 +192,21 @@ static void audit_record(struct call *c, const char *outcome, char action[160], 
 		.user_agent = ua[0] ? ua : NULL,
 		.region = c->region[0] ? c->region : NULL,
 		.response = *response,
+		.explanation = *explanation,
 	};
 }
 
 static int audit(struct call *c, struct db_tx *tx, const char *outcome)
 {
-	char action[160], *detail, *response, ua[AUDIT_USER_AGENT_MAX + 1];
+	char action[160], *detail, *response, *explanation, ua[AUDIT_USER_AGENT_MAX + 1];
 	struct store_audit a;
 	int rc;
 
-	audit_record(c, outcome, action, &detail, &response, ua, &a);
+	audit_record(c, outcome, action, &detail, &response, &explanation, ua, &a);
 	rc = store_audit_append(tx, &a);
 	free(detail);
 	free(response);
+	free(explanation);
 	return rc;
 }
 
@@ -211,11 +215,11 @@ static int audit(struct call *c, struct db_tx *tx, const char *outcome)
  * the record could not be written (or queued). */
 static int audit_durable(struct call *c, const char *outcome)
 {
-	char action[160], *detail, *response, ua[AUDIT_USER_AGENT_MAX + 1];
+	char action[160], *detail, *response, *explanation, ua[AUDIT_USER_AGENT_MAX + 1];
 	struct store_audit a;
 	int rc;
 
-	audit_record(c, outcome, action, &detail, &response, ua, &a);
+	audit_record(c, outcome, action, &detail, &response, &explanation, ua, &a);
 	if (c->wait) {
 		rc = auditlog_submit(c->srv->audit, &a, http_wait_done, c->wait);
 		c->audit_deferred = rc == C_OK;
@@ -224,6 +228,7 @@ static int audit_durable(struct call *c, const char *outcome)
 	}
 	free(detail);
 	free(response);
+	free(explanation);
 	return rc;
 }
 
@@ -501,6 +506,8 @@ done:
 	}
 	json_decref(c->in);
 	json_decref(c->out);
+	json_decref(c->explanation);
+	c->explanation = NULL;
 	policy_release(c->session_policy);
 	policy_release(c->resource_policy);
 	return rc;
@@ -553,6 +560,7 @@ done:
 	}
 	json_decref(c->in);
 	json_decref(c->out);
+	json_decref(c->explanation);
 	policy_release(c->session_policy);
 	policy_release(c->resource_policy);
 	free(c);
@@ -620,6 +628,7 @@ int dispatch_authorize_token(struct rg_server *srv, const struct http_request *r
 
 	if (!c)
 		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
+	c->dry_run = true;
 	if (!call_target(c, service, operation)) {
 		aws_err_set(err, ERR_INVALID_ACTION, "Could not find operation %.128s", operation);
 		goto done;
@@ -727,6 +736,7 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 		scrub(c.op->output, c.out, 0);
 	json_decref(c.in);
 	json_decref(c.out);
+	json_decref(c.explanation);
 	policy_release(c.session_policy);
 	policy_release(c.resource_policy);
 }

@@ -42,6 +42,8 @@ struct server_config {
 	struct iam_quotas quotas; /* --quota NAME=N (repeatable): raised IAM quotas */
 	struct rate_limit rate_principal; /* --rate-principal RPS[:BURST]; rps 0: no limit */
 	struct rate_limit rate_account;   /* --rate-account RPS[:BURST]; rps 0: no limit */
+	bool encode_denials; /* --encode-denials: AccessDenied messages end with EC2's "Encoded authorization failure
+	                      * message: ..." (src/server/explain.h), for sts:DecodeAuthorizationMessage */
 };
 
 struct rg_server {

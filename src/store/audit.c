@@ -14,17 +14,17 @@
 
 #include "util/common.h"
 
-#define AUDIT_NCOLS 13
+#define AUDIT_NCOLS 14
 #define AUDIT_COLS                                                                                                  \
 	"INSERT INTO audit(time_ms, request_id, account_id, principal_arn, access_key_id, action, resource, "       \
-	"source_ip, outcome, detail, user_agent, region, response) VALUES "
+	"source_ip, outcome, detail, user_agent, region, response, explanation) VALUES "
 
 /* The chunk sizes, largest first: a batch of n rows is written as n / 16 sixteens, then fours, then ones. */
 static const size_t chunk_rows[] = {AUDIT_ROWS_PER_INSERT, 4, 1};
 static char *chunk_sql[ARRAY_LEN(chunk_rows)];
 static pthread_once_t chunk_once = PTHREAD_ONCE_INIT;
 
-/* "INSERT ... VALUES (?1, ..., ?13), (?14, ...)" for rows rows; NULL when out of memory. */
+/* "INSERT ... VALUES (?1, ..., ?14), (?15, ...)" for rows rows; NULL when out of memory. */
 static char *insert_sql(size_t rows)
 {
 	size_t cap = sizeof(AUDIT_COLS) + rows * AUDIT_NCOLS * 8 + rows * 4, len;
@@ -46,7 +46,7 @@ static void chunk_sql_build(void)
 		chunk_sql[i] = insert_sql(chunk_rows[i]); /* kept for the process's life: the statement caches key on it */
 }
 
-/* The 13 values of one record, in AUDIT_COLS's order. */
+/* The 14 values of one record, in AUDIT_COLS's order. */
 static void record_args(const struct store_audit *a, struct db_val *v)
 {
 	v[0] = db_int(a->time_ms);
@@ -62,6 +62,7 @@ static void record_args(const struct store_audit *a, struct db_val *v)
 	v[10] = db_text(a->user_agent);
 	v[11] = db_text(a->region);
 	v[12] = db_text(a->response);
+	v[13] = db_text(a->explanation);
 }
 
 int store_audit_append_many(struct db_tx *tx, const struct store_audit *a, size_t n)

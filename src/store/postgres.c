@@ -52,7 +52,7 @@
 
 #define STMT_CACHE 512 /* power of two */
 #define SQL_MAX 16384  /* the longest statement after ?N -> $N */
-#define MAX_PARAMS 256 /* store_audit_append_many: 16 rows x 13 */
+#define MAX_PARAMS 256 /* store_audit_append_many: 16 rows x the audit's columns */
 #define WRITE_LOCK "7521687310049730305" /* pg_advisory_xact_lock key of write transactions ("rolegate" ASCII-ish) */
 #define CHANNEL "rolegate_writes"
 #define LISTEN_POLL_MS 200

@@ -44,6 +44,9 @@ static const char *const audit_columns_4[] = {"user_agent", "region", "response"
 	"ALTER TABLE audit ADD COLUMN region TEXT;"                                                                  \
 	"ALTER TABLE audit ADD COLUMN response TEXT;"
 
+/* The audit column added by migration 6 (issue 16): the reasoning of a denial, JSON (src/server/explain.h). */
+#define AUDIT_COLUMN_EXPLANATION "ALTER TABLE audit ADD COLUMN explanation TEXT;"
+
 static const char *const migrations[] = {
 	/* 1: accounts, IAM users, tags, access keys, audit */
 	"CREATE TABLE meta ("
@@ -329,6 +332,8 @@ static const char *const migrations[] = {
 	"  password_hash TEXT NOT NULL,"
 	"  created_ms INTEGER NOT NULL"
 	") STRICT;",
+	/* 6: the reasoning of a denial on its audit record (audit.db gets it in store_migrate_audit) */
+	AUDIT_COLUMN_EXPLANATION,
 };
 
 /* The PostgreSQL form of a migration where the translation of its SQLite DDL would not do (none so far): NULL
@@ -444,6 +449,18 @@ int store_migrate_audit(struct db *db)
 		if (db_exec_script(tx, AUDIT_COLUMNS_4) != C_OK)
 			goto fail;
 		log_info("store: audit.db upgraded (user_agent, region, response)");
+		break;
+	case 1:
+		break;
+	default:
+		goto fail;
+	}
+	/* and migration 6's */
+	switch (store_audit_has_column(tx, "explanation")) {
+	case 0:
+		if (db_exec_script(tx, AUDIT_COLUMN_EXPLANATION) != C_OK)
+			goto fail;
+		log_info("store: audit.db upgraded (explanation)");
 		break;
 	case 1:
 		break;

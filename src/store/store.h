@@ -39,7 +39,8 @@ int store_upgrade_trust_ids(struct db *db);
  * page caches of every reader of rolegate.db, untouched. Same columns as rolegate.db's audit table. */
 int store_migrate_audit(struct db *db);
 /* Whether the audit table (of tx's database) has the column: 1, 0, or -1 when it cannot be read. An older data
- * directory that no newer server has opened lacks migration 4's columns (user_agent, region, response). */
+ * directory that no newer server has opened lacks migration 4's columns (user_agent, region, response) and migration
+ * 6's (explanation). */
 int store_audit_has_column(struct db_tx *tx, const char *column);
 
 /* ---- meta: small key/value settings ---- */
@@ -149,6 +150,7 @@ struct store_audit {
 	const char *user_agent;    /* the request's User-Agent, cut to AUDIT_USER_AGENT_MAX; may be NULL */
 	const char *region;        /* the region of the SigV4 credential scope; may be NULL */
 	const char *response;      /* JSON: the answer without its secrets (CloudTrail's responseElements); may be NULL */
+	const char *explanation;   /* JSON: the reasoning of a denial (src/server/explain.h); may be NULL */
 };
 
 #define AUDIT_USER_AGENT_MAX 1024

@@ -8,6 +8,7 @@
 
 extern const struct action_table sts_identity_actions;
 extern const struct action_table sts_session_actions;
+extern const struct action_table sts_authzmsg_actions;
 
 /* sessions.c */
 int sts_assume_role(struct call *c);
@@ -20,6 +21,8 @@ int sts_resource_session(struct call *c, char *out, size_t cap);
 /* identity.c */
 int sts_get_caller_identity(struct call *c);
 int sts_get_access_key_info(struct call *c);
+/* sts:DecodeAuthorizationMessage (authzmsg.c): opens an encoded authorization message of this server. */
+int sts_decode_authorization_message(struct call *c);
 /* Resource "*": STS identity actions are not on a resource. */
 int sts_resource_any(struct call *c, char *out, size_t cap);
 

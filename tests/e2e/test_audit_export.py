@@ -215,7 +215,7 @@ def make_old(data_dir):
     response columns in either audit table, and migrations 4 and 5 not applied."""
     for f in ("rolegate.db", "audit.db"):
         db = sqlite3.connect(data_dir / f)
-        for col in ("user_agent", "region", "response"):
+        for col in ("user_agent", "region", "response", "explanation"):  # explanation: migration 6
             db.execute(f"ALTER TABLE audit DROP COLUMN {col}")
         if f == "rolegate.db":
             # migration 5 (the console's tables) came later still: undone too, so 4 is the newest missing

@@ -42,6 +42,10 @@ static const struct shape s_AssumeRoleResponse;
 static const struct shape s_durationSecondsType;
 static const struct shape s_GetSessionTokenRequest;
 static const struct shape s_GetSessionTokenResponse;
+static const struct shape s_encodedMessageType;
+static const struct shape s_DecodeAuthorizationMessageRequest;
+static const struct shape s_decodedMessageType;
+static const struct shape s_DecodeAuthorizationMessageResponse;
 
 static const char *const patterns[] = {
 	"[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{007E}\\x{0085}\\x{00A0}-\\x{D7FF}\\x{E000}-\\x{FFFD}\\x{1000}0-\\x{10FF}FF]+",
@@ -132,6 +136,12 @@ static const struct shape_member s_GetSessionTokenRequest_members[] = {
 };
 static const struct shape_member s_GetSessionTokenResponse_members[] = {
 	{"Credentials", NULL, &s_Credentials, false},
+};
+static const struct shape_member s_DecodeAuthorizationMessageRequest_members[] = {
+	{"EncodedMessage", NULL, &s_encodedMessageType, true},
+};
+static const struct shape_member s_DecodeAuthorizationMessageResponse_members[] = {
+	{"DecodedMessage", NULL, &s_decodedMessageType, false},
 };
 
 static const struct shape s_GetCallerIdentityRequest = {
@@ -418,9 +428,38 @@ static const struct shape s_GetSessionTokenResponse = {
 	.members = s_GetSessionTokenResponse_members,
 	.nmembers = 1,
 };
+static const struct shape s_encodedMessageType = {
+	.name = "encodedMessageType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 10240,
+	.pattern = -1,
+};
+static const struct shape s_DecodeAuthorizationMessageRequest = {
+	.name = "DecodeAuthorizationMessageRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DecodeAuthorizationMessageRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_decodedMessageType = {
+	.name = "decodedMessageType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_DecodeAuthorizationMessageResponse = {
+	.name = "DecodeAuthorizationMessageResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DecodeAuthorizationMessageResponse_members,
+	.nmembers = 1,
+};
 
 static const struct operation ops[] = {
 	{"AssumeRole", &s_AssumeRoleRequest, &s_AssumeRoleResponse, "AssumeRoleResult"},
+	{"DecodeAuthorizationMessage", &s_DecodeAuthorizationMessageRequest, &s_DecodeAuthorizationMessageResponse, "DecodeAuthorizationMessageResult"},
 	{"GetAccessKeyInfo", &s_GetAccessKeyInfoRequest, &s_GetAccessKeyInfoResponse, "GetAccessKeyInfoResult"},
 	{"GetCallerIdentity", &s_GetCallerIdentityRequest, &s_GetCallerIdentityResponse, "GetCallerIdentityResult"},
 	{"GetSessionToken", &s_GetSessionTokenRequest, &s_GetSessionTokenResponse, "GetSessionTokenResult"},
@@ -434,7 +473,7 @@ const struct service_model model_sts = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 4,
+	.nops = 5,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
 	.npatterns = 10,
