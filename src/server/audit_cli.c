@@ -75,8 +75,8 @@ static int parse_since(const char *s, int64_t *out)
 	return C_OK;
 }
 
-#define NFIELDS 12 /* request_id, account, principal, access key, action, resource, source ip, outcome, detail,
-                     * user agent, region, response */
+#define NFIELDS 13 /* request_id, account, principal, access key, action, resource, source ip, outcome, detail,
+                     * user agent, region, response, enforcement */
 
 struct row {
 	int64_t time_ms;
@@ -109,23 +109,26 @@ static int collect_db(struct db *db, bool pg, int source, const struct filter *f
 {
 	struct db_tx *tx;
 	struct db_rows *r;
+	const char *sql;
 	int rc = C_OK;
 
 	if (db_begin(db, false, &tx) != C_OK)
 		return C_ERR;
-	/* A data directory no newer server has opened yet lacks the columns of migration 4: read as "" then. */
-	r = db_query_fresh(tx, /* the audit is always read fresh (db_begin_append) */
-	                   pg || store_audit_has_column(tx, "response") == 1
-	                           ? "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), "
-	                             "action, coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
-	                             "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '') FROM audit "
-	                             "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
-	                             "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5"
-	                           : "SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), "
-	                             "action, coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), "
-	                             "'', '', '' FROM audit "
-	                             "WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "
-	                             "AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5",
+	/* A data directory no newer server has opened yet lacks the columns of migration 4 (or the enforcement
+	 * column): read as "" then. One literal per case: the backends cache prepared statements by the SQL's address. */
+#define AUDIT_SELECT(cols4, enforcement)                                                                            \
+	"SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), action, "          \
+	"coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), " cols4 ", " enforcement     \
+	" FROM audit WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "   \
+	"AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5"
+#define COLS4 "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '')"
+	static const char *const selects[2][2] = {
+		{AUDIT_SELECT("'', '', ''", "''"), AUDIT_SELECT("'', '', ''", "coalesce(enforcement, '')")},
+		{AUDIT_SELECT(COLS4, "''"), AUDIT_SELECT(COLS4, "coalesce(enforcement, '')")},
+	};
+	sql = selects[pg || store_audit_has_column(tx, "response") == 1]
+	             [pg || store_audit_has_column(tx, "enforcement") == 1];
+	r = db_query_fresh(tx, sql, /* the audit is always read fresh (db_begin_append) */
 	                   DB_ARGS(db_int(flt->since), db_text(flt->principal), db_text(flt->role), db_text(flt->action),
 	                           db_int(flt->limit)));
 	while (rc == C_OK && db_step(r) == DB_ROW) {
@@ -225,13 +228,16 @@ static void print_row(const struct row *row, bool json)
 			json_object_set_new(o, "region", json_string(row->f[10]));
 		if (response)
 			json_object_set_new(o, "response", response);
+		if (row->f[12][0])
+			json_object_set_new(o, "enforcement", json_string(row->f[12]));
 		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		if (line)
 			puts(line);
 		free(line);
 		json_decref(o);
 	} else {
-		printf("%s  %-18s %-40s %-32s %s  %s\n", when, row->f[7], row->f[4], row->f[2], row->f[5], row->f[8]);
+		printf("%s  %-18s %-40s %-32s %s  %s\n", when, row->f[12][0] ? row->f[12] : row->f[7], row->f[4], row->f[2],
+		       row->f[5], row->f[8]);
 	}
 }
 

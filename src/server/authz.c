@@ -16,6 +16,9 @@
  * AccessDenied messages are AWS's: "User: ARN is not authorized to perform: ACTION on resource: ARN because no
  * identity-based policy allows the ACTION action" / "... with an explicit deny in a service control policy";
  * STS words its refusals without the reason.
+ *
+ * In soft mode (enforce.h) the engine's denial is recorded on the call instead of refusing it (decide_enforced);
+ * the limits of GetSessionToken's credentials (session_token_limits) are not a policy's and stay strict.
  */
 #include "server/authz.h"
 
@@ -30,6 +33,7 @@
 #include "orgs/orgs.h"
 #include "policy/policy.h"
 #include "server/context.h"
+#include "server/enforce.h"
 #include "server/tokens.h"
 #include "store/login.h"
 #include "util/common.h"
@@ -212,6 +216,16 @@ static int decide(struct call *c, const char *action, const struct gathered *g, 
 	                   c->caller.arn, action, c->resource, ex.reason ? ex.reason : "no identity-based policy", action);
 }
 
+/* decide(), and then the enforcement mode (enforce.h): in soft mode a denial is recorded on c and the call goes on.
+ * Nothing but the engine's decision passes through here. */
+static int decide_enforced(struct call *c, const char *action, const struct gathered *g,
+                           const struct call_context *ctx)
+{
+	if (decide(c, action, g, ctx) == C_OK)
+		return C_OK;
+	return enforce_soften(c) ? C_OK : C_ERR;
+}
+
 /*
  * What credentials from GetSessionToken may do, as AWS documents: IAM only when MFA was part of the request for
  * them, and of STS only AssumeRole and GetCallerIdentity.
@@ -282,13 +296,13 @@ int authz_authorize(struct call *c)
 		g.set.identity = with_grant;
 		g.set.nidentity++;
 	}
-	rc = decide(c, action, &g, &ctx);
+	rc = decide_enforced(c, action, &g, &ctx);
 	free(with_grant);
 	if (rc == C_OK && strcmp(action, "sts:AssumeRole") == 0) {
 		if (tags_session(c))
-			rc = decide(c, "sts:TagSession", &g, &ctx);
+			rc = decide_enforced(c, "sts:TagSession", &g, &ctx);
 		if (rc == C_OK && (call_str(c, "SourceIdentity") || c->caller.source_identity[0]))
-			rc = decide(c, "sts:SetSourceIdentity", &g, &ctx);
+			rc = decide_enforced(c, "sts:SetSourceIdentity", &g, &ctx);
 	}
 	gathered_release(&g);
 	context_free(&ctx);

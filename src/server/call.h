@@ -71,10 +71,14 @@ struct call {
 	struct http_wait *wait;         /* the HTTP answer's wait (http.h), or NULL for internal calls */
 	bool audit_deferred;            /* the durable audit record was queued with wait: answer once it is written */
 	char prepared[CALL_PREPARED_MAX]; /* what action->prepare made outside the transaction (a password hash) */
+	int enforce;                    /* the caller's account's enforce_mode (enforce.h), looked up at the first denial */
+	bool dry_run;                   /* authorized only, never performed (dispatch_authorize_token): always strict */
+	bool soft_denied;               /* the policies denied and soft mode let it through: soft_message says what */
 	/* The large members come last: call_init() clears what precedes them and only their first bytes. */
 	struct aws_err err;
 	char resource[ARN_MAX + 1];
 	struct principal caller;
+	char soft_message[sizeof(((struct aws_err *)0)->message)]; /* the AccessDenied soft mode let through */
 };
 
 /* Prepares a call for one request without clearing its kilobytes of buffers. */

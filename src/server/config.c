@@ -106,6 +106,12 @@ static const struct option_def options[] = {
 	{"rate-account", OPT_RATE, OFF(rate_account), "0", "RPS[:BURST]",
 	 "requests a second all principals of one account may make together, with bursts of BURST (default: RPS) "
 	 "(0: no limit)"},
+	{"enforce", OPT_STRING, OFF(enforce), "strict", "MODE",
+	 "strict: a call the policies deny is refused (AccessDenied); soft: it proceeds, and the would-be denial is "
+	 "audited (enforcement soft-denied), logged and counted in /metrics. Authentication, MFA codes, throttling and "
+	 "validation are never soft. An account's own setting (rolegate accounts set-enforcement) or its Organizations "
+	 "tag rolegate:enforcement = strict|soft overrides this",
+	 "strict|soft"},
 };
 
 /* Whether the option may be given more than once, each adding to a list. A new type must say (-Wswitch). */

@@ -24,6 +24,7 @@
 #include "server/auditlog.h"
 #include "server/authz.h"
 #include "server/cloudtrail.h"
+#include "server/enforce.h"
 #include "server/health.h"
 #include "server/throttle.h"
 #include "server/metrics.h"
@@ -152,11 +153,13 @@ static void audit_user_agent(const struct http_request *req, char out[AUDIT_USER
 
 /* The audit record of a call; *detail (the redacted input, plus whether MFA was used) and *response (the answer
  * without its secrets, for a call that succeeded) are the caller's to free; ua is the caller's buffer. */
-static void audit_record(struct call *c, const char *outcome, char action[160], char **detail, char **response,
-                         char ua[AUDIT_USER_AGENT_MAX + 1], struct store_audit *a)
+static void audit_record(struct call *c, const char *outcome, bool with_response, char action[160], char **detail,
+                         char **response, char ua[AUDIT_USER_AGENT_MAX + 1], struct store_audit *a)
 {
 	json_t *red = redacted(c->op->input, c->in);
-	json_t *answer = strcmp(outcome, "Success") == 0 && c->out ? cloudtrail_response(c->op->output, c->out) : NULL;
+	json_t *answer = with_response && strcmp(outcome, "Success") == 0 && c->out
+	                         ? cloudtrail_response(c->op->output, c->out)
+	                         : NULL;
 
 	if (red) {
 		/* one-time codes (AssumeRole, GetSessionToken, EnableMFADevice, ResyncMFADevice): nobody's business after
@@ -169,6 +172,12 @@ static void audit_record(struct call *c, const char *outcome, char action[160], 
 			                    json_boolean(c->mfa_verified_s || (c->caller.temporary && c->caller.mfa_s)));
 		if (c->mfa_outcome) /* a refused code says why: wrong, replayed, locked out, not the caller's device */
 			json_object_set_new(red, "MFAOutcome", json_string(c->mfa_outcome));
+	}
+	if (c->soft_denied) { /* soft mode let it through: AWS's AccessDenied, as it would have been answered */
+		if (!red)
+			red = json_object();
+		if (red)
+			json_object_set_new(red, "SoftDeniedMessage", json_string(c->soft_message));
 	}
 	*detail = red ? json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(red);
@@ -190,6 +199,7 @@ static void audit_record(struct call *c, const char *outcome, char action[160], 
 		.user_agent = ua[0] ? ua : NULL,
 		.region = c->region[0] ? c->region : NULL,
 		.response = *response,
+		.enforcement = c->soft_denied ? ENFORCE_SOFT_DENIED : NULL,
 	};
 }
 
@@ -199,7 +209,7 @@ static int audit(struct call *c, struct db_tx *tx, const char *outcome)
 	struct store_audit a;
 	int rc;
 
-	audit_record(c, outcome, action, &detail, &response, ua, &a);
+	audit_record(c, outcome, true, action, &detail, &response, ua, &a);
 	rc = store_audit_append(tx, &a);
 	free(detail);
 	free(response);
@@ -215,7 +225,7 @@ static int audit_durable(struct call *c, const char *outcome)
 	struct store_audit a;
 	int rc;
 
-	audit_record(c, outcome, action, &detail, &response, ua, &a);
+	audit_record(c, outcome, true, action, &detail, &response, ua, &a);
 	if (c->wait) {
 		rc = auditlog_submit(c->srv->audit, &a, http_wait_done, c->wait);
 		c->audit_deferred = rc == C_OK;
@@ -225,6 +235,23 @@ static int audit_durable(struct call *c, const char *outcome)
 	free(detail);
 	free(response);
 	return rc;
+}
+
+/* Hands the record of a read (granted or refused) to the group committer and goes on: the answer does not wait for
+ * it (CloudTrail, too, delivers events after the fact). The queue is bounded: when it is full this waits for room
+ * rather than drop the record (auditlog.h); a record that cannot be written is logged and counted in /metrics
+ * (rolegate_audit_failed_records_total). Like CloudTrail's records of read-only calls, it keeps no
+ * responseElements. */
+static void audit_read(struct call *c, const char *outcome)
+{
+	char action[160], *detail, *response, ua[AUDIT_USER_AGENT_MAX + 1];
+	struct store_audit a;
+
+	audit_record(c, outcome, false, action, &detail, &response, ua, &a);
+	if (auditlog_submit(c->srv->audit, &a, NULL, NULL) != C_OK) /* out of memory */
+		log_warnx("req=%s: cannot queue the audit record of %s: it is lost", c->request_id, action);
+	free(detail);
+	free(response);
 }
 
 /* Records a failed write attempt in its own transaction (the action's own was rolled back): refusals and errors
@@ -357,8 +384,9 @@ fail:
 	return C_ERR;
 }
 
-/* Performs the decoded call and its after-hook and audits it; the request's answer waits for a durable record
- * of sts:AssumeRole and sts:GetSessionToken. */
+/* Performs the decoded call and its after-hook and audits it, as CloudTrail records management events: a write in
+ * its own transaction (a refused one in another), sts:AssumeRole and sts:GetSessionToken durably before the answer,
+ * every read through the group committer without waiting. A call soft mode let through is reported once here. */
 static int execute(struct call *c)
 {
 	int rc = perform(c);
@@ -366,6 +394,8 @@ static int execute(struct call *c)
 	explicit_bzero(c->prepared, sizeof(c->prepared));
 	if (c->action->after)
 		c->action->after(c, rc == C_OK);
+	if (c->soft_denied)
+		enforce_report(c);
 	if (c->action->audit_durably && c->caller.arn[0]) {
 		/* Granted or refused, the record is on disk before the answer (and the credentials) leave. */
 		if (audit_durable(c, rc == C_OK ? "Success" : aws_code_name(c->err.code)) != C_OK && rc == C_OK) {
@@ -373,8 +403,11 @@ static int execute(struct call *c)
 			c->out = NULL;
 			return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request could not be recorded; try again.");
 		}
-	} else if (rc != C_OK && c->action->write) {
-		audit_failure(c);
+	} else if (c->action->write) {
+		if (rc != C_OK)
+			audit_failure(c); /* a success was recorded in its own transaction */
+	} else if (c->caller.arn[0]) {
+		audit_read(c, rc == C_OK ? "Success" : aws_code_name(c->err.code));
 	}
 	return rc;
 }
@@ -615,6 +648,7 @@ int dispatch_authorize_token(struct rg_server *srv, const struct http_request *r
 	call_init(c);
 	c->srv = srv;
 	c->req = req;
+	c->dry_run = true; /* what the policies say, whatever the enforcement mode: nothing is performed */
 	c->now_ms = now_ms();
 	id_request(c->request_id);
 	snprintf(c->region, sizeof(c->region), "us-east-1");
@@ -657,13 +691,13 @@ static void log_call(const struct call *c, int status, int64_t latency_us)
 
 	/* A principal's name may hold '=' (IAM allows it): quoted then, so the line stays logfmt. */
 	snprintf(line, sizeof(line),
-	         "level=info req=%s ip=%s%s%s principal=%s action=%s:%s status=%d error=%s latency_us=%" PRId64,
+	         "level=info req=%s ip=%s%s%s principal=%s action=%s:%s status=%d error=%s latency_us=%" PRId64 "%s",
 	         c->request_id, c->req->source_ip[0] ? log_value(c->req->source_ip, ip, sizeof(ip)) : "-",
 	         via ? " via=" : "", via ? c->req->peer_ip : "",
 	         c->caller.arn[0] ? log_value(c->caller.arn, arn, sizeof(arn)) : "-",
 	         c->svc ? c->svc->id : "-", c->op ? c->op->name : "-", status,
 	         c->err.code ? (is_json(c) ? aws_code_name_json(c->err.code) : aws_code_name(c->err.code)) : "-",
-	         latency_us);
+	         latency_us, c->soft_denied ? " enforcement=" ENFORCE_SOFT_DENIED : "");
 	log_record(line);
 }
 

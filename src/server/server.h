@@ -41,6 +41,7 @@ struct server_config {
 	struct iam_quotas quotas; /* --quota NAME=N (repeatable): raised IAM quotas */
 	struct rate_limit rate_principal; /* --rate-principal RPS[:BURST]; rps 0: no limit */
 	struct rate_limit rate_account;   /* --rate-account RPS[:BURST]; rps 0: no limit */
+	char *enforce; /* --enforce strict|soft: what a policy's denial does where an account sets nothing (enforce.h) */
 };
 
 struct rg_server {
