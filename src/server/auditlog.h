@@ -30,7 +30,7 @@ void auditlog_free(struct auditlog *q);
 
 /* Queues a copy of a; done(arg, rc) follows once it is written (done NULL: nobody waits for it, as for the records
  * of reads; a failed write is logged and counted). Waits while the queue is full. C_ERR (and no callback) when it
- * cannot be queued (out of memory). Thread-safe. */
+ * cannot be queued (out of memory, or q NULL). Thread-safe. */
 int auditlog_submit(struct auditlog *q, const struct store_audit *a, auditlog_done_fn done, void *arg);
 /* Writes a and returns once it is committed (C_OK), or C_ERR when the write failed. Thread-safe. */
 int auditlog_commit(struct auditlog *q, const struct store_audit *a);
