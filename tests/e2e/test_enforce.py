@@ -113,7 +113,7 @@ def test_soft_server_lets_a_denied_call_through_and_records_it(server_factory):
     # CloudTrail's view: the call succeeded, with the would-be denial in additionalEventData
     ct = rg.client(server, "cloudtrail")
     ev = ct.lookup_events(LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": made}])["Events"]
-    rec = json.loads(ev[0]["CloudTrailEvent"])
+    [rec] = [json.loads(e["CloudTrailEvent"]) for e in ev if e["EventName"] == "CreateUser"]
     assert "errorCode" not in rec and rec["additionalEventData"]["Enforcement"] == "soft-denied"
     assert rec["additionalEventData"]["SoftDeniedMessage"] == mine[0]["detail"]["SoftDeniedMessage"]
     assert "SoftDeniedMessage" not in rec["requestParameters"]
