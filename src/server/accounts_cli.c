@@ -25,7 +25,8 @@ static int usage(int status)
 	        "       rolegate accounts list-enforcement [--data DIR | --postgres CONNINFO]\n"
 	        "  An account's enforcement mode: strict refuses what the policies deny (AccessDenied); soft lets it\n"
 	        "  through, audited as soft-denied, logged and counted. inherit removes the account's own setting: its\n"
-	        "  Organizations tag " ENFORCEMENT_TAG_KEY " (strict|soft), else the server's --enforce, decide.\n");
+	        "  Organizations tag " ENFORCEMENT_TAG_KEY " (strict|soft) decides, else the server's flag\n"
+	        "  (see rolegate server --help: --enforce).\n");
 	return status;
 }
 
