@@ -30,6 +30,8 @@
 #      database of its own, a node's start time and peak RSS, as e's
 #   s  iam:SimulatePrincipalPolicy for 100 actions x 10 resources, one signed call replayed on d's server with its
 #      root key (bench/simulate_bench.py): median and p99 per call against 20 ms
+#   t  enforcement modes (bench/enforce.sh): sts:AssumeRole and sts:GetCallerIdentity on a --enforce soft seed
+#      server beside a strict one, interleaved rounds: soft/strict against the target (>= 0.90)
 #   r  `rolegate analyze reach` on 5 000 users, 300 groups, 10 000 accounts, 100 000 roles (bench/analyze.sh): seconds
 #      and peak RSS against the targets (10 s, 1 GiB)
 #
@@ -491,6 +493,10 @@ python3 bench/console_flow.py "$url_i" "$work/console" "$work/console.log" 20 "$
 # r: `rolegate analyze reach` on 5 000 users x 100 000 roles (bench/analyze.sh: its own store, its targets).
 echo
 sh bench/analyze.sh build/rolegate
+
+# t: soft vs strict enforcement on AssumeRole and GetCallerIdentity (bench/enforce.sh: its own two seed servers).
+echo
+sh bench/enforce.sh build/rolegate
 
 # s: the policy simulator, 100 actions x 10 resources per call, on d's server with its root key.
 echo

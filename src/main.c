@@ -8,6 +8,7 @@
  *   rolegate migrate              move DATA into an empty PostgreSQL database
  *   rolegate root-password        the web console password of an account's root user
  *   rolegate analyze              access analysis of the whole organization (src/analyze)
+ *   rolegate accounts             an account's enforcement mode (strict / soft)
  *   rolegate exec|env|credential-process|serve-credentials|whoami|list|clear|login   the engineer's side (src/cli)
  *   rolegate version
  *   rolegate help
@@ -20,6 +21,7 @@
 #include "console/rootpw.h"
 #include "orgcode/cli.h"
 #include "policy/cli.h"
+#include "server/accounts_cli.h"
 #include "server/audit_cli.h"
 #include "server/keyring.h"
 #include "server/masterkey.h"
@@ -49,6 +51,7 @@ static const struct verb verbs[] = {
 	{"snapshot", snapshot_main, "save or restore a consistent copy of the databases (rolegate snapshot --help)"},
 	{"export", export_main, "the organization as Terraform with import blocks (rolegate export --help)"},
 	{"import", import_main, "build an account from get-account-authorization-details JSON (rolegate import --help)"},
+	{"accounts", accounts_main, "an account's enforcement mode: strict or soft (rolegate accounts --help)"},
 	{"exec", exec_main, "run a command with a profile's credentials (rolegate exec --help)"},
 	{"env", env_main, "print a profile's credentials as variables for sh, fish or JSON"},
 	{"credential-process", credential_process_main, "credentials for a credential_process = line"},

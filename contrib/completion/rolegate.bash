@@ -36,7 +36,7 @@ _rolegate_profiles()
 _rolegate()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs="server policy keys master-key root-password analyze audit migrate snapshot export import exec env credential-process serve-credentials whoami list clear login version help"
+	local verbs="server policy keys master-key root-password analyze audit migrate snapshot export import accounts exec env credential-process serve-credentials whoami list clear login version help"
 	local client="--mfa-code --direct --duration --mfa-duration --region --help"
 	local opts="" valued="" positional="" i w verb="" nargs=0 dashdash=0
 
@@ -65,6 +65,8 @@ _rolegate()
 		valued="$valued --metrics-listen"
 		opts="$opts --reach-report"
 		valued="$valued --reach-report"
+		opts="$opts --enforce"
+		valued="$valued --enforce"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
@@ -82,6 +84,9 @@ _rolegate()
 		;;
 	root-password)
 		opts="--data --postgres --account --delete --help" valued="--data --postgres --account"
+		;;
+	accounts)
+		opts="--data --postgres --help" valued="--data --postgres" positional="sub:set-enforcement list-enforcement"
 		;;
 	master-key)
 		opts="--data --postgres --master-key-file --new-key-file --help"

@@ -86,6 +86,7 @@ complete -c rolegate -n __fish_use_subcommand -a analyze -d 'access analysis: re
 complete -c rolegate -n __fish_use_subcommand -a export -d 'the organization as Terraform with import blocks'
 complete -c rolegate -n __fish_use_subcommand -a import -d 'build an account from get-account-authorization-details JSON'
 complete -c rolegate -n __fish_use_subcommand -a audit -d 'show the audit trail'
+complete -c rolegate -n __fish_use_subcommand -a accounts -d "an account's enforcement mode: strict or soft"
 complete -c rolegate -n __fish_use_subcommand -a migrate -d 'move a data directory into an empty PostgreSQL database'
 complete -c rolegate -n __fish_use_subcommand -a snapshot -d 'save or restore a consistent copy of the databases'
 complete -c rolegate -n __fish_use_subcommand -a exec -d "run a command with a profile's credentials"
@@ -126,6 +127,7 @@ complete -c rolegate -n $s -l quota -x -d 'raise an IAM quota (NAME=N)'
 complete -c rolegate -n $s -l rate-principal -x -d 'requests a second per principal (RPS[:BURST], 0: no limit)'
 complete -c rolegate -n $s -l rate-account -x -d 'requests a second per account (RPS[:BURST], 0: no limit)'
 complete -c rolegate -n $s -l encode-denials -d 'end AccessDenied messages with an encoded authorization failure message'
+complete -c rolegate -n $s -l enforce -x -a 'strict soft' -d 'what a denial by the policies does'
 complete -c rolegate -n $s -l config -r -F -d 'read options from an INI file'
 complete -c rolegate -n $s -l print-config -d 'print the effective configuration and exit'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
@@ -160,6 +162,15 @@ complete -c rolegate -n $s -a authorization-details -d 'the JSON of aws iam get-
 complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
 complete -c rolegate -n $s -l postgres -x -d 'the PostgreSQL database the nodes share (conninfo)'
 complete -c rolegate -n $s -l account -x -d 'the account to build'
+
+# accounts
+set -l s '__rolegate_verb_is accounts'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from set-enforcement list-enforcement" -a set-enforcement -d "an account's own enforcement mode"
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from set-enforcement list-enforcement" -a list-enforcement -d "every account's setting and tag"
+complete -c rolegate -n "$s; and __fish_seen_subcommand_from set-enforcement" -a 'strict soft inherit' -d 'mode'
+complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c rolegate -n $s -l postgres -x -d 'the PostgreSQL database the nodes share (conninfo)'
+complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # root-password
 set -l s '__rolegate_verb_is root-password'

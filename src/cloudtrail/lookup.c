@@ -64,11 +64,6 @@ static const char *user_name(const char *arn)
 	return slash ? slash + 1 : arn;
 }
 
-static bool read_only(const char *action)
-{
-	return strcmp(action, "sts:AssumeRole") == 0 || strcmp(action, "sts:GetSessionToken") == 0;
-}
-
 /* CloudTrail's resource type of an IAM / STS / Organizations ARN, or NULL. */
 static const char *resource_type(const char *arn)
 {
@@ -111,7 +106,7 @@ static bool attribute_matches(const struct lookup *l, const struct event_row *r)
 	if (strcmp(k, "AccessKeyId") == 0)
 		return strcmp(r->f[F_KEY], v) == 0;
 	if (strcmp(k, "ReadOnly") == 0)
-		return strcmp(read_only(r->f[F_ACTION]) ? "true" : "false", v) == 0;
+		return strcmp(cloudtrail_read_only(r->f[F_ACTION]) ? "true" : "false", v) == 0;
 	if (strcmp(k, "ResourceName") == 0) {
 		const char *slash = strrchr(r->f[F_RESOURCE], '/');
 		return strcmp(r->f[F_RESOURCE], v) == 0 || (slash && strcmp(slash + 1, v) == 0);
@@ -201,7 +196,7 @@ static json_t *event_json(struct lookup *l, const struct event_row *r)
 	snprintf(source, sizeof(source), "%.*s.amazonaws.com", colon ? (int)(colon - r->f[F_ACTION]) : 0,
 	         r->f[F_ACTION]);
 	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "EventId", eid, "EventName", colon ? colon + 1 : "",
-	              "ReadOnly", read_only(r->f[F_ACTION]) ? "true" : "false", "EventTime", (json_int_t)(r->time_ms / 1000),
+	              "ReadOnly", cloudtrail_read_only(r->f[F_ACTION]) ? "true" : "false", "EventTime", (json_int_t)(r->time_ms / 1000),
 	              "EventSource", source, "Username", user_name(r->f[F_PRINCIPAL]), "CloudTrailEvent", text);
 	free(text);
 	if (o && r->f[F_KEY][0])

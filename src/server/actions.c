@@ -75,6 +75,7 @@ void call_init(struct call *c)
 	c->err.message[0] = '\0';
 	c->err.reason[0] = '\0';
 	c->resource[0] = '\0';
+	c->soft_message[0] = '\0';
 	/* The caller is unknown until authentication fills it in whole. */
 	memset(&c->caller, 0, offsetof(struct principal, arn));
 	c->caller.arn[0] = '\0';

@@ -80,8 +80,8 @@ static int parse_since(const char *s, int64_t *out)
 	return C_OK;
 }
 
-#define NFIELDS 13 /* request_id, account, principal, access key, action, resource, source ip, outcome, detail,
-                     * user agent, region, response, explanation */
+#define NFIELDS 14 /* request_id, account, principal, access key, action, resource, source ip, outcome, detail,
+                     * user agent, region, response, explanation, enforcement */
 
 struct row {
 	int64_t time_ms;
@@ -108,11 +108,14 @@ static void rows_free(struct rows *rs)
 	free(rs->v);
 }
 
-/* The query of collect_db: with the columns of migration 4 (or '' for each) and of migration 6. */
+/* The query of collect_db: with the columns of migrations 4, 6 and 7 (or '' for each). */
 #define COLUMNS_4 "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '')"
-#define AUDIT_SELECT(cols4, col6)                                                                                 \
+#define NO_COLUMNS_4 "'', '', ''"
+#define COLUMN_6 "coalesce(explanation, '')"
+#define COLUMN_7 "coalesce(enforcement, '')"
+#define AUDIT_SELECT(cols4, col6, col7)                                                                           \
 	"SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), action, "         \
-	"coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), " cols4 ", " col6          \
+	"coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), " cols4 ", " col6 ", " col7 \
 	" FROM audit WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "  \
 	"AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5"
 
@@ -123,17 +126,21 @@ static int collect_db(struct db *db, bool pg, int source, const struct filter *f
 	struct db_tx *tx;
 	struct db_rows *r;
 	const char *sql;
-	bool has4, has6;
 	int rc = C_OK;
 
 	if (db_begin(db, false, &tx) != C_OK)
 		return C_ERR;
-	/* A data directory no newer server has opened yet lacks the columns of migration 4 (and 6): read as "" then.
-	 * (String literals: the backends cache prepared statements by the SQL text's address.) */
-	has4 = pg || store_audit_has_column(tx, "response") == 1;
-	has6 = pg || store_audit_has_column(tx, "explanation") == 1;
-	sql = has4 ? (has6 ? AUDIT_SELECT(COLUMNS_4, "coalesce(explanation, '')") : AUDIT_SELECT(COLUMNS_4, "''"))
-	           : (has6 ? AUDIT_SELECT("'', '', ''", "coalesce(explanation, '')") : AUDIT_SELECT("'', '', ''", "''"));
+	/* A data directory no newer server has opened yet lacks the columns of migration 4 (and 6, 7): read as "" then.
+	 * One literal per case: the backends cache prepared statements by the SQL text's address. */
+	static const char *const selects[2][2][2] = {
+		{{AUDIT_SELECT(NO_COLUMNS_4, "''", "''"), AUDIT_SELECT(NO_COLUMNS_4, "''", COLUMN_7)},
+		 {AUDIT_SELECT(NO_COLUMNS_4, COLUMN_6, "''"), AUDIT_SELECT(NO_COLUMNS_4, COLUMN_6, COLUMN_7)}},
+		{{AUDIT_SELECT(COLUMNS_4, "''", "''"), AUDIT_SELECT(COLUMNS_4, "''", COLUMN_7)},
+		 {AUDIT_SELECT(COLUMNS_4, COLUMN_6, "''"), AUDIT_SELECT(COLUMNS_4, COLUMN_6, COLUMN_7)}},
+	};
+	sql = selects[pg || store_audit_has_column(tx, "response") == 1]
+	             [pg || store_audit_has_column(tx, "explanation") == 1]
+	             [pg || store_audit_has_column(tx, "enforcement") == 1];
 	r = db_query_fresh(tx, sql, /* the audit is always read fresh (db_begin_append) */
 	                   DB_ARGS(db_int(flt->since), db_text(flt->principal), db_text(flt->role), db_text(flt->action),
 	                           db_int(flt->limit)));
@@ -236,13 +243,16 @@ static void print_row(const struct row *row, bool json)
 			json_object_set_new(o, "response", response);
 		if (row->f[12][0]) /* a denial's reasoning (explain.h); `audit --explain REQUEST_ID` puts it in words */
 			json_object_set_new(o, "explanation", json_loads(row->f[12], 0, NULL));
+		if (row->f[13][0])
+			json_object_set_new(o, "enforcement", json_string(row->f[13]));
 		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		if (line)
 			puts(line);
 		free(line);
 		json_decref(o);
 	} else {
-		printf("%s  %-18s %-40s %-32s %s  %s\n", when, row->f[7], row->f[4], row->f[2], row->f[5], row->f[8]);
+		printf("%s  %-18s %-40s %-32s %s  %s\n", when, row->f[13][0] ? row->f[13] : row->f[7], row->f[4], row->f[2],
+		       row->f[5], row->f[8]);
 	}
 }
 

@@ -3,7 +3,9 @@
  *
  * Callers append their record to a queue and return (auditlog_submit) or wait (auditlog_commit). One thread takes
  * everything queued, writes it in one transaction, and reports each record's result to its callback; records that
- * arrive while it writes make up the next batch. A failed transaction fails exactly the records it held.
+ * arrive while it writes make up the next batch. A failed transaction fails exactly the records it held. The queue
+ * holds at most AUDITLOG_QUEUE_MAX records: a caller that finds it full waits for the committer to take it (the
+ * audit never drops a record to keep up; /metrics counts the waits).
  */
 #include "server/auditlog.h"
 
@@ -18,18 +20,20 @@
 
 struct pending {
 	struct pending *next;
-	auditlog_done_fn done; /* called once with the record's result, from the committer thread */
+	auditlog_done_fn done; /* called once with the record's result, from the committer thread; NULL: nobody waits */
 	void *arg;
 	int64_t time_ms;
-	char *fields[13]; /* request_id, account_id, principal_arn, access_key_id, action, resource, source_ip, outcome,
-	                   * detail, user_agent, region, response, explanation: owned copies */
+	char *fields[14]; /* request_id, account_id, principal_arn, access_key_id, action, resource, source_ip, outcome,
+	                   * detail, user_agent, region, response, explanation, enforcement: owned copies */
 };
 
 struct auditlog {
 	struct db *db;
 	pthread_mutex_t mu;
 	pthread_cond_t work;           /* signalled when a record is queued or the committer should stop */
+	pthread_cond_t room;           /* broadcast when the committer takes the queue: it has room again */
 	struct pending *head, **tail;  /* waiting to be written */
+	size_t queued;                 /* records in head; at most AUDITLOG_QUEUE_MAX */
 	bool stop;
 	pthread_t thread;
 };
@@ -71,6 +75,7 @@ static int write_batch(struct auditlog *q, struct pending *batch)
 			.region = p->fields[10],
 			.response = p->fields[11],
 			.explanation = p->fields[12],
+			.enforcement = p->fields[13],
 		};
 		if ((n == ARRAY_LEN(rows) || !p->next) && store_audit_append_many(tx, rows, n) != C_OK) {
 			db_rollback(tx);
@@ -100,19 +105,23 @@ static void *committer(void *arg)
 		batch = q->head;
 		q->head = NULL;
 		q->tail = &q->head;
+		q->queued = 0;
+		pthread_cond_broadcast(&q->room);
 		pthread_mutex_unlock(&q->mu);
 		t0 = mono_us();
 		rc = write_batch(q, batch);
 		t0 = mono_us() - t0;
 		for (struct pending *p = batch; p; p = next) {
 			next = p->next;
-			p->done(p->arg, rc);
+			if (p->done)
+				p->done(p->arg, rc);
 			pending_free(p);
 			n++;
 		}
 		metrics_audit_batch(n, t0, rc == C_OK);
-		if (rc != C_OK)
-			log_warnx("audit: a batch of %zu record(s) could not be written", n);
+		if (rc != C_OK) /* the waiting calls were answered ServiceFailure; reads' records are lost, and said so */
+			log_warnx("audit: a batch of %zu record(s) could not be written (rolegate_audit_failed_records_total)",
+			          n);
 		pthread_mutex_lock(&q->mu);
 	}
 	pthread_mutex_unlock(&q->mu);
@@ -129,7 +138,9 @@ struct auditlog *auditlog_new(struct db *db)
 	q->tail = &q->head;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->work, NULL);
+	pthread_cond_init(&q->room, NULL);
 	if (pthread_create(&q->thread, NULL, committer, q) != 0) {
+		pthread_cond_destroy(&q->room);
 		pthread_cond_destroy(&q->work);
 		pthread_mutex_destroy(&q->mu);
 		free(q);
@@ -147,6 +158,7 @@ void auditlog_free(struct auditlog *q)
 	pthread_cond_signal(&q->work);
 	pthread_mutex_unlock(&q->mu);
 	pthread_join(q->thread, NULL);
+	pthread_cond_destroy(&q->room);
 	pthread_cond_destroy(&q->work);
 	pthread_mutex_destroy(&q->mu);
 	free(q);
@@ -155,13 +167,15 @@ void auditlog_free(struct auditlog *q)
 int auditlog_submit(struct auditlog *q, const struct store_audit *a, auditlog_done_fn done, void *arg)
 {
 	struct pending *p = calloc(1, sizeof(*p));
-	const char *src[13] = {a->request_id, a->account_id, a->principal_arn, a->access_key_id, a->action,
+	const char *src[14] = {a->request_id, a->account_id, a->principal_arn, a->access_key_id, a->action,
 	                       a->resource, a->source_ip, a->outcome, a->detail, a->user_agent, a->region, a->response,
-	                       a->explanation};
-	bool idle;
+	                       a->explanation, a->enforcement};
+	bool idle, waited = false;
 
-	if (!p)
+	if (!q || !p) { /* no committer (a unit test's server): nothing can be queued */
+		free(p);
 		return C_ERR;
+	}
 	p->done = done;
 	p->arg = arg;
 	p->time_ms = a->time_ms;
@@ -171,12 +185,20 @@ int auditlog_submit(struct auditlog *q, const struct store_audit *a, auditlog_do
 			return C_ERR;
 		}
 	pthread_mutex_lock(&q->mu);
+	/* Full: wait for the committer to take the queue (it does so before each batch) rather than drop a record. */
+	while (q->queued >= AUDITLOG_QUEUE_MAX && !q->stop) {
+		waited = true;
+		pthread_cond_wait(&q->room, &q->mu);
+	}
 	idle = !q->head; /* a committer with records queued is busy writing and will look again */
 	*q->tail = p;
 	q->tail = &p->next;
+	q->queued++;
 	if (idle)
 		pthread_cond_signal(&q->work);
 	pthread_mutex_unlock(&q->mu);
+	if (waited)
+		metrics_audit_queue_full();
 	return C_OK;
 }
 

@@ -18,6 +18,9 @@
  * STS words its refusals without the reason. A denial's whole reasoning is built here too, once decided (explain.h:
  * c->explanation, kept in the call's audit record; with --encode-denials the message ends with EC2's "Encoded
  * authorization failure message: ..."), never for a dry run (dispatch_authorize_token).
+ *
+ * In soft mode (enforce.h) the engine's denial is recorded on the call instead of refusing it (decide_enforced);
+ * the limits of GetSessionToken's credentials (session_token_limits) are not a policy's and stay strict.
  */
 #include "server/authz.h"
 
@@ -33,6 +36,7 @@
 #include "policy/policy.h"
 #include "server/context.h"
 #include "server/explain.h"
+#include "server/enforce.h"
 #include "server/tokens.h"
 #include "store/login.h"
 #include "util/common.h"
@@ -246,6 +250,16 @@ static int decide(struct call *c, const char *action, const struct gathered *g, 
 	return rc;
 }
 
+/* decide(), and then the enforcement mode (enforce.h): in soft mode a denial is recorded on c and the call goes on.
+ * Nothing but the engine's decision passes through here. */
+static int decide_enforced(struct call *c, const char *action, const struct gathered *g,
+                           const struct call_context *ctx)
+{
+	if (decide(c, action, g, ctx) == C_OK)
+		return C_OK;
+	return enforce_soften(c) ? C_OK : C_ERR;
+}
+
 /*
  * What credentials from GetSessionToken may do, as AWS documents: IAM only when MFA was part of the request for
  * them, and of STS only AssumeRole and GetCallerIdentity.
@@ -316,13 +330,13 @@ int authz_authorize(struct call *c)
 		g.set.identity = with_grant;
 		g.set.nidentity++;
 	}
-	rc = decide(c, action, &g, &ctx);
+	rc = decide_enforced(c, action, &g, &ctx);
 	free(with_grant);
 	if (rc == C_OK && strcmp(action, "sts:AssumeRole") == 0) {
 		if (tags_session(c))
-			rc = decide(c, "sts:TagSession", &g, &ctx);
+			rc = decide_enforced(c, "sts:TagSession", &g, &ctx);
 		if (rc == C_OK && (call_str(c, "SourceIdentity") || c->caller.source_identity[0]))
-			rc = decide(c, "sts:SetSourceIdentity", &g, &ctx);
+			rc = decide_enforced(c, "sts:SetSourceIdentity", &g, &ctx);
 	}
 	gathered_release(&g);
 	context_free(&ctx);

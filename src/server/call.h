@@ -75,10 +75,13 @@ struct call {
 	 * stored in the audit record; owned by the call (freed with it). */
 	json_t *explanation;
 	bool dry_run; /* dispatch_authorize_token: an authorization asked about, not a call; no explanation is built */
+	int enforce;                    /* the caller's account's enforce_mode (enforce.h), looked up at the first denial */
+	bool soft_denied;               /* the policies denied and soft mode let it through: soft_message says what */
 	/* The large members come last: call_init() clears what precedes them and only their first bytes. */
 	struct aws_err err;
 	char resource[ARN_MAX + 1];
 	struct principal caller;
+	char soft_message[sizeof(((struct aws_err *)0)->message)]; /* the AccessDenied soft mode let through */
 };
 
 /* Prepares a call for one request without clearing its kilobytes of buffers. */

@@ -4,8 +4,10 @@
  * What the audit does not record is written as CloudTrail writes an absent value: null (userAgent and
  * responseElements of records an older rolegate wrote; responseElements of a refused call or one without output).
  * IAM and Organizations are global services, logged in us-east-1 as CloudTrail logs them; STS is logged in the
- * region of the request's SigV4 scope (us-east-1 when none was recorded). sts:AssumeRole and sts:GetSessionToken are
- * readOnly, as CloudTrail marks them; every other audited call is a write. responseElements never holds a secret:
+ * region of the request's SigV4 scope (us-east-1 when none was recorded). A call that writes nothing (the action
+ * table's write is false: every Get, List, sts:AssumeRole, sts:GetSessionToken, sts:GetCallerIdentity,
+ * cloudtrail:LookupEvents) is readOnly, as CloudTrail marks them; the rest are writes. A call soft mode let through
+ * carries additionalEventData.Enforcement "soft-denied" and the AccessDenied it would have had (SoftDeniedMessage). responseElements never holds a secret:
  * the model's sensitive members (secret access keys, MFA seeds, passwords) and session tokens are left out.
  */
 #include "server/cloudtrail.h"
@@ -17,10 +19,24 @@
 #include <time.h>
 
 #include "aws/model.h"
+#include "server/call.h"
 #include "store/db.h"
 #include "util/crypto.h"
 #include "util/common.h"
 #include "util/timeutil.h"
+
+bool cloudtrail_read_only(const char *action)
+{
+	const char *colon = strchr(action, ':');
+	char service[32];
+	const struct action *a;
+
+	if (!colon || (size_t)(colon - action) >= sizeof(service))
+		return false;
+	snprintf(service, sizeof(service), "%.*s", (int)(colon - action), action);
+	a = action_find(service, colon + 1);
+	return a && !a->write; /* AssumeRole and GetSessionToken write nothing of IAM's either: readOnly, as on AWS */
+}
 
 const char *cloudtrail_identity_type(const char *arn)
 {
@@ -168,14 +184,14 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 	json_t *rec, *who, *params = json_null(), *response = json_null(), *extra = NULL, *detail = NULL;
 	json_t *user_agent = NULL;
 	const char *region = "us-east-1";
-	bool read_only = strcmp(in->action, "sts:AssumeRole") == 0 || strcmp(in->action, "sts:GetSessionToken") == 0;
+	bool read_only = cloudtrail_read_only(in->action);
 	/* the console's sign-in (src/console/signin.c): CloudTrail's AwsConsoleSignIn event of signin.amazonaws.com */
 	bool console_login = strcmp(in->action, "signin:ConsoleLogin") == 0;
 
 	time_iso8601(in->time_ms / 1000, when);
 	snprintf(source, sizeof(source), "%.*s.amazonaws.com", colon ? (int)(colon - in->action) : 0, in->action);
 	if (in->detail[0] && (detail = json_loads(in->detail, JSON_REJECT_DUPLICATES, NULL)) && json_is_object(detail)) {
-		static const char *const extras[] = {"MFAUsed", "MFAOutcome", "LoginTo"};
+		static const char *const extras[] = {"MFAUsed", "MFAOutcome", "LoginTo", "SoftDeniedMessage"};
 		for (size_t i = 0; i < ARRAY_LEN(extras); i++) {
 			json_t *x = json_object_get(detail, extras[i]);
 			if (!x)
@@ -188,6 +204,8 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 				json_object_set(extra, extras[i], x);
 			json_object_del(detail, extras[i]);
 		}
+		if (extra && json_object_get(extra, "SoftDeniedMessage")) /* soft mode let a denied call through */
+			json_object_set_new(extra, "Enforcement", json_string("soft-denied"));
 		params = camel(detail);
 	}
 	json_decref(detail);

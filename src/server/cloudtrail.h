@@ -5,6 +5,7 @@
 #define ROLEGATE_CLOUDTRAIL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,10 @@ void cloudtrail_date(int64_t epoch_s, char out[CLOUDTRAIL_DATE_LEN]);
  * resources (an ARN resource) and, for a refused call, errorCode and (AccessDenied) errorMessage. NULL on failure.
  */
 json_t *cloudtrail_record(const struct cloudtrail_in *in);
+
+/* CloudTrail's readOnly of an audited action ("iam:GetUser"): true for an action rolegate serves that is not a write
+ * (src/server/actions.c), false otherwise (signin:ConsoleLogin included, as CloudTrail has it). */
+bool cloudtrail_read_only(const char *action);
 
 /* The userIdentity type of a principal ARN: Root, IAMUser, AssumedRole, FederatedUser or Unknown. */
 const char *cloudtrail_identity_type(const char *arn);

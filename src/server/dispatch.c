@@ -24,6 +24,7 @@
 #include "server/auditlog.h"
 #include "server/authz.h"
 #include "server/cloudtrail.h"
+#include "server/enforce.h"
 #include "server/health.h"
 #include "server/throttle.h"
 #include "server/metrics.h"
@@ -151,13 +152,16 @@ static void audit_user_agent(const struct http_request *req, char out[AUDIT_USER
 }
 
 /* The audit record of a call; *detail (the redacted input, plus whether MFA was used), *response (the answer
- * without its secrets, for a call that succeeded) and *explanation (a denial's reasoning) are the caller's to free;
- * ua is the caller's buffer. */
-static void audit_record(struct call *c, const char *outcome, char action[160], char **detail, char **response,
-                         char **explanation, char ua[AUDIT_USER_AGENT_MAX + 1], struct store_audit *a)
+ * without its secrets, for a call that succeeded, when with_response) and *explanation (the reasoning of a denial,
+ * refused or soft-denied) are the caller's to free; ua is the caller's buffer. */
+static void audit_record(struct call *c, const char *outcome, bool with_response, char action[160], char **detail,
+                         char **response, char **explanation, char ua[AUDIT_USER_AGENT_MAX + 1],
+                         struct store_audit *a)
 {
 	json_t *red = redacted(c->op->input, c->in);
-	json_t *answer = strcmp(outcome, "Success") == 0 && c->out ? cloudtrail_response(c->op->output, c->out) : NULL;
+	json_t *answer = with_response && strcmp(outcome, "Success") == 0 && c->out
+	                         ? cloudtrail_response(c->op->output, c->out)
+	                         : NULL;
 
 	if (red) {
 		/* one-time codes (AssumeRole, GetSessionToken, EnableMFADevice, ResyncMFADevice): nobody's business after
@@ -171,11 +175,19 @@ static void audit_record(struct call *c, const char *outcome, char action[160], 
 		if (c->mfa_outcome) /* a refused code says why: wrong, replayed, locked out, not the caller's device */
 			json_object_set_new(red, "MFAOutcome", json_string(c->mfa_outcome));
 	}
+	if (c->soft_denied) { /* soft mode let it through: AWS's AccessDenied, as it would have been answered */
+		if (!red)
+			red = json_object();
+		if (red)
+			json_object_set_new(red, "SoftDeniedMessage", json_string(c->soft_message));
+	}
 	*detail = red ? json_dumps(red, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(red);
 	*response = answer && json_object_size(answer) ? json_dumps(answer, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(answer);
-	*explanation = c->explanation && strcmp(outcome, "Success") != 0 ? json_dumps(c->explanation, JSON_COMPACT) : NULL;
+	*explanation = c->explanation && (strcmp(outcome, "Success") != 0 || c->soft_denied)
+	                       ? json_dumps(c->explanation, JSON_COMPACT)
+	                       : NULL;
 	audit_user_agent(c->req, ua);
 	snprintf(action, 160, "%s:%s", c->svc->id, c->op->name);
 	*a = (struct store_audit){
@@ -193,6 +205,7 @@ static void audit_record(struct call *c, const char *outcome, char action[160], 
 		.region = c->region[0] ? c->region : NULL,
 		.response = *response,
 		.explanation = *explanation,
+		.enforcement = c->soft_denied ? ENFORCE_SOFT_DENIED : NULL,
 	};
 }
 
@@ -202,7 +215,7 @@ static int audit(struct call *c, struct db_tx *tx, const char *outcome)
 	struct store_audit a;
 	int rc;
 
-	audit_record(c, outcome, action, &detail, &response, &explanation, ua, &a);
+	audit_record(c, outcome, true, action, &detail, &response, &explanation, ua, &a);
 	rc = store_audit_append(tx, &a);
 	free(detail);
 	free(response);
@@ -219,7 +232,7 @@ static int audit_durable(struct call *c, const char *outcome)
 	struct store_audit a;
 	int rc;
 
-	audit_record(c, outcome, action, &detail, &response, &explanation, ua, &a);
+	audit_record(c, outcome, true, action, &detail, &response, &explanation, ua, &a);
 	if (c->wait) {
 		rc = auditlog_submit(c->srv->audit, &a, http_wait_done, c->wait);
 		c->audit_deferred = rc == C_OK;
@@ -230,6 +243,24 @@ static int audit_durable(struct call *c, const char *outcome)
 	free(response);
 	free(explanation);
 	return rc;
+}
+
+/* Hands the record of a read (granted or refused) to the group committer and goes on: the answer does not wait for
+ * it (CloudTrail, too, delivers events after the fact). The queue is bounded: when it is full this waits for room
+ * rather than drop the record (auditlog.h); a record that cannot be written is logged and counted in /metrics
+ * (rolegate_audit_failed_records_total). Like CloudTrail's records of read-only calls, it keeps no
+ * responseElements. */
+static void audit_read(struct call *c, const char *outcome)
+{
+	char action[160], *detail, *response, *explanation, ua[AUDIT_USER_AGENT_MAX + 1];
+	struct store_audit a;
+
+	audit_record(c, outcome, false, action, &detail, &response, &explanation, ua, &a);
+	if (auditlog_submit(c->srv->audit, &a, NULL, NULL) != C_OK) /* out of memory */
+		log_warnx("req=%s: cannot queue the audit record of %s: it is lost", c->request_id, action);
+	free(detail);
+	free(response);
+	free(explanation);
 }
 
 /* Records a failed write attempt in its own transaction (the action's own was rolled back): refusals and errors
@@ -362,8 +393,9 @@ fail:
 	return C_ERR;
 }
 
-/* Performs the decoded call and its after-hook and audits it; the request's answer waits for a durable record
- * of sts:AssumeRole and sts:GetSessionToken. */
+/* Performs the decoded call and its after-hook and audits it, as CloudTrail records management events: a write in
+ * its own transaction (a refused one in another), sts:AssumeRole and sts:GetSessionToken durably before the answer,
+ * every read through the group committer without waiting. A call soft mode let through is reported once here. */
 static int execute(struct call *c)
 {
 	int rc = perform(c);
@@ -371,6 +403,8 @@ static int execute(struct call *c)
 	explicit_bzero(c->prepared, sizeof(c->prepared));
 	if (c->action->after)
 		c->action->after(c, rc == C_OK);
+	if (c->soft_denied)
+		enforce_report(c);
 	if (c->action->audit_durably && c->caller.arn[0]) {
 		/* Granted or refused, the record is on disk before the answer (and the credentials) leave. */
 		if (audit_durable(c, rc == C_OK ? "Success" : aws_code_name(c->err.code)) != C_OK && rc == C_OK) {
@@ -378,8 +412,11 @@ static int execute(struct call *c)
 			c->out = NULL;
 			return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request could not be recorded; try again.");
 		}
-	} else if (rc != C_OK && c->action->write) {
-		audit_failure(c);
+	} else if (c->action->write) {
+		if (rc != C_OK)
+			audit_failure(c); /* a success was recorded in its own transaction */
+	} else if (c->caller.arn[0]) {
+		audit_read(c, rc == C_OK ? "Success" : aws_code_name(c->err.code));
 	}
 	return rc;
 }
@@ -628,7 +665,7 @@ int dispatch_authorize_token(struct rg_server *srv, const struct http_request *r
 
 	if (!c)
 		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
-	c->dry_run = true;
+	c->dry_run = true; /* what the policies say, whatever the enforcement mode: nothing is performed */
 	if (!call_target(c, service, operation)) {
 		aws_err_set(err, ERR_INVALID_ACTION, "Could not find operation %.128s", operation);
 		goto done;
@@ -665,13 +702,13 @@ static void log_call(const struct call *c, int status, int64_t latency_us)
 
 	/* A principal's name may hold '=' (IAM allows it): quoted then, so the line stays logfmt. */
 	snprintf(line, sizeof(line),
-	         "level=info req=%s ip=%s%s%s principal=%s action=%s:%s status=%d error=%s latency_us=%" PRId64,
+	         "level=info req=%s ip=%s%s%s principal=%s action=%s:%s status=%d error=%s latency_us=%" PRId64 "%s",
 	         c->request_id, c->req->source_ip[0] ? log_value(c->req->source_ip, ip, sizeof(ip)) : "-",
 	         via ? " via=" : "", via ? c->req->peer_ip : "",
 	         c->caller.arn[0] ? log_value(c->caller.arn, arn, sizeof(arn)) : "-",
 	         c->svc ? c->svc->id : "-", c->op ? c->op->name : "-", status,
 	         c->err.code ? (is_json(c) ? aws_code_name_json(c->err.code) : aws_code_name(c->err.code)) : "-",
-	         latency_us);
+	         latency_us, c->soft_denied ? " enforcement=" ENFORCE_SOFT_DENIED : "");
 	log_record(line);
 }
 

@@ -50,6 +50,7 @@ static struct {
 	struct metrics_hist audit_commit, audit_batch;
 	_Atomic uint64_t audit_failed_batches, audit_failed_records;
 	_Atomic uint64_t mfa_refused[NMFA], mfa_lockouts;
+	_Atomic uint64_t soft_denials[MAX_ACTIONS], audit_queue_full;
 } m = {
 	.latency = {HIST(latency_bounds, 1e6), HIST(latency_bounds, 1e6), HIST(latency_bounds, 1e6),
 	            HIST(latency_bounds, 1e6)},
@@ -145,6 +146,19 @@ void metrics_audit_batch(size_t n, int64_t elapsed_us, bool ok)
 		ADD(m.audit_failed_batches, 1);
 		ADD(m.audit_failed_records, n);
 	}
+}
+
+void metrics_soft_denial(const struct action *a)
+{
+	size_t slot = a ? action_index(a) : (size_t)-1;
+
+	if (slot < m.nactions)
+		ADD(m.soft_denials[slot], 1);
+}
+
+void metrics_audit_queue_full(void)
+{
+	ADD(m.audit_queue_full, 1);
 }
 
 void metrics_mfa_refused(int rc)
@@ -350,8 +364,23 @@ static int write_audit_mfa(struct buf *out)
 	}
 	if (header(out, "rolegate_mfa_lockouts_total", "counter",
 	           "MFA devices locked after too many refused codes in a row") != C_OK ||
-	    sample(out, "rolegate_mfa_lockouts_total", NULL, GET(m.mfa_lockouts)) != C_OK)
+	    sample(out, "rolegate_mfa_lockouts_total", NULL, GET(m.mfa_lockouts)) != C_OK ||
+	    header(out, "rolegate_audit_queue_full_total", "counter",
+	           "Calls that waited for room in the audit's queue (it is bounded; no record is dropped)") != C_OK ||
+	    sample(out, "rolegate_audit_queue_full_total", NULL, GET(m.audit_queue_full)) != C_OK ||
+	    header(out, "rolegate_soft_denials_total", "counter",
+	           "Calls the policies denied that soft enforcement let through, by action") != C_OK)
 		return C_ERR;
+	for (size_t slot = 0; slot < m.nactions; slot++) {
+		const struct action *a = action_nth(slot);
+		uint64_t n = GET(m.soft_denials[slot]);
+		char l[160];
+		if (!n)
+			continue; /* only the actions that had one */
+		snprintf(l, sizeof(l), "action=\"%s:%s\"", a->service, a->name); /* names are ours: nothing to escape */
+		if (sample(out, "rolegate_soft_denials_total", l, n) != C_OK)
+			return C_ERR;
+	}
 	return C_OK;
 }
 

@@ -70,6 +70,11 @@ enum metrics_outcome metrics_outcome_of(enum aws_code code);
 /* An audit batch of n records written (ok) or failed in elapsed_us (the group committer). */
 void metrics_audit_batch(size_t n, int64_t elapsed_us, bool ok);
 
+/* A call that proceeded although the policies denied it (soft mode, src/server/enforce.h); a: its action. */
+void metrics_soft_denial(const struct action *a);
+/* A call that waited for room in the audit's full queue (src/server/auditlog.c). */
+void metrics_audit_queue_full(void);
+
 /* An MFA code refused by STS: rc is what mfa_check returned (MFA_REFUSED_*). */
 void metrics_mfa_refused(int rc);
 /* An MFA device locked after too many refused codes. */

@@ -44,6 +44,7 @@ struct server_config {
 	struct rate_limit rate_account;   /* --rate-account RPS[:BURST]; rps 0: no limit */
 	bool encode_denials; /* --encode-denials: AccessDenied messages end with EC2's "Encoded authorization failure
 	                      * message: ..." (src/server/explain.h), for sts:DecodeAuthorizationMessage */
+	char *enforce; /* --enforce strict|soft: what a policy's denial does where an account sets nothing (enforce.h) */
 };
 
 struct rg_server {

@@ -1,7 +1,8 @@
 /*
- * audit.c - the audit trail: one row per write (and per refused write), in the caller's transaction.
+ * audit.c - the audit trail: one row per audited call (a write in the caller's transaction; reads and STS calls
+ * through the group committer, src/server/auditlog.c).
  *
- * The group committer (server/auditlog.c) writes many records in one transaction: store_audit_append_many puts up
+ * The group committer writes many records in one transaction: store_audit_append_many puts up
  * to AUDIT_ROWS_PER_INSERT of them in one multi-row INSERT, so that a batch costs PostgreSQL (and SQLite) a few
  * statements instead of one per record. The statements' texts are built once; the backends cache a prepared
  * statement per text (by its address), so there are exactly as many of them as there are chunk sizes.
@@ -14,17 +15,17 @@
 
 #include "util/common.h"
 
-#define AUDIT_NCOLS 14
+#define AUDIT_NCOLS 15
 #define AUDIT_COLS                                                                                                  \
 	"INSERT INTO audit(time_ms, request_id, account_id, principal_arn, access_key_id, action, resource, "       \
-	"source_ip, outcome, detail, user_agent, region, response, explanation) VALUES "
+	"source_ip, outcome, detail, user_agent, region, response, explanation, enforcement) VALUES "
 
 /* The chunk sizes, largest first: a batch of n rows is written as n / 16 sixteens, then fours, then ones. */
 static const size_t chunk_rows[] = {AUDIT_ROWS_PER_INSERT, 4, 1};
 static char *chunk_sql[ARRAY_LEN(chunk_rows)];
 static pthread_once_t chunk_once = PTHREAD_ONCE_INIT;
 
-/* "INSERT ... VALUES (?1, ..., ?14), (?15, ...)" for rows rows; NULL when out of memory. */
+/* "INSERT ... VALUES (?1, ..., ?15), (?16, ...)" for rows rows; NULL when out of memory. */
 static char *insert_sql(size_t rows)
 {
 	size_t cap = sizeof(AUDIT_COLS) + rows * AUDIT_NCOLS * 8 + rows * 4, len;
@@ -46,7 +47,7 @@ static void chunk_sql_build(void)
 		chunk_sql[i] = insert_sql(chunk_rows[i]); /* kept for the process's life: the statement caches key on it */
 }
 
-/* The 14 values of one record, in AUDIT_COLS's order. */
+/* The 15 values of one record, in AUDIT_COLS's order. */
 static void record_args(const struct store_audit *a, struct db_val *v)
 {
 	v[0] = db_int(a->time_ms);
@@ -63,6 +64,7 @@ static void record_args(const struct store_audit *a, struct db_val *v)
 	v[11] = db_text(a->region);
 	v[12] = db_text(a->response);
 	v[13] = db_text(a->explanation);
+	v[14] = db_text(a->enforcement);
 }
 
 int store_audit_append_many(struct db_tx *tx, const struct store_audit *a, size_t n)

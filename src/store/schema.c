@@ -47,6 +47,10 @@ static const char *const audit_columns_4[] = {"user_agent", "region", "response"
 /* The audit column added by migration 6 (issue 16): the reasoning of a denial, JSON (src/server/explain.h). */
 #define AUDIT_COLUMN_EXPLANATION "ALTER TABLE audit ADD COLUMN explanation TEXT;"
 
+/* The audit column added by migration 7 (issue 16), of the enforcement modes (src/server/enforce.h): 'soft-denied' for a call the policies refused
+ * but soft mode let through, NULL otherwise. Added to both databases, like migration 4's. */
+#define AUDIT_COLUMN_ENFORCEMENT "ALTER TABLE audit ADD COLUMN enforcement TEXT;"
+
 static const char *const migrations[] = {
 	/* 1: accounts, IAM users, tags, access keys, audit */
 	"CREATE TABLE meta ("
@@ -334,6 +338,14 @@ static const char *const migrations[] = {
 	") STRICT;",
 	/* 6: the reasoning of a denial on its audit record (audit.db gets it in store_migrate_audit) */
 	AUDIT_COLUMN_EXPLANATION,
+	/* 7: enforcement modes (src/server/enforce.c): the audit's enforcement column ('soft-denied') and the
+	 * per-account setting of `rolegate accounts set-enforcement` (no row: inherit the tag, then --enforce) */
+	AUDIT_COLUMN_ENFORCEMENT
+	"CREATE TABLE account_enforcement ("
+	"  account_id TEXT PRIMARY KEY CHECK (length(account_id) = 12),"
+	"  mode TEXT NOT NULL CHECK (mode IN ('strict', 'soft')),"
+	"  updated_ms INTEGER NOT NULL"
+	") STRICT;",
 };
 
 /* The PostgreSQL form of a migration where the translation of its SQLite DDL would not do (none so far): NULL
@@ -461,6 +473,18 @@ int store_migrate_audit(struct db *db)
 		if (db_exec_script(tx, AUDIT_COLUMN_EXPLANATION) != C_OK)
 			goto fail;
 		log_info("store: audit.db upgraded (explanation)");
+		break;
+	case 1:
+		break;
+	default:
+		goto fail;
+	}
+	/* and migration 7's */
+	switch (store_audit_has_column(tx, "enforcement")) {
+	case 0:
+		if (db_exec_script(tx, AUDIT_COLUMN_ENFORCEMENT) != C_OK)
+			goto fail;
+		log_info("store: audit.db upgraded (enforcement)");
 		break;
 	case 1:
 		break;

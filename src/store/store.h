@@ -151,6 +151,7 @@ struct store_audit {
 	const char *region;        /* the region of the SigV4 credential scope; may be NULL */
 	const char *response;      /* JSON: the answer without its secrets (CloudTrail's responseElements); may be NULL */
 	const char *explanation;   /* JSON: the reasoning of a denial (src/server/explain.h); may be NULL */
+	const char *enforcement;   /* "soft-denied": the policies refused it and soft mode let it through; else NULL */
 };
 
 #define AUDIT_USER_AGENT_MAX 1024
@@ -158,10 +159,26 @@ struct store_audit {
 /* Appends one record in tx. C_OK, or C_ERR (the transaction is then to be rolled back). */
 int store_audit_append(struct db_tx *tx, const struct store_audit *a);
 
-/* The most records store_audit_append_many puts in one INSERT statement (13 parameters each). */
+/* The most records store_audit_append_many puts in one INSERT statement (15 parameters each). */
 #define AUDIT_ROWS_PER_INSERT 16
 /* Appends the n records of a in tx, up to AUDIT_ROWS_PER_INSERT per statement (a group commit's batch). C_OK, or
  * C_ERR: then some may be written, and the transaction is to be rolled back. */
 int store_audit_append_many(struct db_tx *tx, const struct store_audit *a, size_t n);
+/* ---- enforcement: an account's own mode (src/store/enforcement.c, src/server/enforce.h) ---- */
+#define STORE_ENFORCEMENT_MAX 8 /* "strict", "soft" */
+/* The account's own setting ("strict" or "soft") into out; STORE_NOT_FOUND when it has none (it inherits). */
+int store_enforcement_get(struct db_tx *tx, const char *account_id, char out[STORE_ENFORCEMENT_MAX]);
+/* Sets the account's own mode ("strict" or "soft"), or removes it (mode NULL: inherit). */
+int store_enforcement_set(struct db_tx *tx, const char *account_id, const char *mode, int64_t now_ms);
+/* The Organizations tag on an account that sets its mode (when it has no setting of its own). */
+#define ENFORCEMENT_TAG_KEY "rolegate:enforcement"
+/* One row of store_enforcement_list: own and tag are "" when the account has none. */
+typedef int (*store_enforcement_fn)(void *ctx, const char *account_id, const char *name, const char *own,
+                                    const char *tag);
+/* Every account, by id, with its own setting and its rolegate:enforcement tag. */
+int store_enforcement_list(struct db_tx *tx, store_enforcement_fn fn, void *ctx);
+/* The value of resource_id's tag key (compared without regard to case, as tags.c stores keys) into out;
+ * STORE_NOT_FOUND when it has no such tag. */
+int store_tag_get(struct db_tx *tx, const char *resource_id, const char *key, char *out, size_t cap);
 
 #endif

@@ -1,4 +1,5 @@
-"""The audit trail (the `audit` table of DATA/rolegate.db), read with sqlite3 after the server has stopped."""
+"""The audit trail (the `audit` tables of DATA/rolegate.db: writes, and DATA/audit.db: reads, AssumeRole and
+GetSessionToken), read with sqlite3 after the server has stopped."""
 import sqlite3
 
 import pytest
@@ -7,8 +8,8 @@ from botocore.exceptions import ClientError
 import rg
 
 
-def audit_rows(data_dir):
-    db = sqlite3.connect(f"file:{data_dir / 'rolegate.db'}?mode=ro", uri=True)
+def audit_rows(data_dir, file="rolegate.db"):
+    db = sqlite3.connect(f"file:{data_dir / file}?mode=ro", uri=True)
     db.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in db.execute("SELECT * FROM audit ORDER BY seq")]
@@ -41,10 +42,10 @@ def test_audit_trail(server_factory):
     rid_rename = iam.update_user(UserName=other, NewUserName=other + "-r")["ResponseMetadata"]["RequestId"]
     rid_delete = iam.delete_user(UserName=other + "-r")["ResponseMetadata"]["RequestId"]
 
-    # reads are not audited
-    iam.get_user(UserName=name)
-    iam.list_users()
-    rg.client(srv, "sts").get_caller_identity()
+    # reads are audited too, as CloudTrail records them, in audit.db (through the group committer)
+    rid_get = iam.get_user(UserName=name)["ResponseMetadata"]["RequestId"]
+    rid_list = iam.list_users()["ResponseMetadata"]["RequestId"]
+    rid_gci = rg.client(srv, "sts").get_caller_identity()["ResponseMetadata"]["RequestId"]
 
     # a refused write (AccessDenied) is audited, with the caller's identity
     denied_name = rg.unique("denied")
@@ -103,6 +104,11 @@ def test_audit_trail(server_factory):
     assert all(r["source_ip"] == "127.0.0.1" for r in rows)
     actions = [r["action"] for r in rows]
     assert not [a for a in actions if a in ("iam:GetUser", "iam:ListUsers", "sts:GetCallerIdentity")], actions
+    reads = {r["request_id"]: r for r in audit_rows(srv.data_dir, "audit.db")}
+    assert [(reads[r]["action"], reads[r]["outcome"], reads[r]["principal_arn"]) for r in (rid_get, rid_list, rid_gci)] \
+        == [("iam:GetUser", "Success", root_arn), ("iam:ListUsers", "Success", root_arn),
+            ("sts:GetCallerIdentity", "Success", root_arn)]
+    assert all(reads[r]["response"] is None for r in (rid_get, rid_list, rid_gci))  # no responseElements of reads
     assert actions.count("iam:UpdateAccessKey") == 2
 
     # no secret anywhere in the trail, nor in the database file, nor in the log
