@@ -62,6 +62,8 @@ _rolegate()
 		valued="$valued --config"
 		opts="$opts --metrics-listen"
 		valued="$valued --metrics-listen"
+		opts="$opts --compat --compat-account"
+		valued="$valued --compat --compat-account"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
@@ -163,6 +165,7 @@ _rolegate()
 	--kind) COMPREPLY=($(compgen -W "identity trust resource boundary session scp rcp" -- "$cur")); return ;;
 	--log-level) COMPREPLY=($(compgen -W "debug info warn error" -- "$cur")); return ;;
 	--log-format) COMPREPLY=($(compgen -W "logfmt json" -- "$cur")); return ;;
+	--compat) COMPREPLY=($(compgen -W "moto" -- "$cur")); return ;;
 	--example) COMPREPLY=($(compgen -W "seed" -- "$cur")); return ;;
 	--data | --from-data) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	--master-key-file | --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;

@@ -106,6 +106,14 @@ static const struct option_def options[] = {
 	{"rate-account", OPT_RATE, OFF(rate_account), "0", "RPS[:BURST]",
 	 "requests a second all principals of one account may make together, with bursts of BURST (default: RPS) "
 	 "(0: no limit)"},
+	{"compat", OPT_STRING, OFF(compat), NULL, "MODE",
+	 "moto: serve an existing moto-based test suite unchanged: NO AUTHENTICATION for access keys the store does not "
+	 "know (any key id, any secret, no signature or clock check: the root user of --compat-account), POST "
+	 "/moto-api/reset deletes every IAM, STS and Organizations resource and the audit trail. A test tool only: "
+	 "loopback --listen only, no --trusted-proxy",
+	 "moto"},
+	{"compat-account", OPT_STRING, OFF(compat_account), "123456789012", "ID",
+	 "with --compat: the account unknown access keys act in as its root (created if absent; no organization needed)"},
 };
 
 /* Whether the option may be given more than once, each adding to a list. A new type must say (-Wswitch). */

@@ -41,6 +41,8 @@ struct server_config {
 	struct iam_quotas quotas; /* --quota NAME=N (repeatable): raised IAM quotas */
 	struct rate_limit rate_principal; /* --rate-principal RPS[:BURST]; rps 0: no limit */
 	struct rate_limit rate_account;   /* --rate-account RPS[:BURST]; rps 0: no limit */
+	char *compat;         /* --compat moto: unknown access keys sign as the root of compat_account (src/compat/) */
+	char *compat_account; /* --compat-account ID: that account [123456789012] */
 };
 
 struct rg_server {
