@@ -3,6 +3,8 @@
  */
 #include "compat/moto.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/db.h"
@@ -28,6 +30,81 @@ static const char *const order[] = {
 	"instance_profile_roles", "instance_profiles", "policy_attachments", "policy_versions", "managed_policies",
 	"inline_policies", "group_members", "groups", "access_keys", "tags", "users", "roles", "audit",
 };
+
+/* The session tokens of the STS credentials issued in compat mode, by access key id: a ring, the oldest replaced. */
+struct compat_keys {
+	pthread_mutex_t mu;
+	size_t next;
+	struct {
+		char akid[32];
+		char *token; /* owned; NULL: free slot */
+	} slot[COMPAT_KEYS_MAX];
+};
+
+static struct compat_keys *compat_keys_new(void)
+{
+	struct compat_keys *k = calloc(1, sizeof(*k));
+
+	if (k && pthread_mutex_init(&k->mu, NULL) != 0) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+static void compat_keys_clear(struct compat_keys *k)
+{
+	if (!k)
+		return;
+	pthread_mutex_lock(&k->mu);
+	for (size_t i = 0; i < COMPAT_KEYS_MAX; i++) {
+		free(k->slot[i].token);
+		k->slot[i].token = NULL;
+		k->slot[i].akid[0] = '\0';
+	}
+	k->next = 0;
+	pthread_mutex_unlock(&k->mu);
+}
+
+void compat_keys_free(struct compat_keys *k)
+{
+	if (!k)
+		return;
+	compat_keys_clear(k);
+	pthread_mutex_destroy(&k->mu);
+	free(k);
+}
+
+void compat_keys_remember(struct compat_keys *k, const char *akid, const char *token)
+{
+	char *copy;
+
+	if (!k || strlen(akid) >= sizeof(k->slot[0].akid) || strlen(token) >= 4096 || !(copy = strdup(token)))
+		return;
+	pthread_mutex_lock(&k->mu);
+	free(k->slot[k->next].token);
+	k->slot[k->next].token = copy;
+	snprintf(k->slot[k->next].akid, sizeof(k->slot[0].akid), "%s", akid);
+	k->next = (k->next + 1) % COMPAT_KEYS_MAX;
+	pthread_mutex_unlock(&k->mu);
+}
+
+bool compat_keys_token(struct compat_keys *k, const char *akid, char *out, size_t cap)
+{
+	bool found = false;
+
+	if (!k)
+		return false;
+	pthread_mutex_lock(&k->mu);
+	for (size_t i = 0; i < COMPAT_KEYS_MAX && !found; i++) {
+		if (k->slot[i].token && strcmp(k->slot[i].akid, akid) == 0 && strlen(k->slot[i].token) < cap) {
+			memcpy(out, k->slot[i].token, strlen(k->slot[i].token) + 1);
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+	return found;
+}
 
 static bool valid_account_id(const char *s)
 {
@@ -93,6 +170,8 @@ int compat_start(struct rg_server *srv)
 		log_errorx("--compat moto: cannot create account %s", id);
 		return C_ERR;
 	}
+	if (!(srv->compat_keys = compat_keys_new()))
+		return C_ERR;
 	log_warnx("--compat moto: AUTHENTICATION IS OFF for access keys this server does not know: any key id with any "
 	          "secret acts as the root user of account %s; POST /moto-api/reset deletes everything. A test tool: "
 	          "never put real secrets or real users behind it", id);
@@ -203,6 +282,7 @@ int compat_reset(struct rg_server *srv)
 
 	if (reset_db(srv->db, mgmt, compat) != C_OK || (srv->audit_db && reset_db(srv->audit_db, mgmt, compat) != C_OK))
 		return C_ERR;
+	compat_keys_clear(srv->compat_keys);
 	log_info("moto-api/reset: every resource and the audit trail deleted (accounts %s and %s kept)", mgmt, compat);
 	return C_OK;
 }

@@ -423,6 +423,7 @@ out:
 	keyring_free(srv.keyring);
 	auditlog_free(srv.audit);
 	throttle_free(srv.throttle);
+	compat_keys_free(srv.compat_keys);
 	db_close(srv.audit_db);
 	policy_cache_clear();
 	secrets_wipe();

@@ -16,6 +16,7 @@ struct sigkey_cache;
 struct credcache;
 struct keyring;
 struct auditlog;
+struct compat_keys;
 
 /* Everything `rolegate server` can be told on its command line (see config.c for the table). */
 struct server_config {
@@ -56,6 +57,7 @@ struct rg_server {
 	                            * --postgres (they go to db) */
 	struct auditlog *audit;    /* group commit of the records of sts:AssumeRole and sts:GetSessionToken */
 	struct throttle *throttle; /* --rate-principal, --rate-account; NULL: no limits */
+	struct compat_keys *compat_keys; /* --compat moto: the tokens of the STS keys it issued (compat/moto.h); NULL */
 };
 
 /* Runs `rolegate server ARGS`: returns the process exit status. */
