@@ -230,18 +230,23 @@ static int list_tables(struct db_tx *tx, char names[MAX_TABLES][IDENT_MAX], size
 	return rc == C_ERR ? C_ERR : C_OK;
 }
 
-/* Empties table (its rows of the kept accounts aside, for accounts and access_keys). */
+/* Empties table (its rows of the kept accounts aside, for accounts and access_keys). db_exec takes only SQL that
+ * lives as long as the process (its statement cache is keyed on the pointer): the two kept-account statements are
+ * literals, and the plain DELETEs, whose table name varies, go through db_exec_script. */
 static int empty_table(struct db_tx *tx, const char *table, const char *mgmt, const char *compat)
 {
-	char sql[256];
+	char sql[128];
+	int rc;
 
 	if (strcmp(table, "accounts") == 0)
-		snprintf(sql, sizeof(sql), "DELETE FROM accounts WHERE account_id NOT IN (?1, ?2)");
+		rc = db_exec(tx, "DELETE FROM accounts WHERE account_id NOT IN (?1, ?2)",
+		             DB_ARGS(db_text(mgmt), db_text(compat)), NULL);
 	else if (strcmp(table, "access_keys") == 0) /* the root users' keys of the kept accounts stay */
-		snprintf(sql, sizeof(sql), "DELETE FROM access_keys WHERE user_id IS NOT NULL OR account_id NOT IN (?1, ?2)");
+		rc = db_exec(tx, "DELETE FROM access_keys WHERE user_id IS NOT NULL OR account_id NOT IN (?1, ?2)",
+		             DB_ARGS(db_text(mgmt), db_text(compat)), NULL);
 	else
-		snprintf(sql, sizeof(sql), "DELETE FROM \"%s\" WHERE ?1 IS NOT NULL AND ?2 IS NOT NULL", table);
-	if (db_exec(tx, sql, DB_ARGS(db_text(mgmt), db_text(compat)), NULL) != C_OK) {
+		rc = db_exec_script(tx, (snprintf(sql, sizeof(sql), "DELETE FROM \"%s\"", table), sql));
+	if (rc != C_OK) {
 		log_warnx("moto-api/reset: cannot empty table %s (a new table with foreign keys belongs in compat/moto.c's "
 		          "order[])", table);
 		return C_ERR;

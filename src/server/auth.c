@@ -289,7 +289,7 @@ static int compat_root(struct call *c, const struct sigv4_auth *a)
 
 	memset(&k, 0, sizeof(k));
 	snprintf(k.account_id, sizeof(k.account_id), "%s", c->srv->cfg->compat_account);
-	snprintf(k.access_key_id, sizeof(k.access_key_id), "%s", a->access_key_id);
+	snprintf(k.access_key_id, sizeof(k.access_key_id), "%.*s", (int)sizeof(k.access_key_id) - 1, a->access_key_id);
 	if (db_begin(c->srv->db, false, &tx) != C_OK)
 		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
 	rc = account_state(tx, k.account_id);

@@ -39,7 +39,7 @@ def start_server(binary, data, log_path, extra):
     log = open(log_path, "wb")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROLEGATE_ROOT_")}
     proc = subprocess.Popen([str(binary), "server", "--listen", "127.0.0.1:0", "--data", str(data), "--compat", "moto",
-                             "--log-level", "warn", *extra], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             *extra], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=log, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
