@@ -189,4 +189,4 @@ def test_motos_own_tests_pass(server_factory, tmp_path):
     assert "action=iam:CreateUser" in srv.log() and "action=sts:GetCallerIdentity" in srv.log()
 
 
-MOTO_TESTS = 10
+MOTO_TESTS = 13
