@@ -253,6 +253,8 @@ static int compile_action(struct cstate *cs, const char *s, size_t len, void *ou
 		for (const char *p = s; p < colon; p++)
 			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '*' || *p == '?'))
 				return fail(cs, "Vendor %.*s is not valid", (int)(colon - s), s);
+		if (memchr(colon + 1, ':', len - (size_t)(colon + 1 - s))) /* "s3:List:Bucket": AWS's words */
+			return fail(cs, "Actions/Condition can contain only one colon.");
 	}
 	return tokenize(cs, s, len, true, false, out);
 }
@@ -832,6 +834,8 @@ static int compile_document(struct cstate *cs, json_t *doc, struct policy *p)
 		if (strcmp(k, "Version") && strcmp(k, "Id") && strcmp(k, "Statement"))
 			return fail(cs, "Syntax errors in policy.");
 	}
+	if (json_object_get(doc, "Id") && !json_is_string(json_object_get(doc, "Id")))
+		return fail(cs, "Syntax errors in policy."); /* an Id is a string, as AWS checks */
 	version = json_object_get(doc, "Version");
 	if (version) {
 		if (!json_is_string(version) || (strcmp(json_string_value(version), "2012-10-17") != 0 &&

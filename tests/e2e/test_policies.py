@@ -594,3 +594,19 @@ def test_authz_permissions_boundary_limits(server, iam):
     assert "iam:ListRoles" in msg and "permissions boundary" in msg
     iam.delete_user_permissions_boundary(UserName=user["UserName"])
     me.list_roles()
+
+
+def test_policy_id_and_action_syntax(iam):
+    """An Id that is not a string and an action with a second colon are refused, as AWS refuses them (found by moto's
+    test_iam_policies.py through tests/moto/run-moto-suite.py)."""
+    stmt = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::example_bucket"}
+    for bad_id in (["cd3a324d"], {}):
+        doc = json.dumps({"Version": "2012-10-17", "Id": bad_id, "Statement": stmt})
+        assert refused(lambda: iam.create_policy(PolicyName=rg.unique("id"), PolicyDocument=doc))[:2] == (
+            "MalformedPolicyDocument", "Syntax errors in policy.")
+    iam.create_policy(PolicyName=rg.unique("id"), PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Id": "cd3a324d", "Statement": stmt}))
+    for action in ("s3:List:Bucket", ["s3:ListBucket", "s:3s:ListBucket"]):
+        doc = json.dumps({"Version": "2012-10-17", "Statement": {**stmt, "Action": action}})
+        assert refused(lambda: iam.create_policy(PolicyName=rg.unique("colon"), PolicyDocument=doc))[:2] == (
+            "MalformedPolicyDocument", "Actions/Condition can contain only one colon.")
