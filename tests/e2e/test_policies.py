@@ -610,3 +610,7 @@ def test_policy_id_and_action_syntax(iam):
         doc = json.dumps({"Version": "2012-10-17", "Statement": {**stmt, "Action": action}})
         assert refused(lambda: iam.create_policy(PolicyName=rg.unique("colon"), PolicyDocument=doc))[:2] == (
             "MalformedPolicyDocument", "Actions/Condition can contain only one colon.")
+    # a resource that is not an ARN is reported first, as AWS does
+    doc = json.dumps({"Version": "2012-10-17", "Statement": {**stmt, "Action": "s:3:ListBucket", "Resource": "sdf"}})
+    assert refused(lambda: iam.create_policy(PolicyName=rg.unique("colon"), PolicyDocument=doc))[:2] == (
+        "MalformedPolicyDocument", 'Resource sdf must be in ARN format or "*".')
