@@ -80,17 +80,27 @@ def test_known_keys_are_still_authenticated(server_factory):
     assert rg.err(e)[0] == "AccessDenied"
 
     iam.create_role(RoleName="deploy", AssumeRolePolicyDocument=json.dumps(TRUST_ACCOUNT))
+    # a root user may not assume a role, in compat mode as in AWS
+    with pytest.raises(ClientError) as e:
+        rg.client(srv, "sts", creds=anyone()).assume_role(RoleArn="arn:aws:iam::123456789012:role/deploy",
+                                                          RoleSessionName="s2")
+    assert rg.err(e)[:2] == ("AccessDenied", "Roles may not be assumed by root accounts.")
     c = rg.client(srv, "sts", creds=bob).assume_role(RoleArn="arn:aws:iam::123456789012:role/deploy",
                                                     RoleSessionName="s1")["Credentials"]
     rg.SEEN_SECRETS.add(c["SecretAccessKey"])
     ident = rg.client(srv, "sts", creds=(c["AccessKeyId"], c["SecretAccessKey"]),
                       token=c["SessionToken"]).get_caller_identity()
     assert ident["Arn"] == "arn:aws:sts::123456789012:assumed-role/deploy/s1"
-    # a root user may not assume a role, in compat mode as in AWS
+    # as moto: the session's key and secret without the token name the session too (its signature is checked)
+    no_token = rg.client(srv, "sts", creds=(c["AccessKeyId"], c["SecretAccessKey"])).get_caller_identity()
+    assert no_token["Arn"] == "arn:aws:sts::123456789012:assumed-role/deploy/s1"
     with pytest.raises(ClientError) as e:
-        rg.client(srv, "sts", creds=anyone()).assume_role(RoleArn="arn:aws:iam::123456789012:role/deploy",
-                                                          RoleSessionName="s2")
-    assert rg.err(e)[:2] == ("AccessDenied", "Roles may not be assumed by root accounts.")
+        rg.client(srv, "sts", creds=(c["AccessKeyId"], rg.random_secret())).get_caller_identity()
+    assert rg.err(e)[0] == "SignatureDoesNotMatch"
+    # the reset forgets it: an unknown key again, the root user
+    assert post(srv.url + "/moto-api/reset") == (200, '{"status": "ok"}')
+    after = rg.client(srv, "sts", creds=(c["AccessKeyId"], c["SecretAccessKey"])).get_caller_identity()
+    assert after["Arn"] == "arn:aws:iam::123456789012:root"
 
 
 def test_reset_clears_everything(server_factory):
@@ -164,9 +174,24 @@ def test_normal_server_refuses_unknown_keys(fresh_server):
         assert rg.err(e)[:2] == ("InvalidClientTokenId", "The security token included in the request is invalid.")
     iam = rg.client(fresh_server, "iam")
     iam.create_user(UserName="dave")
+    # a session's key without its token is refused, as AWS refuses it
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{fresh_server.account}:root"},
+         "Action": "sts:AssumeRole"}]}))
+    key = iam.create_access_key(UserName="dave")["AccessKey"]
+    rg.SEEN_SECRETS.add(key["SecretAccessKey"])
+    iam.put_user_policy(UserName="dave", PolicyName="a", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    c = rg.client(fresh_server, "sts", creds=(key["AccessKeyId"], key["SecretAccessKey"])).assume_role(
+        RoleArn=f"arn:aws:iam::{fresh_server.account}:role/r", RoleSessionName="s1")["Credentials"]
+    rg.SEEN_SECRETS.add(c["SecretAccessKey"])
+    with pytest.raises(ClientError) as e:
+        rg.client(fresh_server, "sts", creds=(c["AccessKeyId"], c["SecretAccessKey"])).get_caller_identity()
+    assert rg.err(e)[0] == "InvalidClientTokenId"
     status, _ = post(fresh_server.url + "/moto-api/reset")
     assert status != 200
     assert [u["UserName"] for u in iam.list_users()["Users"]] == ["dave"]
+    assert "moto-api/reset: every" not in fresh_server.log()  # the reset never ran
 
 
 def test_motos_own_tests_pass(server_factory, tmp_path):
