@@ -67,6 +67,8 @@ _rolegate()
 		valued="$valued --reach-report"
 		opts="$opts --enforce"
 		valued="$valued --enforce"
+		opts="$opts --compat --compat-account"
+		valued="$valued --compat --compat-account"
 		;;
 	policy)
 		opts="--kind --help" valued="--kind" positional="sub:eval validate"
@@ -172,6 +174,7 @@ _rolegate()
 	--kind) COMPREPLY=($(compgen -W "identity trust resource boundary session scp rcp" -- "$cur")); return ;;
 	--log-level) COMPREPLY=($(compgen -W "debug info warn error" -- "$cur")); return ;;
 	--log-format) COMPREPLY=($(compgen -W "logfmt json" -- "$cur")); return ;;
+	--compat) COMPREPLY=($(compgen -W "moto" -- "$cur")); return ;;
 	--example) COMPREPLY=($(compgen -W "seed" -- "$cur")); return ;;
 	--data | --from-data) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	--master-key-file | --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;

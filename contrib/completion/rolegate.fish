@@ -128,6 +128,8 @@ complete -c rolegate -n $s -l rate-principal -x -d 'requests a second per princi
 complete -c rolegate -n $s -l rate-account -x -d 'requests a second per account (RPS[:BURST], 0: no limit)'
 complete -c rolegate -n $s -l encode-denials -d 'end AccessDenied messages with an encoded authorization failure message'
 complete -c rolegate -n $s -l enforce -x -a 'strict soft' -d 'what a denial by the policies does'
+complete -c rolegate -n $s -l compat -x -a 'moto' -d 'serve a moto test suite: NO authentication for unknown keys'
+complete -c rolegate -n $s -l compat-account -x -d 'the account unknown keys act in with --compat'
 complete -c rolegate -n $s -l config -r -F -d 'read options from an INI file'
 complete -c rolegate -n $s -l print-config -d 'print the effective configuration and exit'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'

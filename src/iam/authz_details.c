@@ -140,7 +140,7 @@ static int walk_policy(void *ctx, const struct store_managed_policy *p)
 
 	if (!room(w))
 		return C_OK;
-	if (!(o = iam_policy_json(w->c, p, false)) || json_array_append_new(w->policies, o) != 0)
+	if (!(o = iam_policy_json(w->c, p, IAM_POLICY_LISTED)) || json_array_append_new(w->policies, o) != 0)
 		return C_ERR;
 	if (p->description[0])
 		json_object_set_new(o, "Description", json_string(p->description));

@@ -80,12 +80,12 @@ json_t *iam_user_json(struct call *c, const struct store_user *u, bool with_tags
 	              arn, "CreateDate", (json_int_t)(u->created_ms / 1000));
 	if (!o)
 		return NULL;
-	if (u->permissions_boundary[0])
-		json_object_set_new(o, "PermissionsBoundary",
-		                    json_pack("{s:s, s:s}", "PermissionsBoundaryType", "PermissionsBoundaryPolicy",
-		                              "PermissionsBoundaryArn", u->permissions_boundary));
-	if (with_tags) {
+	if (with_tags) { /* ListUsers, GetGroup's Users: neither PermissionsBoundary nor Tags, as AWS answers */
 		json_t *tags = json_array();
+		if (u->permissions_boundary[0])
+			json_object_set_new(o, "PermissionsBoundary",
+			                    json_pack("{s:s, s:s}", "PermissionsBoundaryType", "PermissionsBoundaryPolicy",
+			                              "PermissionsBoundaryArn", u->permissions_boundary));
 		if (!tags || iam_tags_json(c, u->user_id, 0, TAGS_PER_RESOURCE, tags) != C_OK) {
 			json_decref(tags);
 			json_decref(o);

@@ -68,7 +68,8 @@ int iam_quota_refuse(struct call *c, enum iam_quota which);
  * account now holds more `what` than quota `which` allows. Counted in the insert's write transaction, so concurrent
  * creates cannot pass the quota together. */
 int iam_quota_check_after_insert(struct call *c, enum iam_quota which, enum store_counted what);
-/* The User structure as AWS returns it (with its tags when with_tags). NULL on failure. */
+/* The User structure as AWS returns it: with_tags (CreateUser, GetUser, GetAccountAuthorizationDetails) adds its
+ * PermissionsBoundary and Tags, which lists (ListUsers, GetGroup) leave out. NULL on failure. */
 json_t *iam_user_json(struct call *c, const struct store_user *u, bool with_tags);
 /* Checks a Tags list for duplicate keys (InvalidInput) and that existing + new distinct keys stay within 50
  * (LimitExceeded). existing_id NULL for a new resource. */
@@ -131,8 +132,13 @@ int iam_attached_policies_json(struct call *c, const char *entity_id, json_t *ar
 int iam_inline_policies_json(struct call *c, const char *owner_id, json_t *arr);
 /* Appends every version of a policy, with its document, to arr (PolicyVersionList). */
 int iam_policy_versions_json(struct call *c, const char *policy_id, json_t *arr);
-/* The Policy structure (with_tags: GetPolicy and CreatePolicy include Tags). NULL on failure. */
-json_t *iam_policy_json(struct call *c, const struct store_managed_policy *p, bool with_tags);
+/* Which answer a Policy structure is for: AWS shows different members in each (verified against AWS by moto's
+ * test_iam_response_attributes.py): a list (ListPolicies, GetAccountAuthorizationDetails) has neither Description
+ * nor Tags; CreatePolicy has Tags only when the policy has some and never Description; GetPolicy has Description
+ * when set and Tags always, empty or not. */
+enum iam_policy_shape { IAM_POLICY_LISTED, IAM_POLICY_CREATED, IAM_POLICY_GOT };
+/* The Policy structure in the shape of the answer it is for. NULL on failure. */
+json_t *iam_policy_json(struct call *c, const struct store_managed_policy *p, enum iam_policy_shape shape);
 /* "vN" -> N; 0 when id is not of that form. */
 int64_t iam_version_number(const char *id);
 

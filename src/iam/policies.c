@@ -180,7 +180,7 @@ static void policy_name_path(const char *arn, char *name, size_t ncap, char *pat
 	snprintf(path, pcap, "%.*s", (int)(slash - res + 1), res);
 }
 
-json_t *iam_policy_json(struct call *c, const struct store_managed_policy *p, bool with_tags)
+json_t *iam_policy_json(struct call *c, const struct store_managed_policy *p, enum iam_policy_shape shape)
 {
 	char version[32];
 	int64_t boundaries = 0;
@@ -196,16 +196,16 @@ json_t *iam_policy_json(struct call *c, const struct store_managed_policy *p, bo
 	              (json_int_t)(p->updated_ms / 1000));
 	if (!o)
 		return NULL;
-	if (with_tags) {
+	if (shape != IAM_POLICY_LISTED) {
 		json_t *tags = json_array();
-		if (p->description[0])
+		if (shape == IAM_POLICY_GOT && p->description[0])
 			json_object_set_new(o, "Description", json_string(p->description));
 		if (!tags || iam_tags_json(c, p->policy_id, 0, TAGS_PER_POLICY, tags) != C_OK) {
 			json_decref(tags);
 			json_decref(o);
 			return NULL;
 		}
-		if (json_array_size(tags))
+		if (json_array_size(tags) || shape == IAM_POLICY_GOT)
 			json_object_set_new(o, "Tags", tags);
 		else
 			json_decref(tags);
@@ -459,7 +459,7 @@ static int create_policy(struct call *c)
 	if (rc != C_OK || iam_quota_check_after_insert(c, IAM_QUOTA_POLICIES, STORE_COUNT_POLICIES) != C_OK ||
 	    (tags && iam_put_tags(c, p.policy_id, tags) != C_OK))
 		return C_ERR;
-	if (!(pol = iam_policy_json(c, &p, true)))
+	if (!(pol = iam_policy_json(c, &p, IAM_POLICY_CREATED)))
 		return C_ERR;
 	json_object_set_new(c->out, "Policy", pol);
 	return C_OK;
@@ -470,7 +470,7 @@ static int get_policy(struct call *c)
 	struct store_managed_policy p;
 	json_t *pol;
 
-	if (iam_load_policy(c, call_str(c, "PolicyArn"), &p) != C_OK || !(pol = iam_policy_json(c, &p, true)))
+	if (iam_load_policy(c, call_str(c, "PolicyArn"), &p) != C_OK || !(pol = iam_policy_json(c, &p, IAM_POLICY_GOT)))
 		return C_ERR;
 	json_object_set_new(c->out, "Policy", pol);
 	return C_OK;
@@ -491,7 +491,7 @@ static int list_policy_one(void *ctx, const struct store_managed_policy *p)
 
 	if (l->seen++ >= l->limit)
 		return C_OK;
-	if (!(j = iam_policy_json(l->c, p, false)) || json_array_append_new(l->arr, j) != 0)
+	if (!(j = iam_policy_json(l->c, p, IAM_POLICY_LISTED)) || json_array_append_new(l->arr, j) != 0)
 		return C_ERR;
 	/* the key the store orders by: "name_lc POLICY_ID" */
 	for (i = 0; p->name[i] && i + 1 < sizeof(l->last); i++)

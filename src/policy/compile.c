@@ -84,6 +84,7 @@ struct cstate {
 	bool v2012;
 	char *error;
 	bool failed;
+	bool action_colons; /* an action of this statement has a second colon: refused once its resources are checked */
 };
 
 static int fail(struct cstate *cs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -253,6 +254,8 @@ static int compile_action(struct cstate *cs, const char *s, size_t len, void *ou
 		for (const char *p = s; p < colon; p++)
 			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '*' || *p == '?'))
 				return fail(cs, "Vendor %.*s is not valid", (int)(colon - s), s);
+		if (memchr(colon + 1, ':', len - (size_t)(colon + 1 - s))) /* "s3:List:Bucket" */
+			cs->action_colons = true;
 	}
 	return tokenize(cs, s, len, true, false, out);
 }
@@ -813,6 +816,9 @@ static int compile_statement(struct cstate *cs, json_t *s, struct pstmt *st)
 			return C_ERR;
 		st->nresources = (uint16_t)n;
 	}
+	/* AWS reports a resource that is not an ARN before an action with two colons */
+	if (cs->action_colons)
+		return fail(cs, "Actions/Condition can contain only one colon.");
 	if (cond && compile_conditions(cs, cond, st) != C_OK)
 		return C_ERR;
 	return C_OK;
@@ -832,6 +838,8 @@ static int compile_document(struct cstate *cs, json_t *doc, struct policy *p)
 		if (strcmp(k, "Version") && strcmp(k, "Id") && strcmp(k, "Statement"))
 			return fail(cs, "Syntax errors in policy.");
 	}
+	if (json_object_get(doc, "Id") && !json_is_string(json_object_get(doc, "Id")))
+		return fail(cs, "Syntax errors in policy."); /* an Id is a string, as AWS checks */
 	version = json_object_get(doc, "Version");
 	if (version) {
 		if (!json_is_string(version) || (strcmp(json_string_value(version), "2012-10-17") != 0 &&

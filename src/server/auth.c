@@ -12,6 +12,7 @@
 
 #include "aws/arn.h"
 #include "aws/sigv4.h"
+#include "compat/moto.h"
 #include "server/credcache.h"
 #include "server/keycache.h"
 #include "server/secrets.h"
@@ -258,6 +259,51 @@ int auth_token_principal(struct rg_server *srv, const char *token, int64_t now_m
 	return rc;
 }
 
+/* ==== --compat moto (src/compat/moto.h) ===========================================================================
+ * The one place authentication is waived, and only with the flag: credentials the store knows (an access key row, a
+ * session token that opens) are authenticated as always; any other access key id, with any secret, acts as the root
+ * user of --compat-account, its signature and clock unchecked, as moto answers. */
+
+/* Whether the store knows a's credentials: a session token that opens, or an access key row (a store that cannot
+ * say counts as knowing, so the normal path reports its ServiceFailure). */
+static bool compat_known(struct call *c, const struct sigv4_auth *a)
+{
+	struct session_claims cl;
+	struct cred cred;
+
+	if (a->security_token[0]) {
+		if (token_open(c->srv->keyring, a->security_token, &cl) != C_OK)
+			return false;
+		claims_clear(&cl);
+		return true;
+	}
+	return lookup_key(c, a->access_key_id, &cred) != STORE_NOT_FOUND;
+}
+
+/* The root user of --compat-account as c->caller, with a's access key id. */
+static int compat_root(struct call *c, const struct sigv4_auth *a)
+{
+	struct store_access_key k;
+	struct db_tx *tx;
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	snprintf(k.account_id, sizeof(k.account_id), "%s", c->srv->cfg->compat_account);
+	snprintf(k.access_key_id, sizeof(k.access_key_id), "%.*s", (int)sizeof(k.access_key_id) - 1, a->access_key_id);
+	if (db_begin(c->srv->db, false, &tx) != C_OK)
+		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
+	rc = account_state(tx, k.account_id);
+	if (rc == C_OK)
+		rc = load_principal(tx, &k, &c->caller);
+	db_rollback(tx);
+	if (rc == STORE_NOT_FOUND) /* the account was closed: its root is refused as in normal mode */
+		return invalid_token(c);
+	if (rc != C_OK)
+		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
+	return C_OK;
+}
+/* ==== end of --compat moto ======================================================================================= */
+
 int auth_authenticate(struct call *c)
 {
 	struct sigv4_request sreq = {0};
@@ -284,6 +330,13 @@ int auth_authenticate(struct call *c)
 	if (!c->svc)
 		return aws_err_set(&c->err, ERR_INCOMPLETE_SIGNATURE,
 		                   "Credential should be scoped to correct service: '%s' is not served here. ", a.service);
+	if (c->srv->cfg->compat) { /* --compat moto only: see compat_known above */
+		/* moto takes an STS key without its session token: the token this server issued with it */
+		if (!a.security_token[0])
+			compat_keys_token(c->srv->compat_keys, a.access_key_id, a.security_token, sizeof(a.security_token));
+		if (!compat_known(c, &a))
+			return compat_root(c, &a);
+	}
 	if (sigv4_check_time(&a, c->now_ms / 1000, &e) != C_OK)
 		return fail_sig(c, &e);
 	if (a.security_token[0])

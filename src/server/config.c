@@ -120,6 +120,14 @@ static const struct option_def options[] = {
 	 "validation are never soft. An account's own setting (rolegate accounts set-enforcement) or its Organizations "
 	 "tag rolegate:enforcement = strict|soft overrides this",
 	 "strict|soft"},
+	{"compat", OPT_STRING, OFF(compat), NULL, "MODE",
+	 "moto: serve an existing moto-based test suite unchanged: NO AUTHENTICATION for access keys the store does not "
+	 "know (any key id, any secret, no signature or clock check: the root user of --compat-account), POST "
+	 "/moto-api/reset deletes every IAM, STS and Organizations resource and the audit trail. A test tool only: "
+	 "loopback --listen only, no --trusted-proxy",
+	 "moto"},
+	{"compat-account", OPT_STRING, OFF(compat_account), "123456789012", "ID",
+	 "with --compat: the account unknown access keys act in as its root (created if absent; no organization needed)"},
 };
 
 /* Whether the option may be given more than once, each adding to a list. A new type must say (-Wswitch). */

@@ -19,6 +19,7 @@
 #include "aws/jsonp.h"
 #include "aws/query.h"
 #include "aws/validate.h"
+#include "compat/moto.h"
 #include "console/console.h"
 #include "server/auth.h"
 #include "server/auditlog.h"
@@ -718,6 +719,8 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	int64_t t0 = mono_us();
 
 	if (health_route(ctx, req, resp)) /* GET /health, /ready: probes, not API calls */
+		return;
+	if (compat_route(ctx, req, resp)) /* --compat moto only: POST /moto-api/reset (src/compat/moto.h) */
 		return;
 	if (console_route(ctx, req, resp)) /* /console, /console/..., /federation: the web console (src/console/) */
 		return;

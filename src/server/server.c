@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "aws/model.h"
+#include "compat/moto.h"
 #include "http/http.h"
 #include "http/tlsfiles.h"
 #include "policy/policy.h"
@@ -267,7 +268,7 @@ int server_main(int argc, char **argv)
 	}
 	/* The options and the address first: a mistake or a port in use must leave no data directory, key or
 	 * credentials behind. */
-	if (bootstrap_check(&cfg) != C_OK)
+	if (bootstrap_check(&cfg) != C_OK || compat_check(&cfg) != C_OK)
 		goto out;
 	if (cfg.tls_cert_file) {
 		if (tls_files_load(cfg.tls_cert_file, cfg.tls_key_file, &tls) != C_OK)
@@ -312,7 +313,7 @@ int server_main(int argc, char **argv)
 	/* The key the database names wins; an interrupted `rolegate master-key rotate` is settled here. */
 	if (masterkey_reconcile(srv.db, cfg.data_dir, cfg.master_key_file, true) != C_OK)
 		goto out;
-	if (bootstrap(&srv, now_ms()) != C_OK)
+	if (bootstrap(&srv, now_ms()) != C_OK || compat_start(&srv) != C_OK)
 		goto out;
 	srv.keys = sigkey_cache_new();
 	srv.creds = credcache_new();
@@ -422,6 +423,7 @@ out:
 	keyring_free(srv.keyring);
 	auditlog_free(srv.audit);
 	throttle_free(srv.throttle);
+	compat_keys_free(srv.compat_keys);
 	db_close(srv.audit_db);
 	policy_cache_clear();
 	secrets_wipe();

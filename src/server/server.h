@@ -16,6 +16,7 @@ struct sigkey_cache;
 struct credcache;
 struct keyring;
 struct auditlog;
+struct compat_keys;
 
 /* Everything `rolegate server` can be told on its command line (see config.c for the table). */
 struct server_config {
@@ -45,6 +46,8 @@ struct server_config {
 	bool encode_denials; /* --encode-denials: AccessDenied messages end with EC2's "Encoded authorization failure
 	                      * message: ..." (src/server/explain.h), for sts:DecodeAuthorizationMessage */
 	char *enforce; /* --enforce strict|soft: what a policy's denial does where an account sets nothing (enforce.h) */
+	char *compat;         /* --compat moto: unknown access keys sign as the root of compat_account (src/compat/) */
+	char *compat_account; /* --compat-account ID: that account [123456789012] */
 };
 
 struct rg_server {
@@ -58,6 +61,7 @@ struct rg_server {
 	                            * --postgres (they go to db) */
 	struct auditlog *audit;    /* group commit of the records of sts:AssumeRole and sts:GetSessionToken */
 	struct throttle *throttle; /* --rate-principal, --rate-account; NULL: no limits */
+	struct compat_keys *compat_keys; /* --compat moto: the tokens of the STS keys it issued (compat/moto.h); NULL */
 };
 
 /* Runs `rolegate server ARGS`: returns the process exit status. */

@@ -14,6 +14,7 @@
 
 #include "aws/arn.h"
 #include "aws/ids.h"
+#include "compat/moto.h"
 #include "policy/policy.h"
 #include "server/metrics.h"
 #include "server/tokens.h"
@@ -356,6 +357,7 @@ static int credentials_json(struct call *c, const struct session_claims *cl, con
 
 	if (!cred)
 		return C_ERR;
+	compat_keys_remember(c->srv->compat_keys, cl->access_key_id, token); /* --compat moto only (else NULL) */
 	json_object_set_new(c->out, "Credentials", cred);
 	return C_OK;
 }

@@ -48,6 +48,9 @@ def pytest_path():
 
 os.environ["BOTO_DISABLE_CRT"] = "true"
 sys.meta_path.insert(0, RefuseAwsCrt())
+# None in sys.modules also refuses `import awscrt`, and makes importlib.util.find_spec("awscrt") answer None (not
+# installed) instead of raising: moto asks that way (moto/core/compat.py), tests/moto/ run through this python.
+sys.modules["awscrt"] = None
 sys.path = [p for p in sys.path if os.path.abspath(p or ".") != DIST]
 sys.path.append(pytest_path())
 

@@ -180,9 +180,10 @@ def test_create_and_get_policy(server, iam):
     assert re.fullmatch(r"ANPA[A-Z2-7]{17}", p["PolicyId"])
     assert p["DefaultVersionId"] == "v1" and p["AttachmentCount"] == 0 and p["IsAttachable"] is True
     assert p["PermissionsBoundaryUsageCount"] == 0
-    assert p["Description"] == "what it is" and p["Tags"] == [{"Key": "owner", "Value": "ops"}]
+    # CreatePolicy answers without Description (AWS: "included in the response to GetPolicy")
+    assert "Description" not in p and p["Tags"] == [{"Key": "owner", "Value": "ops"}]
     got = iam.get_policy(PolicyArn=p["Arn"])["Policy"]
-    assert got == p
+    assert got == {**p, "Description": "what it is"}
     v = iam.get_policy_version(PolicyArn=p["Arn"], VersionId="v1")["PolicyVersion"]
     assert v["Document"] == allow("s3:GetObject") and v["IsDefaultVersion"] is True and v["VersionId"] == "v1"
     assert refused(lambda: make_policy(iam, PolicyName=name.lower())) == (
@@ -197,7 +198,6 @@ def test_create_and_get_policy(server, iam):
 def test_policy_description_of_1000_characters(iam):
     text = "政策" * 500  # 1000 characters, 3000 bytes of UTF-8
     p = make_policy(iam, Description=text)
-    assert p["Description"] == text
     assert iam.get_policy(PolicyArn=p["Arn"])["Policy"]["Description"] == text
 
 
@@ -594,3 +594,23 @@ def test_authz_permissions_boundary_limits(server, iam):
     assert "iam:ListRoles" in msg and "permissions boundary" in msg
     iam.delete_user_permissions_boundary(UserName=user["UserName"])
     me.list_roles()
+
+
+def test_policy_id_and_action_syntax(iam):
+    """An Id that is not a string and an action with a second colon are refused, as AWS refuses them (found by moto's
+    test_iam_policies.py through tests/moto/run-moto-suite.py)."""
+    stmt = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::example_bucket"}
+    for bad_id in (["cd3a324d"], {}):
+        doc = json.dumps({"Version": "2012-10-17", "Id": bad_id, "Statement": stmt})
+        assert refused(lambda: iam.create_policy(PolicyName=rg.unique("id"), PolicyDocument=doc))[:2] == (
+            "MalformedPolicyDocument", "Syntax errors in policy.")
+    iam.create_policy(PolicyName=rg.unique("id"), PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Id": "cd3a324d", "Statement": stmt}))
+    for action in ("s3:List:Bucket", ["s3:ListBucket", "s:3s:ListBucket"]):
+        doc = json.dumps({"Version": "2012-10-17", "Statement": {**stmt, "Action": action}})
+        assert refused(lambda: iam.create_policy(PolicyName=rg.unique("colon"), PolicyDocument=doc))[:2] == (
+            "MalformedPolicyDocument", "Actions/Condition can contain only one colon.")
+    # a resource that is not an ARN is reported first, as AWS does
+    doc = json.dumps({"Version": "2012-10-17", "Statement": {**stmt, "Action": "s:3:ListBucket", "Resource": "sdf"}})
+    assert refused(lambda: iam.create_policy(PolicyName=rg.unique("colon"), PolicyDocument=doc))[:2] == (
+        "MalformedPolicyDocument", 'Resource sdf must be in ARN format or "*".')
