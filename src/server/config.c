@@ -114,11 +114,11 @@ static const struct option_def options[] = {
 	 "end every AccessDenied message with \"Encoded authorization failure message: MSG\", as EC2 does (IAM, STS and "
 	 "Organizations do not on AWS: off by default); sts:DecodeAuthorizationMessage decodes MSG for principals "
 	 "allowed to call it"},
-	{"enforce", OPT_STRING, OFF(enforce), "strict", "MODE",
+	{"enforce", OPT_STRING, OFF(enforce), NULL, "MODE",
 	 "strict: a call the policies deny is refused (AccessDenied); soft: it proceeds, and the would-be denial is "
 	 "audited (enforcement soft-denied), logged and counted in /metrics. Authentication, MFA codes, throttling and "
 	 "validation are never soft. An account's own setting (rolegate accounts set-enforcement) or its Organizations "
-	 "tag rolegate:enforcement = strict|soft overrides this",
+	 "tag rolegate:enforcement = strict|soft overrides this. Default: strict; soft with --compat",
 	 "strict|soft"},
 	{"compat", OPT_STRING, OFF(compat), NULL, "MODE",
 	 "moto: serve an existing moto-based test suite unchanged: NO AUTHENTICATION for access keys the store does not "

@@ -51,9 +51,12 @@ enum enforce_mode enforce_mode_of(const struct rg_server *srv, struct db_tx *tx,
 	} else if (rc != STORE_NOT_FOUND) {
 		return ENFORCE_STRICT;
 	}
-	/* 3. the server's --enforce */
+	/* 3. the server's --enforce; when not given, soft under --compat (a moto suite's calls were never checked),
+	 * strict otherwise */
 	if (srv && srv->cfg && enforce_parse(srv->cfg->enforce, &m) == C_OK)
 		return m;
+	if (srv && srv->cfg && !srv->cfg->enforce && srv->cfg->compat)
+		return ENFORCE_SOFT;
 	return ENFORCE_STRICT;
 }
 

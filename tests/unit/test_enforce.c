@@ -63,10 +63,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The mode of ACCT with the server's --enforce flag. */
-static enum enforce_mode mode_with(struct db *db, const char *flag)
+/* The mode of ACCT with the server's --enforce flag (and --compat moto when compat). */
+static enum enforce_mode mode_compat(struct db *db, const char *flag, bool compat)
 {
-	struct server_config cfg = {.enforce = (char *)flag};
+	struct server_config cfg = {.enforce = (char *)flag, .compat = compat ? "moto" : NULL};
 	struct rg_server srv = {.cfg = &cfg};
 	struct db_tx *tx;
 	enum enforce_mode m;
@@ -75,6 +75,11 @@ static enum enforce_mode mode_with(struct db *db, const char *flag)
 	m = enforce_mode_of(&srv, tx, ACCT);
 	db_rollback(tx);
 	return m;
+}
+
+static enum enforce_mode mode_with(struct db *db, const char *flag)
+{
+	return mode_compat(db, flag, false);
 }
 
 static void set_modes(struct db *db, const char *own, const char *tag)
@@ -98,6 +103,9 @@ static void test_order(void **state)
 	assert_int_equal(mode_with(fx->db, "strict"), ENFORCE_STRICT);
 	assert_int_equal(mode_with(fx->db, "soft"), ENFORCE_SOFT);
 	assert_int_equal(mode_with(fx->db, NULL), ENFORCE_STRICT);
+	/* --compat moto without --enforce: soft; with it: as it says */
+	assert_int_equal(mode_compat(fx->db, NULL, true), ENFORCE_SOFT);
+	assert_int_equal(mode_compat(fx->db, "strict", true), ENFORCE_STRICT);
 	/* the tag (its key without regard to case, its value too) over the flag */
 	set_modes(fx->db, NULL, "SOFT");
 	assert_int_equal(mode_with(fx->db, "strict"), ENFORCE_SOFT);
@@ -110,6 +118,7 @@ static void test_order(void **state)
 	/* the account's own setting over both */
 	set_modes(fx->db, "strict", "soft");
 	assert_int_equal(mode_with(fx->db, "soft"), ENFORCE_STRICT);
+	assert_int_equal(mode_compat(fx->db, NULL, true), ENFORCE_STRICT);
 	set_modes(fx->db, "soft", "strict");
 	assert_int_equal(mode_with(fx->db, "strict"), ENFORCE_SOFT);
 	/* inherit again */
