@@ -64,7 +64,9 @@ _rolegate()
 		valued="$valued --metrics-listen"
 		;;
 	policy)
-		opts="--kind --help" valued="--kind" positional="sub:eval validate"
+		opts="--kind --help" valued="--kind" positional="sub:eval validate generate"
+		opts="$opts --principal --since --account --trust --data --postgres"
+		valued="$valued --principal --since --account --data --postgres"
 		;;
 	keys)
 		opts="--data --postgres --master-key-file --help" valued="--data --postgres --master-key-file"
@@ -91,6 +93,7 @@ _rolegate()
 		;;
 	audit)
 		opts="--data --postgres --since --principal --role --action --limit --json --format --before --help"
+		opts="$opts --follow"
 		valued="--data --postgres --since --principal --role --action --limit --format --before" positional="sub:prune"
 		;;
 	migrate)
