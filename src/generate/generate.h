@@ -41,7 +41,8 @@ int gen_add_assumer(struct gen *g, const char *principal, bool mfa, const char *
 /* The number of distinct actions (identity) or principals (trust) recorded. */
 size_t gen_count(const struct gen *g, bool trust);
 
-/* The identity policy of the recorded calls (see above): a new reference, NULL when out of memory. */
+/* The identity policy of the recorded calls (see above): a new reference, NULL when out of memory. It sorts the
+ * entries: nothing more may be added to g afterwards (gen_trust_policy likewise). */
 json_t *gen_identity_policy(struct gen *g);
 
 /* The trust policy of the recorded assumptions: a new reference, NULL when out of memory. */

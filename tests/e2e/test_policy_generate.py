@@ -191,7 +191,7 @@ def test_role_sessions_and_trust_from_two_mfa_users(server, iam, tmp_path):
         c = rg.client(server, "sts", creds).assume_role(RoleArn=role_arn, RoleSessionName=user["UserName"],
                                                         SerialNumber=serial, TokenCode=totp(seed, k))["Credentials"]
         rg.SEEN_SECRETS.add(c["SecretAccessKey"])
-        users.append((user, (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])))
+        users.append((user, (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]), creds, serial, seed))
     # a session of the role acts: the role's ARN names all its sessions
     sess = users[0][1]
     name = rg.unique("byrole")
@@ -204,19 +204,25 @@ def test_role_sessions_and_trust_from_two_mfa_users(server, iam, tmp_path):
     validate(tmp_path, t, "trust")
     assert len(t["Statement"]) == 1
     st = t["Statement"][0]
-    assert sorted(as_list(st["Principal"]["AWS"])) == sorted(u["Arn"] for u, _ in users)
+    assert sorted(as_list(st["Principal"]["AWS"])) == sorted(u[0]["Arn"] for u in users)
     assert st["Action"] == "sts:AssumeRole"
     assert st["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     # the generated trust policy in place of the account-wide one: both users still assume the role with MFA,
     # and without MFA they are refused
     iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(t))
-    user, _ = users[1]
-    _, [creds] = [None, [None]]
-    key = iam.create_access_key(UserName=user["UserName"])["AccessKey"]
-    rg.SEEN_SECRETS.add(key["SecretAccessKey"])
+    for user, _, creds, serial, seed in users:
+        sts = rg.client(server, "sts", creds)
+        with pytest.raises(ClientError) as ei:
+            sts.assume_role(RoleArn=role_arn, RoleSessionName="nomfa")
+        assert rg.err(ei)[0] == "AccessDenied"
+        c = sts.assume_role(RoleArn=role_arn, RoleSessionName="again", SerialNumber=serial,
+                            TokenCode=totp(seed, k + 1))["Credentials"]  # the next step's code: not spent yet
+        rg.SEEN_SECRETS.add(c["SecretAccessKey"])
+    # a user the trust does not name is refused, MFA or not
+    other, [ocreds] = rg.make_user(iam, rg.unique("other"))
+    iam.attach_user_policy(UserName=other["UserName"], PolicyArn=ADMIN)
     with pytest.raises(ClientError) as ei:
-        rg.client(server, "sts", (key["AccessKeyId"], key["SecretAccessKey"])).assume_role(
-            RoleArn=role_arn, RoleSessionName="nomfa")
+        rg.client(server, "sts", ocreds).assume_role(RoleArn=role_arn, RoleSessionName="other")
     assert rg.err(ei)[0] == "AccessDenied"
 
     p = rolegate("policy", "generate", "--principal", users[0][0]["Arn"], "--trust", data=server.data_dir)
