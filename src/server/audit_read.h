@@ -75,14 +75,13 @@ int audit_trail_read(struct audit_trail *t, const struct audit_query *q, audit_r
 /* Prints one record: a text line, or a JSON object on one line (the shape of `rolegate audit --json`). */
 void audit_row_print(const struct audit_row *row, bool json);
 
-
-
 /*
  * Sets q's principal filter for ARN: a role's ARN (arn:PART:iam::ACCT:role/PATH/NAME) keeps the calls of its
  * sessions (principal_prefix arn:PART:sts::ACCT:assumed-role/NAME/, written into buf), any other ARN its own
  * calls. C_ERR when buf is too small.
  */
 int audit_principal_filter(const char *arn, struct audit_query *q, char *buf, size_t cap);
+
 /* Parses TIME (ISO 8601, a date: its midnight UTC, or a duration back from now: 90s, 15m, 2h, 7d) into
  * milliseconds since the epoch. C_OK or C_ERR. */
 int audit_parse_time(const char *s, int64_t *out);
