@@ -34,6 +34,8 @@
 #      server beside a strict one, interleaved rounds: soft/strict against the target (>= 0.90)
 #   r  `rolegate analyze reach` on 5 000 users, 300 groups, 10 000 accounts, 100 000 roles (bench/analyze.sh): seconds
 #      and peak RSS against the targets (10 s, 1 GiB)
+#   p  `rolegate policy generate` over 1 000 000 audit records of one user (bench/generate.sh, bench/load_audit.py:
+#      written straight into a data directory's audit tables): seconds against the target (5 s), as a ratio
 #
 # Environment: BENCH_SECONDS per measurement (default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32),
 # BENCH_THREADS (server threads, 8: the default of rolegate server).
@@ -497,6 +499,10 @@ sh bench/analyze.sh build/rolegate
 # t: soft vs strict enforcement on AssumeRole and GetCallerIdentity (bench/enforce.sh: its own two seed servers).
 echo
 sh bench/enforce.sh build/rolegate
+
+# p: `rolegate policy generate` over 1 000 000 audit records (bench/generate.sh: its own data directory, its target).
+echo
+sh bench/generate.sh build/rolegate
 
 # s: the policy simulator, 100 actions x 10 resources per call, on d's server with its root key.
 echo

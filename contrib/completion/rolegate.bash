@@ -71,7 +71,9 @@ _rolegate()
 		valued="$valued --compat --compat-account"
 		;;
 	policy)
-		opts="--kind --help" valued="--kind" positional="sub:eval validate"
+		opts="--kind --help" valued="--kind" positional="sub:eval validate generate"
+		opts="$opts --principal --since --account --trust --data --postgres"
+		valued="$valued --principal --since --account --data --postgres"
 		;;
 	keys)
 		opts="--data --postgres --master-key-file --help" valued="--data --postgres --master-key-file"
@@ -101,6 +103,7 @@ _rolegate()
 		;;
 	audit)
 		opts="--data --postgres --since --principal --role --action --limit --json --format --before --help"
+		opts="$opts --follow"
 		valued="--data --postgres --since --principal --role --action --limit --format --before" positional="sub:prune"
 		opts="$opts --explain" valued="$valued --explain"
 		;;

@@ -136,9 +136,16 @@ complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
 # policy
 set -l s '__rolegate_verb_is policy'
-complete -c rolegate -n "$s; and not __fish_seen_subcommand_from eval validate" -a eval -d 'evaluate test cases'
-complete -c rolegate -n "$s; and not __fish_seen_subcommand_from eval validate" -a validate -d 'validate a policy document'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from eval validate generate" -a eval -d 'evaluate test cases'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from eval validate generate" -a validate -d 'validate a policy document'
+complete -c rolegate -n "$s; and not __fish_seen_subcommand_from eval validate generate" -a generate -d 'a least-privilege policy from the audit trail'
 complete -c rolegate -n "$s; and __fish_seen_subcommand_from eval validate" -F
+complete -c rolegate -n $s -l principal -x -d 'generate: the user or role (ARN) whose calls are read'
+complete -c rolegate -n $s -l since -x -d 'generate: calls from TIME (ISO 8601, or 90s, 15m, 2h, 7d back)'
+complete -c rolegate -n $s -l account -x -d 'generate: calls on resources of that account'
+complete -c rolegate -n $s -l trust -d 'generate: the trust policy of the role from who assumed it'
+complete -c rolegate -n $s -l data -x -a '(__fish_complete_directories)' -d 'generate: data directory'
+complete -c rolegate -n $s -l postgres -x -d 'generate: the PostgreSQL database the nodes share (conninfo)'
 complete -c rolegate -n $s -l kind -x -a 'identity trust resource boundary session scp rcp' -d 'policy kind (validate)'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 
@@ -223,6 +230,7 @@ complete -c rolegate -n $s -l json -d 'JSON lines'
 complete -c rolegate -n $s -l format -x -a 'text json cloudtrail' -d 'output format'
 complete -c rolegate -n $s -l before -x -d 'prune: delete the records older than TIME'
 complete -c rolegate -n $s -l explain -x -d 'the record of one request (REQUEST_ID) and the reasoning of its denial'
+complete -c rolegate -n $s -l follow -d 'stream the decisions as they are recorded, until interrupted'
 complete -c rolegate -n "$s; and not __fish_seen_subcommand_from prune" -a prune -d 'delete the records older than --before'
 complete -c rolegate -n $s -s h -l help -d 'show the usage'
 

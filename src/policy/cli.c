@@ -16,6 +16,8 @@
  *       Condition values that do not parse (a number, a date, a CIDR) never match here; `validate` refuses them,
  *       as IAM does when a policy is saved. Malformed input: a message on stderr and exit status 2.
  *
+ *   rolegate policy generate ...: a least-privilege policy from the audit trail (src/generate/cli.c).
+ *
  *   rolegate policy validate FILE --kind identity|trust|resource|boundary|session|scp|rcp
  *       prints the finding: {"valid":true,...} or {"valid":false,"error":"MalformedPolicyDocument: ..."};
  *       exit status 1 when the policy is not valid.
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "generate/cli.h"
 #include "policy/cli.h"
 #include "policy/lint.h"
 #include "policy/policy.h"
@@ -533,7 +536,9 @@ int policy_main(int argc, char **argv)
 
 	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		printf("usage: rolegate policy eval [FILE|-]\n"
-		       "       rolegate policy validate FILE --kind identity|trust|resource|boundary|session|scp|rcp\n");
+		       "       rolegate policy validate FILE --kind identity|trust|resource|boundary|session|scp|rcp\n"
+		       "       rolegate policy generate --principal ARN [--since TIME] [--account ID] [--trust]\n"
+		       "                                [--data DIR | --postgres CONNINFO]\n");
 		return argc < 1 ? 2 : 0;
 	}
 	if (crypto_init() != C_OK) {
@@ -544,8 +549,10 @@ int policy_main(int argc, char **argv)
 		rc = eval_main(argc - 1, argv + 1);
 	else if (strcmp(argv[0], "validate") == 0)
 		rc = validate_main(argc - 1, argv + 1);
+	else if (strcmp(argv[0], "generate") == 0)
+		rc = generate_main(argc - 1, argv + 1);
 	else {
-		fprintf(stderr, "rolegate policy: unknown command '%s' (eval or validate)\n", argv[0]);
+		fprintf(stderr, "rolegate policy: unknown command '%s' (eval, validate or generate)\n", argv[0]);
 		rc = 2;
 	}
 	crypto_cleanup();

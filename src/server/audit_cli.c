@@ -3,6 +3,7 @@
  *
  *   rolegate audit [--data DIR | --postgres CONNINFO] [--since TIME] [--principal ARN] [--role ARN] [--action SERVICE:ACTION]
  *                  [--limit N] [--json | --format text|json|cloudtrail]
+ *   rolegate audit --follow [--data DIR | --postgres CONNINFO] [--principal ARN] [--since TIME] [--format text|json]
  *   rolegate audit prune --before TIME [--data DIR | --postgres CONNINFO]
  *   rolegate audit --explain REQUEST_ID [--data DIR | --postgres CONNINFO] [--format text|json]   (audit_explain.c)
  *
@@ -14,17 +15,24 @@
  * server is not disturbed. --format cloudtrail prints {"Records": [...]} as a CloudTrail
  * log file holds them (cloudtrail.c).
  *
+ * --principal naming a role (arn:aws:iam::ACCT:role/NAME) keeps the calls of its sessions. --follow streams the
+ * decisions as they are committed, from now on (or from --since), until SIGINT or SIGTERM: each table is polled by
+ * its sequence number (a server in another process, PostgreSQL's nodes included), one line or JSON object per call.
+ *
  * prune deletes the records older than TIME from both databases, each in one write transaction (a running server
  * waits for it as for any writer), and prints how many it deleted.
  */
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server/audit_cli.h"
 #include "server/audit_explain.h"
+#include "server/audit_read.h"
 #include "server/cli_store.h"
 #include "server/cloudtrail.h"
 #include "store/db.h"
@@ -39,153 +47,66 @@ static int usage(int status)
 	fprintf(status ? stderr : stdout,
 	        "usage: rolegate audit [--data DIR | --postgres CONNINFO] [--since TIME] [--principal ARN] [--role ARN]\n"
 	        "                      [--action SERVICE:ACTION] [--limit N] [--json | --format text|json|cloudtrail]\n"
+	        "       rolegate audit --follow [--data DIR | --postgres CONNINFO] [--principal ARN] [--since TIME]\n"
+	        "                      [--format text|json]\n"
 	        "       rolegate audit prune --before TIME [--data DIR | --postgres CONNINFO]\n"
 	        "       rolegate audit --explain REQUEST_ID [--data DIR | --postgres CONNINFO] [--format text|json]\n"
 	        "TIME: ISO 8601 (2026-11-25T10:00:00Z), a date (2026-11-25: its midnight UTC) or a duration back from now\n"
-	        "(90s, 15m, 2h, 7d). prune deletes the records older than TIME and prints how many.\n"
-	        "--explain prints the record of one call and, for a denial, its reasoning and its encoded authorization\n"
-	        "failure message (for sts:DecodeAuthorizationMessage).\n");
+	        "(90s, 15m, 2h, 7d). prune deletes the records older than TIME and prints how many. --follow prints the\n"
+	        "decisions as they are recorded (from now, or from --since) until interrupted; a role's ARN as --principal\n"
+	        "names its sessions. --explain prints the record of one call and, for a denial, its reasoning and its\n"
+	        "encoded authorization failure message (for sts:DecodeAuthorizationMessage).\n");
 	return status;
 }
-
-/* Parses TIME into milliseconds since the epoch. */
-static int parse_since(const char *s, int64_t *out)
-{
-	char *end;
-	long long n;
-	int64_t t;
-
-	char day[32];
-
-	if (time_parse_iso8601(s, &t) == C_OK) {
-		*out = t * 1000;
-		return C_OK;
-	}
-	if (strlen(s) == 10 && (size_t)snprintf(day, sizeof(day), "%sT00:00:00Z", s) < sizeof(day) &&
-	    time_parse_iso8601(day, &t) == C_OK) {
-		*out = t * 1000;
-		return C_OK;
-	}
-	n = strtoll(s, &end, 10);
-	if (end == s || n < 0 || end[1] != '\0')
-		return C_ERR;
-	switch (*end) {
-	case 's': n *= 1000; break;
-	case 'm': n *= 60 * 1000; break;
-	case 'h': n *= 3600 * 1000; break;
-	case 'd': n *= 86400 * 1000; break;
-	default: return C_ERR;
-	}
-	*out = now_ms() - n;
-	return C_OK;
-}
-
-#define NFIELDS 14 /* request_id, account, principal, access key, action, resource, source ip, outcome, detail,
-                     * user agent, region, response, explanation, enforcement */
 
 struct row {
 	int64_t time_ms;
 	int source; /* 0: rolegate.db, 1: audit.db */
 	int64_t seq;
-	char *f[NFIELDS];
+	char *f[AUDIT_NFIELDS]; /* owned copies of audit_row's fields */
 };
 
 struct rows {
 	struct row *v;
 	size_t n, cap;
-};
-
-struct filter {
-	int64_t since, limit;
-	const char *principal, *role, *action;
+	int64_t last[2]; /* per source: the highest seq read */
 };
 
 static void rows_free(struct rows *rs)
 {
 	for (size_t i = 0; i < rs->n; i++)
-		for (int j = 0; j < NFIELDS; j++)
+		for (int j = 0; j < AUDIT_NFIELDS; j++)
 			free(rs->v[i].f[j]);
 	free(rs->v);
+	rs->v = NULL;
+	rs->n = rs->cap = 0;
 }
 
-/* The query of collect_db: with the columns of migrations 4, 6 and 7 (or '' for each). */
-#define COLUMNS_4 "coalesce(user_agent, ''), coalesce(region, ''), coalesce(response, '')"
-#define NO_COLUMNS_4 "'', '', ''"
-#define COLUMN_6 "coalesce(explanation, '')"
-#define COLUMN_7 "coalesce(enforcement, '')"
-#define AUDIT_SELECT(cols4, col6, col7)                                                                           \
-	"SELECT time_ms, seq, request_id, account_id, principal_arn, coalesce(access_key_id, ''), action, "         \
-	"coalesce(resource, ''), coalesce(source_ip, ''), outcome, coalesce(detail, ''), " cols4 ", " col6 ", " col7 \
-	" FROM audit WHERE time_ms >= ?1 AND (?2 IS NULL OR principal_arn = ?2) AND (?3 IS NULL OR resource = ?3) "  \
-	"AND (?4 IS NULL OR action = ?4) ORDER BY seq DESC LIMIT ?5"
-
-/* Appends the newest `limit` matching records of db's audit table (pg: a PostgreSQL database, always at this
- * binary's schema once a node has started on it). */
-static int collect_db(struct db *db, bool pg, int source, const struct filter *flt, struct rows *rs)
+/* audit_row_fn: appends a copy of the row to the struct rows arg. */
+static int keep_row(const struct audit_row *in, void *arg)
 {
-	struct db_tx *tx;
-	struct db_rows *r;
-	const char *sql;
+	struct rows *rs = arg;
+	struct row *row;
 	int rc = C_OK;
 
-	if (db_begin(db, false, &tx) != C_OK)
-		return C_ERR;
-	/* A data directory no newer server has opened yet lacks the columns of migration 4 (and 6, 7): read as "" then.
-	 * One literal per case: the backends cache prepared statements by the SQL text's address. */
-	static const char *const selects[2][2][2] = {
-		{{AUDIT_SELECT(NO_COLUMNS_4, "''", "''"), AUDIT_SELECT(NO_COLUMNS_4, "''", COLUMN_7)},
-		 {AUDIT_SELECT(NO_COLUMNS_4, COLUMN_6, "''"), AUDIT_SELECT(NO_COLUMNS_4, COLUMN_6, COLUMN_7)}},
-		{{AUDIT_SELECT(COLUMNS_4, "''", "''"), AUDIT_SELECT(COLUMNS_4, "''", COLUMN_7)},
-		 {AUDIT_SELECT(COLUMNS_4, COLUMN_6, "''"), AUDIT_SELECT(COLUMNS_4, COLUMN_6, COLUMN_7)}},
-	};
-	sql = selects[pg || store_audit_has_column(tx, "response") == 1]
-	             [pg || store_audit_has_column(tx, "explanation") == 1]
-	             [pg || store_audit_has_column(tx, "enforcement") == 1];
-	r = db_query_fresh(tx, sql, /* the audit is always read fresh (db_begin_append) */
-	                   DB_ARGS(db_int(flt->since), db_text(flt->principal), db_text(flt->role), db_text(flt->action),
-	                           db_int(flt->limit)));
-	while (rc == C_OK && db_step(r) == DB_ROW) {
-		struct row *row;
-		if (rs->n == rs->cap) {
-			size_t cap = rs->cap ? rs->cap * 2 : 64;
-			struct row *grown = realloc(rs->v, cap * sizeof(*grown));
-			if (!grown) {
-				rc = C_ERR;
-				break;
-			}
-			rs->v = grown;
-			rs->cap = cap;
-		}
-		row = &rs->v[rs->n++];
-		memset(row, 0, sizeof(*row));
-		row->time_ms = db_col_int(r, 0);
-		row->seq = db_col_int(r, 1);
-		row->source = source;
-		for (int j = 0; j < NFIELDS; j++) {
-			const char *t = db_col_text(r, 2 + j);
-			if (!(row->f[j] = strdup(t ? t : "")))
-				rc = C_ERR;
-		}
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		struct row *grown = realloc(rs->v, cap * sizeof(*grown));
+		if (!grown)
+			return C_ERR;
+		rs->v = grown;
+		rs->cap = cap;
 	}
-	db_rows_done(r);
-	db_rollback(tx);
-	return rc;
-}
-
-/* collect_db() of DIR/FILE (absent file: none). */
-static int collect(const char *dir, const char *file, int source, const struct filter *flt, struct rows *rs)
-{
-	char path[4096];
-	struct db *db;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (access(path, R_OK) != 0)
-		return source == 0 ? C_ERR : C_OK; /* audit.db appears with the first AssumeRole or GetSessionToken */
-	if (!(db = db_open_sqlite_file(dir, file)))
-		return C_ERR;
-	rc = collect_db(db, false, source, flt, rs);
-	db_close(db);
+	row = &rs->v[rs->n++];
+	memset(row, 0, sizeof(*row));
+	row->time_ms = in->time_ms;
+	row->seq = in->seq;
+	row->source = in->source;
+	if (in->seq > rs->last[in->source])
+		rs->last[in->source] = in->seq;
+	for (int j = 0; j < AUDIT_NFIELDS; j++)
+		if (!(row->f[j] = strdup(in->f[j])))
+			rc = C_ERR;
 	return rc;
 }
 
@@ -218,42 +139,11 @@ static json_t *cloudtrail_of(struct db_tx *tx, const struct row *row)
 
 static void print_row(const struct row *row, bool json)
 {
-	char when[ISO8601_LEN];
+	struct audit_row r = {.time_ms = row->time_ms, .seq = row->seq, .source = row->source};
 
-	time_iso8601(row->time_ms / 1000, when);
-	if (json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "time", when, "requestId", row->f[0],
-		                      "account", row->f[1], "principal", row->f[2], "accessKeyId", row->f[3], "action",
-		                      row->f[4], "resource", row->f[5], "sourceIp", row->f[6], "outcome", row->f[7]);
-		json_t *detail = row->f[8][0] ? json_loads(row->f[8], 0, NULL) : NULL;
-		json_t *response = row->f[11][0] ? json_loads(row->f[11], 0, NULL) : NULL;
-		char *line;
-		if (!o) {
-			json_decref(detail);
-			json_decref(response);
-			return;
-		}
-		if (detail)
-			json_object_set_new(o, "detail", detail);
-		if (row->f[9][0])
-			json_object_set_new(o, "userAgent", json_string(row->f[9]));
-		if (row->f[10][0])
-			json_object_set_new(o, "region", json_string(row->f[10]));
-		if (response)
-			json_object_set_new(o, "response", response);
-		if (row->f[12][0]) /* a denial's reasoning (explain.h); `audit --explain REQUEST_ID` puts it in words */
-			json_object_set_new(o, "explanation", json_loads(row->f[12], 0, NULL));
-		if (row->f[13][0])
-			json_object_set_new(o, "enforcement", json_string(row->f[13]));
-		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (line)
-			puts(line);
-		free(line);
-		json_decref(o);
-	} else {
-		printf("%s  %-18s %-40s %-32s %s  %s\n", when, row->f[13][0] ? row->f[13] : row->f[7], row->f[4], row->f[2],
-		       row->f[5], row->f[8]);
-	}
+	for (int j = 0; j < AUDIT_NFIELDS; j++)
+		r.f[j] = row->f[j];
+	audit_row_print(&r, json);
 }
 
 /* Deletes db's audit records older than before_ms in one write transaction; *n gets how many. */
@@ -314,7 +204,7 @@ static int prune_main(int argc, char **argv)
 		fprintf(stderr, "rolegate audit prune: --before TIME is required\n");
 		return 2;
 	}
-	if (parse_since(before, &before_ms) != C_OK) {
+	if (audit_parse_time(before, &before_ms) != C_OK) {
 		fprintf(stderr, "rolegate audit prune: --before %s: not a time (ISO 8601), date or duration (7d...)\n",
 		        before);
 		return 2;
@@ -372,17 +262,73 @@ out:
 	return rc;
 }
 
+static volatile sig_atomic_t follow_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	follow_stop = 1;
+}
+
+/* --follow: the records committed from now on (or since --since), oldest first, until SIGINT or SIGTERM. Each
+ * table of the trail is polled by seq every FOLLOW_POLL_MS; the records of one poll are merged by time. */
+#define FOLLOW_POLL_MS 200
+static int follow(struct audit_trail *t, struct audit_query *q, bool history, bool json)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	struct rows rs = {0};
+	int rc = C_OK;
+
+	sigemptyset(&sa.sa_mask); /* no SA_RESTART: the sleep ends at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (int i = 0; i < 2 && !history; i++)
+		if (t->db[i] && audit_max_seq(t->db[i], &rs.last[i]) != C_OK)
+			return C_ERR;
+	q->limit = 1000;
+	q->newest_first = false;
+	while (!follow_stop) {
+		struct timespec pause = {0, FOLLOW_POLL_MS * 1000000L};
+		bool had_audit_db = t->db[1] != NULL;
+		audit_trail_refresh(t);
+		if (t->db[1] && !had_audit_db)
+			rs.last[1] = 0; /* a new audit.db: every record in it is new */
+		for (int i = 0; i < 2 && rc == C_OK; i++) {
+			q->after_seq = rs.last[i];
+			if (t->db[i])
+				rc = audit_read(t->db[i], t->pg, i, q, keep_row, &rs);
+		}
+		if (rc != C_OK)
+			break;
+		if (rs.n > 1)
+			qsort(rs.v, rs.n, sizeof(*rs.v), row_cmp);
+		for (size_t i = 0; i < rs.n; i++)
+			print_row(&rs.v[i], json);
+		if (fflush(stdout) != 0)
+			break; /* the reader went away */
+		if (rs.n == 0)
+			nanosleep(&pause, NULL);
+		for (size_t i = 0; i < rs.n; i++)
+			for (int j = 0; j < AUDIT_NFIELDS; j++)
+				free(rs.v[i].f[j]);
+		rs.n = 0;
+	}
+	rows_free(&rs);
+	return rc;
+}
+
 int audit_main(int argc, char **argv)
 {
 	const char *dir = "./data", *principal = NULL, *role = NULL, *action = NULL, *pg = NULL, *explain = NULL;
-	struct db *db = NULL;
-	bool on_pg;
+	struct audit_trail trail;
 	int64_t since = 0, limit = 1000;
 	enum format fmt = FMT_TEXT;
-	struct filter flt;
+	struct audit_query q;
+	char prefix[512];
+	bool follow_mode = false, since_given = false;
 	size_t from;
 	struct rows rs = {0};
-	int status = 1;
+	int rc;
 
 	if (argc > 0 && strcmp(argv[0], "prune") == 0)
 		return prune_main(argc - 1, argv + 1);
@@ -392,6 +338,10 @@ int audit_main(int argc, char **argv)
 			return usage(0);
 		if (strcmp(a, "--json") == 0) {
 			fmt = FMT_JSON;
+			continue;
+		}
+		if (strcmp(a, "--follow") == 0 || strcmp(a, "-f") == 0) {
+			follow_mode = true;
 			continue;
 		}
 		if (!v)
@@ -423,41 +373,59 @@ int audit_main(int argc, char **argv)
 			}
 		}
 		else if (strcmp(a, "--since") == 0) {
-			if (parse_since(v, &since) != C_OK) {
+			if (audit_parse_time(v, &since) != C_OK) {
 				fprintf(stderr, "rolegate audit: --since %s: not a time (ISO 8601) or duration (15m, 2h...)\n", v);
 				return 2;
 			}
+			since_given = true;
 		} else
 			return usage(2);
 		i++;
 	}
 	if (explain) {
-		if (fmt == FMT_CLOUDTRAIL) {
-			fprintf(stderr, "rolegate audit: --explain prints text or json\n");
+		if (fmt == FMT_CLOUDTRAIL || follow_mode) {
+			fprintf(stderr, "rolegate audit: --explain prints one record, as text or json\n");
 			return 2;
 		}
 		return audit_explain_main(dir, pg, explain, fmt == FMT_JSON);
 	}
+	if (follow_mode && fmt == FMT_CLOUDTRAIL) {
+		fprintf(stderr, "rolegate audit: --follow prints text or json, not a CloudTrail log file\n");
+		return 2;
+	}
 	if (limit <= 0)
 		limit = 1000;
-	flt = (struct filter){.since = since, .limit = limit, .principal = principal, .role = role, .action = action};
+	q = (struct audit_query){.since_ms = since, .limit = limit, .resource = role, .action = action,
+	                         .newest_first = true};
+	if (principal && audit_principal_filter(principal, &q, prefix, sizeof(prefix)) != C_OK) {
+		fprintf(stderr, "rolegate audit: --principal %s: too long\n", principal);
+		return 2;
+	}
 	/* PostgreSQL (--postgres, or a node's DIR/postgres) holds the whole trail in one table; a data directory in
 	 * rolegate.db and audit.db. */
-	on_pg = pg || store_node_is_postgres(dir);
-	if (!(db = cli_store_open("audit", dir, pg)) || collect_db(db, on_pg, 0, &flt, &rs) != C_OK ||
-	    (!on_pg && collect(dir, "audit.db", 1, &flt, &rs) != C_OK)) {
+	if (audit_trail_open(&trail, "audit", dir, pg) != C_OK)
+		return 1;
+	if (follow_mode) {
+		rc = follow(&trail, &q, since_given, fmt == FMT_JSON);
+		audit_trail_close(&trail);
+		if (rc != C_OK)
+			fprintf(stderr, "rolegate audit: cannot read the audit trail in %s\n", cli_store_where(dir, pg));
+		return rc == C_OK ? 0 : 1;
+	}
+	if (audit_trail_read(&trail, &q, keep_row, &rs) != C_OK) {
 		fprintf(stderr, "rolegate audit: cannot read the audit trail in %s\n", cli_store_where(dir, pg));
 		rows_free(&rs);
-		db_close(db);
+		audit_trail_close(&trail);
 		return 1;
 	}
-	qsort(rs.v, rs.n, sizeof(*rs.v), row_cmp);
+	if (rs.n > 1)
+		qsort(rs.v, rs.n, sizeof(*rs.v), row_cmp);
 	from = rs.n > (size_t)limit ? rs.n - (size_t)limit : 0;
 	if (fmt == FMT_CLOUDTRAIL) {
-		if (print_cloudtrail(db, &rs, from) != C_OK) {
+		if (print_cloudtrail(trail.db[0], &rs, from) != C_OK) {
 			fprintf(stderr, "rolegate audit: cannot write the CloudTrail records\n");
 			rows_free(&rs);
-			db_close(db);
+			audit_trail_close(&trail);
 			return 1;
 		}
 	} else {
@@ -465,7 +433,6 @@ int audit_main(int argc, char **argv)
 			print_row(&rs.v[i], fmt == FMT_JSON);
 	}
 	rows_free(&rs);
-	db_close(db);
-	status = 0;
-	return status;
+	audit_trail_close(&trail);
+	return 0;
 }

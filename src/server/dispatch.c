@@ -251,7 +251,7 @@ static int audit_durable(struct call *c, const char *outcome)
  * rather than drop the record (auditlog.h); a record that cannot be written is logged and counted in /metrics
  * (rolegate_audit_failed_records_total). Like CloudTrail's records of read-only calls, it keeps no
  * responseElements. */
-static void audit_read(struct call *c, const char *outcome)
+static void audit_async(struct call *c, const char *outcome)
 {
 	char action[160], *detail, *response, *explanation, ua[AUDIT_USER_AGENT_MAX + 1];
 	struct store_audit a;
@@ -417,7 +417,7 @@ static int execute(struct call *c)
 		if (rc != C_OK)
 			audit_failure(c); /* a success was recorded in its own transaction */
 	} else if (c->caller.arn[0]) {
-		audit_read(c, rc == C_OK ? "Success" : aws_code_name(c->err.code));
+		audit_async(c, rc == C_OK ? "Success" : aws_code_name(c->err.code));
 	}
 	return rc;
 }
