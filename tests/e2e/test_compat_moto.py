@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -70,14 +71,24 @@ def test_known_keys_are_still_authenticated(server_factory):
     rg.SEEN_SECRETS.add(key["SecretAccessKey"])
     bob = (key["AccessKeyId"], key["SecretAccessKey"])
     ident = rg.client(srv, "sts", creds=bob).get_caller_identity()
-    assert ident["Arn"] == "arn:aws:iam::123456789012:user/bob"
+    bob_arn = "arn:aws:iam::123456789012:user/bob"
+    assert ident["Arn"] == bob_arn
     with pytest.raises(ClientError) as e:
         rg.client(srv, "sts", creds=(bob[0], rg.random_secret())).get_caller_identity()
     assert rg.err(e)[0] == "SignatureDoesNotMatch"
-    # bob has no IAM permission: authorization is as always for a known principal
-    with pytest.raises(ClientError) as e:
-        rg.client(srv, "iam", creds=bob).list_users()
-    assert rg.err(e)[0] == "AccessDenied"
+    # bob has no IAM permission: authorization is as always for a known principal, in soft mode (compat's default:
+    # the call goes through, the would-be denial is audited) ...
+    assert rg.client(srv, "iam", creds=bob).list_users()["Users"]
+    deadline = time.time() + 10
+    while True:
+        p = subprocess.run([str(rg.BIN), "audit", "--data", str(srv.data_dir), "--format", "json", "--action",
+                            "iam:ListUsers"], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        recs = [json.loads(ln) for ln in p.stdout.splitlines() if bob_arn in ln]
+        if recs or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    assert [(r["outcome"], r.get("enforcement")) for r in recs] == [("Success", "soft-denied")]
 
     iam.create_role(RoleName="deploy", AssumeRolePolicyDocument=json.dumps(TRUST_ACCOUNT))
     # a root user may not assume a role, in compat mode as in AWS
@@ -101,6 +112,20 @@ def test_known_keys_are_still_authenticated(server_factory):
     assert post(srv.url + "/moto-api/reset") == (200, '{"status": "ok"}')
     after = rg.client(srv, "sts", creds=(c["AccessKeyId"], c["SecretAccessKey"])).get_caller_identity()
     assert after["Arn"] == "arn:aws:iam::123456789012:root"
+
+
+def test_enforce_strict_in_compat_mode(server_factory):
+    """--enforce strict beside --compat moto: a known principal's denied call is refused, as on AWS."""
+    srv = compat(server_factory, "--enforce", "strict")
+    iam = rg.client(srv, "iam", creds=anyone())
+    iam.create_user(UserName="dave")
+    key = iam.create_access_key(UserName="dave")["AccessKey"]
+    rg.SEEN_SECRETS.add(key["SecretAccessKey"])
+    with pytest.raises(ClientError) as e:
+        rg.client(srv, "iam", creds=(key["AccessKeyId"], key["SecretAccessKey"])).list_users()
+    assert rg.err(e)[:2] == ("AccessDenied", "User: arn:aws:iam::123456789012:user/dave is not authorized to "
+                             "perform: iam:ListUsers on resource: arn:aws:iam::123456789012:user/ because no "
+                             "identity-based policy allows the iam:ListUsers action")
 
 
 def test_reset_clears_everything(server_factory):

@@ -101,6 +101,10 @@ def test_soft_server_lets_a_denied_call_through_and_records_it(server_factory):
         assert r["detail"]["SoftDeniedMessage"].startswith(
             f"User: {arn} is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::{server.account}:user/")
         assert "because no identity-based policy allows the iam:CreateUser action" in r["detail"]["SoftDeniedMessage"]
+        # and the whole reasoning, as a refused call's record has it (`rolegate audit --explain`)
+        e = r["explanation"]
+        assert (e["decision"], e["action"], e["principal"]["arn"]) == ("ImplicitlyDenied", "iam:CreateUser", arn)
+        assert any("no identity-based policy allows iam:CreateUser" in m for m in e["missing"]), e["missing"]
     # root's own calls were allowed: no enforcement mark
     assert all("enforcement" not in r for r in recs if r["principal"].endswith(":root"))
 
