@@ -47,8 +47,8 @@ static const char *const audit_columns_4[] = {"user_agent", "region", "response"
 /* The audit column added by migration 6 (issue 16): the reasoning of a denial, JSON (src/server/explain.h). */
 #define AUDIT_COLUMN_EXPLANATION "ALTER TABLE audit ADD COLUMN explanation TEXT;"
 
-/* The audit column added by migration 7 (issue 16), of the enforcement modes (src/server/enforce.h): 'soft-denied' for a call the policies refused
- * but soft mode let through, NULL otherwise. Added to both databases, like migration 4's. */
+/* The audit column added by migration 7 (issue 16), of the enforcement modes (src/server/enforce.h): 'soft-denied'
+ * for a call the policies refused but soft mode let through, NULL otherwise. Added to both databases, like 4's. */
 #define AUDIT_COLUMN_ENFORCEMENT "ALTER TABLE audit ADD COLUMN enforcement TEXT;"
 
 static const char *const migrations[] = {
