@@ -71,6 +71,7 @@ static int on_call(const struct audit_row *row, void *arg)
 {
 	struct identity_walk *w = arg;
 	const char *res = row->f[AUDIT_F_RESOURCE];
+	bool mfa;
 
 	if (w->account) {
 		char acct[16];
@@ -78,9 +79,11 @@ static int on_call(const struct audit_row *row, void *arg)
 		if (strcmp(acct[0] ? acct : row->f[AUDIT_F_ACCOUNT], w->account) != 0)
 			return 0;
 	}
-	/* the detail is written with JSON_COMPACT: a top-level "MFAUsed":true is the flag itself */
-	if (gen_add_call(w->g, row->f[AUDIT_F_ACTION], res, strstr(row->f[AUDIT_F_DETAIL], "\"MFAUsed\":true") != NULL) !=
-	    C_OK)
+	/* the detail is written with JSON_COMPACT: a top-level "MFAUsed":true (STS's own calls) or
+	 * "MFAAuthenticated":true (any other call of a session issued with MFA) is the flag itself; inside a string
+	 * value a quote is escaped, so neither can be spelled by a request's parameters */
+	mfa = strstr(row->f[AUDIT_F_DETAIL], "\"MFAUsed\":true") || strstr(row->f[AUDIT_F_DETAIL], "\"MFAAuthenticated\":true");
+	if (gen_add_call(w->g, row->f[AUDIT_F_ACTION], res, mfa) != C_OK)
 		return w->rc = C_ERR;
 	return 0;
 }

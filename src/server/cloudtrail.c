@@ -183,7 +183,7 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 	const char *colon = strchr(in->action, ':'), *event = colon ? colon + 1 : in->action;
 	json_t *rec, *who, *params = json_null(), *response = json_null(), *extra = NULL, *detail = NULL;
 	json_t *user_agent = NULL;
-	const char *region = "us-east-1";
+	const char *region = "us-east-1", *mfa_authenticated = NULL;
 	bool read_only = cloudtrail_read_only(in->action);
 	/* the console's sign-in (src/console/signin.c): CloudTrail's AwsConsoleSignIn event of signin.amazonaws.com */
 	bool console_login = strcmp(in->action, "signin:ConsoleLogin") == 0;
@@ -192,8 +192,9 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 	snprintf(source, sizeof(source), "%.*s.amazonaws.com", colon ? (int)(colon - in->action) : 0, in->action);
 	if (in->detail[0] && (detail = json_loads(in->detail, JSON_REJECT_DUPLICATES, NULL)) && json_is_object(detail)) {
 		static const char *const extras[] = {"MFAUsed", "MFAOutcome", "LoginTo", "SoftDeniedMessage"};
+		json_t *x;
 		for (size_t i = 0; i < ARRAY_LEN(extras); i++) {
-			json_t *x = json_object_get(detail, extras[i]);
+			x = json_object_get(detail, extras[i]);
 			if (!x)
 				continue;
 			if (!extra)
@@ -206,6 +207,10 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 		}
 		if (extra && json_object_get(extra, "SoftDeniedMessage")) /* soft mode let a denied call through */
 			json_object_set_new(extra, "Enforcement", json_string("soft-denied"));
+		if ((x = json_object_get(detail, "MFAAuthenticated"))) { /* a session's call (dispatch.c) */
+			mfa_authenticated = json_is_true(x) ? "true" : "false";
+			json_object_del(detail, "MFAAuthenticated");
+		}
 		params = camel(detail);
 	}
 	json_decref(detail);
@@ -220,6 +225,9 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 		json_object_set_new(who, "accountId", json_string(in->account_id));
 	if (who && in->access_key_id[0])
 		json_object_set_new(who, "accessKeyId", json_string(in->access_key_id));
+	if (who && mfa_authenticated) /* temporary credentials: AWS's sessionContext (without its creationDate) */
+		json_object_set_new(who, "sessionContext",
+		                    json_pack("{s:{s:s}}", "attributes", "mfaAuthenticated", mfa_authenticated));
 	if (!arn_account(in->resource, recipient))
 		snprintf(recipient, sizeof(recipient), "%s", in->account_id);
 

@@ -176,6 +176,14 @@ static void audit_record(struct call *c, const char *outcome, bool with_response
 		if (c->mfa_outcome) /* a refused code says why: wrong, replayed, locked out, not the caller's device */
 			json_object_set_new(red, "MFAOutcome", json_string(c->mfa_outcome));
 	}
+	if (!c->action->audit_durably && c->caller.temporary) {
+		/* a session's call: whether its credentials were issued with MFA (CloudTrail's
+		 * userIdentity.sessionContext.attributes.mfaAuthenticated; `policy generate` reads it too) */
+		if (!red)
+			red = json_object();
+		if (red)
+			json_object_set_new(red, "MFAAuthenticated", json_boolean(c->caller.mfa_s != 0));
+	}
 	if (c->soft_denied) { /* soft mode let it through: AWS's AccessDenied, as it would have been answered */
 		if (!red)
 			red = json_object();

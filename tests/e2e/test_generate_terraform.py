@@ -83,6 +83,7 @@ def test_soft_apply_generate_strict_apply(tmp_path):
         srv.args = [a for a in srv.args if a not in ("--enforce", "soft")] + ["--enforce", "strict"]
         srv.start()
         iam = rg.client(srv, "iam")
+        org.vars[1] = env.vars[1] = f"endpoint={srv.url}"  # a new port
         _, creds2 = user_with(iam, doc)
         as_user(env, creds2).apply()
         assert as_user(org, creds2).plan_is_empty()

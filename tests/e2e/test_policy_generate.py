@@ -199,6 +199,13 @@ def test_role_sessions_and_trust_from_two_mfa_users(server, iam, tmp_path):
     doc = generate(server, "--principal", role_arn)
     validate(tmp_path, doc)
     assert statement_for(doc, "iam:CreateUser")["Resource"] == f"arn:aws:iam::{acct}:user/{name}"
+    # the session was issued with MFA: its calls say so (CloudTrail's sessionContext), and so does the policy
+    assert statement_for(doc, "iam:CreateUser")["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    ev = rg.client(server, "cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": name}])["Events"]
+    [rec] = [json.loads(e["CloudTrailEvent"]) for e in ev if e["EventName"] == "CreateUser"]
+    assert rec["userIdentity"]["sessionContext"] == {"attributes": {"mfaAuthenticated": "true"}}
+    assert "mFAAuthenticated" not in rec["requestParameters"] and "MFAAuthenticated" not in rec["requestParameters"]
 
     t = generate(server, "--principal", role_arn, "--trust")
     validate(tmp_path, t, "trust")

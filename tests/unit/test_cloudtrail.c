@@ -157,6 +157,38 @@ static void test_console_login(void **state)
 	json_decref(r);
 }
 
+/* A role session's call: whether its credentials were issued with MFA moves to userIdentity's sessionContext. */
+static void test_session_context(void **state)
+{
+	struct cloudtrail_in in = {
+		.time_ms = 1764806400123, .request_id = "req-4", .account_id = "111122223333",
+		.principal_arn = "arn:aws:sts::111122223333:assumed-role/admin/anay", .access_key_id = "ASIAEXAMPLE",
+		.action = "iam:CreateUser", .resource = "arn:aws:iam::111122223333:user/x", .source_ip = "10.0.0.1",
+		.outcome = "Success", .detail = "{\"MFAAuthenticated\":true,\"UserName\":\"x\"}", .principal_id = "",
+		.event_id = "e", .user_agent = "", .region = "us-east-1", .response = "",
+	};
+	json_t *r = cloudtrail_record(&in), *ctx;
+
+	(void)state;
+	assert_non_null(r);
+	ctx = json_object_get(json_object_get(json_object_get(r, "userIdentity"), "sessionContext"), "attributes");
+	assert_string_equal(str(ctx, "mfaAuthenticated"), "true");
+	assert_null(json_object_get(json_object_get(r, "requestParameters"), "mFAAuthenticated"));
+	assert_string_equal(str(json_object_get(r, "requestParameters"), "userName"), "x");
+	assert_null(json_object_get(r, "additionalEventData"));
+	json_decref(r);
+	in.detail = "{\"MFAAuthenticated\":false}";
+	r = cloudtrail_record(&in);
+	ctx = json_object_get(json_object_get(json_object_get(r, "userIdentity"), "sessionContext"), "attributes");
+	assert_string_equal(str(ctx, "mfaAuthenticated"), "false");
+	json_decref(r);
+	/* a long-term key's call has no sessionContext */
+	in.detail = "{\"UserName\":\"x\"}";
+	r = cloudtrail_record(&in);
+	assert_null(json_object_get(json_object_get(r, "userIdentity"), "sessionContext"));
+	json_decref(r);
+}
+
 static void test_response_without_secrets(void **state)
 {
 	const struct service_model *sts;
@@ -201,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_recorded_fields),
 		cmocka_unit_test(test_console_login),
+		cmocka_unit_test(test_session_context),
 		cmocka_unit_test(test_response_without_secrets),
 	};
 
