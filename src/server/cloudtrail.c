@@ -290,6 +290,10 @@ void cloudtrail_principal_id(struct db_tx *tx, const char *arn, const char *acco
 		snprintf(out, cap, "%s", account_id);
 		return;
 	}
+	if (strcmp(type, "FederatedUser") == 0) { /* CloudTrail: "ACCOUNT:NAME", the session's aws:userid */
+		snprintf(out, cap, "%s:%s", account_id, rest + strlen("federated-user/"));
+		return;
+	}
 	if (strcmp(type, "IAMUser") == 0) {
 		const char *slash = strrchr(rest, '/');
 		snprintf(name, sizeof(name), "%s", slash + 1);
