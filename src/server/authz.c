@@ -23,7 +23,7 @@
  * authorization failure message: ..."), never for a dry run (dispatch_authorize_token).
  *
  * In soft mode (enforce.h) the engine's denial is recorded on the call instead of refusing it (decide_enforced);
- * the limits of GetSessionToken's credentials (session_token_limits) are not a policy's and stay strict.
+ * the limits of GetSessionToken's and federated users' credentials (authz_credential_limits) are not a policy's and stay strict.
  */
 #include "server/authz.h"
 
@@ -282,8 +282,13 @@ static int decide_enforced(struct call *c, const char *action, const struct gath
  * them, and of STS only AssumeRole and GetCallerIdentity. A federated user's (GetFederationToken): no IAM action,
  * and of STS only GetCallerIdentity (always allowed, so never asked here).
  */
-static int session_token_limits(struct call *c)
+int authz_credential_limits(struct call *c)
 {
+	char action[160];
+
+	snprintf(action, sizeof(action), "%s:%s", c->svc->id, c->op->name);
+	if (policy_action_needs_no_permission(action)) /* sts:GetCallerIdentity: any credentials */
+		return C_OK;
 	if (c->caller.kind == PRINCIPAL_FEDERATED_USER) {
 		if (strcmp(c->svc->id, "iam") == 0)
 			return aws_err_set(&c->err, ERR_INVALID_CLIENT_TOKEN_ID,
@@ -332,7 +337,7 @@ int authz_authorize(struct call *c)
 	 * authentication operations." (GetSessionToken authenticates the user, with MFA.) */
 	if (strcmp(action, "sts:GetSessionToken") == 0)
 		return C_OK;
-	if (session_token_limits(c) != C_OK)
+	if (authz_credential_limits(c) != C_OK)
 		return C_ERR;
 	memset(&g, 0, sizeof(g));
 	context_init(&ctx);

@@ -334,6 +334,9 @@ static int storage_failure(struct call *c)
 /* Resource -> authorize, in the call's transaction (c->tx): the one place a call is authorized. */
 static int resource_and_authorize(struct call *c)
 {
+	/* a session's credentials that may not call this action at all learn nothing of its resource */
+	if (authz_credential_limits(c) != C_OK)
+		return C_ERR;
 	if (c->action->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
 		if (c->err.code == ERR_NONE)
 			storage_failure(c);
