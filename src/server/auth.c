@@ -186,7 +186,7 @@ static int session_principal(struct principal *p, struct db_tx *tx, const struct
 		snprintf(p->role_arn, sizeof(p->role_arn), "arn:aws:iam::%s:role%s%s", cl->account_id, cl->role_path,
 		         cl->role_name);
 		snprintf(p->session_name, sizeof(p->session_name), "%s", cl->session_name);
-	} else if (cl->kind == 'F') {
+	} else if (cl->kind == 'F' || cl->kind == 'G') {
 		if ((rc = federated_principal(p, tx, cl)) != C_OK)
 			return rc;
 	} else {
@@ -207,7 +207,7 @@ static int session_principal(struct principal *p, struct db_tx *tx, const struct
 	p->token_expires_s = cl->expires_s;
 	p->mfa_s = cl->mfa_s;
 	p->chained = cl->chained;
-	p->console = cl->kind == 'C';
+	p->console = cl->kind == 'C' || cl->kind == 'G';
 	snprintf(p->source_identity, sizeof(p->source_identity), "%s", cl->source_identity);
 	return C_OK;
 }

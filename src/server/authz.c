@@ -279,8 +279,8 @@ static int decide_enforced(struct call *c, const char *action, const struct gath
 
 /*
  * What credentials from GetSessionToken may do, as AWS documents: IAM only when MFA was part of the request for
- * them, and of STS only AssumeRole and GetCallerIdentity. A federated user's (GetFederationToken): no IAM action,
- * and of STS only GetCallerIdentity (always allowed, so never asked here).
+ * them, and of STS only AssumeRole and GetCallerIdentity. A federated user's (GetFederationToken): no IAM action
+ * (but in its console session), and of STS only GetCallerIdentity (always allowed).
  */
 int authz_credential_limits(struct call *c)
 {
@@ -290,7 +290,9 @@ int authz_credential_limits(struct call *c)
 	if (policy_action_needs_no_permission(action)) /* sts:GetCallerIdentity: any credentials */
 		return C_OK;
 	if (c->caller.kind == PRINCIPAL_FEDERATED_USER) {
-		if (strcmp(c->svc->id, "iam") == 0)
+		/* AWS: "You cannot call any IAM operations using the AWS CLI or the AWS API. This limitation does not
+		 * apply to console sessions." */
+		if (strcmp(c->svc->id, "iam") == 0 && !c->caller.console)
 			return aws_err_set(&c->err, ERR_INVALID_CLIENT_TOKEN_ID,
 			                   "The security token included in the request is invalid.");
 		if (strcmp(c->svc->id, "sts") == 0)

@@ -33,7 +33,8 @@ struct principal {
 	int64_t mfa_s; /* when MFA was verified; 0 without */
 	char source_identity[65];
 	bool chained;  /* a role session obtained with role-session credentials */
-	bool console;  /* a console session of a user or root (claims kind 'C'): not bound by GetSessionToken's limits */
+	bool console;  /* a console session of a user or root (claims kind 'C'): not bound by GetSessionToken's limits;
+	                * of a federated user (kind 'G'): IAM is open to it, as AWS's console opens it */
 	/* Role sessions: the role (name and path are in name/path; arn is the session's ARN) */
 	char role_id[IAM_ID_MAX];
 	char role_arn[ARN_MAX + 1];

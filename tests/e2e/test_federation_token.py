@@ -419,3 +419,78 @@ def test_audit_and_cloudtrail(server, world):
     assert "sessionToken" not in ok["responseElements"]["credentials"]
     assert "secretAccessKey" not in ok["responseElements"]["credentials"]
     assert name in ok["userIdentity"]["arn"]
+
+
+# ---- the console: AWS's custom identity broker flow with GetFederationToken -------------------------------------
+
+class Browser:
+    """Keeps the cookies the server sets and follows the login page's continuation (a meta refresh) on the server."""
+
+    def __init__(self, server):
+        import requests
+        self.server, self.cookies, self.http = server, {}, requests.Session()
+        self.http.trust_env = False
+
+    def get(self, url, **params):
+        r = self.http.get(url, params=params or None, allow_redirects=False, timeout=60,
+                          headers={"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())})
+        for c in r.raw.headers.getlist("Set-Cookie"):
+            name, _, rest = c.partition("=")
+            value = rest.split(";", 1)[0]
+            if value and "max-age=0" not in c.lower():
+                self.cookies[name.strip()] = value
+            else:
+                self.cookies.pop(name.strip(), None)
+        return r
+
+
+def signin_token(server, c, **extra):
+    import requests
+    r = requests.get(server.url + "/federation", timeout=60, params={
+        "Action": "getSigninToken", **extra,
+        "Session": json.dumps({"sessionId": c["AccessKeyId"], "sessionKey": c["SecretAccessKey"],
+                               "sessionToken": c["SessionToken"]})})
+    return r.status_code, r.text
+
+
+def test_console_sign_in_as_a_federated_user(server, world):
+    """getSigninToken takes a federated user's credentials, as AWS's; the console session is that federated user,
+    with IAM open to it (AWS: the API's IAM limitation "does not apply to console sessions") and its permissions
+    the user's policies limited by the session policy."""
+    iam, acct, name = world["iam"], world["account"], world["user"]["UserName"]
+    iam.put_user_policy(UserName=name, PolicyName="console", PolicyDocument=doc(allow(["iam:List*", "iam:Get*"])))
+    try:
+        c = federate(server, world["key"], Name="console-fed", DurationSeconds=900,
+                     Policy=doc(allow(["iam:ListUsers", "iam:GetUser", "organizations:DescribeOrganization"])))[
+            "Credentials"]
+        # SessionDuration is refused for GetFederationToken credentials (the console session lasts as they do)
+        status, body = signin_token(server, c, SessionDuration="900")
+        assert status == 400 and "SigninToken" not in body, body
+        status, body = signin_token(server, c)
+        assert status == 200, body
+        token = json.loads(body)["SigninToken"]
+        rg.SEEN_SECRETS.add(token)
+        b = Browser(server)
+        r = b.get(server.url + "/federation", Action="login", Issuer="test", SigninToken=token,
+                  Destination=server.url + "/console/")
+        assert r.status_code == 200 and b.cookies, r.text[:500]
+        home = b.get(server.url + "/console/")
+        assert home.status_code == 200
+        assert f"arn:aws:sts::{acct}:federated-user/console-fed" in home.text, home.text[:2000]
+        # IAM in the console: allowed by both the user's policy and the session policy
+        users = b.get(server.url + "/console/iam/users")
+        assert users.status_code == 200 and name in users.text, users.text[:2000]
+        # ... but not what the session policy leaves out (iam:ListRoles)
+        roles = b.get(server.url + "/console/iam/roles")
+        assert "not authorized to perform: iam:ListRoles" in roles.text, roles.text[:2000]
+        # the API's limits still hold for the same credentials outside the console
+        assert refused(session(server, "iam", c).list_users)[0] == "InvalidClientTokenId"
+        # the sign-in is audited as the federated user
+        out = subprocess.run([str(rg.BIN), "audit", "--data", str(server.data_dir), "--principal",
+                              f"arn:aws:sts::{acct}:federated-user/console-fed", "--json"], capture_output=True,
+                             text=True, timeout=60)
+        actions = [(x["action"], x["outcome"]) for x in map(json.loads, out.stdout.splitlines())]
+        assert ("signin:ConsoleLogin", "Success") in actions, actions
+        assert ("iam:ListUsers", "Success") in actions and ("iam:ListRoles", "AccessDenied") in actions, actions
+    finally:
+        iam.delete_user_policy(UserName=name, PolicyName="console")
