@@ -215,6 +215,13 @@ def test_root_sessions_last_an_hour_at_most(server):
     assert org.describe_organization()["Organization"]["MasterAccountId"] == acct
     assert refused(org.list_accounts)[0] == "AccessDeniedException"
     assert refused(session(server, "iam", r["Credentials"]).list_users)[0] == "InvalidClientTokenId"
+    # CloudTrail names the root as the session's issuer
+    events = rg.client(server, "cloudtrail").lookup_events(LookupAttributes=[
+        {"AttributeKey": "AccessKeyId", "AttributeValue": r["Credentials"]["AccessKeyId"]}])["Events"]
+    ids = [json.loads(e["CloudTrailEvent"])["userIdentity"] for e in events]
+    assert ids and all(i["type"] == "FederatedUser" and i["principalId"] == f"{acct}:rootfed" for i in ids), ids
+    assert ids[0]["sessionContext"]["sessionIssuer"] == {"type": "Root", "principalId": acct,
+                                                         "arn": f"arn:aws:iam::{acct}:root", "accountId": acct}
 
 
 @pytest.mark.parametrize("name", ["b", "x" * 33, "bad name", "a/b", "a:b"])
@@ -369,9 +376,9 @@ def test_expiry(server_factory, tmp_path):
     c = federate(srv, key, Name="brief", DurationSeconds=900)["Credentials"]
     sts = session(srv, "sts", c)
     assert sts.get_caller_identity()["Arn"].endswith(":federated-user/brief")
-    clock.advance(899)
+    clock.advance(880)  # 20 s left (real time passes too)
     assert sts.get_caller_identity()["Arn"].endswith(":federated-user/brief")
-    clock.advance(2)
+    clock.advance(21)
     code, msg, status, _ = refused(sts.get_caller_identity)
     assert (code, msg, status) == ("ExpiredToken", "The security token included in the request is expired", 403)
 
@@ -407,6 +414,12 @@ def test_audit_and_cloudtrail(server, world):
     assert who, recs
     assert who[0]["type"] == "FederatedUser" and who[0]["principalId"] == f"{acct}:audited"
     assert who[0]["accountId"] == acct and who[0]["accessKeyId"] == c["AccessKeyId"]
+    assert who[0]["sessionContext"]["sessionIssuer"] == {
+        "type": "IAMUser", "principalId": world["user"]["UserId"], "arn": world["user"]["Arn"], "accountId": acct,
+        "userName": name}
+    assert who[0]["sessionContext"]["attributes"]["mfaAuthenticated"] == "false"
+    fed_rec = [x for x in recs if x["userIdentity"].get("arn", "").endswith("federated-user/audited")][0]
+    assert not fed_rec["requestParameters"] or "sessionIssuer" not in fed_rec["requestParameters"]
     events = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName",
                                                  "AttributeValue": "GetFederationToken"}])["Events"]
     recs = [json.loads(e["CloudTrailEvent"]) for e in events]
@@ -483,6 +496,9 @@ def test_console_sign_in_as_a_federated_user(server, world):
         # ... but not what the session policy leaves out (iam:ListRoles)
         roles = b.get(server.url + "/console/iam/roles")
         assert "not authorized to perform: iam:ListRoles" in roles.text, roles.text[:2000]
+        # the simulator does not pretend to know the session policy
+        sim = b.get(server.url + "/console/simulator", action="iam:ListUsers")
+        assert sim.status_code == 200 and "A federated user (GetFederationToken) is not simulated" in sim.text
         # the API's limits still hold for the same credentials outside the console
         assert refused(session(server, "iam", c).list_users)[0] == "InvalidClientTokenId"
         # the sign-in is audited as the federated user
