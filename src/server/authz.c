@@ -23,7 +23,8 @@
  * authorization failure message: ..."), never for a dry run (dispatch_authorize_token).
  *
  * In soft mode (enforce.h) the engine's denial is recorded on the call instead of refusing it (decide_enforced);
- * the limits of GetSessionToken's and federated users' credentials (authz_credential_limits) are not a policy's and stay strict.
+ * the limits of GetSessionToken's and federated users' credentials (authz_credential_limits) are not a policy's
+ * and stay strict.
  */
 #include "server/authz.h"
 

@@ -8,8 +8,9 @@
  * table's write is false: every Get, List, sts:AssumeRole, sts:GetSessionToken, sts:GetCallerIdentity,
  * cloudtrail:LookupEvents) is readOnly, as CloudTrail marks them; the rest are writes. A call soft mode let through
  * carries additionalEventData.Enforcement "soft-denied" and the AccessDenied it would have had (SoftDeniedMessage). A
- * federated user's call carries userIdentity.sessionContext.sessionIssuer (the IAM user or root that made it). responseElements never holds a secret:
- * the model's sensitive members (secret access keys, MFA seeds, passwords) and session tokens are left out.
+ * federated user's call carries userIdentity.sessionContext.sessionIssuer (the IAM user or root that made it).
+ * responseElements never holds a secret: the model's sensitive members (secret access keys, MFA seeds, passwords) and
+ * session tokens are left out.
  */
 #include "server/cloudtrail.h"
 

@@ -479,7 +479,8 @@ int sts_get_session_token(struct call *c)
 	sts_common_claims(c, &cl, c->caller.account_id, duration);
 	if (c->caller.kind == PRINCIPAL_USER)
 		snprintf(cl.user_id, sizeof(cl.user_id), "%.31s", c->caller.id);
-	if (token_issue(c->srv->keyring, c->tx, &cl, token, sizeof(token)) == C_OK && sts_credentials_json(c, &cl, token) == C_OK)
+	if (token_issue(c->srv->keyring, c->tx, &cl, token, sizeof(token)) == C_OK &&
+	    sts_credentials_json(c, &cl, token) == C_OK)
 		rc = C_OK;
 	else
 		aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The session token could not be issued.");

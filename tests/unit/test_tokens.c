@@ -1,10 +1,11 @@
 /*
  * test_tokens.c - tests the session-token claims' encoding (src/server/tokens.c, included to reach its statics):
  * every claim comes back as it went in; a truncated encoding, a byte more, a claim longer than its field, a NUL in
- * a string, a flag other than 0 or 1, an unknown kind (R, U, C and F are known) or version are refused (and leave the
- * claims cleared); an encoding that does not fit its buffer is not written. A federated user's claims (F) travel in the
- * same encoding, and an encoding written before F existed (a fixed vector) still decodes to the same claims. Sealing itself (AES-256-GCM under the keyring's key) is
- * exercised end to end by the e2e tests (tampered and expired tokens).
+ * a string, a flag other than 0 or 1, an unknown kind (R, U, C, F and G are known) or version are refused (and leave
+ * the claims cleared); an encoding that does not fit its buffer is not written. A federated user's claims (F) travel
+ * in the same encoding, and an encoding written before F existed (a fixed vector) still decodes to the same claims.
+ * Sealing itself (AES-256-GCM under the keyring's key) is exercised end to end by the e2e tests (tampered and
+ * expired tokens).
  */
 #include <setjmp.h>
 #include <stdarg.h>
