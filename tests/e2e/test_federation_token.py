@@ -405,6 +405,14 @@ def test_audit_and_cloudtrail(server, world):
     mine = [(x["action"], x["outcome"]) for x in map(json.loads, out.stdout.splitlines())]
     assert ("organizations:DescribeOrganization", "Success") in mine, mine
     assert ("organizations:ListAccounts", "AccessDenied") in mine, mine
+    # ... and in CloudTrail's shape from the same verb
+    out = subprocess.run([str(rg.BIN), "audit", "--data", str(server.data_dir), "--principal",
+                          f"arn:aws:sts::{acct}:federated-user/audited", "--format", "cloudtrail"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    trail = json.loads(out.stdout)["Records"]
+    assert trail and {r["userIdentity"]["type"] for r in trail} == {"FederatedUser"}, trail
+    assert {r["userIdentity"]["principalId"] for r in trail} == {f"{acct}:audited"}
     # CloudTrail: the federated user's event, userIdentity type FederatedUser
     ct = rg.client(server, "cloudtrail")
     events = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName",
