@@ -6,7 +6,8 @@
  *                          user's temporary credentials), SessionDuration=900..43200 (optional; role sessions)
  *                          -> 200 {"SigninToken": "..."}
  *   Action=login           SigninToken, Destination (this server's /console), Issuer -> a console session of that
- *                          role session, and a 200 page that continues to Destination (continue_to: not a 303)
+ *                          role session or federated user, and a 200 page that continues to Destination
+ *                          (continue_to: not a 303)
  *
  * The credentials are verified as the API verifies a request's (the token opens under the keyring, names this
  * access key id, carries this secret, has not expired, its account is active): only role sessions and federated
@@ -111,8 +112,7 @@ static int audit(struct console_req *cr, const char *action, const struct sessio
  * Verifies s as the API verifies a request's temporary credentials: the token opens under the keyring and names
  * this access key id, the secret is the token's (compared in constant time), and auth_token_principal (auth.c: the
  * principal as the API builds it) finds it unexpired in an active account. Only role sessions and federated users
- * pass. C_OK with *cl
- * the token's claims (claims_clear() them); C_ERR with *why, AWS-style text for the refusal.
+ * pass. C_OK with *cl the token's claims (claims_clear() them); C_ERR with *why, AWS-style text for the refusal.
  */
 static int verify_session(struct console_req *cr, const struct fed_session *s, struct session_claims *cl,
                           const char **why, const char **code)

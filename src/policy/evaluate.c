@@ -7,7 +7,8 @@
  *      conditions) and whether the kind allows, explicitly denies, or says nothing.
  *   2. The core grant: same account - an identity policy or the resource policy allows (a role trust policy must
  *      name the principal or its account, even in the same account); cross account - both must allow; a session
- *      policy must also allow.
+ *      policy must also allow (a federated user's session without one, session_required, is allowed nothing but
+ *      what a same-account resource policy grants its own ARN).
  *   3. The guardrails: every SCP and RCP layer must allow; a permissions boundary must allow (a same-account
  *      resource policy naming the user or session itself is not limited by it); an explicit deny anywhere wins.
  */
