@@ -31,6 +31,7 @@ static const struct action_table *const tables[] = {
 	&sts_identity_actions,
 	&sts_session_actions,
 	&sts_authzmsg_actions,
+	&sts_federation_actions,
 	&orgs_actions,
 	&cloudtrail_actions,
 };

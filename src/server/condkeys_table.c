@@ -153,6 +153,7 @@ const struct condkeys_action condkeys_table[] = {
 	{"sts:DecodeAuthorizationMessage", NULL, 0},
 	{"sts:GetAccessKeyInfo", NULL, 0},
 	{"sts:GetCallerIdentity", NULL, 0},
+	{"sts:GetFederationToken", (const char *const[]){"aws:RequestTag/${TagKey}", "aws:TagKeys"}, 2},
 	{"sts:GetSessionToken", NULL, 0},
 };
 const size_t condkeys_table_len = sizeof(condkeys_table) / sizeof(condkeys_table[0]);

@@ -185,7 +185,9 @@ static int add_tag(void *arg, const struct store_tag *t)
 }
 
 /* aws:PrincipalTag/KEY: a user's tags (also in its GetSessionToken sessions); a role session's session tags and
- * the tags of its role that no session tag replaces (keys compare without regard to case). */
+ * the tags of its role that no session tag replaces; a federated user's session tags and the tags of the IAM user
+ * that made it that no session tag replaces (AWS: "the session tag passed in the request takes precedence over the
+ * user tag"). Keys compare without regard to case. */
 static int add_principal_tags(struct call *c, struct call_context *ctx)
 {
 	const struct principal *p = &c->caller;
@@ -194,13 +196,13 @@ static int add_principal_tags(struct call *c, struct call_context *ctx)
 
 	if (p->kind == PRINCIPAL_USER) {
 		id = p->id;
-	} else if (p->kind == PRINCIPAL_ROLE_SESSION) {
+	} else if (p->kind == PRINCIPAL_ROLE_SESSION || p->kind == PRINCIPAL_FEDERATED_USER) {
 		size_t off = 0;
 		const char *k, *v;
 		bool tr;
 		while (tags_next(p->session_tags, p->session_tags_len, &off, &k, &v, &tr) == C_OK)
 			add(ctx, keep(ctx, "aws:PrincipalTag/%s", k), v);
-		id = p->role_id;
+		id = p->kind == PRINCIPAL_ROLE_SESSION ? p->role_id : (p->federator_id[0] ? p->federator_id : NULL);
 		w.skip_session = p;
 	}
 	if (!id)
@@ -276,6 +278,7 @@ static const char *principal_type(const struct principal *p)
 	switch (p->kind) {
 	case PRINCIPAL_ROOT: return "Account";
 	case PRINCIPAL_USER: return "User";
+	case PRINCIPAL_FEDERATED_USER: return "FederatedUser";
 	default: return "AssumedRole";
 	}
 }

@@ -152,6 +152,18 @@ static void audit_user_agent(const struct http_request *req, char out[AUDIT_USER
 	out[n] = '\0';
 }
 
+/* CloudTrail's sessionIssuer of a federated user: the IAM user (or root) whose GetFederationToken made it. */
+static json_t *session_issuer(const struct principal *p)
+{
+	const char *slash = strrchr(p->federator_arn, '/');
+
+	if (!p->federator_id[0])
+		return json_pack("{s:s, s:s, s:s, s:s}", "type", "Root", "principalId", p->account_id, "arn",
+		                 p->federator_arn, "accountId", p->account_id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "IAMUser", "principalId", p->federator_id, "arn",
+	                 p->federator_arn, "accountId", p->account_id, "userName", slash ? slash + 1 : "");
+}
+
 /* The audit record of a call; *detail (the redacted input, plus whether MFA was used), *response (the answer
  * without its secrets, for a call that succeeded, when with_response) and *explanation (the reasoning of a denial,
  * refused or soft-denied) are the caller's to free; ua is the caller's buffer. */
@@ -183,6 +195,13 @@ static void audit_record(struct call *c, const char *outcome, bool with_response
 			red = json_object();
 		if (red)
 			json_object_set_new(red, "MFAAuthenticated", json_boolean(c->caller.mfa_s != 0));
+	}
+	if (c->caller.kind == PRINCIPAL_FEDERATED_USER) {
+		/* who made the federated user (CloudTrail's userIdentity.sessionContext.sessionIssuer) */
+		if (!red)
+			red = json_object();
+		if (red)
+			json_object_set_new(red, "SessionIssuer", session_issuer(&c->caller));
 	}
 	if (c->soft_denied) { /* soft mode let it through: AWS's AccessDenied, as it would have been answered */
 		if (!red)
@@ -334,6 +353,9 @@ static int storage_failure(struct call *c)
 /* Resource -> authorize, in the call's transaction (c->tx): the one place a call is authorized. */
 static int resource_and_authorize(struct call *c)
 {
+	/* a session's credentials that may not call this action at all learn nothing of its resource */
+	if (authz_credential_limits(c) != C_OK)
+		return C_ERR;
 	if (c->action->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
 		if (c->err.code == ERR_NONE)
 			storage_failure(c);

@@ -9,6 +9,7 @@
 extern const struct action_table sts_identity_actions;
 extern const struct action_table sts_session_actions;
 extern const struct action_table sts_authzmsg_actions;
+extern const struct action_table sts_federation_actions;
 
 /* sessions.c */
 int sts_assume_role(struct call *c);
@@ -17,6 +18,11 @@ int sts_get_session_token(struct call *c);
 int sts_resource_assume_role(struct call *c, char *out, size_t cap);
 /* Resource of GetSessionToken ("*"); verifies MFA. */
 int sts_resource_session(struct call *c, char *out, size_t cap);
+
+/* federation.c: sts:GetFederationToken (a federated-user session for the calling IAM user or root). */
+int sts_get_federation_token(struct call *c);
+/* Resource of GetFederationToken: arn:aws:sts::ACCT:federated-user/NAME; refuses temporary callers (AccessDenied). */
+int sts_resource_federation(struct call *c, char *out, size_t cap);
 
 /* identity.c */
 int sts_get_caller_identity(struct call *c);

@@ -42,6 +42,12 @@ static const struct shape s_AssumeRoleResponse;
 static const struct shape s_durationSecondsType;
 static const struct shape s_GetSessionTokenRequest;
 static const struct shape s_GetSessionTokenResponse;
+static const struct shape s_userNameType;
+static const struct shape s_sessionPolicyDocumentType;
+static const struct shape s_GetFederationTokenRequest;
+static const struct shape s_federatedIdType;
+static const struct shape s_FederatedUser;
+static const struct shape s_GetFederationTokenResponse;
 static const struct shape s_encodedMessageType;
 static const struct shape s_DecodeAuthorizationMessageRequest;
 static const struct shape s_decodedMessageType;
@@ -58,6 +64,7 @@ static const char *const patterns[] = {
 	"[\\w+=/:,.@-]*",
 	"[\\d]*",
 	"[\\w+=,.@:-]*",
+	"[\\w+=,.@\\:-]*",
 };
 
 /* The same patterns as the model writes them: AWS quotes these in validation messages. */
@@ -72,6 +79,7 @@ static const char *const pattern_sources[] = {
 	"[\\w+=/:,.@-]*",
 	"[\\d]*",
 	"[\\w+=,.@:-]*",
+	"[\\w+=,.@\\:-]*",
 };
 
 static const struct shape_member s_GetCallerIdentityRequest_members[] = {
@@ -136,6 +144,22 @@ static const struct shape_member s_GetSessionTokenRequest_members[] = {
 };
 static const struct shape_member s_GetSessionTokenResponse_members[] = {
 	{"Credentials", NULL, &s_Credentials, false},
+};
+static const struct shape_member s_GetFederationTokenRequest_members[] = {
+	{"Name", NULL, &s_userNameType, true},
+	{"Policy", NULL, &s_sessionPolicyDocumentType, false},
+	{"PolicyArns", NULL, &s_policyDescriptorListType, false},
+	{"DurationSeconds", NULL, &s_durationSecondsType, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_FederatedUser_members[] = {
+	{"FederatedUserId", NULL, &s_federatedIdType, true},
+	{"Arn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_GetFederationTokenResponse_members[] = {
+	{"Credentials", NULL, &s_Credentials, false},
+	{"FederatedUser", NULL, &s_FederatedUser, false},
+	{"PackedPolicySize", NULL, &s_nonNegativeIntegerType, false},
 };
 static const struct shape_member s_DecodeAuthorizationMessageRequest_members[] = {
 	{"EncodedMessage", NULL, &s_encodedMessageType, true},
@@ -428,6 +452,54 @@ static const struct shape s_GetSessionTokenResponse = {
 	.members = s_GetSessionTokenResponse_members,
 	.nmembers = 1,
 };
+static const struct shape s_userNameType = {
+	.name = "userNameType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 2,
+	.has_max = true,
+	.max = 32,
+	.pattern = 2,
+};
+static const struct shape s_sessionPolicyDocumentType = {
+	.name = "sessionPolicyDocumentType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 2048,
+	.pattern = 3,
+};
+static const struct shape s_GetFederationTokenRequest = {
+	.name = "GetFederationTokenRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetFederationTokenRequest_members,
+	.nmembers = 5,
+};
+static const struct shape s_federatedIdType = {
+	.name = "federatedIdType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 2,
+	.has_max = true,
+	.max = 193,
+	.pattern = 10,
+};
+static const struct shape s_FederatedUser = {
+	.name = "FederatedUser",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_FederatedUser_members,
+	.nmembers = 2,
+};
+static const struct shape s_GetFederationTokenResponse = {
+	.name = "GetFederationTokenResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetFederationTokenResponse_members,
+	.nmembers = 3,
+};
 static const struct shape s_encodedMessageType = {
 	.name = "encodedMessageType",
 	.type = SHAPE_STRING,
@@ -462,6 +534,7 @@ static const struct operation ops[] = {
 	{"DecodeAuthorizationMessage", &s_DecodeAuthorizationMessageRequest, &s_DecodeAuthorizationMessageResponse, "DecodeAuthorizationMessageResult"},
 	{"GetAccessKeyInfo", &s_GetAccessKeyInfoRequest, &s_GetAccessKeyInfoResponse, "GetAccessKeyInfoResult"},
 	{"GetCallerIdentity", &s_GetCallerIdentityRequest, &s_GetCallerIdentityResponse, "GetCallerIdentityResult"},
+	{"GetFederationToken", &s_GetFederationTokenRequest, &s_GetFederationTokenResponse, "GetFederationTokenResult"},
 	{"GetSessionToken", &s_GetSessionTokenRequest, &s_GetSessionTokenResponse, "GetSessionTokenResult"},
 };
 
@@ -473,8 +546,8 @@ const struct service_model model_sts = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 5,
+	.nops = 6,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
-	.npatterns = 10,
+	.npatterns = 11,
 };
