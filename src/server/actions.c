@@ -28,6 +28,7 @@ static const struct action_table *const tables[] = {
 	&iam_login_actions,
 	&iam_account_actions,
 	&iam_simulate_actions,
+	&iam_oidc_provider_actions,
 	&sts_identity_actions,
 	&sts_session_actions,
 	&sts_authzmsg_actions,

@@ -23,6 +23,7 @@
 #include "server/tokens.h"
 #include "store/iam_store.h"
 #include "store/mfa.h"
+#include "store/oidc.h"
 #include "store/orgs.h"
 #include "util/common.h"
 #include "util/timeutil.h"
@@ -361,6 +362,11 @@ static int resource_facts(struct call *c, const struct arn *a, struct resource_f
 			if ((rc = store_mfa_get(c->tx, c->resource, &d)) == C_OK)
 				snprintf(f->tag_id, sizeof(f->tag_id), "%s", d.serial);
 			explicit_bzero(&d, sizeof(d));
+		} else if (strncmp(r, "oidc-provider/", 14) == 0) {
+			struct store_oidc_provider p;
+			if ((rc = store_oidc_get(c->tx, a->account, r + 14, &p)) == C_OK)
+				snprintf(f->tag_id, sizeof(f->tag_id), "%s", p.provider_id);
+			store_oidc_clear(&p);
 		} else if (strncmp(r, "instance-profile/", 17) == 0) {
 			struct store_instance_profile p;
 			if ((rc = store_profile_get(c->tx, a->account, name, &p)) == C_OK)
