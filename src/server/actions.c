@@ -13,6 +13,7 @@
 #include "orgs/orgs.h"
 #include "server/call.h"
 #include "sts/sts.h"
+#include "sts/webidentity.h"
 #include "util/common.h"
 
 /* Every family's table (each defined beside its handlers). */
@@ -32,6 +33,7 @@ static const struct action_table *const tables[] = {
 	&sts_identity_actions,
 	&sts_session_actions,
 	&sts_authzmsg_actions,
+	&sts_web_identity_actions,
 	&orgs_actions,
 	&cloudtrail_actions,
 };

@@ -127,6 +127,11 @@ static int gather(struct call *c, struct gathered *g)
 		/* A role deleted while its session lives has no policies any more: the session can do nothing. */
 		rc = principal_policies_load(c->tx, "role", c->caller.role_id, &g->own);
 		break;
+	case PRINCIPAL_WEB_IDENTITY:
+		/* The bearer of an identity provider's token has no identity policies and is in no account's
+		 * organization: the role's trust policy alone decides (AssumeRoleWithWebIdentity). */
+		g->set.resource = c->resource_policy;
+		return C_OK;
 	}
 	if (rc == STORE_NOT_FOUND)
 		rc = C_OK; /* a principal deleted since it authenticated holds nothing */
@@ -202,7 +207,8 @@ static int decide_words(struct call *c, const char *action, const struct gathere
 	req.resource = c->resource;
 	req.resource_account = account;
 	req.principal = c->caller.arn;
-	req.principal_account = c->caller.account_id;
+	/* a web identity's provider ARN names an account, but the caller is in none */
+	req.principal_account = c->caller.kind == PRINCIPAL_WEB_IDENTITY ? NULL : c->caller.account_id;
 	if (c->caller.kind == PRINCIPAL_USER)
 		req.principal_id = c->caller.id;
 	else if (c->caller.kind == PRINCIPAL_ROLE_SESSION)
@@ -226,6 +232,8 @@ static int decide_words(struct call *c, const char *action, const struct gathere
 		                   "User: %s is not authorized to perform: %s because %s allows the %s action", c->caller.arn,
 		                   action, ex.reason ? ex.reason : "no identity-based policy", action);
 	}
+	if (c->caller.kind == PRINCIPAL_WEB_IDENTITY) /* STS's words for an unsigned caller */
+		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "Not authorized to perform %s", action);
 	if (strncasecmp(action, "sts:", 4) == 0) /* STS gives no reason */
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "User: %s is not authorized to perform: %s on resource: %s",
 		                   c->caller.arn, action, c->resource);

@@ -29,6 +29,7 @@
 #include "server/health.h"
 #include "server/throttle.h"
 #include "server/metrics.h"
+#include "sts/webidentity.h"
 #include "util/common.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -456,6 +457,67 @@ static int throttle(struct call *c)
 	return aws_err_set(&c->err, ERR_THROTTLING, "Rate exceeded");
 }
 
+/* Whether the request carries no signature: no Authorization header and no X-Amz-* parameter in its query. */
+static bool is_unsigned(const struct http_request *req)
+{
+	const char *q = req->query;
+
+	if (header(req, "Authorization"))
+		return false;
+	for (size_t i = 0; q && i + 6 <= req->query_len; i++)
+		if (strncasecmp(q + i, "X-Amz-", 6) == 0)
+			return false;
+	return true;
+}
+
+/* Whether an unsigned request names an STS action that is called unsigned, as on AWS (action->authenticate). */
+static bool unsigned_action(struct call *c)
+{
+	const struct form_pair *a;
+	const struct action *act;
+	struct form f;
+	bool yes = false;
+
+	if (!is_unsigned(c->req) || header(c->req, "X-Amz-Target"))
+		return false;
+	form_init(&f);
+	if (read_form(c, &f) == C_OK && (a = form_get(&f, "Action")) && (act = action_find("sts", a->value)))
+		yes = act->authenticate != NULL;
+	form_free(&f);
+	c->err.code = ERR_NONE; /* what the form said is said again by run_unsigned, or by authentication */
+	c->err.message[0] = c->err.reason[0] = '\0';
+	return yes;
+}
+
+/* An unsigned call (sts:AssumeRoleWithWebIdentity): decode -> the action authenticates its caller from the input
+ * -> execute. A refusal after the caller is known (the token's provider was found) is audited like the call. */
+static int run_unsigned(struct call *c)
+{
+	struct form f;
+	int rc;
+
+	c->svc = model_service("sts");
+	snprintf(c->region, sizeof(c->region), "us-east-1");
+	form_init(&f);
+	rc = read_form(c, &f);
+	if (rc == C_OK)
+		rc = decode_call(c, &f);
+	form_free(&f);
+	if (rc != C_OK)
+		return rc;
+	if (!c->action->authenticate)
+		return aws_err_set(&c->err, ERR_MISSING_AUTHENTICATION_TOKEN, "Request is missing Authentication Token");
+	if (c->action->authenticate(c) != C_OK) {
+		if (c->err.code == ERR_NONE)
+			storage_failure(c);
+		if (c->action->audit_durably && c->caller.arn[0] &&
+		    audit_durable(c, aws_code_name(c->err.code)) != C_OK)
+			log_warnx("req=%s: cannot record the refusal in the audit trail", c->request_id);
+		return C_ERR;
+	}
+	return execute(c);
+}
+
 static int run(struct call *c)
 {
 	struct form f;
@@ -473,6 +535,8 @@ static int run(struct call *c)
 		return aws_err_set(&c->err, ERR_INVALID_PARAMETER_VALUE,
 		                   "The request's forwarding headers cannot be used: %s.", c->req->forwarded_error);
 	}
+	if (unsigned_action(c))
+		return run_unsigned(c);
 	if (auth_authenticate(c) != C_OK || throttle(c) != C_OK)
 		return C_ERR;
 	if (is_json(c)) {
@@ -785,6 +849,7 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	json_decref(c.in);
 	json_decref(c.out);
 	json_decref(c.explanation);
+	webid_free(c.web);
 	policy_release(c.session_policy);
 	policy_release(c.resource_policy);
 }

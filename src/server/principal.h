@@ -12,6 +12,8 @@ enum principal_kind {
 	PRINCIPAL_ROOT,         /* the account's root user: arn:aws:iam::ACCT:root */
 	PRINCIPAL_USER,         /* an IAM user: arn:aws:iam::ACCT:user/PATH/NAME */
 	PRINCIPAL_ROLE_SESSION, /* an assumed role: arn:aws:sts::ACCT:assumed-role/ROLE/SESSION */
+	PRINCIPAL_WEB_IDENTITY, /* the bearer of a verified OIDC token (AssumeRoleWithWebIdentity): arn is the provider's
+	                         * arn:aws:iam::ACCT:oidc-provider/URL, account_id the provider's account */
 };
 
 struct principal {
