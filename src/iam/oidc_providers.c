@@ -166,7 +166,7 @@ static int client_ids_limit(struct call *c)
 
 static int resource_new_provider(struct call *c, char *out, size_t cap)
 {
-	const char *in = call_str(c, "Url");
+	const char *in = call_str(c, "Url") ? call_str(c, "Url") : "";
 	char url[OIDC_URL_MAX + 1];
 	struct aws_err saved = c->err;
 

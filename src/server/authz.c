@@ -340,7 +340,7 @@ int authz_authorize(struct call *c)
 	}
 	rc = decide_enforced(c, action, &g, &ctx);
 	free(with_grant);
-	if (rc == C_OK && strcmp(action, "sts:AssumeRole") == 0) {
+	if (rc == C_OK && (strcmp(action, "sts:AssumeRole") == 0 || strcmp(action, "sts:AssumeRoleWithWebIdentity") == 0)) {
 		if (tags_session(c))
 			rc = decide_enforced(c, "sts:TagSession", &g, &ctx);
 		if (rc == C_OK && (call_str(c, "SourceIdentity") || c->caller.source_identity[0]))

@@ -142,6 +142,54 @@ static int audience_of(json_t *claims, json_t *client_ids, char out[256])
 	return C_ERR;
 }
 
+/* The session tags and source identity a token asks for, as AWS reads them: the claim "https://aws.amazon.com/tags"
+ * {"principal_tags": {"KEY": ["VALUE"]}, "transitive_tag_keys": ["KEY"]} and the claim
+ * "https://aws.amazon.com/source_identity". They become the call's Tags, TransitiveTagKeys and SourceIdentity, so
+ * that the trust policy must allow sts:TagSession and sts:SetSourceIdentity for them (authz.c) and the session
+ * carries them (sessions.c), exactly as for AssumeRole's own parameters. InvalidIdentityToken when malformed. */
+static int token_session_params(struct call *c, json_t *claims)
+{
+	json_t *tags = json_object_get(claims, "https://aws.amazon.com/tags"), *src, *pt, *ttk, *v, *list = NULL;
+	const char *key;
+	size_t i;
+
+	src = json_object_get(claims, "https://aws.amazon.com/source_identity");
+	if (src) {
+		if (!json_is_string(src) || json_string_length(src) < 2 || json_string_length(src) > 64)
+			return invalid_token(c, "The source identity in the ID Token provided is not valid.");
+		json_object_set(c->in, "SourceIdentity", src);
+	}
+	if (!tags)
+		return C_OK;
+	pt = json_object_get(tags, "principal_tags");
+	ttk = json_object_get(tags, "transitive_tag_keys");
+	if (!json_is_object(tags) || (pt && !json_is_object(pt)) || (ttk && !json_is_array(ttk)) ||
+	    json_object_size(pt) > 50 || json_array_size(ttk) > 50)
+		return invalid_token(c, "The session tags in the ID Token provided are not valid.");
+	if (!(list = json_array()))
+		return C_ERR;
+	json_object_foreach(pt, key, v)
+	{
+		json_t *value = json_is_array(v) && json_array_size(v) == 1 ? json_array_get(v, 0) : v;
+		if (!json_is_string(value) || strlen(key) == 0 || strlen(key) > 128 || json_string_length(value) > 256) {
+			json_decref(list);
+			return invalid_token(c, "The session tags in the ID Token provided are not valid.");
+		}
+		json_array_append_new(list, json_pack("{s:s, s:O}", "Key", key, "Value", value));
+	}
+	json_array_foreach(ttk, i, v)
+	{
+		if (!json_is_string(v)) {
+			json_decref(list);
+			return invalid_token(c, "The session tags in the ID Token provided are not valid.");
+		}
+	}
+	json_object_set_new(c->in, "Tags", list);
+	if (ttk)
+		json_object_set(c->in, "TransitiveTagKeys", ttk);
+	return C_OK;
+}
+
 int webid_set_caller(struct call *c, const struct store_oidc_provider *p, const char *issuer, json_t *claims,
                      const char *audience)
 {
@@ -156,6 +204,10 @@ int webid_set_caller(struct call *c, const struct store_oidc_provider *p, const 
 	snprintf(w->issuer, sizeof(w->issuer), "%s", issuer);
 	snprintf(w->audience, sizeof(w->audience), "%s", audience);
 	w->claims = claims;
+	if (c->in && token_session_params(c, claims) != C_OK) {
+		webid_free(w);
+		return C_ERR;
+	}
 	webid_free(c->web);
 	c->web = w;
 	c->caller.kind = PRINCIPAL_WEB_IDENTITY;
