@@ -238,3 +238,72 @@ def test_trust_policy_keys_and_audit(server, issuer, fed):
     assert {e.get("errorCode") for e in mine} == {None, "AccessDenied"}
     assert all("WebIdentityToken" not in json.dumps(e) or "***" in json.dumps(e) for e in mine)
     assert issuer.token().split(".")[0] not in json.dumps(mine)
+
+
+# ---- the broker: profiles with web_identity_token_file ----------------------------------------------------------
+
+def broker_env(tmp_path, config):
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True, exist_ok=True)
+    (home / ".aws" / "config").write_text(config)
+    env = rg.cli_env(str(home / ".aws" / "config"), str(home / ".aws" / "credentials"))
+    env.update(HOME=str(home), ROLEGATE_NO_KEYRING="1", XDG_CACHE_HOME=str(home / ".cache"))
+    return env
+
+
+def test_broker_web_identity_profiles(server, issuer, fed, tmp_path):
+    """`rolegate exec` and `credential-process` with a web_identity_token_file + role_arn profile, as botocore's
+    AssumeRoleWithWebIdentityProvider: the token read from the file at each call; such a profile as the source of
+    another role's profile; a refusal in STS's words."""
+    iam = fed["iam"]
+    target = iam.create_role(RoleName=rg.unique("chained"), AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"AWS": fed["role"]["Arn"]}}]}))["Role"]
+    iam.put_role_policy(RoleName=fed["role"]["RoleName"], PolicyName="chain", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Resource": target["Arn"]}]}))
+    token_file = tmp_path / "token"
+    token_file.write_text(issuer.token(exp=int(time.time()) + 3600))
+    env = broker_env(tmp_path, f"""[profile ci]
+role_arn = {fed['role']['Arn']}
+web_identity_token_file = {token_file}
+role_session_name = ci-run
+region = us-east-1
+endpoint_url = {server.url}
+
+[profile ci-nameless]
+role_arn = {fed['role']['Arn']}
+web_identity_token_file = {token_file}
+region = us-east-1
+endpoint_url = {server.url}
+
+[profile ci-chained]
+role_arn = {target['Arn']}
+source_profile = ci
+role_session_name = deploy
+region = us-east-1
+endpoint_url = {server.url}
+""")
+    p = subprocess.run([str(rg.BIN), "exec", "ci", "--", rg.aws_binary(), "sts", "get-caller-identity"],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["Arn"] == \
+        f"arn:aws:sts::{fed['account']}:assumed-role/{fed['role']['RoleName']}/ci-run"
+    p = subprocess.run([str(rg.BIN), "credential-process", "ci-nameless"], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["Version"] == 1 and out["AccessKeyId"].startswith("ASIA") and out["SessionToken"]
+    who = rg.client(server, "sts", creds=(out["AccessKeyId"], out["SecretAccessKey"]),
+                    token=out["SessionToken"]).get_caller_identity()
+    assert "/botocore-session-" in who["Arn"]
+    p = subprocess.run([str(rg.BIN), "exec", "ci-chained", "--", rg.aws_binary(), "sts", "get-caller-identity"],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["Arn"] == f"arn:aws:sts::{fed['account']}:assumed-role/{target['RoleName']}/deploy"
+    # another repository's token in the file: refused, in STS's words
+    token_file.write_text(issuer.token(sub="repo:evil/x:ref:refs/heads/main", exp=int(time.time()) + 3600))
+    p = subprocess.run([str(rg.BIN), "credential-process", "ci"], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode != 0
+    assert NOT_AUTHORIZED in p.stderr and "AccessDenied" in p.stderr, p.stderr
