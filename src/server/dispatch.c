@@ -470,41 +470,24 @@ static bool is_unsigned(const struct http_request *req)
 	return true;
 }
 
-/* Whether an unsigned request names an STS action that is called unsigned, as on AWS (action->authenticate). */
-static bool unsigned_action(struct call *c)
+/* Whether the form names an STS action that is called unsigned, as on AWS (action->authenticate). */
+static bool unsigned_action(const struct form *f)
 {
-	const struct form_pair *a;
-	const struct action *act;
-	struct form f;
-	bool yes = false;
+	const struct form_pair *a = form_get(f, "Action");
+	const struct action *act = a ? action_find("sts", a->value) : NULL;
 
-	if (!is_unsigned(c->req) || header(c->req, "X-Amz-Target"))
-		return false;
-	form_init(&f);
-	if (read_form(c, &f) == C_OK && (a = form_get(&f, "Action")) && (act = action_find("sts", a->value)))
-		yes = act->authenticate != NULL;
-	form_free(&f);
-	c->err.code = ERR_NONE; /* what the form said is said again by run_unsigned, or by authentication */
-	c->err.message[0] = c->err.reason[0] = '\0';
-	return yes;
+	return act && act->authenticate != NULL;
 }
 
-/* An unsigned call (sts:AssumeRoleWithWebIdentity): decode -> the action authenticates its caller from the input
- * -> execute. A refusal after the caller is known (the token's provider was found) is audited like the call. */
-static int run_unsigned(struct call *c)
+/* An unsigned call (sts:AssumeRoleWithWebIdentity) of form f: decode -> the action authenticates its caller from
+ * the input -> execute. A refusal after the caller is known (the token's provider was found) is audited like the
+ * call. */
+static int run_unsigned(struct call *c, const struct form *f)
 {
-	struct form f;
-	int rc;
-
 	c->svc = model_service("sts");
 	snprintf(c->region, sizeof(c->region), "us-east-1");
-	form_init(&f);
-	rc = read_form(c, &f);
-	if (rc == C_OK)
-		rc = decode_call(c, &f);
-	form_free(&f);
-	if (rc != C_OK)
-		return rc;
+	if (decode_call(c, f) != C_OK)
+		return C_ERR;
 	if (!c->action->authenticate)
 		return aws_err_set(&c->err, ERR_MISSING_AUTHENTICATION_TOKEN, "Request is missing Authentication Token");
 	if (c->action->authenticate(c) != C_OK) {
@@ -535,8 +518,18 @@ static int run(struct call *c)
 		return aws_err_set(&c->err, ERR_INVALID_PARAMETER_VALUE,
 		                   "The request's forwarding headers cannot be used: %s.", c->req->forwarded_error);
 	}
-	if (unsigned_action(c))
-		return run_unsigned(c);
+	if (is_unsigned(c->req) && !header(c->req, "X-Amz-Target")) {
+		/* the form is read once here; a signed action's own path reads it again after authentication */
+		form_init(&f);
+		if (read_form(c, &f) == C_OK && unsigned_action(&f)) {
+			rc = run_unsigned(c, &f);
+			form_free(&f);
+			return rc;
+		}
+		form_free(&f);
+		c->err.code = ERR_NONE; /* what the form said is said again after authentication, if it comes to that */
+		c->err.message[0] = c->err.reason[0] = '\0';
+	}
 	if (auth_authenticate(c) != C_OK || throttle(c) != C_OK)
 		return C_ERR;
 	if (is_json(c)) {

@@ -20,6 +20,7 @@
 #define JSON_PART_MAX 16384 /* decoded header or claims */
 
 enum key_type { KT_RSA, KT_EC };
+struct alg_info;
 
 struct jwk {
 	char kid[256]; /* "" when the key has none */
@@ -27,6 +28,11 @@ struct jwk {
 	enum key_type type;
 	int ec_bytes;  /* EC: the size of a coordinate (32, 48, 66) */
 	EVP_PKEY *pkey;
+	/* A verification context initialised once for the key's usual alg (its own, else RS256 / the curve's ES*):
+	 * each verification copies it, which spares OpenSSL 3's per-call fetches and their locks. Read-only once the
+	 * set is parsed; NULL when it could not be made (verification then initialises its own). */
+	const struct alg_info *proto_alg;
+	EVP_MD_CTX *proto;
 };
 
 struct jwks {
@@ -274,9 +280,30 @@ void jwks_free(struct jwks *k)
 {
 	if (!k)
 		return;
-	for (size_t i = 0; i < k->n; i++)
+	for (size_t i = 0; i < k->n; i++) {
+		EVP_MD_CTX_free(k->keys[i].proto);
 		EVP_PKEY_free(k->keys[i].pkey);
+	}
 	free(k);
+}
+
+static int verify_init(EVP_MD_CTX *md, const struct alg_info *a, EVP_PKEY *pkey);
+
+/* The key's verification context for its usual alg (jwk.proto). */
+static void make_proto(struct jwk *key)
+{
+	const struct alg_info *a = key->alg[0] ? alg_find(key->alg)
+	                         : key->type == KT_RSA ? alg_find("RS256")
+	                         : alg_find(key->ec_bytes == 32 ? "ES256" : key->ec_bytes == 48 ? "ES384" : "ES512");
+
+	if (!a || a->type != key->type || !(key->proto = EVP_MD_CTX_new()))
+		return;
+	if (verify_init(key->proto, a, key->pkey) != C_OK) {
+		EVP_MD_CTX_free(key->proto);
+		key->proto = NULL;
+		return;
+	}
+	key->proto_alg = a;
 }
 
 size_t jwks_count(const struct jwks *k)
@@ -330,6 +357,7 @@ struct jwks *jwks_parse(const char *text, size_t len, char why[JWT_ERROR_MAX])
 			continue;
 		snprintf(key->kid, sizeof(key->kid), "%s", kid ? kid : "");
 		snprintf(key->alg, sizeof(key->alg), "%s", alg ? alg : "");
+		make_proto(key);
 		k->n++;
 	}
 	json_decref(doc);
@@ -364,11 +392,23 @@ static int ecdsa_der(const uint8_t *sig, size_t len, int size, uint8_t **der, si
 	return C_OK;
 }
 
+/* Initialises md to verify with pkey under alg a. */
+static int verify_init(EVP_MD_CTX *md, const struct alg_info *a, EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *pctx = NULL;
+
+	if (EVP_DigestVerifyInit_ex(md, &pctx, a->digest, NULL, NULL, pkey, NULL) != 1)
+		return C_ERR;
+	if (a->pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	               EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0))
+		return C_ERR;
+	return C_OK;
+}
+
 /* Whether key verifies t under alg a. */
 static bool verify_with(const struct jwt *t, const struct alg_info *a, const struct jwk *key)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
 	const uint8_t *sig = t->sig;
 	uint8_t *der = NULL;
 	size_t siglen = t->sig_len;
@@ -381,11 +421,12 @@ static bool verify_with(const struct jwt *t, const struct alg_info *a, const str
 			goto done;
 		sig = der;
 	}
-	if (EVP_DigestVerifyInit_ex(md, &pctx, a->digest, NULL, NULL, key->pkey, NULL) != 1)
+	if (key->proto && key->proto_alg == a) {
+		if (EVP_MD_CTX_copy_ex(md, key->proto) != 1)
+			goto done;
+	} else if (verify_init(md, a, key->pkey) != C_OK) {
 		goto done;
-	if (a->pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-	               EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0))
-		goto done;
+	}
 	ok = EVP_DigestVerify(md, sig, siglen, (const unsigned char *)t->signing_input, t->signing_input_len) == 1;
 done:
 	free(der);
