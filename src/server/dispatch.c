@@ -479,6 +479,21 @@ static bool unsigned_action(const struct form *f)
 	return act && act->authenticate != NULL;
 }
 
+/* The action authenticates its caller from the decoded input, then the call executes. A refusal after the caller
+ * is known (the token's provider was found) is audited like the call. */
+static int authenticate_and_execute(struct call *c)
+{
+	if (c->action->authenticate(c) != C_OK) {
+		if (c->err.code == ERR_NONE)
+			storage_failure(c);
+		if (c->action->audit_durably && c->caller.arn[0] &&
+		    audit_durable(c, aws_code_name(c->err.code)) != C_OK)
+			log_warnx("req=%s: cannot record the refusal in the audit trail", c->request_id);
+		return C_ERR;
+	}
+	return execute(c);
+}
+
 /* An unsigned call (sts:AssumeRoleWithWebIdentity) of form f: decode -> the action authenticates its caller from
  * the input -> execute. A refusal after the caller is known (the token's provider was found) is audited like the
  * call. */
@@ -490,15 +505,7 @@ static int run_unsigned(struct call *c, const struct form *f)
 		return C_ERR;
 	if (!c->action->authenticate)
 		return aws_err_set(&c->err, ERR_MISSING_AUTHENTICATION_TOKEN, "Request is missing Authentication Token");
-	if (c->action->authenticate(c) != C_OK) {
-		if (c->err.code == ERR_NONE)
-			storage_failure(c);
-		if (c->action->audit_durably && c->caller.arn[0] &&
-		    audit_durable(c, aws_code_name(c->err.code)) != C_OK)
-			log_warnx("req=%s: cannot record the refusal in the audit trail", c->request_id);
-		return C_ERR;
-	}
-	return execute(c);
+	return authenticate_and_execute(c);
 }
 
 static int run(struct call *c)
@@ -545,6 +552,14 @@ static int run(struct call *c)
 	}
 	if (rc != C_OK)
 		return rc;
+	if (c->action->authenticate) {
+		/* signed although it need not be (some SDKs sign every call): the token, not the signer, is the caller,
+		 * as on AWS; nothing of the signer's (its session policy, its tags) carries over */
+		policy_release(c->session_policy);
+		c->session_policy = NULL;
+		memset(&c->caller, 0, sizeof(c->caller));
+		return authenticate_and_execute(c);
+	}
 	return execute(c);
 }
 

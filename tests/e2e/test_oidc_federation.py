@@ -307,3 +307,22 @@ endpoint_url = {server.url}
                        timeout=120)
     assert p.returncode != 0
     assert NOT_AUTHORIZED in p.stderr and "AccessDenied" in p.stderr, p.stderr
+
+
+def test_signed_call_is_the_tokens_not_the_signers(server, issuer, fed):
+    """Some SDKs sign every call: a signed AssumeRoleWithWebIdentity is decided on the token alone, the signer's
+    identity and session policy carry nothing over; without a token or with a bad one it is refused the same."""
+    body = rg.form(Action="AssumeRoleWithWebIdentity", Version=rg.STS_VERSION, RoleArn=fed["role"]["Arn"],
+                   RoleSessionName="signed", WebIdentityToken=issuer.token()).encode()
+    r = rg.signed(server, body, service="sts")
+    assert r.status == 200, r
+    arn = r.xml().find(f".//{{{rg.STS_NS}}}AssumedRoleUser/{{{rg.STS_NS}}}Arn").text
+    assert arn.endswith(f":assumed-role/{fed['role']['RoleName']}/signed")
+    body = rg.form(Action="AssumeRoleWithWebIdentity", Version=rg.STS_VERSION, RoleArn=fed["role"]["Arn"],
+                   RoleSessionName="signed", WebIdentityToken=issuer.token(sub="repo:evil/x:ref:refs/heads/main"))
+    r = rg.signed(server, body.encode(), service="sts")
+    assert (r.status, r.error()["code"], r.error()["message"]) == (403, "AccessDenied", NOT_AUTHORIZED)
+    # unsigned, any other STS action still needs a signature
+    r = rg.send(server, "POST", "/", rg.form(Action="GetCallerIdentity", Version=rg.STS_VERSION).encode(),
+                {"Content-Type": "application/x-www-form-urlencoded"})
+    assert (r.status, r.error()["code"]) == (403, "MissingAuthenticationToken")
