@@ -326,3 +326,34 @@ def test_signed_call_is_the_tokens_not_the_signers(server, issuer, fed):
     r = rg.send(server, "POST", "/", rg.form(Action="GetCallerIdentity", Version=rg.STS_VERSION).encode(),
                 {"Content-Type": "application/x-www-form-urlencoded"})
     assert (r.status, r.error()["code"]) == (403, "MissingAuthenticationToken")
+
+
+def test_session_tags_from_the_token(server, issuer, fed):
+    """The token's https://aws.amazon.com/tags claim tags the session, as on AWS: the trust policy must allow
+    sts:TagSession, and the session's policies then see aws:PrincipalTag/KEY."""
+    iam = fed["iam"]
+    base = {"Effect": "Allow", "Principal": {"Federated": fed["provider"]},
+            "Condition": {"StringEquals": {f"{issuer.host_path}:aud": "sts.amazonaws.com"}}}
+    strict = iam.create_role(RoleName=rg.unique("notag"), AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [dict(base, Action="sts:AssumeRoleWithWebIdentity")]}))["Role"]
+    tagging = iam.create_role(RoleName=rg.unique("tag"), AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [dict(base, Action=["sts:AssumeRoleWithWebIdentity", "sts:TagSession"])]}))["Role"]
+    iam.put_role_policy(RoleName=tagging["RoleName"], PolicyName="by-tag", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*",
+                                                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ci"}}}]}))
+    tags = {"principal_tags": {"team": ["ci"]}, "transitive_tag_keys": ["team"]}
+    token = issuer.token(**{"https://aws.amazon.com/tags": tags})
+    sts = unsigned_sts(server)
+    with pytest.raises(ClientError) as e:
+        sts.assume_role_with_web_identity(RoleArn=strict["Arn"], RoleSessionName="tagged", WebIdentityToken=token)
+    assert rg.err(e)[:3] == ("AccessDenied", "Not authorized to perform sts:TagSession", 403)
+    c = sts.assume_role_with_web_identity(RoleArn=tagging["Arn"], RoleSessionName="tagged",
+                                          WebIdentityToken=token)["Credentials"]
+    rg.client(server, "iam", creds=(c["AccessKeyId"], c["SecretAccessKey"]), token=c["SessionToken"]).list_roles()
+    # untagged, the same role's session may not
+    c = sts.assume_role_with_web_identity(RoleArn=tagging["Arn"], RoleSessionName="plain",
+                                          WebIdentityToken=issuer.token())["Credentials"]
+    with pytest.raises(ClientError) as e:
+        rg.client(server, "iam", creds=(c["AccessKeyId"], c["SecretAccessKey"]), token=c["SessionToken"]).list_roles()
+    assert rg.err(e)[0] == "AccessDenied"
