@@ -262,6 +262,11 @@ static bool is_role_session(const char *p) { return arn_has(p, "sts", "assumed-r
 static bool is_role(const char *p) { return arn_has(p, "iam", "role/"); }
 static bool is_user(const char *p) { return arn_has(p, "iam", "user/"); }
 static bool is_federated_user(const char *p) { return arn_has(p, "sts", "federated-user/"); }
+/* An identity provider (AssumeRoleWithWebIdentity's caller): {"Federated": ARN}, in no account of its own. */
+static bool is_identity_provider(const char *p)
+{
+	return arn_has(p, "iam", "oidc-provider/") || arn_has(p, "iam", "saml-provider/");
+}
 
 /* ---- the decision ------------------------------------------------------------------------------------------ */
 
@@ -467,7 +472,7 @@ enum policy_decision policy_decide(const struct policy_request *req, const struc
 	} else if (has_session && sess.result != A_ALLOWED) {
 		core = POLICY_ALLOWED;
 		why = "no session policy";
-	} else if (is_service_principal(req)) {
+	} else if (is_service_principal(req) || is_identity_provider(req->principal)) {
 		core = res.result == A_ALLOWED ? POLICY_ALLOWED : POLICY_IMPLICIT_DENY;
 		why = "no resource-based policy";
 	} else if (same_account) {

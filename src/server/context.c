@@ -23,6 +23,8 @@
 #include "server/tokens.h"
 #include "store/iam_store.h"
 #include "store/mfa.h"
+#include "store/oidc.h"
+#include "sts/webidentity.h"
 #include "store/orgs.h"
 #include "util/common.h"
 #include "util/timeutil.h"
@@ -283,10 +285,72 @@ static const char *principal_type(const struct principal *p)
 	}
 }
 
+/* A claim's value(s) as strings: a string, a number or a boolean (one value), or an array of them (multi-valued).
+ * NULL-terminated in the context's arena; NULL when the claim is absent or of another type. */
+static const char **claim_values(struct call_context *ctx, json_t *v, size_t *n, bool *multi)
+{
+	json_t *items = json_is_array(v) ? v : NULL, *item;
+	size_t count = items ? json_array_size(items) : 1, i;
+	const char **vals;
+
+	*n = 0;
+	*multi = items != NULL;
+	if (!v || count > 64 || !(vals = alloc(ctx, (count + 1) * sizeof(*vals))))
+		return NULL;
+	for (i = 0; i < count; i++) {
+		item = items ? json_array_get(items, i) : v;
+		if (json_is_string(item))
+			vals[*n] = keep(ctx, "%s", json_string_value(item));
+		else if (json_is_integer(item))
+			vals[*n] = keep(ctx, "%" PRId64, (int64_t)json_integer_value(item));
+		else if (json_is_boolean(item))
+			vals[*n] = json_is_true(item) ? "true" : "false";
+		else
+			continue;
+		if (vals[*n])
+			(*n)++;
+	}
+	return *n || items ? vals : NULL;
+}
+
+/* A web identity caller (sts:AssumeRoleWithWebIdentity): aws:FederatedProvider and the provider's keys, as AWS
+ * documents them: URL:aud (the audience the token was accepted for: azp when present), URL:sub, URL:oaud (the aud
+ * claim when azp took its place), URL:amr, and the issuer-specific claims the Service Authorization Reference lists
+ * for the action under this very URL (token.actions.githubusercontent.com:repository, ...). Unsigned, the request
+ * carries none of the aws:Principal* keys. */
+static void add_web_identity(struct call *c, struct call_context *ctx, const struct condkeys_action *ck)
+{
+	const struct web_identity *w = c->web;
+	size_t ulen = strlen(w->provider_url), n;
+	const char **vals;
+	bool multi;
+
+	add(ctx, "aws:FederatedProvider", w->provider_arn);
+	add(ctx, keep(ctx, "%s:aud", w->provider_url), w->audience);
+	add(ctx, keep(ctx, "%s:sub", w->provider_url), json_string_value(json_object_get(w->claims, "sub")));
+	if (json_object_get(w->claims, "azp") &&
+	    (vals = claim_values(ctx, json_object_get(w->claims, "aud"), &n, &multi)))
+		add_values(ctx, keep(ctx, "%s:oaud", w->provider_url), vals, n, multi);
+	if ((vals = claim_values(ctx, json_object_get(w->claims, "amr"), &n, &multi)))
+		add_values(ctx, keep(ctx, "%s:amr", w->provider_url), vals, n, true);
+	for (size_t k = 0; ck && k < ck->nkeys; k++) {
+		const char *key = ck->keys[k], *claim = key + ulen + 1;
+		if (strncasecmp(key, w->provider_url, ulen) != 0 || key[ulen] != ':' || strchr(claim, '$') ||
+		    strcmp(claim, "aud") == 0 || strcmp(claim, "sub") == 0 || strcmp(claim, "oaud") == 0 ||
+		    strcmp(claim, "amr") == 0)
+			continue;
+		if ((vals = claim_values(ctx, json_object_get(w->claims, claim), &n, &multi)))
+			add_values(ctx, keep(ctx, "%s:%s", w->provider_url, claim), vals, n, multi);
+	}
+}
+
 static int add_caller(struct call *c, struct call_context *ctx)
 {
 	const struct principal *p = &c->caller;
 	int64_t now_s = c->now_ms / 1000;
+
+	if (p->kind == PRINCIPAL_WEB_IDENTITY)
+		return C_OK; /* add_web_identity: an unsigned request has no principal keys */
 
 	add(ctx, "aws:PrincipalArn", p->kind == PRINCIPAL_ROLE_SESSION ? p->role_arn : p->arn);
 	add(ctx, "aws:PrincipalAccount", p->account_id);
@@ -364,6 +428,11 @@ static int resource_facts(struct call *c, const struct arn *a, struct resource_f
 			if ((rc = store_mfa_get(c->tx, c->resource, &d)) == C_OK)
 				snprintf(f->tag_id, sizeof(f->tag_id), "%s", d.serial);
 			explicit_bzero(&d, sizeof(d));
+		} else if (strncmp(r, "oidc-provider/", 14) == 0) {
+			struct store_oidc_provider p;
+			if ((rc = store_oidc_get(c->tx, a->account, r + 14, &p)) == C_OK)
+				snprintf(f->tag_id, sizeof(f->tag_id), "%s", p.provider_id);
+			store_oidc_clear(&p);
 		} else if (strncmp(r, "instance-profile/", 17) == 0) {
 			struct store_instance_profile p;
 			if ((rc = store_profile_get(c->tx, a->account, name, &p)) == C_OK)
@@ -509,6 +578,8 @@ int context_build(struct call *c, struct call_context *ctx)
 	}
 	if (add_caller(c, ctx) != C_OK)
 		return C_ERR;
+	if (c->caller.kind == PRINCIPAL_WEB_IDENTITY && c->web)
+		add_web_identity(c, ctx, ck);
 	time_iso8601(now_s, now);
 	add(ctx, "aws:CurrentTime", keep(ctx, "%s", now));
 	add(ctx, "aws:EpochTime", keep(ctx, "%" PRId64, now_s));

@@ -29,6 +29,7 @@
 #include "server/health.h"
 #include "server/throttle.h"
 #include "server/metrics.h"
+#include "sts/webidentity.h"
 #include "util/common.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -478,6 +479,57 @@ static int throttle(struct call *c)
 	return aws_err_set(&c->err, ERR_THROTTLING, "Rate exceeded");
 }
 
+/* Whether the request carries no signature: no Authorization header and no X-Amz-* parameter in its query. */
+static bool is_unsigned(const struct http_request *req)
+{
+	const char *q = req->query;
+
+	if (header(req, "Authorization"))
+		return false;
+	for (size_t i = 0; q && i + 6 <= req->query_len; i++)
+		if (strncasecmp(q + i, "X-Amz-", 6) == 0)
+			return false;
+	return true;
+}
+
+/* Whether the form names an STS action that is called unsigned, as on AWS (action->authenticate). */
+static bool unsigned_action(const struct form *f)
+{
+	const struct form_pair *a = form_get(f, "Action");
+	const struct action *act = a ? action_find("sts", a->value) : NULL;
+
+	return act && act->authenticate != NULL;
+}
+
+/* The action authenticates its caller from the decoded input, then the call executes. A refusal after the caller
+ * is known (the token's provider was found) is audited like the call. */
+static int authenticate_and_execute(struct call *c)
+{
+	if (c->action->authenticate(c) != C_OK) {
+		if (c->err.code == ERR_NONE)
+			storage_failure(c);
+		if (c->action->audit_durably && c->caller.arn[0] &&
+		    audit_durable(c, aws_code_name(c->err.code)) != C_OK)
+			log_warnx("req=%s: cannot record the refusal in the audit trail", c->request_id);
+		return C_ERR;
+	}
+	return execute(c);
+}
+
+/* An unsigned call (sts:AssumeRoleWithWebIdentity) of form f: decode -> the action authenticates its caller from
+ * the input -> execute. A refusal after the caller is known (the token's provider was found) is audited like the
+ * call. */
+static int run_unsigned(struct call *c, const struct form *f)
+{
+	c->svc = model_service("sts");
+	snprintf(c->region, sizeof(c->region), "us-east-1");
+	if (decode_call(c, f) != C_OK)
+		return C_ERR;
+	if (!c->action->authenticate)
+		return aws_err_set(&c->err, ERR_MISSING_AUTHENTICATION_TOKEN, "Request is missing Authentication Token");
+	return authenticate_and_execute(c);
+}
+
 static int run(struct call *c)
 {
 	struct form f;
@@ -495,6 +547,18 @@ static int run(struct call *c)
 		return aws_err_set(&c->err, ERR_INVALID_PARAMETER_VALUE,
 		                   "The request's forwarding headers cannot be used: %s.", c->req->forwarded_error);
 	}
+	if (is_unsigned(c->req) && !header(c->req, "X-Amz-Target")) {
+		/* the form is read once here; a signed action's own path reads it again after authentication */
+		form_init(&f);
+		if (read_form(c, &f) == C_OK && unsigned_action(&f)) {
+			rc = run_unsigned(c, &f);
+			form_free(&f);
+			return rc;
+		}
+		form_free(&f);
+		c->err.code = ERR_NONE; /* what the form said is said again after authentication, if it comes to that */
+		c->err.message[0] = c->err.reason[0] = '\0';
+	}
 	if (auth_authenticate(c) != C_OK || throttle(c) != C_OK)
 		return C_ERR;
 	if (is_json(c)) {
@@ -510,6 +574,14 @@ static int run(struct call *c)
 	}
 	if (rc != C_OK)
 		return rc;
+	if (c->action->authenticate) {
+		/* signed although it need not be (some SDKs sign every call): the token, not the signer, is the caller,
+		 * as on AWS; nothing of the signer's (its session policy, its tags) carries over */
+		policy_release(c->session_policy);
+		c->session_policy = NULL;
+		memset(&c->caller, 0, sizeof(c->caller));
+		return authenticate_and_execute(c);
+	}
 	return execute(c);
 }
 
@@ -807,6 +879,7 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	json_decref(c.in);
 	json_decref(c.out);
 	json_decref(c.explanation);
+	webid_free(c.web);
 	policy_release(c.session_policy);
 	policy_release(c.resource_policy);
 }

@@ -13,6 +13,8 @@ enum principal_kind {
 	PRINCIPAL_USER,         /* an IAM user: arn:aws:iam::ACCT:user/PATH/NAME */
 	PRINCIPAL_ROLE_SESSION, /* an assumed role: arn:aws:sts::ACCT:assumed-role/ROLE/SESSION */
 	PRINCIPAL_FEDERATED_USER, /* a GetFederationToken session: arn:aws:sts::ACCT:federated-user/NAME */
+	PRINCIPAL_WEB_IDENTITY, /* the bearer of a verified OIDC token (AssumeRoleWithWebIdentity): arn is the provider's
+	                         * arn:aws:iam::ACCT:oidc-provider/URL, account_id the provider's account */
 };
 
 struct principal {

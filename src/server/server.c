@@ -37,6 +37,7 @@
 #include "server/secrets.h"
 #include "server/throttle.h"
 #include "store/node.h"
+#include "sts/oidc_keys.h"
 #include "util/common.h"
 #include "util/crypto.h"
 #include "util/file.h"
@@ -426,6 +427,7 @@ out:
 	compat_keys_free(srv.compat_keys);
 	db_close(srv.audit_db);
 	policy_cache_clear();
+	oidc_keys_clear();
 	secrets_wipe();
 	model_cleanup();
 	crypto_cleanup();

@@ -346,6 +346,17 @@ static const char *const migrations[] = {
 	"  mode TEXT NOT NULL CHECK (mode IN ('strict', 'soft')),"
 	"  updated_ms INTEGER NOT NULL"
 	") STRICT;",
+	/* 8: IAM's OpenID Connect identity providers (issue 17, src/store/oidc.c): url is the issuer without its
+	 * scheme, as the provider's ARN names it; the client ids and thumbprints are JSON arrays, in the order given */
+	"CREATE TABLE oidc_providers ("
+	"  provider_id TEXT PRIMARY KEY,"
+	"  account_id TEXT NOT NULL REFERENCES accounts(account_id),"
+	"  url TEXT NOT NULL,"
+	"  client_ids TEXT NOT NULL,"
+	"  thumbprints TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  UNIQUE (account_id, url)"
+	") STRICT;",
 };
 
 /* The PostgreSQL form of a migration where the translation of its SQLite DDL would not do (none so far): NULL

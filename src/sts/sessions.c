@@ -151,7 +151,7 @@ static bool spends_mfa_code(struct call *c)
 
 /* After the call: a refused code counts toward the lockout (its own transaction: the call's was rolled back);
  * a granted AssumeRole advances the role's RoleLastUsed (a statistics write, at most once a minute per role). */
-static void sessions_after(struct call *c, bool ok)
+void sts_sessions_after(struct call *c, bool ok)
 {
 	struct db_tx *tx;
 	bool locked = false;
@@ -491,9 +491,9 @@ int sts_get_session_token(struct call *c)
 
 static const struct action actions[] = {
 	{"sts", "AssumeRole", false, sts_resource_assume_role, sts_assume_role, .audit_durably = true,
-	 .writes = spends_mfa_code, .after = sessions_after},
+	 .writes = spends_mfa_code, .after = sts_sessions_after},
 	{"sts", "GetSessionToken", false, sts_resource_session, sts_get_session_token, .audit_durably = true,
-	 .writes = spends_mfa_code, .after = sessions_after},
+	 .writes = spends_mfa_code, .after = sts_sessions_after},
 };
 
 ACTION_TABLE(sts_session_actions, actions);

@@ -16,6 +16,9 @@ int sts_assume_role(struct call *c);
 int sts_get_session_token(struct call *c);
 /* Resource of AssumeRole: the role; loads its trust policy into c->resource_policy and verifies MFA. */
 int sts_resource_assume_role(struct call *c, char *out, size_t cap);
+/* After AssumeRole-like calls: a refused MFA code counts toward the device's lockout; a granted call advances the
+ * role's RoleLastUsed (c->role_used). */
+void sts_sessions_after(struct call *c, bool ok);
 /* Resource of GetSessionToken ("*"); verifies MFA. */
 int sts_resource_session(struct call *c, char *out, size_t cap);
 

@@ -33,6 +33,8 @@
 #include "server/dispatch.h"
 #include "server/secrets.h"
 #include "store/db.h"
+#include "store/oidc.h"
+#include "sts/webidentity.h"
 #include "util/common.h"
 #include "util/crypto.h"
 #include "util/timeutil.h"
@@ -48,7 +50,10 @@ static struct {
 	/* what the seed made */
 	char policy_arn[ARN_MAX + 1], role_arn[ARN_MAX + 1], serial[ARN_MAX + 1], key_id[64];
 	char root_id[64], ou_id[96], scp_id[160];
+	char oidc_arn[ARN_MAX + 1];
 } w;
+
+#define OIDC_URL "token.actions.githubusercontent.com"
 
 static const struct http_request internal = {.method = "POST", .path = "/", .source_ip = "192.0.2.1"};
 
@@ -117,6 +122,10 @@ static int setup(void **state)
 	snprintf(w.role_arn, sizeof(w.role_arn), "%s", str_at(o, "Role", "Arn"));
 	json_decref(o);
 	json_decref(invoke("iam", "CreateGroup", "{s:s}", "GroupName", "wgroup"));
+	o = invoke("iam", "CreateOpenIDConnectProvider", "{s:s, s:[s], s:[{s:s, s:s}]}", "Url", "https://" OIDC_URL,
+	           "ClientIDList", "sts.amazonaws.com", "Tags", "Key", TAG_KEY, "Value", "yes");
+	snprintf(w.oidc_arn, sizeof(w.oidc_arn), "%s", str_at(o, "OpenIDConnectProviderArn", NULL));
+	json_decref(o);
 	json_decref(invoke("iam", "CreateInstanceProfile", "{s:s, s:[{s:s, s:s}]}", "InstanceProfileName", "wprof",
 	                   "Tags", "Key", TAG_KEY, "Value", "yes"));
 	o = invoke("iam", "CreateVirtualMFADevice", "{s:s, s:[{s:s, s:s}]}", "VirtualMFADeviceName", "wmfa", "Tags",
@@ -210,6 +219,10 @@ static json_t *input_for(const char *service, const struct operation *op)
 		{"Filter", json_string("SERVICE_CONTROL_POLICY")},
 		{"ServicePrincipal", json_string("walk.amazonaws.com")},
 		{"Name", json_string("n")},
+		{"OpenIDConnectProviderArn", json_string(w.oidc_arn)},
+		{"Url", json_string("https://fresh.example.com")},
+		{"ClientID", json_string("c")},
+		{"WebIdentityToken", json_string("a.b.c")},
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(known); i++) {
@@ -224,6 +237,27 @@ static json_t *input_for(const char *service, const struct operation *op)
 		json_decref(known[i].value);
 	}
 	return in;
+}
+
+/* Makes c's caller the bearer of a GitHub Actions ID token the provider OIDC_URL accepted (what
+ * webid_authenticate leaves after verifying one). */
+static void web_identity_caller(struct call *c)
+{
+	struct store_oidc_provider p;
+	json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	                           "s:{s:{s:[s]}, s:[s]}}",
+	                           "https://aws.amazon.com/source_identity", "src", "iss", "https://" OIDC_URL, "aud", "sts.amazonaws.com",
+	                           "sub", "repo:acme/infra:ref:refs/heads/main", "actor", "anay", "actor_id", "12",
+	                           "enterprise_id", "34", "environment", "prod", "job_workflow_ref",
+	                           "acme/infra/.github/workflows/deploy.yml@refs/heads/main", "ref", "refs/heads/main",
+	                           "repository", "acme/infra", "repository_id", "56", "repository_owner_id", "78",
+	                           "workflow", "deploy", "https://aws.amazon.com/tags", "principal_tags", REQUEST_TAG,
+	                           "v", "transitive_tag_keys", REQUEST_TAG);
+
+	assert_non_null(claims);
+	assert_int_equal(store_oidc_get(c->tx, w.srv.management_account, OIDC_URL, &p), C_OK);
+	assert_int_equal(webid_set_caller(c, &p, "https://" OIDC_URL, claims, "sts.amazonaws.com"), C_OK);
+	store_oidc_clear(&p);
 }
 
 /* src/server/condkeys_absent.txt: "ACTION KEY REASON" lines ("*" for every action). */
@@ -301,6 +335,8 @@ static void every_listed_key_is_set_or_documented_absent(void **state)
 		snprintf(c->region, sizeof(c->region), "us-east-1");
 		c->in = input_for(a->service, c->op);
 		assert_int_equal(db_begin(w.srv.db, false, &c->tx), C_OK);
+		if (a->authenticate) /* an unsigned action: its caller is the bearer of a verified token */
+			web_identity_caller(c);
 		if (a->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
 			print_error("%s: the resource function failed: %s\n", action, c->err.message);
 			missing++;
@@ -331,6 +367,8 @@ static void every_listed_key_is_set_or_documented_absent(void **state)
 		context_free(&ctx);
 		db_rollback(c->tx);
 		json_decref(c->in);
+		webid_free(c->web);
+		policy_release(c->resource_policy);
 		free(c);
 	}
 	for (size_t j = 0; j < nabsent; j++)

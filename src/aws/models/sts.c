@@ -48,6 +48,13 @@ static const struct shape s_GetFederationTokenRequest;
 static const struct shape s_federatedIdType;
 static const struct shape s_FederatedUser;
 static const struct shape s_GetFederationTokenResponse;
+static const struct shape s_clientTokenType;
+static const struct shape s_urlType;
+static const struct shape s_AssumeRoleWithWebIdentityRequest;
+static const struct shape s_webIdentitySubjectType;
+static const struct shape s_Issuer;
+static const struct shape s_Audience;
+static const struct shape s_AssumeRoleWithWebIdentityResponse;
 static const struct shape s_encodedMessageType;
 static const struct shape s_DecodeAuthorizationMessageRequest;
 static const struct shape s_decodedMessageType;
@@ -160,6 +167,24 @@ static const struct shape_member s_GetFederationTokenResponse_members[] = {
 	{"Credentials", NULL, &s_Credentials, false},
 	{"FederatedUser", NULL, &s_FederatedUser, false},
 	{"PackedPolicySize", NULL, &s_nonNegativeIntegerType, false},
+};
+static const struct shape_member s_AssumeRoleWithWebIdentityRequest_members[] = {
+	{"RoleArn", NULL, &s_arnType, true},
+	{"RoleSessionName", NULL, &s_roleSessionNameType, true},
+	{"WebIdentityToken", NULL, &s_clientTokenType, true},
+	{"ProviderId", NULL, &s_urlType, false},
+	{"PolicyArns", NULL, &s_policyDescriptorListType, false},
+	{"Policy", NULL, &s_sessionPolicyDocumentType, false},
+	{"DurationSeconds", NULL, &s_roleDurationSecondsType, false},
+};
+static const struct shape_member s_AssumeRoleWithWebIdentityResponse_members[] = {
+	{"Credentials", NULL, &s_Credentials, false},
+	{"SubjectFromWebIdentityToken", NULL, &s_webIdentitySubjectType, false},
+	{"AssumedRoleUser", NULL, &s_AssumedRoleUser, false},
+	{"PackedPolicySize", NULL, &s_nonNegativeIntegerType, false},
+	{"Provider", NULL, &s_Issuer, false},
+	{"Audience", NULL, &s_Audience, false},
+	{"SourceIdentity", NULL, &s_sourceIdentityType, false},
 };
 static const struct shape_member s_DecodeAuthorizationMessageRequest_members[] = {
 	{"EncodedMessage", NULL, &s_encodedMessageType, true},
@@ -500,6 +525,58 @@ static const struct shape s_GetFederationTokenResponse = {
 	.members = s_GetFederationTokenResponse_members,
 	.nmembers = 3,
 };
+static const struct shape s_clientTokenType = {
+	.name = "clientTokenType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 4,
+	.has_max = true,
+	.max = 20000,
+	.pattern = -1,
+	.sensitive = true,
+};
+static const struct shape s_urlType = {
+	.name = "urlType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 4,
+	.has_max = true,
+	.max = 2048,
+	.pattern = -1,
+};
+static const struct shape s_AssumeRoleWithWebIdentityRequest = {
+	.name = "AssumeRoleWithWebIdentityRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AssumeRoleWithWebIdentityRequest_members,
+	.nmembers = 7,
+};
+static const struct shape s_webIdentitySubjectType = {
+	.name = "webIdentitySubjectType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 6,
+	.has_max = true,
+	.max = 255,
+	.pattern = -1,
+};
+static const struct shape s_Issuer = {
+	.name = "Issuer",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_Audience = {
+	.name = "Audience",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_AssumeRoleWithWebIdentityResponse = {
+	.name = "AssumeRoleWithWebIdentityResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AssumeRoleWithWebIdentityResponse_members,
+	.nmembers = 7,
+};
 static const struct shape s_encodedMessageType = {
 	.name = "encodedMessageType",
 	.type = SHAPE_STRING,
@@ -531,6 +608,7 @@ static const struct shape s_DecodeAuthorizationMessageResponse = {
 
 static const struct operation ops[] = {
 	{"AssumeRole", &s_AssumeRoleRequest, &s_AssumeRoleResponse, "AssumeRoleResult"},
+	{"AssumeRoleWithWebIdentity", &s_AssumeRoleWithWebIdentityRequest, &s_AssumeRoleWithWebIdentityResponse, "AssumeRoleWithWebIdentityResult"},
 	{"DecodeAuthorizationMessage", &s_DecodeAuthorizationMessageRequest, &s_DecodeAuthorizationMessageResponse, "DecodeAuthorizationMessageResult"},
 	{"GetAccessKeyInfo", &s_GetAccessKeyInfoRequest, &s_GetAccessKeyInfoResponse, "GetAccessKeyInfoResult"},
 	{"GetCallerIdentity", &s_GetCallerIdentityRequest, &s_GetCallerIdentityResponse, "GetCallerIdentityResult"},
@@ -546,7 +624,7 @@ const struct service_model model_sts = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 6,
+	.nops = 7,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
 	.npatterns = 11,
