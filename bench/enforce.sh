@@ -18,35 +18,8 @@ work=$(mktemp -d)
 pids=""
 trap 'for p in $pids; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-wait_url() {
-	for _ in $(seq 1 600); do
-		found=$(grep -o 'listening on https\{0,1\}://[^ "]*' "$1" 2>/dev/null | head -n 1 | sed 's/listening on //')
-		[ -n "$found" ] && { echo "$found"; return 0; }
-		sleep 0.05
-	done
-	echo "enforce.sh: server did not start; log:" >&2
-	cat "$1" >&2
-	return 1
-}
-
-to_ms() {
-	echo "$1" | awk '/us$/ {sub("us",""); printf "%.3f", $1/1000; next}
-	                 /ms$/ {sub("ms",""); printf "%.3f", $1; next}
-	                 /s$/  {sub("s","");  printf "%.3f", $1*1000; next}'
-}
-
-# Runs wrk and prints "req/s p50_ms p99_ms".
-measure() {
-	wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$2" "$1" >"$work/wrk.out" 2>&1 || { cat "$work/wrk.out" >&2; return 1; }
-	if grep -q "Non-2xx" "$work/wrk.out"; then
-		echo "enforce.sh: non-2xx responses:" >&2
-		cat "$work/wrk.out" >&2
-		return 1
-	fi
-	echo "$(awk '/^Requests\/sec/ {print $2}' "$work/wrk.out")" \
-		"$(to_ms "$(awk '$1 == "50%" {print $2}' "$work/wrk.out")")" \
-		"$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")"
-}
+bench_name=enforce.sh
+. "$(dirname "$0")/lib.sh"
 
 for mode in strict soft; do
 	"$bin" server --listen 127.0.0.1:0 --data "$work/$mode" --threads "$threads" --example seed --enforce "$mode" \

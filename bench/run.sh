@@ -77,31 +77,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Waits for "listening on http(s)://HOST:PORT" in a log file and prints the URL.
-wait_url() {
-	for _ in $(seq 1 600); do
-		found=$(grep -o 'listening on https\{0,1\}://[^ "]*' "$1" 2>/dev/null | head -n 1 | sed 's/listening on //')
-		[ -n "$found" ] && { echo "$found"; return 0; }
-		sleep 0.05
-	done
-	echo "bench: server did not start; log:" >&2
-	cat "$1" >&2
-	return 1
-}
-
-# Runs wrk and prints "req/s p50_ms p99_ms".
-measure() {
-	wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$2" "$1" >"$work/wrk.out" 2>&1 || { cat "$work/wrk.out" >&2; return 1; }
-	if grep -q "Non-2xx" "$work/wrk.out"; then
-		echo "bench: non-2xx responses:" >&2
-		cat "$work/wrk.out" >&2
-		return 1
-	fi
-	rps=$(awk '/^Requests\/sec/ {print $2}' "$work/wrk.out")
-	p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.out")
-	p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.out")
-	echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
-}
+bench_name=bench
+. "$(dirname "$0")/lib.sh"
 
 # measure_cpu "PIDS" URL SCRIPT FILE [PGFILE]: measure, and the CPU time (user + system) of the server PIDS per
 # request, in microseconds, appended to FILE: what a request costs the servers themselves, whatever wrk (on the same
@@ -126,13 +103,6 @@ measure_cpu() {
 	[ -z "${5:-}" ] || { q1=$(pg_ticks); per_request "$q0" "$q1" >>"$5"; }
 	per_request "$c0" "$c1" >>"$4"
 	echo "$out"
-}
-
-# wrk prints latencies as 512.00us, 1.20ms or 2.00s.
-to_ms() {
-	echo "$1" | awk '/us$/ {sub("us",""); printf "%.3f", $1/1000; next}
-	                 /ms$/ {sub("ms",""); printf "%.3f", $1; next}
-	                 /s$/  {sub("s","");  printf "%.3f", $1*1000; next}'
 }
 
 echo 'wrk.method = "POST"' >"$work/plain.lua"
