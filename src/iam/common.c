@@ -158,6 +158,41 @@ int iam_put_tags(struct call *c, const char *resource_id, json_t *tags)
 	return C_OK;
 }
 
+int iam_untag(struct call *c, const char *resource_id)
+{
+	json_t *keys = json_object_get(c->in, "TagKeys"), *k;
+	size_t i;
+
+	json_array_foreach(keys, i, k)
+	{
+		if (store_tag_delete(c->tx, resource_id, json_string_value(k)) != C_OK)
+			return C_ERR;
+	}
+	return C_OK;
+}
+
+int iam_list_tags_page(struct call *c, const char *resource_id)
+{
+	int limit = (int)call_int(c, "MaxItems", IAM_DEFAULT_MAX_ITEMS), skip = 0;
+	char pos[32], next[32];
+	json_t *tags;
+	bool more;
+
+	if (iam_marker_read(c, pos, sizeof(pos)) != C_OK)
+		return C_ERR;
+	if (pos[0])
+		skip = atoi(pos);
+	tags = json_array();
+	json_object_set_new(c->out, "Tags", tags);
+	if (iam_tags_json(c, resource_id, skip, limit + 1, tags) != C_OK)
+		return C_ERR;
+	more = json_array_size(tags) > (size_t)limit;
+	if (more)
+		json_array_remove(tags, (size_t)limit);
+	snprintf(next, sizeof(next), "%d", skip + limit);
+	return iam_marker_write(c, more, next);
+}
+
 int iam_marker_read(struct call *c, char *pos, size_t cap)
 {
 	const char *m = call_str(c, "Marker");

@@ -79,6 +79,10 @@ int iam_check_tags(struct call *c, json_t *tags, const char *existing_id, const 
 int iam_put_tags(struct call *c, const char *resource_id, json_t *tags);
 /* Appends the tags of resource_id to the JSON array arr. */
 int iam_tags_json(struct call *c, const char *resource_id, int skip, int limit, json_t *arr);
+/* Untag*: deletes the keys of the request's TagKeys from resource_id's tags. */
+int iam_untag(struct call *c, const char *resource_id);
+/* List*Tags: one page of resource_id's tags as the answer's Tags (MaxItems, Marker, IsTruncated). */
+int iam_list_tags_page(struct call *c, const char *resource_id);
 
 /* Pagination (Marker / MaxItems / IsTruncated): a marker is opaque to clients; ours wraps a position. */
 #define IAM_DEFAULT_MAX_ITEMS 100

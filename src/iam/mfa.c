@@ -467,19 +467,10 @@ static int tag_mfa_device(struct call *c)
 static int untag_mfa_device(struct call *c)
 {
 	struct store_mfa_device d;
-	json_t *keys = json_object_get(c->in, "TagKeys"), *k;
-	size_t i;
 	int rc = C_ERR;
 
-	if (load_device(c, call_str(c, "SerialNumber"), &d) != C_OK)
-		goto done;
-	json_array_foreach(keys, i, k)
-	{
-		if (store_tag_delete(c->tx, d.serial, json_string_value(k)) != C_OK)
-			goto done;
-	}
-	rc = C_OK;
-done:
+	if (load_device(c, call_str(c, "SerialNumber"), &d) == C_OK)
+		rc = iam_untag(c, d.serial);
 	explicit_bzero(&d, sizeof(d));
 	return rc;
 }
@@ -487,25 +478,10 @@ done:
 static int list_mfa_device_tags(struct call *c)
 {
 	struct store_mfa_device d;
-	int limit = (int)call_int(c, "MaxItems", IAM_DEFAULT_MAX_ITEMS), skip = 0, rc = C_ERR;
-	char pos[32], next[32];
-	json_t *tags;
-	bool more;
+	int rc = C_ERR;
 
-	if (load_device(c, call_str(c, "SerialNumber"), &d) != C_OK || iam_marker_read(c, pos, sizeof(pos)) != C_OK)
-		goto done;
-	if (pos[0])
-		skip = atoi(pos);
-	tags = json_array();
-	json_object_set_new(c->out, "Tags", tags);
-	if (iam_tags_json(c, d.serial, skip, limit + 1, tags) != C_OK)
-		goto done;
-	more = json_array_size(tags) > (size_t)limit;
-	if (more)
-		json_array_remove(tags, (size_t)limit);
-	snprintf(next, sizeof(next), "%d", skip + limit);
-	rc = iam_marker_write(c, more, next);
-done:
+	if (load_device(c, call_str(c, "SerialNumber"), &d) == C_OK)
+		rc = iam_list_tags_page(c, d.serial);
 	explicit_bzero(&d, sizeof(d));
 	return rc;
 }

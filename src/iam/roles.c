@@ -325,19 +325,11 @@ static int tag_role(struct call *c)
 static int untag_role(struct call *c)
 {
 	struct store_role r;
-	json_t *keys = json_object_get(c->in, "TagKeys"), *k;
-	size_t i;
-	int rc = C_OK;
+	int rc;
 
 	if (iam_load_role(c, call_str(c, "RoleName"), &r) != C_OK)
 		return C_ERR;
-	json_array_foreach(keys, i, k)
-	{
-		if (store_tag_delete(c->tx, r.role_id, json_string_value(k)) != C_OK) {
-			rc = C_ERR;
-			break;
-		}
-	}
+	rc = iam_untag(c, r.role_id);
 	store_role_clear(&r);
 	return rc;
 }
@@ -345,28 +337,13 @@ static int untag_role(struct call *c)
 static int list_role_tags(struct call *c)
 {
 	struct store_role r;
-	int limit = (int)call_int(c, "MaxItems", IAM_DEFAULT_MAX_ITEMS), skip = 0, rc;
-	char pos[32], next[32];
-	json_t *tags;
-	bool more;
+	int rc;
 
 	if (iam_load_role(c, call_str(c, "RoleName"), &r) != C_OK)
 		return C_ERR;
+	rc = iam_list_tags_page(c, r.role_id);
 	store_role_clear(&r);
-	if (iam_marker_read(c, pos, sizeof(pos)) != C_OK)
-		return C_ERR;
-	if (pos[0])
-		skip = atoi(pos);
-	tags = json_array();
-	json_object_set_new(c->out, "Tags", tags);
-	rc = iam_tags_json(c, r.role_id, skip, limit + 1, tags);
-	if (rc != C_OK)
-		return C_ERR;
-	more = json_array_size(tags) > (size_t)limit;
-	if (more)
-		json_array_remove(tags, (size_t)limit);
-	snprintf(next, sizeof(next), "%d", skip + limit);
-	return iam_marker_write(c, more, next);
+	return rc;
 }
 
 static const struct action actions[] = {

@@ -204,40 +204,19 @@ int iam_tag_user(struct call *c)
 int iam_untag_user(struct call *c)
 {
 	struct store_user u;
-	json_t *keys = json_object_get(c->in, "TagKeys"), *k;
-	size_t i;
 
 	if (iam_load_user(c, call_str(c, "UserName"), &u) != C_OK)
 		return C_ERR;
-	json_array_foreach(keys, i, k)
-	{
-		if (store_tag_delete(c->tx, u.user_id, json_string_value(k)) != C_OK)
-			return C_ERR;
-	}
-	return C_OK;
+	return iam_untag(c, u.user_id);
 }
 
 int iam_list_user_tags(struct call *c)
 {
 	struct store_user u;
-	int limit = (int)call_int(c, "MaxItems", IAM_DEFAULT_MAX_ITEMS), skip = 0;
-	char pos[32], next[32];
-	json_t *tags;
-	bool more;
 
-	if (iam_load_user(c, call_str(c, "UserName"), &u) != C_OK || iam_marker_read(c, pos, sizeof(pos)) != C_OK)
+	if (iam_load_user(c, call_str(c, "UserName"), &u) != C_OK)
 		return C_ERR;
-	if (pos[0])
-		skip = atoi(pos);
-	tags = json_array();
-	json_object_set_new(c->out, "Tags", tags);
-	if (iam_tags_json(c, u.user_id, skip, limit + 1, tags) != C_OK)
-		return C_ERR;
-	more = json_array_size(tags) > (size_t)limit;
-	if (more)
-		json_array_remove(tags, (size_t)limit);
-	snprintf(next, sizeof(next), "%d", skip + limit);
-	return iam_marker_write(c, more, next);
+	return iam_list_tags_page(c, u.user_id);
 }
 
 static const struct action actions[] = {
