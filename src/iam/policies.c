@@ -738,17 +738,10 @@ static int tag_policy(struct call *c)
 static int untag_policy(struct call *c)
 {
 	struct store_managed_policy p;
-	json_t *keys = json_object_get(c->in, "TagKeys"), *k;
-	size_t i;
 
 	if (load_own_policy(c, call_str(c, "PolicyArn"), &p) != C_OK)
 		return C_ERR;
-	json_array_foreach(keys, i, k)
-	{
-		if (store_tag_delete(c->tx, p.policy_id, json_string_value(k)) != C_OK)
-			return C_ERR;
-	}
-	return C_OK;
+	return iam_untag(c, p.policy_id);
 }
 
 static int list_policy_tags(struct call *c)
