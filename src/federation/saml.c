@@ -631,7 +631,7 @@ enum saml_verdict saml_response_verify(const char *b64, size_t len, const struct
 	if (!(doc = parse_xml((const char *)xml, xml_len, err))) {
 		char why[SAML_ERR_MAX];
 		snprintf(why, sizeof(why), "%s", err);
-		REFUSE("Invalid SAML response: %s", why);
+		REFUSE("Invalid SAML response: %.200s", why);
 	}
 	resp = xmlDocGetRootElement(doc);
 	if (!is_el(resp, NS_SAMLP, "Response"))

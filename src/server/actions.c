@@ -28,9 +28,11 @@ static const struct action_table *const tables[] = {
 	&iam_login_actions,
 	&iam_account_actions,
 	&iam_simulate_actions,
+	&iam_saml_provider_actions,
 	&sts_identity_actions,
 	&sts_session_actions,
 	&sts_authzmsg_actions,
+	&sts_saml_actions,
 	&orgs_actions,
 	&cloudtrail_actions,
 };

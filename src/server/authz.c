@@ -113,6 +113,12 @@ static int gather(struct call *c, struct gathered *g)
 	int rc = C_OK;
 
 	memset(g, 0, sizeof(*g));
+	if (c->caller.kind == PRINCIPAL_SAML) {
+		/* sts:AssumeRoleWithSAML: the role's trust policy alone decides (the caller holds no policies, and is no
+		 * principal of the account that SCPs could limit; the session it gets is limited as any role session) */
+		g->set.resource = c->resource_policy;
+		return C_OK;
+	}
 	switch (c->caller.kind) {
 	case PRINCIPAL_ROOT:
 		pthread_once(&root_once, root_policy_compile);
@@ -127,6 +133,8 @@ static int gather(struct call *c, struct gathered *g)
 		/* A role deleted while its session lives has no policies any more: the session can do nothing. */
 		rc = principal_policies_load(c->tx, "role", c->caller.role_id, &g->own);
 		break;
+	case PRINCIPAL_SAML:
+		break; /* handled above */
 	}
 	if (rc == STORE_NOT_FOUND)
 		rc = C_OK; /* a principal deleted since it authenticated holds nothing */
@@ -226,6 +234,8 @@ static int decide_words(struct call *c, const char *action, const struct gathere
 		                   "User: %s is not authorized to perform: %s because %s allows the %s action", c->caller.arn,
 		                   action, ex.reason ? ex.reason : "no identity-based policy", action);
 	}
+	if (c->caller.kind == PRINCIPAL_SAML) /* AWS's words for a SAML caller the trust policy refuses */
+		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "Not authorized to perform %s", action);
 	if (strncasecmp(action, "sts:", 4) == 0) /* STS gives no reason */
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "User: %s is not authorized to perform: %s on resource: %s",
 		                   c->caller.arn, action, c->resource);
@@ -336,6 +346,14 @@ int authz_authorize(struct call *c)
 		if (tags_session(c))
 			rc = decide_enforced(c, "sts:TagSession", &g, &ctx);
 		if (rc == C_OK && (call_str(c, "SourceIdentity") || c->caller.source_identity[0]))
+			rc = decide_enforced(c, "sts:SetSourceIdentity", &g, &ctx);
+	}
+	if (rc == C_OK && strcmp(action, "sts:AssumeRoleWithSAML") == 0) {
+		/* session tags and a source identity from the assertion need their own permission, as on AWS */
+		json_t *keys = json_object_get(c->federation, "keys");
+		if (json_object_get(keys, "aws:TagKeys"))
+			rc = decide_enforced(c, "sts:TagSession", &g, &ctx);
+		if (rc == C_OK && json_object_get(keys, "sts:SourceIdentity"))
 			rc = decide_enforced(c, "sts:SetSourceIdentity", &g, &ctx);
 	}
 	gathered_release(&g);

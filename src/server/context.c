@@ -24,6 +24,7 @@
 #include "store/iam_store.h"
 #include "store/mfa.h"
 #include "store/orgs.h"
+#include "store/saml.h"
 #include "util/common.h"
 #include "util/timeutil.h"
 
@@ -280,10 +281,35 @@ static const char *principal_type(const struct principal *p)
 	}
 }
 
+/* The keys a federation call brings (c->federation's "keys": {KEY: [values]}): saml:sub, saml:aud, ... and the
+ * request's session tags; a key of several values is multi-valued. */
+static void add_federation_keys(struct call *c, struct call_context *ctx)
+{
+	json_t *keys = json_object_get(c->federation, "keys"), *vals, *v;
+	const char *key, **arr;
+	size_t i, n;
+
+	json_object_foreach(keys, key, vals)
+	{
+		if (!json_is_array(vals) || !(arr = alloc(ctx, (json_array_size(vals) + 1) * sizeof(*arr))))
+			continue;
+		n = 0;
+		json_array_foreach(vals, i, v)
+			if (json_is_string(v))
+				arr[n++] = json_string_value(v);
+		add_values(ctx, key, arr, n, n != 1 || strcmp(key, "aws:TagKeys") == 0);
+	}
+}
+
 static int add_caller(struct call *c, struct call_context *ctx)
 {
 	const struct principal *p = &c->caller;
 	int64_t now_s = c->now_ms / 1000;
+
+	if (p->kind == PRINCIPAL_SAML) { /* sts:AssumeRoleWithSAML: no IAM principal, the assertion's keys */
+		add_federation_keys(c, ctx);
+		return C_OK;
+	}
 
 	add(ctx, "aws:PrincipalArn", p->kind == PRINCIPAL_ROLE_SESSION ? p->role_arn : p->arn);
 	add(ctx, "aws:PrincipalAccount", p->account_id);
@@ -361,6 +387,11 @@ static int resource_facts(struct call *c, const struct arn *a, struct resource_f
 			if ((rc = store_mfa_get(c->tx, c->resource, &d)) == C_OK)
 				snprintf(f->tag_id, sizeof(f->tag_id), "%s", d.serial);
 			explicit_bzero(&d, sizeof(d));
+		} else if (strncmp(r, "saml-provider/", 14) == 0) {
+			struct store_saml_provider sp;
+			if ((rc = store_saml_get(c->tx, a->account, name, &sp)) == C_OK)
+				snprintf(f->tag_id, sizeof(f->tag_id), "%s", sp.provider_id);
+			store_saml_clear(&sp);
 		} else if (strncmp(r, "instance-profile/", 17) == 0) {
 			struct store_instance_profile p;
 			if ((rc = store_profile_get(c->tx, a->account, name, &p)) == C_OK)

@@ -456,6 +456,35 @@ static int throttle(struct call *c)
 	return aws_err_set(&c->err, ERR_THROTTLING, "Rate exceeded");
 }
 
+/* Whether the request carries no credentials at all and names an action made without them (sts:AssumeRoleWithSAML,
+ * as AWS serves it). Sets c->svc and c->region then. Anything else goes through SigV4, which answers an unsigned
+ * request for another action with MissingAuthenticationToken. */
+static bool unsigned_request(struct call *c)
+{
+	const struct form_pair *action;
+	const struct action *a;
+	struct form f;
+	bool yes = false;
+
+	if (header(c->req, "Authorization") || is_json(c) ||
+	    (c->req->query && (memmem(c->req->query, c->req->query_len, "X-Amz-Signature", 15) ||
+	                       memmem(c->req->query, c->req->query_len, "X-Amz-Credential", 16))))
+		return false;
+	form_init(&f);
+	c->err.code = ERR_NONE;
+	if (read_form(c, &f) == C_OK && (action = form_get(&f, "Action")) && (a = action_find("sts", action->value)) &&
+	    a->unsigned_call)
+		yes = true;
+	form_free(&f);
+	c->err.code = ERR_NONE; /* a malformed form is reported by the path that reads it for real */
+	c->err.message[0] = '\0';
+	if (yes) {
+		c->svc = model_service("sts");
+		snprintf(c->region, sizeof(c->region), "us-east-1");
+	}
+	return yes && c->svc;
+}
+
 static int run(struct call *c)
 {
 	struct form f;
@@ -472,6 +501,16 @@ static int run(struct call *c)
 		          c->request_id, c->req->peer_ip, c->req->forwarded_error);
 		return aws_err_set(&c->err, ERR_INVALID_PARAMETER_VALUE,
 		                   "The request's forwarding headers cannot be used: %s.", c->req->forwarded_error);
+	}
+	if (unsigned_request(c)) {
+		/* no credentials: the action authenticates what the request carries (its resource hook); unthrottled,
+		 * like every unauthenticated request, bounded by the connection caps */
+		form_init(&f);
+		rc = read_form(c, &f);
+		if (rc == C_OK)
+			rc = decode_call(c, &f);
+		form_free(&f);
+		return rc == C_OK ? execute(c) : rc;
 	}
 	if (auth_authenticate(c) != C_OK || throttle(c) != C_OK)
 		return C_ERR;
@@ -554,6 +593,8 @@ done:
 	json_decref(c->out);
 	json_decref(c->explanation);
 	c->explanation = NULL;
+	json_decref(c->federation);
+	c->federation = NULL;
 	policy_release(c->session_policy);
 	policy_release(c->resource_policy);
 	return rc;
@@ -607,6 +648,7 @@ done:
 	json_decref(c->in);
 	json_decref(c->out);
 	json_decref(c->explanation);
+	json_decref(c->federation);
 	policy_release(c->session_policy);
 	policy_release(c->resource_policy);
 	free(c);
@@ -785,6 +827,7 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	json_decref(c.in);
 	json_decref(c.out);
 	json_decref(c.explanation);
+	json_decref(c.federation);
 	policy_release(c.session_policy);
 	policy_release(c.resource_policy);
 }

@@ -12,6 +12,9 @@ enum principal_kind {
 	PRINCIPAL_ROOT,         /* the account's root user: arn:aws:iam::ACCT:root */
 	PRINCIPAL_USER,         /* an IAM user: arn:aws:iam::ACCT:user/PATH/NAME */
 	PRINCIPAL_ROLE_SESSION, /* an assumed role: arn:aws:sts::ACCT:assumed-role/ROLE/SESSION */
+	/* the unsigned caller of sts:AssumeRoleWithSAML, known by its SAML provider: arn is the provider's
+	 * (arn:aws:iam::ACCT:saml-provider/NAME, the trust policy's {"Federated": ...}); it holds no policies */
+	PRINCIPAL_SAML,
 };
 
 struct principal {

@@ -52,8 +52,10 @@ int store_saml_get(struct db_tx *tx, const char *account_id, const char *name, s
 	                             "SELECT " SAML_COLUMNS ", metadata FROM saml_providers "
 	                             "WHERE account_id = ?1 AND name_lc = lower(?2)",
 	                             DB_ARGS(db_text(account_id), db_text(name)));
-	int rc = db_step(r);
+	int rc;
 
+	memset(out, 0, sizeof(*out));
+	rc = db_step(r);
 	if (rc == DB_ROW) {
 		rc = read_provider(r, out, true);
 		if (rc != C_OK)

@@ -211,8 +211,7 @@ static bool usable_policy_arn(const char *arn, const char *role_account)
 	       strncmp(a.resource, "policy/", 7) == 0;
 }
 
-/* Builds the combined session policy (NULL when none was passed) and validates it. */
-static int session_policy(struct call *c, const char *role_account, char **out)
+int sts_session_policy(struct call *c, const char *role_account, char **out)
 {
 	const char *inline_doc = call_str(c, "Policy");
 	json_t *arns = json_object_get(c->in, "PolicyArns"), *a, *stmts, *doc;
@@ -349,8 +348,7 @@ too_large:
 
 /* ---- the calls ------------------------------------------------------------------------------------------------ */
 
-/* The part of the response both calls share: Credentials. */
-static int credentials_json(struct call *c, const struct session_claims *cl, const char *token)
+int sts_credentials_json(struct call *c, const struct session_claims *cl, const char *token)
 {
 	json_t *cred = json_pack("{s:s, s:s, s:s, s:I}", "AccessKeyId", cl->access_key_id, "SecretAccessKey", cl->secret,
 	                         "SessionToken", token, "Expiration", (json_int_t)cl->expires_s);
@@ -420,7 +418,7 @@ int sts_assume_role(struct call *c)
 	snprintf(cl.source_identity, sizeof(cl.source_identity), "%s",
 	         source_identity ? source_identity : c->caller.source_identity);
 	cl.chained = c->caller.kind == PRINCIPAL_ROLE_SESSION;
-	if (session_policy(c, account, &cl.session_policy) != C_OK || session_tags(c, &cl) != C_OK)
+	if (sts_session_policy(c, account, &cl.session_policy) != C_OK || session_tags(c, &cl) != C_OK)
 		goto done;
 	packed = (int64_t)(cl.session_policy ? strlen(cl.session_policy) : 0) + (int64_t)cl.tags_len;
 	if (packed > PACKED_LIMIT) {
@@ -433,7 +431,7 @@ int sts_assume_role(struct call *c)
 		aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The session token could not be issued.");
 		goto done;
 	}
-	if (credentials_json(c, &cl, token) != C_OK)
+	if (sts_credentials_json(c, &cl, token) != C_OK)
 		goto done;
 	user = json_pack("{s:s, s:s}", "AssumedRoleId", "", "Arn", "");
 	{
@@ -477,7 +475,7 @@ int sts_get_session_token(struct call *c)
 	common_claims(c, &cl, c->caller.account_id, duration);
 	if (c->caller.kind == PRINCIPAL_USER)
 		snprintf(cl.user_id, sizeof(cl.user_id), "%.31s", c->caller.id);
-	if (token_issue(c->srv->keyring, c->tx, &cl, token, sizeof(token)) == C_OK && credentials_json(c, &cl, token) == C_OK)
+	if (token_issue(c->srv->keyring, c->tx, &cl, token, sizeof(token)) == C_OK && sts_credentials_json(c, &cl, token) == C_OK)
 		rc = C_OK;
 	else
 		aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The session token could not be issued.");

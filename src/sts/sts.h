@@ -9,6 +9,7 @@
 extern const struct action_table sts_identity_actions;
 extern const struct action_table sts_session_actions;
 extern const struct action_table sts_authzmsg_actions;
+extern const struct action_table sts_saml_actions; /* saml.c: AssumeRoleWithSAML */
 
 /* sessions.c */
 int sts_assume_role(struct call *c);
@@ -17,6 +18,13 @@ int sts_get_session_token(struct call *c);
 int sts_resource_assume_role(struct call *c, char *out, size_t cap);
 /* Resource of GetSessionToken ("*"); verifies MFA. */
 int sts_resource_session(struct call *c, char *out, size_t cap);
+
+/* The combined session policy of Policy and PolicyArns (AssumeRole, AssumeRoleWithSAML) for a role of
+ * role_account, validated: *out NULL when none was passed, else a malloc'd document. C_ERR with c->err set. */
+int sts_session_policy(struct call *c, const char *role_account, char **out);
+struct session_claims;
+/* Sets c->out's Credentials from issued claims and their sealed token. */
+int sts_credentials_json(struct call *c, const struct session_claims *cl, const char *token);
 
 /* identity.c */
 int sts_get_caller_identity(struct call *c);
