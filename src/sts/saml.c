@@ -141,8 +141,7 @@ static int add_key(json_t *keys, const char *key, const char *value)
 	return json_array_append_new(arr, json_string(value)) == 0 ? C_OK : C_ERR;
 }
 
-/* c->federation from a verified assertion: the condition keys and what run() answers with. */
-static int federation_of(struct call *c, const struct saml_assertion *as, const char *account,
+int sts_saml_federation(struct call *c, const struct saml_assertion *as, const char *account,
                          const char *provider_name, const char *session_name)
 {
 	json_t *fed = json_object(), *keys = json_object(), *claims = json_object(), *tags = json_object();
@@ -279,7 +278,7 @@ static int verify(struct call *c, const struct store_saml_provider *p, const cha
 		goto done;
 	}
 	snprintf(session_name, cap, "%s", sn->values[0]);
-	rc = federation_of(c, &as, p->account_id, p->name, session_name);
+	rc = sts_saml_federation(c, &as, p->account_id, p->name, session_name);
 	if (rc != C_OK && c->err.code == ERR_NONE)
 		aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
 done:

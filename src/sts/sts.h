@@ -26,6 +26,15 @@ struct session_claims;
 /* Sets c->out's Credentials from issued claims and their sealed token. */
 int sts_credentials_json(struct call *c, const struct session_claims *cl, const char *token);
 
+/* saml.c: sets c->federation from a verified assertion of the provider account/provider_name: the condition keys
+ * it brings (saml:aud, saml:iss, saml:sub, saml:sub_type, saml:namequalifier, saml:doc, the attributes AWS maps to
+ * saml:* keys, aws:RequestTag/KEY and aws:TagKeys of its PrincipalTag attributes, sts:TransitiveTagKeys,
+ * sts:SourceIdentity, sts:RoleSessionName) and what the answer says. C_ERR with c->err set (or not: out of
+ * memory). */
+struct saml_assertion;
+int sts_saml_federation(struct call *c, const struct saml_assertion *as, const char *account, const char *provider_name,
+                        const char *session_name);
+
 /* identity.c */
 int sts_get_caller_identity(struct call *c);
 int sts_get_access_key_info(struct call *c);
