@@ -32,6 +32,8 @@
 #      root key (bench/simulate_bench.py): median and p99 per call against 20 ms
 #   t  enforcement modes (bench/enforce.sh): sts:AssumeRole and sts:GetCallerIdentity on a --enforce soft seed
 #      server beside a strict one, interleaved rounds: soft/strict against the target (>= 0.90)
+#   w  sts:AssumeRoleWithWebIdentity with the issuer's keys cached, beside sts:AssumeRole on one seed server
+#      (bench/webidentity.sh: interleaved rounds): webid/assume against the target (>= 0.80)
 #   r  `rolegate analyze reach` on 5 000 users, 300 groups, 10 000 accounts, 100 000 roles (bench/analyze.sh): seconds
 #      and peak RSS against the targets (10 s, 1 GiB)
 #   p  `rolegate policy generate` over 1 000 000 audit records of one user (bench/generate.sh, bench/load_audit.py:
@@ -499,6 +501,10 @@ sh bench/analyze.sh build/rolegate
 # t: soft vs strict enforcement on AssumeRole and GetCallerIdentity (bench/enforce.sh: its own two seed servers).
 echo
 sh bench/enforce.sh build/rolegate
+
+# w: AssumeRoleWithWebIdentity (keys cached) beside AssumeRole (bench/webidentity.sh: its own seed server).
+echo
+sh bench/webidentity.sh build/rolegate
 
 # p: `rolegate policy generate` over 1 000 000 audit records (bench/generate.sh: its own data directory, its target).
 echo

@@ -52,10 +52,11 @@ static const struct {
 	[ERR_PACKED_POLICY_TOO_LARGE] = {"PackedPolicyTooLarge", 400, true},
 	[ERR_REGION_DISABLED] = {"RegionDisabledException", 403, true},
 	[ERR_INVALID_AUTHORIZATION_MESSAGE] = {"InvalidAuthorizationMessageException", 400, true},
-	/* botocore's sts model: InvalidIdentityTokenException, ExpiredTokenException, IDPRejectedClaimException */
 	[ERR_INVALID_IDENTITY_TOKEN] = {"InvalidIdentityToken", 400, true},
-	[ERR_EXPIRED_TOKEN_EXCEPTION] = {"ExpiredTokenException", 400, true},
+	[ERR_EXPIRED_IDENTITY_TOKEN] = {"ExpiredTokenException", 400, true},
 	[ERR_IDP_REJECTED_CLAIM] = {"IDPRejectedClaim", 403, true},
+	[ERR_IDP_COMMUNICATION] = {"IDPCommunicationError", 400, true},
+	[ERR_OPENID_IDP_COMMUNICATION] = {"OpenIdIdpCommunicationError", 400, true},
 	[ERR_ORG_NOT_IN_USE] = {"AWSOrganizationsNotInUseException", 400, true},
 	[ERR_ORG_ACCESS_DENIED] = {"AccessDeniedException", 400, true},
 	[ERR_ORG_ACCOUNT_NOT_FOUND] = {"AccountNotFoundException", 400, true},

@@ -1089,9 +1089,19 @@ static int own_credentials(const struct awsconfig *cfg, const struct ac_named *p
 	int r;
 
 	if ((v = entry_str(prof_entry(cfg, p, "web_identity_token_file"))) && *v) {
-		set_err(err, 0, "Profile \"%s\" uses web_identity_token_file (AssumeRoleWithWebIdentity), which rolegate "
-		        "does not support", p->name);
-		return -1;
+		/* AssumeRoleWithWebIdentityProvider: the role and the token file, the session name optional */
+		l->kind = AWSCONFIG_LINK_WEB_IDENTITY;
+		l->profile = p->name;
+		l->web_identity_token_file = v;
+		l->role_arn = entry_str(prof_entry(cfg, p, "role_arn"));
+		l->role_session_name = entry_str(prof_entry(cfg, p, "role_session_name"));
+		if (!l->role_arn || !*l->role_arn) {
+			set_err(err, 0, "The provided profile or the current environment is configured to assume role with web "
+			        "identity but has no role ARN configured. Ensure that the profile has the role_arn "
+			        "configuration set or the AWS_ROLE_ARN env var is set. (profile \"%s\")", p->name);
+			return -1;
+		}
+		return 1;
 	}
 	if (prof_entry(cfg, p, "sso_role_name") || prof_entry(cfg, p, "sso_account_id")) {
 		set_err(err, 0, "Profile \"%s\" is configured for SSO (sso_account_id, sso_role_name), which rolegate "
@@ -1325,6 +1335,8 @@ int awsconfig_chain_describe(const struct awsconfig_chain *chain, struct buf *ou
 			return buf_printf(out, " (static keys, %s)", l->keys_path);
 		if (l->kind == AWSCONFIG_LINK_PROCESS)
 			return buf_puts(out, " (credential_process)");
+		if (l->kind == AWSCONFIG_LINK_WEB_IDENTITY)
+			return buf_printf(out, " (web identity token %s)", l->web_identity_token_file);
 	}
 	return C_OK;
 }

@@ -49,9 +49,11 @@
  *     AWS_DEFAULT_REGION; the AWS CLI v2 and the other SDKs read AWS_REGION first). Empty variables are ignored.
  *   - Environment credentials (AWS_ACCESS_KEY_ID, ...) are not part of a profile's chain; botocore consults them
  *     before any profile only when no profile was named.
- *   - SSO (sso_account_id / sso_role_name), web identity (web_identity_token_file), login_session and the
- *     credential sources EcsContainer / Ec2InstanceMetadata are recognised where botocore would use them, and
- *     reported as not supported rather than skipped.
+ *   - SSO (sso_account_id / sso_role_name), login_session and the credential sources EcsContainer /
+ *     Ec2InstanceMetadata are recognised where botocore would use them, and reported as not supported rather than
+ *     skipped. A profile's web_identity_token_file + role_arn (+ role_session_name) is a link of its own
+ *     (AssumeRoleWithWebIdentityProvider); the environment variables AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and
+ *     AWS_ROLE_SESSION_NAME, which botocore also reads, are not.
  */
 #ifndef ROLEGATE_AWSCONFIG_H
 #define ROLEGATE_AWSCONFIG_H
@@ -81,6 +83,7 @@ enum awsconfig_link_kind {
 	AWSCONFIG_LINK_STATIC,      /* aws_access_key_id + aws_secret_access_key (+ session token) of this profile */
 	AWSCONFIG_LINK_ENVIRONMENT, /* credential_source = Environment: AWS_ACCESS_KEY_ID etc. of the process */
 	AWSCONFIG_LINK_PROCESS,     /* credential_process of this profile */
+	AWSCONFIG_LINK_WEB_IDENTITY, /* sts:AssumeRoleWithWebIdentity role_arn with the token in web_identity_token_file */
 };
 
 struct awsconfig_link {
@@ -102,6 +105,8 @@ struct awsconfig_link {
 	const char *keys_path;         /* the file they were read from */
 	/* AWSCONFIG_LINK_PROCESS */
 	const char *credential_process;
+	/* AWSCONFIG_LINK_WEB_IDENTITY (with role_arn and role_session_name) */
+	const char *web_identity_token_file;
 };
 
 /* A profile's chain: links[0] is the profile asked for, links[n - 1] where the first credentials come from. */

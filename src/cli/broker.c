@@ -456,6 +456,58 @@ static int assume(struct ctx *x, const struct awsconfig_link *l, bool top, const
 	return C_OK;
 }
 
+#define WEB_IDENTITY_TOKEN_MAX 20000 /* STS's limit on WebIdentityToken */
+
+/* AssumeRoleWithWebIdentityProvider: the token read from its file at each call (the file is rewritten as tokens
+ * expire, by Kubernetes or a CI runner), the role assumed with it, unsigned. Session name as botocore's default when
+ * the profile has none: "botocore-session-" + the time. */
+static int from_web_identity(struct ctx *x, const struct awsconfig_link *l, struct cache_creds *c)
+{
+	struct sts_web_identity_input in = {.role_arn = l->role_arn};
+	struct sts_client *client;
+	struct sts_result res;
+	struct sts_error e;
+	char session[65], *token = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = C_ERR;
+
+	if (!(f = fopen(l->web_identity_token_file, "re"))) {
+		fail(x, "the web_identity_token_file of profile %s (%s) cannot be read: %s", l->profile,
+		     l->web_identity_token_file, strerror(errno));
+		return C_ERR;
+	}
+	token = malloc(WEB_IDENTITY_TOKEN_MAX + 2);
+	if (token)
+		len = fread(token, 1, WEB_IDENTITY_TOKEN_MAX + 1, f);
+	fclose(f);
+	if (!token || len > WEB_IDENTITY_TOKEN_MAX) {
+		fail(x, "the web_identity_token_file of profile %s is larger than %d bytes", l->profile,
+		     WEB_IDENTITY_TOKEN_MAX);
+		goto done;
+	}
+	token[len] = '\0';
+	if (l->role_session_name)
+		snprintf(session, sizeof(session), "%s", l->role_session_name);
+	else
+		snprintf(session, sizeof(session), "botocore-session-%lld", (long long)time(NULL));
+	in.role_session_name = session;
+	in.web_identity_token = token;
+	if (!(client = sts(x)))
+		goto done;
+	memset(&res, 0, sizeof(res));
+	if (sts_client_assume_role_with_web_identity(client, &in, &res, &e) != C_OK)
+		fail(x, "%s", e.text);
+	else
+		rc = take_result(x, &res, c);
+	sts_result_clear(&res);
+done:
+	if (token)
+		explicit_bzero(token, WEB_IDENTITY_TOKEN_MAX + 2);
+	free(token);
+	return rc;
+}
+
 /* The credentials of the chain's last link, where it starts. */
 static int source(struct ctx *x, const struct awsconfig_link *l, int depth, struct cache_creds *c, const char **how)
 {
@@ -473,6 +525,9 @@ static int source(struct ctx *x, const struct awsconfig_link *l, int depth, stru
 	case AWSCONFIG_LINK_PROCESS:
 		*how = "credential_process";
 		return from_process(x, l, depth, c);
+	case AWSCONFIG_LINK_WEB_IDENTITY:
+		*how = "AssumeRoleWithWebIdentity";
+		return from_web_identity(x, l, c);
 	case AWSCONFIG_LINK_ASSUME_ROLE:
 		break;
 	}

@@ -840,7 +840,7 @@ static CURLcode send_once(struct sts_client *c, const struct sigv4_credentials *
 	h[nh++] = (struct sigv4_header){"Content-Type", 12, ctype, strlen(ctype)};
 	h[nh++] = (struct sigv4_header){"Host", 4, c->host, strlen(c->host)};
 	h[nh++] = (struct sigv4_header){"X-Amz-Date", 10, amz_date, 16};
-	if (creds->session_token && creds->session_token[0])
+	if (creds && creds->session_token && creds->session_token[0])
 		h[nh++] = (struct sigv4_header){"X-Amz-Security-Token", 20, creds->session_token,
 		                                strlen(creds->session_token)};
 	if (rq && rq->target)
@@ -853,7 +853,7 @@ static CURLcode send_once(struct sts_client *c, const struct sigv4_credentials *
 	req.nheaders = nh;
 	req.normalize_path = true;
 	crypto_sha256_hex(body->p ? body->p : "", body->len, req.payload_hash);
-	if (sigv4_sign_header(&req, creds, c->region, rq ? rq->service : "sts", now, &auth) != C_OK) {
+	if (creds && sigv4_sign_header(&req, creds, c->region, rq ? rq->service : "sts", now, &auth) != C_OK) {
 		snprintf(errbuf, CURL_ERROR_SIZE, "the request could not be signed");
 		rc = CURLE_ABORTED_BY_CALLBACK;
 		goto fail;
@@ -866,10 +866,12 @@ static CURLcode send_once(struct sts_client *c, const struct sigv4_credentials *
 		hl = tmp;
 	}
 	buf_reset(&line);
-	if (buf_printf(&line, "Authorization: %s", buf_str(&auth)) != C_OK ||
-	    !(tmp = curl_slist_append(hl, buf_str(&line))))
-		goto fail;
-	hl = tmp;
+	if (creds) { /* NULL: an unsigned call (AssumeRoleWithWebIdentity) */
+		if (buf_printf(&line, "Authorization: %s", buf_str(&auth)) != C_OK ||
+		    !(tmp = curl_slist_append(hl, buf_str(&line))))
+			goto fail;
+		hl = tmp;
+	}
 	if (!(tmp = curl_slist_append(hl, "Expect:")) || !(hl = tmp, tmp = curl_slist_append(hl, "Accept:")))
 		goto fail;
 	hl = tmp;
@@ -1010,8 +1012,9 @@ static int sts_call(struct sts_client *c, const struct sigv4_credentials *creds,
 		input_error(err, what, "the STS client is not initialised");
 		goto fail;
 	}
-	if (!creds || !creds->access_key_id || !creds->access_key_id[0] || !creds->secret_access_key ||
-	    !creds->secret_access_key[0]) {
+	if (strcmp(action, "AssumeRoleWithWebIdentity") != 0 && /* the one unsigned call */
+	    (!creds || !creds->access_key_id || !creds->access_key_id[0] || !creds->secret_access_key ||
+	     !creds->secret_access_key[0])) {
 		input_error(err, what, "no credentials to sign the request with");
 		goto fail;
 	}
@@ -1126,6 +1129,38 @@ int sts_client_assume_role(struct sts_client *c, const struct sigv4_credentials 
 		return C_ERR;
 	}
 	return sts_call(c, creds, "AssumeRole", what, &body, in->token_code != NULL, out, err);
+}
+
+int sts_client_assume_role_with_web_identity(struct sts_client *c, const struct sts_web_identity_input *in,
+                                             struct sts_result *out, struct sts_error *err)
+{
+	struct buf body;
+	char what[1100];
+	const char *bad = NULL;
+
+	snprintf(what, sizeof(what), "AssumeRoleWithWebIdentity %.1024s", in->role_arn ? in->role_arn : "(no role)");
+	buf_init(&body, BODY_MAX);
+	if (!in->role_arn || !in->role_arn[0])
+		bad = "RoleArn is required";
+	else if (!in->role_session_name || !in->role_session_name[0])
+		bad = "RoleSessionName is required";
+	else if (!in->web_identity_token || !in->web_identity_token[0])
+		bad = "the web identity token is empty";
+	else if (in->duration_s < 0)
+		bad = "DurationSeconds is negative";
+	else if (form_add(&body, "Action", "AssumeRoleWithWebIdentity") != C_OK ||
+	         form_add(&body, "Version", STS_API_VERSION) != C_OK || form_add(&body, "RoleArn", in->role_arn) != C_OK ||
+	         form_add(&body, "RoleSessionName", in->role_session_name) != C_OK ||
+	         form_add(&body, "WebIdentityToken", in->web_identity_token) != C_OK ||
+	         form_add_duration(&body, in->duration_s) != C_OK)
+		bad = "the request is too large to encode";
+	if (bad) {
+		buf_free_secret(&body);
+		sts_result_clear(out);
+		input_error(err, what, "%s", bad);
+		return C_ERR;
+	}
+	return sts_call(c, NULL, "AssumeRoleWithWebIdentity", what, &body, false, out, err);
 }
 
 int sts_client_raw(struct sts_client *c, const struct sigv4_credentials *creds, const struct sts_raw_request *rq,

@@ -156,6 +156,18 @@ int sts_client_get_session_token(struct sts_client *c, const struct sigv4_creden
 int sts_client_assume_role(struct sts_client *c, const struct sigv4_credentials *creds,
                            const struct sts_assume_role_input *in, struct sts_result *out, struct sts_error *err);
 
+/* AssumeRoleWithWebIdentity's input: the request is not signed (the token authenticates it), as on AWS. */
+struct sts_web_identity_input {
+	const char *role_arn;
+	const char *role_session_name;
+	int duration_s; /* 0: STS's default */
+	const char *web_identity_token; /* secret: never logged */
+};
+
+/* AssumeRoleWithWebIdentity (unsigned). Fills out->creds, assumed_role_arn, assumed_role_id, source_identity. */
+int sts_client_assume_role_with_web_identity(struct sts_client *c, const struct sts_web_identity_input *in,
+                                             struct sts_result *out, struct sts_error *err);
+
 /* Wipes a result (its credentials are secrets). */
 void sts_result_clear(struct sts_result *r);
 

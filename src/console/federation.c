@@ -2,15 +2,19 @@
  * federation.c - /federation: AWS's custom identity broker endpoint (signin.aws.amazon.com/federation), served for
  * this server's console, so that `rolegate login` and scripts that build console URLs work against rolegate.
  *
- *   Action=getSigninToken  Session={"sessionId","sessionKey","sessionToken"} (a role session's temporary
- *                          credentials), SessionDuration=900..43200 (optional) -> 200 {"SigninToken": "..."}
+ *   Action=getSigninToken  Session={"sessionId","sessionKey","sessionToken"} (a role session's or a federated
+ *                          user's temporary credentials), SessionDuration=900..43200 (optional; role sessions)
+ *                          -> 200 {"SigninToken": "..."}
  *   Action=login           SigninToken, Destination (this server's /console), Issuer -> a console session of that
- *                          role session, and a 200 page that continues to Destination (continue_to: not a 303)
+ *                          role session or federated user, and a 200 page that continues to Destination
+ *                          (continue_to: not a 303)
  *
  * The credentials are verified as the API verifies a request's (the token opens under the keyring, names this
- * access key id, carries this secret, has not expired, its account is active): only role sessions sign in, as on
- * AWS (long-term keys and GetSessionToken sessions are refused), and SessionDuration is refused for a session made
- * by role chaining. A sign-in token is 32 random bytes; only its SHA-256 is stored, with the session token, for 15
+ * access key id, carries this secret, has not expired, its account is active): only role sessions and federated
+ * users (GetFederationToken) sign in, as on AWS (long-term keys and GetSessionToken sessions are refused), and
+ * SessionDuration is refused for a session made by role chaining and for a federated user (whose console session
+ * lasts as long as its credentials, under a key of its own: claims kind 'G', to which IAM is open as in AWS's
+ * console). A sign-in token is 32 random bytes; only its SHA-256 is stored, with the session token, for 15
  * minutes, and it is spent by the first login (in that login's transaction). With SessionDuration the console
  * session gets credentials of its own that last that long (AWS's console session also has an access key id of its
  * own); without it, it ends with the credentials. Both actions are audited (signin:GetSigninToken,
@@ -48,11 +52,14 @@
 /* The form value of key, or NULL. */
 #define param(cr, key) console_param((cr), (key))
 
-/* The ARN of a role session's claims. */
+/* The ARN of a role session's or a federated user's claims. */
 static void session_arn(const struct session_claims *cl, char out[ARN_MAX + 1])
 {
-	snprintf(out, ARN_MAX + 1, "arn:aws:sts::%s:assumed-role/%s/%s", cl->account_id, cl->role_name,
-	         cl->session_name);
+	if (cl->kind == 'F' || cl->kind == 'G')
+		snprintf(out, ARN_MAX + 1, "arn:aws:sts::%s:federated-user/%s", cl->account_id, cl->session_name);
+	else
+		snprintf(out, ARN_MAX + 1, "arn:aws:sts::%s:assumed-role/%s/%s", cl->account_id, cl->role_name,
+		         cl->session_name);
 }
 
 /* Whether account_id is ACTIVE (a closed account's sessions end with it, as auth.c has it). */
@@ -104,8 +111,8 @@ static int audit(struct console_req *cr, const char *action, const struct sessio
 /*
  * Verifies s as the API verifies a request's temporary credentials: the token opens under the keyring and names
  * this access key id, the secret is the token's (compared in constant time), and auth_token_principal (auth.c: the
- * principal as the API builds it) finds it unexpired in an active account. Only role sessions pass. C_OK with *cl
- * the token's claims (claims_clear() them); C_ERR with *why, AWS-style text for the refusal.
+ * principal as the API builds it) finds it unexpired in an active account. Only role sessions and federated users
+ * pass. C_OK with *cl the token's claims (claims_clear() them); C_ERR with *why, AWS-style text for the refusal.
  */
 static int verify_session(struct console_req *cr, const struct fed_session *s, struct session_claims *cl,
                           const char **why, const char **code)
@@ -140,8 +147,10 @@ static int verify_session(struct console_req *cr, const struct fed_session *s, s
 		goto refuse;
 	}
 	policy_release(session_policy);
-	if (cl->kind != 'R' || p.kind != PRINCIPAL_ROLE_SESSION) {
-		*why = "Only a role session's credentials (AssumeRole) can sign in to the console.";
+	if (!(cl->kind == 'R' && p.kind == PRINCIPAL_ROLE_SESSION) &&
+	    !(cl->kind == 'F' && p.kind == PRINCIPAL_FEDERATED_USER)) {
+		*why = "Only a role session's (AssumeRole) or a federated user's (GetFederationToken) credentials can sign "
+		       "in to the console.";
 		*code = "AccessDenied";
 		goto refuse;
 	}
@@ -226,6 +235,10 @@ static void get_signin_token(struct console_req *cr)
 	}
 	if (duration && cl.chained) {
 		refuse(cr, "SessionDuration cannot be given for a role session obtained by role chaining.");
+		goto done;
+	}
+	if (duration && cl.kind == 'F') { /* AWS: the console session of a federated user lasts as its credentials */
+		refuse(cr, "SessionDuration cannot be given for credentials obtained with GetFederationToken.");
 		goto done;
 	}
 	if (mint(token, id_hash) != C_OK || db_begin(cr->srv->db, true, &tx) != C_OK) {
@@ -353,7 +366,7 @@ static void login(struct console_req *cr)
 			unavailable(cr);
 		goto done;
 	}
-	if (token_open(cr->srv->keyring, row.token, &cl) != C_OK || cl.kind != 'R' ||
+	if (token_open(cr->srv->keyring, row.token, &cl) != C_OK || (cl.kind != 'R' && cl.kind != 'F') ||
 	    cr->now_ms / 1000 >= cl.expires_s || !account_active(tx, cl.account_id)) {
 		/* the credentials or their account ended since: the token is spent all the same */
 		if (db_commit(tx) != C_OK)
@@ -361,7 +374,13 @@ static void login(struct console_req *cr)
 		refuse(cr, expired);
 		goto done;
 	}
-	if (row.session_duration_s) {
+	if (cl.kind == 'F') {
+		/* a federated user's console session: the same claims under a key of its own ('G': IAM is open to it, as
+		 * AWS's console opens it), ending with the credentials */
+		cl.kind = 'G';
+		rc = console_credentials(cr, tx, &cl, cl.expires_s - cr->now_ms / 1000, console_token);
+		expires_s = cl.expires_s;
+	} else if (row.session_duration_s) {
 		rc = console_credentials(cr, tx, &cl, row.session_duration_s, console_token);
 		expires_s = cr->now_ms / 1000 + row.session_duration_s;
 	} else {

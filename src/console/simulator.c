@@ -6,8 +6,9 @@
  * as the active identity, with that identity as PolicySourceArn (a role session: its role; an IAM user: itself), so
  * the engine authorizes the simulation like any API call and the answer is the API's: an identity without
  * iam:SimulatePrincipalPolicy on itself sees AWS's AccessDenied text. The root user is not simulated (AWS's
- * simulator takes users, groups and roles; the root's own account allows it everything). A GET form: a simulation
- * changes nothing, and its URL can be shared.
+ * simulator takes users, groups and roles; the root's own account allows it everything), nor a federated user (its
+ * session policy is not the simulator's to see). A GET form: a simulation changes nothing, and its URL can be
+ * shared.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +210,14 @@ void console_simulator(struct console_req *cr)
 	}
 	source_arn(cr, source, sizeof(source));
 	page_begin(cr, "Policy simulator");
+	if (!source[0] && cr->s && cr->s->active.kind == PRINCIPAL_FEDERATED_USER) {
+		/* AWS's simulator takes users, groups and roles: a federated user's permissions are its IAM user's
+		 * limited by a session policy the simulator does not see, so simulating the user would say too much */
+		html_printf(cr->html, "<p class=\"notice\">A federated user (GetFederationToken) is not simulated: its "
+		                      "permissions are its IAM user's policies limited by the session policy it was given. "
+		                      "Sign in as the IAM user to simulate its policies.</p>");
+		goto done;
+	}
 	if (!source[0]) {
 		html_printf(cr->html, "<p class=\"notice\">The root user's permissions are not set by policies: its own "
 		                      "account allows it everything (service control policies aside). Switch to a role or "

@@ -21,6 +21,7 @@ extern const struct action_table iam_login_actions;   /* login.c */
 extern const struct action_table iam_account_actions; /* account.c */
 extern const struct action_table iam_simulate_actions; /* simulate.c */
 extern const struct action_table iam_saml_provider_actions; /* saml_providers.c */
+extern const struct action_table iam_oidc_provider_actions; /* oidc_providers.c */
 
 /* login.c: console passwords. Writes "pbkdf2-sha256$ITERATIONS$SALT$HASH" of password (a new random salt) into
  * out; ~0.1 s of work (call it outside any transaction). */

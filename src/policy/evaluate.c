@@ -7,7 +7,8 @@
  *      conditions) and whether the kind allows, explicitly denies, or says nothing.
  *   2. The core grant: same account - an identity policy or the resource policy allows (a role trust policy must
  *      name the principal or its account, even in the same account); cross account - both must allow; a session
- *      policy must also allow.
+ *      policy must also allow (a federated user's session without one, session_required, is allowed nothing but
+ *      what a same-account resource policy grants its own ARN).
  *   3. The guardrails: every SCP and RCP layer must allow; a permissions boundary must allow (a same-account
  *      resource policy naming the user or session itself is not limited by it); an explicit deny anywhere wins.
  */
@@ -261,6 +262,11 @@ static bool is_role_session(const char *p) { return arn_has(p, "sts", "assumed-r
 static bool is_role(const char *p) { return arn_has(p, "iam", "role/"); }
 static bool is_user(const char *p) { return arn_has(p, "iam", "user/"); }
 static bool is_federated_user(const char *p) { return arn_has(p, "sts", "federated-user/"); }
+/* An identity provider (AssumeRoleWithWebIdentity's caller): {"Federated": ARN}, in no account of its own. */
+static bool is_identity_provider(const char *p)
+{
+	return arn_has(p, "iam", "oidc-provider/") || arn_has(p, "iam", "saml-provider/");
+}
 
 /* ---- the decision ------------------------------------------------------------------------------------------ */
 
@@ -424,7 +430,7 @@ enum policy_decision policy_decide(const struct policy_request *req, const struc
                                    struct policy_explain *ex, struct set_query *q)
 {
 	struct verdict id, res, pb, sess, scp, rcp;
-	bool same_account, has_boundary = set->nboundaries > 0;
+	bool same_account, has_boundary = set->nboundaries > 0, has_session = set->session || set->session_required;
 	enum policy_decision core, result;
 	const char *why = NULL;
 
@@ -441,8 +447,12 @@ enum policy_decision policy_decide(const struct policy_request *req, const struc
 	analyze_resource_policy(req, q, set->resource, has_boundary, &res);
 	if (has_boundary)
 		analyze(req, q, set->boundaries, set->nboundaries, SRC_BOUNDARY, &pb);
-	if (set->session)
+	if (set->session) {
 		analyze(req, q, (struct policy *const[]){set->session}, 1, SRC_SESSION, &sess);
+	} else if (set->session_required) {
+		memset(&sess, 0, sizeof(sess)); /* no session policy where one is needed: it allows nothing */
+		sess.result = A_IMPLICIT;
+	}
 	analyze_layers(req, q, set->scp, set->nscp, SRC_SCP, false, &scp);
 	/* Every RCP layer carries AWS's RCPFullAWSAccess. */
 	analyze_layers(req, q, set->rcp, set->nrcp, SRC_RCP, true, &rcp);
@@ -451,7 +461,7 @@ enum policy_decision policy_decide(const struct policy_request *req, const struc
 	               strcmp(req->principal_account, req->resource_account) == 0;
 
 	/* ---- the core grant ---- */
-	if (set->session && sess.result != A_ALLOWED &&
+	if (has_session && sess.result != A_ALLOWED &&
 	    !(sess.result == A_IMPLICIT && same_account &&
 	      (is_role_session(req->principal) || is_federated_user(req->principal)) && res.result == A_ALLOWED &&
 	      res.named_allow)) {
@@ -459,10 +469,10 @@ enum policy_decision policy_decide(const struct policy_request *req, const struc
 		 * session's own ARN: that is added after the session was made (AWS, "Session policies"). */
 		core = as_decision(sess.result);
 		why = "no session policy";
-	} else if (set->session && sess.result != A_ALLOWED) {
+	} else if (has_session && sess.result != A_ALLOWED) {
 		core = POLICY_ALLOWED;
 		why = "no session policy";
-	} else if (is_service_principal(req)) {
+	} else if (is_service_principal(req) || is_identity_provider(req->principal)) {
 		core = res.result == A_ALLOWED ? POLICY_ALLOWED : POLICY_IMPLICIT_DENY;
 		why = "no resource-based policy";
 	} else if (same_account) {
@@ -528,7 +538,7 @@ enum policy_decision policy_decide(const struct policy_request *req, const struc
 		explain_add(ex, &res, true);
 		if (has_boundary)
 			explain_add(ex, &pb, true);
-		if (set->session)
+		if (has_session)
 			explain_add(ex, &sess, true);
 		explain_add(ex, &scp, true);
 		explain_add(ex, &rcp, true);

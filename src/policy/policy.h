@@ -118,7 +118,12 @@ struct policy_set {
 	struct policy *resource; /* the resource's policy (a trust policy for sts:AssumeRole) */
 	struct policy *const *boundaries; /* a permissions boundary applies when nboundaries > 0 */
 	size_t nboundaries;
-	struct policy *session; /* the session policy of an assumed-role session */
+	struct policy *session; /* the session policy of an assumed-role or federated-user session */
+	/* A session whose permissions exist only through a session policy (a federated user, GetFederationToken: "if
+	 * you do not pass a policy, then the resulting federated user session has no permissions"): without `session`,
+	 * the session policy allows nothing (a same-account resource policy naming the session's own ARN still grants
+	 * what it allows, as it does beside a session policy). */
+	bool session_required;
 	const struct policy_layer *scp; /* one entry per level, root first */
 	size_t nscp;
 	const struct policy_layer *rcp;

@@ -82,7 +82,8 @@ static int request_rset(const char *s, struct rset *r)
 			size_t n;
 			if (glob_from_request(s + start, i - start, k < 5, r->buf[k], GLOB_MAX_LEN, &n) != C_OK)
 				return C_ERR;
-			r->seg[k++] = (struct gpat){r->buf[k - 1], n};
+			r->seg[k] = (struct gpat){r->buf[k], n};
+			k++;
 			start = i + 1;
 		}
 	}

@@ -13,6 +13,7 @@
 #include "orgs/orgs.h"
 #include "server/call.h"
 #include "sts/sts.h"
+#include "sts/webidentity.h"
 #include "util/common.h"
 
 /* Every family's table (each defined beside its handlers). */
@@ -28,10 +29,13 @@ static const struct action_table *const tables[] = {
 	&iam_login_actions,
 	&iam_account_actions,
 	&iam_simulate_actions,
+	&iam_oidc_provider_actions,
 	&iam_saml_provider_actions,
 	&sts_identity_actions,
 	&sts_session_actions,
 	&sts_authzmsg_actions,
+	&sts_federation_actions,
+	&sts_web_identity_actions,
 	&sts_saml_actions,
 	&orgs_actions,
 	&cloudtrail_actions,

@@ -137,8 +137,35 @@ static void touch_key(struct call *c, const struct store_access_key *k)
 		credcache_touch(c->srv->creds, k->access_key_id, c->now_ms, c->svc->id, c->region);
 }
 
-/* The principal of a session token: a role session, a user's or root's GetSessionToken session or console session
- * (their tags are read with each request's context, src/server/context.c). */
+/* The principal of a federated-user session (GetFederationToken): arn:aws:sts::ACCT:federated-user/NAME, aws:userid
+ * ACCT:NAME, and the IAM user (or root) that made it, whose current policies it is evaluated against. A user
+ * deleted since then ends its federated sessions (STORE_NOT_FOUND), as it ends its GetSessionToken sessions. */
+static int federated_principal(struct principal *p, struct db_tx *tx, const struct session_claims *cl)
+{
+	struct store_access_key k = {0};
+	struct principal issuer;
+	int rc;
+
+	if (!cl->session_name[0])
+		return STORE_NOT_FOUND; /* never sealed so: refused, not guessed */
+	snprintf(k.account_id, sizeof(k.account_id), "%s", cl->account_id);
+	snprintf(k.access_key_id, sizeof(k.access_key_id), "%s", cl->access_key_id);
+	snprintf(k.user_id, sizeof(k.user_id), "%s", cl->user_id);
+	if ((rc = load_principal(tx, &k, &issuer)) != C_OK)
+		return rc;
+	p->kind = PRINCIPAL_FEDERATED_USER;
+	snprintf(p->arn, sizeof(p->arn), "arn:aws:sts::%s:federated-user/%s", cl->account_id, cl->session_name);
+	snprintf(p->id, sizeof(p->id), "%s:%s", cl->account_id, cl->session_name);
+	snprintf(p->name, sizeof(p->name), "%s", cl->session_name);
+	snprintf(p->session_name, sizeof(p->session_name), "%s", cl->session_name);
+	snprintf(p->federator_id, sizeof(p->federator_id), "%s", cl->user_id);
+	snprintf(p->federator_arn, sizeof(p->federator_arn), "%s", issuer.arn);
+	p->created_ms = issuer.created_ms;
+	return C_OK;
+}
+
+/* The principal of a session token: a role session, a user's or root's GetSessionToken session or console session,
+ * a federated user (their tags are read with each request's context, src/server/context.c). */
 static int session_principal(struct principal *p, struct db_tx *tx, const struct session_claims *cl)
 {
 	int rc;
@@ -159,6 +186,9 @@ static int session_principal(struct principal *p, struct db_tx *tx, const struct
 		snprintf(p->role_arn, sizeof(p->role_arn), "arn:aws:iam::%s:role%s%s", cl->account_id, cl->role_path,
 		         cl->role_name);
 		snprintf(p->session_name, sizeof(p->session_name), "%s", cl->session_name);
+	} else if (cl->kind == 'F' || cl->kind == 'G') {
+		if ((rc = federated_principal(p, tx, cl)) != C_OK)
+			return rc;
 	} else {
 		struct store_access_key k = {0};
 		snprintf(k.account_id, sizeof(k.account_id), "%s", cl->account_id);
@@ -177,7 +207,7 @@ static int session_principal(struct principal *p, struct db_tx *tx, const struct
 	p->token_expires_s = cl->expires_s;
 	p->mfa_s = cl->mfa_s;
 	p->chained = cl->chained;
-	p->console = cl->kind == 'C';
+	p->console = cl->kind == 'C' || cl->kind == 'G';
 	snprintf(p->source_identity, sizeof(p->source_identity), "%s", cl->source_identity);
 	return C_OK;
 }

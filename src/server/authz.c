@@ -3,15 +3,18 @@
  *
  * The policies of a request, gathered as AWS gathers them:
  *   identity   the caller's: an IAM user's own and its groups' (inline and attached managed policies), a role
- *              session's role's; an account's root holds an implicit allow-all (only SCPs limit a member account's
- *              root, and AWS exempts the management account from SCPs)
+ *              session's role's, a federated user's: its IAM user's as they are now; an account's root holds an
+ *              implicit allow-all (only SCPs limit a member account's root, and AWS exempts the management account
+ *              from SCPs)
  *   boundary   the user's or role's permissions boundary
- *   session    the session policy sealed in the caller's token (AssumeRole with Policy / PolicyArns)
+ *   session    the session policy sealed in the caller's token (AssumeRole, GetFederationToken with Policy /
+ *              PolicyArns); a federated user's session without one allows nothing (policy_set.session_required)
  *   resource   the policy of the resource acted on: a role's trust policy for sts:AssumeRole (loaded by the action's
  *              resource function into c->resource_policy)
  *   scp        the service control policies of the caller's account, root first
  * and weighed by the one engine. AssumeRole also needs sts:TagSession when it passes session tags (or the caller
- * carries transitive ones) and sts:SetSourceIdentity when the session gets a source identity, as on AWS.
+ * carries transitive ones) and sts:SetSourceIdentity when the session gets a source identity, as on AWS;
+ * GetFederationToken needs sts:TagSession when it passes Tags.
  *
  * AccessDenied messages are AWS's: "User: ARN is not authorized to perform: ACTION on resource: ARN because no
  * identity-based policy allows the ACTION action" / "... with an explicit deny in a service control policy";
@@ -20,7 +23,8 @@
  * authorization failure message: ..."), never for a dry run (dispatch_authorize_token).
  *
  * In soft mode (enforce.h) the engine's denial is recorded on the call instead of refusing it (decide_enforced);
- * the limits of GetSessionToken's credentials (session_token_limits) are not a policy's and stay strict.
+ * the limits of GetSessionToken's and federated users' credentials (authz_credential_limits) are not a policy's
+ * and stay strict.
  */
 #include "server/authz.h"
 
@@ -113,12 +117,6 @@ static int gather(struct call *c, struct gathered *g)
 	int rc = C_OK;
 
 	memset(g, 0, sizeof(*g));
-	if (c->caller.kind == PRINCIPAL_SAML) {
-		/* sts:AssumeRoleWithSAML: the role's trust policy alone decides (the caller holds no policies, and is no
-		 * principal of the account that SCPs could limit; the session it gets is limited as any role session) */
-		g->set.resource = c->resource_policy;
-		return C_OK;
-	}
 	switch (c->caller.kind) {
 	case PRINCIPAL_ROOT:
 		pthread_once(&root_once, root_policy_compile);
@@ -133,14 +131,32 @@ static int gather(struct call *c, struct gathered *g)
 		/* A role deleted while its session lives has no policies any more: the session can do nothing. */
 		rc = principal_policies_load(c->tx, "role", c->caller.role_id, &g->own);
 		break;
-	case PRINCIPAL_SAML:
-		break; /* handled above */
+	case PRINCIPAL_FEDERATED_USER:
+		/* The current policies (and boundary) of the user that called GetFederationToken, or the root's implicit
+		 * ones; the session policy limits them, and without one the session holds nothing. */
+		g->set.session_required = true;
+		if (c->caller.federator_id[0]) {
+			rc = principal_policies_load(c->tx, "user", c->caller.federator_id, &g->own);
+		} else {
+			pthread_once(&root_once, root_policy_compile);
+			g->root[0] = root_policy;
+			g->set.identity = g->root;
+			g->set.nidentity = 1;
+		}
+		break;
+	case PRINCIPAL_IDENTITY_PROVIDER:
+		/* The bearer of an identity provider's token or assertion has no identity policies and is in no account's
+		 * organization: the role's trust policy alone decides (AssumeRoleWithWebIdentity, AssumeRoleWithSAML; the
+		 * session it gets is limited as any role session). */
+		g->set.resource = c->resource_policy;
+		return C_OK;
 	}
 	if (rc == STORE_NOT_FOUND)
 		rc = C_OK; /* a principal deleted since it authenticated holds nothing */
 	if (rc != C_OK)
 		return C_ERR;
-	if (c->caller.kind != PRINCIPAL_ROOT) {
+	if (c->caller.kind != PRINCIPAL_ROOT &&
+	    !(c->caller.kind == PRINCIPAL_FEDERATED_USER && !c->caller.federator_id[0])) {
 		g->have_own = true;
 		g->set.identity = g->own.identity;
 		g->set.nidentity = g->own.nidentity;
@@ -210,9 +226,10 @@ static int decide_words(struct call *c, const char *action, const struct gathere
 	req.resource = c->resource;
 	req.resource_account = account;
 	req.principal = c->caller.arn;
-	req.principal_account = c->caller.account_id;
+	/* an identity provider's ARN names an account, but its bearer is in none */
+	req.principal_account = c->caller.kind == PRINCIPAL_IDENTITY_PROVIDER ? NULL : c->caller.account_id;
 	if (c->caller.kind == PRINCIPAL_USER)
-		req.principal_id = c->caller.id;
+		req.principal_id = c->caller.id; /* a federated user has no unique id of its own: none names it */
 	else if (c->caller.kind == PRINCIPAL_ROLE_SESSION)
 		req.principal_id = c->caller.role_id;
 	req.ctx = ctx->entries;
@@ -234,7 +251,7 @@ static int decide_words(struct call *c, const char *action, const struct gathere
 		                   "User: %s is not authorized to perform: %s because %s allows the %s action", c->caller.arn,
 		                   action, ex.reason ? ex.reason : "no identity-based policy", action);
 	}
-	if (c->caller.kind == PRINCIPAL_SAML) /* AWS's words for a SAML caller the trust policy refuses */
+	if (c->caller.kind == PRINCIPAL_IDENTITY_PROVIDER) /* STS's words for an unsigned caller */
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "Not authorized to perform %s", action);
 	if (strncasecmp(action, "sts:", 4) == 0) /* STS gives no reason */
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "User: %s is not authorized to perform: %s on resource: %s",
@@ -272,10 +289,26 @@ static int decide_enforced(struct call *c, const char *action, const struct gath
 
 /*
  * What credentials from GetSessionToken may do, as AWS documents: IAM only when MFA was part of the request for
- * them, and of STS only AssumeRole and GetCallerIdentity.
+ * them, and of STS only AssumeRole and GetCallerIdentity. A federated user's (GetFederationToken): no IAM action
+ * (but in its console session), and of STS only GetCallerIdentity (always allowed).
  */
-static int session_token_limits(struct call *c)
+int authz_credential_limits(struct call *c)
 {
+	char action[160];
+
+	snprintf(action, sizeof(action), "%s:%s", c->svc->id, c->op->name);
+	if (policy_action_needs_no_permission(action)) /* sts:GetCallerIdentity: any credentials */
+		return C_OK;
+	if (c->caller.kind == PRINCIPAL_FEDERATED_USER) {
+		/* AWS: "You cannot call any IAM operations using the AWS CLI or the AWS API. This limitation does not
+		 * apply to console sessions." */
+		if (strcmp(c->svc->id, "iam") == 0 && !c->caller.console)
+			return aws_err_set(&c->err, ERR_INVALID_CLIENT_TOKEN_ID,
+			                   "The security token included in the request is invalid.");
+		if (strcmp(c->svc->id, "sts") == 0)
+			return aws_err_set(&c->err, ERR_ACCESS_DENIED, "Cannot call %s with session credentials", c->op->name);
+		return C_OK;
+	}
 	if (!c->caller.temporary || c->caller.kind == PRINCIPAL_ROLE_SESSION || c->caller.console)
 		return C_OK; /* a console session is the user's (or root's) own sign-in, as on AWS's console */
 	if (strcmp(c->svc->id, "iam") == 0 && !c->caller.mfa_s)
@@ -316,7 +349,7 @@ int authz_authorize(struct call *c)
 	 * authentication operations." (GetSessionToken authenticates the user, with MFA.) */
 	if (strcmp(action, "sts:GetSessionToken") == 0)
 		return C_OK;
-	if (session_token_limits(c) != C_OK)
+	if (authz_credential_limits(c) != C_OK)
 		return C_ERR;
 	memset(&g, 0, sizeof(g));
 	context_init(&ctx);
@@ -342,20 +375,19 @@ int authz_authorize(struct call *c)
 	}
 	rc = decide_enforced(c, action, &g, &ctx);
 	free(with_grant);
-	if (rc == C_OK && strcmp(action, "sts:AssumeRole") == 0) {
+	/* AssumeRoleWithWebIdentity's and AssumeRoleWithSAML's tags and source identity are the token's or assertion's,
+	 * put in the input by their authenticate hook (src/sts/federated.h) */
+	if (rc == C_OK && (strcmp(action, "sts:AssumeRole") == 0 || strcmp(action, "sts:AssumeRoleWithWebIdentity") == 0 ||
+	                   strcmp(action, "sts:AssumeRoleWithSAML") == 0)) {
 		if (tags_session(c))
 			rc = decide_enforced(c, "sts:TagSession", &g, &ctx);
 		if (rc == C_OK && (call_str(c, "SourceIdentity") || c->caller.source_identity[0]))
 			rc = decide_enforced(c, "sts:SetSourceIdentity", &g, &ctx);
 	}
-	if (rc == C_OK && strcmp(action, "sts:AssumeRoleWithSAML") == 0) {
-		/* session tags and a source identity from the assertion need their own permission, as on AWS */
-		json_t *keys = json_object_get(c->federation, "keys");
-		if (json_object_get(keys, "aws:TagKeys"))
-			rc = decide_enforced(c, "sts:TagSession", &g, &ctx);
-		if (rc == C_OK && json_object_get(keys, "sts:SourceIdentity"))
-			rc = decide_enforced(c, "sts:SetSourceIdentity", &g, &ctx);
-	}
+	/* GetFederationToken with Tags: AWS, "An administrator must grant you the permissions necessary to pass session
+	 * tags" (sts:TagSession). */
+	if (rc == C_OK && strcmp(action, "sts:GetFederationToken") == 0 && json_array_size(json_object_get(c->in, "Tags")))
+		rc = decide_enforced(c, "sts:TagSession", &g, &ctx);
 	gathered_release(&g);
 	context_free(&ctx);
 	return rc;

@@ -22,6 +22,7 @@
 #include "store/store.h"
 
 struct call;
+struct federated;
 
 /* How an action is served. */
 struct action {
@@ -46,9 +47,10 @@ struct action {
 	 * caller costs none; the write transaction authorizes again). It may write c->prepared, which the dispatcher
 	 * wipes once the call is over. C_ERR with c->err set (or not: ServiceFailure). */
 	int (*prepare)(struct call *c);
-	/* Made without credentials, as on AWS (sts:AssumeRoleWithSAML): an unsigned request naming this action skips
-	 * SigV4; the action's resource hook authenticates what the request carries and sets c->caller. */
-	bool unsigned_call;
+	/* Optional: the action is called unsigned, as on AWS (sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML):
+	 * this authenticates the caller from the decoded input (a token, an assertion) instead of SigV4, and sets
+	 * c->caller (and c->fed). C_ERR with c->err set. */
+	int (*authenticate)(struct call *c);
 };
 
 #define CALL_PREPARED_MAX 256
@@ -80,10 +82,7 @@ struct call {
 	bool dry_run; /* dispatch_authorize_token: an authorization asked about, not a call; no explanation is built */
 	int enforce;                    /* the caller's account's enforce_mode (enforce.h), looked up at the first denial */
 	bool soft_denied;               /* the policies denied and soft mode let it through: soft_message says what */
-	/* What a federation call (AssumeRoleWithSAML) verified, set by its resource hook: {"keys": {KEY: [values]}
-	 * (the condition keys it brings: saml:sub ...), "claims": {...} (what its handler answers with)}, or NULL;
-	 * owned by the call */
-	json_t *federation;
+	struct federated *fed; /* what an unsigned federation call's authenticate hook verified, or NULL; owned */
 	/* The large members come last: call_init() clears what precedes them and only their first bytes. */
 	struct aws_err err;
 	char resource[ARN_MAX + 1];

@@ -7,8 +7,10 @@
  * region of the request's SigV4 scope (us-east-1 when none was recorded). A call that writes nothing (the action
  * table's write is false: every Get, List, sts:AssumeRole, sts:GetSessionToken, sts:GetCallerIdentity,
  * cloudtrail:LookupEvents) is readOnly, as CloudTrail marks them; the rest are writes. A call soft mode let through
- * carries additionalEventData.Enforcement "soft-denied" and the AccessDenied it would have had (SoftDeniedMessage). responseElements never holds a secret:
- * the model's sensitive members (secret access keys, MFA seeds, passwords) and session tokens are left out.
+ * carries additionalEventData.Enforcement "soft-denied" and the AccessDenied it would have had (SoftDeniedMessage). A
+ * federated user's call carries userIdentity.sessionContext.sessionIssuer (the IAM user or root that made it).
+ * responseElements never holds a secret: the model's sensitive members (secret access keys, MFA seeds, passwords) and
+ * session tokens are left out.
  */
 #include "server/cloudtrail.h"
 
@@ -182,7 +184,7 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 	char when[ISO8601_LEN], source[64], recipient[13];
 	const char *colon = strchr(in->action, ':'), *event = colon ? colon + 1 : in->action;
 	json_t *rec, *who, *params = json_null(), *response = json_null(), *extra = NULL, *detail = NULL;
-	json_t *user_agent = NULL;
+	json_t *user_agent = NULL, *issuer = NULL;
 	const char *region = "us-east-1", *mfa_authenticated = NULL;
 	bool read_only = cloudtrail_read_only(in->action);
 	/* the console's sign-in (src/console/signin.c): CloudTrail's AwsConsoleSignIn event of signin.amazonaws.com */
@@ -211,6 +213,10 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 			mfa_authenticated = json_is_true(x) ? "true" : "false";
 			json_object_del(detail, "MFAAuthenticated");
 		}
+		if (json_is_object(x = json_object_get(detail, "SessionIssuer"))) { /* a federated user's (dispatch.c) */
+			issuer = json_incref(x);
+			json_object_del(detail, "SessionIssuer");
+		}
 		params = camel(detail);
 	}
 	json_decref(detail);
@@ -228,6 +234,14 @@ json_t *cloudtrail_record(const struct cloudtrail_in *in)
 	if (who && mfa_authenticated) /* temporary credentials: AWS's sessionContext (without its creationDate) */
 		json_object_set_new(who, "sessionContext",
 		                    json_pack("{s:{s:s}}", "attributes", "mfaAuthenticated", mfa_authenticated));
+	if (who && issuer) {
+		json_t *ctx = json_object_get(who, "sessionContext");
+		if (!ctx)
+			json_object_set_new(who, "sessionContext", ctx = json_object());
+		if (ctx)
+			json_object_set(ctx, "sessionIssuer", issuer);
+	}
+	json_decref(issuer);
 	if (!arn_account(in->resource, recipient))
 		snprintf(recipient, sizeof(recipient), "%s", in->account_id);
 
@@ -288,6 +302,10 @@ void cloudtrail_principal_id(struct db_tx *tx, const char *arn, const char *acco
 	rest++;
 	if (strcmp(type, "Root") == 0) {
 		snprintf(out, cap, "%s", account_id);
+		return;
+	}
+	if (strcmp(type, "FederatedUser") == 0) { /* CloudTrail: "ACCOUNT:NAME", the session's aws:userid */
+		snprintf(out, cap, "%s:%s", account_id, rest + strlen("federated-user/"));
 		return;
 	}
 	if (strcmp(type, "IAMUser") == 0) {

@@ -53,7 +53,8 @@ const char *cloudtrail_identity_type(const char *arn);
 struct db_tx;
 
 /* The caller's unique id as CloudTrail's principalId, read in tx (rolegate.db): the account for root, the user's id
- * (AIDA...), the role's id and the session name (AROA...:session); "" when the principal no longer exists. */
+ * (AIDA...), the role's id and the session name (AROA...:session), ACCOUNT:NAME for a federated user; "" when the
+ * principal no longer exists. */
 void cloudtrail_principal_id(struct db_tx *tx, const char *principal_arn, const char *account_id, char *out,
                              size_t cap);
 /* A stable UUID naming a record: from its database (0: rolegate.db, 1: audit.db), its sequence number and its

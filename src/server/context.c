@@ -23,8 +23,10 @@
 #include "server/tokens.h"
 #include "store/iam_store.h"
 #include "store/mfa.h"
+#include "store/oidc.h"
 #include "store/orgs.h"
 #include "store/saml.h"
+#include "sts/federated.h"
 #include "util/common.h"
 #include "util/timeutil.h"
 
@@ -186,7 +188,9 @@ static int add_tag(void *arg, const struct store_tag *t)
 }
 
 /* aws:PrincipalTag/KEY: a user's tags (also in its GetSessionToken sessions); a role session's session tags and
- * the tags of its role that no session tag replaces (keys compare without regard to case). */
+ * the tags of its role that no session tag replaces; a federated user's session tags and the tags of the IAM user
+ * that made it that no session tag replaces (AWS: "the session tag passed in the request takes precedence over the
+ * user tag"). Keys compare without regard to case. */
 static int add_principal_tags(struct call *c, struct call_context *ctx)
 {
 	const struct principal *p = &c->caller;
@@ -195,13 +199,13 @@ static int add_principal_tags(struct call *c, struct call_context *ctx)
 
 	if (p->kind == PRINCIPAL_USER) {
 		id = p->id;
-	} else if (p->kind == PRINCIPAL_ROLE_SESSION) {
+	} else if (p->kind == PRINCIPAL_ROLE_SESSION || p->kind == PRINCIPAL_FEDERATED_USER) {
 		size_t off = 0;
 		const char *k, *v;
 		bool tr;
 		while (tags_next(p->session_tags, p->session_tags_len, &off, &k, &v, &tr) == C_OK)
 			add(ctx, keep(ctx, "aws:PrincipalTag/%s", k), v);
-		id = p->role_id;
+		id = p->kind == PRINCIPAL_ROLE_SESSION ? p->role_id : (p->federator_id[0] ? p->federator_id : NULL);
 		w.skip_session = p;
 	}
 	if (!id)
@@ -277,19 +281,81 @@ static const char *principal_type(const struct principal *p)
 	switch (p->kind) {
 	case PRINCIPAL_ROOT: return "Account";
 	case PRINCIPAL_USER: return "User";
+	case PRINCIPAL_FEDERATED_USER: return "FederatedUser";
 	default: return "AssumedRole";
 	}
 }
 
-/* The keys a federation call brings (c->federation's "keys": {KEY: [values]}): saml:sub, saml:aud, ... and the
- * request's session tags; a key of several values is multi-valued. */
-static void add_federation_keys(struct call *c, struct call_context *ctx)
+/* A claim's value(s) as strings: a string, a number or a boolean (one value), or an array of them (multi-valued).
+ * NULL-terminated in the context's arena; NULL when the claim is absent or of another type. */
+static const char **claim_values(struct call_context *ctx, json_t *v, size_t *n, bool *multi)
 {
-	json_t *keys = json_object_get(c->federation, "keys"), *vals, *v;
+	json_t *items = json_is_array(v) ? v : NULL, *item;
+	size_t count = items ? json_array_size(items) : 1, i;
+	const char **vals;
+
+	*n = 0;
+	*multi = items != NULL;
+	if (!v || count > 64 || !(vals = alloc(ctx, (count + 1) * sizeof(*vals))))
+		return NULL;
+	for (i = 0; i < count; i++) {
+		item = items ? json_array_get(items, i) : v;
+		if (json_is_string(item))
+			vals[*n] = keep(ctx, "%s", json_string_value(item));
+		else if (json_is_integer(item))
+			vals[*n] = keep(ctx, "%" PRId64, (int64_t)json_integer_value(item));
+		else if (json_is_boolean(item))
+			vals[*n] = json_is_true(item) ? "true" : "false";
+		else
+			continue;
+		if (vals[*n])
+			(*n)++;
+	}
+	return *n || items ? vals : NULL;
+}
+
+/* An OIDC caller (sts:AssumeRoleWithWebIdentity): aws:FederatedProvider and the provider's keys, as AWS
+ * documents them: URL:aud (the audience the token was accepted for: azp when present), URL:sub, URL:oaud (the aud
+ * claim when azp took its place), URL:amr, and the issuer-specific claims the Service Authorization Reference lists
+ * for the action under this very URL (token.actions.githubusercontent.com:repository, ...). Unsigned, the request
+ * carries none of the aws:Principal* keys. */
+static void add_web_identity(struct call *c, struct call_context *ctx, const struct condkeys_action *ck)
+{
+	const struct federated *w = c->fed;
+	size_t ulen = strlen(w->provider_url), n;
+	const char **vals;
+	bool multi;
+
+	add(ctx, "aws:FederatedProvider", w->provider_arn);
+	add(ctx, keep(ctx, "%s:aud", w->provider_url), w->audience);
+	add(ctx, keep(ctx, "%s:sub", w->provider_url), json_string_value(json_object_get(w->claims, "sub")));
+	if (json_object_get(w->claims, "azp") &&
+	    (vals = claim_values(ctx, json_object_get(w->claims, "aud"), &n, &multi)))
+		add_values(ctx, keep(ctx, "%s:oaud", w->provider_url), vals, n, multi);
+	if ((vals = claim_values(ctx, json_object_get(w->claims, "amr"), &n, &multi)))
+		add_values(ctx, keep(ctx, "%s:amr", w->provider_url), vals, n, true);
+	for (size_t k = 0; ck && k < ck->nkeys; k++) {
+		const char *key = ck->keys[k], *claim = key + ulen + 1;
+		if (strncasecmp(key, w->provider_url, ulen) != 0 || key[ulen] != ':' || strchr(claim, '$') ||
+		    strcmp(claim, "aud") == 0 || strcmp(claim, "sub") == 0 || strcmp(claim, "oaud") == 0 ||
+		    strcmp(claim, "amr") == 0)
+			continue;
+		if ((vals = claim_values(ctx, json_object_get(w->claims, claim), &n, &multi)))
+			add_values(ctx, keep(ctx, "%s:%s", w->provider_url, claim), vals, n, multi);
+	}
+}
+
+/* A SAML caller (sts:AssumeRoleWithSAML): the saml:* keys its assertion brings (c->fed->keys, {KEY: [values]}:
+ * saml:aud, saml:iss, saml:sub, saml:sub_type, saml:namequalifier, saml:doc and the attributes AWS maps to keys); a
+ * key of several values is multi-valued. The session tags, source identity and session name the assertion asks for
+ * are the input's (add_request_tags, context_build). */
+static void add_saml(struct call *c, struct call_context *ctx)
+{
+	json_t *vals, *v;
 	const char *key, **arr;
 	size_t i, n;
 
-	json_object_foreach(keys, key, vals)
+	json_object_foreach(c->fed->keys, key, vals)
 	{
 		if (!json_is_array(vals) || !(arr = alloc(ctx, (json_array_size(vals) + 1) * sizeof(*arr))))
 			continue;
@@ -297,7 +363,7 @@ static void add_federation_keys(struct call *c, struct call_context *ctx)
 		json_array_foreach(vals, i, v)
 			if (json_is_string(v))
 				arr[n++] = json_string_value(v);
-		add_values(ctx, key, arr, n, n != 1 || strcmp(key, "aws:TagKeys") == 0);
+		add_values(ctx, key, arr, n, n != 1);
 	}
 }
 
@@ -306,10 +372,8 @@ static int add_caller(struct call *c, struct call_context *ctx)
 	const struct principal *p = &c->caller;
 	int64_t now_s = c->now_ms / 1000;
 
-	if (p->kind == PRINCIPAL_SAML) { /* sts:AssumeRoleWithSAML: no IAM principal, the assertion's keys */
-		add_federation_keys(c, ctx);
-		return C_OK;
-	}
+	if (p->kind == PRINCIPAL_IDENTITY_PROVIDER)
+		return C_OK; /* add_federated: an unsigned request has no principal keys */
 
 	add(ctx, "aws:PrincipalArn", p->kind == PRINCIPAL_ROLE_SESSION ? p->role_arn : p->arn);
 	add(ctx, "aws:PrincipalAccount", p->account_id);
@@ -387,6 +451,11 @@ static int resource_facts(struct call *c, const struct arn *a, struct resource_f
 			if ((rc = store_mfa_get(c->tx, c->resource, &d)) == C_OK)
 				snprintf(f->tag_id, sizeof(f->tag_id), "%s", d.serial);
 			explicit_bzero(&d, sizeof(d));
+		} else if (strncmp(r, "oidc-provider/", 14) == 0) {
+			struct store_oidc_provider p;
+			if ((rc = store_oidc_get(c->tx, a->account, r + 14, &p)) == C_OK)
+				snprintf(f->tag_id, sizeof(f->tag_id), "%s", p.provider_id);
+			store_oidc_clear(&p);
 		} else if (strncmp(r, "saml-provider/", 14) == 0) {
 			struct store_saml_provider sp;
 			if ((rc = store_saml_get(c->tx, a->account, name, &sp)) == C_OK)
@@ -537,6 +606,12 @@ int context_build(struct call *c, struct call_context *ctx)
 	}
 	if (add_caller(c, ctx) != C_OK)
 		return C_ERR;
+	if (c->caller.kind == PRINCIPAL_IDENTITY_PROVIDER && c->fed) {
+		if (c->fed->kind == FEDERATED_OIDC)
+			add_web_identity(c, ctx, ck);
+		else
+			add_saml(c, ctx);
+	}
 	time_iso8601(now_s, now);
 	add(ctx, "aws:CurrentTime", keep(ctx, "%s", now));
 	add(ctx, "aws:EpochTime", keep(ctx, "%" PRId64, now_s));

@@ -29,6 +29,7 @@
 #include "server/health.h"
 #include "server/throttle.h"
 #include "server/metrics.h"
+#include "sts/federated.h"
 #include "util/common.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -152,6 +153,18 @@ static void audit_user_agent(const struct http_request *req, char out[AUDIT_USER
 	out[n] = '\0';
 }
 
+/* CloudTrail's sessionIssuer of a federated user: the IAM user (or root) whose GetFederationToken made it. */
+static json_t *session_issuer(const struct principal *p)
+{
+	const char *slash = strrchr(p->federator_arn, '/');
+
+	if (!p->federator_id[0])
+		return json_pack("{s:s, s:s, s:s, s:s}", "type", "Root", "principalId", p->account_id, "arn",
+		                 p->federator_arn, "accountId", p->account_id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "IAMUser", "principalId", p->federator_id, "arn",
+	                 p->federator_arn, "accountId", p->account_id, "userName", slash ? slash + 1 : "");
+}
+
 /* The audit record of a call; *detail (the redacted input, plus whether MFA was used), *response (the answer
  * without its secrets, for a call that succeeded, when with_response) and *explanation (the reasoning of a denial,
  * refused or soft-denied) are the caller's to free; ua is the caller's buffer. */
@@ -183,6 +196,13 @@ static void audit_record(struct call *c, const char *outcome, bool with_response
 			red = json_object();
 		if (red)
 			json_object_set_new(red, "MFAAuthenticated", json_boolean(c->caller.mfa_s != 0));
+	}
+	if (c->caller.kind == PRINCIPAL_FEDERATED_USER) {
+		/* who made the federated user (CloudTrail's userIdentity.sessionContext.sessionIssuer) */
+		if (!red)
+			red = json_object();
+		if (red)
+			json_object_set_new(red, "SessionIssuer", session_issuer(&c->caller));
 	}
 	if (c->soft_denied) { /* soft mode let it through: AWS's AccessDenied, as it would have been answered */
 		if (!red)
@@ -334,6 +354,9 @@ static int storage_failure(struct call *c)
 /* Resource -> authorize, in the call's transaction (c->tx): the one place a call is authorized. */
 static int resource_and_authorize(struct call *c)
 {
+	/* a session's credentials that may not call this action at all learn nothing of its resource */
+	if (authz_credential_limits(c) != C_OK)
+		return C_ERR;
 	if (c->action->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
 		if (c->err.code == ERR_NONE)
 			storage_failure(c);
@@ -456,33 +479,55 @@ static int throttle(struct call *c)
 	return aws_err_set(&c->err, ERR_THROTTLING, "Rate exceeded");
 }
 
-/* Whether the request carries no credentials at all and names an action made without them (sts:AssumeRoleWithSAML,
- * as AWS serves it). Sets c->svc and c->region then. Anything else goes through SigV4, which answers an unsigned
- * request for another action with MissingAuthenticationToken. */
-static bool unsigned_request(struct call *c)
+/* Whether the request carries no signature: no Authorization header and no X-Amz-* parameter in its query. */
+static bool is_unsigned(const struct http_request *req)
 {
-	const struct form_pair *action;
-	const struct action *a;
-	struct form f;
-	bool yes = false;
+	const char *q = req->query;
 
-	if (header(c->req, "Authorization") || is_json(c) ||
-	    (c->req->query && (memmem(c->req->query, c->req->query_len, "X-Amz-Signature", 15) ||
-	                       memmem(c->req->query, c->req->query_len, "X-Amz-Credential", 16))))
+	if (header(req, "Authorization"))
 		return false;
-	form_init(&f);
-	c->err.code = ERR_NONE;
-	if (read_form(c, &f) == C_OK && (action = form_get(&f, "Action")) && (a = action_find("sts", action->value)) &&
-	    a->unsigned_call)
-		yes = true;
-	form_free(&f);
-	c->err.code = ERR_NONE; /* a malformed form is reported by the path that reads it for real */
-	c->err.message[0] = '\0';
-	if (yes) {
-		c->svc = model_service("sts");
-		snprintf(c->region, sizeof(c->region), "us-east-1");
+	for (size_t i = 0; q && i + 6 <= req->query_len; i++)
+		if (strncasecmp(q + i, "X-Amz-", 6) == 0)
+			return false;
+	return true;
+}
+
+/* Whether the form names an STS action that is called unsigned, as on AWS (action->authenticate). */
+static bool unsigned_action(const struct form *f)
+{
+	const struct form_pair *a = form_get(f, "Action");
+	const struct action *act = a ? action_find("sts", a->value) : NULL;
+
+	return act && act->authenticate != NULL;
+}
+
+/* The action authenticates its caller from the decoded input, then the call executes. A refusal after the caller
+ * is known (the token's provider was found) is audited like the call. */
+static int authenticate_and_execute(struct call *c)
+{
+	if (c->action->authenticate(c) != C_OK) {
+		if (c->err.code == ERR_NONE)
+			storage_failure(c);
+		if (c->action->audit_durably && c->caller.arn[0] &&
+		    audit_durable(c, aws_code_name(c->err.code)) != C_OK)
+			log_warnx("req=%s: cannot record the refusal in the audit trail", c->request_id);
+		return C_ERR;
 	}
-	return yes && c->svc;
+	return execute(c);
+}
+
+/* An unsigned call (sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML) of form f: decode -> the action authenticates its caller from
+ * the input -> execute. A refusal after the caller is known (the token's provider was found) is audited like the
+ * call. */
+static int run_unsigned(struct call *c, const struct form *f)
+{
+	c->svc = model_service("sts");
+	snprintf(c->region, sizeof(c->region), "us-east-1");
+	if (decode_call(c, f) != C_OK)
+		return C_ERR;
+	if (!c->action->authenticate)
+		return aws_err_set(&c->err, ERR_MISSING_AUTHENTICATION_TOKEN, "Request is missing Authentication Token");
+	return authenticate_and_execute(c);
 }
 
 static int run(struct call *c)
@@ -502,15 +547,17 @@ static int run(struct call *c)
 		return aws_err_set(&c->err, ERR_INVALID_PARAMETER_VALUE,
 		                   "The request's forwarding headers cannot be used: %s.", c->req->forwarded_error);
 	}
-	if (unsigned_request(c)) {
-		/* no credentials: the action authenticates what the request carries (its resource hook); unthrottled,
-		 * like every unauthenticated request, bounded by the connection caps */
+	if (is_unsigned(c->req) && !header(c->req, "X-Amz-Target")) {
+		/* the form is read once here; a signed action's own path reads it again after authentication */
 		form_init(&f);
-		rc = read_form(c, &f);
-		if (rc == C_OK)
-			rc = decode_call(c, &f);
+		if (read_form(c, &f) == C_OK && unsigned_action(&f)) {
+			rc = run_unsigned(c, &f);
+			form_free(&f);
+			return rc;
+		}
 		form_free(&f);
-		return rc == C_OK ? execute(c) : rc;
+		c->err.code = ERR_NONE; /* what the form said is said again after authentication, if it comes to that */
+		c->err.message[0] = c->err.reason[0] = '\0';
 	}
 	if (auth_authenticate(c) != C_OK || throttle(c) != C_OK)
 		return C_ERR;
@@ -527,6 +574,14 @@ static int run(struct call *c)
 	}
 	if (rc != C_OK)
 		return rc;
+	if (c->action->authenticate) {
+		/* signed although it need not be (some SDKs sign every call): the token, not the signer, is the caller,
+		 * as on AWS; nothing of the signer's (its session policy, its tags) carries over */
+		policy_release(c->session_policy);
+		c->session_policy = NULL;
+		memset(&c->caller, 0, sizeof(c->caller));
+		return authenticate_and_execute(c);
+	}
 	return execute(c);
 }
 
@@ -593,8 +648,8 @@ done:
 	json_decref(c->out);
 	json_decref(c->explanation);
 	c->explanation = NULL;
-	json_decref(c->federation);
-	c->federation = NULL;
+	federated_free(c->fed);
+	c->fed = NULL;
 	policy_release(c->session_policy);
 	policy_release(c->resource_policy);
 	return rc;
@@ -648,7 +703,7 @@ done:
 	json_decref(c->in);
 	json_decref(c->out);
 	json_decref(c->explanation);
-	json_decref(c->federation);
+	federated_free(c->fed);
 	policy_release(c->session_policy);
 	policy_release(c->resource_policy);
 	free(c);
@@ -827,7 +882,7 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	json_decref(c.in);
 	json_decref(c.out);
 	json_decref(c.explanation);
-	json_decref(c.federation);
+	federated_free(c.fed);
 	policy_release(c.session_policy);
 	policy_release(c.resource_policy);
 }

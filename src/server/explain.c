@@ -63,7 +63,8 @@ static void policy_label(const struct call *c, const struct policy_set *set, con
 {
 	switch (s) {
 	case SRC_IDENTITY:
-		if (c->caller.kind == PRINCIPAL_ROOT)
+		if (c->caller.kind == PRINCIPAL_ROOT ||
+		    (c->caller.kind == PRINCIPAL_FEDERATED_USER && !c->caller.federator_id[0]))
 			snprintf(out, cap, "the root user's implicit full access");
 		else if (nm->loaded && nm->pp.sources && (size_t)index < nm->pp.nidentity)
 			snprintf(out, cap, "%s (%s)", nm->pp.sources[index].name, nm->pp.sources[index].type);
@@ -256,7 +257,7 @@ static json_t *consulted(const struct call *c, const struct policy_set *set, con
 		policy_label(c, set, nm, SRC_BOUNDARY, 0, label, sizeof(label));
 		json_array_append_new(a, json_pack("{s:s,s:s}", "kind", "boundary", "arn", label));
 	}
-	if (set->session)
+	if (set->session || set->session_required) /* a federated user without one: it allows nothing */
 		json_array_append_new(a, json_pack("{s:s}", "kind", "session"));
 	if (set->resource)
 		json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "kind", "resource", "type",
@@ -381,6 +382,8 @@ json_t *explain_denial(struct call *c, const struct policy_request *req, const s
 		                                            c->caller.kind == PRINCIPAL_USER ? c->caller.id
 		                                                                             : c->caller.role_id,
 		                                            &nm.pp) == C_OK;
+	else if (c->tx && c->caller.kind == PRINCIPAL_FEDERATED_USER && c->caller.federator_id[0])
+		nm.loaded = principal_policies_load_sources(c->tx, "user", c->caller.federator_id, &nm.pp) == C_OK;
 	if (!(stmts = json_array()) || !(ctx = json_array()))
 		goto fail;
 	for (size_t i = 0; i < t->n; i++)

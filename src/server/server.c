@@ -37,6 +37,7 @@
 #include "server/secrets.h"
 #include "server/throttle.h"
 #include "store/node.h"
+#include "sts/oidc_keys.h"
 #include "util/common.h"
 #include "util/crypto.h"
 #include "util/file.h"
@@ -417,15 +418,16 @@ out:
 	http_stop(metrics_http, 0);
 	http_stop(http, 0);
 	tls_files_wipe(&tls);
+	auditlog_free(srv.audit); /* first: it writes what is queued, into srv.db itself on PostgreSQL */
 	db_close(srv.db);
 	sigkey_cache_free(srv.keys);
 	credcache_free(srv.creds);
 	keyring_free(srv.keyring);
-	auditlog_free(srv.audit);
 	throttle_free(srv.throttle);
 	compat_keys_free(srv.compat_keys);
 	db_close(srv.audit_db);
 	policy_cache_clear();
+	oidc_keys_clear();
 	secrets_wipe();
 	model_cleanup();
 	crypto_cleanup();

@@ -61,7 +61,8 @@ int claims_next_tag(const struct session_claims *c, size_t *off, const char **ke
  * bytes); issued, expires, MFA time (8 bytes each, little-endian); the session policy (a presence byte, then a
  * 4-byte length and the bytes); the tags (a 1-byte count, then key, value, transitive byte per tag). Nothing may
  * follow. Read back with the same bounds the struct has: a claim that would not fit is refused, not cut; flags are
- * 0 or 1 and the kind 'R', 'U' or 'C', so an encoding that decodes is the only one of its claims.
+ * 0 or 1 and the kind 'R', 'U', 'C', 'F' or 'G' (F and G came with GetFederationToken: the encoding is unchanged,
+ * so tokens sealed before them still open), so an encoding that decodes is the only one of its claims.
  */
 #define CLAIMS_VERSION 2
 
@@ -209,7 +210,7 @@ int claims_decode(const uint8_t *in, size_t len, struct session_claims *out)
 		goto bad;
 	out->kind = (char)get_uint(&r, 1);
 	out->chained = get_flag(&r);
-	if (out->kind != 'R' && out->kind != 'U' && out->kind != 'C')
+	if (!out->kind || !strchr("RUCFG", out->kind))
 		goto bad;
 	for (size_t i = 0; i < ARRAY_LEN(string_claims); i++)
 		get_str(&r, (char *)out + string_claims[i].off, string_claims[i].size);

@@ -21,12 +21,16 @@
 
 struct session_claims {
 	/* 'R' an assumed-role session, 'U' a GetSessionToken session, 'C' a console session of a user or root (the web
-	 * console's sign-in: temporary, not bound by GetSessionToken's limits on IAM and STS) */
+	 * console's sign-in: temporary, not bound by GetSessionToken's limits on IAM and STS), 'F' a federated-user
+	 * session (GetFederationToken: session_name is the federated user's name, user_id the IAM user that called it,
+	 * "" for the account root), 'G' that federated user's console session (/federation login with 'F' credentials:
+	 * the same claims under a key of its own; IAM is open to it as AWS's console opens it) */
 	char kind;
-	char account_id[ACCOUNT_ID_LEN + 1]; /* the account of the role (R) or of the user/root (U, C) */
+	char account_id[ACCOUNT_ID_LEN + 1]; /* the account of the role (R) or of the user/root (U, C, F, G) */
 	char access_key_id[IAM_ID_MAX];      /* ASIA... */
 	char secret[64];
-	/* R: the role and the session name; U, C: the user ("" for the account root) */
+	/* R: the role and the session name; U, C: the user ("" for the account root); F, G: the federated user's name
+	 * (session_name) and the IAM user that called GetFederationToken (user_id, "" for the account root) */
 	char role_id[IAM_ID_MAX];
 	char role_name[IAM_NAME_MAX + 1];
 	char role_path[IAM_PATH_MAX + 1];

@@ -346,7 +346,18 @@ static const char *const migrations[] = {
 	"  mode TEXT NOT NULL CHECK (mode IN ('strict', 'soft')),"
 	"  updated_ms INTEGER NOT NULL"
 	") STRICT;",
-	/* 8: SAML providers (issue 17, src/iam/saml_providers.c): the metadata document as given, what
+	/* 8: IAM's OpenID Connect identity providers (issue 17, src/store/oidc.c): url is the issuer without its
+	 * scheme, as the provider's ARN names it; the client ids and thumbprints are JSON arrays, in the order given */
+	"CREATE TABLE oidc_providers ("
+	"  provider_id TEXT PRIMARY KEY,"
+	"  account_id TEXT NOT NULL REFERENCES accounts(account_id),"
+	"  url TEXT NOT NULL,"
+	"  client_ids TEXT NOT NULL,"
+	"  thumbprints TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  UNIQUE (account_id, url)"
+	") STRICT;",
+	/* 9: SAML providers (issue 17, src/iam/saml_providers.c): the metadata document as given, what
 	 * AssumeRoleWithSAML reads of it (src/federation/saml.h) being parsed again from it; valid_until_ms the
 	 * metadata's validUntil (NULL: none); encryption_mode AssertionEncryptionMode ('Allowed' or 'Required') */
 	"CREATE TABLE saml_providers ("

@@ -19,6 +19,7 @@
 #include "server/metrics.h"
 #include "server/tokens.h"
 #include "store/iam_store.h"
+#include "sts/issue.h"
 #include "sts/mfa_check.h"
 #include "sts/sts.h"
 #include "util/common.h"
@@ -26,7 +27,6 @@
 
 #define CHAINED_MAX_S 3600
 #define SESSION_POLICY_MAX 2048 /* characters of an inline session policy (AWS's documented limit) */
-#define PACKED_LIMIT 4096 /* bytes of session policy and tags a token carries; PackedPolicySize is a share of it */
 
 /* Splits arn:aws:iam::ACCT:role/PATH/NAME into account and name. */
 static int parse_role_arn(const char *arn, char account[ACCOUNT_ID_LEN + 1], char *name, size_t cap)
@@ -151,7 +151,7 @@ static bool spends_mfa_code(struct call *c)
 
 /* After the call: a refused code counts toward the lockout (its own transaction: the call's was rolled back);
  * a granted AssumeRole advances the role's RoleLastUsed (a statistics write, at most once a minute per role). */
-static void sessions_after(struct call *c, bool ok)
+void sts_sessions_after(struct call *c, bool ok)
 {
 	struct db_tx *tx;
 	bool locked = false;
@@ -198,8 +198,8 @@ static int add_statements(struct call *c, json_t *arr, const char *doc, const ch
 	return C_OK;
 }
 
-/* Whether arn names a managed policy a session of a role in role_account may use: one of that account's customer
- * managed policies or an AWS-managed one ("arn:aws:iam::aws:policy/..."). */
+/* Whether arn names a managed policy a session of a principal in role_account may use: one of that account's
+ * customer managed policies or an AWS-managed one ("arn:aws:iam::aws:policy/..."). */
 static bool usable_policy_arn(const char *arn, const char *role_account)
 {
 	struct arn a;
@@ -303,8 +303,7 @@ static bool tag_listed(json_t *tags, const char *key)
 	return false;
 }
 
-/* The session's tags: the caller's transitive session tags (they cannot be overridden), then Tags. */
-static int session_tags(struct call *c, struct session_claims *cl)
+int sts_session_tags(struct call *c, struct session_claims *cl)
 {
 	json_t *tags = json_object_get(c->in, "Tags"), *ttk = json_object_get(c->in, "TransitiveTagKeys"), *t;
 	size_t i, off = 0;
@@ -348,6 +347,18 @@ too_large:
 
 /* ---- the calls ------------------------------------------------------------------------------------------------ */
 
+int sts_packed_size(struct call *c, const struct session_claims *cl, int64_t *percent)
+{
+	int64_t packed = (int64_t)(cl->session_policy ? strlen(cl->session_policy) : 0) + (int64_t)cl->tags_len;
+
+	if (packed > STS_PACKED_LIMIT)
+		return aws_err_set(&c->err, ERR_PACKED_POLICY_TOO_LARGE,
+		                   "Packed size of session policy and tags consumes %lld%% of allotted space.",
+		                   (long long)(packed * 100 / STS_PACKED_LIMIT));
+	*percent = packed * 100 / STS_PACKED_LIMIT + 1;
+	return C_OK;
+}
+
 int sts_credentials_json(struct call *c, const struct session_claims *cl, const char *token)
 {
 	json_t *cred = json_pack("{s:s, s:s, s:s, s:I}", "AccessKeyId", cl->access_key_id, "SecretAccessKey", cl->secret,
@@ -360,8 +371,7 @@ int sts_credentials_json(struct call *c, const struct session_claims *cl, const 
 	return C_OK;
 }
 
-/* Fills the claims every session carries: a fresh key, the times, MFA, who obtained it. */
-static void common_claims(struct call *c, struct session_claims *cl, const char *account, int64_t duration)
+void sts_common_claims(struct call *c, struct session_claims *cl, const char *account, int64_t duration)
 {
 	id_access_key("ASIA", account, cl->access_key_id);
 	id_secret_key(cl->secret);
@@ -410,7 +420,7 @@ int sts_assume_role(struct call *c)
 	if (c->now_ms - role.last_used_ms >= 60 * 1000 || strcmp(role.last_used_region, c->region) != 0)
 		snprintf(c->role_used, sizeof(c->role_used), "%s", role.role_id);
 	cl.kind = 'R';
-	common_claims(c, &cl, account, duration);
+	sts_common_claims(c, &cl, account, duration);
 	snprintf(cl.role_id, sizeof(cl.role_id), "%s", role.role_id);
 	snprintf(cl.role_name, sizeof(cl.role_name), "%s", role.name);
 	snprintf(cl.role_path, sizeof(cl.role_path), "%s", role.path);
@@ -418,15 +428,9 @@ int sts_assume_role(struct call *c)
 	snprintf(cl.source_identity, sizeof(cl.source_identity), "%s",
 	         source_identity ? source_identity : c->caller.source_identity);
 	cl.chained = c->caller.kind == PRINCIPAL_ROLE_SESSION;
-	if (sts_session_policy(c, account, &cl.session_policy) != C_OK || session_tags(c, &cl) != C_OK)
+	if (sts_session_policy(c, account, &cl.session_policy) != C_OK || sts_session_tags(c, &cl) != C_OK ||
+	    sts_packed_size(c, &cl, &packed) != C_OK)
 		goto done;
-	packed = (int64_t)(cl.session_policy ? strlen(cl.session_policy) : 0) + (int64_t)cl.tags_len;
-	if (packed > PACKED_LIMIT) {
-		aws_err_set(&c->err, ERR_PACKED_POLICY_TOO_LARGE,
-		            "Packed size of session policy and tags consumes %lld%% of allotted space.",
-		            (long long)(packed * 100 / PACKED_LIMIT));
-		goto done;
-	}
 	if (token_issue(c->srv->keyring, c->tx, &cl, token, sizeof(token)) != C_OK) {
 		aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The session token could not be issued.");
 		goto done;
@@ -443,7 +447,7 @@ int sts_assume_role(struct call *c)
 	}
 	json_object_set_new(c->out, "AssumedRoleUser", user);
 	if (cl.session_policy || cl.ntags)
-		json_object_set_new(c->out, "PackedPolicySize", json_integer(packed * 100 / PACKED_LIMIT + 1));
+		json_object_set_new(c->out, "PackedPolicySize", json_integer(packed));
 	if (cl.source_identity[0])
 		json_object_set_new(c->out, "SourceIdentity", json_string(cl.source_identity));
 	rc = C_OK;
@@ -472,10 +476,11 @@ int sts_get_session_token(struct call *c)
 	}
 	memset(&cl, 0, sizeof(cl));
 	cl.kind = 'U';
-	common_claims(c, &cl, c->caller.account_id, duration);
+	sts_common_claims(c, &cl, c->caller.account_id, duration);
 	if (c->caller.kind == PRINCIPAL_USER)
 		snprintf(cl.user_id, sizeof(cl.user_id), "%.31s", c->caller.id);
-	if (token_issue(c->srv->keyring, c->tx, &cl, token, sizeof(token)) == C_OK && sts_credentials_json(c, &cl, token) == C_OK)
+	if (token_issue(c->srv->keyring, c->tx, &cl, token, sizeof(token)) == C_OK &&
+	    sts_credentials_json(c, &cl, token) == C_OK)
 		rc = C_OK;
 	else
 		aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The session token could not be issued.");
@@ -486,9 +491,9 @@ int sts_get_session_token(struct call *c)
 
 static const struct action actions[] = {
 	{"sts", "AssumeRole", false, sts_resource_assume_role, sts_assume_role, .audit_durably = true,
-	 .writes = spends_mfa_code, .after = sessions_after},
+	 .writes = spends_mfa_code, .after = sts_sessions_after},
 	{"sts", "GetSessionToken", false, sts_resource_session, sts_get_session_token, .audit_durably = true,
-	 .writes = spends_mfa_code, .after = sessions_after},
+	 .writes = spends_mfa_code, .after = sts_sessions_after},
 };
 
 ACTION_TABLE(sts_session_actions, actions);

@@ -534,7 +534,9 @@ static const char chain_config[] =
 	"[profile empty]\nregion = x\n"
 	"[profile viaempty]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = empty\n"
 	"[profile sso]\nsso_account_id = 1\nsso_role_name = r\n"
-	"[profile webid]\nrole_arn = arn:aws:iam::1:role/a\nweb_identity_token_file = /tmp/token\n";
+	"[profile webid]\nrole_arn = arn:aws:iam::1:role/a\nweb_identity_token_file = /tmp/token\n"
+	"[profile webidnorole]\nweb_identity_token_file = /tmp/token\n"
+	"[profile viawebid]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = webid\n";
 
 static const char chain_creds[] = "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = SECRETBASE\n"
                                   "[proc]\n"; /* credentials-file only sections are profiles too */
@@ -639,8 +641,21 @@ static void test_chain_errors(void **state)
 		assert_non_null(strstr(err.msg, "Partial credentials found in config-file, missing: aws_secret_access_key"));
 		assert_int_equal(awsconfig_resolve(c, "sso", &ch, &err), C_ERR);
 		assert_non_null(strstr(err.msg, "SSO"));
-		assert_int_equal(awsconfig_resolve(c, "webid", &ch, &err), C_ERR);
-		assert_non_null(strstr(err.msg, "web_identity_token_file"));
+		/* web identity (AssumeRoleWithWebIdentityProvider): a link of its own, also as a source profile */
+		assert_int_equal(awsconfig_resolve(c, "webid", &ch, &err), C_OK);
+		assert_int_equal(ch.n, 1);
+		assert_int_equal(ch.links[0].kind, AWSCONFIG_LINK_WEB_IDENTITY);
+		assert_string_equal(ch.links[0].role_arn, "arn:aws:iam::1:role/a");
+		assert_string_equal(ch.links[0].web_identity_token_file, "/tmp/token");
+		assert_null(ch.links[0].role_session_name);
+		awsconfig_chain_free(&ch);
+		assert_int_equal(awsconfig_resolve(c, "viawebid", &ch, &err), C_OK);
+		assert_int_equal(ch.n, 2);
+		assert_int_equal(ch.links[0].kind, AWSCONFIG_LINK_ASSUME_ROLE);
+		assert_int_equal(ch.links[1].kind, AWSCONFIG_LINK_WEB_IDENTITY);
+		awsconfig_chain_free(&ch);
+		assert_int_equal(awsconfig_resolve(c, "webidnorole", &ch, &err), C_ERR);
+		assert_non_null(strstr(err.msg, "has no role ARN configured"));
 	}
 	awsconfig_free(c);
 }

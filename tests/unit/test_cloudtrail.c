@@ -3,7 +3,8 @@
  * requestParameters in lowerCamelCase without MFAUsed, which moves to additionalEventData, the recipient account
  * from the resource, errorCode and AccessDenied's errorMessage, null userAgent and responseElements when not
  * recorded), the recorded userAgent, region and responseElements, and responseElements built from an answer
- * without its secrets (sensitive members, session tokens) and with CloudTrail's dates; the console's ConsoleLogin.
+ * without its secrets (sensitive members, session tokens) and with CloudTrail's dates; the console's ConsoleLogin; a
+ * federated user's sessionIssuer.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -189,6 +190,39 @@ static void test_session_context(void **state)
 	json_decref(r);
 }
 
+/* A federated user's call (GetFederationToken's session): FederatedUser, and the IAM user that made it as the
+ * sessionContext's sessionIssuer, which is not a request parameter. */
+static void test_federated_user(void **state)
+{
+	struct cloudtrail_in in = {
+		.time_ms = 1764806400123, .request_id = "req-5", .account_id = "111122223333",
+		.principal_arn = "arn:aws:sts::111122223333:federated-user/bob", .access_key_id = "ASIAEXAMPLE",
+		.action = "organizations:DescribeOrganization", .resource = "*", .source_ip = "10.0.0.1",
+		.outcome = "Success",
+		.detail = "{\"MFAAuthenticated\":false,\"SessionIssuer\":{\"type\":\"IAMUser\",\"principalId\":"
+		          "\"AIDAEXAMPLE\",\"arn\":\"arn:aws:iam::111122223333:user/broker\",\"accountId\":"
+		          "\"111122223333\",\"userName\":\"broker\"}}",
+		.principal_id = "111122223333:bob", .event_id = "e", .user_agent = "", .region = "us-east-1", .response = "",
+	};
+	json_t *r = cloudtrail_record(&in), *who, *ctx, *issuer;
+
+	(void)state;
+	assert_non_null(r);
+	who = json_object_get(r, "userIdentity");
+	assert_string_equal(str(who, "type"), "FederatedUser");
+	assert_string_equal(str(who, "principalId"), "111122223333:bob");
+	ctx = json_object_get(who, "sessionContext");
+	assert_string_equal(str(json_object_get(ctx, "attributes"), "mfaAuthenticated"), "false");
+	issuer = json_object_get(ctx, "sessionIssuer");
+	assert_string_equal(str(issuer, "type"), "IAMUser");
+	assert_string_equal(str(issuer, "principalId"), "AIDAEXAMPLE");
+	assert_string_equal(str(issuer, "arn"), "arn:aws:iam::111122223333:user/broker");
+	assert_string_equal(str(issuer, "userName"), "broker");
+	assert_true(json_is_null(json_object_get(r, "requestParameters")) ||
+	            !json_object_get(json_object_get(r, "requestParameters"), "sessionIssuer"));
+	json_decref(r);
+}
+
 static void test_response_without_secrets(void **state)
 {
 	const struct service_model *sts;
@@ -234,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_recorded_fields),
 		cmocka_unit_test(test_console_login),
 		cmocka_unit_test(test_session_context),
+		cmocka_unit_test(test_federated_user),
 		cmocka_unit_test(test_response_without_secrets),
 	};
 

@@ -34,7 +34,10 @@
 #include "server/secrets.h"
 #include "federation/saml.h"
 #include "store/db.h"
+#include "store/oidc.h"
+#include "sts/federated.h"
 #include "sts/sts.h"
+#include "sts/webidentity.h"
 #include "util/common.h"
 #include "util/crypto.h"
 #include "util/timeutil.h"
@@ -50,8 +53,10 @@ static struct {
 	/* what the seed made */
 	char policy_arn[ARN_MAX + 1], role_arn[ARN_MAX + 1], serial[ARN_MAX + 1], key_id[64];
 	char root_id[64], ou_id[96], scp_id[160];
-	char saml_arn[ARN_MAX + 1];
+	char oidc_arn[ARN_MAX + 1], saml_arn[ARN_MAX + 1];
 } w;
+
+#define OIDC_URL "token.actions.githubusercontent.com"
 
 /* A SAML provider's metadata (a self-signed certificate made for this test). */
 static const char *saml_metadata(void)
@@ -75,9 +80,10 @@ static const char *saml_metadata(void)
 	       "</md:EntityDescriptor>";
 }
 
-/* c->federation as AssumeRoleWithSAML's resource hook sets it from a verified response: an assertion carrying
- * every attribute AWS maps to a saml:* key, a session tag, TransitiveTagKeys and SourceIdentity. */
-static int saml_claims(struct call *c)
+/* The caller AssumeRoleWithSAML's authenticate hook makes of a verified response (tests/e2e/test_saml.py verifies
+ * signed ones), through the same code: an assertion carrying every attribute AWS maps to a saml:* key, a session
+ * tag, TransitiveTagKeys and SourceIdentity. */
+static void saml_caller(struct call *c)
 {
 	static const char *const mapped[] = {
 		"urn:oid:1.3.6.1.4.1.5923.1.1.1.1", "urn:oid:1.3.6.1.4.1.5923.1.1.1.2", "urn:oid:1.3.6.1.4.1.5923.1.1.1.3",
@@ -108,7 +114,7 @@ static int saml_claims(struct call *c)
 		as.attrs[i].n = 1;
 	}
 	as.nattrs = ARRAY_LEN(mapped);
-	return sts_saml_federation(c, &as, w.srv.management_account, "wsaml", "walk");
+	assert_int_equal(sts_saml_set_caller(c, &as, w.srv.management_account, "wsaml", "walk"), C_OK);
 }
 
 static const struct http_request internal = {.method = "POST", .path = "/", .source_ip = "192.0.2.1"};
@@ -178,6 +184,10 @@ static int setup(void **state)
 	snprintf(w.role_arn, sizeof(w.role_arn), "%s", str_at(o, "Role", "Arn"));
 	json_decref(o);
 	json_decref(invoke("iam", "CreateGroup", "{s:s}", "GroupName", "wgroup"));
+	o = invoke("iam", "CreateOpenIDConnectProvider", "{s:s, s:[s], s:[{s:s, s:s}]}", "Url", "https://" OIDC_URL,
+	           "ClientIDList", "sts.amazonaws.com", "Tags", "Key", TAG_KEY, "Value", "yes");
+	snprintf(w.oidc_arn, sizeof(w.oidc_arn), "%s", str_at(o, "OpenIDConnectProviderArn", NULL));
+	json_decref(o);
 	json_decref(invoke("iam", "CreateInstanceProfile", "{s:s, s:[{s:s, s:s}]}", "InstanceProfileName", "wprof",
 	                   "Tags", "Key", TAG_KEY, "Value", "yes"));
 	o = invoke("iam", "CreateVirtualMFADevice", "{s:s, s:[{s:s, s:s}]}", "VirtualMFADeviceName", "wmfa", "Tags",
@@ -277,6 +287,10 @@ static json_t *input_for(const char *service, const struct operation *op)
 		{"Filter", json_string("SERVICE_CONTROL_POLICY")},
 		{"ServicePrincipal", json_string("walk.amazonaws.com")},
 		{"Name", json_string("n")},
+		{"OpenIDConnectProviderArn", json_string(w.oidc_arn)},
+		{"Url", json_string("https://fresh.example.com")},
+		{"ClientID", json_string("c")},
+		{"WebIdentityToken", json_string("a.b.c")},
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(known); i++) {
@@ -291,6 +305,27 @@ static json_t *input_for(const char *service, const struct operation *op)
 		json_decref(known[i].value);
 	}
 	return in;
+}
+
+/* Makes c's caller the bearer of a GitHub Actions ID token the provider OIDC_URL accepted (what
+ * webid_authenticate leaves after verifying one). */
+static void web_identity_caller(struct call *c)
+{
+	struct store_oidc_provider p;
+	json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	                           "s:{s:{s:[s]}, s:[s]}}",
+	                           "https://aws.amazon.com/source_identity", "src", "iss", "https://" OIDC_URL, "aud", "sts.amazonaws.com",
+	                           "sub", "repo:acme/infra:ref:refs/heads/main", "actor", "anay", "actor_id", "12",
+	                           "enterprise_id", "34", "environment", "prod", "job_workflow_ref",
+	                           "acme/infra/.github/workflows/deploy.yml@refs/heads/main", "ref", "refs/heads/main",
+	                           "repository", "acme/infra", "repository_id", "56", "repository_owner_id", "78",
+	                           "workflow", "deploy", "https://aws.amazon.com/tags", "principal_tags", REQUEST_TAG,
+	                           "v", "transitive_tag_keys", REQUEST_TAG);
+
+	assert_non_null(claims);
+	assert_int_equal(store_oidc_get(c->tx, w.srv.management_account, OIDC_URL, &p), C_OK);
+	assert_int_equal(webid_set_caller(c, &p, "https://" OIDC_URL, claims, "sts.amazonaws.com"), C_OK);
+	store_oidc_clear(&p);
 }
 
 /* src/server/condkeys_absent.txt: "ACTION KEY REASON" lines ("*" for every action). */
@@ -368,17 +403,13 @@ static void every_listed_key_is_set_or_documented_absent(void **state)
 		snprintf(c->region, sizeof(c->region), "us-east-1");
 		c->in = input_for(a->service, c->op);
 		assert_int_equal(db_begin(w.srv.db, false, &c->tx), C_OK);
-		if (a->unsigned_call) {
-			/* sts:AssumeRoleWithSAML: its resource hook verifies a signed response (tests/e2e/test_saml.py);
-			 * here the claims of one that verified, with every attribute AWS maps, through the same code */
-			snprintf(c->resource, sizeof(c->resource), "%s", w.role_arn);
-			c->caller.kind = PRINCIPAL_SAML;
-			snprintf(c->caller.arn, sizeof(c->caller.arn), "%s", w.saml_arn);
-			if (saml_claims(c) != C_OK) {
-				print_error("%s: the federation keys could not be built\n", action);
-				missing++;
-			}
-		} else if (a->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
+		if (a->authenticate) { /* an unsigned action: its caller is the bearer of a verified token or assertion */
+			if (strcmp(a->name, "AssumeRoleWithSAML") == 0)
+				saml_caller(c);
+			else
+				web_identity_caller(c);
+		}
+		if (a->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
 			print_error("%s: the resource function failed: %s\n", action, c->err.message);
 			missing++;
 		}
@@ -408,7 +439,8 @@ static void every_listed_key_is_set_or_documented_absent(void **state)
 		context_free(&ctx);
 		db_rollback(c->tx);
 		json_decref(c->in);
-		json_decref(c->federation);
+		federated_free(c->fed);
+		policy_release(c->resource_policy);
 		free(c);
 	}
 	for (size_t j = 0; j < nabsent; j++)

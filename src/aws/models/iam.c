@@ -240,6 +240,27 @@ static const struct shape s_TagMFADeviceRequest;
 static const struct shape s_UntagMFADeviceRequest;
 static const struct shape s_ListMFADeviceTagsRequest;
 static const struct shape s_ListMFADeviceTagsResponse;
+static const struct shape s_OpenIDConnectProviderUrlType;
+static const struct shape s_clientIDType;
+static const struct shape s_clientIDListType;
+static const struct shape s_thumbprintType;
+static const struct shape s_thumbprintListType;
+static const struct shape s_CreateOpenIDConnectProviderRequest;
+static const struct shape s_CreateOpenIDConnectProviderResponse;
+static const struct shape s_GetOpenIDConnectProviderRequest;
+static const struct shape s_GetOpenIDConnectProviderResponse;
+static const struct shape s_ListOpenIDConnectProvidersRequest;
+static const struct shape s_OpenIDConnectProviderListEntry;
+static const struct shape s_OpenIDConnectProviderListType;
+static const struct shape s_ListOpenIDConnectProvidersResponse;
+static const struct shape s_DeleteOpenIDConnectProviderRequest;
+static const struct shape s_AddClientIDToOpenIDConnectProviderRequest;
+static const struct shape s_RemoveClientIDFromOpenIDConnectProviderRequest;
+static const struct shape s_UpdateOpenIDConnectProviderThumbprintRequest;
+static const struct shape s_TagOpenIDConnectProviderRequest;
+static const struct shape s_UntagOpenIDConnectProviderRequest;
+static const struct shape s_ListOpenIDConnectProviderTagsRequest;
+static const struct shape s_ListOpenIDConnectProviderTagsResponse;
 static const struct shape s_accountAliasType;
 static const struct shape s_CreateAccountAliasRequest;
 static const struct shape s_DeleteAccountAliasRequest;
@@ -1163,6 +1184,68 @@ static const struct shape_member s_ListMFADeviceTagsRequest_members[] = {
 	{"MaxItems", NULL, &s_maxItemsType, false},
 };
 static const struct shape_member s_ListMFADeviceTagsResponse_members[] = {
+	{"Tags", NULL, &s_tagListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
+};
+static const struct shape_member s_CreateOpenIDConnectProviderRequest_members[] = {
+	{"Url", NULL, &s_OpenIDConnectProviderUrlType, true},
+	{"ClientIDList", NULL, &s_clientIDListType, false},
+	{"ThumbprintList", NULL, &s_thumbprintListType, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_CreateOpenIDConnectProviderResponse_members[] = {
+	{"OpenIDConnectProviderArn", NULL, &s_arnType, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_GetOpenIDConnectProviderRequest_members[] = {
+	{"OpenIDConnectProviderArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_GetOpenIDConnectProviderResponse_members[] = {
+	{"Url", NULL, &s_OpenIDConnectProviderUrlType, false},
+	{"ClientIDList", NULL, &s_clientIDListType, false},
+	{"ThumbprintList", NULL, &s_thumbprintListType, false},
+	{"CreateDate", NULL, &s_dateType, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_ListOpenIDConnectProvidersRequest_members[] = {
+	{NULL, NULL, NULL, false},
+};
+static const struct shape_member s_OpenIDConnectProviderListEntry_members[] = {
+	{"Arn", NULL, &s_arnType, false},
+};
+static const struct shape_member s_ListOpenIDConnectProvidersResponse_members[] = {
+	{"OpenIDConnectProviderList", NULL, &s_OpenIDConnectProviderListType, false},
+};
+static const struct shape_member s_DeleteOpenIDConnectProviderRequest_members[] = {
+	{"OpenIDConnectProviderArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_AddClientIDToOpenIDConnectProviderRequest_members[] = {
+	{"OpenIDConnectProviderArn", NULL, &s_arnType, true},
+	{"ClientID", NULL, &s_clientIDType, true},
+};
+static const struct shape_member s_RemoveClientIDFromOpenIDConnectProviderRequest_members[] = {
+	{"OpenIDConnectProviderArn", NULL, &s_arnType, true},
+	{"ClientID", NULL, &s_clientIDType, true},
+};
+static const struct shape_member s_UpdateOpenIDConnectProviderThumbprintRequest_members[] = {
+	{"OpenIDConnectProviderArn", NULL, &s_arnType, true},
+	{"ThumbprintList", NULL, &s_thumbprintListType, true},
+};
+static const struct shape_member s_TagOpenIDConnectProviderRequest_members[] = {
+	{"OpenIDConnectProviderArn", NULL, &s_arnType, true},
+	{"Tags", NULL, &s_tagListType, true},
+};
+static const struct shape_member s_UntagOpenIDConnectProviderRequest_members[] = {
+	{"OpenIDConnectProviderArn", NULL, &s_arnType, true},
+	{"TagKeys", NULL, &s_tagKeyListType, true},
+};
+static const struct shape_member s_ListOpenIDConnectProviderTagsRequest_members[] = {
+	{"OpenIDConnectProviderArn", NULL, &s_arnType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListOpenIDConnectProviderTagsResponse_members[] = {
 	{"Tags", NULL, &s_tagListType, true},
 	{"IsTruncated", NULL, &s_booleanType, false},
 	{"Marker", NULL, &s_responseMarkerType, false},
@@ -3092,6 +3175,159 @@ static const struct shape s_ListMFADeviceTagsResponse = {
 	.members = s_ListMFADeviceTagsResponse_members,
 	.nmembers = 3,
 };
+static const struct shape s_OpenIDConnectProviderUrlType = {
+	.name = "OpenIDConnectProviderUrlType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 255,
+	.pattern = -1,
+};
+static const struct shape s_clientIDType = {
+	.name = "clientIDType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 255,
+	.pattern = -1,
+};
+static const struct shape s_clientIDListType = {
+	.name = "clientIDListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_clientIDType,
+	.member_name = "member",
+};
+static const struct shape s_thumbprintType = {
+	.name = "thumbprintType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 40,
+	.has_max = true,
+	.max = 40,
+	.pattern = -1,
+};
+static const struct shape s_thumbprintListType = {
+	.name = "thumbprintListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_thumbprintType,
+	.member_name = "member",
+};
+static const struct shape s_CreateOpenIDConnectProviderRequest = {
+	.name = "CreateOpenIDConnectProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateOpenIDConnectProviderRequest_members,
+	.nmembers = 4,
+};
+static const struct shape s_CreateOpenIDConnectProviderResponse = {
+	.name = "CreateOpenIDConnectProviderResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateOpenIDConnectProviderResponse_members,
+	.nmembers = 2,
+};
+static const struct shape s_GetOpenIDConnectProviderRequest = {
+	.name = "GetOpenIDConnectProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetOpenIDConnectProviderRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_GetOpenIDConnectProviderResponse = {
+	.name = "GetOpenIDConnectProviderResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetOpenIDConnectProviderResponse_members,
+	.nmembers = 5,
+};
+static const struct shape s_ListOpenIDConnectProvidersRequest = {
+	.name = "ListOpenIDConnectProvidersRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListOpenIDConnectProvidersRequest_members,
+	.nmembers = 0,
+};
+static const struct shape s_OpenIDConnectProviderListEntry = {
+	.name = "OpenIDConnectProviderListEntry",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_OpenIDConnectProviderListEntry_members,
+	.nmembers = 1,
+};
+static const struct shape s_OpenIDConnectProviderListType = {
+	.name = "OpenIDConnectProviderListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_OpenIDConnectProviderListEntry,
+	.member_name = "member",
+};
+static const struct shape s_ListOpenIDConnectProvidersResponse = {
+	.name = "ListOpenIDConnectProvidersResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListOpenIDConnectProvidersResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_DeleteOpenIDConnectProviderRequest = {
+	.name = "DeleteOpenIDConnectProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteOpenIDConnectProviderRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_AddClientIDToOpenIDConnectProviderRequest = {
+	.name = "AddClientIDToOpenIDConnectProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AddClientIDToOpenIDConnectProviderRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_RemoveClientIDFromOpenIDConnectProviderRequest = {
+	.name = "RemoveClientIDFromOpenIDConnectProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_RemoveClientIDFromOpenIDConnectProviderRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_UpdateOpenIDConnectProviderThumbprintRequest = {
+	.name = "UpdateOpenIDConnectProviderThumbprintRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UpdateOpenIDConnectProviderThumbprintRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_TagOpenIDConnectProviderRequest = {
+	.name = "TagOpenIDConnectProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_TagOpenIDConnectProviderRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_UntagOpenIDConnectProviderRequest = {
+	.name = "UntagOpenIDConnectProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UntagOpenIDConnectProviderRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_ListOpenIDConnectProviderTagsRequest = {
+	.name = "ListOpenIDConnectProviderTagsRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListOpenIDConnectProviderTagsRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListOpenIDConnectProviderTagsResponse = {
+	.name = "ListOpenIDConnectProviderTagsResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListOpenIDConnectProviderTagsResponse_members,
+	.nmembers = 3,
+};
 static const struct shape s_accountAliasType = {
 	.name = "accountAliasType",
 	.type = SHAPE_STRING,
@@ -3673,6 +3909,7 @@ static const struct shape s_ListSAMLProviderTagsResponse = {
 };
 
 static const struct operation ops[] = {
+	{"AddClientIDToOpenIDConnectProvider", &s_AddClientIDToOpenIDConnectProviderRequest, NULL, NULL},
 	{"AddRoleToInstanceProfile", &s_AddRoleToInstanceProfileRequest, NULL, NULL},
 	{"AddUserToGroup", &s_AddUserToGroupRequest, NULL, NULL},
 	{"AttachGroupPolicy", &s_AttachGroupPolicyRequest, NULL, NULL},
@@ -3684,6 +3921,7 @@ static const struct operation ops[] = {
 	{"CreateGroup", &s_CreateGroupRequest, &s_CreateGroupResponse, "CreateGroupResult"},
 	{"CreateInstanceProfile", &s_CreateInstanceProfileRequest, &s_CreateInstanceProfileResponse, "CreateInstanceProfileResult"},
 	{"CreateLoginProfile", &s_CreateLoginProfileRequest, &s_CreateLoginProfileResponse, "CreateLoginProfileResult"},
+	{"CreateOpenIDConnectProvider", &s_CreateOpenIDConnectProviderRequest, &s_CreateOpenIDConnectProviderResponse, "CreateOpenIDConnectProviderResult"},
 	{"CreatePolicy", &s_CreatePolicyRequest, &s_CreatePolicyResponse, "CreatePolicyResult"},
 	{"CreatePolicyVersion", &s_CreatePolicyVersionRequest, &s_CreatePolicyVersionResponse, "CreatePolicyVersionResult"},
 	{"CreateRole", &s_CreateRoleRequest, &s_CreateRoleResponse, "CreateRoleResult"},
@@ -3698,6 +3936,7 @@ static const struct operation ops[] = {
 	{"DeleteGroupPolicy", &s_DeleteGroupPolicyRequest, NULL, NULL},
 	{"DeleteInstanceProfile", &s_DeleteInstanceProfileRequest, NULL, NULL},
 	{"DeleteLoginProfile", &s_DeleteLoginProfileRequest, NULL, NULL},
+	{"DeleteOpenIDConnectProvider", &s_DeleteOpenIDConnectProviderRequest, NULL, NULL},
 	{"DeletePolicy", &s_DeletePolicyRequest, NULL, NULL},
 	{"DeletePolicyVersion", &s_DeletePolicyVersionRequest, NULL, NULL},
 	{"DeleteRole", &s_DeleteRoleRequest, NULL, NULL},
@@ -3722,6 +3961,7 @@ static const struct operation ops[] = {
 	{"GetGroupPolicy", &s_GetGroupPolicyRequest, &s_GetGroupPolicyResponse, "GetGroupPolicyResult"},
 	{"GetInstanceProfile", &s_GetInstanceProfileRequest, &s_GetInstanceProfileResponse, "GetInstanceProfileResult"},
 	{"GetLoginProfile", &s_GetLoginProfileRequest, &s_GetLoginProfileResponse, "GetLoginProfileResult"},
+	{"GetOpenIDConnectProvider", &s_GetOpenIDConnectProviderRequest, &s_GetOpenIDConnectProviderResponse, "GetOpenIDConnectProviderResult"},
 	{"GetPolicy", &s_GetPolicyRequest, &s_GetPolicyResponse, "GetPolicyResult"},
 	{"GetPolicyVersion", &s_GetPolicyVersionRequest, &s_GetPolicyVersionResponse, "GetPolicyVersionResult"},
 	{"GetRole", &s_GetRoleRequest, &s_GetRoleResponse, "GetRoleResult"},
@@ -3742,6 +3982,8 @@ static const struct operation ops[] = {
 	{"ListInstanceProfilesForRole", &s_ListInstanceProfilesForRoleRequest, &s_ListInstanceProfilesForRoleResponse, "ListInstanceProfilesForRoleResult"},
 	{"ListMFADeviceTags", &s_ListMFADeviceTagsRequest, &s_ListMFADeviceTagsResponse, "ListMFADeviceTagsResult"},
 	{"ListMFADevices", &s_ListMFADevicesRequest, &s_ListMFADevicesResponse, "ListMFADevicesResult"},
+	{"ListOpenIDConnectProviderTags", &s_ListOpenIDConnectProviderTagsRequest, &s_ListOpenIDConnectProviderTagsResponse, "ListOpenIDConnectProviderTagsResult"},
+	{"ListOpenIDConnectProviders", &s_ListOpenIDConnectProvidersRequest, &s_ListOpenIDConnectProvidersResponse, "ListOpenIDConnectProvidersResult"},
 	{"ListPolicies", &s_ListPoliciesRequest, &s_ListPoliciesResponse, "ListPoliciesResult"},
 	{"ListPolicyTags", &s_ListPolicyTagsRequest, &s_ListPolicyTagsResponse, "ListPolicyTagsResult"},
 	{"ListPolicyVersions", &s_ListPolicyVersionsRequest, &s_ListPolicyVersionsResponse, "ListPolicyVersionsResult"},
@@ -3762,6 +4004,7 @@ static const struct operation ops[] = {
 	{"PutRolePolicy", &s_PutRolePolicyRequest, NULL, NULL},
 	{"PutUserPermissionsBoundary", &s_PutUserPermissionsBoundaryRequest, NULL, NULL},
 	{"PutUserPolicy", &s_PutUserPolicyRequest, NULL, NULL},
+	{"RemoveClientIDFromOpenIDConnectProvider", &s_RemoveClientIDFromOpenIDConnectProviderRequest, NULL, NULL},
 	{"RemoveRoleFromInstanceProfile", &s_RemoveRoleFromInstanceProfileRequest, NULL, NULL},
 	{"RemoveUserFromGroup", &s_RemoveUserFromGroupRequest, NULL, NULL},
 	{"ResyncMFADevice", &s_ResyncMFADeviceRequest, NULL, NULL},
@@ -3769,11 +4012,13 @@ static const struct operation ops[] = {
 	{"SimulateCustomPolicy", &s_SimulateCustomPolicyRequest, &s_SimulatePolicyResponse, "SimulateCustomPolicyResult"},
 	{"SimulatePrincipalPolicy", &s_SimulatePrincipalPolicyRequest, &s_SimulatePolicyResponse, "SimulatePrincipalPolicyResult"},
 	{"TagMFADevice", &s_TagMFADeviceRequest, NULL, NULL},
+	{"TagOpenIDConnectProvider", &s_TagOpenIDConnectProviderRequest, NULL, NULL},
 	{"TagPolicy", &s_TagPolicyRequest, NULL, NULL},
 	{"TagRole", &s_TagRoleRequest, NULL, NULL},
 	{"TagSAMLProvider", &s_TagSAMLProviderRequest, NULL, NULL},
 	{"TagUser", &s_TagUserRequest, NULL, NULL},
 	{"UntagMFADevice", &s_UntagMFADeviceRequest, NULL, NULL},
+	{"UntagOpenIDConnectProvider", &s_UntagOpenIDConnectProviderRequest, NULL, NULL},
 	{"UntagPolicy", &s_UntagPolicyRequest, NULL, NULL},
 	{"UntagRole", &s_UntagRoleRequest, NULL, NULL},
 	{"UntagSAMLProvider", &s_UntagSAMLProviderRequest, NULL, NULL},
@@ -3783,6 +4028,7 @@ static const struct operation ops[] = {
 	{"UpdateAssumeRolePolicy", &s_UpdateAssumeRolePolicyRequest, NULL, NULL},
 	{"UpdateGroup", &s_UpdateGroupRequest, NULL, NULL},
 	{"UpdateLoginProfile", &s_UpdateLoginProfileRequest, NULL, NULL},
+	{"UpdateOpenIDConnectProviderThumbprint", &s_UpdateOpenIDConnectProviderThumbprintRequest, NULL, NULL},
 	{"UpdateRole", &s_UpdateRoleRequest, &s_UpdateRoleResponse, "UpdateRoleResult"},
 	{"UpdateRoleDescription", &s_UpdateRoleDescriptionRequest, &s_UpdateRoleDescriptionResponse, "UpdateRoleDescriptionResult"},
 	{"UpdateSAMLProvider", &s_UpdateSAMLProviderRequest, &s_UpdateSAMLProviderResponse, "UpdateSAMLProviderResult"},
@@ -3797,7 +4043,7 @@ const struct service_model model_iam = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 114,
+	.nops = 124,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
 	.npatterns = 17,

@@ -42,17 +42,27 @@ static const struct shape s_AssumeRoleResponse;
 static const struct shape s_durationSecondsType;
 static const struct shape s_GetSessionTokenRequest;
 static const struct shape s_GetSessionTokenResponse;
+static const struct shape s_userNameType;
+static const struct shape s_sessionPolicyDocumentType;
+static const struct shape s_GetFederationTokenRequest;
+static const struct shape s_federatedIdType;
+static const struct shape s_FederatedUser;
+static const struct shape s_GetFederationTokenResponse;
+static const struct shape s_clientTokenType;
+static const struct shape s_urlType;
+static const struct shape s_AssumeRoleWithWebIdentityRequest;
+static const struct shape s_webIdentitySubjectType;
+static const struct shape s_Issuer;
+static const struct shape s_Audience;
+static const struct shape s_AssumeRoleWithWebIdentityResponse;
 static const struct shape s_encodedMessageType;
 static const struct shape s_DecodeAuthorizationMessageRequest;
 static const struct shape s_decodedMessageType;
 static const struct shape s_DecodeAuthorizationMessageResponse;
 static const struct shape s_SAMLAssertionType;
-static const struct shape s_sessionPolicyDocumentType;
 static const struct shape s_AssumeRoleWithSAMLRequest;
 static const struct shape s_Subject;
 static const struct shape s_SubjectType;
-static const struct shape s_Issuer;
-static const struct shape s_Audience;
 static const struct shape s_NameQualifier;
 static const struct shape s_AssumeRoleWithSAMLResponse;
 
@@ -67,6 +77,7 @@ static const char *const patterns[] = {
 	"[\\w+=/:,.@-]*",
 	"[\\d]*",
 	"[\\w+=,.@:-]*",
+	"[\\w+=,.@\\:-]*",
 };
 
 /* The same patterns as the model writes them: AWS quotes these in validation messages. */
@@ -81,6 +92,7 @@ static const char *const pattern_sources[] = {
 	"[\\w+=/:,.@-]*",
 	"[\\d]*",
 	"[\\w+=,.@:-]*",
+	"[\\w+=,.@\\:-]*",
 };
 
 static const struct shape_member s_GetCallerIdentityRequest_members[] = {
@@ -145,6 +157,40 @@ static const struct shape_member s_GetSessionTokenRequest_members[] = {
 };
 static const struct shape_member s_GetSessionTokenResponse_members[] = {
 	{"Credentials", NULL, &s_Credentials, false},
+};
+static const struct shape_member s_GetFederationTokenRequest_members[] = {
+	{"Name", NULL, &s_userNameType, true},
+	{"Policy", NULL, &s_sessionPolicyDocumentType, false},
+	{"PolicyArns", NULL, &s_policyDescriptorListType, false},
+	{"DurationSeconds", NULL, &s_durationSecondsType, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_FederatedUser_members[] = {
+	{"FederatedUserId", NULL, &s_federatedIdType, true},
+	{"Arn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_GetFederationTokenResponse_members[] = {
+	{"Credentials", NULL, &s_Credentials, false},
+	{"FederatedUser", NULL, &s_FederatedUser, false},
+	{"PackedPolicySize", NULL, &s_nonNegativeIntegerType, false},
+};
+static const struct shape_member s_AssumeRoleWithWebIdentityRequest_members[] = {
+	{"RoleArn", NULL, &s_arnType, true},
+	{"RoleSessionName", NULL, &s_roleSessionNameType, true},
+	{"WebIdentityToken", NULL, &s_clientTokenType, true},
+	{"ProviderId", NULL, &s_urlType, false},
+	{"PolicyArns", NULL, &s_policyDescriptorListType, false},
+	{"Policy", NULL, &s_sessionPolicyDocumentType, false},
+	{"DurationSeconds", NULL, &s_roleDurationSecondsType, false},
+};
+static const struct shape_member s_AssumeRoleWithWebIdentityResponse_members[] = {
+	{"Credentials", NULL, &s_Credentials, false},
+	{"SubjectFromWebIdentityToken", NULL, &s_webIdentitySubjectType, false},
+	{"AssumedRoleUser", NULL, &s_AssumedRoleUser, false},
+	{"PackedPolicySize", NULL, &s_nonNegativeIntegerType, false},
+	{"Provider", NULL, &s_Issuer, false},
+	{"Audience", NULL, &s_Audience, false},
+	{"SourceIdentity", NULL, &s_sourceIdentityType, false},
 };
 static const struct shape_member s_DecodeAuthorizationMessageRequest_members[] = {
 	{"EncodedMessage", NULL, &s_encodedMessageType, true},
@@ -456,6 +502,106 @@ static const struct shape s_GetSessionTokenResponse = {
 	.members = s_GetSessionTokenResponse_members,
 	.nmembers = 1,
 };
+static const struct shape s_userNameType = {
+	.name = "userNameType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 2,
+	.has_max = true,
+	.max = 32,
+	.pattern = 2,
+};
+static const struct shape s_sessionPolicyDocumentType = {
+	.name = "sessionPolicyDocumentType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 2048,
+	.pattern = 3,
+};
+static const struct shape s_GetFederationTokenRequest = {
+	.name = "GetFederationTokenRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetFederationTokenRequest_members,
+	.nmembers = 5,
+};
+static const struct shape s_federatedIdType = {
+	.name = "federatedIdType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 2,
+	.has_max = true,
+	.max = 193,
+	.pattern = 10,
+};
+static const struct shape s_FederatedUser = {
+	.name = "FederatedUser",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_FederatedUser_members,
+	.nmembers = 2,
+};
+static const struct shape s_GetFederationTokenResponse = {
+	.name = "GetFederationTokenResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetFederationTokenResponse_members,
+	.nmembers = 3,
+};
+static const struct shape s_clientTokenType = {
+	.name = "clientTokenType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 4,
+	.has_max = true,
+	.max = 20000,
+	.pattern = -1,
+	.sensitive = true,
+};
+static const struct shape s_urlType = {
+	.name = "urlType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 4,
+	.has_max = true,
+	.max = 2048,
+	.pattern = -1,
+};
+static const struct shape s_AssumeRoleWithWebIdentityRequest = {
+	.name = "AssumeRoleWithWebIdentityRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AssumeRoleWithWebIdentityRequest_members,
+	.nmembers = 7,
+};
+static const struct shape s_webIdentitySubjectType = {
+	.name = "webIdentitySubjectType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 6,
+	.has_max = true,
+	.max = 255,
+	.pattern = -1,
+};
+static const struct shape s_Issuer = {
+	.name = "Issuer",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_Audience = {
+	.name = "Audience",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_AssumeRoleWithWebIdentityResponse = {
+	.name = "AssumeRoleWithWebIdentityResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AssumeRoleWithWebIdentityResponse_members,
+	.nmembers = 7,
+};
 static const struct shape s_encodedMessageType = {
 	.name = "encodedMessageType",
 	.type = SHAPE_STRING,
@@ -494,15 +640,6 @@ static const struct shape s_SAMLAssertionType = {
 	.pattern = -1,
 	.sensitive = true,
 };
-static const struct shape s_sessionPolicyDocumentType = {
-	.name = "sessionPolicyDocumentType",
-	.type = SHAPE_STRING,
-	.has_min = true,
-	.min = 1,
-	.has_max = true,
-	.max = 2048,
-	.pattern = 3,
-};
 static const struct shape s_AssumeRoleWithSAMLRequest = {
 	.name = "AssumeRoleWithSAMLRequest",
 	.type = SHAPE_STRUCTURE,
@@ -517,16 +654,6 @@ static const struct shape s_Subject = {
 };
 static const struct shape s_SubjectType = {
 	.name = "SubjectType",
-	.type = SHAPE_STRING,
-	.pattern = -1,
-};
-static const struct shape s_Issuer = {
-	.name = "Issuer",
-	.type = SHAPE_STRING,
-	.pattern = -1,
-};
-static const struct shape s_Audience = {
-	.name = "Audience",
 	.type = SHAPE_STRING,
 	.pattern = -1,
 };
@@ -546,9 +673,11 @@ static const struct shape s_AssumeRoleWithSAMLResponse = {
 static const struct operation ops[] = {
 	{"AssumeRole", &s_AssumeRoleRequest, &s_AssumeRoleResponse, "AssumeRoleResult"},
 	{"AssumeRoleWithSAML", &s_AssumeRoleWithSAMLRequest, &s_AssumeRoleWithSAMLResponse, "AssumeRoleWithSAMLResult"},
+	{"AssumeRoleWithWebIdentity", &s_AssumeRoleWithWebIdentityRequest, &s_AssumeRoleWithWebIdentityResponse, "AssumeRoleWithWebIdentityResult"},
 	{"DecodeAuthorizationMessage", &s_DecodeAuthorizationMessageRequest, &s_DecodeAuthorizationMessageResponse, "DecodeAuthorizationMessageResult"},
 	{"GetAccessKeyInfo", &s_GetAccessKeyInfoRequest, &s_GetAccessKeyInfoResponse, "GetAccessKeyInfoResult"},
 	{"GetCallerIdentity", &s_GetCallerIdentityRequest, &s_GetCallerIdentityResponse, "GetCallerIdentityResult"},
+	{"GetFederationToken", &s_GetFederationTokenRequest, &s_GetFederationTokenResponse, "GetFederationTokenResult"},
 	{"GetSessionToken", &s_GetSessionTokenRequest, &s_GetSessionTokenResponse, "GetSessionTokenResult"},
 };
 
@@ -560,8 +689,8 @@ const struct service_model model_sts = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 6,
+	.nops = 8,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
-	.npatterns = 10,
+	.npatterns = 11,
 };
