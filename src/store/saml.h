@@ -1,5 +1,5 @@
 /*
- * saml.h - storage of IAM SAML providers (table saml_providers, schema migration 8; src/store/saml.c).
+ * saml.h - storage of IAM SAML providers (table saml_providers, schema migration 9; src/store/saml.c).
  *
  * Same conventions as store.h: an open transaction; C_OK, STORE_NOT_FOUND, STORE_EXISTS or C_ERR. A provider's tags
  * are in the tags table under its provider_id.
