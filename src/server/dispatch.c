@@ -516,9 +516,9 @@ static int authenticate_and_execute(struct call *c)
 	return execute(c);
 }
 
-/* An unsigned call (sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML) of form f: decode -> the action authenticates its caller from
- * the input -> execute. A refusal after the caller is known (the token's provider was found) is audited like the
- * call. */
+/* An unsigned call (sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML) of form f: decode -> the action
+ * authenticates its caller from the input (a token, an assertion) -> execute. A refusal after the caller is known
+ * (the provider was found) is audited like the call. */
 static int run_unsigned(struct call *c, const struct form *f)
 {
 	c->svc = model_service("sts");
