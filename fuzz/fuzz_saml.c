@@ -1,7 +1,7 @@
 /*
  * fuzz_saml.c - the SAML response reader and verifier (src/federation/saml.c) on any bytes, taken as the decoded
- * response (base64-encoded here, as AssumeRoleWithSAML receives it), against a fixed metadata document; and the
- * metadata reader on the same bytes.
+ * response (base64-encoded here, as AssumeRoleWithSAML receives it), against a fixed metadata document; the
+ * console's unverified read of its attributes (saml_response_peek); and the metadata reader on the same bytes.
  *
  * Checks beyond the sanitizers (abort on failure): no response is valid (nothing here can be signed by the
  * metadata's key), a refusal says why and leaves the claims empty.
@@ -56,6 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* nothing the fuzzer makes is signed by the metadata's key */
 	if (!err[0] || as.issuer || as.name_id || as.nattrs)
 		abort();
+	saml_assertion_clear(&as);
+	/* the console's unverified read of the Role attribute: attributes only, or a reason and nothing */
+	if (saml_response_peek(b64, strlen(b64), &as, err) == SAML_VALID) {
+		if (as.issuer || as.name_id || as.recipient)
+			abort();
+	} else if (!err[0] || as.nattrs) {
+		abort();
+	}
 	saml_assertion_clear(&as);
 	free(b64);
 	if (saml_metadata_parse((const char *)data, size, &other, err) == C_OK) {

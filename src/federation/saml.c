@@ -187,6 +187,7 @@ static char *text_of(const xmlNode *n)
 void saml_metadata_clear(struct saml_metadata *md)
 {
 	free(md->entity_id);
+	free(md->sso_url);
 	for (size_t i = 0; i < md->ncerts; i++)
 		free(md->certs[i]);
 	memset(md, 0, sizeof(*md));
@@ -289,6 +290,23 @@ int saml_metadata_parse(const char *doc, size_t len, struct saml_metadata *md, c
 	if (md->ncerts == 0) {
 		snprintf(err, SAML_ERR_MAX, "the IDPSSODescriptor has no signing certificate");
 		goto done;
+	}
+	/* where a person starts signing in (the console's sign-in page links to it): the first SingleSignOnService
+	 * whose Location is an http(s) URL of printable characters; none is fine */
+	for (xmlNodePtr sso = idp->children; sso && !md->sso_url; sso = sso->next) {
+		char *loc;
+		bool ok = true;
+		if (!is_el(sso, NS_MD, "SingleSignOnService") || !(loc = attr(sso, "Location")))
+			continue;
+		for (const char *c = loc; *c && ok; c++)
+			ok = (unsigned char)*c > 0x20 && (unsigned char)*c < 0x7f && !strchr("\"<>'`", *c);
+		if (ok && (strncmp(loc, "https://", 8) == 0 || strncmp(loc, "http://", 7) == 0) && strlen(loc) <= 1024 &&
+		    !(md->sso_url = strdup(loc))) {
+			xmlFree(loc);
+			snprintf(err, SAML_ERR_MAX, "out of memory");
+			goto done;
+		}
+		xmlFree(loc);
 	}
 	if (!(md->entity_id = strdup(id))) {
 		snprintf(err, SAML_ERR_MAX, "out of memory");
@@ -694,6 +712,48 @@ done:
 	xmlFree(value);
 	xmlFree(dest);
 	free(resp_issuer);
+	if (doc)
+		xmlFreeDoc(doc);
+	free(xml);
+	if (v != SAML_VALID)
+		saml_assertion_clear(out);
+	return v;
+}
+
+enum saml_verdict saml_response_peek(const char *b64, size_t len, struct saml_assertion *out, char err[SAML_ERR_MAX])
+{
+	struct census cs = {0};
+	xmlDocPtr doc = NULL;
+	xmlNodePtr resp, as;
+	uint8_t *xml = NULL;
+	size_t xml_len = 0;
+	bool many = false;
+	enum saml_verdict v = SAML_INVALID;
+
+	memset(out, 0, sizeof(*out));
+	err[0] = '\0';
+	pthread_once(&lib_once, lib_init);
+	if (!lib_ok) {
+		snprintf(err, SAML_ERR_MAX, "the XML library is not available");
+		return SAML_FAILURE;
+	}
+	if (!(xml = decode_b64(b64, len, &xml_len)))
+		REFUSE("Invalid SAML response: not base64, or larger than %d bytes", SAML_RESPONSE_MAX);
+	if (!(doc = parse_xml((const char *)xml, xml_len, err))) {
+		char why[SAML_ERR_MAX];
+		snprintf(why, sizeof(why), "%s", err);
+		REFUSE("Invalid SAML response: %.200s", why);
+	}
+	resp = xmlDocGetRootElement(doc);
+	if (!is_el(resp, NS_SAMLP, "Response"))
+		REFUSE("Invalid SAML response: the root element is not a samlp:Response");
+	census(resp, &cs, 0);
+	if (cs.encrypted)
+		REFUSE("Encrypted SAML assertions are not supported by this provider");
+	if (cs.responses != 1 || cs.assertions != 1 || !(as = only_child(resp, NS_SAML, "Assertion", &many)))
+		REFUSE("Invalid SAML response: it must hold exactly one Assertion");
+	v = read_attributes(as, out, err);
+done:
 	if (doc)
 		xmlFreeDoc(doc);
 	free(xml);

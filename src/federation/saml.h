@@ -38,6 +38,7 @@
 struct saml_metadata {
 	char *entity_id;             /* owned */
 	int64_t valid_until_s;       /* the EntityDescriptor's validUntil, 0 when absent */
+	char *sso_url;               /* owned: its first SingleSignOnService's http(s) Location, NULL when none */
 	size_t ncerts;
 	unsigned char *certs[SAML_CERTS_MAX]; /* DER, owned */
 	size_t cert_len[SAML_CERTS_MAX];
@@ -89,6 +90,11 @@ struct saml_expect {
 enum saml_verdict saml_response_verify(const char *b64, size_t len, const struct saml_metadata *md,
                                        const struct saml_expect *exp, struct saml_assertion *out,
                                        char err[SAML_ERR_MAX]);
+/* Reads the attributes of a response's one Assertion WITHOUT verifying anything (the same parser and shape checks:
+ * no DOCTYPE, one Response holding one Assertion): only for the console's /saml to learn which providers the Role
+ * attribute names, so as to verify the response against each (saml_response_verify) before anything of it is
+ * believed. SAML_VALID with out's attrs set (only those), else err says why; saml_assertion_clear out either way. */
+enum saml_verdict saml_response_peek(const char *b64, size_t len, struct saml_assertion *out, char err[SAML_ERR_MAX]);
 /* The attribute named name, or NULL. */
 const struct saml_attribute *saml_attribute(const struct saml_assertion *a, const char *name);
 /* Frees what a owns and empties it. */

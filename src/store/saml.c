@@ -113,6 +113,28 @@ int store_saml_list(struct db_tx *tx, const char *account_id, store_saml_fn fn, 
 	return rc == DB_DONE ? n : C_ERR;
 }
 
+int store_saml_list_all(struct db_tx *tx, int limit, store_saml_fn fn, void *ctx)
+{
+	struct db_rows *r = db_query(tx,
+	                             "SELECT " SAML_COLUMNS ", metadata FROM saml_providers ORDER BY account_id, name_lc "
+	                             "LIMIT ?1",
+	                             DB_ARGS(db_int(limit)));
+	struct store_saml_provider p;
+	int rc, n = 0;
+
+	while ((rc = db_step(r)) == DB_ROW) {
+		if (read_provider(r, &p, true) != C_OK || fn(ctx, &p) != C_OK) {
+			store_saml_clear(&p);
+			rc = C_ERR;
+			break;
+		}
+		store_saml_clear(&p);
+		n++;
+	}
+	db_rows_done(r);
+	return rc == DB_DONE ? n : C_ERR;
+}
+
 int store_saml_count(struct db_tx *tx, const char *account_id, int64_t *count)
 {
 	return db_one_int(db_query_fresh(tx, "SELECT count(*) FROM saml_providers WHERE account_id = ?1",

@@ -35,6 +35,9 @@ int store_saml_delete(struct db_tx *tx, const char *provider_id);
 typedef int (*store_saml_fn)(void *ctx, const struct store_saml_provider *p);
 /* Calls fn for every provider of account_id, in name order (metadata NULL). The count, or C_ERR. */
 int store_saml_list(struct db_tx *tx, const char *account_id, store_saml_fn fn, void *ctx);
+/* Calls fn for the first `limit` providers of every account (by account, then name), metadata included (freed after
+ * fn returns). The count, or C_ERR. */
+int store_saml_list_all(struct db_tx *tx, int limit, store_saml_fn fn, void *ctx);
 /* How many providers account_id has. */
 int store_saml_count(struct db_tx *tx, const char *account_id, int64_t *count);
 
