@@ -1,6 +1,6 @@
 # build.mk - the rules. Called through the Makefile, after scripts/install-deps.sh.
 
-PKGS := libmicrohttpd sqlite3 libpq libcrypto jansson libpcre2-8 libqrencode zlib libcurl inih
+PKGS := libmicrohttpd sqlite3 libpq libcrypto jansson libpcre2-8 libqrencode zlib libcurl inih xmlsec1-openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libmicrohttpd, libcurl and libpq are compiled against but not linked: they are loaded on first use (src/util/dynlib.h)
 PKG_LIBS := $(shell pkg-config --libs $(filter-out libmicrohttpd libcurl libpq,$(PKGS)))

@@ -3,7 +3,8 @@
  * memory through config.c's reader, the keys checked against the option table, every value tried, and
  * --print-config's output read back.
  *
- * The module is included (with iam/quotas.c, the one module its table reaches) to reach its statics, so the text
+ * The module is included (with the modules its table reaches: iam/quotas.c, http/forwarded.c for --trusted-proxy,
+ * server/throttle.c for --rate-*, store/pq_api.c for --print-config's libpq check) to reach its statics, so the text
  * is parsed from memory: parse_config_text, as read_config_file calls it once the file is read.
  *
  * Input: the file's text.
@@ -19,8 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/forwarded.c"
 #include "iam/quotas.c"
 #include "server/config.c"
+#include "server/throttle.c"
+#include "store/pq_api.c"
 
 #define PATH "/fuzz/rolegate.ini"
 

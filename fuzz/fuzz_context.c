@@ -132,6 +132,30 @@ int store_profile_get(struct db_tx *tx, const char *account_id, const char *name
 	return STORE_NOT_FOUND;
 }
 
+int store_oidc_get(struct db_tx *tx, const char *account_id, const char *url, struct store_oidc_provider *out)
+{
+	(void)tx, (void)account_id, (void)url;
+	memset(out, 0, sizeof(*out));
+	return STORE_NOT_FOUND;
+}
+
+void store_oidc_clear(struct store_oidc_provider *p)
+{
+	(void)p;
+}
+
+int store_saml_get(struct db_tx *tx, const char *account_id, const char *name, struct store_saml_provider *out)
+{
+	(void)tx, (void)account_id, (void)name;
+	memset(out, 0, sizeof(*out));
+	return STORE_NOT_FOUND;
+}
+
+void store_saml_clear(struct store_saml_provider *p)
+{
+	(void)p;
+}
+
 const char *call_str(struct call *c, const char *name)
 {
 	return json_string_value(json_object_get(c->in, name));

@@ -7,14 +7,16 @@
 # which packages are missing and only then runs apt-get (as root, or through sudo when available).
 set -eu
 
-build_pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libssl-dev libjansson-dev libpcre2-dev libqrencode-dev zlib1g-dev libcurl4-openssl-dev libinih-dev"
+build_pkgs="gcc make pkg-config libc6-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libssl-dev libjansson-dev libpcre2-dev libqrencode-dev zlib1g-dev libcurl4-openssl-dev libinih-dev libxml2-dev libxmlsec1-dev"
+# libxmlsec1-dev (with libxml2-dev): the XML signatures of SAML responses (src/federation/saml.c).
 # mandoc, zsh and fish: tests/e2e/test_cli_docs.py lints rolegate(1) and runs the shell completions.
 # systemd: systemd-analyze, which tests/e2e/test_systemd_unit.py runs on contrib/systemd/rolegate.service.
 # haproxy: the proxy in front of the server in tests/e2e/test_proxy.py; python3-prometheus-client parses /metrics.
 # chromium, chromium-driver, python3-selenium: the web console's browser tests (tests/e2e/console_browser.py).
 # postgresql-15 (and its client): the PostgreSQL the e2e tests start (tests/e2e/pgkit.py); haproxy also fronts the
 # nodes of tests/e2e/test_cluster.py.
-test_pkgs="libcmocka-dev python3-pytest libfaketime golang-go golang-github-aws-aws-sdk-go-v2-dev mandoc zsh fish systemd haproxy python3-prometheus-client chromium chromium-driver python3-selenium postgresql-15 postgresql-client-15"
+test_pkgs="libcmocka-dev python3-pytest libfaketime golang-go golang-github-aws-aws-sdk-go-v2-dev mandoc zsh fish systemd haproxy python3-prometheus-client chromium chromium-driver python3-selenium postgresql-15 postgresql-client-15 xmlsec1"
+# xmlsec1: the test SAML identity provider signs its assertions with it (tests/e2e/samlidp.py).
 # The policy engine's differential test (tests/difftest/) runs its oracle on node >= 18 and installs it with npm:
 # asked for only when the commands are missing, so that a node from elsewhere (with its own npm) stays as it is.
 command -v node >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs"

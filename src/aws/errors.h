@@ -50,7 +50,7 @@ enum aws_code {
 	ERR_PACKED_POLICY_TOO_LARGE,
 	ERR_REGION_DISABLED,
 	ERR_INVALID_AUTHORIZATION_MESSAGE,
-	/* STS web identity federation (AssumeRoleWithWebIdentity) and IAM's OIDC providers */
+	/* STS federation (AssumeRoleWithWebIdentity, AssumeRoleWithSAML) and IAM's OIDC providers */
 	ERR_INVALID_IDENTITY_TOKEN,
 	ERR_EXPIRED_IDENTITY_TOKEN,
 	ERR_IDP_REJECTED_CLAIM,

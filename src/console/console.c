@@ -39,6 +39,9 @@ static const struct console_route routes[] = {
 	{"GET", "/federation", federation_handler, false},
 	{"POST", "/federation", federation_handler, false},
 
+	/* ---- saml ---- */
+	{"POST", "/saml", console_saml, false},
+
 	/* ---- switch ---- */
 	{"GET", "/console/switchrole", console_switchrole_form, true},
 	{"POST", "/console/switchrole", console_switchrole, true},
@@ -139,7 +142,7 @@ static int read_form(struct console_req *cr, struct aws_err *err)
 	if (cr->req->query && form_parse(&cr->form, cr->req->query, cr->req->query_len, false, err) != C_OK)
 		return C_ERR;
 	if (strcmp(cr->req->method, "POST") == 0 && cr->req->body_len) {
-		if (cr->req->body_len > CONSOLE_FORM_MAX)
+		if (cr->req->body_len > (strcmp(cr->path, "/saml") == 0 ? CONSOLE_SAML_FORM_MAX : CONSOLE_FORM_MAX))
 			return aws_err_set(err, ERR_INVALID_PARAMETER_VALUE, "The form is too large.");
 		if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
 			return aws_err_set(err, ERR_INVALID_PARAMETER_VALUE,
@@ -212,13 +215,16 @@ int console_call_signer(struct console_req *cr, const char *service, const char 
 
 /* ---- routing ------------------------------------------------------------------------------------------------- */
 
-/* Whether path is the console's (and /favicon.ico, which browsers ask for: a 404, not the API's 403). */
+/* Whether path is the console's (with /federation and /saml, AWS's sign-in endpoints; and /favicon.ico, which
+ * browsers ask for: a 404, not the API's 403). */
 static bool is_console_path(const struct http_request *req)
 {
 	static const char console[] = "/console", federation[] = "/federation", favicon[] = "/favicon.ico";
+	static const char saml[] = "/saml";
 	size_t n = req->path_len;
 
-	if (n == sizeof(favicon) - 1 && memcmp(req->path, favicon, n) == 0)
+	if ((n == sizeof(favicon) - 1 && memcmp(req->path, favicon, n) == 0) ||
+	    (n == sizeof(saml) - 1 && memcmp(req->path, saml, n) == 0))
 		return true;
 	if (n >= sizeof(console) - 1 && memcmp(req->path, console, sizeof(console) - 1) == 0)
 		return n == sizeof(console) - 1 || req->path[sizeof(console) - 1] == '/';
@@ -330,9 +336,9 @@ bool console_route(struct rg_server *srv, const struct http_request *req, struct
 	}
 	session_load(&cr);
 	/* PasswordResetRequired: nothing but setting a new password (or signing out) until it is done; /federation
-	 * signs in another identity (or answers a script), so the gate is not its */
+	 * and /saml sign in another identity (or answer a script), so the gate is not theirs */
 	if (cr.s && strcmp(path, "/console/password") != 0 && strcmp(path, "/console/signout") != 0 &&
-	    strcmp(path, "/federation") != 0 && signin_reset_required(&cr)) {
+	    strcmp(path, "/federation") != 0 && strcmp(path, "/saml") != 0 && signin_reset_required(&cr)) {
 		char want[SIGNIN_RETURN_MAX + 1];
 		if (post)
 			page_error(&cr, 403, "PasswordResetRequired", "You must set a new password before you continue.");
@@ -352,8 +358,9 @@ bool console_route(struct rg_server *srv, const struct http_request *req, struct
 		goto done;
 	}
 	/* every POST carries the session's CSRF token (the sign-in form: the pre-session cookie's); /federation's
-	 * POST is AWS's API for scripts (a form post of getSigninToken), authenticated by its credentials instead */
-	if (post && strcmp(path, "/federation") != 0 && !session_csrf_ok(&cr)) {
+	 * POST is AWS's API for scripts (a form post of getSigninToken), authenticated by its credentials instead, and
+	 * /saml's is an identity provider's, from its own site, authenticated by the signed response it carries */
+	if (post && strcmp(path, "/federation") != 0 && strcmp(path, "/saml") != 0 && !session_csrf_ok(&cr)) {
 		log_warnx("console: req=%s ip=%s: POST %s refused: missing or wrong CSRF token", cr.request_id,
 		          req->source_ip, path);
 		page_error(&cr, 403, "InvalidCsrfToken",

@@ -24,6 +24,7 @@
 
 #define CONSOLE_HTML_MAX (4 * 1024 * 1024) /* the largest page */
 #define CONSOLE_FORM_MAX (64 * 1024)       /* the largest form body the console reads */
+#define CONSOLE_SAML_FORM_MAX (256 * 1024) /* /saml's: a SAMLResponse is up to 100 000 base64 characters */
 
 struct console_session;
 

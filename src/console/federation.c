@@ -75,8 +75,8 @@ static bool account_active(struct db_tx *tx, const char *account_id)
  * session cl in the durable audit trail, as signin.c records a console sign-in, before the answer leaves. detail
  * (borrowed, may be NULL) and response (JSON text, may be NULL) never hold a secret.
  */
-static int audit(struct console_req *cr, const char *action, const struct session_claims *cl, const char *outcome,
-                 json_t *detail, const char *response)
+int federation_audit(struct console_req *cr, const char *action, const struct session_claims *cl,
+                     const char *outcome, json_t *detail, const char *response)
 {
 	char arn[ARN_MAX + 1], ua[AUDIT_USER_AGENT_MAX + 1];
 	char *det = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -201,7 +201,7 @@ static void refused_session(struct console_req *cr, const struct fed_session *s,
 
 	if (!s->has_token || token_open(cr->srv->keyring, s->token, &cl) != C_OK)
 		return;
-	if (audit(cr, "signin:GetSigninToken", &cl, code, NULL, NULL) != C_OK)
+	if (federation_audit(cr, "signin:GetSigninToken", &cl, code, NULL, NULL) != C_OK)
 		log_warnx("console: req=%s: cannot record the refused getSigninToken", cr->request_id);
 	claims_clear(&cl);
 }
@@ -257,7 +257,8 @@ static void get_signin_token(struct console_req *cr)
 	answer = json_pack("{s:s}", "SigninToken", token);
 	body = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
 	/* the token is handed out only once it is stored and its record durable */
-	if (db_commit(tx) != C_OK || !body || audit(cr, "signin:GetSigninToken", &cl, "Success", detail, NULL) != C_OK) {
+	if (db_commit(tx) != C_OK || !body ||
+	    federation_audit(cr, "signin:GetSigninToken", &cl, "Success", detail, NULL) != C_OK) {
 		unavailable(cr);
 		goto done;
 	}
@@ -311,7 +312,7 @@ static int console_credentials(struct console_req *cr, struct db_tx *tx, const s
  * script's page), and Chromium does not send a SameSite=Strict cookie set in such a navigation on its redirect: the
  * console would show signed out until reloaded. The page's own navigation is same-site, so the cookie goes with it.
  */
-static void continue_to(struct console_req *cr, const char *path)
+void federation_continue_to(struct console_req *cr, const char *path)
 {
 	if (path[0] != '/' || path[1] == '/' || path[1] == '\\')
 		path = "/console/"; /* only this server's paths (fed_destination_ok made sure already) */
@@ -395,12 +396,12 @@ static void login(struct console_req *cr)
 	}
 	detail = json_pack("{s:s, s:b}", "LoginTo", dest, "MFAUsed", cl.mfa_s != 0);
 	if (db_commit(tx) != C_OK ||
-	    audit(cr, "signin:ConsoleLogin", &cl, "Success", detail, "{\"ConsoleLogin\":\"Success\"}") != C_OK ||
+	    federation_audit(cr, "signin:ConsoleLogin", &cl, "Success", detail, CONSOLE_LOGIN_SUCCESS) != C_OK ||
 	    session_start(cr, "federated", console_token, cl.mfa_s, expires_s * 1000) != C_OK) {
 		unavailable(cr);
 		goto done;
 	}
-	continue_to(cr, fed_destination_path(dest)); /* this server's: its path is the whole of it */
+	federation_continue_to(cr, fed_destination_path(dest)); /* this server's: its path is the whole of it */
 done:
 	json_decref(detail);
 	explicit_bzero(&row, sizeof(row));

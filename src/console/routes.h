@@ -27,6 +27,21 @@ bool signin_return_ok(const char *s);
 
 /* ---- fed: /federation (federation.c) ---- */
 void federation_handler(struct console_req *cr); /* GET, POST /federation: Action=getSigninToken, login */
+struct session_claims;
+/* Records action (signin:GetSigninToken, signin:ConsoleLogin) of the session cl in the durable audit trail before
+ * the answer leaves; detail (borrowed, may be NULL) and response (JSON text, may be NULL) never hold a secret. */
+int federation_audit(struct console_req *cr, const char *action, const struct session_claims *cl,
+                     const char *outcome, json_t *detail, const char *response);
+/* ConsoleLogin's responseElements for a sign-in that succeeded (CloudTrail's). */
+#define CONSOLE_LOGIN_SUCCESS "{\"ConsoleLogin\":\"Success\"}"
+/* A signed-in answer: a 200 page of this server that goes on to path (this console's) by itself. */
+void federation_continue_to(struct console_req *cr, const char *path);
+
+/* ---- saml: SAML sign-in (saml.c) ---- */
+void console_saml(struct console_req *cr); /* POST /saml: an IdP's SAMLResponse -> a role's console session */
+/* The sign-in page's "Sign in with SAML" section: a link to each SAML provider's sign-in URL (its metadata's
+ * SingleSignOnService) when some account has a SAML provider; nothing otherwise. */
+void saml_signin_section(struct console_req *cr);
 
 /* ---- switch: switch role, back, recent roles (switchrole.c) ---- */
 void console_switchrole_form(struct console_req *cr); /* GET /console/switchrole (AWS's link shape) */

@@ -82,6 +82,7 @@ static void signin_page(struct console_req *cr, const struct attempt *a, const c
 	            "autocomplete=\"one-time-code\" maxlength=\"6\"></p>\n"
 	            "<p><button type=\"submit\" id=\"signin-button\">Sign in</button></p>\n</form>\n",
 	            root ? "" : " checked", root ? " checked" : "", account ? account : "", user);
+	saml_signin_section(cr);
 	page_end(cr);
 }
 

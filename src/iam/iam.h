@@ -20,6 +20,7 @@ extern const struct action_table iam_mfa_actions;     /* mfa.c */
 extern const struct action_table iam_login_actions;   /* login.c */
 extern const struct action_table iam_account_actions; /* account.c */
 extern const struct action_table iam_simulate_actions; /* simulate.c */
+extern const struct action_table iam_saml_provider_actions; /* saml_providers.c */
 extern const struct action_table iam_oidc_provider_actions; /* oidc_providers.c */
 
 /* login.c: console passwords. Writes "pbkdf2-sha256$ITERATIONS$SALT$HASH" of password (a new random salt) into
@@ -146,6 +147,11 @@ enum iam_policy_shape { IAM_POLICY_LISTED, IAM_POLICY_CREATED, IAM_POLICY_GOT };
 json_t *iam_policy_json(struct call *c, const struct store_managed_policy *p, enum iam_policy_shape shape);
 /* "vN" -> N; 0 when id is not of that form. */
 int64_t iam_version_number(const char *id);
+
+/* saml_providers.c */
+/* The provider name of arn:aws:iam::ACCT:saml-provider/NAME into name: C_OK; C_ERR when arn is not such an ARN;
+ * STORE_NOT_FOUND when account_id is given and ACCT is another account. */
+int iam_saml_provider_name(const char *arn, const char *account_id, char *name, size_t cap);
 
 /* instance_profiles.c */
 /* The InstanceProfile structure with its roles. NULL on failure. */

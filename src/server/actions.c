@@ -30,11 +30,13 @@ static const struct action_table *const tables[] = {
 	&iam_account_actions,
 	&iam_simulate_actions,
 	&iam_oidc_provider_actions,
+	&iam_saml_provider_actions,
 	&sts_identity_actions,
 	&sts_session_actions,
 	&sts_authzmsg_actions,
 	&sts_federation_actions,
 	&sts_web_identity_actions,
+	&sts_saml_actions,
 	&orgs_actions,
 	&cloudtrail_actions,
 };

@@ -144,9 +144,10 @@ static int gather(struct call *c, struct gathered *g)
 			g->set.nidentity = 1;
 		}
 		break;
-	case PRINCIPAL_WEB_IDENTITY:
-		/* The bearer of an identity provider's token has no identity policies and is in no account's
-		 * organization: the role's trust policy alone decides (AssumeRoleWithWebIdentity). */
+	case PRINCIPAL_IDENTITY_PROVIDER:
+		/* The bearer of an identity provider's token or assertion has no identity policies and is in no account's
+		 * organization: the role's trust policy alone decides (AssumeRoleWithWebIdentity, AssumeRoleWithSAML; the
+		 * session it gets is limited as any role session). */
 		g->set.resource = c->resource_policy;
 		return C_OK;
 	}
@@ -225,8 +226,8 @@ static int decide_words(struct call *c, const char *action, const struct gathere
 	req.resource = c->resource;
 	req.resource_account = account;
 	req.principal = c->caller.arn;
-	/* a web identity's provider ARN names an account, but the caller is in none */
-	req.principal_account = c->caller.kind == PRINCIPAL_WEB_IDENTITY ? NULL : c->caller.account_id;
+	/* an identity provider's ARN names an account, but its bearer is in none */
+	req.principal_account = c->caller.kind == PRINCIPAL_IDENTITY_PROVIDER ? NULL : c->caller.account_id;
 	if (c->caller.kind == PRINCIPAL_USER)
 		req.principal_id = c->caller.id; /* a federated user has no unique id of its own: none names it */
 	else if (c->caller.kind == PRINCIPAL_ROLE_SESSION)
@@ -250,7 +251,7 @@ static int decide_words(struct call *c, const char *action, const struct gathere
 		                   "User: %s is not authorized to perform: %s because %s allows the %s action", c->caller.arn,
 		                   action, ex.reason ? ex.reason : "no identity-based policy", action);
 	}
-	if (c->caller.kind == PRINCIPAL_WEB_IDENTITY) /* STS's words for an unsigned caller */
+	if (c->caller.kind == PRINCIPAL_IDENTITY_PROVIDER) /* STS's words for an unsigned caller */
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "Not authorized to perform %s", action);
 	if (strncasecmp(action, "sts:", 4) == 0) /* STS gives no reason */
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "User: %s is not authorized to perform: %s on resource: %s",
@@ -374,7 +375,10 @@ int authz_authorize(struct call *c)
 	}
 	rc = decide_enforced(c, action, &g, &ctx);
 	free(with_grant);
-	if (rc == C_OK && (strcmp(action, "sts:AssumeRole") == 0 || strcmp(action, "sts:AssumeRoleWithWebIdentity") == 0)) {
+	/* AssumeRoleWithWebIdentity's and AssumeRoleWithSAML's tags and source identity are the token's or assertion's,
+	 * put in the input by their authenticate hook (src/sts/federated.h) */
+	if (rc == C_OK && (strcmp(action, "sts:AssumeRole") == 0 || strcmp(action, "sts:AssumeRoleWithWebIdentity") == 0 ||
+	                   strcmp(action, "sts:AssumeRoleWithSAML") == 0)) {
 		if (tags_session(c))
 			rc = decide_enforced(c, "sts:TagSession", &g, &ctx);
 		if (rc == C_OK && (call_str(c, "SourceIdentity") || c->caller.source_identity[0]))

@@ -22,7 +22,7 @@
 #include "store/store.h"
 
 struct call;
-struct web_identity;
+struct federated;
 
 /* How an action is served. */
 struct action {
@@ -47,8 +47,9 @@ struct action {
 	 * caller costs none; the write transaction authorizes again). It may write c->prepared, which the dispatcher
 	 * wipes once the call is over. C_ERR with c->err set (or not: ServiceFailure). */
 	int (*prepare)(struct call *c);
-	/* Optional: the action is called unsigned, as on AWS (sts:AssumeRoleWithWebIdentity): this authenticates the
-	 * caller from the decoded input (a token) instead of SigV4, and sets c->caller. C_ERR with c->err set. */
+	/* Optional: the action is called unsigned, as on AWS (sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML):
+	 * this authenticates the caller from the decoded input (a token, an assertion) instead of SigV4, and sets
+	 * c->caller (and c->fed). C_ERR with c->err set. */
 	int (*authenticate)(struct call *c);
 };
 
@@ -81,7 +82,7 @@ struct call {
 	bool dry_run; /* dispatch_authorize_token: an authorization asked about, not a call; no explanation is built */
 	int enforce;                    /* the caller's account's enforce_mode (enforce.h), looked up at the first denial */
 	bool soft_denied;               /* the policies denied and soft mode let it through: soft_message says what */
-	struct web_identity *web;       /* a web identity caller's verified token (src/sts/webidentity.h), or NULL; owned */
+	struct federated *fed; /* what an unsigned federation call's authenticate hook verified, or NULL; owned */
 	/* The large members come last: call_init() clears what precedes them and only their first bytes. */
 	struct aws_err err;
 	char resource[ARN_MAX + 1];

@@ -24,8 +24,9 @@
 #include "store/iam_store.h"
 #include "store/mfa.h"
 #include "store/oidc.h"
-#include "sts/webidentity.h"
 #include "store/orgs.h"
+#include "store/saml.h"
+#include "sts/federated.h"
 #include "util/common.h"
 #include "util/timeutil.h"
 
@@ -313,14 +314,14 @@ static const char **claim_values(struct call_context *ctx, json_t *v, size_t *n,
 	return *n || items ? vals : NULL;
 }
 
-/* A web identity caller (sts:AssumeRoleWithWebIdentity): aws:FederatedProvider and the provider's keys, as AWS
+/* An OIDC caller (sts:AssumeRoleWithWebIdentity): aws:FederatedProvider and the provider's keys, as AWS
  * documents them: URL:aud (the audience the token was accepted for: azp when present), URL:sub, URL:oaud (the aud
  * claim when azp took its place), URL:amr, and the issuer-specific claims the Service Authorization Reference lists
  * for the action under this very URL (token.actions.githubusercontent.com:repository, ...). Unsigned, the request
  * carries none of the aws:Principal* keys. */
 static void add_web_identity(struct call *c, struct call_context *ctx, const struct condkeys_action *ck)
 {
-	const struct web_identity *w = c->web;
+	const struct federated *w = c->fed;
 	size_t ulen = strlen(w->provider_url), n;
 	const char **vals;
 	bool multi;
@@ -344,13 +345,35 @@ static void add_web_identity(struct call *c, struct call_context *ctx, const str
 	}
 }
 
+/* A SAML caller (sts:AssumeRoleWithSAML): the saml:* keys its assertion brings (c->fed->keys, {KEY: [values]}:
+ * saml:aud, saml:iss, saml:sub, saml:sub_type, saml:namequalifier, saml:doc and the attributes AWS maps to keys); a
+ * key of several values is multi-valued. The session tags, source identity and session name the assertion asks for
+ * are the input's (add_request_tags, context_build). */
+static void add_saml(struct call *c, struct call_context *ctx)
+{
+	json_t *vals, *v;
+	const char *key, **arr;
+	size_t i, n;
+
+	json_object_foreach(c->fed->keys, key, vals)
+	{
+		if (!json_is_array(vals) || !(arr = alloc(ctx, (json_array_size(vals) + 1) * sizeof(*arr))))
+			continue;
+		n = 0;
+		json_array_foreach(vals, i, v)
+			if (json_is_string(v))
+				arr[n++] = json_string_value(v);
+		add_values(ctx, key, arr, n, n != 1);
+	}
+}
+
 static int add_caller(struct call *c, struct call_context *ctx)
 {
 	const struct principal *p = &c->caller;
 	int64_t now_s = c->now_ms / 1000;
 
-	if (p->kind == PRINCIPAL_WEB_IDENTITY)
-		return C_OK; /* add_web_identity: an unsigned request has no principal keys */
+	if (p->kind == PRINCIPAL_IDENTITY_PROVIDER)
+		return C_OK; /* add_federated: an unsigned request has no principal keys */
 
 	add(ctx, "aws:PrincipalArn", p->kind == PRINCIPAL_ROLE_SESSION ? p->role_arn : p->arn);
 	add(ctx, "aws:PrincipalAccount", p->account_id);
@@ -433,6 +456,11 @@ static int resource_facts(struct call *c, const struct arn *a, struct resource_f
 			if ((rc = store_oidc_get(c->tx, a->account, r + 14, &p)) == C_OK)
 				snprintf(f->tag_id, sizeof(f->tag_id), "%s", p.provider_id);
 			store_oidc_clear(&p);
+		} else if (strncmp(r, "saml-provider/", 14) == 0) {
+			struct store_saml_provider sp;
+			if ((rc = store_saml_get(c->tx, a->account, name, &sp)) == C_OK)
+				snprintf(f->tag_id, sizeof(f->tag_id), "%s", sp.provider_id);
+			store_saml_clear(&sp);
 		} else if (strncmp(r, "instance-profile/", 17) == 0) {
 			struct store_instance_profile p;
 			if ((rc = store_profile_get(c->tx, a->account, name, &p)) == C_OK)
@@ -578,8 +606,12 @@ int context_build(struct call *c, struct call_context *ctx)
 	}
 	if (add_caller(c, ctx) != C_OK)
 		return C_ERR;
-	if (c->caller.kind == PRINCIPAL_WEB_IDENTITY && c->web)
-		add_web_identity(c, ctx, ck);
+	if (c->caller.kind == PRINCIPAL_IDENTITY_PROVIDER && c->fed) {
+		if (c->fed->kind == FEDERATED_OIDC)
+			add_web_identity(c, ctx, ck);
+		else
+			add_saml(c, ctx);
+	}
 	time_iso8601(now_s, now);
 	add(ctx, "aws:CurrentTime", keep(ctx, "%s", now));
 	add(ctx, "aws:EpochTime", keep(ctx, "%" PRId64, now_s));

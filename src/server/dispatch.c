@@ -29,7 +29,7 @@
 #include "server/health.h"
 #include "server/throttle.h"
 #include "server/metrics.h"
-#include "sts/webidentity.h"
+#include "sts/federated.h"
 #include "util/common.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -516,9 +516,9 @@ static int authenticate_and_execute(struct call *c)
 	return execute(c);
 }
 
-/* An unsigned call (sts:AssumeRoleWithWebIdentity) of form f: decode -> the action authenticates its caller from
- * the input -> execute. A refusal after the caller is known (the token's provider was found) is audited like the
- * call. */
+/* An unsigned call (sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML) of form f: decode -> the action
+ * authenticates its caller from the input (a token, an assertion) -> execute. A refusal after the caller is known
+ * (the provider was found) is audited like the call. */
 static int run_unsigned(struct call *c, const struct form *f)
 {
 	c->svc = model_service("sts");
@@ -619,9 +619,10 @@ static const struct action *call_target(struct call *c, const char *service, con
 }
 
 /* Runs one action for an internal caller or the console: validation on (resource -> authorize -> act -> audit),
- * as c->caller (set, with c->session_policy, by the caller), with c->req as the request. */
-static int invoke(struct call *c, const char *service, const char *operation, json_t *in, json_t **out,
-                  struct aws_err *err)
+ * as c->caller (set, with c->session_policy, by the caller), with c->req as the request; or, unsigned, as the caller
+ * the action's authenticate hook finds in the input (dispatch_invoke_unsigned). */
+static int invoke_call(struct call *c, const char *service, const char *operation, json_t *in, bool unsigned_call,
+                       json_t **out, struct aws_err *err)
 {
 	int rc = C_ERR;
 
@@ -633,7 +634,11 @@ static int invoke(struct call *c, const char *service, const char *operation, js
 	c->in = in ? json_deep_copy(in) : json_object();
 	if (!c->in || validate_input(c->svc, c->op->input, c->in, &c->err) != C_OK)
 		goto done;
-	rc = execute(c);
+	if (unsigned_call && !c->action->authenticate) {
+		aws_err_set(&c->err, ERR_MISSING_AUTHENTICATION_TOKEN, "Request is missing Authentication Token");
+		goto done;
+	}
+	rc = unsigned_call ? authenticate_and_execute(c) : execute(c);
 	if (rc == C_OK) {
 		*out = c->out; /* ownership passes to the caller */
 		c->out = NULL;
@@ -648,8 +653,33 @@ done:
 	json_decref(c->out);
 	json_decref(c->explanation);
 	c->explanation = NULL;
+	federated_free(c->fed);
+	c->fed = NULL;
 	policy_release(c->session_policy);
 	policy_release(c->resource_policy);
+	return rc;
+}
+
+static int invoke(struct call *c, const char *service, const char *operation, json_t *in, json_t **out,
+                  struct aws_err *err)
+{
+	return invoke_call(c, service, operation, in, false, out, err);
+}
+
+int dispatch_invoke_unsigned(struct rg_server *srv, const struct http_request *req, const char *service,
+                             const char *operation, json_t *in, json_t **out, struct aws_err *err)
+{
+	struct call *c = call_new(srv, req);
+	int64_t t0 = mono_us();
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return aws_err_set(err, ERR_SERVICE_FAILURE, "Out of memory.");
+	rc = invoke_call(c, service, operation, in, true, out, err);
+	c->session_policy = c->resource_policy = NULL; /* released by invoke_call */
+	log_call(c, rc == C_OK ? 200 : aws_code_status(err->code), mono_us() - t0);
+	free(c);
 	return rc;
 }
 
@@ -701,6 +731,7 @@ done:
 	json_decref(c->in);
 	json_decref(c->out);
 	json_decref(c->explanation);
+	federated_free(c->fed);
 	policy_release(c->session_policy);
 	policy_release(c->resource_policy);
 	free(c);
@@ -879,7 +910,7 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	json_decref(c.in);
 	json_decref(c.out);
 	json_decref(c.explanation);
-	webid_free(c.web);
+	federated_free(c.fed);
 	policy_release(c.session_policy);
 	policy_release(c.resource_policy);
 }

@@ -47,6 +47,16 @@ int dispatch_invoke_tx(struct rg_server *srv, struct db_tx *tx, const struct pri
 int dispatch_invoke_token(struct rg_server *srv, const struct http_request *req, const char *token,
                           const char *service, const char *operation, json_t *in, json_t **out, struct aws_err *err);
 
+/*
+ * Performs an action called without credentials, as on AWS (sts:AssumeRoleWithSAML), for the web console's /saml:
+ * the action's authenticate hook finds the caller in the input, then the API's own path (authorize -> act -> audit,
+ * durably where the action says so); req is the browser's request (its Host names the /saml a SAML response may be
+ * addressed to; its source IP and User-Agent are the context's and the audit record's). MissingAuthenticationToken
+ * for an action that must be signed. Outputs as dispatch_invoke.
+ */
+int dispatch_invoke_unsigned(struct rg_server *srv, const struct http_request *req, const char *service,
+                             const char *operation, json_t *in, json_t **out, struct aws_err *err);
+
 /* A dry run's verdict on input i: C_OK (the call would be authorized) or C_ERR with err (AccessDenied: refused;
  * any other code: it could not be decided, which never counts as allowed). */
 typedef void (*dispatch_verdict_fn)(void *ctx, size_t i, int rc, const struct aws_err *err);

@@ -13,8 +13,12 @@ enum principal_kind {
 	PRINCIPAL_USER,         /* an IAM user: arn:aws:iam::ACCT:user/PATH/NAME */
 	PRINCIPAL_ROLE_SESSION, /* an assumed role: arn:aws:sts::ACCT:assumed-role/ROLE/SESSION */
 	PRINCIPAL_FEDERATED_USER, /* a GetFederationToken session: arn:aws:sts::ACCT:federated-user/NAME */
-	PRINCIPAL_WEB_IDENTITY, /* the bearer of a verified OIDC token (AssumeRoleWithWebIdentity): arn is the provider's
-	                         * arn:aws:iam::ACCT:oidc-provider/URL, account_id the provider's account */
+	/* the unsigned caller of sts:AssumeRoleWithWebIdentity or sts:AssumeRoleWithSAML: the bearer of a token or
+	 * assertion its identity provider vouches for (verified by the action's authenticate hook; c->fed says what it
+	 * verified, src/sts/federated.h). arn is the provider's, arn:aws:iam::ACCT:oidc-provider/URL or
+	 * arn:aws:iam::ACCT:saml-provider/NAME (the trust policy's {"Federated": ...}), account_id the provider's
+	 * account; it holds no policies and is in no account's organization */
+	PRINCIPAL_IDENTITY_PROVIDER,
 };
 
 struct principal {

@@ -357,6 +357,20 @@ static const char *const migrations[] = {
 	"  created_ms INTEGER NOT NULL,"
 	"  UNIQUE (account_id, url)"
 	") STRICT;",
+	/* 9: SAML providers (issue 17, src/iam/saml_providers.c): the metadata document as given, what
+	 * AssumeRoleWithSAML reads of it (src/federation/saml.h) being parsed again from it; valid_until_ms the
+	 * metadata's validUntil (NULL: none); encryption_mode AssertionEncryptionMode ('Allowed' or 'Required') */
+	"CREATE TABLE saml_providers ("
+	"  provider_id TEXT PRIMARY KEY,"
+	"  account_id TEXT NOT NULL REFERENCES accounts(account_id),"
+	"  name TEXT NOT NULL,"
+	"  name_lc TEXT NOT NULL,"
+	"  metadata TEXT NOT NULL,"
+	"  valid_until_ms INTEGER,"
+	"  encryption_mode TEXT NOT NULL CHECK (encryption_mode IN ('Allowed', 'Required')),"
+	"  created_ms INTEGER NOT NULL,"
+	"  UNIQUE (account_id, name_lc)"
+	") STRICT;",
 };
 
 /* The PostgreSQL form of a migration where the translation of its SQLite DDL would not do (none so far): NULL

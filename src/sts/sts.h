@@ -9,6 +9,7 @@
 extern const struct action_table sts_identity_actions;
 extern const struct action_table sts_session_actions;
 extern const struct action_table sts_authzmsg_actions;
+extern const struct action_table sts_saml_actions; /* saml.c: AssumeRoleWithSAML */
 extern const struct action_table sts_federation_actions;
 
 /* sessions.c */
@@ -21,6 +22,17 @@ int sts_resource_assume_role(struct call *c, char *out, size_t cap);
 void sts_sessions_after(struct call *c, bool ok);
 /* Resource of GetSessionToken ("*"); verifies MFA. */
 int sts_resource_session(struct call *c, char *out, size_t cap);
+
+/* saml.c: sts:AssumeRoleWithSAML (sts_saml_actions). The authentication of an unsigned AssumeRoleWithSAML (c->in
+ * decoded and validated): C_OK with c->caller (PRINCIPAL_IDENTITY_PROVIDER), c->fed and the assertion's session
+ * parameters in c->in set, or C_ERR with AWS's error. */
+int sts_saml_authenticate(struct call *c);
+/* Makes c's caller the SAML provider account/provider_name with what a verified assertion as says (the saml:* keys,
+ * the answer's Subject ...; session_name, its session tags and source identity into c->in when c->in is set). For
+ * sts_saml_authenticate, and for tests that build a call without a signed response. C_ERR with c->err set. */
+struct saml_assertion;
+int sts_saml_set_caller(struct call *c, const struct saml_assertion *as, const char *account,
+                        const char *provider_name, const char *session_name);
 
 /* federation.c: sts:GetFederationToken (a federated-user session for the calling IAM user or root). */
 int sts_get_federation_token(struct call *c);

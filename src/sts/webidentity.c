@@ -36,14 +36,6 @@
 	"Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity "  \
 	"documentation for requirements"
 
-void webid_free(struct web_identity *w)
-{
-	if (!w)
-		return;
-	json_decref(w->claims);
-	free(w);
-}
-
 static int invalid_token(struct call *c, const char *msg)
 {
 	return aws_err_set(&c->err, ERR_INVALID_IDENTITY_TOKEN, "%s", msg);
@@ -193,7 +185,7 @@ static int token_session_params(struct call *c, json_t *claims)
 int webid_set_caller(struct call *c, const struct store_oidc_provider *p, const char *issuer, json_t *claims,
                      const char *audience)
 {
-	struct web_identity *w = calloc(1, sizeof(*w));
+	struct federated *w = federated_new(FEDERATED_OIDC);
 
 	if (!w) {
 		json_decref(claims);
@@ -205,12 +197,12 @@ int webid_set_caller(struct call *c, const struct store_oidc_provider *p, const 
 	snprintf(w->audience, sizeof(w->audience), "%s", audience);
 	w->claims = claims;
 	if (c->in && token_session_params(c, claims) != C_OK) {
-		webid_free(w);
+		federated_free(w);
 		return C_ERR;
 	}
-	webid_free(c->web);
-	c->web = w;
-	c->caller.kind = PRINCIPAL_WEB_IDENTITY;
+	federated_free(c->fed);
+	c->fed = w;
+	c->caller.kind = PRINCIPAL_IDENTITY_PROVIDER;
 	snprintf(c->caller.account_id, sizeof(c->caller.account_id), "%s", p->account_id);
 	snprintf(c->caller.arn, sizeof(c->caller.arn), "%s", w->provider_arn);
 	c->caller.id[0] = c->caller.name[0] = c->caller.path[0] = c->caller.access_key_id[0] = '\0';
@@ -321,7 +313,7 @@ int webid_authenticate(struct call *c)
 	/* from here on the call is the provider's: refusals are audited against it */
 	snprintf(c->caller.account_id, sizeof(c->caller.account_id), "%s", p.account_id);
 	snprintf(c->caller.arn, sizeof(c->caller.arn), "arn:aws:iam::%s:oidc-provider/%s", p.account_id, p.url);
-	c->caller.kind = PRINCIPAL_WEB_IDENTITY;
+	c->caller.kind = PRINCIPAL_IDENTITY_PROVIDER;
 	rc = C_ERR;
 	if (check_signature(c, iss, &p, &t) != C_OK || check_times(c, t.claims) != C_OK)
 		goto done;
@@ -346,7 +338,7 @@ done:
 /* The role, its trust policy into c->resource_policy (AssumeRole's resource), refused in this action's words. */
 static int resource_web_identity(struct call *c, char *out, size_t cap)
 {
-	if (c->caller.kind != PRINCIPAL_WEB_IDENTITY || !c->web)
+	if (c->caller.kind != PRINCIPAL_IDENTITY_PROVIDER || !c->fed || c->fed->kind != FEDERATED_OIDC)
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED, NOT_AUTHORIZED);
 	if (sts_resource_assume_role(c, out, cap) == C_OK)
 		return C_OK;
@@ -357,13 +349,13 @@ static int resource_web_identity(struct call *c, char *out, size_t cap)
 
 static int assume_role_with_web_identity(struct call *c)
 {
-	const char *sub = json_string_value(json_object_get(c->web->claims, "sub"));
+	const char *sub = json_string_value(json_object_get(c->fed->claims, "sub"));
 
 	if (sts_assume_role(c) != C_OK)
 		return C_ERR;
 	json_object_set_new(c->out, "SubjectFromWebIdentityToken", json_string(sub));
-	json_object_set_new(c->out, "Audience", json_string(c->web->audience));
-	json_object_set_new(c->out, "Provider", json_string(c->web->provider_arn));
+	json_object_set_new(c->out, "Audience", json_string(c->fed->audience));
+	json_object_set_new(c->out, "Provider", json_string(c->fed->provider_arn));
 	return C_OK;
 }
 

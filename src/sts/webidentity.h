@@ -4,7 +4,7 @@
  *
  *   decode -> authenticate: webid_authenticate (the token parsed, its issuer a provider of the role's account, its
  *             signature verified against the issuer's keys, its audience and times checked) -> the caller is the
- *             provider (PRINCIPAL_WEB_IDENTITY), the verified claims on c->web
+ *             provider (PRINCIPAL_IDENTITY_PROVIDER), the verified claims on c->fed (src/sts/federated.h)
  *          -> authorize: the role's trust policy alone (Principal {"Federated": PROVIDER_ARN}, the provider's
  *             condition keys "HOST/PATH:sub" ..., aws:FederatedProvider; src/server/context.c)
  *          -> act: a role session as AssumeRole issues one -> audit (durably) -> encode
@@ -15,24 +15,13 @@
 #include <jansson.h>
 
 #include "server/call.h"
+#include "sts/federated.h"
 #include "store/oidc.h"
 
 #define WEBID_SKEW_S 300 /* how far in the future a token's nbf and iat may be (clocks differ) */
 
-/* What a verified token says, kept on the call (c->web) for the context and the response. */
-struct web_identity {
-	char provider_url[OIDC_URL_MAX + 1]; /* the provider: its URL without scheme (the condition keys' prefix) */
-	char provider_arn[ARN_MAX + 1];
-	char issuer[OIDC_URL_MAX + 16];      /* the token's iss */
-	char audience[256];                  /* the client id it was issued for (azp when present, else aud) */
-	json_t *claims;                      /* owned: the token's claims */
-};
-
-/* Releases c->web. NULL is fine. */
-void webid_free(struct web_identity *w);
-
 /* The authentication of an unsigned AssumeRoleWithWebIdentity (c->in decoded and validated): C_OK with c->caller
- * (PRINCIPAL_WEB_IDENTITY) and c->web set, or C_ERR with AWS's error. */
+ * (PRINCIPAL_IDENTITY_PROVIDER) and c->fed set, or C_ERR with AWS's error. */
 int webid_authenticate(struct call *c);
 
 /* Makes c's caller the web identity of provider p (of account) with the verified claims (taken: the caller no

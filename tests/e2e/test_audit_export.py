@@ -212,15 +212,15 @@ def test_prune(server_factory):
 
 def make_old(data_dir):
     """Turns data_dir's databases back into what a rolegate before migration 4 left: no user_agent, region,
-    response, explanation and enforcement columns in either audit table, and migrations 4 to 8 not applied."""
+    response, explanation and enforcement columns in either audit table, and migrations 4 to 9 not applied."""
     for f in ("rolegate.db", "audit.db"):
         db = sqlite3.connect(data_dir / f)
         for col in ("user_agent", "region", "response", "explanation", "enforcement"):  # 6, 7
             db.execute(f"ALTER TABLE audit DROP COLUMN {col}")
         if f == "rolegate.db":
-            # migration 7 (enforcement modes) and 8 (OIDC providers): their tables too
-            db.execute("DROP TABLE account_enforcement")
-            db.execute("DROP TABLE oidc_providers")
+            # migrations 8 and 9 (OIDC and SAML providers) and 7 (enforcement modes): their tables too
+            for t in ("saml_providers", "oidc_providers", "account_enforcement"):
+                db.execute(f"DROP TABLE {t}")
             # migration 5 (the console's tables) came later still: undone too, so 4 is the newest missing
             for t in ("console_sessions", "console_recent_roles", "console_signin_failures",
                       "federation_signin_tokens", "root_logins"):

@@ -215,9 +215,15 @@ def test_root_sessions_last_an_hour_at_most(server):
     assert org.describe_organization()["Organization"]["MasterAccountId"] == acct
     assert refused(org.list_accounts)[0] == "AccessDeniedException"
     assert refused(session(server, "iam", r["Credentials"]).list_users)[0] == "InvalidClientTokenId"
-    # CloudTrail names the root as the session's issuer
-    events = rg.client(server, "cloudtrail").lookup_events(LookupAttributes=[
-        {"AttributeKey": "AccessKeyId", "AttributeValue": r["Credentials"]["AccessKeyId"]}])["Events"]
+    # CloudTrail names the root as the session's issuer (the session's calls are reads: their records reach the
+    # trail through the group committer, after the answers, so they are waited for)
+    deadline = time.monotonic() + 15
+    while True:
+        events = rg.client(server, "cloudtrail").lookup_events(LookupAttributes=[
+            {"AttributeKey": "AccessKeyId", "AttributeValue": r["Credentials"]["AccessKeyId"]}])["Events"]
+        if events or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     ids = [json.loads(e["CloudTrailEvent"])["userIdentity"] for e in events]
     assert ids and all(i["type"] == "FederatedUser" and i["principalId"] == f"{acct}:rootfed" for i in ids), ids
     assert ids[0]["sessionContext"]["sessionIssuer"] == {"type": "Root", "principalId": acct,

@@ -185,7 +185,7 @@ def test_unknown_action(server):
     check_error(rg.signed(server, "Action=Foo&Version=2010-05-08"), 400, "InvalidAction",
                 "Could not find operation Foo for version 2010-05-08")
     # an IAM action rolegate does not serve is not found either
-    check_error(rg.signed(server, "Action=CreateSAMLProvider&Version=2010-05-08&Name=p&SAMLMetadataDocument=x"),
+    check_error(rg.signed(server, "Action=UploadServerCertificate&Version=2010-05-08&ServerCertificateName=c"),
                 400, "InvalidAction")
     # an STS action sent to the IAM credential scope
     check_error(rg.signed(server, "Action=GetCallerIdentity&Version=2011-06-15"), 400, "InvalidAction")

@@ -32,8 +32,11 @@
 #include "server/context.h"
 #include "server/dispatch.h"
 #include "server/secrets.h"
+#include "federation/saml.h"
 #include "store/db.h"
 #include "store/oidc.h"
+#include "sts/federated.h"
+#include "sts/sts.h"
 #include "sts/webidentity.h"
 #include "util/common.h"
 #include "util/crypto.h"
@@ -50,10 +53,69 @@ static struct {
 	/* what the seed made */
 	char policy_arn[ARN_MAX + 1], role_arn[ARN_MAX + 1], serial[ARN_MAX + 1], key_id[64];
 	char root_id[64], ou_id[96], scp_id[160];
-	char oidc_arn[ARN_MAX + 1];
+	char oidc_arn[ARN_MAX + 1], saml_arn[ARN_MAX + 1];
 } w;
 
 #define OIDC_URL "token.actions.githubusercontent.com"
+
+/* A SAML provider's metadata (a self-signed certificate made for this test). */
+static const char *saml_metadata(void)
+{
+	return "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
+	       "entityID=\"https://idp.example.test/saml\"><md:IDPSSODescriptor "
+	       "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\"><md:KeyDescriptor use=\"signing\">"
+	       "<ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>"
+	"MIIDIzCCAgugAwIBAgIUW0RS1r6AgO/q7hONnP94+YRuwnkwDQYJKoZIhvcNAQELBQAwIDEeMBwGA1UEAwwVY29uZGtleXMuZXhh"
+	"bXBsZS50ZXN0MCAXDTI2MTIwNjAxNTEyOFoYDzIxMjYxMTEyMDE1MTI4WjAgMR4wHAYDVQQDDBVjb25ka2V5cy5leGFtcGxlLnRl"
+	"c3QwggEiMA0GCSqGSIb3DQEBAQUAA4IBDwAwggEKAoIBAQDjXaXoXMxEARV5l2v0zCsTWXg6mb1lwmK1IEACJnJh4NoXkFi6zXGM"
+	"hTiXTGbnzZjOxYi6Wxx6NDRPxULa0kI0z74aWONjlnaydsUsKuu16CyTwsx+BuUSEGKyhyIzhLiRQmCH88pwyHdPVrnGyWvmxJPf"
+	"4QN2T2gE6ea9aQW8bfd54QvOtSDa/XgubdPKjp8FfEBkoeUN3Wc899F1zk2KEL4zni9DinZuvFq13gMqcoCCDOFcQDi/f72YpO4a"
+	"7Nce0Iwme6jDlwVXEd5fWs3EZwLs5dzR2GG1Bqk3vGb290pNXaK19HTKMbj93PqJzMxh4+nsYdguzAvx3ZUKjJEPAgMBAAGjUzBR"
+	"MB0GA1UdDgQWBBShQCPUTteSX1rAfrfxOjr0aSIzcDAfBgNVHSMEGDAWgBShQCPUTteSX1rAfrfxOjr0aSIzcDAPBgNVHRMBAf8E"
+	"BTADAQH/MA0GCSqGSIb3DQEBCwUAA4IBAQDBYWdZHar327550Uq+MxiRmC6exoboyFUEB2z9t8o0AqhQBnv7IDmCTCJMWavZBdjh"
+	"51f/b7XpQv2SjTBjD4SK56YKltO3aSDIm4BfLPuqx8eY3ZYusRbdkuiXByp3mXKS5yN4ujDz9su7FMMXK3fczB6gIlNMg+jr9xPE"
+	"hoZ1mMGUfXCHpXB3CnG0icW2W+mga6X6APwog7OH+rmXv0aCReGuCPbF/NRgeQT8MFGYyD77k+Po3N/Ryc9lGtPpYN1GI/T+73V1"
+	"sqrzntNL4BZNqrjLD7WUGp00KbkrPiqa0/EM9biQ3K+yGSArqN/uBO/WV8R7qRek7OtoNyQmb5ED"
+	       "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor></md:IDPSSODescriptor>"
+	       "</md:EntityDescriptor>";
+}
+
+/* The caller AssumeRoleWithSAML's authenticate hook makes of a verified response (tests/e2e/test_saml.py verifies
+ * signed ones), through the same code: an assertion carrying every attribute AWS maps to a saml:* key, a session
+ * tag, TransitiveTagKeys and SourceIdentity. */
+static void saml_caller(struct call *c)
+{
+	static const char *const mapped[] = {
+		"urn:oid:1.3.6.1.4.1.5923.1.1.1.1", "urn:oid:1.3.6.1.4.1.5923.1.1.1.2", "urn:oid:1.3.6.1.4.1.5923.1.1.1.3",
+		"urn:oid:1.3.6.1.4.1.5923.1.1.1.4", "urn:oid:1.3.6.1.4.1.5923.1.1.1.5", "urn:oid:1.3.6.1.4.1.5923.1.1.1.6",
+		"urn:oid:1.3.6.1.4.1.5923.1.1.1.7", "urn:oid:1.3.6.1.4.1.5923.1.1.1.8", "urn:oid:1.3.6.1.4.1.5923.1.1.1.9",
+		"urn:oid:1.3.6.1.4.1.5923.1.1.1.10", "urn:oid:1.3.6.1.4.1.5923.1.1.1.11", "urn:oid:1.3.6.1.4.1.5923.1.2.1.2",
+		"urn:oid:1.3.6.1.4.1.5923.1.2.1.3", "urn:oid:1.3.6.1.4.1.5923.1.2.1.4", "urn:oid:1.3.6.1.4.1.5923.1.2.1.5",
+		"urn:oid:1.3.6.1.4.1.5923.1.2.1.6", "urn:oid:2.5.4.3", "urn:oid:0.9.2342.19200300.100.1.1",
+		"urn:oid:0.9.2342.19200300.100.1.3", "urn:oid:2.5.4.45",
+		"http://schemas.microsoft.com/ws/2008/06/identity/claims/primarygroupsid",
+		"http://schemas.xmlsoap.org/claims/CommonName", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+		"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+		"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name", "urn:oid:1.3.6.1.4.1.25178.1.2.9",
+		"https://aws.amazon.com/SAML/Attributes/PrincipalTag:" REQUEST_TAG,
+		"https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys", "https://aws.amazon.com/SAML/Attributes/SourceIdentity",
+	};
+	static char *value[] = {(char *)REQUEST_TAG};
+	struct saml_assertion as;
+
+	memset(&as, 0, sizeof(as));
+	as.issuer = (char *)"https://idp.example.test/saml";
+	as.name_id = (char *)"anay";
+	as.name_id_format = (char *)"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+	as.recipient = (char *)"https://signin.aws.amazon.com/saml";
+	for (size_t i = 0; i < ARRAY_LEN(mapped); i++) {
+		as.attrs[i].name = (char *)mapped[i];
+		as.attrs[i].values = value;
+		as.attrs[i].n = 1;
+	}
+	as.nattrs = ARRAY_LEN(mapped);
+	assert_int_equal(sts_saml_set_caller(c, &as, w.srv.management_account, "wsaml", "walk"), C_OK);
+}
 
 static const struct http_request internal = {.method = "POST", .path = "/", .source_ip = "192.0.2.1"};
 
@@ -132,6 +194,10 @@ static int setup(void **state)
 	           "Key", TAG_KEY, "Value", "yes");
 	snprintf(w.serial, sizeof(w.serial), "%s", str_at(o, "VirtualMFADevice", "SerialNumber"));
 	json_decref(o);
+	o = invoke("iam", "CreateSAMLProvider", "{s:s, s:s, s:[{s:s, s:s}]}", "Name", "wsaml", "SAMLMetadataDocument",
+	           saml_metadata(), "Tags", "Key", TAG_KEY, "Value", "yes");
+	snprintf(w.saml_arn, sizeof(w.saml_arn), "%s", json_string_value(json_object_get(o, "SAMLProviderArn")));
+	json_decref(o);
 	o = invoke("iam", "GetUser", "{s:s}", "UserName", "walker");
 	w.user.kind = PRINCIPAL_USER;
 	snprintf(w.user.account_id, sizeof(w.user.account_id), "%s", w.srv.management_account);
@@ -199,6 +265,8 @@ static json_t *input_for(const char *service, const struct operation *op)
 		{"Tags", json_pack("[{s:s, s:s}]", "Key", REQUEST_TAG, "Value", "v")},
 		{"TagKeys", json_pack("[s]", REQUEST_TAG)},
 		{"RoleArn", json_string(w.role_arn)},
+		{"SAMLProviderArn", json_string(w.saml_arn)},
+		{"PrincipalArn", json_string(w.saml_arn)},
 		{"PolicySourceArn", json_string(w.user.arn)}, /* SimulatePrincipalPolicy: the user "walker" */
 		{"RoleSessionName", json_string("walk")},
 		{"ExternalId", json_string("ext")},
@@ -335,8 +403,12 @@ static void every_listed_key_is_set_or_documented_absent(void **state)
 		snprintf(c->region, sizeof(c->region), "us-east-1");
 		c->in = input_for(a->service, c->op);
 		assert_int_equal(db_begin(w.srv.db, false, &c->tx), C_OK);
-		if (a->authenticate) /* an unsigned action: its caller is the bearer of a verified token */
-			web_identity_caller(c);
+		if (a->authenticate) { /* an unsigned action: its caller is the bearer of a verified token or assertion */
+			if (strcmp(a->name, "AssumeRoleWithSAML") == 0)
+				saml_caller(c);
+			else
+				web_identity_caller(c);
+		}
 		if (a->resource(c, c->resource, sizeof(c->resource)) != C_OK) {
 			print_error("%s: the resource function failed: %s\n", action, c->err.message);
 			missing++;
@@ -367,7 +439,7 @@ static void every_listed_key_is_set_or_documented_absent(void **state)
 		context_free(&ctx);
 		db_rollback(c->tx);
 		json_decref(c->in);
-		webid_free(c->web);
+		federated_free(c->fed);
 		policy_release(c->resource_policy);
 		free(c);
 	}

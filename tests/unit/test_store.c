@@ -209,12 +209,13 @@ static void test_migrate_idempotent(void **state)
 	assert_int_equal(store_migrate(fx->db), C_OK);
 	assert_int_equal(store_migrate(fx->db), C_OK);
 	tx = begin(fx->db, false);
-	assert_int_equal(count_rows(tx, "migrations"), 8); /* 1: users, keys, audit; 2: issue 4; 3: boundary indexes;
+	assert_int_equal(count_rows(tx, "migrations"), 9); /* 1: users, keys, audit; 2: issue 4; 3: boundary indexes;
 	                                                      * 4: the audit's user_agent, region, response;
 	                                                      * 5: the web console's tables;
 	                                                      * 6: the audit's explanation;
 	                                                      * 7: the audit's enforcement, account_enforcement;
-	                                                      * 8: oidc_providers */
+	                                                      * 8: oidc_providers;
+	                                                      * 9: saml_providers */
 	commit(tx);
 	/* The file is where it was asked to be. */
 	{

@@ -320,6 +320,28 @@ static const struct shape s_SimulateCustomPolicyRequest;
 static const struct shape s_GetContextKeysForPrincipalPolicyRequest;
 static const struct shape s_GetContextKeysForPolicyResponse;
 static const struct shape s_GetContextKeysForCustomPolicyRequest;
+static const struct shape s_SAMLMetadataDocumentType;
+static const struct shape s_SAMLProviderNameType;
+static const struct shape s_assertionEncryptionModeType;
+static const struct shape s_privateKeyType;
+static const struct shape s_CreateSAMLProviderRequest;
+static const struct shape s_CreateSAMLProviderResponse;
+static const struct shape s_GetSAMLProviderRequest;
+static const struct shape s_privateKeyIdType;
+static const struct shape s_SAMLPrivateKey;
+static const struct shape s_privateKeyList;
+static const struct shape s_GetSAMLProviderResponse;
+static const struct shape s_ListSAMLProvidersRequest;
+static const struct shape s_SAMLProviderListEntry;
+static const struct shape s_SAMLProviderListType;
+static const struct shape s_ListSAMLProvidersResponse;
+static const struct shape s_UpdateSAMLProviderRequest;
+static const struct shape s_UpdateSAMLProviderResponse;
+static const struct shape s_DeleteSAMLProviderRequest;
+static const struct shape s_TagSAMLProviderRequest;
+static const struct shape s_UntagSAMLProviderRequest;
+static const struct shape s_ListSAMLProviderTagsRequest;
+static const struct shape s_ListSAMLProviderTagsResponse;
 
 static const char *const patterns[] = {
 	"(\\x{002F})|(\\x{002F}[\\x{0021}-\\x{007E}]+\\x{002F})",
@@ -337,6 +359,8 @@ static const char *const patterns[] = {
 	"[\\w+=/:,.@-]+",
 	"[\\d]+",
 	"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
+	"[\\w._-]+",
+	"[A-Z0-9]+",
 };
 
 /* The same patterns as the model writes them: AWS quotes these in validation messages. */
@@ -356,6 +380,8 @@ static const char *const pattern_sources[] = {
 	"[\\w+=/:,.@-]+",
 	"[\\d]+",
 	"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
+	"[\\w._-]+",
+	"[A-Z0-9]+",
 };
 
 static const struct shape_member s_Tag_members[] = {
@@ -1393,6 +1419,76 @@ static const struct shape_member s_GetContextKeysForPolicyResponse_members[] = {
 };
 static const struct shape_member s_GetContextKeysForCustomPolicyRequest_members[] = {
 	{"PolicyInputList", NULL, &s_SimulationPolicyListType, true},
+};
+static const char *const s_assertionEncryptionModeType_enum[] = {"Required", "Allowed", NULL};
+static const struct shape_member s_CreateSAMLProviderRequest_members[] = {
+	{"SAMLMetadataDocument", NULL, &s_SAMLMetadataDocumentType, true},
+	{"Name", NULL, &s_SAMLProviderNameType, true},
+	{"Tags", NULL, &s_tagListType, false},
+	{"AssertionEncryptionMode", NULL, &s_assertionEncryptionModeType, false},
+	{"AddPrivateKey", NULL, &s_privateKeyType, false},
+};
+static const struct shape_member s_CreateSAMLProviderResponse_members[] = {
+	{"SAMLProviderArn", NULL, &s_arnType, false},
+	{"Tags", NULL, &s_tagListType, false},
+};
+static const struct shape_member s_GetSAMLProviderRequest_members[] = {
+	{"SAMLProviderArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_SAMLPrivateKey_members[] = {
+	{"KeyId", NULL, &s_privateKeyIdType, false},
+	{"Timestamp", NULL, &s_dateType, false},
+};
+static const struct shape_member s_GetSAMLProviderResponse_members[] = {
+	{"SAMLProviderUUID", NULL, &s_privateKeyIdType, false},
+	{"SAMLMetadataDocument", NULL, &s_SAMLMetadataDocumentType, false},
+	{"CreateDate", NULL, &s_dateType, false},
+	{"ValidUntil", NULL, &s_dateType, false},
+	{"Tags", NULL, &s_tagListType, false},
+	{"AssertionEncryptionMode", NULL, &s_assertionEncryptionModeType, false},
+	{"PrivateKeyList", NULL, &s_privateKeyList, false},
+};
+static const struct shape_member s_ListSAMLProvidersRequest_members[] = {
+	{NULL, NULL, NULL, false},
+};
+static const struct shape_member s_SAMLProviderListEntry_members[] = {
+	{"Arn", NULL, &s_arnType, false},
+	{"ValidUntil", NULL, &s_dateType, false},
+	{"CreateDate", NULL, &s_dateType, false},
+};
+static const struct shape_member s_ListSAMLProvidersResponse_members[] = {
+	{"SAMLProviderList", NULL, &s_SAMLProviderListType, false},
+};
+static const struct shape_member s_UpdateSAMLProviderRequest_members[] = {
+	{"SAMLMetadataDocument", NULL, &s_SAMLMetadataDocumentType, false},
+	{"SAMLProviderArn", NULL, &s_arnType, true},
+	{"AssertionEncryptionMode", NULL, &s_assertionEncryptionModeType, false},
+	{"AddPrivateKey", NULL, &s_privateKeyType, false},
+	{"RemovePrivateKey", NULL, &s_privateKeyIdType, false},
+};
+static const struct shape_member s_UpdateSAMLProviderResponse_members[] = {
+	{"SAMLProviderArn", NULL, &s_arnType, false},
+};
+static const struct shape_member s_DeleteSAMLProviderRequest_members[] = {
+	{"SAMLProviderArn", NULL, &s_arnType, true},
+};
+static const struct shape_member s_TagSAMLProviderRequest_members[] = {
+	{"SAMLProviderArn", NULL, &s_arnType, true},
+	{"Tags", NULL, &s_tagListType, true},
+};
+static const struct shape_member s_UntagSAMLProviderRequest_members[] = {
+	{"SAMLProviderArn", NULL, &s_arnType, true},
+	{"TagKeys", NULL, &s_tagKeyListType, true},
+};
+static const struct shape_member s_ListSAMLProviderTagsRequest_members[] = {
+	{"SAMLProviderArn", NULL, &s_arnType, true},
+	{"Marker", NULL, &s_markerType, false},
+	{"MaxItems", NULL, &s_maxItemsType, false},
+};
+static const struct shape_member s_ListSAMLProviderTagsResponse_members[] = {
+	{"Tags", NULL, &s_tagListType, true},
+	{"IsTruncated", NULL, &s_booleanType, false},
+	{"Marker", NULL, &s_responseMarkerType, false},
 };
 
 static const struct shape s_pathType = {
@@ -3647,6 +3743,170 @@ static const struct shape s_GetContextKeysForCustomPolicyRequest = {
 	.members = s_GetContextKeysForCustomPolicyRequest_members,
 	.nmembers = 1,
 };
+static const struct shape s_SAMLMetadataDocumentType = {
+	.name = "SAMLMetadataDocumentType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1000,
+	.has_max = true,
+	.max = 10000000,
+	.pattern = -1,
+};
+static const struct shape s_SAMLProviderNameType = {
+	.name = "SAMLProviderNameType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 128,
+	.pattern = 15,
+};
+static const struct shape s_assertionEncryptionModeType = {
+	.name = "assertionEncryptionModeType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+	.enums = s_assertionEncryptionModeType_enum,
+};
+static const struct shape s_privateKeyType = {
+	.name = "privateKeyType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 1,
+	.has_max = true,
+	.max = 16384,
+	.pattern = 7,
+	.sensitive = true,
+};
+static const struct shape s_CreateSAMLProviderRequest = {
+	.name = "CreateSAMLProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateSAMLProviderRequest_members,
+	.nmembers = 5,
+};
+static const struct shape s_CreateSAMLProviderResponse = {
+	.name = "CreateSAMLProviderResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_CreateSAMLProviderResponse_members,
+	.nmembers = 2,
+};
+static const struct shape s_GetSAMLProviderRequest = {
+	.name = "GetSAMLProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetSAMLProviderRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_privateKeyIdType = {
+	.name = "privateKeyIdType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 22,
+	.has_max = true,
+	.max = 64,
+	.pattern = 16,
+};
+static const struct shape s_SAMLPrivateKey = {
+	.name = "SAMLPrivateKey",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_SAMLPrivateKey_members,
+	.nmembers = 2,
+};
+static const struct shape s_privateKeyList = {
+	.name = "privateKeyList",
+	.type = SHAPE_LIST,
+	.has_max = true,
+	.max = 2,
+	.pattern = -1,
+	.member = &s_SAMLPrivateKey,
+	.member_name = "member",
+};
+static const struct shape s_GetSAMLProviderResponse = {
+	.name = "GetSAMLProviderResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_GetSAMLProviderResponse_members,
+	.nmembers = 7,
+};
+static const struct shape s_ListSAMLProvidersRequest = {
+	.name = "ListSAMLProvidersRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListSAMLProvidersRequest_members,
+	.nmembers = 0,
+};
+static const struct shape s_SAMLProviderListEntry = {
+	.name = "SAMLProviderListEntry",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_SAMLProviderListEntry_members,
+	.nmembers = 3,
+};
+static const struct shape s_SAMLProviderListType = {
+	.name = "SAMLProviderListType",
+	.type = SHAPE_LIST,
+	.pattern = -1,
+	.member = &s_SAMLProviderListEntry,
+	.member_name = "member",
+};
+static const struct shape s_ListSAMLProvidersResponse = {
+	.name = "ListSAMLProvidersResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListSAMLProvidersResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_UpdateSAMLProviderRequest = {
+	.name = "UpdateSAMLProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UpdateSAMLProviderRequest_members,
+	.nmembers = 5,
+};
+static const struct shape s_UpdateSAMLProviderResponse = {
+	.name = "UpdateSAMLProviderResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UpdateSAMLProviderResponse_members,
+	.nmembers = 1,
+};
+static const struct shape s_DeleteSAMLProviderRequest = {
+	.name = "DeleteSAMLProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_DeleteSAMLProviderRequest_members,
+	.nmembers = 1,
+};
+static const struct shape s_TagSAMLProviderRequest = {
+	.name = "TagSAMLProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_TagSAMLProviderRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_UntagSAMLProviderRequest = {
+	.name = "UntagSAMLProviderRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_UntagSAMLProviderRequest_members,
+	.nmembers = 2,
+};
+static const struct shape s_ListSAMLProviderTagsRequest = {
+	.name = "ListSAMLProviderTagsRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListSAMLProviderTagsRequest_members,
+	.nmembers = 3,
+};
+static const struct shape s_ListSAMLProviderTagsResponse = {
+	.name = "ListSAMLProviderTagsResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_ListSAMLProviderTagsResponse_members,
+	.nmembers = 3,
+};
 
 static const struct operation ops[] = {
 	{"AddClientIDToOpenIDConnectProvider", &s_AddClientIDToOpenIDConnectProviderRequest, NULL, NULL},
@@ -3665,6 +3925,7 @@ static const struct operation ops[] = {
 	{"CreatePolicy", &s_CreatePolicyRequest, &s_CreatePolicyResponse, "CreatePolicyResult"},
 	{"CreatePolicyVersion", &s_CreatePolicyVersionRequest, &s_CreatePolicyVersionResponse, "CreatePolicyVersionResult"},
 	{"CreateRole", &s_CreateRoleRequest, &s_CreateRoleResponse, "CreateRoleResult"},
+	{"CreateSAMLProvider", &s_CreateSAMLProviderRequest, &s_CreateSAMLProviderResponse, "CreateSAMLProviderResult"},
 	{"CreateUser", &s_CreateUserRequest, &s_CreateUserResponse, "CreateUserResult"},
 	{"CreateVirtualMFADevice", &s_CreateVirtualMFADeviceRequest, &s_CreateVirtualMFADeviceResponse, "CreateVirtualMFADeviceResult"},
 	{"DeactivateMFADevice", &s_DeactivateMFADeviceRequest, NULL, NULL},
@@ -3681,6 +3942,7 @@ static const struct operation ops[] = {
 	{"DeleteRole", &s_DeleteRoleRequest, NULL, NULL},
 	{"DeleteRolePermissionsBoundary", &s_DeleteRolePermissionsBoundaryRequest, NULL, NULL},
 	{"DeleteRolePolicy", &s_DeleteRolePolicyRequest, NULL, NULL},
+	{"DeleteSAMLProvider", &s_DeleteSAMLProviderRequest, NULL, NULL},
 	{"DeleteUser", &s_DeleteUserRequest, NULL, NULL},
 	{"DeleteUserPermissionsBoundary", &s_DeleteUserPermissionsBoundaryRequest, NULL, NULL},
 	{"DeleteUserPolicy", &s_DeleteUserPolicyRequest, NULL, NULL},
@@ -3704,6 +3966,7 @@ static const struct operation ops[] = {
 	{"GetPolicyVersion", &s_GetPolicyVersionRequest, &s_GetPolicyVersionResponse, "GetPolicyVersionResult"},
 	{"GetRole", &s_GetRoleRequest, &s_GetRoleResponse, "GetRoleResult"},
 	{"GetRolePolicy", &s_GetRolePolicyRequest, &s_GetRolePolicyResponse, "GetRolePolicyResult"},
+	{"GetSAMLProvider", &s_GetSAMLProviderRequest, &s_GetSAMLProviderResponse, "GetSAMLProviderResult"},
 	{"GetUser", &s_GetUserRequest, &s_GetUserResponse, "GetUserResult"},
 	{"GetUserPolicy", &s_GetUserPolicyRequest, &s_GetUserPolicyResponse, "GetUserPolicyResult"},
 	{"ListAccessKeys", &s_ListAccessKeysRequest, &s_ListAccessKeysResponse, "ListAccessKeysResult"},
@@ -3727,6 +3990,8 @@ static const struct operation ops[] = {
 	{"ListRolePolicies", &s_ListRolePoliciesRequest, &s_ListRolePoliciesResponse, "ListRolePoliciesResult"},
 	{"ListRoleTags", &s_ListRoleTagsRequest, &s_ListRoleTagsResponse, "ListRoleTagsResult"},
 	{"ListRoles", &s_ListRolesRequest, &s_ListRolesResponse, "ListRolesResult"},
+	{"ListSAMLProviderTags", &s_ListSAMLProviderTagsRequest, &s_ListSAMLProviderTagsResponse, "ListSAMLProviderTagsResult"},
+	{"ListSAMLProviders", &s_ListSAMLProvidersRequest, &s_ListSAMLProvidersResponse, "ListSAMLProvidersResult"},
 	{"ListSSHPublicKeys", &s_ListSSHPublicKeysRequest, &s_ListSSHPublicKeysResponse, "ListSSHPublicKeysResult"},
 	{"ListServiceSpecificCredentials", &s_ListServiceSpecificCredentialsRequest, &s_ListServiceSpecificCredentialsResponse, "ListServiceSpecificCredentialsResult"},
 	{"ListSigningCertificates", &s_ListSigningCertificatesRequest, &s_ListSigningCertificatesResponse, "ListSigningCertificatesResult"},
@@ -3750,11 +4015,13 @@ static const struct operation ops[] = {
 	{"TagOpenIDConnectProvider", &s_TagOpenIDConnectProviderRequest, NULL, NULL},
 	{"TagPolicy", &s_TagPolicyRequest, NULL, NULL},
 	{"TagRole", &s_TagRoleRequest, NULL, NULL},
+	{"TagSAMLProvider", &s_TagSAMLProviderRequest, NULL, NULL},
 	{"TagUser", &s_TagUserRequest, NULL, NULL},
 	{"UntagMFADevice", &s_UntagMFADeviceRequest, NULL, NULL},
 	{"UntagOpenIDConnectProvider", &s_UntagOpenIDConnectProviderRequest, NULL, NULL},
 	{"UntagPolicy", &s_UntagPolicyRequest, NULL, NULL},
 	{"UntagRole", &s_UntagRoleRequest, NULL, NULL},
+	{"UntagSAMLProvider", &s_UntagSAMLProviderRequest, NULL, NULL},
 	{"UntagUser", &s_UntagUserRequest, NULL, NULL},
 	{"UpdateAccessKey", &s_UpdateAccessKeyRequest, NULL, NULL},
 	{"UpdateAccountPasswordPolicy", &s_UpdateAccountPasswordPolicyRequest, NULL, NULL},
@@ -3764,6 +4031,7 @@ static const struct operation ops[] = {
 	{"UpdateOpenIDConnectProviderThumbprint", &s_UpdateOpenIDConnectProviderThumbprintRequest, NULL, NULL},
 	{"UpdateRole", &s_UpdateRoleRequest, &s_UpdateRoleResponse, "UpdateRoleResult"},
 	{"UpdateRoleDescription", &s_UpdateRoleDescriptionRequest, &s_UpdateRoleDescriptionResponse, "UpdateRoleDescriptionResult"},
+	{"UpdateSAMLProvider", &s_UpdateSAMLProviderRequest, &s_UpdateSAMLProviderResponse, "UpdateSAMLProviderResult"},
 	{"UpdateUser", &s_UpdateUserRequest, NULL, NULL},
 };
 
@@ -3775,8 +4043,8 @@ const struct service_model model_iam = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 116,
+	.nops = 124,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
-	.npatterns = 15,
+	.npatterns = 17,
 };

@@ -59,6 +59,12 @@ static const struct shape s_encodedMessageType;
 static const struct shape s_DecodeAuthorizationMessageRequest;
 static const struct shape s_decodedMessageType;
 static const struct shape s_DecodeAuthorizationMessageResponse;
+static const struct shape s_SAMLAssertionType;
+static const struct shape s_AssumeRoleWithSAMLRequest;
+static const struct shape s_Subject;
+static const struct shape s_SubjectType;
+static const struct shape s_NameQualifier;
+static const struct shape s_AssumeRoleWithSAMLResponse;
 
 static const char *const patterns[] = {
 	"[\\x{0009}\\x{000A}\\x{000D}\\x{0020}-\\x{007E}\\x{0085}\\x{00A0}-\\x{D7FF}\\x{E000}-\\x{FFFD}\\x{1000}0-\\x{10FF}FF]+",
@@ -191,6 +197,25 @@ static const struct shape_member s_DecodeAuthorizationMessageRequest_members[] =
 };
 static const struct shape_member s_DecodeAuthorizationMessageResponse_members[] = {
 	{"DecodedMessage", NULL, &s_decodedMessageType, false},
+};
+static const struct shape_member s_AssumeRoleWithSAMLRequest_members[] = {
+	{"RoleArn", NULL, &s_arnType, true},
+	{"PrincipalArn", NULL, &s_arnType, true},
+	{"SAMLAssertion", NULL, &s_SAMLAssertionType, true},
+	{"PolicyArns", NULL, &s_policyDescriptorListType, false},
+	{"Policy", NULL, &s_sessionPolicyDocumentType, false},
+	{"DurationSeconds", NULL, &s_roleDurationSecondsType, false},
+};
+static const struct shape_member s_AssumeRoleWithSAMLResponse_members[] = {
+	{"Credentials", NULL, &s_Credentials, false},
+	{"AssumedRoleUser", NULL, &s_AssumedRoleUser, false},
+	{"PackedPolicySize", NULL, &s_nonNegativeIntegerType, false},
+	{"Subject", NULL, &s_Subject, false},
+	{"SubjectType", NULL, &s_SubjectType, false},
+	{"Issuer", NULL, &s_Issuer, false},
+	{"Audience", NULL, &s_Audience, false},
+	{"NameQualifier", NULL, &s_NameQualifier, false},
+	{"SourceIdentity", NULL, &s_sourceIdentityType, false},
 };
 
 static const struct shape s_GetCallerIdentityRequest = {
@@ -605,9 +630,49 @@ static const struct shape s_DecodeAuthorizationMessageResponse = {
 	.members = s_DecodeAuthorizationMessageResponse_members,
 	.nmembers = 1,
 };
+static const struct shape s_SAMLAssertionType = {
+	.name = "SAMLAssertionType",
+	.type = SHAPE_STRING,
+	.has_min = true,
+	.min = 4,
+	.has_max = true,
+	.max = 100000,
+	.pattern = -1,
+	.sensitive = true,
+};
+static const struct shape s_AssumeRoleWithSAMLRequest = {
+	.name = "AssumeRoleWithSAMLRequest",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AssumeRoleWithSAMLRequest_members,
+	.nmembers = 6,
+};
+static const struct shape s_Subject = {
+	.name = "Subject",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_SubjectType = {
+	.name = "SubjectType",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_NameQualifier = {
+	.name = "NameQualifier",
+	.type = SHAPE_STRING,
+	.pattern = -1,
+};
+static const struct shape s_AssumeRoleWithSAMLResponse = {
+	.name = "AssumeRoleWithSAMLResponse",
+	.type = SHAPE_STRUCTURE,
+	.pattern = -1,
+	.members = s_AssumeRoleWithSAMLResponse_members,
+	.nmembers = 9,
+};
 
 static const struct operation ops[] = {
 	{"AssumeRole", &s_AssumeRoleRequest, &s_AssumeRoleResponse, "AssumeRoleResult"},
+	{"AssumeRoleWithSAML", &s_AssumeRoleWithSAMLRequest, &s_AssumeRoleWithSAMLResponse, "AssumeRoleWithSAMLResult"},
 	{"AssumeRoleWithWebIdentity", &s_AssumeRoleWithWebIdentityRequest, &s_AssumeRoleWithWebIdentityResponse, "AssumeRoleWithWebIdentityResult"},
 	{"DecodeAuthorizationMessage", &s_DecodeAuthorizationMessageRequest, &s_DecodeAuthorizationMessageResponse, "DecodeAuthorizationMessageResult"},
 	{"GetAccessKeyInfo", &s_GetAccessKeyInfoRequest, &s_GetAccessKeyInfoResponse, "GetAccessKeyInfoResult"},
@@ -624,7 +689,7 @@ const struct service_model model_sts = {
 	.target_prefix = NULL,
 	.json_version = NULL,
 	.ops = ops,
-	.nops = 7,
+	.nops = 8,
 	.patterns = patterns,
 	.pattern_sources = pattern_sources,
 	.npatterns = 11,
