@@ -256,19 +256,11 @@ static int tag_provider(struct call *c)
 static int untag_provider(struct call *c)
 {
 	struct store_saml_provider p;
-	json_t *keys = json_object_get(c->in, "TagKeys"), *k;
-	size_t i;
-	int rc = C_OK;
+	int rc;
 
 	if (load_provider(c, &p) != C_OK)
 		return C_ERR;
-	json_array_foreach(keys, i, k)
-	{
-		if (store_tag_delete(c->tx, p.provider_id, json_string_value(k)) != C_OK) {
-			rc = C_ERR;
-			break;
-		}
-	}
+	rc = iam_untag(c, p.provider_id);
 	store_saml_clear(&p);
 	return rc;
 }
@@ -276,30 +268,13 @@ static int untag_provider(struct call *c)
 static int list_provider_tags(struct call *c)
 {
 	struct store_saml_provider p;
-	int limit = (int)call_int(c, "MaxItems", IAM_DEFAULT_MAX_ITEMS), skip = 0, rc;
-	char pos[32], next[32];
-	json_t *tags;
-	bool more;
+	int rc;
 
 	if (load_provider(c, &p) != C_OK)
 		return C_ERR;
-	if (iam_marker_read(c, pos, sizeof(pos)) != C_OK) {
-		store_saml_clear(&p);
-		return C_ERR;
-	}
-	if (pos[0])
-		skip = atoi(pos);
-	tags = json_array();
-	json_object_set_new(c->out, "Tags", tags);
-	rc = iam_tags_json(c, p.provider_id, skip, limit + 1, tags);
+	rc = iam_list_tags_page(c, p.provider_id);
 	store_saml_clear(&p);
-	if (rc != C_OK)
-		return C_ERR;
-	more = json_array_size(tags) > (size_t)limit;
-	if (more)
-		json_array_remove(tags, (size_t)limit);
-	snprintf(next, sizeof(next), "%d", skip + limit);
-	return iam_marker_write(c, more, next);
+	return rc;
 }
 
 static const struct action actions[] = {
