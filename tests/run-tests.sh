@@ -66,15 +66,16 @@ if [ "${1:-}" != "--unit-only" ] && [ -d tests/e2e ]; then
 	out=$(mktemp) tf_out=$(mktemp) tmp_a=$(mktemp -d) tmp_b=$(mktemp -d)
 	ROLEGATE_BIN="$PWD/build/asan/rolegate" python3 tests/e2e/run_pytest.py -q -rs --basetemp "$tmp_b" \
 		tests/e2e/test_terraform_example.py tests/e2e/test_terraform_broker.py tests/e2e/test_generate_terraform.py \
-		tests/e2e/test_oidc_terraform.py >"$tf_out" 2>&1 &
+		tests/e2e/test_oidc_terraform.py tests/e2e/test_saml_terraform.py >"$tf_out" 2>&1 &
 	tf_pid=$!
 	ROLEGATE_BIN="$PWD/build/asan/rolegate" python3 tests/e2e/run_pytest.py -q -rs --basetemp "$tmp_a" \
 		--ignore tests/e2e/test_terraform_example.py --ignore tests/e2e/test_terraform_broker.py \
-		--ignore tests/e2e/test_generate_terraform.py --ignore tests/e2e/test_oidc_terraform.py tests/e2e 2>&1 |
+		--ignore tests/e2e/test_generate_terraform.py --ignore tests/e2e/test_oidc_terraform.py \
+		--ignore tests/e2e/test_saml_terraform.py tests/e2e 2>&1 |
 		tee "$out"
 	wait "$tf_pid" || true
 	echo "---- tests/e2e/test_terraform_example.py tests/e2e/test_terraform_broker.py tests/e2e/test_generate_terraform.py" \
-		"tests/e2e/test_oidc_terraform.py"
+		"tests/e2e/test_oidc_terraform.py tests/e2e/test_saml_terraform.py"
 	cat "$tf_out"
 	e2e_count "$out" e2e
 	e2e_count "$tf_out" e2e-terraform

@@ -9,8 +9,12 @@
  * endpoint may present. Named by arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH, as on AWS. Limits are AWS's: 100
  * providers per account, 100 client ids and 5 thumbprints per provider, 50 tags.
  *
- * One divergence, on purpose: AWS refuses a URL with an explicit port; rolegate accepts https://HOST:PORT (the
- * ARN keeps it), because a self-hosted issuer (and a test's, on loopback) often listens elsewhere than on 443.
+ * The URL as AWS documents it (API reference, CreateOpenIDConnectProvider): it must begin with https://, may have
+ * a path but no query, 1 to 255 characters (botocore's model); refused too: a fragment, user info, a host that is
+ * not letters, digits, '-' and '.'. AWS's messages for these refusals are not documented. One divergence, on
+ * purpose: AWS's documentation says the URL "should not contain a port number" (no refusal documented); rolegate
+ * accepts https://HOST:PORT (the ARN keeps it), because a self-hosted issuer (and a test's, on loopback) often
+ * listens elsewhere than on 443.
  * A provider created without a ThumbprintList keeps an empty one: its issuer's certificate must then chain to the
  * system's CAs (AWS fetches a thumbprint at creation; rolegate makes no network call from IAM).
  */

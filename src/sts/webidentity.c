@@ -11,9 +11,11 @@
  *   exp is in the future                       ExpiredTokenException "Token expired: current date/time NOW must be
  *                                              before the expiration date/time EXP"
  *   nbf and iat are not ahead of the clock (WEBID_SKEW_S of skew)       InvalidIdentityToken
+ *   aud (or azp) is present                    InvalidIdentityToken "Missing a required claim: aud"
  *   the audience (azp when present, else aud) is one of the provider's client ids
  *                                              InvalidIdentityToken "Incorrect token audience"
- *   sub is present                             IDPRejectedClaim
+ *   sub is present                             IDPRejectedClaim "Missing a required claim: sub" (a sub that is not
+ *                                              a string of 1 to 255 characters: IDPRejectedClaim too)
  * then the trust policy decides (AccessDenied "Not authorized to perform sts:AssumeRoleWithWebIdentity").
  */
 #include "sts/webidentity.h"
@@ -317,11 +319,19 @@ int webid_authenticate(struct call *c)
 	rc = C_ERR;
 	if (check_signature(c, iss, &p, &t) != C_OK || check_times(c, t.claims) != C_OK)
 		goto done;
+	if (!json_object_get(t.claims, "aud") && !json_object_get(t.claims, "azp")) {
+		invalid_token(c, "Missing a required claim: aud");
+		goto done;
+	}
 	if (audience_of(t.claims, p.client_ids, audience) != C_OK) {
 		invalid_token(c, "Incorrect token audience");
 		goto done;
 	}
 	sub = json_object_get(t.claims, "sub");
+	if (!sub) {
+		aws_err_set(&c->err, ERR_IDP_REJECTED_CLAIM, "Missing a required claim: sub");
+		goto done;
+	}
 	if (!json_is_string(sub) || json_string_length(sub) == 0 || json_string_length(sub) > 255) {
 		aws_err_set(&c->err, ERR_IDP_REJECTED_CLAIM, "The ID Token provided has no valid subject (sub).");
 		goto done;

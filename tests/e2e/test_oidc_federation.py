@@ -4,6 +4,7 @@ repository. boto3 and the aws CLI get credentials (unsigned calls, as on AWS); e
 AWS's code, message and status."""
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -15,7 +16,12 @@ from botocore.exceptions import ClientError
 import oidckit
 import rg
 
+# AWS's own words, as people pasted them from real STS answers:
+# https://github.com/sentry-kubernetes/charts/issues/514
 NOT_AUTHORIZED = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+# https://github.com/aws/aws-cli/issues/7194 (two spaces after the comma, as AWS writes it)
+NO_KEY = ("Couldn't retrieve verification key from your identity provider,  please reference "
+          "AssumeRoleWithWebIdentity documentation for requirements")
 
 
 @pytest.fixture(scope="module")
@@ -114,13 +120,24 @@ def test_expired_token(server, issuer, fed):
     now = int(time.time())
     code, msg, status = refused(server, fed, issuer.token(iat=now - 900, nbf=now - 900, exp=now - 60))
     assert (code, status) == ("ExpiredTokenException", 400)
-    assert msg.startswith("Token expired: current date/time ") and msg.endswith(
-        f" must be before the expiration date/time {now - 60}")
+    # https://github.com/aws/aws-sdk-java-v2/issues/5709: "Token expired: current date/time 1731098245 must be
+    # before the expiration date/time 1731095240" (in 2021 AWS wrote no space before the second number)
+    assert re.fullmatch(rf"Token expired: current date/time \d+ must be before the expiration date/time {now - 60}",
+                        msg), msg
 
 
 def test_wrong_audience(server, issuer, fed):
+    # https://github.com/awslabs/amazon-eks-irsa-cfn/pull/18
     assert refused(server, fed, issuer.token(aud="https://github.com/acme")) == (
         "InvalidIdentityToken", "Incorrect token audience", 400)
+
+
+def test_missing_audience_and_subject(server, issuer, fed):
+    # https://github.com/aws/aws-sdk-ruby/issues/2698 (InvalidIdentityToken "Missing a required claim: aud")
+    assert refused(server, fed, issuer.token(aud=None)) == (
+        "InvalidIdentityToken", "Missing a required claim: aud", 400)
+    # https://github.com/aws-actions/configure-aws-credentials/issues/502 (the message; its code is not shown there)
+    assert refused(server, fed, issuer.token(sub=None)) == ("IDPRejectedClaim", "Missing a required claim: sub", 403)
 
 
 def test_signed_by_another_key(server, issuer, fed, tmp_path):
@@ -128,7 +145,7 @@ def test_signed_by_another_key(server, issuer, fed, tmp_path):
     code, msg, status = refused(server, fed, issuer.token(key=other))
     assert (code, status) == ("InvalidIdentityToken", 400)
     stranger = oidckit.Key(tmp_path, "stranger", "RSA", kid="not-published")
-    assert refused(server, fed, issuer.token(key=stranger))[0] == "InvalidIdentityToken"
+    assert refused(server, fed, issuer.token(key=stranger)) == ("InvalidIdentityToken", NO_KEY, 400)
 
 
 def test_alg_none_and_hmac_refused(server, issuer, fed):
@@ -148,6 +165,7 @@ def test_alg_none_and_hmac_refused(server, issuer, fed):
 
 def test_unregistered_issuer(server, issuer, fed):
     iss = "https://token.example.org/unregistered"
+    # https://github.com/treeverse/dvc.org/pull/5273
     assert refused(server, fed, issuer.token(iss=iss)) == (
         "InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {iss}", 400)
 
@@ -171,6 +189,7 @@ def test_thumbprint_mismatch_and_unreachable_issuer(server, issuer, fed, tmp_pat
         with pytest.raises(ClientError) as e:
             sts.assume_role_with_web_identity(RoleArn=role["Arn"], RoleSessionName="ss",
                                               WebIdentityToken=other.token())
+        # https://github.com/aws-actions/configure-aws-credentials/issues/762
         assert rg.err(e)[:3] == ("InvalidIdentityToken",
                                  "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint", 400)
         assert other.requests["jwks"] == 0  # nothing was taken from it
