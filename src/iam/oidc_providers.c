@@ -103,19 +103,28 @@ static int url_of_arn(struct call *c, const char *arn, char url[OIDC_URL_MAX + 1
 }
 
 /* Loads the provider OpenIDConnectProviderArn names (the caller frees it with store_oidc_clear). */
-static int load_provider(struct call *c, struct store_oidc_provider *p)
+/* The provider OpenIDConnectProviderArn names: C_OK, STORE_NOT_FOUND (no error set), or C_ERR (c->err set for an
+ * ARN that is not a provider's of the caller's account). */
+static int find_provider(struct call *c, struct store_oidc_provider *p)
 {
-	const char *arn = call_str(c, "OpenIDConnectProviderArn");
 	char url[OIDC_URL_MAX + 1];
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	if (url_of_arn(c, arn, url) != C_OK)
+	if (url_of_arn(c, call_str(c, "OpenIDConnectProviderArn"), url) != C_OK)
 		return C_ERR;
 	rc = store_oidc_get(c->tx, c->caller.account_id, url, p);
+	return rc == C_OK || rc == STORE_NOT_FOUND ? rc : C_ERR;
+}
+
+static int load_provider(struct call *c, struct store_oidc_provider *p)
+{
+	int rc = find_provider(c, p);
+
 	if (rc == STORE_NOT_FOUND)
-		return aws_err_set(&c->err, ERR_NO_SUCH_ENTITY, "OpenIDConnect Provider not found for arn %s", arn);
-	return rc == C_OK ? C_OK : C_ERR;
+		return aws_err_set(&c->err, ERR_NO_SUCH_ENTITY, "OpenIDConnect Provider not found for arn %s",
+		                   call_str(c, "OpenIDConnectProviderArn"));
+	return rc;
 }
 
 /* A copy of ThumbprintList, lower-cased and without repeats; InvalidInput past 5. NULL with c->err set. */
@@ -306,7 +315,12 @@ static int delete_provider(struct call *c)
 	struct store_oidc_provider p;
 	int rc;
 
-	if (load_provider(c, &p) != C_OK)
+	/* "This operation is idempotent; it does not fail or return an error if you call the operation for a provider
+	 * that does not exist." (AWS's API reference) */
+	rc = find_provider(c, &p);
+	if (rc == STORE_NOT_FOUND)
+		return C_OK;
+	if (rc != C_OK)
 		return C_ERR;
 	rc = store_tag_delete_all(c->tx, p.provider_id) == C_OK && store_oidc_delete(c->tx, p.provider_id) == C_OK
 	             ? C_OK

@@ -42,8 +42,10 @@ def test_create_get_list_delete(iam):
         {"Key": "env", "Value": "dev"}]
 
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
-    for call in (iam.get_open_id_connect_provider, iam.delete_open_id_connect_provider,
-                 iam.list_open_id_connect_provider_tags):
+    # "This operation is idempotent; it does not fail or return an error if you call the operation for a provider
+    # that does not exist." (API reference, DeleteOpenIDConnectProvider)
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    for call in (iam.get_open_id_connect_provider, iam.list_open_id_connect_provider_tags):
         with pytest.raises(ClientError) as e:
             call(OpenIDConnectProviderArn=arn)
         assert rg.err(e)[:3] == ("NoSuchEntity", f"OpenIDConnect Provider not found for arn {arn}", 404)
