@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	saml_assertion_clear(&as);
 	/* the console's unverified read of the Role attribute: attributes only, or a reason and nothing */
-	if (saml_response_peek(b64, strlen(b64), &as, err) == SAML_VALID) {
+	if (saml_response_peek(b64, strlen(b64), NULL, &as, err) == SAML_VALID) {
 		if (as.issuer || as.name_id || as.recipient)
 			abort();
 	} else if (!err[0] || as.nattrs) {

@@ -30,6 +30,7 @@
 #include "iam/iam.h"
 #include "server/dispatch.h"
 #include "server/tokens.h"
+#include "iam/saml_keys.h"
 #include "store/saml.h"
 #include "util/common.h"
 #include "util/log.h"
@@ -103,6 +104,7 @@ static enum saml_verdict verify_with(struct console_req *cr, const char *b64, co
 	struct store_saml_provider p = {0};
 	struct saml_metadata md;
 	struct saml_expect exp = {.now_s = cr->now_ms / 1000};
+	struct saml_keys keys = {0};
 	struct db_tx *tx;
 	enum saml_verdict v;
 	int rc;
@@ -118,6 +120,10 @@ static enum saml_verdict verify_with(struct console_req *cr, const char *b64, co
 		return SAML_FAILURE;
 	}
 	rc = store_saml_get(tx, account, name, &p);
+	if (rc == C_OK && saml_keys_load(tx, p.provider_id, p.encryption_mode, &keys) != C_OK) {
+		store_saml_clear(&p);
+		rc = C_ERR;
+	}
 	db_rollback(tx);
 	if (rc != C_OK) {
 		snprintf(err, SAML_ERR_MAX, rc == STORE_NOT_FOUND ? "Specified provider doesn't exist."
@@ -127,12 +133,15 @@ static enum saml_verdict verify_with(struct console_req *cr, const char *b64, co
 	rc = saml_metadata_parse(p.metadata, strlen(p.metadata), &md, err);
 	store_saml_clear(&p);
 	if (rc != C_OK) {
+		saml_keys_clear(&keys);
 		snprintf(err, SAML_ERR_MAX, "Unable to read the metadata of the specified provider");
 		return SAML_INVALID;
 	}
 	own_recipient(cr, own, sizeof(own));
 	exp.own_recipient = own[0] ? own : NULL;
+	exp.keys = &keys;
 	v = saml_response_verify(b64, strlen(b64), &md, &exp, as, err);
+	saml_keys_clear(&keys);
 	saml_metadata_clear(&md);
 	return v;
 }
@@ -160,7 +169,7 @@ static enum saml_verdict find_choices(struct console_req *cr, const char *b64, s
 	size_t np = 0;
 
 	cs->n = 0;
-	if ((v = saml_response_peek(b64, strlen(b64), &peek, err)) != SAML_VALID) {
+	if ((v = saml_response_peek(b64, strlen(b64), NULL, &peek, err)) != SAML_VALID) {
 		saml_assertion_clear(&peek);
 		return v;
 	}
