@@ -289,3 +289,25 @@ def test_two_encrypted_assertions(server, fed, idp, sp):
     one = samlidp.encrypt(idp.sign(idp.assertion(roles=[(fed["role"], fed["provider"])])), sp)
     code, msg, status = refused(server, fed, samlidp.b64(idp.response(one + one)))
     assert (code, status) == ("InvalidIdentityToken", 400) and "exactly one Assertion" in msg, msg
+
+
+@pytest.mark.sqlite_only("`rolegate master-key rotate --data` refuses a PostgreSQL node's directory")
+def test_master_key_rotation_reseals_saml_keys(server_factory, idp, sp):
+    """`rolegate master-key rotate` re-seals a provider's private key with the rest: it still decrypts after."""
+    srv = server_factory.start()
+    iam = rg.client(srv, "iam")
+    f = {"name": rg.unique("rot")}
+    f["provider"] = iam.create_saml_provider(SAMLMetadataDocument=idp.metadata(), Name=f["name"],
+                                             AddPrivateKey=sp.pem,
+                                             AssertionEncryptionMode="Required")["SAMLProviderArn"]
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": f["provider"]}, "Action": "sts:AssumeRoleWithSAML"}]}
+    f["role_name"] = rg.unique("rot")
+    f["role"] = iam.create_role(RoleName=f["role_name"], AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    assume(srv, f, encrypted_response(idp, f, sp))
+    srv.stop_ok()
+    p = subprocess.run([str(rg.BIN), "master-key", "rotate", "--data", str(srv.data_dir)], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    srv.start()
+    assume(srv, f, encrypted_response(idp, f, sp))
