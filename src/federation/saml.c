@@ -827,6 +827,32 @@ done:
 	return v;
 }
 
+char *saml_response_encrypted_issuer(const char *b64, size_t len)
+{
+	struct census cs = {0};
+	xmlDocPtr doc = NULL;
+	xmlNodePtr resp, iss;
+	uint8_t *xml = NULL;
+	size_t xml_len = 0;
+	char err[SAML_ERR_MAX], *out = NULL;
+	bool many = false;
+
+	pthread_once(&lib_once, lib_init);
+	if (!lib_ok || !(xml = decode_b64(b64, len, &xml_len)) || !(doc = parse_xml((const char *)xml, xml_len, err)))
+		goto done;
+	resp = xmlDocGetRootElement(doc);
+	if (!is_el(resp, NS_SAMLP, "Response"))
+		goto done;
+	census(resp, &cs, 0);
+	if (cs.enc_assertions && (iss = only_child(resp, NS_SAML, "Issuer", &many)))
+		out = text_of(iss);
+done:
+	if (doc)
+		xmlFreeDoc(doc);
+	free(xml);
+	return out;
+}
+
 const struct saml_attribute *saml_attribute(const struct saml_assertion *a, const char *name)
 {
 	for (size_t i = 0; i < a->nattrs; i++)

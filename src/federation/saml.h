@@ -118,6 +118,10 @@ enum saml_verdict saml_response_peek(const char *b64, size_t len, const struct s
                                      struct saml_assertion *out, char err[SAML_ERR_MAX]);
 /* Frees and wipes what keys owns. */
 void saml_keys_clear(struct saml_keys *keys);
+/* The Issuer of a Response that holds an EncryptedAssertion (its own saml:Issuer, unverified; a malloc'd copy), or
+ * NULL when the response is not one, names no Issuer or does not parse: only for the console's /saml to find which
+ * providers may hold the keys to decrypt it (each is then verified with saml_response_verify). */
+char *saml_response_encrypted_issuer(const char *b64, size_t len);
 /* The attribute named name, or NULL. */
 const struct saml_attribute *saml_attribute(const struct saml_assertion *a, const char *name);
 /* Frees what a owns and empties it. */

@@ -311,3 +311,29 @@ def test_master_key_rotation_reseals_saml_keys(server_factory, idp, sp):
     assert p.returncode == 0, p.stderr
     srv.start()
     assume(srv, f, encrypted_response(idp, f, sp))
+
+
+# ---- the console's /saml -------------------------------------------------------------------------------------------
+
+def test_console_signin_with_encrypted_assertion(server, iam, fed, idp, sp, stranger):
+    """An IdP posts an encrypted assertion to this server's /saml: a real browser lands in the console as the role
+    session; encrypted to a key the provider does not hold, nobody is signed in."""
+    import console_browser
+    import requests
+    from test_console_saml import idp_page
+
+    own = server.url + "/saml"
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": fed["provider"]}, "Action": "sts:AssumeRoleWithSAML",
+        "Condition": {"StringEquals": {"saml:sub": "anay", "saml:aud": own}}}]}
+    role = iam.create_role(RoleName=rg.unique("saml-console"), AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    f = dict(fed, role=role["Arn"])
+    with console_browser.browser(server.url) as b:
+        b.driver.get(idp_page(own, {"SAMLResponse": encrypted_response(idp, f, sp, recipient=own)}))
+        assert console_browser.wait_until(lambda: b.path() == "/console/"), b.path()
+        assert b.text("signer-arn") == f"arn:aws:sts::{server.account}:assumed-role/{role['RoleName']}/anay"
+        assert not b.console_errors()
+    r = requests.post(own, data={"SAMLResponse": encrypted_response(idp, f, stranger, recipient=own)},
+                      allow_redirects=False, timeout=60)
+    assert r.status_code == 400 and "InvalidIdentityToken" in r.text and "could not be decrypted" in r.text, r.text
+    assert "rg_console=" not in r.headers.get("Set-Cookie", "")
