@@ -29,7 +29,8 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-/* The PKCS#8 DER of the RSA key in pem into der (*len bytes). C_ERR with why. */
+/* The PKCS#8 DER of the RSA key in pem into der (*len bytes). C_ERR with why (the caller's input), or with why
+ * left empty (a fault). */
 static int pem_to_der(const char *pem, uint8_t der[SAML_KEY_DER_MAX], size_t *len, char *why, size_t why_cap)
 {
 	BIO *bio = BIO_new_mem_buf(pem, -1);
@@ -38,10 +39,8 @@ static int pem_to_der(const char *pem, uint8_t der[SAML_KEY_DER_MAX], size_t *le
 	unsigned char *p = der;
 	int bits, n, rc = C_ERR;
 
-	if (!bio) {
-		snprintf(why, why_cap, "out of memory");
-		goto done;
-	}
+	if (!bio)
+		goto done; /* why stays empty: a fault, not the caller's input */
 	if (!(pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL))) {
 		snprintf(why, why_cap, "The private key is not a valid unencrypted PEM private key.");
 		goto done;
@@ -57,10 +56,8 @@ static int pem_to_der(const char *pem, uint8_t der[SAML_KEY_DER_MAX], size_t *le
 		goto done;
 	}
 	if (!(p8 = EVP_PKEY2PKCS8(pkey)) || (n = i2d_PKCS8_PRIV_KEY_INFO(p8, NULL)) <= 0 || n > SAML_KEY_DER_MAX ||
-	    i2d_PKCS8_PRIV_KEY_INFO(p8, &p) != n) {
-		snprintf(why, why_cap, "The private key could not be read.");
+	    i2d_PKCS8_PRIV_KEY_INFO(p8, &p) != n)
 		goto done;
-	}
 	*len = (size_t)n;
 	rc = C_OK;
 done:
@@ -85,10 +82,8 @@ int saml_key_seal(const char *pem, int64_t now_ms, struct store_saml_key *k, cha
 	k->key_id[SAML_KEY_ID_LEN] = '\0';
 	k->created_ms = now_ms;
 	snprintf(aad, sizeof(aad), AAD_PREFIX "%s", k->key_id);
-	if (secrets_seal(aad, der, len, k->sealed, sizeof(k->sealed), &k->sealed_len) != C_OK) {
-		snprintf(why, why_cap, "The private key could not be sealed.");
+	if (secrets_seal(aad, der, len, k->sealed, sizeof(k->sealed), &k->sealed_len) != C_OK)
 		goto done;
-	}
 	rc = C_OK;
 done:
 	explicit_bzero(der, sizeof(der));

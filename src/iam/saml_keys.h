@@ -15,7 +15,8 @@
 
 /* Reads pem (an unencrypted PEM RSA private key, PKCS#8 or PKCS#1, of SAML_KEY_BITS_MIN to SAML_KEY_BITS_MAX
  * bits) and seals its PKCS#8 DER into k under a new KeyId, created now_ms. C_OK; C_ERR with why (one line, no key
- * material) when it is not such a key or sealing fails. Nothing of the key is left in memory but k's sealed blob. */
+ * material) when it is not such a key, with why untouched when sealing fails (a fault). Nothing of the key is left
+ * in memory but k's sealed blob. */
 int saml_key_seal(const char *pem, int64_t now_ms, struct store_saml_key *k, char *why, size_t why_cap);
 /* Opens the sealed keys of a provider into out (their DER, owned by out: saml_keys_clear wipes and frees it) and
  * sets out->required from mode ("Required"). C_ERR (logged, without key material) when one does not open. */

@@ -72,14 +72,15 @@ static int check_metadata(struct call *c, const char *doc, struct store_saml_pro
 	return C_OK;
 }
 
-/* Applies RemovePrivateKey, AddPrivateKey and AssertionEncryptionMode to p (which has n keys stored), in the store: InvalidInput for a key that is not one or not the provider's, LimitExceeded beyond
- * SAML_PRIVATE_KEYS_MAX, InvalidInput for Required without a key. */
+/* Applies RemovePrivateKey, AddPrivateKey and AssertionEncryptionMode to p (which has n keys stored), in the
+ * store: InvalidInput for a key that is not one or not the provider's, LimitExceeded beyond SAML_PRIVATE_KEYS_MAX,
+ * InvalidInput for Required without a key. The caller stores p's mode. */
 static int apply_encryption(struct call *c, struct store_saml_provider *p, size_t n)
 {
 	const char *add = call_str(c, "AddPrivateKey"), *remove = call_str(c, "RemovePrivateKey");
 	const char *mode = call_str(c, "AssertionEncryptionMode");
 	struct store_saml_key k;
-	char why[160];
+	char why[160] = "";
 	int rc;
 
 	if (remove) {

@@ -7,8 +7,8 @@
  *                 it (so refusals are audited in its account); the response verified against its metadata
  *                 (src/federation/saml.h), an encrypted assertion decrypted with the provider's private keys
  *                 (opened from their seal for this call only, src/iam/saml_keys.h; a plain one refused when the
- *                 provider's AssertionEncryptionMode is Required); the pair RoleArn,PrincipalArn found in the Role attribute; RoleSessionName
- *                 read; the caller made the provider (PRINCIPAL_IDENTITY_PROVIDER) with the saml:* keys on c->fed,
+ *                 provider's AssertionEncryptionMode is Required); the pair RoleArn,PrincipalArn found in the Role
+ *                 attribute; RoleSessionName read; the caller made the provider (PRINCIPAL_IDENTITY_PROVIDER) with the saml:* keys on c->fed,
  *                 and the session name, session tags, transitive tag keys and source identity the assertion asks for
  *                 put in the input, as AssumeRole's own parameters
  *   resource      the role and its trust policy, as AssumeRole loads them (sessions.c)
