@@ -24,6 +24,7 @@
 #include <xmlsec/xmlsec.h>
 
 #include "util/common.h"
+#include "util/crypto.h"
 
 #define NS_SAML "urn:oasis:names:tc:SAML:2.0:assertion"
 #define NS_XENC "http://www.w3.org/2001/04/xmlenc#"
@@ -148,8 +149,27 @@ done:
 	return rc;
 }
 
+/* The AES key length ed's EncryptionMethod names (16 when it names none we know: refused later anyway). */
+static size_t data_key_len(xmlNodePtr ed)
+{
+	size_t len = 16;
+
+	for (xmlNodePtr c = ed->children; c; c = c->next)
+		if (is_el(c, NS_XENC, "EncryptionMethod")) {
+			xmlChar *alg = xmlGetNoNsProp(c, (const xmlChar *)"Algorithm");
+			if (alg && strstr((const char *)alg, "aes192"))
+				len = 24;
+			else if (alg && strstr((const char *)alg, "aes256"))
+				len = 32;
+			xmlFree(alg);
+		}
+	return len;
+}
+
 /* The plaintext of ed: each EncryptedKey opened with each private key until one decrypts ed. C_OK with *out (the
- * caller wipes and frees it); C_ERR when none does. */
+ * caller wipes and frees it); C_ERR when none does. An EncryptedKey that does not open (RSA PKCS#1 v1.5's padding
+ * refused: OpenSSL 3.0 has no implicit rejection) still costs a decryption of ed, under a random key, and fails
+ * the same way: no padding oracle in the answer or, as far as this goes, its timing. */
 static int decrypt(xmlNodePtr ed, xmlNodePtr *eks, size_t neks, const struct saml_keys *keys, char **out,
                    size_t *out_len)
 {
@@ -158,9 +178,18 @@ static int decrypt(xmlNodePtr ed, xmlNodePtr *eks, size_t neks, const struct sam
 	int rc = C_ERR;
 
 	for (size_t k = 0; k < keys->n && rc != C_OK; k++)
-		for (size_t e = 0; e < neks && rc != C_OK; e++)
-			if (open_session_key(eks[e], keys->der[k], keys->len[k], sk, &sk_len) == C_OK)
+		for (size_t e = 0; e < neks && rc != C_OK; e++) {
+			if (open_session_key(eks[e], keys->der[k], keys->len[k], sk, &sk_len) == C_OK) {
 				rc = open_data(ed, sk, sk_len, out, out_len);
+				continue;
+			}
+			sk_len = data_key_len(ed);
+			if (crypto_random(sk, sk_len) == C_OK && open_data(ed, sk, sk_len, out, out_len) == C_OK) {
+				explicit_bzero(*out, *out_len); /* a random key that decrypted: never believed */
+				free(*out);
+				*out = NULL;
+			}
+		}
 	explicit_bzero(sk, sizeof(sk));
 	return rc;
 }
