@@ -1,11 +1,15 @@
 /*
  * fuzz_saml.c - the SAML response reader and verifier (src/federation/saml.c) on any bytes, taken as the decoded
  * response (base64-encoded here, as AssumeRoleWithSAML receives it), against a fixed metadata document; the
- * console's unverified read of its attributes (saml_response_peek); and the metadata reader on the same bytes.
+ * console's unverified read of its attributes (saml_response_peek); and the metadata reader on the same bytes. A
+ * private key (an RSA key made once per run) is given to both, so an EncryptedAssertion reaches the decryption
+ * (src/federation/saml_decrypt.c): its shape checks, xmlsec's EncryptedKey and EncryptedData readers.
  *
  * Checks beyond the sanitizers (abort on failure): no response is valid (nothing here can be signed by the
  * metadata's key), a refusal says why and leaves the claims empty.
  */
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,18 +38,39 @@ static const char metadata[] =
 	"sqrzntNL4BZNqrjLD7WUGp00KbkrPiqa0/EM9biQ3K+yGSArqN/uBO/WV8R7qRek7OtoNyQmb5ED"
 	"</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>";
 
+/* The PKCS#8 DER of a new RSA key into keys (once; kept for the run). */
+static void make_key(struct saml_keys *keys)
+{
+	EVP_PKEY *pkey = EVP_RSA_gen(2048);
+	PKCS8_PRIV_KEY_INFO *p8 = pkey ? EVP_PKEY2PKCS8(pkey) : NULL;
+	int n = p8 ? i2d_PKCS8_PRIV_KEY_INFO(p8, NULL) : -1;
+	unsigned char *p;
+
+	if (n <= 0 || !(keys->der[0] = malloc((size_t)n)))
+		abort();
+	p = keys->der[0];
+	if (i2d_PKCS8_PRIV_KEY_INFO(p8, &p) != n)
+		abort();
+	keys->len[0] = (size_t)n;
+	keys->n = 1;
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	EVP_PKEY_free(pkey);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct saml_metadata md;
+	static struct saml_keys keys;
 	static int ready;
 	struct saml_metadata other;
 	struct saml_assertion as;
-	struct saml_expect exp = {.now_s = 1800000000, .own_recipient = "http://127.0.0.1/saml"};
+	struct saml_expect exp = {.now_s = 1800000000, .own_recipient = "http://127.0.0.1/saml", .keys = &keys};
 	char err[SAML_ERR_MAX], *b64;
 
 	if (!ready) {
 		if (saml_metadata_parse(metadata, sizeof(metadata) - 1, &md, err) != C_OK)
 			abort();
+		make_key(&keys);
 		ready = 1;
 	}
 	if (size > SAML_RESPONSE_MAX)
@@ -58,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	saml_assertion_clear(&as);
 	/* the console's unverified read of the Role attribute: attributes only, or a reason and nothing */
-	if (saml_response_peek(b64, strlen(b64), &as, err) == SAML_VALID) {
+	if (saml_response_peek(b64, strlen(b64), &keys, &as, err) == SAML_VALID) {
 		if (as.issuer || as.name_id || as.recipient)
 			abort();
 	} else if (!err[0] || as.nattrs) {

@@ -5,7 +5,10 @@
  *   SAMLResponse [RelayState]   the response's Role attribute is read unverified (saml_response_peek) only to learn
  *                               which providers it names (at most SAML_SIGNIN_PROVIDERS); the response is verified
  *                               against each one's metadata (saml_response_verify), and the role pairs of a verified
- *                               assertion that name that very provider are the choices
+ *                               assertion that name that very provider are the choices. An encrypted assertion
+ *                               cannot be read before it is decrypted: the providers tried are then those whose
+ *                               metadata's entityID is the Response's Issuer (at most SAML_SIGNIN_PROVIDERS among
+ *                               the first SAML_SIGNIN_SCAN), each verifying (and decrypting) it with its own keys
  *     one choice                sts:AssumeRoleWithSAML through the API's own path (dispatch_invoke_unsigned: verified
  *                               again by its authenticate hook, the trust policy decides, audited durably) -> a
  *                               console session of that role session (kind "federated", as /federation's), audited
@@ -28,6 +31,7 @@
 #include "console/session.h"
 #include "federation/saml.h"
 #include "iam/iam.h"
+#include "iam/saml_keys.h"
 #include "server/dispatch.h"
 #include "server/tokens.h"
 #include "store/saml.h"
@@ -38,6 +42,7 @@
 #define SAML_SIGNIN_PROVIDERS 8 /* providers a response may name (each costs a signature verification) */
 #define SAML_SIGNIN_ROLES 32    /* roles offered on the choice page */
 #define SAML_SIGNIN_LINKS 8     /* providers the sign-in page links to */
+#define SAML_SIGNIN_SCAN 1000   /* providers whose entityID an encrypted response's Issuer is looked for among */
 
 struct choice {
 	char role[ARN_MAX + 1];
@@ -103,6 +108,7 @@ static enum saml_verdict verify_with(struct console_req *cr, const char *b64, co
 	struct store_saml_provider p = {0};
 	struct saml_metadata md;
 	struct saml_expect exp = {.now_s = cr->now_ms / 1000};
+	struct saml_keys keys = {0};
 	struct db_tx *tx;
 	enum saml_verdict v;
 	int rc;
@@ -118,6 +124,10 @@ static enum saml_verdict verify_with(struct console_req *cr, const char *b64, co
 		return SAML_FAILURE;
 	}
 	rc = store_saml_get(tx, account, name, &p);
+	if (rc == C_OK && saml_keys_load(tx, p.provider_id, p.encryption_mode, &keys) != C_OK) {
+		store_saml_clear(&p);
+		rc = C_ERR;
+	}
 	db_rollback(tx);
 	if (rc != C_OK) {
 		snprintf(err, SAML_ERR_MAX, rc == STORE_NOT_FOUND ? "Specified provider doesn't exist."
@@ -127,12 +137,15 @@ static enum saml_verdict verify_with(struct console_req *cr, const char *b64, co
 	rc = saml_metadata_parse(p.metadata, strlen(p.metadata), &md, err);
 	store_saml_clear(&p);
 	if (rc != C_OK) {
+		saml_keys_clear(&keys);
 		snprintf(err, SAML_ERR_MAX, "Unable to read the metadata of the specified provider");
 		return SAML_INVALID;
 	}
 	own_recipient(cr, own, sizeof(own));
 	exp.own_recipient = own[0] ? own : NULL;
+	exp.keys = &keys;
 	v = saml_response_verify(b64, strlen(b64), &md, &exp, as, err);
+	saml_keys_clear(&keys);
 	saml_metadata_clear(&md);
 	return v;
 }
@@ -147,23 +160,64 @@ static void add_choice(struct choices *cs, const struct choice *ch)
 		cs->c[cs->n++] = *ch;
 }
 
-/* The roles the response may sign in to (see the top of this file). SAML_VALID with cs->n > 0, or the verdict of
- * the last verification with err saying why. */
-static enum saml_verdict find_choices(struct console_req *cr, const char *b64, struct choices *cs,
-                                      char err[SAML_ERR_MAX])
+/* Providers whose metadata's entityID is an encrypted response's Issuer. */
+struct issuer_scan {
+	const char *issuer;
+	char (*arns)[ARN_MAX + 1];
+	size_t n;
+};
+
+static int scan_one(void *ctx, const struct store_saml_provider *p)
 {
-	char providers[SAML_SIGNIN_PROVIDERS][ARN_MAX + 1];
+	struct issuer_scan *s = ctx;
+	struct saml_metadata md;
+	char err[SAML_ERR_MAX];
+
+	/* the entityID is in the document's text: only those documents are parsed */
+	if (s->n == SAML_SIGNIN_PROVIDERS || !p->metadata || !strstr(p->metadata, s->issuer) ||
+	    saml_metadata_parse(p->metadata, strlen(p->metadata), &md, err) != C_OK)
+		return C_OK;
+	if (strcmp(md.entity_id, s->issuer) == 0)
+		snprintf(s->arns[s->n++], ARN_MAX + 1, "arn:aws:iam::%s:saml-provider/%s", p->account_id, p->name);
+	saml_metadata_clear(&md);
+	return C_OK;
+}
+
+/* The providers to verify the response against (see the top of this file) into providers: their number, 0 with
+ * err (and *v) saying why. */
+static size_t candidates(struct console_req *cr, const char *b64, char providers[][ARN_MAX + 1],
+                         enum saml_verdict *v, char err[SAML_ERR_MAX])
+{
+	char *issuer = saml_response_encrypted_issuer(b64, strlen(b64));
 	const struct saml_attribute *roles;
-	struct saml_assertion peek, as;
-	enum saml_verdict v;
+	struct saml_assertion peek;
 	struct choice ch;
 	size_t np = 0;
 
-	cs->n = 0;
-	if ((v = saml_response_peek(b64, strlen(b64), &peek, err)) != SAML_VALID) {
-		saml_assertion_clear(&peek);
-		return v;
+	*v = SAML_INVALID;
+	if (issuer) {
+		struct issuer_scan s = {.issuer = issuer, .arns = providers};
+		struct db_tx *tx;
+		int rc = C_ERR;
+		if (db_begin(cr->srv->db, false, &tx) == C_OK) {
+			rc = store_saml_list_all(tx, SAML_SIGNIN_SCAN, scan_one, &s);
+			db_rollback(tx);
+		}
+		free(issuer);
+		if (rc == C_ERR) {
+			*v = SAML_FAILURE;
+			snprintf(err, SAML_ERR_MAX, "The service is unavailable. Please try again.");
+			return 0;
+		}
+		if (!s.n)
+			snprintf(err, SAML_ERR_MAX, "Issuer not present in specified provider");
+		return s.n;
 	}
+	if ((*v = saml_response_peek(b64, strlen(b64), NULL, &peek, err)) != SAML_VALID) {
+		saml_assertion_clear(&peek);
+		return 0;
+	}
+	*v = SAML_INVALID;
 	roles = saml_attribute(&peek, ATTR_ROLE);
 	for (size_t i = 0; roles && i < roles->n; i++) {
 		bool seen = false;
@@ -175,11 +229,27 @@ static enum saml_verdict find_choices(struct console_req *cr, const char *b64, s
 			snprintf(providers[np++], ARN_MAX + 1, "%s", ch.provider);
 	}
 	saml_assertion_clear(&peek);
-	if (np == 0) {
+	if (np == 0)
 		snprintf(err, SAML_ERR_MAX, "The SAML response names no role: its %s attribute must hold ROLE_ARN,PROVIDER_ARN",
 		         ATTR_ROLE);
-		return SAML_INVALID;
-	}
+	return np;
+}
+
+/* The roles the response may sign in to (see the top of this file). SAML_VALID with cs->n > 0, or the verdict of
+ * the last verification with err saying why. */
+static enum saml_verdict find_choices(struct console_req *cr, const char *b64, struct choices *cs,
+                                      char err[SAML_ERR_MAX])
+{
+	char providers[SAML_SIGNIN_PROVIDERS][ARN_MAX + 1];
+	const struct saml_attribute *roles;
+	struct saml_assertion as;
+	enum saml_verdict v;
+	struct choice ch;
+	size_t np;
+
+	cs->n = 0;
+	if ((np = candidates(cr, b64, providers, &v, err)) == 0)
+		return v;
 	v = SAML_INVALID;
 	for (size_t j = 0; j < np; j++) {
 		enum saml_verdict vj = verify_with(cr, b64, providers[j], &as, err);

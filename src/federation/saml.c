@@ -22,6 +22,7 @@
 #include <xmlsec/xmlsec.h>
 #include <xmlsec/xmltree.h>
 
+#include "federation/saml_decrypt.h"
 #include "util/common.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -326,7 +327,7 @@ done:
 
 /* What a walk of the whole document found. */
 struct census {
-	int responses, assertions, encrypted, signatures, xml_ids;
+	int responses, assertions, enc_assertions, encrypted, signatures, xml_ids;
 };
 
 static void census(const xmlNode *n, struct census *c, int depth)
@@ -338,8 +339,9 @@ static void census(const xmlNode *n, struct census *c, int depth)
 			c->responses++;
 		else if (is_el(n, NS_SAML, "Assertion"))
 			c->assertions++;
-		else if (is_el(n, NS_SAML, "EncryptedAssertion") || is_el(n, NS_SAML, "EncryptedID") ||
-		         is_el(n, NS_SAML, "EncryptedAttribute"))
+		else if (is_el(n, NS_SAML, "EncryptedAssertion"))
+			c->enc_assertions++;
+		else if (is_el(n, NS_SAML, "EncryptedID") || is_el(n, NS_SAML, "EncryptedAttribute"))
 			c->encrypted++;
 		else if (is_el(n, NS_DS, "Signature"))
 			c->signatures++;
@@ -601,6 +603,44 @@ done:
 	return v;
 }
 
+/* ---- the response: an encrypted assertion --------------------------------------------------------------- */
+
+/* A Response holding an EncryptedAssertion: its own signature, when it has one, checked now over the document as
+ * received (*resp_id then set: verified), then the assertion decrypted into its place (saml_decrypt.h). What it
+ * holds then goes through saml_response_verify's checks as a plain one. */
+static enum saml_verdict open_encrypted(xmlDocPtr doc, xmlNodePtr resp, const struct saml_metadata *md,
+                                        const struct saml_expect *exp, char **resp_id, char err[SAML_ERR_MAX])
+{
+	struct census cs = {0};
+	bool many = false;
+	xmlNodePtr enc, sig, as;
+	enum saml_verdict v = SAML_INVALID;
+
+	census(resp, &cs, 0);
+	if (!exp->keys || !exp->keys->n)
+		REFUSE("Invalid SAML response: the assertion is encrypted and the provider has no private key to decrypt "
+		       "it");
+	if (cs.enc_assertions != 1 || cs.assertions || !(enc = only_child(resp, NS_SAML, "EncryptedAssertion", &many)))
+		REFUSE("Invalid SAML response: it must hold exactly one Assertion");
+	sig = only_child(resp, NS_DS, "Signature", &many);
+	if (many || cs.signatures != (sig != NULL))
+		REFUSE("Response signature invalid");
+	if (sig) {
+		if (register_id(doc, resp, resp_id) != C_OK)
+			REFUSE("Response signature invalid: the Response and the Assertion need IDs of their own");
+		if (!references_parent(sig, *resp_id))
+			REFUSE("Response signature invalid: the signature must reference its Response");
+		if ((v = verify_with_metadata(sig, md)) != SAML_VALID) {
+			snprintf(err, SAML_ERR_MAX, v == SAML_INVALID ? "Response signature invalid"
+			                                              : "the signature could not be checked");
+			return v;
+		}
+	}
+	v = saml_decrypt_assertion(enc, exp->keys, &as, err);
+done:
+	return v;
+}
+
 /* ---- the response ----------------------------------------------------------------------------------------- */
 
 /* Decodes base64 text, white space ignored. NULL when malformed or larger than SAML_RESPONSE_MAX. */
@@ -634,7 +674,7 @@ enum saml_verdict saml_response_verify(const char *b64, size_t len, const struct
 	char *resp_id = NULL, *as_id = NULL, *value = NULL, *dest = NULL, *resp_issuer = NULL;
 	uint8_t *xml = NULL;
 	size_t xml_len = 0;
-	bool many = false;
+	bool many = false, resp_verified = false;
 	enum saml_verdict v = SAML_INVALID;
 
 	memset(out, 0, sizeof(*out));
@@ -655,8 +695,20 @@ enum saml_verdict saml_response_verify(const char *b64, size_t len, const struct
 	if (!is_el(resp, NS_SAMLP, "Response"))
 		REFUSE("Invalid SAML response: the root element is not a samlp:Response");
 	census(resp, &cs, 0);
-	if (cs.encrypted)
-		REFUSE("Encrypted SAML assertions are not supported by this provider");
+	if (cs.enc_assertions) {
+		/* the Response's signature (over the encrypted form) verified first, then the Assertion put in place */
+		if ((v = open_encrypted(doc, resp, md, exp, &resp_id, err)) != SAML_VALID)
+			goto done;
+		resp_verified = resp_id != NULL;
+		v = SAML_INVALID;
+		memset(&cs, 0, sizeof(cs));
+		census(resp, &cs, 0);
+	} else if (exp->keys && exp->keys->required) {
+		REFUSE("Invalid SAML response: the provider requires encrypted assertions (AssertionEncryptionMode "
+		       "Required)");
+	}
+	if (cs.encrypted || cs.enc_assertions)
+		REFUSE("Invalid SAML response: encrypted identifiers and attributes are not supported");
 	if (cs.responses != 1 || cs.assertions != 1 || cs.xml_ids)
 		REFUSE("Invalid SAML response: it must hold exactly one Assertion");
 	if (!(as = only_child(resp, NS_SAML, "Assertion", &many)))
@@ -672,14 +724,14 @@ enum saml_verdict saml_response_verify(const char *b64, size_t len, const struct
 		REFUSE("Response signature invalid");
 	if (!sig_resp && !sig_as)
 		REFUSE("Response signature invalid: the response is not signed");
-	if (register_id(doc, resp, &resp_id) != C_OK || register_id(doc, as, &as_id) != C_OK)
+	if ((!resp_id && register_id(doc, resp, &resp_id) != C_OK) || register_id(doc, as, &as_id) != C_OK)
 		REFUSE("Response signature invalid: the Response and the Assertion need IDs of their own");
 	/* Every signature present must verify, each over its own parent. */
 	if (sig_resp && !references_parent(sig_resp, resp_id))
 		REFUSE("Response signature invalid: the signature must reference its Response");
 	if (sig_as && !references_parent(sig_as, as_id))
 		REFUSE("Response signature invalid: the signature must reference its Assertion");
-	if (sig_resp && (v = verify_with_metadata(sig_resp, md)) != SAML_VALID)
+	if (sig_resp && !resp_verified && (v = verify_with_metadata(sig_resp, md)) != SAML_VALID)
 		goto sig_failed;
 	if (sig_as && (v = verify_with_metadata(sig_as, md)) != SAML_VALID)
 		goto sig_failed;
@@ -720,7 +772,8 @@ done:
 	return v;
 }
 
-enum saml_verdict saml_response_peek(const char *b64, size_t len, struct saml_assertion *out, char err[SAML_ERR_MAX])
+enum saml_verdict saml_response_peek(const char *b64, size_t len, const struct saml_keys *keys,
+                                     struct saml_assertion *out, char err[SAML_ERR_MAX])
 {
 	struct census cs = {0};
 	xmlDocPtr doc = NULL;
@@ -748,8 +801,20 @@ enum saml_verdict saml_response_peek(const char *b64, size_t len, struct saml_as
 	if (!is_el(resp, NS_SAMLP, "Response"))
 		REFUSE("Invalid SAML response: the root element is not a samlp:Response");
 	census(resp, &cs, 0);
-	if (cs.encrypted)
-		REFUSE("Encrypted SAML assertions are not supported by this provider");
+	if (cs.enc_assertions) {
+		xmlNodePtr enc = only_child(resp, NS_SAML, "EncryptedAssertion", &many);
+		if (!keys || !keys->n)
+			REFUSE("Invalid SAML response: the assertion is encrypted and the provider has no private key");
+		if (cs.enc_assertions != 1 || cs.assertions || !enc)
+			REFUSE("Invalid SAML response: it must hold exactly one Assertion");
+		if ((v = saml_decrypt_assertion(enc, keys, &as, err)) != SAML_VALID)
+			goto done;
+		v = SAML_INVALID;
+		memset(&cs, 0, sizeof(cs));
+		census(resp, &cs, 0);
+	}
+	if (cs.encrypted || cs.enc_assertions)
+		REFUSE("Invalid SAML response: encrypted identifiers and attributes are not supported");
 	if (cs.responses != 1 || cs.assertions != 1 || !(as = only_child(resp, NS_SAML, "Assertion", &many)))
 		REFUSE("Invalid SAML response: it must hold exactly one Assertion");
 	v = read_attributes(as, out, err);
@@ -760,6 +825,32 @@ done:
 	if (v != SAML_VALID)
 		saml_assertion_clear(out);
 	return v;
+}
+
+char *saml_response_encrypted_issuer(const char *b64, size_t len)
+{
+	struct census cs = {0};
+	xmlDocPtr doc = NULL;
+	xmlNodePtr resp, iss;
+	uint8_t *xml = NULL;
+	size_t xml_len = 0;
+	char err[SAML_ERR_MAX], *out = NULL;
+	bool many = false;
+
+	pthread_once(&lib_once, lib_init);
+	if (!lib_ok || !(xml = decode_b64(b64, len, &xml_len)) || !(doc = parse_xml((const char *)xml, xml_len, err)))
+		goto done;
+	resp = xmlDocGetRootElement(doc);
+	if (!is_el(resp, NS_SAMLP, "Response"))
+		goto done;
+	census(resp, &cs, 0);
+	if (cs.enc_assertions && (iss = only_child(resp, NS_SAML, "Issuer", &many)))
+		out = text_of(iss);
+done:
+	if (doc)
+		xmlFreeDoc(doc);
+	free(xml);
+	return out;
 }
 
 const struct saml_attribute *saml_attribute(const struct saml_assertion *a, const char *name)
@@ -809,4 +900,14 @@ int saml_name_qualifier(const char *issuer, const char *account_id, const char *
 	}
 	EVP_MD_CTX_free(ctx);
 	return rc;
+}
+
+void saml_keys_clear(struct saml_keys *keys)
+{
+	for (size_t i = 0; i < keys->n && i < SAML_DECRYPT_KEYS_MAX; i++) {
+		if (keys->der[i])
+			explicit_bzero(keys->der[i], keys->len[i]);
+		free(keys->der[i]);
+	}
+	memset(keys, 0, sizeof(*keys));
 }

@@ -6,8 +6,14 @@
  * What a response must be (anything else is refused, never repaired):
  *   - well-formed XML without a DOCTYPE (no DTD, no entity: XXE and entity expansion are refused before they can
  *     be expanded), at most SAML_RESPONSE_MAX bytes decoded;
- *   - a samlp:Response whose status is Success, holding exactly one saml:Assertion (no EncryptedAssertion), as its
- *     child; no other element anywhere of either name;
+ *   - a samlp:Response whose status is Success, holding exactly one saml:Assertion or saml:EncryptedAssertion as
+ *     its child; no other element anywhere of either name (nor EncryptedID, EncryptedAttribute);
+ *   - an EncryptedAssertion (saml_decrypt.c) is one xenc:EncryptedData (AES-CBC or AES-GCM, its CipherValue inline)
+ *     whose key is one xenc:EncryptedKey (RSA-OAEP or RSA PKCS#1 v1.5) in its KeyInfo or beside it, opened with one
+ *     of the provider's private keys (each tried). A signature of the Response is verified over the document as
+ *     received (the encrypted form); then the EncryptedAssertion is replaced by the Assertion it holds, parsed in
+ *     place by the same rules (no DTD, no entity), and everything below applies to it as to a plain one. When the
+ *     provider requires encryption (AssertionEncryptionMode Required), a plain Assertion is refused;
  *   - signed by one of the metadata's signing certificates: a ds:Signature that is a child of the Response or of
  *     the Assertion, whose one Reference is "#ID" of that very parent (IDs are registered for those two elements
  *     only, duplicates and xml:id refused), with the enveloped-signature and canonicalization transforms only,
@@ -23,6 +29,7 @@
 #ifndef ROLEGATE_SAML_H
 #define ROLEGATE_SAML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,9 +83,21 @@ enum saml_verdict {
 	SAML_FAILURE,  /* out of memory or a library failure: a fault to retry, never a verdict */
 };
 
+#define SAML_DECRYPT_KEYS_MAX 2 /* a provider's private keys (AWS: at most 2) */
+
+/* The private keys an assertion may be encrypted to: RSA, PKCS#8 DER, owned by whoever filled it (who wipes them). */
+struct saml_keys {
+	size_t n;
+	uint8_t *der[SAML_DECRYPT_KEYS_MAX];
+	size_t len[SAML_DECRYPT_KEYS_MAX];
+	bool required; /* AssertionEncryptionMode Required: a plain (unencrypted) Assertion is refused */
+};
+
 /* What a response is checked against besides the metadata. */
 struct saml_expect {
 	int64_t now_s;
+	/* The provider's private keys and encryption mode; NULL: none, and Allowed (an EncryptedAssertion is refused). */
+	const struct saml_keys *keys;
 	/* A Recipient/Destination accepted besides AWS's sign-in endpoints (https://signin.aws.amazon.com/saml,
 	 * https://REGION.signin.aws.amazon.com/saml): this server's own /saml as the browser reached it, or NULL. */
 	const char *own_recipient;
@@ -93,8 +112,16 @@ enum saml_verdict saml_response_verify(const char *b64, size_t len, const struct
 /* Reads the attributes of a response's one Assertion WITHOUT verifying anything (the same parser and shape checks:
  * no DOCTYPE, one Response holding one Assertion): only for the console's /saml to learn which providers the Role
  * attribute names, so as to verify the response against each (saml_response_verify) before anything of it is
- * believed. SAML_VALID with out's attrs set (only those), else err says why; saml_assertion_clear out either way. */
-enum saml_verdict saml_response_peek(const char *b64, size_t len, struct saml_assertion *out, char err[SAML_ERR_MAX]);
+ * believed. An EncryptedAssertion is decrypted with keys (NULL: refused). SAML_VALID with out's attrs set (only
+ * those), else err says why; saml_assertion_clear out either way. */
+enum saml_verdict saml_response_peek(const char *b64, size_t len, const struct saml_keys *keys,
+                                     struct saml_assertion *out, char err[SAML_ERR_MAX]);
+/* Frees and wipes what keys owns. */
+void saml_keys_clear(struct saml_keys *keys);
+/* The Issuer of a Response that holds an EncryptedAssertion (its own saml:Issuer, unverified; a malloc'd copy), or
+ * NULL when the response is not one, names no Issuer or does not parse: only for the console's /saml to find which
+ * providers may hold the keys to decrypt it (each is then verified with saml_response_verify). */
+char *saml_response_encrypted_issuer(const char *b64, size_t len);
 /* The attribute named name, or NULL. */
 const struct saml_attribute *saml_attribute(const struct saml_assertion *a, const char *name);
 /* Frees what a owns and empties it. */

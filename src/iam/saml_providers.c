@@ -5,8 +5,12 @@
  * A provider is its IdP's metadata document, kept as given: the document is read (src/federation/saml.h) when it
  * is created or replaced, and refused with AWS's InvalidInput "Could not parse metadata" unless it is an
  * EntityDescriptor with an entityID and an IDPSSODescriptor holding a signing certificate. sts:AssumeRoleWithSAML
- * reads it again for each call (src/sts/saml.c). Encrypted assertions (AddPrivateKey, AssertionEncryptionMode
- * Required) are not supported and are refused rather than stored unused.
+ * reads it again for each call (src/sts/saml.c).
+ *
+ * Encrypted assertions: AddPrivateKey (a PEM RSA private key) adds a key, sealed at rest (src/iam/saml_keys.h), at
+ * most SAML_PRIVATE_KEYS_MAX per provider (LimitExceeded beyond); RemovePrivateKey removes one by its KeyId;
+ * AssertionEncryptionMode Required makes AssumeRoleWithSAML refuse a plain assertion and needs a key. Both in one
+ * UpdateSAMLProvider: the removal first. GetSAMLProvider lists the keys' KeyId and Timestamp, never a key.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 #include "aws/ids.h"
 #include "federation/saml.h"
 #include "iam/iam.h"
+#include "iam/saml_keys.h"
 #include "store/saml.h"
 #include "util/common.h"
 #include "util/crypto.h"
@@ -67,15 +72,43 @@ static int check_metadata(struct call *c, const char *doc, struct store_saml_pro
 	return C_OK;
 }
 
-/* What rolegate does not do: decrypt assertions. Refused, never accepted and ignored. */
-static int refuse_encryption(struct call *c)
+/* Applies RemovePrivateKey, AddPrivateKey and AssertionEncryptionMode to p (which has n keys stored), in the
+ * store: InvalidInput for a key that is not one or not the provider's, LimitExceeded beyond SAML_PRIVATE_KEYS_MAX,
+ * InvalidInput for Required without a key. The caller stores p's mode. */
+static int apply_encryption(struct call *c, struct store_saml_provider *p, size_t n)
 {
+	const char *add = call_str(c, "AddPrivateKey"), *remove = call_str(c, "RemovePrivateKey");
 	const char *mode = call_str(c, "AssertionEncryptionMode");
+	struct store_saml_key k;
+	char why[160] = "";
+	int rc;
 
-	if (call_str(c, "AddPrivateKey") || call_str(c, "RemovePrivateKey") || (mode && strcmp(mode, "Required") == 0))
+	if (remove) {
+		rc = store_saml_key_delete(c->tx, p->provider_id, remove);
+		if (rc == STORE_NOT_FOUND)
+			return aws_err_set(&c->err, ERR_INVALID_INPUT,
+			                   "The private key %.64s does not exist for SAML provider %s.", remove, p->name);
+		if (rc != C_OK)
+			return C_ERR;
+		n--;
+	}
+	if (add) {
+		if (n >= SAML_PRIVATE_KEYS_MAX)
+			return aws_err_set(&c->err, ERR_LIMIT_EXCEEDED,
+			                   "Cannot exceed quota for PrivateKeysPerSAMLProvider: %d", SAML_PRIVATE_KEYS_MAX);
+		rc = saml_key_seal(add, c->now_ms, &k, why, sizeof(why));
+		if (rc == C_OK)
+			rc = store_saml_key_add(c->tx, p->provider_id, &k);
+		explicit_bzero(&k, sizeof(k));
+		if (rc != C_OK)
+			return why[0] ? aws_err_set(&c->err, ERR_INVALID_INPUT, "%s", why) : C_ERR;
+		n++;
+	}
+	if (mode)
+		snprintf(p->encryption_mode, sizeof(p->encryption_mode), "%s", mode);
+	if (strcmp(p->encryption_mode, "Required") == 0 && n == 0)
 		return aws_err_set(&c->err, ERR_INVALID_INPUT,
-		                   "Encrypted SAML assertions are not supported by this server: AssertionEncryptionMode "
-		                   "must be Allowed, without private keys.");
+		                   "AssertionEncryptionMode Required needs a private key: add one with AddPrivateKey.");
 	return C_OK;
 }
 
@@ -118,7 +151,7 @@ static int create_provider(struct call *c)
 	int rc;
 
 	memset(&p, 0, sizeof(p));
-	if (refuse_encryption(c) != C_OK || check_metadata(c, doc, &p) != C_OK ||
+	if (check_metadata(c, doc, &p) != C_OK ||
 	    iam_check_tags(c, tags, NULL, "TagsPerSAMLProvider") != C_OK)
 		return C_ERR;
 	/* the SAMLProviderUUID: 26 random characters of [A-Z2-7] (privateKeyIdType: [A-Z0-9]{22,64}) */
@@ -137,6 +170,8 @@ static int create_provider(struct call *c)
 	if (n > SAML_PROVIDERS_PER_ACCOUNT)
 		return aws_err_set(&c->err, ERR_LIMIT_EXCEEDED, "Cannot exceed quota for SAMLProvidersPerAccount: %d",
 		                   SAML_PROVIDERS_PER_ACCOUNT);
+	if (apply_encryption(c, &p, 0) != C_OK || store_saml_update(c->tx, &p) != C_OK)
+		return C_ERR;
 	if (tags && iam_put_tags(c, p.provider_id, tags) != C_OK)
 		return C_ERR;
 	if (arn_of(&p, arn, sizeof(arn)) != C_OK)
@@ -152,15 +187,39 @@ static int create_provider(struct call *c)
 	return C_OK;
 }
 
+/* PrivateKeyList: each key's KeyId and Timestamp, oldest first; never the key. */
+static json_t *key_list(struct call *c, const char *provider_id)
+{
+	struct store_saml_key keys[SAML_PRIVATE_KEYS_MAX];
+	json_t *list = json_array();
+	size_t n = 0;
+
+	if (!list || store_saml_keys(c->tx, provider_id, keys, &n) != C_OK) {
+		json_decref(list);
+		list = NULL;
+		n = 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(list, json_pack("{s:s, s:I}", "KeyId", keys[i].key_id, "Timestamp",
+		                                          (json_int_t)(keys[i].created_ms / 1000))) != 0) {
+			json_decref(list);
+			list = NULL;
+			break;
+		}
+	explicit_bzero(keys, sizeof(keys));
+	return list;
+}
+
 static int get_provider(struct call *c)
 {
 	struct store_saml_provider p;
-	json_t *tags;
+	json_t *tags, *keys = NULL;
 	int rc = C_ERR;
 
 	if (load_provider(c, &p) != C_OK)
 		return C_ERR;
-	if (!(tags = json_array()) || iam_tags_json(c, p.provider_id, 0, TAGS_PER_PROVIDER, tags) != C_OK) {
+	if (!(tags = json_array()) || iam_tags_json(c, p.provider_id, 0, TAGS_PER_PROVIDER, tags) != C_OK ||
+	    !(keys = key_list(c, p.provider_id))) {
 		json_decref(tags);
 		goto done;
 	}
@@ -171,7 +230,7 @@ static int get_provider(struct call *c)
 		json_object_set_new(c->out, "ValidUntil", json_integer(p.valid_until_ms / 1000));
 	json_object_set_new(c->out, "Tags", tags);
 	json_object_set_new(c->out, "AssertionEncryptionMode", json_string(p.encryption_mode));
-	json_object_set_new(c->out, "PrivateKeyList", json_array());
+	json_object_set_new(c->out, "PrivateKeyList", keys);
 	rc = C_OK;
 done:
 	store_saml_clear(&p);
@@ -205,11 +264,15 @@ static int update_provider(struct call *c)
 {
 	const char *doc = call_str(c, "SAMLMetadataDocument");
 	struct store_saml_provider p;
+	struct store_saml_key keys[SAML_PRIVATE_KEYS_MAX];
 	char arn[ARN_MAX + 1];
+	size_t n = 0;
 	int rc = C_ERR;
 
-	if (refuse_encryption(c) != C_OK || load_provider(c, &p) != C_OK)
+	if (load_provider(c, &p) != C_OK)
 		return C_ERR;
+	if (store_saml_keys(c->tx, p.provider_id, keys, &n) != C_OK || apply_encryption(c, &p, n) != C_OK)
+		goto done;
 	if (doc) {
 		if (check_metadata(c, doc, &p) != C_OK)
 			goto done;
@@ -222,6 +285,7 @@ static int update_provider(struct call *c)
 	json_object_set_new(c->out, "SAMLProviderArn", json_string(arn));
 	rc = C_OK;
 done:
+	explicit_bzero(keys, sizeof(keys));
 	store_saml_clear(&p);
 	return rc;
 }

@@ -5,6 +5,7 @@
  *   access_keys.secret_sealed   bound to access_key_id (users' keys and the root's)
  *   mfa_devices.seed_sealed     bound to serial (TOTP seeds)
  *   server_keys.key_sealed      bound to "server-key:" kid (the keys that seal session tokens, src/server/keyring.c)
+ *   saml_private_keys.key_sealed bound to "saml-key:" key_id (SAML providers' keys, src/iam/saml_keys.c)
  *   meta master_key_check       bound to "meta:master_key_check" (src/server/bootstrap.c)
  * and meta master_key_id names the key (secrets_key_id). Rotation rewrites all of them in one transaction.
  */
@@ -57,6 +58,7 @@ static const struct sealed_column sealed_columns[] = {
 	SEALED_COLUMN("access_keys", "access_key_id", "secret_sealed", ""),
 	SEALED_COLUMN("mfa_devices", "serial", "seed_sealed", ""),
 	SEALED_COLUMN("server_keys", "kid", "key_sealed", "server-key:"),
+	SEALED_COLUMN("saml_private_keys", "key_id", "key_sealed", "saml-key:"),
 };
 
 struct sealed_row {

@@ -16,8 +16,9 @@
 /* A master key's id: the first bytes of HMAC-SHA256(key, "rolegate master key id"), hex. Names a key without
  * revealing it; DATA/rolegate.db records the id of the key its secrets are sealed under (src/server/masterkey.c). */
 #define MASTER_KEY_ID_LEN 32
-/* The largest secret secrets_reseal() carries across (plaintext bytes). */
-#define SECRETS_RESEAL_MAX 512
+/* The largest secret secrets_reseal() carries across (plaintext bytes): a SAML provider's private key, PKCS#8 DER
+ * of up to 4096 bits (src/store/saml.h SAML_KEY_DER_MAX), is the largest. */
+#define SECRETS_RESEAL_MAX 4096
 
 /* Loads the master key from path; when path is NULL uses DATA/master.key, creating it if absent in a new data
  * directory (one without rolegate.db): a directory with a database but no key is refused (logged). */

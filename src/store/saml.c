@@ -1,5 +1,5 @@
 /*
- * saml.c - the saml_providers table (saml.h).
+ * saml.c - the saml_providers and saml_private_keys tables (saml.h).
  */
 #include "store/saml.h"
 
@@ -87,7 +87,9 @@ int store_saml_delete(struct db_tx *tx, const char *provider_id)
 	int64_t changes = 0;
 	int rc;
 
-	if (store_tag_delete_all(tx, provider_id) != C_OK)
+	if (store_tag_delete_all(tx, provider_id) != C_OK ||
+	    db_exec(tx, "DELETE FROM saml_private_keys WHERE provider_id = ?1", DB_ARGS(db_text(provider_id)), NULL) !=
+	        C_OK)
 		return C_ERR;
 	rc = db_exec(tx, "DELETE FROM saml_providers WHERE provider_id = ?1", DB_ARGS(db_text(provider_id)), &changes);
 	if (rc == C_OK && changes == 0)
@@ -140,4 +142,52 @@ int store_saml_count(struct db_tx *tx, const char *account_id, int64_t *count)
 	return db_one_int(db_query_fresh(tx, "SELECT count(*) FROM saml_providers WHERE account_id = ?1",
 	                                 DB_ARGS(db_text(account_id))),
 	                  count);
+}
+
+int store_saml_key_add(struct db_tx *tx, const char *provider_id, const struct store_saml_key *k)
+{
+	return db_exec(tx,
+	               "INSERT INTO saml_private_keys(key_id, provider_id, key_sealed, created_ms) VALUES (?1, ?2, ?3, ?4)",
+	               DB_ARGS(db_text(k->key_id), db_text(provider_id), db_blob(k->sealed, k->sealed_len),
+	                       db_int(k->created_ms)),
+	               NULL);
+}
+
+int store_saml_key_delete(struct db_tx *tx, const char *provider_id, const char *key_id)
+{
+	int64_t changes = 0;
+	int rc = db_exec(tx, "DELETE FROM saml_private_keys WHERE provider_id = ?1 AND key_id = ?2",
+	                 DB_ARGS(db_text(provider_id), db_text(key_id)), &changes);
+
+	if (rc == C_OK && changes == 0)
+		return STORE_NOT_FOUND;
+	return rc;
+}
+
+int store_saml_keys(struct db_tx *tx, const char *provider_id, struct store_saml_key out[SAML_PRIVATE_KEYS_MAX],
+                    size_t *n)
+{
+	struct db_rows *r = db_query(tx,
+	                             "SELECT key_id, key_sealed, created_ms FROM saml_private_keys WHERE provider_id = ?1 "
+	                             "ORDER BY created_ms, key_id",
+	                             DB_ARGS(db_text(provider_id)));
+	int rc;
+
+	*n = 0;
+	while ((rc = db_step(r)) == DB_ROW) {
+		struct store_saml_key *k = &out[*n];
+		const void *blob;
+		size_t len = 0;
+		if (*n == SAML_PRIVATE_KEYS_MAX || db_col_copy(r, 0, k->key_id, sizeof(k->key_id)) != C_OK ||
+		    !(blob = db_col_blob(r, 1, &len)) || len > sizeof(k->sealed)) {
+			rc = C_ERR;
+			break;
+		}
+		memcpy(k->sealed, blob, len);
+		k->sealed_len = len;
+		k->created_ms = db_col_int(r, 2);
+		(*n)++;
+	}
+	db_rows_done(r);
+	return rc == DB_DONE ? C_OK : C_ERR;
 }

@@ -359,7 +359,9 @@ static const char *const migrations[] = {
 	") STRICT;",
 	/* 9: SAML providers (issue 17, src/iam/saml_providers.c): the metadata document as given, what
 	 * AssumeRoleWithSAML reads of it (src/federation/saml.h) being parsed again from it; valid_until_ms the
-	 * metadata's validUntil (NULL: none); encryption_mode AssertionEncryptionMode ('Allowed' or 'Required') */
+	 * metadata's validUntil (NULL: none); encryption_mode AssertionEncryptionMode ('Allowed' or 'Required').
+	 * saml_private_keys: a provider's keys for encrypted assertions (at most 2), PKCS#8 DER sealed under the master
+	 * key bound to "saml-key:" key_id (src/iam/saml_keys.c; re-sealed by src/server/masterkey.c) */
 	"CREATE TABLE saml_providers ("
 	"  provider_id TEXT PRIMARY KEY,"
 	"  account_id TEXT NOT NULL REFERENCES accounts(account_id),"
@@ -370,7 +372,14 @@ static const char *const migrations[] = {
 	"  encryption_mode TEXT NOT NULL CHECK (encryption_mode IN ('Allowed', 'Required')),"
 	"  created_ms INTEGER NOT NULL,"
 	"  UNIQUE (account_id, name_lc)"
-	") STRICT;",
+	") STRICT;"
+	"CREATE TABLE saml_private_keys ("
+	"  key_id TEXT PRIMARY KEY,"
+	"  provider_id TEXT NOT NULL REFERENCES saml_providers(provider_id),"
+	"  key_sealed BLOB NOT NULL,"
+	"  created_ms INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX saml_private_keys_by_provider ON saml_private_keys(provider_id);",
 };
 
 /* The PostgreSQL form of a migration where the translation of its SQLite DDL would not do (none so far): NULL

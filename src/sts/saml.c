@@ -5,8 +5,10 @@
  *
  *   authenticate  sts_saml_authenticate: the provider (PrincipalArn, of the role's account) loaded, the caller set to
  *                 it (so refusals are audited in its account); the response verified against its metadata
- *                 (src/federation/saml.h); the pair RoleArn,PrincipalArn found in the Role attribute; RoleSessionName
- *                 read; the caller made the provider (PRINCIPAL_IDENTITY_PROVIDER) with the saml:* keys on c->fed,
+ *                 (src/federation/saml.h), an encrypted assertion decrypted with the provider's private keys
+ *                 (opened from their seal for this call only, src/iam/saml_keys.h; a plain one refused when the
+ *                 provider's AssertionEncryptionMode is Required); the pair RoleArn,PrincipalArn found in the Role
+ *                 attribute; RoleSessionName read; the caller made the provider (PRINCIPAL_IDENTITY_PROVIDER) with the saml:* keys on c->fed,
  *                 and the session name, session tags, transitive tag keys and source identity the assertion asks for
  *                 put in the input, as AssumeRole's own parameters
  *   resource      the role and its trust policy, as AssumeRole loads them (sessions.c)
@@ -23,6 +25,7 @@
 #include "aws/arn.h"
 #include "federation/saml.h"
 #include "iam/iam.h"
+#include "iam/saml_keys.h"
 #include "server/tokens.h"
 #include "store/iam_store.h"
 #include "store/saml.h"
@@ -293,14 +296,15 @@ static void own_recipient(struct call *c, char *out, size_t cap)
 		snprintf(out, cap, "%s://%s/saml", c->req->tls ? "https" : "http", host);
 }
 
-/* Verifies SAMLAssertion against the provider p: the caller and c->fed set on success. */
-static int verify(struct call *c, const struct store_saml_provider *p, const char *role_arn, const char *provider_arn)
+/* Verifies SAMLAssertion against the provider p and its private keys: the caller and c->fed set on success. */
+static int verify(struct call *c, const struct store_saml_provider *p, const struct saml_keys *keys,
+                  const char *role_arn, const char *provider_arn)
 {
 	const char *b64 = call_str(c, "SAMLAssertion");
 	const struct saml_attribute *roles, *sn;
 	struct saml_metadata md;
 	struct saml_assertion as;
-	struct saml_expect exp = {.now_s = c->now_ms / 1000};
+	struct saml_expect exp = {.now_s = c->now_ms / 1000, .keys = keys};
 	char err[SAML_ERR_MAX], own[300];
 	enum saml_verdict v;
 	bool paired = false;
@@ -344,9 +348,10 @@ done:
 	return rc;
 }
 
-/* Finds the provider name of account (p is the caller's to clear), in a read transaction of its own: the call's
- * comes after authentication. */
-static int find_provider(struct call *c, const char *account, const char *name, struct store_saml_provider *p)
+/* Finds the provider name of account and its private keys, opened (p and keys are the caller's to clear), in a
+ * read transaction of its own: the call's comes after authentication. */
+static int find_provider(struct call *c, const char *account, const char *name, struct store_saml_provider *p,
+                         struct saml_keys *keys)
 {
 	struct db_tx *tx;
 	int rc;
@@ -354,6 +359,8 @@ static int find_provider(struct call *c, const char *account, const char *name, 
 	if (db_begin(c->srv->db, false, &tx) != C_OK)
 		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
 	rc = store_saml_get(tx, account, name, p);
+	if (rc == C_OK && saml_keys_load(tx, p->provider_id, p->encryption_mode, keys) != C_OK)
+		rc = C_ERR;
 	db_rollback(tx);
 	if (rc == C_ERR)
 		return aws_err_set(&c->err, ERR_SERVICE_FAILURE, "The request processing has failed.");
@@ -365,6 +372,7 @@ int sts_saml_authenticate(struct call *c)
 	const char *role_arn = call_str(c, "RoleArn"), *provider_arn = call_str(c, "PrincipalArn");
 	char account[ACCOUNT_ID_LEN + 1], name[IAM_NAME_MAX + 1], pname[SAML_PROVIDER_NAME_MAX + 1];
 	struct store_saml_provider p = {0};
+	struct saml_keys keys = {0};
 	int rc;
 
 	snprintf(c->resource, sizeof(c->resource), "%s", role_arn);
@@ -375,11 +383,13 @@ int sts_saml_authenticate(struct call *c)
 	/* the provider must be the role's account's own */
 	if (iam_saml_provider_name(provider_arn, account, pname, sizeof(pname)) != C_OK)
 		return not_authorized(c);
-	rc = find_provider(c, account, pname, &p);
+	rc = find_provider(c, account, pname, &p, &keys);
 	if (rc == STORE_NOT_FOUND)
 		return invalid(c, "%s", "Specified provider doesn't exist.");
-	if (rc != C_OK)
+	if (rc != C_OK) {
+		store_saml_clear(&p);
 		return C_ERR;
+	}
 	/* from here on the call is the provider's: refusals are audited in its account */
 	c->caller.kind = PRINCIPAL_IDENTITY_PROVIDER;
 	snprintf(c->caller.account_id, sizeof(c->caller.account_id), "%s", account);
@@ -388,7 +398,8 @@ int sts_saml_authenticate(struct call *c)
 	if (strcmp(c->caller.arn, provider_arn) != 0) /* the name's case: the ARN must be the provider's own */
 		invalid(c, "%s", "Specified provider doesn't exist.");
 	else
-		rc = verify(c, &p, role_arn, provider_arn);
+		rc = verify(c, &p, &keys, role_arn, provider_arn);
+	saml_keys_clear(&keys);
 	store_saml_clear(&p);
 	return rc;
 }

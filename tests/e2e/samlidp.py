@@ -1,6 +1,7 @@
 """A test SAML 2.0 identity provider: a key and certificate made with openssl, its metadata document, and SAML
 responses signed with xmlsec1's command line (Debian's xmlsec1), as an IdP would POST them to
-https://signin.aws.amazon.com/saml.
+https://signin.aws.amazon.com/saml; assertions encrypted to a service provider's key (SPKey: the private key a SAML
+provider is given with AddPrivateKey) with `xmlsec1 --encrypt` and an EncryptedData template.
 
 Responses are built as text, with every namespace declared on the element that uses it, so that a signed Assertion
 cut out of one response and pasted into another (the XML signature wrapping variants) keeps exactly the bytes, and
@@ -17,6 +18,11 @@ import rg
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 DS = "http://www.w3.org/2000/09/xmldsig#"
+XENC = "http://www.w3.org/2001/04/xmlenc#"
+DATA_ALGS = {"aes128-cbc": (XENC + "aes128-cbc", "aes-128"), "aes256-cbc": (XENC + "aes256-cbc", "aes-256"),
+             "aes128-gcm": ("http://www.w3.org/2009/xmlenc11#aes128-gcm", "aes-128"),
+             "aes256-gcm": ("http://www.w3.org/2009/xmlenc11#aes256-gcm", "aes-256")}
+KEY_ALGS = {"rsa-oaep": XENC + "rsa-oaep-mgf1p", "rsa-1_5": XENC + "rsa-1_5"}
 AWS_SIGNIN = "https://signin.aws.amazon.com/saml"
 ROLE_ATTR = "https://aws.amazon.com/SAML/Attributes/Role"
 SESSION_ATTR = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
@@ -141,6 +147,55 @@ class IdP:
     def signed_response(self, **kw):
         """A response whose Assertion is signed (the usual IdP), base64 as posted."""
         return b64(self.sign(self.response(self.assertion(**kw))))
+
+
+class SPKey:
+    """The service provider's RSA key pair (made with openssl) that assertions are encrypted to: `pem` is what
+    AddPrivateKey takes, `cert` what the IdP encrypts with."""
+
+    def __init__(self, d, name="sp", bits=2048):
+        self.dir = Path(d)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.key = self.dir / f"{name}.key"
+        self.cert = self.dir / f"{name}.crt"
+        rg.openssl("req", "-x509", "-newkey", f"rsa:{bits}", "-nodes", "-keyout", self.key.name, "-out",
+                   self.cert.name, "-days", "30", "-subj", f"/CN={name}.sp.example.test", cwd=self.dir)
+        self.pem = self.key.read_text()
+        # the key's base64 body (what must never be found in the store in clear)
+        self.pem_body = [l for l in self.pem.splitlines() if l and not l.startswith("-----")]
+
+
+def encrypt(assertion_xml, sp, data_alg="aes256-cbc", key_alg="rsa-oaep", key_inside=True, raw=False):
+    """A saml:EncryptedAssertion holding assertion_xml (an Assertion whose namespaces are its own), encrypted by
+    `xmlsec1 --encrypt` to sp's certificate: EncryptedData with data_alg, its session key in an EncryptedKey with
+    key_alg, in the EncryptedData's KeyInfo (key_inside) or beside it in the EncryptedAssertion. raw: the text is
+    encrypted as bytes (--binary-data), whatever it is, still marked Type Element."""
+    uri, session = DATA_ALGS[data_alg]
+    ek = (f'<xenc:EncryptedKey xmlns:xenc="{XENC}"><xenc:EncryptionMethod Algorithm="{KEY_ALGS[key_alg]}"/>'
+          '<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedKey>')
+    template = (f'<xenc:EncryptedData xmlns:xenc="{XENC}" Type="{XENC}Element">'
+                f'<xenc:EncryptionMethod Algorithm="{uri}"/>'
+                f'<ds:KeyInfo xmlns:ds="{DS}">{ek}</ds:KeyInfo>'
+                '<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedData>')
+    tmpl = sp.dir / f"e-{uuid.uuid4().hex}.xml"
+    data = sp.dir / f"d-{uuid.uuid4().hex}.xml"
+    out = sp.dir / f"o-{uuid.uuid4().hex}.xml"
+    tmpl.write_text(template)
+    data.write_text(assertion_xml)
+    p = subprocess.run(["xmlsec1", "--encrypt", "--pubkey-cert-pem", str(sp.cert), "--session-key", session,
+                        "--binary-data" if raw else "--xml-data", str(data), "--output", str(out), str(tmpl)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    text = out.read_text()
+    for f in (tmpl, data, out):
+        f.unlink()
+    text = text.split("?>", 1)[1].strip() if text.startswith("<?xml") else text.strip()
+    if not key_inside:  # the EncryptedKey moved out of KeyInfo, beside the EncryptedData (another IdPs' layout)
+        i, j = text.index("<xenc:EncryptedKey"), text.index("</xenc:EncryptedKey>") + len("</xenc:EncryptedKey>")
+        key = text[i:j]
+        text = text[:i] + text[j:]
+        return f'<saml:EncryptedAssertion xmlns:saml="{SAML}">{text}{key}</saml:EncryptedAssertion>'
+    return f'<saml:EncryptedAssertion xmlns:saml="{SAML}">{text}</saml:EncryptedAssertion>'
 
 
 def b64(xml):

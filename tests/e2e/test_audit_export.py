@@ -219,7 +219,7 @@ def make_old(data_dir):
             db.execute(f"ALTER TABLE audit DROP COLUMN {col}")
         if f == "rolegate.db":
             # migrations 8 and 9 (OIDC and SAML providers) and 7 (enforcement modes): their tables too
-            for t in ("saml_providers", "oidc_providers", "account_enforcement"):
+            for t in ("saml_private_keys", "saml_providers", "oidc_providers", "account_enforcement"):
                 db.execute(f"DROP TABLE {t}")
             # migration 5 (the console's tables) came later still: undone too, so 4 is the newest missing
             for t in ("console_sessions", "console_recent_roles", "console_signin_failures",
