@@ -86,23 +86,6 @@ static int not_authorized(struct call *c)
 	return aws_err_set(&c->err, ERR_ACCESS_DENIED, NOT_AUTHORIZED);
 }
 
-/* Splits arn:aws:iam::ACCT:role/PATH/NAME into account and name. */
-static int role_arn_parts(const char *arn, char account[ACCOUNT_ID_LEN + 1], char *name, size_t cap)
-{
-	struct arn a;
-	const char *slash;
-
-	if (arn_parse(arn, &a) != C_OK || strcmp(a.service, "iam") != 0 || strlen(a.account) != ACCOUNT_ID_LEN ||
-	    strncmp(a.resource, "role/", 5) != 0)
-		return C_ERR;
-	slash = strrchr(a.resource, '/');
-	if (!slash[1] || strlen(slash + 1) >= cap)
-		return C_ERR;
-	snprintf(account, ACCOUNT_ID_LEN + 1, "%s", a.account);
-	snprintf(name, cap, "%s", slash + 1);
-	return C_OK;
-}
-
 /* Whether one value of the Role attribute is the pair "role,provider" (either order, spaces around ignored). */
 static bool names_pair(const char *value, const char *role, const char *provider)
 {
@@ -376,7 +359,7 @@ int sts_saml_authenticate(struct call *c)
 	int rc;
 
 	snprintf(c->resource, sizeof(c->resource), "%s", role_arn);
-	if (role_arn_parts(role_arn, account, name, sizeof(name)) != C_OK)
+	if (sts_role_arn_parts(role_arn, account, name, sizeof(name)) != C_OK)
 		return aws_err_set(&c->err, ERR_VALIDATION, "%.200s is not a valid role ARN.", role_arn);
 	if (iam_saml_provider_name(provider_arn, NULL, pname, sizeof(pname)) != C_OK)
 		return aws_err_set(&c->err, ERR_VALIDATION, "%.200s is not a valid SAML provider ARN.", provider_arn);
@@ -429,7 +412,7 @@ static int assume_role_with_saml(struct call *c)
 		char account[ACCOUNT_ID_LEN + 1], name[IAM_NAME_MAX + 1];
 		struct store_role role = {0};
 		json_int_t d = json_integer_value(dur);
-		if (role_arn_parts(call_str(c, "RoleArn"), account, name, sizeof(name)) != C_OK ||
+		if (sts_role_arn_parts(call_str(c, "RoleArn"), account, name, sizeof(name)) != C_OK ||
 		    store_role_get(c->tx, account, name, &role) != C_OK)
 			return not_authorized(c);
 		if (d > role.max_session_s)

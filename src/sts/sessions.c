@@ -28,8 +28,7 @@
 #define CHAINED_MAX_S 3600
 #define SESSION_POLICY_MAX 2048 /* characters of an inline session policy (AWS's documented limit) */
 
-/* Splits arn:aws:iam::ACCT:role/PATH/NAME into account and name. */
-static int parse_role_arn(const char *arn, char account[ACCOUNT_ID_LEN + 1], char *name, size_t cap)
+int sts_role_arn_parts(const char *arn, char account[ACCOUNT_ID_LEN + 1], char *name, size_t cap)
 {
 	struct arn a;
 	const char *slash;
@@ -111,7 +110,7 @@ int sts_resource_assume_role(struct call *c, char *out, size_t cap)
 		return C_ERR;
 	if (c->caller.kind == PRINCIPAL_ROOT)
 		return aws_err_set(&c->err, ERR_ACCESS_DENIED, "Roles may not be assumed by root accounts.");
-	if (parse_role_arn(arn, account, name, sizeof(name)) != C_OK)
+	if (sts_role_arn_parts(arn, account, name, sizeof(name)) != C_OK)
 		return aws_err_set(&c->err, ERR_VALIDATION, "%s is not a valid role ARN.", arn);
 	rc = account_open(c, account);
 	if (rc == STORE_NOT_FOUND)
@@ -395,7 +394,7 @@ int sts_assume_role(struct call *c)
 	int rc = C_ERR;
 
 	memset(&cl, 0, sizeof(cl));
-	if (parse_role_arn(arn, account, name, sizeof(name)) != C_OK ||
+	if (sts_role_arn_parts(arn, account, name, sizeof(name)) != C_OK ||
 	    store_role_get(c->tx, account, name, &role) != C_OK)
 		return not_authorized(c, arn);
 	/* AWS counts any temporary caller as role chaining here: a role session, and also the MFA session of an IAM

@@ -20,6 +20,8 @@ int sts_resource_assume_role(struct call *c, char *out, size_t cap);
 /* After AssumeRole-like calls: a refused MFA code counts toward the device's lockout; a granted call advances the
  * role's RoleLastUsed (c->role_used). */
 void sts_sessions_after(struct call *c, bool ok);
+/* Splits arn:aws:iam::ACCT:role/PATH/NAME into account and name (cap bytes): C_OK, or C_ERR for another ARN. */
+int sts_role_arn_parts(const char *arn, char account[ACCOUNT_ID_LEN + 1], char *name, size_t cap);
 /* Resource of GetSessionToken ("*"); verifies MFA. */
 int sts_resource_session(struct call *c, char *out, size_t cap);
 

@@ -63,18 +63,6 @@ static int provider_url_of(const char *iss, char url[OIDC_URL_MAX + 1])
 	return C_OK;
 }
 
-/* The 12-digit account of a role ARN, into account. */
-static int role_account(const char *role_arn, char account[ACCOUNT_ID_LEN + 1])
-{
-	struct arn a;
-
-	if (!role_arn || arn_parse(role_arn, &a) != C_OK || strcmp(a.service, "iam") != 0 ||
-	    strlen(a.account) != ACCOUNT_ID_LEN || strncmp(a.resource, "role/", 5) != 0)
-		return C_ERR;
-	snprintf(account, ACCOUNT_ID_LEN + 1, "%s", a.account);
-	return C_OK;
-}
-
 /* A NumericDate claim (RFC 7519 2: seconds, possibly fractional) into *out: 1 when present, 0 when absent, -1 when
  * it is not a number. */
 static int numeric_date(json_t *claims, const char *name, int64_t *out)
@@ -278,7 +266,8 @@ static int check_times(struct call *c, json_t *claims)
 int webid_authenticate(struct call *c)
 {
 	const char *token = call_str(c, "WebIdentityToken"), *iss;
-	char account[ACCOUNT_ID_LEN + 1], url[OIDC_URL_MAX + 1], why[JWT_ERROR_MAX], audience[256];
+	char account[ACCOUNT_ID_LEN + 1], role_name[IAM_NAME_MAX + 1], url[OIDC_URL_MAX + 1], why[JWT_ERROR_MAX];
+	char audience[256];
 	struct store_oidc_provider p = {0};
 	struct jwt t;
 	json_t *sub;
@@ -289,7 +278,8 @@ int webid_authenticate(struct call *c)
 		return aws_err_set(&c->err, ERR_INVALID_PARAMETER_VALUE,
 		                   "ProviderId is for OAuth 2.0 access tokens of Login with Amazon and Facebook, which "
 		                   "rolegate does not accept; an OpenID Connect ID token names its issuer itself.");
-	if (role_account(call_str(c, "RoleArn"), account) != C_OK)
+	if (!call_str(c, "RoleArn") ||
+	    sts_role_arn_parts(call_str(c, "RoleArn"), account, role_name, sizeof(role_name)) != C_OK)
 		return aws_err_set(&c->err, ERR_VALIDATION, "%s is not a valid role ARN.", call_str(c, "RoleArn"));
 	if (!token || jwt_parse(token, strlen(token), &t, why) != C_OK) {
 		log_debug("req=%s: AssumeRoleWithWebIdentity: token refused: %s", c->request_id, why);
