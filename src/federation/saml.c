@@ -664,52 +664,81 @@ static uint8_t *decode_b64(const char *b64, size_t len, size_t *out_len)
 	return out;
 }
 
-enum saml_verdict saml_response_verify(const char *b64, size_t len, const struct saml_metadata *md,
-                                       const struct saml_expect *exp, struct saml_assertion *out,
-                                       char err[SAML_ERR_MAX])
-{
-	struct census cs = {0};
-	xmlDocPtr doc = NULL;
-	xmlNodePtr resp, as, sig_resp, sig_as, st, code, iss;
-	char *resp_id = NULL, *as_id = NULL, *value = NULL, *dest = NULL, *resp_issuer = NULL;
-	uint8_t *xml = NULL;
-	size_t xml_len = 0;
-	bool many = false, resp_verified = false;
-	enum saml_verdict v = SAML_INVALID;
+/* A SAMLResponse, decoded and parsed: the document (freed by the caller with xml, its decoded bytes), its root
+ * samlp:Response and the census of what the Response holds. SAML_VALID when it is open; else err says why. */
+struct opened {
+	uint8_t *xml;
+	size_t xml_len;
+	xmlDocPtr doc;
+	xmlNodePtr resp;
+	struct census cs;
+};
 
-	memset(out, 0, sizeof(*out));
+static enum saml_verdict open_response(const char *b64, size_t len, struct opened *o, char err[SAML_ERR_MAX])
+{
+	memset(o, 0, sizeof(*o));
 	err[0] = '\0';
 	pthread_once(&lib_once, lib_init);
 	if (!lib_ok) {
 		snprintf(err, SAML_ERR_MAX, "the XML signature library is not available");
 		return SAML_FAILURE;
 	}
-	if (!(xml = decode_b64(b64, len, &xml_len)))
-		REFUSE("Invalid SAML response: not base64, or larger than %d bytes", SAML_RESPONSE_MAX);
-	if (!(doc = parse_xml((const char *)xml, xml_len, err))) {
+	if (!(o->xml = decode_b64(b64, len, &o->xml_len))) {
+		snprintf(err, SAML_ERR_MAX, "Invalid SAML response: not base64, or larger than %d bytes", SAML_RESPONSE_MAX);
+		return SAML_INVALID;
+	}
+	if (!(o->doc = parse_xml((const char *)o->xml, o->xml_len, err))) {
 		char why[SAML_ERR_MAX];
 		snprintf(why, sizeof(why), "%s", err);
-		REFUSE("Invalid SAML response: %.200s", why);
+		snprintf(err, SAML_ERR_MAX, "Invalid SAML response: %.200s", why);
+		return SAML_INVALID;
 	}
-	resp = xmlDocGetRootElement(doc);
-	if (!is_el(resp, NS_SAMLP, "Response"))
-		REFUSE("Invalid SAML response: the root element is not a samlp:Response");
-	census(resp, &cs, 0);
-	if (cs.enc_assertions) {
+	o->resp = xmlDocGetRootElement(o->doc);
+	if (!is_el(o->resp, NS_SAMLP, "Response")) {
+		snprintf(err, SAML_ERR_MAX, "Invalid SAML response: the root element is not a samlp:Response");
+		return SAML_INVALID;
+	}
+	census(o->resp, &o->cs, 0);
+	return SAML_VALID;
+}
+
+static void opened_free(struct opened *o)
+{
+	if (o->doc)
+		xmlFreeDoc(o->doc);
+	free(o->xml);
+}
+
+enum saml_verdict saml_response_verify(const char *b64, size_t len, const struct saml_metadata *md,
+                                       const struct saml_expect *exp, struct saml_assertion *out,
+                                       char err[SAML_ERR_MAX])
+{
+	struct opened o;
+	xmlNodePtr resp, as, sig_resp, sig_as, st, code, iss;
+	char *resp_id = NULL, *as_id = NULL, *value = NULL, *dest = NULL, *resp_issuer = NULL;
+	bool many = false, resp_verified = false;
+	enum saml_verdict v;
+
+	memset(out, 0, sizeof(*out));
+	if ((v = open_response(b64, len, &o, err)) != SAML_VALID)
+		goto done;
+	v = SAML_INVALID;
+	resp = o.resp;
+	if (o.cs.enc_assertions) {
 		/* the Response's signature (over the encrypted form) verified first, then the Assertion put in place */
-		if ((v = open_encrypted(doc, resp, md, exp, &resp_id, err)) != SAML_VALID)
+		if ((v = open_encrypted(o.doc, resp, md, exp, &resp_id, err)) != SAML_VALID)
 			goto done;
 		resp_verified = resp_id != NULL;
 		v = SAML_INVALID;
-		memset(&cs, 0, sizeof(cs));
-		census(resp, &cs, 0);
+		memset(&o.cs, 0, sizeof(o.cs));
+		census(resp, &o.cs, 0);
 	} else if (exp->keys && exp->keys->required) {
 		REFUSE("Invalid SAML response: the provider requires encrypted assertions (AssertionEncryptionMode "
 		       "Required)");
 	}
-	if (cs.encrypted || cs.enc_assertions)
+	if (o.cs.encrypted || o.cs.enc_assertions)
 		REFUSE("Invalid SAML response: encrypted identifiers and attributes are not supported");
-	if (cs.responses != 1 || cs.assertions != 1 || cs.xml_ids)
+	if (o.cs.responses != 1 || o.cs.assertions != 1 || o.cs.xml_ids)
 		REFUSE("Invalid SAML response: it must hold exactly one Assertion");
 	if (!(as = only_child(resp, NS_SAML, "Assertion", &many)))
 		REFUSE("Invalid SAML response: the Assertion must be a child of the Response");
@@ -720,11 +749,11 @@ enum saml_verdict saml_response_verify(const char *b64, size_t len, const struct
 	/* The signatures: each a child of the Response or the Assertion, nowhere else. */
 	sig_resp = only_child(resp, NS_DS, "Signature", &many);
 	sig_as = only_child(as, NS_DS, "Signature", &many);
-	if (many || cs.signatures != (sig_resp != NULL) + (sig_as != NULL))
+	if (many || o.cs.signatures != (sig_resp != NULL) + (sig_as != NULL))
 		REFUSE("Response signature invalid");
 	if (!sig_resp && !sig_as)
 		REFUSE("Response signature invalid: the response is not signed");
-	if ((!resp_id && register_id(doc, resp, &resp_id) != C_OK) || register_id(doc, as, &as_id) != C_OK)
+	if ((!resp_id && register_id(o.doc, resp, &resp_id) != C_OK) || register_id(o.doc, as, &as_id) != C_OK)
 		REFUSE("Response signature invalid: the Response and the Assertion need IDs of their own");
 	/* Every signature present must verify, each over its own parent. */
 	if (sig_resp && !references_parent(sig_resp, resp_id))
@@ -764,9 +793,7 @@ done:
 	xmlFree(value);
 	xmlFree(dest);
 	free(resp_issuer);
-	if (doc)
-		xmlFreeDoc(doc);
-	free(xml);
+	opened_free(&o);
 	if (v != SAML_VALID)
 		saml_assertion_clear(out);
 	return v;
@@ -775,53 +802,35 @@ done:
 enum saml_verdict saml_response_peek(const char *b64, size_t len, const struct saml_keys *keys,
                                      struct saml_assertion *out, char err[SAML_ERR_MAX])
 {
-	struct census cs = {0};
-	xmlDocPtr doc = NULL;
+	struct opened o;
 	xmlNodePtr resp, as;
-	uint8_t *xml = NULL;
-	size_t xml_len = 0;
 	bool many = false;
-	enum saml_verdict v = SAML_INVALID;
+	enum saml_verdict v;
 
 	memset(out, 0, sizeof(*out));
-	err[0] = '\0';
-	pthread_once(&lib_once, lib_init);
-	if (!lib_ok) {
-		snprintf(err, SAML_ERR_MAX, "the XML library is not available");
-		return SAML_FAILURE;
-	}
-	if (!(xml = decode_b64(b64, len, &xml_len)))
-		REFUSE("Invalid SAML response: not base64, or larger than %d bytes", SAML_RESPONSE_MAX);
-	if (!(doc = parse_xml((const char *)xml, xml_len, err))) {
-		char why[SAML_ERR_MAX];
-		snprintf(why, sizeof(why), "%s", err);
-		REFUSE("Invalid SAML response: %.200s", why);
-	}
-	resp = xmlDocGetRootElement(doc);
-	if (!is_el(resp, NS_SAMLP, "Response"))
-		REFUSE("Invalid SAML response: the root element is not a samlp:Response");
-	census(resp, &cs, 0);
-	if (cs.enc_assertions) {
+	if ((v = open_response(b64, len, &o, err)) != SAML_VALID)
+		goto done;
+	v = SAML_INVALID;
+	resp = o.resp;
+	if (o.cs.enc_assertions) {
 		xmlNodePtr enc = only_child(resp, NS_SAML, "EncryptedAssertion", &many);
 		if (!keys || !keys->n)
 			REFUSE("Invalid SAML response: the assertion is encrypted and the provider has no private key");
-		if (cs.enc_assertions != 1 || cs.assertions || !enc)
+		if (o.cs.enc_assertions != 1 || o.cs.assertions || !enc)
 			REFUSE("Invalid SAML response: it must hold exactly one Assertion");
 		if ((v = saml_decrypt_assertion(enc, keys, &as, err)) != SAML_VALID)
 			goto done;
 		v = SAML_INVALID;
-		memset(&cs, 0, sizeof(cs));
-		census(resp, &cs, 0);
+		memset(&o.cs, 0, sizeof(o.cs));
+		census(resp, &o.cs, 0);
 	}
-	if (cs.encrypted || cs.enc_assertions)
+	if (o.cs.encrypted || o.cs.enc_assertions)
 		REFUSE("Invalid SAML response: encrypted identifiers and attributes are not supported");
-	if (cs.responses != 1 || cs.assertions != 1 || !(as = only_child(resp, NS_SAML, "Assertion", &many)))
+	if (o.cs.responses != 1 || o.cs.assertions != 1 || !(as = only_child(resp, NS_SAML, "Assertion", &many)))
 		REFUSE("Invalid SAML response: it must hold exactly one Assertion");
 	v = read_attributes(as, out, err);
 done:
-	if (doc)
-		xmlFreeDoc(doc);
-	free(xml);
+	opened_free(&o);
 	if (v != SAML_VALID)
 		saml_assertion_clear(out);
 	return v;
@@ -829,27 +838,15 @@ done:
 
 char *saml_response_encrypted_issuer(const char *b64, size_t len)
 {
-	struct census cs = {0};
-	xmlDocPtr doc = NULL;
-	xmlNodePtr resp, iss;
-	uint8_t *xml = NULL;
-	size_t xml_len = 0;
+	struct opened o;
+	xmlNodePtr iss;
 	char err[SAML_ERR_MAX], *out = NULL;
 	bool many = false;
 
-	pthread_once(&lib_once, lib_init);
-	if (!lib_ok || !(xml = decode_b64(b64, len, &xml_len)) || !(doc = parse_xml((const char *)xml, xml_len, err)))
-		goto done;
-	resp = xmlDocGetRootElement(doc);
-	if (!is_el(resp, NS_SAMLP, "Response"))
-		goto done;
-	census(resp, &cs, 0);
-	if (cs.enc_assertions && (iss = only_child(resp, NS_SAML, "Issuer", &many)))
+	if (open_response(b64, len, &o, err) == SAML_VALID && o.cs.enc_assertions &&
+	    (iss = only_child(o.resp, NS_SAML, "Issuer", &many)))
 		out = text_of(iss);
-done:
-	if (doc)
-		xmlFreeDoc(doc);
-	free(xml);
+	opened_free(&o);
 	return out;
 }
 
