@@ -87,6 +87,8 @@ struct db_tx {
 	struct cache_view view; /* read-only: when it may answer from the cache (cachepin.h) */
 	bool failed;    /* a statement failed: PostgreSQL aborted the transaction; commit rolls back */
 	bool savepoint; /* rg_stmt is set (see savepoint()) */
+	bool pipelined; /* an append transaction's statements are queued in libpq's pipeline mode (exec_queued) */
+	int queued;     /* queries sent in the pipeline whose results are not read yet */
 };
 
 struct db_rows {
@@ -114,6 +116,8 @@ struct db {
 	bool listener_started;
 	pthread_t listener;
 };
+
+static int pipe_end(struct db_tx *tx, bool commit_last);
 
 /* ---- connections --------------------------------------------------------------------------------------------- */
 
@@ -383,6 +387,21 @@ static int prepare(struct db_conn *c, const char *name, const char *sql, const s
 	return rc;
 }
 
+/* The name of sql's prepared statement on c, or NULL when c has not prepared it yet. */
+static const char *stmt_find(const struct db_conn *c, const char *sql)
+{
+	size_t h = ((uintptr_t)sql >> 3) & (STMT_CACHE - 1);
+
+	for (size_t i = 0; i < STMT_CACHE; i++) {
+		const struct stmt_slot *s = &c->cache[(h + i) & (STMT_CACHE - 1)];
+		if (s->sql == sql)
+			return s->name;
+		if (!s->sql)
+			return NULL;
+	}
+	return NULL;
+}
+
 /* The name of sql's prepared statement on c, preparing it on first use. */
 static const char *stmt_get(struct db_conn *c, const char *sql, const struct db_val *args, int n)
 {
@@ -406,45 +425,64 @@ static const char *stmt_get(struct db_conn *c, const char *sql, const struct db_
 	return NULL;
 }
 
-/* Runs sql with args on the tx's connection. The result (NULL when the connection is gone). */
-static PGresult *run(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
-{
-	const char *values[MAX_PARAMS], *name;
+/* A statement's parameters as libpq takes them: integers as text, blobs binary. */
+struct params {
+	const char *values[MAX_PARAMS];
 	int lengths[MAX_PARAMS], formats[MAX_PARAMS];
 	char ints[MAX_PARAMS][24];
-	PGresult *res;
+};
 
+static void params_fill(struct params *p, const struct db_val *args, size_t nargs)
+{
+	for (size_t i = 0; i < nargs; i++) {
+		p->lengths[i] = 0;
+		p->formats[i] = 0;
+		switch (args[i].type) {
+		case DB_T_INT:
+			snprintf(p->ints[i], sizeof(p->ints[i]), "%lld", (long long)args[i].i);
+			p->values[i] = p->ints[i];
+			break;
+		case DB_T_TEXT: p->values[i] = args[i].p; break;
+		case DB_T_BLOB:
+			p->values[i] = args[i].p ? args[i].p : "";
+			p->lengths[i] = (int)args[i].len;
+			p->formats[i] = 1;
+			break;
+		default: p->values[i] = NULL; break;
+		}
+	}
+}
+
+/* Whether a statement of the tx may run: none failed before it, and its parameters fit. */
+static bool may_run(struct db_tx *tx, size_t nargs)
+{
 	if (tx->failed) {
 		log_warnx("postgres: a statement after a failed one in the same transaction");
-		return NULL;
+		return false;
 	}
 	if (nargs > MAX_PARAMS) {
 		log_warnx("postgres: %zu parameters", nargs);
-		return NULL;
+		return false;
 	}
+	return true;
+}
+
+/* Runs sql with args on the tx's connection. The result (NULL when the connection is gone). */
+static PGresult *run(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+{
+	struct params p;
+	const char *name;
+	PGresult *res;
+
+	if (!may_run(tx, nargs) || (tx->pipelined && pipe_end(tx, false) != C_OK))
+		return NULL;
 	name = stmt_get(tx->c, sql, args, (int)nargs);
 	if (!name) {
 		tx->failed = true;
 		return NULL;
 	}
-	for (size_t i = 0; i < nargs; i++) {
-		lengths[i] = 0;
-		formats[i] = 0;
-		switch (args[i].type) {
-		case DB_T_INT:
-			snprintf(ints[i], sizeof(ints[i]), "%lld", (long long)args[i].i);
-			values[i] = ints[i];
-			break;
-		case DB_T_TEXT: values[i] = args[i].p; break;
-		case DB_T_BLOB:
-			values[i] = args[i].p ? args[i].p : "";
-			lengths[i] = (int)args[i].len;
-			formats[i] = 1;
-			break;
-		default: values[i] = NULL; break;
-		}
-	}
-	res = PQexecPrepared(tx->c->h, name, (int)nargs, values, lengths, formats, 0);
+	params_fill(&p, args, nargs);
+	res = PQexecPrepared(tx->c->h, name, (int)nargs, p.values, p.lengths, p.formats, 0);
 	if (!res)
 		tx->failed = true;
 	return res;
@@ -572,12 +610,24 @@ int db_commit_postgres(struct db_tx *tx)
 	if (advances) {
 		cache_clock_commit_begin(&tx->db->clock, "postgres");
 	}
+	if (tx->pipelined && !tx->failed) {
+		/* an append transaction's queued statements: COMMIT joins them, one round trip for all */
+		if (PQsendQueryParams(c->h, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1) {
+			tx->queued++;
+			rc = pipe_end(tx, true);
+		} else {
+			log_warnx("postgres: cannot send COMMIT: %s", PQerrorMessage(c->h));
+			tx->failed = true;
+		}
+	}
+	if (tx->pipelined)
+		pipe_end(tx, false); /* a failed statement's pipeline: read, so the connection is usable again */
 	if (tx->failed) {
 		log_warnx("postgres: commit of a transaction with a failed statement: rolled back");
 		if (PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
 			simple(c->h, "ROLLBACK", true);
-	} else if (!tx->begun) {
-		rc = C_OK; /* read-only, answered from the cache */
+	} else if (!tx->begun || rc == C_OK) {
+		rc = C_OK; /* read-only, answered from the cache; or an append transaction's pipeline, committed */
 	} else {
 		/* NOTIFY is delivered to the listeners at commit, with it; a read-only tx has nothing to say */
 		PGresult *res = PQexec(c->h, !tx->write || tx->append ? "COMMIT"
@@ -608,6 +658,8 @@ void db_rollback_postgres(struct db_tx *tx)
 {
 	struct db_conn *c = tx->c;
 
+	if (tx->pipelined)
+		pipe_end(tx, false);
 	if (tx->begun && PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
 		simple(c->h, "ROLLBACK", true);
 	cache_view_unpin(&tx->view, &tx->db->clock);
@@ -635,12 +687,111 @@ static int savepoint(struct db_tx *tx)
 	return C_OK;
 }
 
+/* ---- append transactions: their statements and COMMIT in one round trip ------------------------------------- */
+
+/*
+ * An append transaction (db_begin_append: the audit's group commit) writes rows and reads nothing back. Once its
+ * BEGIN has answered (open_tx: a connection found broken there is replaced before anything is written), its
+ * statements and then its COMMIT are queued in libpq's pipeline mode and their results read at the commit: one round
+ * trip for all of them, where each took its own. A statement this connection has not prepared yet is prepared first,
+ * outside the pipeline (what was queued is read then): once per statement and connection. A failure anywhere fails
+ * the transaction, which is rolled back, as before: the batch's records are reported failed, none is half-written.
+ */
+
+/* Ends the tx's pipeline: sends its sync, reads every queued result, leaves pipeline mode. C_OK when each queued
+ * statement succeeded and, with commit_last, the last one (the COMMIT) committed. */
+static int pipe_end(struct db_tx *tx, bool commit_last)
+{
+	PGconn *h = tx->c->h;
+	bool synced = PQpipelineSync(h) == 1;
+	int rc = synced ? C_OK : C_ERR;
+	PGresult *res;
+
+	while (synced && tx->queued > 0) {
+		res = PQgetResult(h);
+		if (!res) { /* the end of one query's results (on a lost connection: of each, at once) */
+			tx->queued--;
+			continue;
+		}
+		switch (PQresultStatus(res)) {
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+			/* COMMIT of an aborted transaction answers ROLLBACK, without an error */
+			if (commit_last && tx->queued == 1 && strcmp(PQcmdStatus(res), "COMMIT") != 0)
+				rc = C_ERR;
+			break;
+		case PGRES_PIPELINE_ABORTED: /* skipped after a failed statement, which was logged */
+			rc = C_ERR;
+			break;
+		default:
+			log_failure(tx, res, "pipelined statement", commit_last && tx->queued == 1 ? "COMMIT" : "(append)");
+			rc = C_ERR;
+			break;
+		}
+		PQclear(res);
+	}
+	if (synced) {
+		res = PQgetResult(h); /* the sync's own */
+		if (PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+			rc = C_ERR;
+		PQclear(res);
+	}
+	tx->queued = 0;
+	tx->pipelined = false;
+	if (PQexitPipelineMode(h) != 1) {
+		log_warnx("postgres: cannot leave pipeline mode (%s): reconnecting", PQerrorMessage(h));
+		conn_reset(tx->c);
+		rc = C_ERR;
+	}
+	if (rc != C_OK)
+		tx->failed = true;
+	return rc;
+}
+
+/* An append transaction's statement: queued in the pipeline; its result is read at the commit. */
+static int exec_queued(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs)
+{
+	struct params p;
+	const char *name;
+
+	if (!may_run(tx, nargs)) {
+		tx->failed = true;
+		return C_ERR;
+	}
+	name = stmt_find(tx->c, sql);
+	if (!name) {
+		if (tx->pipelined && pipe_end(tx, false) != C_OK)
+			return C_ERR;
+		if (!(name = stmt_get(tx->c, sql, args, (int)nargs))) {
+			tx->failed = true;
+			return C_ERR;
+		}
+	}
+	if (!tx->pipelined) {
+		if (PQenterPipelineMode(tx->c->h) != 1) {
+			tx->failed = true;
+			return C_ERR;
+		}
+		tx->pipelined = true;
+	}
+	params_fill(&p, args, nargs); /* libpq copies them into its output buffer now */
+	if (PQsendQueryPrepared(tx->c->h, name, (int)nargs, p.values, p.lengths, p.formats, 0) != 1) {
+		log_warnx("postgres: cannot queue a statement: %s", PQerrorMessage(tx->c->h));
+		tx->failed = true;
+		return C_ERR;
+	}
+	tx->queued++;
+	return C_OK;
+}
+
 int db_exec_postgres(struct db_tx *tx, const char *sql, const struct db_val *args, size_t nargs, int64_t *changes)
 {
 	PGresult *res;
 	ExecStatusType st;
 	int rc = C_OK;
 
+	if (tx->append && tx->begun && !changes) /* nobody waits for its count: queued */
+		return exec_queued(tx, sql, args, nargs);
 	if (tx_open(tx) != C_OK || savepoint(tx) != C_OK)
 		return C_ERR;
 	res = run(tx, sql, args, nargs);
@@ -673,7 +824,7 @@ int db_exec_script_postgres(struct db_tx *tx, const char *sql)
 	PGresult *res;
 	int rc;
 
-	if (tx_open(tx) != C_OK)
+	if (tx_open(tx) != C_OK || (tx->pipelined && pipe_end(tx, false) != C_OK))
 		return C_ERR;
 	res = PQexec(tx->c->h, sql);
 	rc = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK ? C_OK : C_ERR;

@@ -37,7 +37,13 @@
 	X(PQconninfoFree)                                                                                             \
 	X(PQconnectdb)                                                                                                \
 	X(PQcmdTuples)                                                                                                \
-	X(PQcmdStatus)
+	X(PQcmdStatus)                                                                                                \
+	X(PQenterPipelineMode)                                                                                        \
+	X(PQexitPipelineMode)                                                                                         \
+	X(PQpipelineSync)                                                                                             \
+	X(PQsendQueryParams)                                                                                          \
+	X(PQsendQueryPrepared)                                                                                        \
+	X(PQgetResult)
 
 struct pq_api {
 #define PQ_API_MEMBER(f) __typeof__(&f) f;
@@ -77,6 +83,12 @@ const struct pq_api *pq_api(void);
 #define PQconnectdb (pq_api()->PQconnectdb)
 #define PQcmdTuples (pq_api()->PQcmdTuples)
 #define PQcmdStatus (pq_api()->PQcmdStatus)
+#define PQenterPipelineMode (pq_api()->PQenterPipelineMode)
+#define PQexitPipelineMode (pq_api()->PQexitPipelineMode)
+#define PQpipelineSync (pq_api()->PQpipelineSync)
+#define PQsendQueryParams (pq_api()->PQsendQueryParams)
+#define PQsendQueryPrepared (pq_api()->PQsendQueryPrepared)
+#define PQgetResult (pq_api()->PQgetResult)
 #endif
 
 #endif
