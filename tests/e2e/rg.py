@@ -503,6 +503,26 @@ def read_credentials_file(path):
 
 # ---- Terraform -------------------------------------------------------------------------------------------------
 
+def tf_iam_provider(url):
+    """The terraform and provider blocks of a configuration whose IAM and STS endpoints are url: the image's
+    hashicorp/aws 5.100.0, us-east-1, no metadata API, the account id asked of STS."""
+    return f"""terraform {{
+  required_providers {{
+    aws = {{ source = "hashicorp/aws", version = "5.100.0" }}
+  }}
+}}
+provider "aws" {{
+  region                      = "us-east-1"
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = false
+  endpoints {{
+    iam = "{url}"
+    sts = "{url}"
+  }}
+}}
+"""
+
+
 # The image's hashicorp/aws provider, and a CLI configuration (TF_CLI_CONFIG_FILE) that installs it from the
 # filesystem mirror: no registry is reachable.
 TF_PLUGIN = "/opt/tf-plugins/registry.terraform.io/hashicorp/aws/5.100.0"

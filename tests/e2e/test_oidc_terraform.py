@@ -63,21 +63,7 @@ def test_openid_connect_provider_resource(tf, server, issuer, tmp_path):
     env = tf_env(work, cli_config, rg.admin_creds(server))
 
     def write(client_ids, thumbs, tags):
-        (work / "main.tf").write_text(f"""
-terraform {{
-  required_providers {{
-    aws = {{ source = "hashicorp/aws", version = "5.100.0" }}
-  }}
-}}
-provider "aws" {{
-  region                      = "us-east-1"
-  skip_metadata_api_check     = true
-  skip_requesting_account_id  = false
-  endpoints {{
-    iam = "{server.url}"
-    sts = "{server.url}"
-  }}
-}}
+        (work / "main.tf").write_text(rg.tf_iam_provider(server.url) + f"""
 resource "aws_iam_openid_connect_provider" "gha" {{
   url             = "{url}"
   client_id_list  = {json.dumps(client_ids)}

@@ -43,21 +43,7 @@ def test_saml_provider_and_federated_role(tf, server, tmp_path):
 
     def write(metadata, tags):
         (work / "metadata.xml").write_text(metadata)
-        (work / "main.tf").write_text(f"""
-terraform {{
-  required_providers {{
-    aws = {{ source = "hashicorp/aws", version = "5.100.0" }}
-  }}
-}}
-provider "aws" {{
-  region                      = "us-east-1"
-  skip_metadata_api_check     = true
-  skip_requesting_account_id  = false
-  endpoints {{
-    iam = "{server.url}"
-    sts = "{server.url}"
-  }}
-}}
+        (work / "main.tf").write_text(rg.tf_iam_provider(server.url) + f"""
 resource "aws_iam_saml_provider" "corp" {{
   name                   = "{name}"
   saml_metadata_document = file("${{path.module}}/metadata.xml")
