@@ -9,9 +9,12 @@
  */
 #include "server/auditlog.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/common.h"
 #include "server/metrics.h"
@@ -36,6 +39,11 @@ struct auditlog {
 	size_t queued;                 /* records in head; at most AUDITLOG_QUEUE_MAX */
 	bool stop;
 	pthread_t thread;
+	/* requests that may hand in a record: begun, and handed over or ended (auditlog_call_begin / _end) */
+	_Atomic uint64_t calls_begun, calls_ended;
+	_Atomic uint64_t linger_for; /* while the committer lingers: the calls_ended it waits for; else 0 */
+	long linger_us;              /* the longest wait (auditlog_new) */
+	_Atomic uint64_t batches;    /* written or failed (auditlog_batches) */
 };
 
 static void pending_free(struct pending *p)
@@ -87,6 +95,31 @@ static int write_batch(struct auditlog *q, struct pending *batch)
 	return db_commit(tx);
 }
 
+/* Waits (q->mu held) for the requests under way now to hand in their records: until calls_ended reaches what
+ * calls_begun is now, q->linger_us at most (auditlog.h). */
+static void linger(struct auditlog *q)
+{
+	uint64_t target = atomic_load(&q->calls_begun);
+	struct timespec until;
+
+	if (q->linger_us <= 0 || atomic_load(&q->calls_ended) >= target)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += q->linger_us / 1000000L;
+	until.tv_nsec += q->linger_us % 1000000L * 1000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	/* set before calls_ended is read again: an auditlog_call_end that reaches target either sees it, and signals,
+	 * or counted before that read, which then ends the wait */
+	atomic_store(&q->linger_for, target);
+	while (!q->stop && q->queued < AUDITLOG_QUEUE_MAX && atomic_load(&q->calls_ended) < target)
+		if (pthread_cond_timedwait(&q->work, &q->mu, &until) == ETIMEDOUT)
+			break;
+	atomic_store(&q->linger_for, 0);
+}
+
 static void *committer(void *arg)
 {
 	struct auditlog *q = arg;
@@ -102,6 +135,7 @@ static void *committer(void *arg)
 			pthread_cond_wait(&q->work, &q->mu);
 		if (!q->head)
 			break; /* stopping, and nothing is left */
+		linger(q);
 		batch = q->head;
 		q->head = NULL;
 		q->tail = &q->head;
@@ -119,6 +153,7 @@ static void *committer(void *arg)
 			n++;
 		}
 		metrics_audit_batch(n, t0, rc == C_OK);
+		atomic_fetch_add(&q->batches, 1);
 		if (rc != C_OK) /* the waiting calls were answered ServiceFailure; reads' records are lost, and said so */
 			log_warnx("audit: a batch of %zu record(s) could not be written (rolegate_audit_failed_records_total)",
 			          n);
@@ -128,16 +163,21 @@ static void *committer(void *arg)
 	return NULL;
 }
 
-struct auditlog *auditlog_new(struct db *db)
+struct auditlog *auditlog_new(struct db *db, long linger_us)
 {
 	struct auditlog *q = calloc(1, sizeof(*q));
+	pthread_condattr_t attr;
 
 	if (!q)
 		return NULL;
 	q->db = db;
+	q->linger_us = linger_us;
 	q->tail = &q->head;
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->work, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* linger's deadline */
+	pthread_cond_init(&q->work, &attr);
+	pthread_condattr_destroy(&attr);
 	pthread_cond_init(&q->room, NULL);
 	if (pthread_create(&q->thread, NULL, committer, q) != 0) {
 		pthread_cond_destroy(&q->room);
@@ -200,6 +240,32 @@ int auditlog_submit(struct auditlog *q, const struct store_audit *a, auditlog_do
 	if (waited)
 		metrics_audit_queue_full();
 	return C_OK;
+}
+
+void auditlog_call_begin(struct auditlog *q)
+{
+	if (q)
+		atomic_fetch_add(&q->calls_begun, 1);
+}
+
+void auditlog_call_end(struct auditlog *q)
+{
+	uint64_t ended, waiting;
+
+	if (!q)
+		return;
+	ended = atomic_fetch_add(&q->calls_ended, 1) + 1;
+	waiting = atomic_load(&q->linger_for);
+	if (waiting && ended >= waiting) {
+		pthread_mutex_lock(&q->mu);
+		pthread_cond_signal(&q->work);
+		pthread_mutex_unlock(&q->mu);
+	}
+}
+
+uint64_t auditlog_batches(struct auditlog *q)
+{
+	return q ? atomic_load(&q->batches) : 0;
 }
 
 /* auditlog_commit's wait for its record. */

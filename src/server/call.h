@@ -75,6 +75,7 @@ struct call {
 	char role_used[IAM_ID_MAX];     /* a role whose RoleLastUsed action->after should advance, or "" */
 	struct http_wait *wait;         /* the HTTP answer's wait (http.h), or NULL for internal calls */
 	bool audit_deferred;            /* the durable audit record was queued with wait: answer once it is written */
+	bool audit_expected;            /* auditlog_call_begin was called for it, auditlog_call_end not yet */
 	char prepared[CALL_PREPARED_MAX]; /* what action->prepare made outside the transaction (a password hash) */
 	/* The reasoning of the call's denial (src/server/explain.h), or NULL: set by authz.c when a decision is a deny,
 	 * stored in the audit record; owned by the call (freed with it). */

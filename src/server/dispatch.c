@@ -252,6 +252,15 @@ static int audit(struct call *c, struct db_tx *tx, const char *outcome)
 	return rc;
 }
 
+/* The request will hand no record (more) to the group committer: it stops waiting for it (auditlog.h). */
+static void audit_handed(struct call *c)
+{
+	if (c->audit_expected) {
+		c->audit_expected = false;
+		auditlog_call_end(c->srv->audit);
+	}
+}
+
 /* Hands the record to the group committer. Over HTTP the answer is deferred until the record is durable (the
  * listener thread serves other connections meanwhile: c->audit_deferred); an internal call waits here. C_ERR when
  * the record could not be written (or queued). */
@@ -265,7 +274,9 @@ static int audit_durable(struct call *c, const char *outcome)
 	if (c->wait) {
 		rc = auditlog_submit(c->srv->audit, &a, http_wait_done, c->wait);
 		c->audit_deferred = rc == C_OK;
+		audit_handed(c); /* after: the committer waiting for it finds its record queued */
 	} else {
+		audit_handed(c); /* before: the committer would wait for this call, which waits for it */
 		rc = auditlog_commit(c->srv->audit, &a);
 	}
 	free(detail);
@@ -287,6 +298,7 @@ static void audit_async(struct call *c, const char *outcome)
 	audit_record(c, outcome, false, action, &detail, &response, &explanation, ua, &a);
 	if (auditlog_submit(c->srv->audit, &a, NULL, NULL) != C_OK) /* out of memory */
 		log_warnx("req=%s: cannot queue the audit record of %s: it is lost", c->request_id, action);
+	audit_handed(c);
 	free(detail);
 	free(response);
 	free(explanation);
@@ -850,6 +862,7 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 {
 	struct call c;
 	int64_t t0 = mono_us();
+	int ran;
 
 	if (health_route(ctx, req, resp)) /* GET /health, /ready: probes, not API calls */
 		return;
@@ -864,7 +877,11 @@ void dispatch_request(void *ctx, const struct http_request *req, struct http_res
 	c.now_ms = now_ms();
 	id_request(c.request_id);
 	memcpy(resp->request_id, c.request_id, sizeof(c.request_id));
-	if (run(&c) == C_OK) {
+	auditlog_call_begin(c.srv->audit); /* the group committer may wait a moment for its record (auditlog.h) */
+	c.audit_expected = true;
+	ran = run(&c);
+	audit_handed(&c);
+	if (ran == C_OK) {
 		bool json = is_json(&c);
 		int rc = json ? jsonp_encode_result(c.op, c.out, &resp->body)
 		              : query_encode_result(c.svc, c.op, c.out, c.request_id, &resp->body);

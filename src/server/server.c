@@ -328,7 +328,7 @@ int server_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	srv.audit = auditlog_new(srv.audit_db ? srv.audit_db : srv.db);
+	srv.audit = auditlog_new(srv.audit_db ? srv.audit_db : srv.db, AUDITLOG_LINGER_US);
 	if (!srv.keys || !srv.creds || !srv.keyring || !srv.audit)
 		goto out;
 	if (cfg.rate_principal.rps > 0 || cfg.rate_account.rps > 0) {

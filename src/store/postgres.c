@@ -49,6 +49,7 @@
 #include "store/rowcache.h"
 #include "util/common.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 #define STMT_CACHE 512 /* power of two */
 #define SQL_MAX 16384  /* the longest statement after ?N -> $N */
@@ -56,6 +57,7 @@
 #define WRITE_LOCK "7521687310049730305" /* pg_advisory_xact_lock key of write transactions ("rolegate" ASCII-ish) */
 #define CHANNEL "rolegate_writes"
 #define LISTEN_POLL_MS 200
+#define FRESH_US 1000000 /* conn_fresh: a connection that answered this recently */
 #define ROW_CACHE_SLOTS 4096 /* x ROWCACHE_ENTRY_MAX: at most 64 MiB of cached results per database */
 #define BYTEAOID 17
 #define INT8OID 20
@@ -74,6 +76,7 @@ struct db_conn {
 	struct stmt_slot cache[STMT_CACHE];
 	unsigned nstmts;
 	struct db_tx *tx;
+	int64_t answered_us; /* mono_us() of its last committed transaction (conn_fresh) */
 };
 
 struct db_tx {
@@ -535,7 +538,32 @@ static int open_tx(struct db_conn *c, const char *sql)
 	return C_OK;
 }
 
-static int begin(struct db *db, bool write, bool stats, struct db_tx **txp)
+/* Whether c answered a transaction within FRESH_US and is idle: then an append transaction's BEGIN is queued with
+ * its statements (pipe_begin). One idle longer may have broken unseen (a restarted server): open_tx's synchronous
+ * BEGIN finds that out and reconnects before anything is written. */
+static bool conn_fresh(const struct db_conn *c)
+{
+	return PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) == PQTRANS_IDLE &&
+	       mono_us() - c->answered_us < FRESH_US;
+}
+
+/* An append transaction's BEGIN, queued in the pipeline: its result is read with the statements' at the commit, a
+ * round trip less per transaction. Should it fail, so does the transaction (its records are reported failed). */
+static int pipe_begin(struct db_tx *tx)
+{
+	if (PQenterPipelineMode(tx->c->h) != 1)
+		return C_ERR;
+	tx->pipelined = true;
+	if (PQsendQueryParams(tx->c->h, begin_sql(true, true), 0, NULL, NULL, NULL, NULL, 0) != 1) {
+		log_warnx("postgres: cannot queue BEGIN: %s", PQerrorMessage(tx->c->h));
+		pipe_end(tx, false);
+		return C_ERR;
+	}
+	tx->queued++;
+	return C_OK;
+}
+
+static int begin(struct db *db, bool write, bool stats, bool append, struct db_tx **txp)
 {
 	struct db_conn *c = conn_get(db);
 	struct db_tx *tx;
@@ -554,8 +582,9 @@ static int begin(struct db *db, bool write, bool stats, struct db_tx **txp)
 	tx->db = db;
 	tx->write = write;
 	tx->stats = stats;
+	tx->append = append;
 	if (write) {
-		if (open_tx(c, begin_sql(write, stats)) != C_OK) {
+		if ((append && conn_fresh(c) ? pipe_begin(tx) : open_tx(c, begin_sql(write, stats))) != C_OK) {
 			free(tx);
 			return C_ERR;
 		}
@@ -584,21 +613,17 @@ static int tx_open(struct db_tx *tx)
 
 int db_begin_postgres(struct db *db, bool write, struct db_tx **txp)
 {
-	return begin(db, write, false, txp);
+	return begin(db, write, false, false, txp);
 }
 
 int db_begin_stats_postgres(struct db *db, struct db_tx **txp)
 {
-	return begin(db, true, true, txp);
+	return begin(db, true, true, false, txp);
 }
 
 int db_begin_append_postgres(struct db *db, struct db_tx **txp)
 {
-	int rc = begin(db, true, true, txp);
-
-	if (rc == C_OK)
-		(*txp)->append = true;
-	return rc;
+	return begin(db, true, true, true, txp);
 }
 
 int db_commit_postgres(struct db_tx *tx)
@@ -642,6 +667,8 @@ int db_commit_postgres(struct db_tx *tx)
 		if (rc != C_OK && PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
 			simple(c->h, "ROLLBACK", true);
 	}
+	if (rc == C_OK && tx->begun)
+		c->answered_us = mono_us();
 	if (advances) {
 		/* even again, and on even if the commit failed: its outcome may be unknown (a lost connection) */
 		cache_clock_commit_end(&tx->db->clock);

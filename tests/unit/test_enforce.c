@@ -183,7 +183,7 @@ static void test_fire_and_forget(void **state)
 
 	assert_non_null(adb);
 	assert_int_equal(store_migrate_audit(adb), C_OK);
-	q = auditlog_new(adb);
+	q = auditlog_new(adb, AUDITLOG_LINGER_US);
 	assert_non_null(q);
 	for (int i = 0; i < total; i++) {
 		char rid[32];

@@ -101,7 +101,7 @@ static int setup(void **state)
 	assert_non_null(w.srv.keyring = keyring_open(w.srv.db));
 	assert_non_null(w.srv.audit_db = db_open_sqlite_file(w.dir, "audit.db"));
 	assert_int_equal(store_migrate_audit(w.srv.audit_db), C_OK);
-	assert_non_null(w.srv.audit = auditlog_new(w.srv.audit_db));
+	assert_non_null(w.srv.audit = auditlog_new(w.srv.audit_db, AUDITLOG_LINGER_US));
 	snprintf(w.account, sizeof(w.account), "%s", w.srv.management_account);
 	w.root.kind = PRINCIPAL_ROOT;
 	snprintf(w.root.account_id, sizeof(w.root.account_id), "%s", w.account);
