@@ -34,14 +34,25 @@ void form_cursor_init(struct form_cursor *c, const char *s, size_t len)
 	c->pos = 0;
 }
 
-/* Appends the percent-decoding of s[0..len) to out, '+' as a space. C_ERR on a malformed escape or at out's cap. */
+/* Appends the percent-decoding of s[0..len) to out, '+' as a space. C_ERR on a malformed escape or at out's cap.
+ * Runs without an escape are copied whole (a web identity token or a SAML response is kilobytes of them). */
 static int unescape(struct buf *out, const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
+	size_t i = 0;
+
+	while (i < len) {
+		size_t run = i;
+		char c;
+
+		while (run < len && s[run] != '%' && s[run] != '+')
+			run++;
+		if (run > i && buf_append(out, s + i, run - i) != C_OK)
+			return C_ERR;
+		if (run == len)
+			break;
+		i = run;
+		c = ' ';
+		if (s[i] == '%') {
 			int hi = len - i >= 3 ? hex_digit(s[i + 1]) : -1;
 			int lo = len - i >= 3 ? hex_digit(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0)
@@ -51,6 +62,7 @@ static int unescape(struct buf *out, const char *s, size_t len)
 		}
 		if (buf_putc(out, c) != C_OK)
 			return C_ERR;
+		i++;
 	}
 	return C_OK;
 }

@@ -145,6 +145,21 @@ static void test_plus_and_escapes(void **state)
 	assert_int_equal(parse_str(&f, "k=caf\xc3\xa9", false, &err), C_OK);
 	assert_string_equal(value_of(&f, "k"), "caf\xc3\xa9");
 	form_free(&f);
+
+	/* Long runs between escapes (a web identity token's kilobytes) decode whole, escapes at either end too. */
+	{
+		char in[2100], want[2100];
+		size_t n = 0, m = 0;
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "k=%%41");
+		want[m++] = 'A';
+		for (int i = 0; i < 2000; i++)
+			in[n++] = want[m++] = (char)('a' + i % 26);
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "+%%2B+x%%7e");
+		memcpy(want + m, " + x~", 6);
+		assert_int_equal(parse_str(&f, in, false, &err), C_OK);
+		assert_string_equal(value_of(&f, "k"), want);
+		form_free(&f);
+	}
 }
 
 static void test_bad_escapes(void **state)
