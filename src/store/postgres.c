@@ -717,10 +717,10 @@ static int savepoint(struct db_tx *tx)
 /* ---- append transactions: their statements and COMMIT in one round trip ------------------------------------- */
 
 /*
- * An append transaction (db_begin_append: the audit's group commit) writes rows and reads nothing back. Once its
- * BEGIN has answered (open_tx: a connection found broken there is replaced before anything is written), its
- * statements and then its COMMIT are queued in libpq's pipeline mode and their results read at the commit: one round
- * trip for all of them, where each took its own. A statement this connection has not prepared yet is prepared first,
+ * An append transaction (db_begin_append: the audit's group commit) writes rows and reads nothing back. Its BEGIN
+ * (pipe_begin, on a connection that answered within FRESH_US; otherwise open_tx's synchronous one, which replaces a
+ * connection found broken before anything is written), its statements and then its COMMIT are queued in libpq's
+ * pipeline mode and their results read at the commit: one round trip for all of them, where each took its own. A statement this connection has not prepared yet is prepared first,
  * outside the pipeline (what was queued is read then): once per statement and connection. A failure anywhere fails
  * the transaction, which is rolled back, as before: the batch's records are reported failed, none is half-written.
  */
