@@ -95,12 +95,21 @@ per_request() {
 	awk -v c0="$1" -v c1="$2" -v tck="$tck" '/requests in/ {printf "%.1f\n", (c1 - c0) * 1e6 / tck / $1}' \
 		"$work/wrk.out"
 }
+# The whole machine's busy time (user, nice, system, irq, softirq of every process, wrk's included), in ticks.
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat; }
+# With PGFILE, also the whole machine's busy time per request (FILE.all) and HAProxy's CPU per request (FILE.hap,
+# once HAProxy runs): what bounds k/j below.
 measure_cpu() {
 	c0=$(cpu_ticks $1)
-	[ -z "${5:-}" ] || q0=$(pg_ticks)
+	[ -z "${5:-}" ] || { q0=$(pg_ticks); m0=$(busy_ticks); h0=$(cpu_ticks ${hpid:-}); }
 	out=$(measure "$2" "$3")
 	c1=$(cpu_ticks $1)
-	[ -z "${5:-}" ] || { q1=$(pg_ticks); per_request "$q0" "$q1" >>"$5"; }
+	if [ -n "${5:-}" ]; then
+		q1=$(pg_ticks); m1=$(busy_ticks); h1=$(cpu_ticks ${hpid:-})
+		per_request "$q0" "$q1" >>"$5"
+		per_request "$m0" "$m1" >>"$4.all"
+		per_request "$h0" "$h1" >>"$4.hap"
+	fi
 	per_request "$c0" "$c1" >>"$4"
 	echo "$out"
 }
@@ -286,6 +295,7 @@ pg_setup_s=$(( $(date +%s) - pg_t0 ))
 : >"$work/g" ; : >"$work/h" ; : >"$work/ds" ; : >"$work/scrapes" ; : >"$work/d.cpu" ; : >"$work/g.cpu"
 : >"$work/j" ; : >"$work/jp" ; : >"$work/k" ; : >"$work/ep"
 : >"$work/j.cpu" ; : >"$work/j.pgcpu" ; : >"$work/k.cpu" ; : >"$work/k.pgcpu" ; : >"$work/jp.cpu"
+: >"$work/j.cpu.all" ; : >"$work/j.cpu.hap" ; : >"$work/k.cpu.all" ; : >"$work/k.cpu.hap"
 for round in $(seq 1 "$rounds"); do
 	measure "$url_a" "$work/plain.lua" >>"$work/a"
 	measure "$url" "$work/root.lua" >>"$work/b"
@@ -429,6 +439,16 @@ echo "nodes: k/j $(ratio "$krps" "$jrps") (target >= 0.80: $(verdict "$(ratio "$
 	"own cost on these cores: $(median1 "$work/jp.cpu") us of its CPU per request); k's nodes have" \
 	"$kt1 + $kt2 + $kt3 threads, j's one $threads; CPU per request: k's nodes $(median1 "$work/k.cpu") us +" \
 	"PostgreSQL $(median1 "$work/k.pgcpu") us"
+# k's ceiling on these cores: wrk, HAProxy, three nodes and PostgreSQL share the same two cores, so even nodes and a
+# PostgreSQL that cost exactly what j's do per request leave k at most all_j / (all_j + HAProxy_k) of j, all_j being
+# the whole machine's busy time per request during j (wrk's included) and HAProxy_k HAProxy's CPU per request in k.
+jall=$(median1 "$work/j.cpu.all")
+khap=$(median1 "$work/k.cpu.hap")
+echo "nodes, what bounds k/j here: the machine's busy CPU per request, j $jall us, k $(median1 "$work/k.cpu.all") us;" \
+	"HAProxy in k $khap us; so k/j <= $(echo "$jall $khap" | awk '{printf "%.2f", $1 / ($1 + $2)}') on these cores" \
+	"even if three nodes and PostgreSQL cost per request what one does (they cost k's nodes" \
+	"$(median1 "$work/k.cpu") us + PostgreSQL $(median1 "$work/k.pgcpu") us, j's $(median1 "$work/j.cpu") us +" \
+	"$(median1 "$work/j.pgcpu") us)"
 cat "$work/propagation"
 echo "loaded PostgreSQL ($(sed 's/loaded: //' "$work/load-pg.out")): ep/j $(ratio "$eprps" "$jrps")" \
 	"(target >= 0.80: $(verdict "$(ratio "$eprps" "$jrps")" 0.8)), peak RSS ${rss_ep} MiB (<= 256), start" \
