@@ -24,8 +24,9 @@
 #   jp j through HAProxy (Debian's; round robin, keep-alive to the nodes, health checks on /health): the proxy's cost
 #   k  three nodes on that same database behind that HAProxy, their threads splitting BENCH_THREADS (8: 3 + 3 + 2, the
 #      same total as j's one node, fair on 2 cores): k/j is what spreading over nodes costs (no cross-node work on
-#      the hot path: target >= 0.8); then, under k's load, bench/propagation.py: a key deactivated (and reactivated)
-#      through one node and the time until another node refuses (accepts) it, 20 times, median and worst
+#      the hot path: target >= 0.8; bench/nodes.sh runs j, jp and k alone, with where their CPU goes); then, under
+#      k's load, bench/propagation.py: a key deactivated (and reactivated) through one node and the time until
+#      another node refuses (accepts) it, 20 times, median and worst
 #   ep e on PostgreSQL: the same 100 000 roles in 10 000 accounts (bench/load_store.py --postgres, COPY) in a
 #      database of its own, a node's start time and peak RSS, as e's
 #   s  iam:SimulatePrincipalPolicy for 100 actions x 10 resources, one signed call replayed on d's server with its
