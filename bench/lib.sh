@@ -34,3 +34,48 @@ measure() {
 	p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.out")
 	echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
 }
+
+# haproxy_start MODE URL_J URL_K...: HAProxy (Debian's), its files in $work: frontend jp in front of URL_J alone,
+# frontend k round robin over the URL_Ks; the nodes' /health checked every second as in production. MODE http keeps
+# the connections to the nodes alive and shares them; tcp forwards each connection as it is. Sets hpid (the caller
+# stops it), url_jp and url_k, and returns once both answer /health through it (30 s at most).
+haproxy_start() {
+	mode=$1 url_j1=$2
+	shift 2
+	port_k=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	port_jp=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	{
+		printf 'global\n    maxconn 4096\ndefaults\n    mode %s\n' "$mode"
+		printf '    timeout connect 5s\n    timeout client 60s\n    timeout server 60s\n'
+		[ "$mode" = http ] && printf '    option http-keep-alive\n    http-reuse always\n'
+		printf '    option httpchk GET /health\n    default-server check inter 1s\n'
+		printf 'frontend k\n    bind 127.0.0.1:%s\n    default_backend k\n' "$port_k"
+		printf 'frontend jp\n    bind 127.0.0.1:%s\n    default_backend jp\n' "$port_jp"
+		printf 'backend k\n    balance roundrobin\n'
+		n=0
+		for u in "$@"; do
+			n=$((n + 1))
+			printf '    server k%d %s\n' "$n" "${u#http://}"
+		done
+		printf 'backend jp\n    server j %s\n' "${url_j1#http://}"
+	} >"$work/haproxy.cfg"
+	haproxy -c -q -f "$work/haproxy.cfg"
+	haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
+	hpid=$!
+	url_k=http://127.0.0.1:$port_k
+	url_jp=http://127.0.0.1:$port_jp
+	python3 - "$bench_name" "$url_k/health" "$url_jp/health" <<-'PY'
+		import sys, time, urllib.request
+		deadline = time.monotonic() + 30
+		for url in sys.argv[2:]:
+		    while True:
+		        try:
+		            if urllib.request.urlopen(url, timeout=2).status == 200:
+		                break
+		        except OSError:
+		            pass
+		        if time.monotonic() > deadline:
+		            sys.exit("%s: %s does not answer through HAProxy" % (sys.argv[1], url))
+		        time.sleep(0.05)
+	PY
+}

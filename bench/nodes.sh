@@ -72,63 +72,14 @@ for t in $kthreads; do
 	node "k$i" "$t"
 	kpids="$kpids $!"
 done
-servers=""
+urls=""
 i=0
 for t in $kthreads; do
 	i=$((i + 1))
-	servers="$servers
-    server k$i $(wait_url "$work/k$i.log" | sed 's,^http://,,') check inter 1s"
+	urls="$urls $(wait_url "$work/k$i.log")"
 done
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port_k=$(free_port)
-port_jp=$(free_port)
-if [ "$mode" = http ]; then
-	keepalive="option http-keep-alive
-    http-reuse always"
-else
-	keepalive=""
-fi
-cat >"$work/haproxy.cfg" <<-HAPROXY
-	global
-	    maxconn 4096
-	defaults
-	    mode $mode
-	    timeout connect 5s
-	    timeout client 60s
-	    timeout server 60s
-	    $keepalive
-	    option httpchk GET /health
-	frontend k
-	    bind 127.0.0.1:$port_k
-	    default_backend k
-	frontend jp
-	    bind 127.0.0.1:$port_jp
-	    default_backend jp
-	backend k
-	    balance roundrobin$servers
-	backend jp
-	    server j $(echo "$url_j" | sed 's,^http://,,') check inter 1s
-HAPROXY
-haproxy -c -q -f "$work/haproxy.cfg"
-haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
-hpid=$!
+haproxy_start "$mode" "$url_j" $urls
 pids="$pids $hpid"
-url_k=http://127.0.0.1:$port_k
-url_jp=http://127.0.0.1:$port_jp
-python3 - "$url_k/health" "$url_jp/health" <<-'PY'
-	import sys, time, urllib.request
-	deadline = time.monotonic() + 30
-	for url in sys.argv[1:]:
-	    while True:
-	        try:
-	            if urllib.request.urlopen(url, timeout=2).status == 200:
-	                break
-	        except OSError:
-	            pass
-	        if time.monotonic() > deadline:
-	            sys.exit("nodes.sh: %s does not answer through HAProxy" % url)
-	        time.sleep(0.05)
-PY
 python3 bench/assume_request.py "$url_j" "$work/j" "$work/assume-j.lua" "$url_jp" "$work/assume-jp.lua" \
 	"$url_k" "$work/assume-k.lua"
 

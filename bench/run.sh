@@ -215,59 +215,9 @@ pids="$pids $kpids"
 url_k1=$(wait_url "$work/pk1.log")
 url_k2=$(wait_url "$work/pk2.log")
 url_k3=$(wait_url "$work/pk3.log")
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-hostport() { echo "$1" | sed 's,^http://,,'; }
-port_k=$(free_port)
-port_jp=$(free_port)
-# HAProxy: round robin over k's nodes (jp: j's node alone), connections to the nodes kept alive and shared, the
-# nodes' /health checked every second as in production.
-cat >"$work/haproxy.cfg" <<-HAPROXY
-	global
-	    maxconn 4096
-	defaults
-	    mode http
-	    timeout connect 5s
-	    timeout client 60s
-	    timeout server 60s
-	    option http-keep-alive
-	    http-reuse always
-	    option httpchk GET /health
-	    default-server check inter 1s
-	frontend k
-	    bind 127.0.0.1:$port_k
-	    default_backend k
-	frontend jp
-	    bind 127.0.0.1:$port_jp
-	    default_backend jp
-	backend k
-	    balance roundrobin
-	    server k1 $(hostport "$url_k1")
-	    server k2 $(hostport "$url_k2")
-	    server k3 $(hostport "$url_k3")
-	backend jp
-	    server j $(hostport "$url_j")
-HAPROXY
-haproxy -c -q -f "$work/haproxy.cfg"
-haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
-hpid=$!
+# HAProxy: round robin over k's nodes (jp: j's node alone), connections to the nodes kept alive and shared (lib.sh).
+haproxy_start http "$url_j" "$url_k1" "$url_k2" "$url_k3"
 pids="$pids $hpid"
-url_k=http://127.0.0.1:$port_k
-url_jp=http://127.0.0.1:$port_jp
-# Until both answer /health through the proxy (HAProxy has seen the nodes up).
-python3 - "$url_k/health" "$url_jp/health" <<-'PY'
-	import sys, time, urllib.request
-	deadline = time.monotonic() + 30
-	for url in sys.argv[1:]:
-	    while True:
-	        try:
-	            if urllib.request.urlopen(url, timeout=2).status == 200:
-	                break
-	        except OSError:
-	            pass
-	        if time.monotonic() > deadline:
-	            sys.exit("bench: %s does not answer through HAProxy" % url)
-	        time.sleep(0.05)
-PY
 python3 bench/assume_request.py "$url_j" "$work/pj" "$work/assume-j.lua" "$url_jp" "$work/assume-jp.lua" \
 	"$url_k" "$work/assume-k.lua"
 
