@@ -538,13 +538,23 @@ static int open_tx(struct db_conn *c, const char *sql)
 	return C_OK;
 }
 
-/* Whether c answered a transaction within FRESH_US and is idle: then an append transaction's BEGIN is queued with
- * its statements (pipe_begin). One idle longer may have broken unseen (a restarted server): open_tx's synchronous
- * BEGIN finds that out and reconnects before anything is written. */
+/* Whether the server has said nothing on idle c: a server that shuts down sends its FATAL and closes, which waits
+ * unread on the socket until the connection is next used. One poll, no wait. */
+static bool conn_quiet(const struct db_conn *c)
+{
+	struct pollfd p = {.fd = PQsocket(c->h), .events = POLLIN};
+
+	return p.fd >= 0 && poll(&p, 1, 0) == 0;
+}
+
+/* Whether c answered a transaction within FRESH_US, is idle and quiet: then an append transaction's BEGIN is queued
+ * with its statements (pipe_begin). One idle longer may have broken unseen (a restarted server), and one the server
+ * has hung up on says so on its socket: open_tx's synchronous BEGIN finds that out and reconnects before anything
+ * is written. */
 static bool conn_fresh(const struct db_conn *c)
 {
 	return PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) == PQTRANS_IDLE &&
-	       mono_us() - c->answered_us < FRESH_US;
+	       mono_us() - c->answered_us < FRESH_US && conn_quiet(c);
 }
 
 /* An append transaction's BEGIN, queued in the pipeline: its result is read with the statements' at the commit, a
