@@ -62,12 +62,19 @@ static void session_arn(const struct session_claims *cl, char out[ARN_MAX + 1])
 		         cl->session_name);
 }
 
-/* Whether account_id is ACTIVE (a closed account's sessions end with it, as auth.c has it). */
-static bool account_active(struct db_tx *tx, const char *account_id)
+/* verify_session's answer when the store could not say whether the session stands. */
+#define VERIFY_STORE_DOWN 1
+
+/* Whether account_id is ACTIVE (a closed account's sessions end with it, as auth.c has it): C_OK, STORE_NOT_FOUND
+ * (closed or gone), or C_ERR when the store cannot say (a failure to retry, never a verdict on the session). */
+static int account_active(struct db_tx *tx, const char *account_id)
 {
 	struct store_account a;
+	int rc = store_account_get(tx, account_id, &a);
 
-	return store_account_get(tx, account_id, &a) == C_OK && strcmp(a.status, "ACTIVE") == 0;
+	if (rc == C_OK)
+		return strcmp(a.status, "ACTIVE") == 0 ? C_OK : STORE_NOT_FOUND;
+	return rc == STORE_NOT_FOUND ? STORE_NOT_FOUND : C_ERR;
 }
 
 /*
@@ -112,7 +119,8 @@ int federation_audit(struct console_req *cr, const char *action, const struct se
  * Verifies s as the API verifies a request's temporary credentials: the token opens under the keyring and names
  * this access key id, the secret is the token's (compared in constant time), and auth_token_principal (auth.c: the
  * principal as the API builds it) finds it unexpired in an active account. Only role sessions and federated users
- * pass. C_OK with *cl the token's claims (claims_clear() them); C_ERR with *why, AWS-style text for the refusal.
+ * pass. C_OK with *cl the token's claims (claims_clear() them); C_ERR with *why, AWS-style text for the refusal;
+ * VERIFY_STORE_DOWN when the store could not say (answered 503, never refused).
  */
 static int verify_session(struct console_req *cr, const struct fed_session *s, struct session_claims *cl,
                           const char **why, const char **code)
@@ -140,6 +148,10 @@ static int verify_session(struct console_req *cr, const struct fed_session *s, s
 	if (!same)
 		goto refuse;
 	if (auth_token_principal(cr->srv, s->token, cr->now_ms, &p, &session_policy, &err) != C_OK) {
+		if (err.code == ERR_SERVICE_FAILURE) {
+			claims_clear(cl);
+			return VERIFY_STORE_DOWN;
+		}
 		if (err.code == ERR_EXPIRED_TOKEN) {
 			*why = "The security token included in the request is expired.";
 			*code = "ExpiredToken";
@@ -228,7 +240,12 @@ static void get_signin_token(struct console_req *cr)
 		refuse(cr, "SessionDuration must be a number of seconds from 900 to 43200.");
 		goto done;
 	}
-	if (verify_session(cr, &s, &cl, &why, &code) != C_OK) {
+	rc = verify_session(cr, &s, &cl, &why, &code);
+	if (rc == VERIFY_STORE_DOWN) {
+		unavailable(cr);
+		goto done;
+	}
+	if (rc != C_OK) {
 		refused_session(cr, &s, code);
 		refuse(cr, why);
 		goto done;
@@ -368,7 +385,16 @@ static void login(struct console_req *cr)
 		goto done;
 	}
 	if (token_open(cr->srv->keyring, row.token, &cl) != C_OK || (cl.kind != 'R' && cl.kind != 'F') ||
-	    cr->now_ms / 1000 >= cl.expires_s || !account_active(tx, cl.account_id)) {
+	    cr->now_ms / 1000 >= cl.expires_s)
+		rc = STORE_NOT_FOUND;
+	else
+		rc = account_active(tx, cl.account_id);
+	if (rc == C_ERR) { /* the store could not say: the token stays unspent, to be tried again */
+		db_rollback(tx);
+		unavailable(cr);
+		goto done;
+	}
+	if (rc != C_OK) {
 		/* the credentials or their account ended since: the token is spent all the same */
 		if (db_commit(tx) != C_OK)
 			log_warnx("req=%s: a refused sign-in token could not be marked used", cr->request_id);

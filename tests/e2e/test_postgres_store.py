@@ -3,6 +3,7 @@ master key file) share every table; a write on one is in force on the other at o
 key refuses to start; /health answers 503 while PostgreSQL is down and 200 again, by itself, once it is back; the
 commands that take --data find a node's database (DATA/postgres); a conninfo's password is never printed. Each test
 runs its own PostgreSQL 15 (tests/e2e/pgkit.py) on a Unix socket in a temporary directory, stopped after."""
+import json
 import os
 import subprocess
 import time
@@ -10,6 +11,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 import pgkit
@@ -152,6 +154,57 @@ def test_health_503_while_postgres_is_down_then_recovers(tmp_path, pg):
         names = [u["UserName"] for u in iam.list_users()["Users"]]
         assert "before" in names and "during" not in names
         iam.create_user(UserName="after")
+        a.stop_ok()
+    finally:
+        a.stop()
+
+
+def test_console_federation_while_postgres_is_down(tmp_path, pg):
+    """AWS's federation endpoint (/federation) on a node whose PostgreSQL is down answers 503, to be tried again:
+    never a verdict on the caller's credentials (400, "the security token is invalid"), and the sign-in token it
+    handed out before is not spent. Both work again once PostgreSQL is back."""
+    root = (rg.random_key_id(), rg.random_secret())
+    rg.SEEN_SECRETS.add(root[1])
+    a = node(tmp_path, pg, "a", master_key(tmp_path / "k"), root)
+    try:
+        a.start(60)
+        iam = rg.client(a, "iam")
+        role = iam.create_role(RoleName="console", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": f"arn:aws:iam::{a.account}:root"}}]}))
+        user, [creds] = rg.make_user(iam)
+        iam.put_user_policy(UserName=user["UserName"], PolicyName="assume", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+        c = rg.client(a, "sts", creds).assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="anay")["Credentials"]
+        rg.SEEN_SECRETS.add(c["SecretAccessKey"])
+        session = json.dumps({"sessionId": c["AccessKeyId"], "sessionKey": c["SecretAccessKey"],
+                              "sessionToken": c["SessionToken"]})
+        fed = a.url + "/federation"
+
+        def get_signin_token():
+            return requests.get(fed, params={"Action": "getSigninToken", "Session": session}, timeout=60)
+
+        r = get_signin_token()
+        assert r.status_code == 200, r.text[:300]
+        signin = r.json()["SigninToken"]
+        rg.SEEN_SECRETS.add(signin)
+        login = {"Action": "login", "Issuer": "test", "Destination": a.url + "/console/", "SigninToken": signin}
+        pg.stop()
+        assert health(a) == 503
+        r = get_signin_token()
+        assert r.status_code == 503 and "SigninToken" not in r.text, (r.status_code, r.text[:300])
+        r = requests.get(fed, params=login, allow_redirects=False, timeout=60)
+        assert r.status_code == 503 and "Set-Cookie" not in r.headers, (r.status_code, r.text[:300])
+        pg.start()
+        deadline = time.monotonic() + 10
+        while health(a) != 200:
+            assert time.monotonic() < deadline, "/health did not recover within 10 s of PostgreSQL's return"
+            time.sleep(0.1)
+        # the token handed out before the outage signs the browser in now, once
+        r = requests.get(fed, params=login, allow_redirects=False, timeout=60)
+        assert r.status_code == 200 and "Set-Cookie" in r.headers, (r.status_code, r.text[:300])
+        assert requests.get(fed, params=login, allow_redirects=False, timeout=60).status_code == 400
+        assert get_signin_token().status_code == 200
         a.stop_ok()
     finally:
         a.stop()
