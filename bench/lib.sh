@@ -79,3 +79,16 @@ haproxy_start() {
 		        time.sleep(0.05)
 	PY
 }
+
+# CPU time, in clock ticks (tck a second): cpu_ticks PIDS... sums user + system of those processes; pg_ticks, of the
+# bench's PostgreSQL in $work/pg (the postmaster and its children: a backend that exits during a measurement takes
+# its ticks with it, a slight underestimate); busy_ticks and idle_ticks, of the whole machine (busy: user, nice,
+# system, irq, softirq of every process, wrk's included; idle: idle and iowait).
+tck=$(getconf CLK_TCK)
+cpu_ticks() { for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null || true; done | awk '{t += $14 + $15} END {print t + 0}'; }
+pg_ticks() {
+	pm=$(head -n 1 "$work/pg/data/postmaster.pid")
+	cpu_ticks "$pm" $(pgrep -P "$pm")
+}
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat; }
+idle_ticks() { awk '/^cpu / {print $5 + $6; exit}' /proc/stat; }

@@ -37,13 +37,6 @@ trap cleanup EXIT
 bench_name=nodes.sh
 . "$(dirname "$0")/lib.sh"
 
-tck=$(getconf CLK_TCK)
-cpu_ticks() { for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null || true; done | awk '{t += $14 + $15} END {print t + 0}'; }
-pg_ticks() {
-	pm=$(head -n 1 "$work/pg/data/postmaster.pid")
-	cpu_ticks "$pm" $(pgrep -P "$pm")
-}
-idle_ticks() { awk '/^cpu / {print $5 + $6; exit}' /proc/stat; }
 commits() {
 	"$pgbin/psql" -X -At -d "$conninfo" -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'rolegate'"
 }

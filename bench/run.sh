@@ -83,21 +83,12 @@ bench_name=bench
 
 # measure_cpu "PIDS" URL SCRIPT FILE [PGFILE]: measure, and the CPU time (user + system) of the server PIDS per
 # request, in microseconds, appended to FILE: what a request costs the servers themselves, whatever wrk (on the same
-# 2 cores) costs. With PGFILE, PostgreSQL's CPU per request (its postmaster and every backend) too.
-tck=$(getconf CLK_TCK)
-cpu_ticks() { for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null || true; done | awk '{t += $14 + $15} END {print t + 0}'; }
-# PostgreSQL's processes: the postmaster and its children (the backends stay for their connections: a backend that
-# exits during a measurement takes its ticks with it, so this is a slight underestimate).
-pg_ticks() {
-	pm=$(head -n 1 "$work/pg/data/postmaster.pid")
-	cpu_ticks "$pm" $(pgrep -P "$pm")
-}
+# 2 cores) costs. With PGFILE, PostgreSQL's CPU per request (its postmaster and every backend) too (lib.sh's
+# cpu_ticks, pg_ticks, busy_ticks).
 per_request() {
 	awk -v c0="$1" -v c1="$2" -v tck="$tck" '/requests in/ {printf "%.1f\n", (c1 - c0) * 1e6 / tck / $1}' \
 		"$work/wrk.out"
 }
-# The whole machine's busy time (user, nice, system, irq, softirq of every process, wrk's included), in ticks.
-busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat; }
 # With PGFILE, also the whole machine's busy time per request (FILE.all) and HAProxy's CPU per request (FILE.hap,
 # once HAProxy runs): what bounds k/j below.
 measure_cpu() {

@@ -43,6 +43,13 @@ def node(tmp_path, pg, name, key, root, env=None):
                      args=["--postgres", pg.conninfo("rg"), "--master-key-file", str(key)])
 
 
+def lone_node(tmp_path, pg):
+    """One node on pg with a master key and a root key of its own (not started)."""
+    root = (rg.random_key_id(), rg.random_secret())
+    rg.SEEN_SECRETS.add(root[1])
+    return node(tmp_path, pg, "a", master_key(tmp_path / "k"), root)
+
+
 def health(server):
     try:
         with urllib.request.urlopen(server.url + "/health", timeout=10) as r:
@@ -130,9 +137,7 @@ def test_node_with_another_master_key_refuses_to_start(tmp_path, pg):
 
 
 def test_health_503_while_postgres_is_down_then_recovers(tmp_path, pg):
-    root = (rg.random_key_id(), rg.random_secret())
-    rg.SEEN_SECRETS.add(root[1])
-    a = node(tmp_path, pg, "a", master_key(tmp_path / "k"), root)
+    a = lone_node(tmp_path, pg)
     try:
         a.start(60)
         iam = rg.client(a, "iam")
@@ -163,9 +168,7 @@ def test_console_federation_while_postgres_is_down(tmp_path, pg):
     """AWS's federation endpoint (/federation) on a node whose PostgreSQL is down answers 503, to be tried again:
     never a verdict on the caller's credentials (400, "the security token is invalid"), and the sign-in token it
     handed out before is not spent. Both work again once PostgreSQL is back."""
-    root = (rg.random_key_id(), rg.random_secret())
-    rg.SEEN_SECRETS.add(root[1])
-    a = node(tmp_path, pg, "a", master_key(tmp_path / "k"), root)
+    a = lone_node(tmp_path, pg)
     try:
         a.start(60)
         iam = rg.client(a, "iam")
