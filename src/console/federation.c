@@ -62,9 +62,6 @@ static void session_arn(const struct session_claims *cl, char out[ARN_MAX + 1])
 		         cl->session_name);
 }
 
-/* verify_session's answer when the store could not say whether the session stands. */
-#define VERIFY_STORE_DOWN 1
-
 /* Whether account_id is ACTIVE (a closed account's sessions end with it, as auth.c has it): C_OK, STORE_NOT_FOUND
  * (closed or gone), or C_ERR when the store cannot say (a failure to retry, never a verdict on the session). */
 static int account_active(struct db_tx *tx, const char *account_id)
@@ -114,6 +111,9 @@ int federation_audit(struct console_req *cr, const char *action, const struct se
 	free(det);
 	return rc;
 }
+
+/* verify_session's answer when the store could not say whether the session stands. */
+#define VERIFY_STORE_DOWN 1
 
 /*
  * Verifies s as the API verifies a request's temporary credentials: the token opens under the keyring and names

@@ -58,6 +58,14 @@ def health(server):
         return e.code
 
 
+def wait_healthy(server):
+    """Until /health answers 200 again, 10 s at most (after PostgreSQL's return)."""
+    deadline = time.monotonic() + 10
+    while health(server) != 200:
+        assert time.monotonic() < deadline, "/health did not recover within 10 s of PostgreSQL's return"
+        time.sleep(0.1)
+
+
 @pytest.fixture()
 def pair(tmp_path, pg):
     key = master_key(tmp_path / "master.key")
@@ -151,10 +159,7 @@ def test_health_503_while_postgres_is_down_then_recovers(tmp_path, pg):
         # wrong answer such as an unknown key
         assert exc.value.response["Error"]["Code"] in ("ServiceFailure", "InternalFailure")
         pg.start()
-        deadline = time.monotonic() + 10
-        while health(a) != 200:
-            assert time.monotonic() < deadline, "/health did not recover within 10 s of PostgreSQL's return"
-            time.sleep(0.1)
+        wait_healthy(a)
         # nothing acknowledged was lost, nothing refused was written, and writes work again
         names = [u["UserName"] for u in iam.list_users()["Users"]]
         assert "before" in names and "during" not in names
@@ -199,10 +204,7 @@ def test_console_federation_while_postgres_is_down(tmp_path, pg):
         r = requests.get(fed, params=login, allow_redirects=False, timeout=60)
         assert r.status_code == 503 and "Set-Cookie" not in r.headers, (r.status_code, r.text[:300])
         pg.start()
-        deadline = time.monotonic() + 10
-        while health(a) != 200:
-            assert time.monotonic() < deadline, "/health did not recover within 10 s of PostgreSQL's return"
-            time.sleep(0.1)
+        wait_healthy(a)
         # the token handed out before the outage signs the browser in now, once
         r = requests.get(fed, params=login, allow_redirects=False, timeout=60)
         assert r.status_code == 200 and "Set-Cookie" in r.headers, (r.status_code, r.text[:300])
