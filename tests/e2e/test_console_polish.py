@@ -47,7 +47,13 @@ class Http:
         self.s.trust_env = False
 
     def get(self, path, **kw):
-        return self.s.get(self.base + path, timeout=60, **kw)
+        try:
+            return self.s.get(self.base + path, timeout=60, **kw)
+        except requests.ConnectionError:
+            # a kept-alive connection the server closed as the request went out (its idle timeout, once a test has
+            # moved its clock on an hour): a browser sends an idempotent request again on a new connection (RFC 9112
+            # 9.3.1); a server that is down fails this one too
+            return self.s.get(self.base + path, timeout=60, **kw)
 
     def sign_in_form(self, page, person, **extra):
         """Posts the sign-in form of page (its hidden fields kept) as person."""
